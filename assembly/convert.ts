@@ -1,0 +1,106 @@
+// Input conversion: user pixels -> f64 RGB in [0, 1], trimap -> labels.
+// Labels: 0 = background, 1 = foreground, 2 = unknown.
+
+export const LABEL_BACKGROUND: u8 = 0;
+export const LABEL_FOREGROUND: u8 = 1;
+export const LABEL_UNKNOWN: u8 = 2;
+
+/** 8-bit pixels with `channels` bytes each (3 or 4; the first three are RGB) -> f64 RGB interleaved. */
+export function imageFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
+  const scale = 1.0 / 255.0;
+  const step = <usize>channels;
+  let p = src;
+  let q = dst;
+  for (let i = 0; i < pixels; i++) {
+    store<f64>(q, <f64>load<u8>(p) * scale);
+    store<f64>(q, <f64>load<u8>(p, 1) * scale, 8);
+    store<f64>(q, <f64>load<u8>(p, 2) * scale, 16);
+    p += step;
+    q += 24;
+  }
+}
+
+/** f32 RGB interleaved -> f64 RGB interleaved. */
+export function imageFromFloat(src: usize, pixels: i32, dst: usize): void {
+  const count = <usize>pixels * 3;
+  for (let i: usize = 0; i < count; i++) {
+    store<f64>(dst + (i << 3), <f64>load<f32>(src + (i << 2)));
+  }
+}
+
+/** Index of the first f32 that is NaN or outside [0, 1], or -1. */
+export function firstValueOutsideUnit(src: usize, count: i32): i32 {
+  for (let i = 0; i < count; i++) {
+    const v = load<f32>(src + (<usize>i << 2));
+    // Written so that NaN fails the test.
+    if (!(v >= 0 && v <= 1)) return i;
+  }
+  return -1;
+}
+
+/**
+ * 8-bit trimap with `channels` bytes per pixel (first byte used) -> labels.
+ * 0 is background, 255 foreground, anything else unknown.
+ * Writes [background, foreground, unknown] counts as i32 to `counts`.
+ */
+export function labelsFromTrimap8(src: usize, pixels: i32, channels: i32, labels: usize, counts: usize): void {
+  const step = <usize>channels;
+  let background = 0;
+  let foreground = 0;
+  let p = src;
+  for (let i = 0; i < pixels; i++) {
+    const v = load<u8>(p);
+    let label = LABEL_UNKNOWN;
+    if (v == 0) {
+      label = LABEL_BACKGROUND;
+      background++;
+    } else if (v == 255) {
+      label = LABEL_FOREGROUND;
+      foreground++;
+    }
+    store<u8>(labels + <usize>i, label);
+    p += step;
+  }
+  store<i32>(counts, background);
+  store<i32>(counts, foreground, 4);
+  store<i32>(counts, pixels - background - foreground, 8);
+}
+
+/** Float trimap (one value per pixel, checked beforehand to lie in [0, 1]): <= 0.1 background, >= 0.9 foreground. */
+export function labelsFromTrimapFloat(src: usize, pixels: i32, channels: i32, labels: usize, counts: usize): void {
+  const step = <usize>channels << 2;
+  let background = 0;
+  let foreground = 0;
+  let p = src;
+  for (let i = 0; i < pixels; i++) {
+    const v = load<f32>(p);
+    let label = LABEL_UNKNOWN;
+    if (v <= 0.1) {
+      label = LABEL_BACKGROUND;
+      background++;
+    } else if (v >= 0.9) {
+      label = LABEL_FOREGROUND;
+      foreground++;
+    }
+    store<u8>(labels + <usize>i, label);
+    p += step;
+  }
+  store<i32>(counts, background);
+  store<i32>(counts, foreground, 4);
+  store<i32>(counts, pixels - background - foreground, 8);
+}
+
+/** Alpha of every pixel: 0 or 1 where known, the solution (clamped to [0, 1]) where unknown. */
+export function composeAlpha(labels: usize, unknownIndex: usize, solution: usize, pixels: i32, alpha: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    const label = load<u8>(labels + <usize>i);
+    let a: f64 = 0;
+    if (label == LABEL_FOREGROUND) {
+      a = 1;
+    } else if (label == LABEL_UNKNOWN) {
+      const k = load<i32>(unknownIndex + (<usize>i << 2));
+      a = min(max(load<f64>(solution + (<usize>k << 3)), 0.0), 1.0);
+    }
+    store<f32>(alpha + (<usize>i << 2), <f32>a);
+  }
+}

@@ -1,0 +1,9 @@
+// The module's exported surface: kernels over buffers in linear memory (pointers and lengths in).
+export { heapBase } from "./heap";
+export {
+  imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
+} from "./convert";
+export { windowStats } from "./window";
+export { indexUnknowns, laplacianRowStarts, laplacianAssemble } from "./laplacian";
+export { csrMultiply } from "./sparse";
+export { jacobiSetup, pcgStart, pcgIterate } from "./solve";

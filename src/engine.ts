@@ -1,0 +1,154 @@
+// One wasm instance: its memory laid out as an arena per call, typed views made fresh after any
+// growth, and calls queued so that one call owns the arena at a time.
+import { MattingError } from "./errors.js";
+
+/** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  imageFrom8(src: number, pixels: number, channels: number, dst: number): void;
+  imageFromFloat(src: number, pixels: number, dst: number): void;
+  firstValueOutsideUnit(src: number, count: number): number;
+  labelsFromTrimap8(src: number, pixels: number, channels: number, labels: number, counts: number): void;
+  labelsFromTrimapFloat(src: number, pixels: number, channels: number, labels: number, counts: number): void;
+  composeAlpha(labels: number, unknownIndex: number, solution: number, pixels: number, alpha: number): void;
+  windowStats(image: number, labels: number, width: number, height: number, radius: number, epsilon: number,
+    means: number, inverses: number, columns: number): void;
+  indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
+  laplacianRowStarts(labels: number, width: number, height: number, radius: number, rowStart: number): number;
+  laplacianAssemble(image: number, labels: number, unknownIndex: number, width: number, height: number, radius: number,
+    means: number, inverses: number, rowStart: number, columns: number, values: number,
+    rhs: number, diagonal: number, local: number): void;
+  csrMultiply(rows: number, rowStart: number, columns: number, values: number, x: number, y: number): void;
+  jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
+  pcgStart(rows: number, rowStart: number, columns: number, values: number, inverseDiagonal: number,
+    b: number, x: number, r: number, z: number, p: number, state: number): number;
+  pcgIterate(rows: number, rowStart: number, columns: number, values: number, inverseDiagonal: number,
+    x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+}
+
+const PAGE = 65536;
+/** wasm32 linear memory can hold at most 65536 pages. */
+export const WASM_MEMORY_LIMIT = 65536 * PAGE;
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** Bump allocation over the wasm memory for the duration of one call. */
+export class Arena {
+  private top: number;
+
+  constructor(private readonly kernels: Kernels, private readonly base: number) {
+    this.top = base;
+  }
+
+  get used(): number {
+    return this.top - this.base;
+  }
+
+  /** Throws TOO_LARGE unless `bytes` more fit into wasm32 memory on top of what is in use. */
+  ensureFits(bytes: number, what: string): void {
+    if (this.top + bytes > WASM_MEMORY_LIMIT) {
+      throw new MattingError(
+        "TOO_LARGE",
+        `${what} needs ${formatBytes(this.used + bytes)} of WebAssembly memory; wasm32 allows ${formatBytes(WASM_MEMORY_LIMIT - this.base)}`,
+        { neededBytes: this.used + bytes, limitBytes: WASM_MEMORY_LIMIT - this.base },
+      );
+    }
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns their offset; grows the memory when needed. */
+  alloc(bytes: number): number {
+    const start = this.top;
+    const end = start + Math.ceil(bytes / 16) * 16;
+    this.ensureFits(end - start, "this image");
+    const memory = this.kernels.memory;
+    if (end > memory.buffer.byteLength) {
+      try {
+        memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+      } catch (cause) {
+        throw new MattingError(
+          "TOO_LARGE",
+          `could not grow WebAssembly memory to ${formatBytes(end)} (${formatBytes(end - start)} more were needed)`,
+          { neededBytes: end, limitBytes: WASM_MEMORY_LIMIT },
+          { cause },
+        );
+      }
+    }
+    this.top = end;
+    return start;
+  }
+
+  /** The current top; `release(mark)` frees everything allocated after it. */
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  // Views are made on demand from the current buffer: one taken before a growth must not be used after it.
+  u8(offset: number, length: number): Uint8Array {
+    return new Uint8Array(this.kernels.memory.buffer, offset >>> 0, length);
+  }
+  i32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.kernels.memory.buffer, offset >>> 0, length);
+  }
+  f32(offset: number, length: number): Float32Array {
+    return new Float32Array(this.kernels.memory.buffer, offset >>> 0, length);
+  }
+  f64(offset: number, length: number): Float64Array {
+    return new Float64Array(this.kernels.memory.buffer, offset >>> 0, length);
+  }
+
+  /** Copies a typed array into fresh arena memory and returns its offset. */
+  copyIn(data: Uint8Array | Float32Array | Float64Array | Int32Array): number {
+    const offset = this.alloc(data.byteLength);
+    this.u8(offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return offset;
+  }
+}
+
+export class Engine {
+  readonly kernels: Kernels;
+  private readonly base: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.kernels = instance.exports as unknown as Kernels;
+    this.base = this.kernels.heapBase() >>> 0;
+  }
+
+  static async create(module: WebAssembly.Module): Promise<Engine> {
+    try {
+      const instance = await WebAssembly.instantiate(module, {
+        env: {
+          abort() {
+            throw new Error("wasm abort");
+          },
+        },
+      });
+      return new Engine(instance);
+    } catch (cause) {
+      throw new MattingError("WASM_UNAVAILABLE", `could not instantiate the matting WebAssembly module: ${String(cause)}`, {}, { cause });
+    }
+  }
+
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /**
+   * Runs `task` with the whole arena to itself once earlier tasks have finished. Whatever the task
+   * allocated is released afterwards, whether it succeeded or threw.
+   */
+  run<T>(task: (arena: Arena) => Promise<T> | T): Promise<T> {
+    const result = this.queue.then(() => task(new Arena(this.kernels, this.base)));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,26 @@
+// Browsers and bundlers: the module is fetched from beside this script. Bundlers (webpack 5, Vite)
+// see `new URL("...", import.meta.url)` and emit the .wasm as an asset.
+import { bindApi } from "../api.js";
+
+const api = bindApi(async () => {
+  const url = new URL("../matting.wasm", import.meta.url);
+  if (url.protocol === "file:") {
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises" as string);
+    return WebAssembly.compile(await readFile(url));
+  }
+  const response = fetch(url);
+  if (typeof WebAssembly.compileStreaming === "function") {
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch {
+      // Servers that send the wrong MIME type: fall back to compiling the bytes.
+    }
+  }
+  const res = await response;
+  if (!res.ok) throw new Error(`HTTP ${res.status} fetching ${url}`);
+  return WebAssembly.compile(await res.arrayBuffer());
+});
+
+export const createMatting = api.createMatting;
+export const estimateAlpha = api.estimateAlpha;
+export * from "../common.js";

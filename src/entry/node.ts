@@ -1,0 +1,9 @@
+// Node, Deno and Bun: the module is read from the file beside the package's JavaScript.
+import { readFile } from "node:fs/promises";
+import { bindApi } from "../api.js";
+
+const api = bindApi(async () => WebAssembly.compile(await readFile(new URL("../matting.wasm", import.meta.url))));
+
+export const createMatting = api.createMatting;
+export const estimateAlpha = api.estimateAlpha;
+export * from "../common.js";
