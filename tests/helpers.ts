@@ -1,0 +1,28 @@
+// Shared helpers for tests: the built engine, and synthetic images.
+import { readFile } from "node:fs/promises";
+import { Engine } from "../dist/engine.js";
+
+const wasmUrl = (name: string) => new URL(`../dist/${name}`, import.meta.url);
+
+/** A fresh engine on the release (SIMD) build or on its scalar twin. */
+export async function makeEngine(build: "release" | "scalar" = "release"): Promise<Engine> {
+  const bytes = await readFile(wasmUrl(build === "release" ? "matting.wasm" : "matting-scalar.wasm"));
+  return Engine.create(await WebAssembly.compile(bytes));
+}
+
+export async function compiledModule(build: "release" | "scalar" = "release"): Promise<WebAssembly.Module> {
+  const bytes = await readFile(wasmUrl(build === "release" ? "matting.wasm" : "matting-scalar.wasm"));
+  return WebAssembly.compile(bytes);
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
