@@ -182,11 +182,12 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     };
     const stats: AlphaStats = {
       width, height, unknownPixels: pixels.counts.unknown, iterations: 0, residual: 0, converged: true,
-      milliseconds: { laplacian: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0,
+      milliseconds: { laplacian: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0,
     };
     const finish = (alpha: Float32Array): AlphaResult => {
       stats.milliseconds.total = now() - started;
       stats.wasmMemoryBytes = engine.memoryBytes;
+      stats.peakBytes = arena.peak;
       return { alpha, stats };
     };
     if (pixels.counts.unknown === 0) return finish(alphaOut(0, 0));

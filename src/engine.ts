@@ -40,13 +40,20 @@ export function formatBytes(bytes: number): string {
 /** Bump allocation over the wasm memory for the duration of one call. */
 export class Arena {
   private top: number;
+  private highest: number;
 
   constructor(private readonly kernels: Kernels, private readonly base: number) {
     this.top = base;
+    this.highest = base;
   }
 
   get used(): number {
     return this.top - this.base;
+  }
+
+  /** The most this call has held at once, in bytes (the wasm memory this call needs on a fresh engine). */
+  get peak(): number {
+    return this.highest - this.base;
   }
 
   /** Throws TOO_LARGE unless `bytes` more fit into wasm32 memory on top of what is in use. */
@@ -79,6 +86,7 @@ export class Arena {
       }
     }
     this.top = end;
+    this.highest = Math.max(this.highest, end);
     return start;
   }
 

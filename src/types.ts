@@ -60,8 +60,10 @@ export interface AlphaStats {
   /** Whether the residual reached the tolerance (false: alpha is the best estimate after maxIterations). */
   converged: boolean;
   milliseconds: { laplacian: number; solve: number; total: number };
-  /** Size of the engine's WebAssembly memory after the call (its peak so far). */
+  /** Size of the engine's WebAssembly memory after the call (the highest any call on this engine needed). */
   wasmMemoryBytes: number;
+  /** Bytes of wasm memory this call held at its peak, above the module's static data. */
+  peakBytes: number;
 }
 
 export interface AlphaResult {
