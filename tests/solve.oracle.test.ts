@@ -1,0 +1,56 @@
+// estimateAlpha (Laplacian + Jacobi PCG in wasm) against a dense direct solve of the same restricted
+// system built by the eq. 12 reference, clamped to [0, 1] as the engine clamps.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createMatting, type Matting } from "../dist/entry/node.js";
+import { compiledModule } from "./helpers.js";
+import { referenceAlpha } from "./reference/laplacian.js";
+import { bandTrimap, type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
+
+const TOLERANCE = 1e-4;
+
+interface Case {
+  name: string;
+  image: Image8;
+  trimap: Image8;
+  radius: number;
+  epsilon: number;
+}
+
+const cases: Case[] = [
+  { name: "noise 7x9 r=1", image: noiseImage(7, 9, 1), trimap: randomTrimap(7, 9, 2, 0.6), radius: 1, epsilon: 1e-7 },
+  { name: "noise 15x11 r=2", image: noiseImage(15, 11, 3), trimap: randomTrimap(15, 11, 4, 0.7), radius: 2, epsilon: 1e-7 },
+  { name: "noise 24x19 r=1", image: noiseImage(24, 19, 5), trimap: randomTrimap(24, 19, 6, 0.8), radius: 1, epsilon: 1e-7 },
+  { name: "smooth 21x17 r=1", image: smoothImage(21, 17, 7), trimap: randomTrimap(21, 17, 8, 0.6), radius: 1, epsilon: 1e-7 },
+  { name: "smooth 17x23 r=2 epsilon 1e-5", image: smoothImage(17, 23, 9), trimap: randomTrimap(17, 23, 10, 0.7), radius: 2, epsilon: 1e-5 },
+  { name: "smooth 40x40 r=1, band trimap", image: smoothImage(40, 40, 11), trimap: bandTrimap(40, 40, 8, 31), radius: 1, epsilon: 1e-7 },
+  { name: "noise 39x37 r=1, mostly unknown", image: noiseImage(39, 37, 12), trimap: randomTrimap(39, 37, 13, 0.9), radius: 1, epsilon: 1e-7 },
+];
+
+describe("estimateAlpha against a dense direct solve", () => {
+  const engines: Record<string, Matting> = {};
+  beforeAll(async () => {
+    engines.release = await createMatting({ module: await compiledModule("release") });
+    engines.scalar = await createMatting({ module: await compiledModule("scalar") });
+  });
+
+  // The solver's vector loops are where the SIMD build differs from its scalar twin: both must agree with the oracle.
+  it.each(cases.flatMap((c) => (["release", "scalar"] as const).map((build) => [`${c.name} (${build})`, c, build] as const)))("%s", async (_, c, build) => {
+    const matting = engines[build];
+    const { width, height } = c.image;
+    const labels = labels8(c.trimap.data);
+    const expected = referenceAlpha(unitRgb(c.image.data, 3), labels, width, height, c.radius, c.epsilon);
+    const { alpha, stats } = await matting.estimateAlpha(c.image, c.trimap, {
+      radius: c.radius, epsilon: c.epsilon, tolerance: 1e-10, maxIterations: 200_000,
+    });
+    expect(stats.converged).toBe(true);
+    expect(stats.residual).toBeLessThanOrEqual(1e-10);
+    expect(stats.unknownPixels).toBe(labels.filter((l) => l === 2).length);
+    let worst = 0;
+    let worstPixel = -1;
+    alpha.forEach((a, p) => {
+      const difference = Math.abs(a - expected[p]);
+      if (!(difference <= worst)) [worst, worstPixel] = [difference, p];
+    });
+    expect(worst, `worst pixel ${worstPixel}: wasm ${alpha[worstPixel]}, direct ${expected[worstPixel]}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
