@@ -1,0 +1,181 @@
+// What every benchmark shares: where the data lives, PNG decoding, the machine header, medians, tables.
+import os from "node:os";
+import path from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Default data folders; they live beside the repository, never in it. */
+export const DEFAULT_LOWRES = "../shared/datasets/alphamatting-lowres";
+export const DEFAULT_HIGHRES = "../shared/datasets/alphamatting-highres";
+export const DEFAULT_PYMATTING_ALPHAS = "../shared/reference/pymatting-cf-lowres";
+
+/** A path given on the command line is taken from the working directory; a default one from the repository root. */
+export function resolveDir(given: string | undefined, fallback: string): string {
+  const dir = given === undefined ? path.resolve(repoRoot, fallback) : path.resolve(given);
+  if (!existsSync(dir)) throw new Error(`folder not found: ${dir}`);
+  return dir;
+}
+
+export const TRIMAPS = ["trimap1", "trimap2"] as const;
+export type TrimapSet = (typeof TRIMAPS)[number];
+
+/** "GT01,GT02" -> ["GT01", "GT02"]; undefined -> undefined (all). */
+export function parseList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  return items.length > 0 ? items : undefined;
+}
+
+export function parseTrimaps(value: string | undefined): TrimapSet[] {
+  const asked = parseList(value) ?? [...TRIMAPS];
+  for (const t of asked) {
+    if (!(TRIMAPS as readonly string[]).includes(t)) throw new Error(`unknown trimap set ${t}; use ${TRIMAPS.join(", ")}`);
+  }
+  return asked as TrimapSet[];
+}
+
+export function parsePositive(value: string | undefined, name: string, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"}, got ${value}`);
+  }
+  return n;
+}
+
+/** Image names (GT01, ...) found in `dir`, filtered to `only` if given (every name in `only` must exist). */
+export function imageNames(dir: string, only?: string[]): string[] {
+  const found = readdirSync(dir).filter((f) => f.endsWith(".png")).map((f) => f.slice(0, -4)).sort();
+  if (only === undefined) return found;
+  const missing = only.filter((name) => !found.includes(name));
+  if (missing.length > 0) throw new Error(`no ${missing.join(", ")} in ${dir}`);
+  return only;
+}
+
+export interface Plane {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Decodes a PNG to 8-bit RGB (alpha dropped; grey and palette expanded). */
+export async function readRgb(file: string): Promise<Plane> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const rgb = info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.length) : expandGrey(data, info.channels);
+  return { width: info.width, height: info.height, data: rgb };
+}
+
+function expandGrey(data: Uint8Array, channels: number): Uint8Array {
+  const pixels = data.length / channels;
+  const rgb = new Uint8Array(pixels * 3);
+  for (let i = 0; i < pixels; i++) rgb.fill(data[i * channels], i * 3, i * 3 + 3);
+  return rgb;
+}
+
+/** Decodes a PNG and keeps its first channel: trimaps, ground-truth and reference alphas (grey, RGB or palette). */
+export async function readFirstChannel(file: string): Promise<Plane> {
+  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  const plane = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < plane.length; i++) plane[i] = data[i * info.channels];
+  return { width: info.width, height: info.height, data: plane };
+}
+
+/** The low-res photo resized to width x height by bicubic interpolation: the stand-in for a missing high-res photo. */
+export async function readRgbUpscaled(file: string, width: number, height: number): Promise<Plane> {
+  const { data, info } = await sharp(file).removeAlpha().resize(width, height, { kernel: "cubic", fit: "fill" })
+    .raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`${file}: expected RGB after resizing, got ${info.channels} channels`);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+export const toUnit = (bytes: Uint8Array): Float32Array => Float32Array.from(bytes, (v) => v / 255);
+
+/** Unknown pixels as METRICS.md counts them: trimap value 128 (the datasets hold exactly 0, 128 and 255). */
+export function unknownMask(trimap: Uint8Array): Uint8Array {
+  return Uint8Array.from(trimap, (v) => (v === 128 ? 1 : 0));
+}
+
+export function countOnes(mask: Uint8Array): number {
+  let n = 0;
+  for (const v of mask) n += v;
+  return n;
+}
+
+export function sameSize(a: Plane, b: Plane, what: string): void {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw new Error(`${what}: ${a.width}x${a.height} against ${b.width}x${b.height}`);
+  }
+}
+
+/** One line naming the machine, runtime and date, printed before every table so that figures carry their context. */
+export function machineHeader(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim() ?? "unknown CPU";
+  const memory = (os.totalmem() / 2 ** 30).toFixed(1);
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return `# ${model}, ${cpus.length} cores, ${memory} GiB RAM, Node ${process.version} ${process.platform}-${process.arch}, ${date}`;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function mean(values: number[]): number {
+  return values.length === 0 ? NaN : values.reduce((s, v) => s + v, 0) / values.length;
+}
+
+/** Runs `work` once untimed so that the timed runs meet a compiled, tiered-up engine; prints what it did. */
+export async function warmUp(label: string, work: () => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  await work();
+  console.log(`# warm-up run on ${label}: ${((performance.now() - started) / 1000).toFixed(2)} s (not counted)`);
+}
+
+export interface Column {
+  title: string;
+  /** Minimum width in characters; wider cells push the row out rather than being cut. */
+  width: number;
+  align?: "left" | "right";
+}
+
+/** A table printed row by row as results arrive, columns aligned to fixed widths. */
+export class Table {
+  constructor(private readonly columns: Column[]) {}
+
+  private line(cells: string[]): string {
+    return cells
+      .map((cell, i) => {
+        const c = this.columns[i];
+        const width = Math.max(c.width, c.title.length);
+        return c.align === "left" ? cell.padEnd(width) : cell.padStart(width);
+      })
+      .join("  ")
+      .trimEnd();
+  }
+
+  header(): void {
+    console.log(this.line(this.columns.map((c) => c.title)));
+    console.log(this.line(this.columns.map((c) => "-".repeat(Math.max(c.width, c.title.length)))));
+  }
+
+  row(cells: string[]): void {
+    if (cells.length !== this.columns.length) throw new Error(`row has ${cells.length} cells for ${this.columns.length} columns`);
+    console.log(this.line(cells));
+  }
+}
+
+export const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : "-");
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Percentage by which `ours` differs from `theirs`, signed. */
+export const relativeDifference = (ours: number, theirs: number): number => (100 * (ours - theirs)) / theirs;
