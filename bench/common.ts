@@ -4,6 +4,7 @@ import path from "node:path";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { ALPHA_DEFAULTS, type AlphaOptions, type AlphaResult, type AlphaStats, type Matting } from "../dist/entry/node.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -179,3 +180,36 @@ export function formatBytes(bytes: number): string {
 
 /** Percentage by which `ours` differs from `theirs`, signed. */
 export const relativeDifference = (ours: number, theirs: number): number => (100 * (ours - theirs)) / theirs;
+
+export interface TimedRuns {
+  alpha: Float32Array;
+  stats: AlphaStats;
+  /** Medians over the runs of each phase's milliseconds. */
+  milliseconds: AlphaStats["milliseconds"];
+}
+
+/** Runs one case `repeat` times; phase times are medians over the runs, other stats those of the last run. */
+export async function timedRuns(matting: Matting, image: Plane, trimap: Plane, options: AlphaOptions, repeat: number): Promise<TimedRuns> {
+  const runs: AlphaResult[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await matting.estimateAlpha(image, trimap, options));
+  const last = runs[runs.length - 1];
+  const phase = (key: keyof AlphaStats["milliseconds"]) => median(runs.map((r) => r.stats.milliseconds[key]));
+  return { alpha: last.alpha, stats: last.stats, milliseconds: { laplacian: phase("laplacian"), solve: phase("solve"), total: phase("total") } };
+}
+
+/**
+ * Options forwarded to estimateAlpha from the command line. `threads` only when this build knows the option
+ * (it then appears in ALPHA_DEFAULTS); otherwise the returned note says it was ignored.
+ */
+export function solverOptions(args: { tolerance?: string; "max-iterations"?: string; threads?: string }): { options: AlphaOptions; note: string } {
+  const options: AlphaOptions & { threads?: number } = {};
+  let note = "";
+  if (args.tolerance !== undefined) options.tolerance = parsePositive(args.tolerance, "tolerance", 0);
+  if (args["max-iterations"] !== undefined) options.maxIterations = parsePositive(args["max-iterations"], "max-iterations", 0, true);
+  if (args.threads !== undefined) {
+    const threads = parsePositive(args.threads, "threads", 1, true);
+    if ("threads" in ALPHA_DEFAULTS) options.threads = threads;
+    else note = `; --threads ${threads} ignored: this build has no threads option`;
+  }
+  return { options, note: `options ${JSON.stringify(options)}${note}` };
+}

@@ -3,10 +3,10 @@
 // npm run bench:quality -- [--data DIR] [--reference DIR] [--images GT01,GT02] [--tolerance T] [--max-iterations N]
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type AlphaOptions, createMatting } from "../dist/entry/node.js";
+import { createMatting } from "../dist/entry/node.js";
 import {
   DEFAULT_LOWRES, DEFAULT_PYMATTING_ALPHAS, TRIMAPS, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader,
-  mean, parseList, parsePositive, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, toUnit, unknownMask, warmUp,
+  mean, parseList, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, solverOptions, toUnit, unknownMask, warmUp,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
 
@@ -34,9 +34,7 @@ const dataDir = resolveDir(args.data, DEFAULT_LOWRES);
 const referenceDir = resolveDir(args.reference, DEFAULT_PYMATTING_ALPHAS);
 const names = imageNames(path.join(dataDir, "input"), parseList(args.images));
 const subset = names.length !== 27;
-const alphaOptions: AlphaOptions = {};
-if (args.tolerance !== undefined) alphaOptions.tolerance = parsePositive(args.tolerance, "tolerance", 0);
-if (args["max-iterations"] !== undefined) alphaOptions.maxIterations = parsePositive(args["max-iterations"], "max-iterations", 0, true);
+const { options: alphaOptions, note: optionsNote } = solverOptions(args);
 
 async function loadCase(name: string, trimapSet: TrimapSet) {
   const image = await readRgb(path.join(dataDir, "input", `${name}.png`));
@@ -56,7 +54,7 @@ interface CaseResult {
 }
 
 console.log(machineHeader());
-console.log(`# data ${dataDir}; pymatting alphas ${referenceDir}; options ${JSON.stringify(alphaOptions)}`);
+console.log(`# data ${dataDir}; pymatting alphas ${referenceDir}; ${optionsNote}`);
 const matting = await createMatting();
 {
   const first = await loadCase(names[0], "trimap1");
