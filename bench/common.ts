@@ -181,11 +181,14 @@ export function formatBytes(bytes: number): string {
 /** Percentage by which `ours` differs from `theirs`, signed. */
 export const relativeDifference = (ours: number, theirs: number): number => (100 * (ours - theirs)) / theirs;
 
+/** Phase times in milliseconds: laplacian, solve and total always; other phases (a preconditioner set-up) where reported. */
+export type PhaseTimes = AlphaStats["milliseconds"] & Record<string, number>;
+
 export interface TimedRuns {
   alpha: Float32Array;
   stats: AlphaStats;
   /** Medians over the runs of each phase's milliseconds. */
-  milliseconds: AlphaStats["milliseconds"];
+  milliseconds: PhaseTimes;
 }
 
 /** Runs one case `repeat` times; phase times are medians over the runs, other stats those of the last run. */
@@ -193,9 +196,16 @@ export async function timedRuns(matting: Matting, image: Plane, trimap: Plane, o
   const runs: AlphaResult[] = [];
   for (let i = 0; i < repeat; i++) runs.push(await matting.estimateAlpha(image, trimap, options));
   const last = runs[runs.length - 1];
-  const phase = (key: keyof AlphaStats["milliseconds"]) => median(runs.map((r) => r.stats.milliseconds[key]));
-  return { alpha: last.alpha, stats: last.stats, milliseconds: { laplacian: phase("laplacian"), solve: phase("solve"), total: phase("total") } };
+  const milliseconds = { ...last.stats.milliseconds } as PhaseTimes;
+  for (const key of Object.keys(milliseconds)) milliseconds[key] = median(runs.map((r) => (r.stats.milliseconds as PhaseTimes)[key]));
+  return { alpha: last.alpha, stats: last.stats, milliseconds };
 }
+
+/** The phases tables show, in order. */
+export const PHASES = ["laplacian", "preconditioner", "solve", "total"];
+
+/** Milliseconds of a phase, or "-" when this build does not report it. */
+export const phaseCell = (times: PhaseTimes, phase: string): string => (phase in times ? fixed(times[phase], 0) : "-");
 
 /**
  * Options forwarded to estimateAlpha from the command line. `threads` only when this build knows the option

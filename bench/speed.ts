@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { createMatting } from "../dist/entry/node.js";
 import {
   DEFAULT_LOWRES, type TrimapSet, Table, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive,
-  parseTrimaps, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, solverOptions, timedRuns, toUnit,
+  PHASES, parseTrimaps, phaseCell, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, solverOptions, timedRuns, toUnit,
   unknownMask, warmUp,
 } from "./common.js";
 import { sad } from "./metrics.js";
@@ -58,7 +58,7 @@ const matting = await createMatting();
 const table = new Table([
   { title: "image", width: 5, align: "left" }, { title: "trimap", width: 7, align: "left" }, { title: "size", width: 7 },
   { title: "unknown", width: 7 }, { title: "iter", width: 5 }, { title: "conv", width: 4 },
-  { title: "ms lapl", width: 7 }, { title: "ms solve", width: 8 }, { title: "ms total", width: 8 },
+  { title: "ms lapl", width: 7 }, { title: "ms precond", width: 10 }, { title: "ms solve", width: 8 }, { title: "ms total", width: 8 },
   { title: "peak MiB", width: 8 }, { title: "B/unknown", width: 9 }, { title: "SAD", width: 6 },
 ]);
 table.header();
@@ -74,7 +74,7 @@ for (const trimapSet of trimapSets) {
     sads[trimapSet].push(error);
     table.row([
       name, trimapSet, `${width}x${height}`, String(stats.unknownPixels), String(stats.iterations), stats.converged ? "yes" : "NO",
-      fixed(milliseconds.laplacian, 0), fixed(milliseconds.solve, 0), fixed(milliseconds.total, 0),
+      ...PHASES.map((phase) => phaseCell(milliseconds, phase)),
       fixed(stats.peakBytes / 2 ** 20, 1), fixed(stats.peakBytes / Math.max(1, stats.unknownPixels), 0), fixed(error, 3),
     ]);
   }

@@ -1,0 +1,137 @@
+// Scale benchmark: closed-form alpha on the high-res alphamatting.com trimaps (6-8 megapixels). The high-res photos
+// are not available, so each input is the low-res photo upscaled (bicubic) to the trimap's size: the timings and
+// memory mean something, the SAD does not (../shared/datasets/README.md).
+// npm run bench:scale -- [--data HIGHRES_DIR] [--photos LOWRES_DIR] [--images GT19,GT22] [--trimaps trimap1]
+//                        [--timeout SECONDS] [--repeat N] [--threads N] [--tolerance T] [--max-iterations N]
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { MattingError, createMatting } from "../dist/entry/node.js";
+import {
+  DEFAULT_HIGHRES, DEFAULT_LOWRES, Table, type TrimapSet, countOnes, fixed, imageNames, machineHeader, parseList, parsePositive,
+  PHASES, parseTrimaps, phaseCell, readFirstChannel, readRgb, readRgbUpscaled, resolveDir, sameSize, solverOptions, timedRuns, toUnit,
+  unknownMask, warmUp,
+} from "./common.js";
+import { sad } from "./metrics.js";
+
+/** pymatting closed-form on the same stand-in inputs (BASELINE.md), all Trimap1. */
+const PYMATTING: Record<string, { unknown: number; seconds?: number; memory?: string; note?: string }> = {
+  "GT19 trimap1": { unknown: 392e3, seconds: 20.2, memory: "2.8 GiB" },
+  "GT22 trimap1": { unknown: 857e3, seconds: 47.7, memory: "3.1 GiB" },
+  "GT04 trimap1": { unknown: 3.0e6, note: "no result in 5 min" },
+};
+/** Issue 3's targets at scale. */
+const TARGET_SECONDS: Record<string, number> = { "GT19 trimap1": 20.2 / 5, "GT04 trimap1": 30 };
+/** Issue 3's memory budget: peak wasm bytes at most 300 per unknown pixel plus 40 per image pixel. */
+const memoryBudget = (unknown: number, pixels: number) => 300 * unknown + 40 * pixels;
+/** Issue 3: time per unknown pixel varies by less than 2x from 50 k to 3 M unknown pixels. */
+const LINEAR_RANGE = [50e3, 3e6] as const;
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: "string" },
+    photos: { type: "string" },
+    images: { type: "string" },
+    trimaps: { type: "string" },
+    timeout: { type: "string" },
+    repeat: { type: "string" },
+    threads: { type: "string" },
+    tolerance: { type: "string" },
+    "max-iterations": { type: "string" },
+  },
+});
+const highresDir = resolveDir(args.data, DEFAULT_HIGHRES);
+const photoDir = resolveDir(args.photos, DEFAULT_LOWRES);
+const names = imageNames(path.join(highresDir, "trimap1"), parseList(args.images));
+const trimapSets = parseTrimaps(args.trimaps);
+const timeoutSeconds = parsePositive(args.timeout, "timeout", 300);
+const repeat = parsePositive(args.repeat, "repeat", 1, true);
+const { options, note } = solverOptions(args);
+
+async function loadCase(name: string, trimapSet: TrimapSet) {
+  const trimap = await readFirstChannel(path.join(highresDir, trimapSet, `${name}.png`));
+  const truth = await readFirstChannel(path.join(highresDir, "gt", `${name}.png`));
+  sameSize(trimap, truth, `${name} high-res ground truth against its ${trimapSet}`);
+  const image = await readRgbUpscaled(path.join(photoDir, "input", `${name}.png`), trimap.width, trimap.height);
+  return { image, trimap, truth: toUnit(truth.data), unknown: unknownMask(trimap.data) };
+}
+
+console.log(machineHeader());
+console.log(`# trimaps ${highresDir}; photos ${photoDir} upscaled (bicubic); SAD against high-res ground truth means nothing on stand-in photos`);
+console.log(`# per-case timeout ${timeoutSeconds} s; median of ${repeat} run(s); ${note}`);
+const matting = await createMatting();
+{
+  const image = await readRgb(path.join(photoDir, "input", `${names[0]}.png`));
+  const trimap = await readFirstChannel(path.join(photoDir, "trimap1", `${names[0]}.png`));
+  await warmUp(`low-res ${names[0]} trimap1`, () => matting.estimateAlpha(image, trimap, options));
+}
+
+const table = new Table([
+  { title: "image", width: 5, align: "left" }, { title: "trimap", width: 7, align: "left" }, { title: "size", width: 9 },
+  { title: "unknown", width: 7 }, { title: "iter", width: 5 }, { title: "conv", width: 4 },
+  { title: "ms lapl", width: 7 }, { title: "ms precond", width: 10 }, { title: "ms solve", width: 8 }, { title: "ms total", width: 8 }, { title: "us/unknown", width: 10 },
+  { title: "peak MiB", width: 8 }, { title: "B/unknown", width: 9 }, { title: "budget MiB", width: 10 }, { title: "mem", width: 4 },
+  { title: "SAD", width: 7 }, { title: "notes", width: 5, align: "left" },
+]);
+table.header();
+
+interface Finished { key: string; unknown: number; seconds: number; microsPerUnknown: number; withinBudget: boolean; converged: boolean }
+const finished: Finished[] = [];
+const failures: string[] = [];
+for (const trimapSet of trimapSets) {
+  for (const name of names) {
+    const key = `${name} ${trimapSet}`;
+    const c = await loadCase(name, trimapSet);
+    const { width, height } = c.image;
+    const reference = PYMATTING[key];
+    const pymatting = reference === undefined ? "" : `pymatting ${reference.note ?? `${reference.seconds} s, ${reference.memory}`}`;
+    const caseOptions = { ...options, signal: AbortSignal.timeout(timeoutSeconds * 1000 * repeat) };
+    try {
+      const { alpha, stats, milliseconds } = await timedRuns(matting, c.image, c.trimap, caseOptions, repeat);
+      const budget = memoryBudget(stats.unknownPixels, width * height);
+      const microsPerUnknown = (1000 * milliseconds.total) / Math.max(1, stats.unknownPixels);
+      const withinBudget = stats.peakBytes <= budget;
+      finished.push({ key, unknown: stats.unknownPixels, seconds: milliseconds.total / 1000, microsPerUnknown, withinBudget, converged: stats.converged });
+      table.row([
+        name, trimapSet, `${width}x${height}`, String(stats.unknownPixels), String(stats.iterations), stats.converged ? "yes" : "NO",
+        ...PHASES.map((phase) => phaseCell(milliseconds, phase)), fixed(microsPerUnknown, 2),
+        fixed(stats.peakBytes / 2 ** 20, 0), fixed(stats.peakBytes / Math.max(1, stats.unknownPixels), 0), fixed(budget / 2 ** 20, 0),
+        withinBudget ? "ok" : "OVER", fixed(sad({ width, height, predicted: alpha, truth: c.truth, unknown: c.unknown }), 2), pymatting,
+      ]);
+    } catch (error) {
+      if (!(error instanceof MattingError)) throw error;
+      const what = error.code === "ABORTED" ? `timed out after ${timeoutSeconds * repeat} s` : `${error.code}: ${error.message}`;
+      failures.push(`${key}: ${what}`);
+      const dashes = Array<string>(12).fill("-");
+      table.row([name, trimapSet, `${width}x${height}`, String(countOnes(c.unknown)), ...dashes, `${what}; ${pymatting}`]);
+    }
+  }
+}
+
+console.log("\n## Against issue 3's targets at scale");
+for (const [key, target] of Object.entries(TARGET_SECONDS)) {
+  const ours = finished.find((f) => f.key === key);
+  const theirs = PYMATTING[key];
+  const theirText = theirs.seconds === undefined ? theirs.note : `${theirs.seconds} s`;
+  if (ours === undefined) {
+    console.log(`${"n/a".padEnd(6)}  ${key}: not run or did not finish (target < ${fixed(target, 2)} s; pymatting ${theirText})`);
+    continue;
+  }
+  const verdict = !ours.converged ? "n/a" : ours.seconds <= target ? "PASS" : "MISSED";
+  const unconverged = ours.converged ? "" : ", NOT converged (capped iterations do not count)";
+  console.log(`${verdict.padEnd(6)}  ${key}: ${fixed(ours.seconds, 2)} s${unconverged}, target ${fixed(target, 2)} s (pymatting ${theirText})`);
+}
+const inRange = finished.filter((f) => f.converged && f.unknown >= LINEAR_RANGE[0] && f.unknown <= LINEAR_RANGE[1]);
+if (inRange.length >= 2) {
+  const rates = inRange.map((f) => f.microsPerUnknown);
+  const spread = Math.max(...rates) / Math.min(...rates);
+  console.log(`${(spread < 2 ? "PASS" : "MISSED").padEnd(6)}  time per unknown pixel from ${fixed(Math.min(...rates), 2)} to ${fixed(Math.max(...rates), 2)} us over ${inRange.length} converged cases with 50 k to 3 M unknown: ${fixed(spread, 2)}x (target < 2x)`);
+} else {
+  console.log(`${"n/a".padEnd(6)}  time per unknown pixel: fewer than 2 converged cases with 50 k to 3 M unknown pixels`);
+}
+const over = finished.filter((f) => !f.withinBudget).map((f) => f.key);
+const memoryVerdict = finished.length === 0 ? "n/a" : over.length === 0 ? "PASS" : "MISSED";
+console.log(`${memoryVerdict.padEnd(6)}  peak wasm memory within 300 B per unknown + 40 B per image pixel on ${finished.length - over.length} of ${finished.length} finished cases${over.length > 0 ? ` (over: ${over.join(", ")})` : ""}`);
+const total = names.length * trimapSets.length;
+const converged = finished.filter((f) => f.converged).length;
+const allDone = failures.length === 0 && converged === total;
+console.log(`${(allDone ? "PASS" : "MISSED").padEnd(6)}  ${finished.length} of ${total} cases completed, ${converged} converged${failures.length > 0 ? `; failed: ${failures.join("; ")}` : ""}`);
