@@ -178,6 +178,12 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** "+1.2%" / "-0.4%". */
+export const signedPercent = (percent: number, digits: number): string => `${percent >= 0 ? "+" : ""}${fixed(percent, digits)}%`;
+
+/** Prints one line of a verdict block: "PASS    what", "MISSED  what", "n/a     what". */
+export const printVerdict = (verdict: string, text: string): void => console.log(`${verdict.padEnd(6)}  ${text}`);
+
 /** Percentage by which `ours` differs from `theirs`, signed. */
 export const relativeDifference = (ours: number, theirs: number): number => (100 * (ours - theirs)) / theirs;
 

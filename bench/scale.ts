@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { MattingError, createMatting } from "../dist/entry/node.js";
 import {
   DEFAULT_HIGHRES, DEFAULT_LOWRES, Table, type TrimapSet, countOnes, fixed, imageNames, machineHeader, parseList, parsePositive,
-  PHASES, parseTrimaps, phaseCell, readFirstChannel, readRgb, readRgbUpscaled, resolveDir, sameSize, solverOptions, timedRuns, toUnit,
+  PHASES, parseTrimaps, phaseCell, printVerdict, readFirstChannel, readRgb, readRgbUpscaled, resolveDir, sameSize, solverOptions, timedRuns, toUnit,
   unknownMask, warmUp,
 } from "./common.js";
 import { sad } from "./metrics.js";
@@ -68,7 +68,8 @@ const matting = await createMatting();
 const table = new Table([
   { title: "image", width: 5, align: "left" }, { title: "trimap", width: 7, align: "left" }, { title: "size", width: 9 },
   { title: "unknown", width: 7 }, { title: "iter", width: 5 }, { title: "conv", width: 4 },
-  { title: "ms lapl", width: 7 }, { title: "ms precond", width: 10 }, { title: "ms solve", width: 8 }, { title: "ms total", width: 8 }, { title: "us/unknown", width: 10 },
+  { title: "ms lapl", width: 7 }, { title: "ms precond", width: 10 }, { title: "ms solve", width: 8 }, { title: "ms total", width: 8 },
+  { title: "us/unknown", width: 10 },
   { title: "peak MiB", width: 8 }, { title: "B/unknown", width: 9 }, { title: "budget MiB", width: 10 }, { title: "mem", width: 4 },
   { title: "SAD", width: 7 }, { title: "notes", width: 5, align: "left" },
 ]);
@@ -90,7 +91,8 @@ for (const trimapSet of trimapSets) {
       const budget = memoryBudget(stats.unknownPixels, width * height);
       const microsPerUnknown = (1000 * milliseconds.total) / Math.max(1, stats.unknownPixels);
       const withinBudget = stats.peakBytes <= budget;
-      finished.push({ key, unknown: stats.unknownPixels, seconds: milliseconds.total / 1000, microsPerUnknown, withinBudget, converged: stats.converged });
+      const seconds = milliseconds.total / 1000;
+      finished.push({ key, unknown: stats.unknownPixels, seconds, microsPerUnknown, withinBudget, converged: stats.converged });
       table.row([
         name, trimapSet, `${width}x${height}`, String(stats.unknownPixels), String(stats.iterations), stats.converged ? "yes" : "NO",
         ...PHASES.map((phase) => phaseCell(milliseconds, phase)), fixed(microsPerUnknown, 2),
@@ -111,27 +113,31 @@ console.log("\n## Against issue 3's targets at scale");
 for (const [key, target] of Object.entries(TARGET_SECONDS)) {
   const ours = finished.find((f) => f.key === key);
   const theirs = PYMATTING[key];
-  const theirText = theirs.seconds === undefined ? theirs.note : `${theirs.seconds} s`;
+  const against = `target ${fixed(target, 2)} s (pymatting ${theirs.seconds === undefined ? theirs.note : `${theirs.seconds} s`})`;
   if (ours === undefined) {
-    console.log(`${"n/a".padEnd(6)}  ${key}: not run or did not finish (target < ${fixed(target, 2)} s; pymatting ${theirText})`);
-    continue;
+    printVerdict("n/a", `${key}: not run or did not finish; ${against}`);
+  } else if (!ours.converged) {
+    printVerdict("n/a", `${key}: ${fixed(ours.seconds, 2)} s but NOT converged (capped iterations do not count); ${against}`);
+  } else {
+    printVerdict(ours.seconds <= target ? "PASS" : "MISSED", `${key}: ${fixed(ours.seconds, 2)} s; ${against}`);
   }
-  const verdict = !ours.converged ? "n/a" : ours.seconds <= target ? "PASS" : "MISSED";
-  const unconverged = ours.converged ? "" : ", NOT converged (capped iterations do not count)";
-  console.log(`${verdict.padEnd(6)}  ${key}: ${fixed(ours.seconds, 2)} s${unconverged}, target ${fixed(target, 2)} s (pymatting ${theirText})`);
 }
 const inRange = finished.filter((f) => f.converged && f.unknown >= LINEAR_RANGE[0] && f.unknown <= LINEAR_RANGE[1]);
 if (inRange.length >= 2) {
   const rates = inRange.map((f) => f.microsPerUnknown);
-  const spread = Math.max(...rates) / Math.min(...rates);
-  console.log(`${(spread < 2 ? "PASS" : "MISSED").padEnd(6)}  time per unknown pixel from ${fixed(Math.min(...rates), 2)} to ${fixed(Math.max(...rates), 2)} us over ${inRange.length} converged cases with 50 k to 3 M unknown: ${fixed(spread, 2)}x (target < 2x)`);
+  const [fastest, slowest] = [Math.min(...rates), Math.max(...rates)];
+  const spread = slowest / fastest;
+  const range = `${fixed(fastest, 2)} to ${fixed(slowest, 2)} us over ${inRange.length} converged cases with 50 k to 3 M unknown`;
+  printVerdict(spread < 2 ? "PASS" : "MISSED", `time per unknown pixel from ${range}: ${fixed(spread, 2)}x (target < 2x)`);
 } else {
-  console.log(`${"n/a".padEnd(6)}  time per unknown pixel: fewer than 2 converged cases with 50 k to 3 M unknown pixels`);
+  printVerdict("n/a", "time per unknown pixel: fewer than 2 converged cases with 50 k to 3 M unknown pixels");
 }
 const over = finished.filter((f) => !f.withinBudget).map((f) => f.key);
 const memoryVerdict = finished.length === 0 ? "n/a" : over.length === 0 ? "PASS" : "MISSED";
-console.log(`${memoryVerdict.padEnd(6)}  peak wasm memory within 300 B per unknown + 40 B per image pixel on ${finished.length - over.length} of ${finished.length} finished cases${over.length > 0 ? ` (over: ${over.join(", ")})` : ""}`);
+const overNote = over.length > 0 ? ` (over: ${over.join(", ")})` : "";
+const withinCount = `${finished.length - over.length} of ${finished.length} finished cases${overNote}`;
+printVerdict(memoryVerdict, `peak wasm memory within 300 B per unknown + 40 B per image pixel on ${withinCount}`);
 const total = names.length * trimapSets.length;
 const converged = finished.filter((f) => f.converged).length;
-const allDone = failures.length === 0 && converged === total;
-console.log(`${(allDone ? "PASS" : "MISSED").padEnd(6)}  ${finished.length} of ${total} cases completed, ${converged} converged${failures.length > 0 ? `; failed: ${failures.join("; ")}` : ""}`);
+const failed = failures.length > 0 ? `; failed: ${failures.join("; ")}` : "";
+printVerdict(failures.length === 0 && converged === total ? "PASS" : "MISSED", `${finished.length} of ${total} cases completed, ${converged} converged${failed}`);
