@@ -295,6 +295,7 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     { title: "no arguments", args: () => [], exit: 2, names: () => "IMAGE", says: "--help", own: true },
     { title: "unknown flag", args: () => [file("ok.png"), file("ok-trimap.png"), "--bogus"], exit: 2, names: () => "--bogus", says: "--help" },
     { title: "a flag without its value", args: () => [file("ok.png"), file("ok-trimap.png"), "--radius"], exit: 2, names: () => "--radius", says: "--help" },
+    { title: "a flag whose value is missing before another flag", args: () => [file("ok.png"), file("ok-trimap.png"), "--radius", "--json"], exit: 2, names: () => "--radius needs a value", says: "--help" },
     { title: "a number that is not one", args: () => [file("ok.png"), file("ok-trimap.png"), "--tolerance", "small"], exit: 2, names: () => "--tolerance", says: "--help" },
     { title: "a third file", args: () => [file("ok.png"), file("ok-trimap.png"), "extra.png"], exit: 2, names: () => "extra.png", says: "--help" },
     { title: "missing --alpha", args: () => [file("ok.png"), file("ok-trimap.png")], exit: 2, names: () => "--alpha", says: "--help", own: true },

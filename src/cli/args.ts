@@ -72,6 +72,17 @@ function parseNumber(flag: string, text: string): number {
   return value;
 }
 
+/** parseArgs says what is wrong in its first sentence, except for a flag followed by another flag instead of its value. */
+function parseArgsReason(message: string): string {
+  const ambiguous = /^Option '(?:-\w, )?(-{1,2})([\w-]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const [, dashes, name] = ambiguous;
+    const flag = `--${dashes === "-" ? FLAGS.find((f) => f.short === name)?.name : name}`;
+    return `${flag} needs a value (write ${flag}=-VALUE for one starting with a dash)`;
+  }
+  return message.split(/\.\s/)[0].replace(/\.$/, "");
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const options = Object.fromEntries(
     FLAGS.map((f) => [f.name, { type: f.value ? "string" : "boolean", ...(f.short ? { short: f.short } : {}) } as const]),
@@ -80,8 +91,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    // parseArgs explains unknown flags and missing values well; keep its first sentence.
-    throw new UsageError(String((error as Error).message).split(/\.\s/)[0].replace(/\.$/, ""));
+    throw new UsageError(parseArgsReason(String((error as Error).message)));
   }
   const values = parsed.values;
   if (values.help) return { kind: "help" };
