@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 import { ALPHA_DEFAULTS, MattingError, estimateAlpha } from "../entry/node.js";
 import { type RunCommand, UsageError, flagForOption, helpText, parseCommandLine } from "./args.js";
-import { readImage, readTrimap, writeAlpha } from "./images.js";
 import { progressDisplay } from "./progress.js";
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -19,7 +18,7 @@ function oneLine(text: string): string {
 }
 
 /** Reads both inputs at once; when both fail, the image's error is the one reported. */
-async function readInputs(command: RunCommand) {
+async function readInputs(command: RunCommand, { readImage, readTrimap }: typeof import("./images.js")) {
   const [image, trimap] = await Promise.allSettled([readImage(command.image), readTrimap(command.trimap)]);
   if (image.status === "rejected") throw image.reason;
   if (trimap.status === "rejected") throw trimap.reason;
@@ -29,10 +28,12 @@ async function readInputs(command: RunCommand) {
 async function run(command: RunCommand, signal: AbortSignal): Promise<void> {
   const display = progressDisplay(process.stderr.isTTY === true && !command.json && !command.quiet);
   try {
-    const { image, trimap } = await readInputs(command);
+    // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
+    const images = await import("./images.js");
+    const { image, trimap } = await readInputs(command, images);
     const { alpha, stats } = await estimateAlpha(image, trimap, { ...command.alphaOptions, onProgress: display.onProgress, signal });
     display.stop();
-    await writeAlpha(command.outputs.alpha, alpha, stats.width, stats.height);
+    await images.writeAlpha(command.outputs.alpha, alpha, stats.width, stats.height);
 
     const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
     if (command.json) {
