@@ -33,6 +33,7 @@ async function run(command: RunCommand, signal: AbortSignal): Promise<void> {
     const { image, trimap } = await readInputs(command, images);
     const { alpha, stats } = await estimateAlpha(image, trimap, { ...command.alphaOptions, onProgress: display.onProgress, signal });
     display.stop();
+    signal.throwIfAborted(); // Ctrl-C after the last solver slice still means: write nothing
     await images.writeAlpha(command.outputs.alpha, alpha, stats.width, stats.height);
 
     const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
