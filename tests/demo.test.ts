@@ -1,0 +1,118 @@
+// The demo page (examples/browser, `npm run demo`) driven in Chromium as a person would: open the lemur and
+// its trimap through the file inputs, run, cancel a run, and compare the page's alpha with Node's.
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { estimateAlpha } from "../dist/entry/node.js";
+import { serveDemo } from "../examples/browser/serve.mjs";
+import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
+
+const examples = fileURLToPath(new URL("../examples/", import.meta.url));
+const screenshotPath = fileURLToPath(new URL("../out/demo.png", import.meta.url));
+
+interface DemoResult {
+  width: number;
+  height: number;
+  image: ImageData;
+  trimap: Uint8Array;
+  alpha: Float32Array;
+}
+declare global {
+  interface Window {
+    __demo: { lastResult?: DemoResult };
+  }
+}
+
+let browser: Browser;
+let server: { url: string; close(): Promise<void> };
+let page: Page;
+let pageErrors: string[];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([serveDemo({ port: 0 }), launchChromium()]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 690 } });
+  pageErrors = collectPageErrors(page);
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function runAndWait(): Promise<{ state: string; text: string }> {
+  await page.click("#run");
+  await page.waitForSelector('#status:is([data-state="done"], [data-state="error"], [data-state="cancelled"])', { timeout: 60_000 });
+  return page.$eval("#status", (status) => ({ state: status.dataset.state!, text: status.textContent! }));
+}
+
+describe("the demo page", () => {
+  it("loads the lemur and its trimap through the file inputs", async () => {
+    expect(page.url()).toBe(`${server.url}examples/browser/`);
+    expect(await page.isDisabled("#run")).toBe(true);
+    await page.setInputFiles("#photo-input", `${examples}lemur.png`);
+    await page.waitForSelector("#run:not([disabled])");
+    await page.setInputFiles("#trimap-input", `${examples}lemur_trimap.png`);
+    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Trimap loaded"));
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("mattes in its worker and gives Node's alpha on the same pixels", async () => {
+    const status = await runAndWait();
+    expect(status.state, status.text + pageErrors.join("\n")).toBe("done");
+
+    const { width, height } = await page.evaluate(() => ({ width: window.__demo.lastResult!.width, height: window.__demo.lastResult!.height }));
+    expect([width, height]).toEqual([680, 440]);
+    const arrays = await readArrays(page, () => {
+      const canvas = document.getElementById("alpha") as HTMLCanvasElement;
+      const shown = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const { image, trimap, alpha } = window.__demo.lastResult!;
+      return { image: image.data, trimap, alpha, shown };
+    });
+
+    // The page read the files' stored samples, and the trimap's labels mean what the file's values mean.
+    const photo = await sharp(`${examples}lemur.png`).ensureAlpha().raw().toBuffer();
+    expect(Buffer.compare(arrays.image!, photo)).toBe(0);
+    const trimapFile = await sharp(`${examples}lemur_trimap.png`).extractChannel(0).raw().toBuffer();
+    const labels = uint8(arrays.trimap!);
+    for (let i = 0; i < labels.length; i++) {
+      const value = trimapFile[i]!;
+      if (labels[i] !== (value === 0 || value === 255 ? value : 128)) expect.fail(`trimap label ${labels[i]} for file value ${value} at ${i}`);
+    }
+
+    const inNode = await estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: labels });
+    const inPage = float32(arrays.alpha!);
+    expect(inPage).toHaveLength(width * height);
+    let largest = 0;
+    let largestShown = 0;
+    for (let i = 0; i < inNode.alpha.length; i++) {
+      largest = Math.max(largest, Math.abs(inNode.alpha[i]! - inPage[i]!));
+      largestShown = Math.max(largestShown, Math.abs(inNode.alpha[i]! * 255 - arrays.shown![i * 4]!));
+    }
+    expect(largest).toBeLessThanOrEqual(1e-6);
+    // The alpha canvas holds 8-bit levels: at most half a level of rounding.
+    expect(largestShown).toBeLessThanOrEqual(0.5 + 1e-3);
+  });
+
+  it("cancels a run in flight, then runs again", async () => {
+    await page.click("#run");
+    await page.waitForFunction(() => (document.getElementById("progress") as HTMLProgressElement).value > 0);
+    await page.click("#cancel");
+    await page.waitForSelector('#status:is([data-state="done"], [data-state="error"], [data-state="cancelled"])');
+    expect(await page.$eval("#status", (status) => [status.dataset.state, status.textContent])).toEqual(["cancelled", "Cancelled."]);
+    expect(await page.isDisabled("#cancel")).toBe(true);
+
+    const status = await runAndWait();
+    expect(status.state, status.text).toBe("done");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("takes a screenshot of the finished page", async () => {
+    await mkdir(fileURLToPath(new URL("../out/", import.meta.url)), { recursive: true });
+    const png = await page.screenshot({ path: screenshotPath });
+    const { width, height } = await sharp(png).metadata();
+    expect([width, height]).toEqual([1280, 690]);
+  });
+});
