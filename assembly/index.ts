@@ -7,3 +7,9 @@ export { windowStats } from "./window";
 export { indexUnknowns, laplacianRowStarts, laplacianAssemble } from "./laplacian";
 export { csrMultiply } from "./sparse";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
+export {
+  paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,
+} from "./foreground";
+export { cutoutRgba, compositeRgba } from "./compose";
+export { distanceScratchBytes, squaredDistances } from "./distance";
+export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";

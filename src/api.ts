@@ -1,8 +1,15 @@
 // The public operations, bound to a way of obtaining the WebAssembly module (one per runtime entry).
 import { estimateAlphaWith } from "./alpha.js";
+import { compositeWith, cutoutWith } from "./compose.js";
 import { Engine } from "./engine.js";
 import { MattingError } from "./errors.js";
-import type { AlphaOptions, AlphaResult, RGBImage, Trimap } from "./types.js";
+import { estimateForegroundWith } from "./foreground.js";
+import { matteWith } from "./matte.js";
+import { trimapFromAlphaWith, trimapFromMaskWith, trimapStatsWith } from "./trimap.js";
+import type {
+  AlphaInput, AlphaMatte, AlphaOptions, AlphaResult, Colour, CutoutOptions, ForegroundOptions, ForegroundResult, MatteOptions,
+  MatteResult, RGBAImage, RGBImage, Trimap, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats,
+} from "./types.js";
 
 export type ModuleSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;
 
@@ -18,6 +25,20 @@ export interface CreateMattingOptions {
 /** An engine of its own: one WebAssembly instance, its memory reused from call to call. */
 export interface Matting {
   estimateAlpha(image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult>;
+  /** Foreground and background colours behind `alpha` (Germer et al. 2020), RGB in [0, 1]. */
+  estimateForeground(image: RGBImage, alpha: AlphaInput, options?: ForegroundOptions): Promise<ForegroundResult>;
+  /** estimateAlpha then estimateForeground, with one progress stream. */
+  matte(image: RGBImage, trimap: Trimap, options?: MatteOptions): Promise<MatteResult>;
+  /** 8-bit RGBA of `foreground` with alpha; straight alpha unless `premultiplied`. */
+  cutout(foreground: RGBImage, alpha: AlphaInput, options?: CutoutOptions): Promise<RGBAImage>;
+  /** Opaque 8-bit RGBA of `foreground` over a colour or an image of the same size. */
+  composite(foreground: RGBImage, alpha: AlphaInput, background: Colour | RGBImage): Promise<RGBAImage>;
+  /** A trimap with unknown bands of the given widths (pixels) on each side of a mask's edge. */
+  trimapFromMask(mask: AlphaMatte, options?: TrimapFromMaskOptions): Promise<TrimapImage>;
+  /** A trimap from alpha levels, its unknown region optionally widened by `band` pixels. */
+  trimapFromAlpha(alpha: AlphaMatte, options?: TrimapFromAlphaOptions): Promise<TrimapImage>;
+  /** Counts of a trimap's foreground, background and unknown pixels. */
+  trimapStats(trimap: Trimap): Promise<TrimapStats>;
   /** Current size of this engine's WebAssembly memory in bytes. */
   readonly wasmMemoryBytes: number;
 }
@@ -39,15 +60,21 @@ async function compile(source: ModuleSource): Promise<WebAssembly.Module> {
 function wrap(engine: Engine): Matting {
   return {
     estimateAlpha: (image, trimap, options) => estimateAlphaWith(engine, image, trimap, options),
+    estimateForeground: (image, alpha, options) => estimateForegroundWith(engine, image, alpha, options),
+    matte: (image, trimap, options) => matteWith(engine, image, trimap, options),
+    cutout: (foreground, alpha, options) => cutoutWith(engine, foreground, alpha, options),
+    composite: (foreground, alpha, background) => compositeWith(engine, foreground, alpha, background),
+    trimapFromMask: (mask, options) => trimapFromMaskWith(engine, mask, options),
+    trimapFromAlpha: (alpha, options) => trimapFromAlphaWith(engine, alpha, options),
+    trimapStats: (trimap) => trimapStatsWith(engine, trimap),
     get wasmMemoryBytes() {
       return engine.memoryBytes;
     },
   };
 }
 
-export interface Api {
+export interface Api extends Omit<Matting, "wasmMemoryBytes"> {
   createMatting(options?: CreateMattingOptions): Promise<Matting>;
-  estimateAlpha(image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult>;
 }
 
 export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>): Api {
@@ -73,5 +100,12 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>): A
   return {
     createMatting,
     estimateAlpha: async (image, trimap, options) => (await sharedEngine()).estimateAlpha(image, trimap, options),
+    estimateForeground: async (image, alpha, options) => (await sharedEngine()).estimateForeground(image, alpha, options),
+    matte: async (image, trimap, options) => (await sharedEngine()).matte(image, trimap, options),
+    cutout: async (foreground, alpha, options) => (await sharedEngine()).cutout(foreground, alpha, options),
+    composite: async (foreground, alpha, background) => (await sharedEngine()).composite(foreground, alpha, background),
+    trimapFromMask: async (mask, options) => (await sharedEngine()).trimapFromMask(mask, options),
+    trimapFromAlpha: async (alpha, options) => (await sharedEngine()).trimapFromAlpha(alpha, options),
+    trimapStats: async (trimap) => (await sharedEngine()).trimapStats(trimap),
   };
 }

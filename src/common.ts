@@ -4,3 +4,8 @@ export type { MattingErrorCode } from "./errors.js";
 export type { CreateMattingOptions, Matting, ModuleSource } from "./api.js";
 export type { AlphaOptions, AlphaResult, AlphaStats, Phase, Progress, RGBImage, Trimap } from "./types.js";
 export { ALPHA_DEFAULTS } from "./validate.js";
+export type {
+  AlphaInput, AlphaMatte, Colour, CutoutOptions, ForegroundOptions, ForegroundResult, MatteOptions, MatteResult, MatteStats,
+  RGBAImage, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats,
+} from "./types.js";
+export { FOREGROUND_DEFAULTS, TRIMAP_FROM_ALPHA_DEFAULTS, TRIMAP_FROM_MASK_DEFAULTS } from "./validate-matte.js";

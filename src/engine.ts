@@ -25,6 +25,25 @@ export interface Kernels {
     b: number, x: number, r: number, z: number, p: number, state: number): number;
   pcgIterate(rows: number, rowStart: number, columns: number, values: number, inverseDiagonal: number,
     x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+  paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
+  paddedFromFloat(src: number, pixels: number, dst: number): void;
+  unpadRgb(src: number, pixels: number, dst: number): void;
+  planeFrom8(src: number, pixels: number, channels: number, dst: number): void;
+  planeFromFloat(src: number, pixels: number, channels: number, dst: number): void;
+  resizeNearest(src: number, srcWidth: number, srcHeight: number, dst: number, dstWidth: number, dstHeight: number, lanes: number): void;
+  meanColour(image: number, pixels: number, dst: number): void;
+  foregroundSweeps(image: number, alpha: number, width: number, height: number, foreground: number, background: number,
+    iterations: number, regularization: number, gradientWeight: number): void;
+  cutoutRgba(foreground: number, alpha: number, pixels: number, premultiplied: number, dst: number): void;
+  compositeRgba(foreground: number, alpha: number, background: number, backgroundStep: number, pixels: number, dst: number): void;
+  distanceScratchBytes(width: number, height: number): number;
+  squaredDistances(mask: number, target: number, width: number, height: number, distances: number, scratch: number): void;
+  maskFrom8(src: number, pixels: number, channels: number, dst: number): void;
+  maskFromFloat(src: number, pixels: number, channels: number, dst: number): void;
+  trimapFromMaskDistances(mask: number, toOutside: number, toInside: number, pixels: number,
+    foregroundBand: number, backgroundBand: number, dst: number): void;
+  trimapFromAlphaLevels(alpha: number, pixels: number, low: number, high: number, dst: number): void;
+  widenUnknown(trimap: number, toUnknown: number, pixels: number, band: number): void;
 }
 
 const PAGE = 65536;

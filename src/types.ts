@@ -22,7 +22,7 @@ export interface Trimap {
   data: Uint8Array | Uint8ClampedArray | Float32Array;
 }
 
-export type Phase = "laplacian" | "solve";
+export type Phase = "laplacian" | "solve" | "foreground";
 
 export interface Progress {
   phase: Phase;
@@ -70,4 +70,104 @@ export interface AlphaResult {
   /** Alpha per pixel in [0, 1], row by row, length width*height. */
   alpha: Float32Array;
   stats: AlphaStats;
+}
+
+/**
+ * An alpha matte (or a mask) that carries its size. `data` has one channel (length width*height) or RGBA
+ * (width*height*4, first channel used): 8-bit 0..255, or Float32Array in [0, 1].
+ */
+export interface AlphaMatte {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray | Float32Array;
+}
+
+/**
+ * Alpha for an image whose size is already known: a Float32Array of width*height values in [0, 1] (what
+ * estimateAlpha returns), or an AlphaMatte of the image's size.
+ */
+export type AlphaInput = Float32Array | AlphaMatte;
+
+/** Options of estimateForeground (Germer et al., "Fast Multi-Level Foreground Estimation", ICPR 2020). */
+export interface ForegroundOptions {
+  /** epsilon_r: weight of the smoothness of F and B between neighbours where alpha is flat. Default 5e-3. */
+  regularization?: number;
+  /** omega: extra smoothness weight per unit of alpha difference between neighbours. Default 0.1. */
+  gradientWeight?: number;
+  /** Sweeps per pyramid level while the level fits in smallSize x smallSize. Default 10. */
+  smallIterations?: number;
+  /** Sweeps per pyramid level above smallSize. Default 2. */
+  bigIterations?: number;
+  /** Side (pixels) up to which a level counts as small. Default 32. */
+  smallSize?: number;
+  /** Called as work advances (phase "foreground"), at most every few tens of milliseconds. */
+  onProgress?: (progress: Progress) => void;
+  /** Cancels the call; it then rejects with MattingError code "ABORTED". */
+  signal?: AbortSignal;
+}
+
+export interface ForegroundResult {
+  /** Foreground colour per pixel, RGB interleaved in [0, 1], length width*height*3. */
+  foreground: Float32Array;
+  /** Background colour per pixel, RGB interleaved in [0, 1], length width*height*3. */
+  background: Float32Array;
+}
+
+/** Options of matte: those of estimateAlpha and of estimateForeground, with one onProgress and one signal. */
+export type MatteOptions = AlphaOptions & ForegroundOptions;
+
+export interface MatteStats extends Omit<AlphaStats, "milliseconds"> {
+  milliseconds: AlphaStats["milliseconds"] & { foreground: number };
+}
+
+export interface MatteResult extends ForegroundResult {
+  alpha: Float32Array;
+  stats: MatteStats;
+}
+
+/** 8-bit RGBA, row by row (ImageData-compatible). */
+export interface RGBAImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export interface CutoutOptions {
+  /** RGB multiplied by alpha (premultiplied) instead of the plain foreground colour (straight). Default false. */
+  premultiplied?: boolean;
+}
+
+/** A colour: [r, g, b] in 0..255, or "#rrggbb" / "#rgb". */
+export type Colour = readonly [number, number, number] | string;
+
+/** A trimap as the helpers return it: one byte per pixel, 0 background, 128 unknown, 255 foreground. */
+export interface TrimapImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface TrimapFromMaskOptions {
+  /** Width in pixels of the unknown band inside the mask's edge. Default 10. */
+  foreground?: number;
+  /** Width in pixels of the unknown band outside the mask's edge. Default 10. */
+  background?: number;
+}
+
+export interface TrimapFromAlphaOptions {
+  /** Alpha at or below this is background. Default 0.05. */
+  low?: number;
+  /** Alpha at or above this is foreground. Default 0.95. */
+  high?: number;
+  /** Widen the unknown region by this many pixels (Euclidean). Default 0. */
+  band?: number;
+}
+
+export interface TrimapStats {
+  pixels: number;
+  foreground: number;
+  background: number;
+  unknown: number;
+  /** Each count divided by pixels. */
+  fractions: { foreground: number; background: number; unknown: number };
 }

@@ -32,7 +32,12 @@ export async function serveStatic(directory, { port = 0, host = "127.0.0.1", all
   const server = createServer(async (request, response) => {
     const send = (status, text) => response.writeHead(status, { "content-type": "text/plain" }).end(text);
     if (request.method !== "GET" && request.method !== "HEAD") return send(405, "method not allowed");
-    const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
+    } catch {
+      return send(400, "bad request");
+    }
     if (path === "/" && index) return response.writeHead(302, { location: index }).end();
     if (allow && !allow.some((prefix) => path.startsWith(prefix))) return send(404, "not found");
     let file = normalize(join(root, path));

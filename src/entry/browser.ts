@@ -23,4 +23,11 @@ const api = bindApi(async () => {
 
 export const createMatting = api.createMatting;
 export const estimateAlpha = api.estimateAlpha;
+export const estimateForeground = api.estimateForeground;
+export const matte = api.matte;
+export const cutout = api.cutout;
+export const composite = api.composite;
+export const trimapFromMask = api.trimapFromMask;
+export const trimapFromAlpha = api.trimapFromAlpha;
+export const trimapStats = api.trimapStats;
 export * from "../common.js";

@@ -1,0 +1,181 @@
+// Foreground and background colours from an image and its alpha: the multi-level method of Germer, Uelwer,
+// Conrad and Harmeling, "Fast Multi-Level Foreground Estimation" (ICPR 2020).
+//
+// Per pixel i and colour channel the method minimises
+//   (a_i F_i + (1 - a_i) B_i - I_i)^2 + sum_{j in N4(i)} w_ij ((F_i - F_j)^2 + (B_i - B_j)^2),
+//   w_ij = epsilon_r + omega |a_i - a_j|,
+// over F_i, B_i with the neighbours held fixed, which is the 2x2 system
+//   [a^2 + W     a (1 - a)  ] [F_i]   [a I_i       + sum_j w_ij F_j]
+//   [a (1 - a)   (1 - a)^2 + W] [B_i] = [(1 - a) I_i + sum_j w_ij B_j],   W = sum_j w_ij,
+// the same matrix for all three channels. Sweeps update F and B in place, coarse to fine over an image
+// pyramid whose sides grow as w^(l/L) from 1x1 to the full size; each level starts from the previous
+// level's colours resized to it (nearest neighbour).
+//
+// Colour buffers hold f32 RGB padded to four lanes (16 bytes per pixel) so that one v128 carries a pixel;
+// the fourth lane is never read back. Alpha buffers hold one f32 per pixel.
+
+/** 8-bit pixels with `channels` bytes each (first three RGB) -> padded f32 RGB in [0, 1]. */
+export function paddedFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
+  const scale: f32 = 1.0 / 255.0;
+  for (let i = 0; i < pixels; i++) {
+    const p = src + <usize>i * <usize>channels;
+    const q = dst + (<usize>i << 4);
+    store<f32>(q, <f32>load<u8>(p) * scale);
+    store<f32>(q, <f32>load<u8>(p, 1) * scale, 4);
+    store<f32>(q, <f32>load<u8>(p, 2) * scale, 8);
+    store<f32>(q, 0, 12);
+  }
+}
+
+/** f32 RGB interleaved -> padded f32 RGB. */
+export function paddedFromFloat(src: usize, pixels: i32, dst: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = src + <usize>i * 12;
+    const q = dst + (<usize>i << 4);
+    store<f32>(q, load<f32>(p));
+    store<f32>(q, load<f32>(p, 4), 4);
+    store<f32>(q, load<f32>(p, 8), 8);
+    store<f32>(q, 0, 12);
+  }
+}
+
+/** Padded f32 RGB -> f32 RGB interleaved. */
+export function unpadRgb(src: usize, pixels: i32, dst: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = src + (<usize>i << 4);
+    const q = dst + <usize>i * 12;
+    store<f32>(q, load<f32>(p));
+    store<f32>(q, load<f32>(p, 4), 4);
+    store<f32>(q, load<f32>(p, 8), 8);
+  }
+}
+
+/** First byte of each `channels`-byte pixel -> f32 in [0, 1]. */
+export function planeFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
+  const scale: f32 = 1.0 / 255.0;
+  for (let i = 0; i < pixels; i++) {
+    store<f32>(dst + (<usize>i << 2), <f32>load<u8>(src + <usize>i * <usize>channels) * scale);
+  }
+}
+
+/** First float of each `channels`-float pixel -> f32. */
+export function planeFromFloat(src: usize, pixels: i32, channels: i32, dst: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    store<f32>(dst + (<usize>i << 2), load<f32>(src + ((<usize>i * <usize>channels) << 2)));
+  }
+}
+
+/**
+ * Nearest-neighbour resize of `lanes` f32 per pixel (1 or 4) from srcWidth x srcHeight to dstWidth x dstHeight:
+ * destination pixel x samples source column floor((x + 1/2) srcWidth / dstWidth), rows likewise.
+ */
+export function resizeNearest(src: usize, srcWidth: i32, srcHeight: i32, dst: usize, dstWidth: i32, dstHeight: i32, lanes: i32): void {
+  const pixelBytes = <usize>lanes << 2;
+  for (let y = 0; y < dstHeight; y++) {
+    const sy = min(<i32>((<i64>(2 * y + 1) * srcHeight) / (2 * <i64>dstHeight)), srcHeight - 1);
+    for (let x = 0; x < dstWidth; x++) {
+      const sx = min(<i32>((<i64>(2 * x + 1) * srcWidth) / (2 * <i64>dstWidth)), srcWidth - 1);
+      const p = src + (<usize>sy * <usize>srcWidth + <usize>sx) * pixelBytes;
+      const q = dst + (<usize>y * <usize>dstWidth + <usize>x) * pixelBytes;
+      if (lanes == 4) {
+        if (ASC_FEATURE_SIMD) {
+          v128.store(q, v128.load(p));
+        } else {
+          store<f32>(q, load<f32>(p));
+          store<f32>(q, load<f32>(p, 4), 4);
+          store<f32>(q, load<f32>(p, 8), 8);
+          store<f32>(q, load<f32>(p, 12), 12);
+        }
+      } else {
+        store<f32>(q, load<f32>(p));
+      }
+    }
+  }
+}
+
+/** Writes the mean colour of a padded image into one padded pixel at `dst`. */
+export function meanColour(image: usize, pixels: i32, dst: usize): void {
+  let r = 0.0, g = 0.0, b = 0.0;
+  for (let i = 0; i < pixels; i++) {
+    const p = image + (<usize>i << 4);
+    r += <f64>load<f32>(p);
+    g += <f64>load<f32>(p, 4);
+    b += <f64>load<f32>(p, 8);
+  }
+  const n = <f64>max(pixels, 1);
+  store<f32>(dst, <f32>(r / n));
+  store<f32>(dst, <f32>(g / n), 4);
+  store<f32>(dst, <f32>(b / n), 8);
+  store<f32>(dst, 0, 12);
+}
+
+/**
+ * `iterations` in-place sweeps (row by row, as in the authors' implementation) of the per-pixel 2x2 solve above,
+ * colours clamped to [0, 1]. Neighbours beyond the border are clamped to the border pixel itself, which adds a
+ * pull towards the pixel's current value and keeps the system regular on a 1x1 level.
+ */
+export function foregroundSweeps(
+  image: usize, alpha: usize, width: i32, height: i32, foreground: usize, background: usize,
+  iterations: i32, regularization: f32, gradientWeight: f32,
+): void {
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      const up = y > 0 ? row - width : row;
+      const down = y < height - 1 ? row + width : row;
+      for (let x = 0; x < width; x++) {
+        const i = row + x;
+        const iLeft = x > 0 ? i - 1 : i;
+        const iRight = x < width - 1 ? i + 1 : i;
+        const iUp = up + x;
+        const iDown = down + x;
+        const a = load<f32>(alpha + (<usize>i << 2));
+        const wLeft = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iLeft << 2)));
+        const wRight = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iRight << 2)));
+        const wUp = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iUp << 2)));
+        const wDown = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iDown << 2)));
+        const weightSum = wLeft + wRight + wUp + wDown;
+        const a1: f32 = 1 - a;
+        const m00 = a * a + weightSum;
+        const m01 = a * a1;
+        const m11 = a1 * a1 + weightSum;
+        const inverseDeterminant: f32 = 1 / (m00 * m11 - m01 * m01);
+        // Inverse matrix entries: F = c00 b0 + c01 b1, B = c01 b0 + c11 b1.
+        const c00 = m11 * inverseDeterminant;
+        const c01 = -m01 * inverseDeterminant;
+        const c11 = m00 * inverseDeterminant;
+        const p = <usize>i << 4;
+        const pLeft = <usize>iLeft << 4, pRight = <usize>iRight << 4, pUp = <usize>iUp << 4, pDown = <usize>iDown << 4;
+        if (ASC_FEATURE_SIMD) {
+          const colour = v128.load(image + p);
+          let b0 = f32x4.mul(colour, f32x4.splat(a));
+          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wLeft), v128.load(foreground + pLeft)));
+          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wRight), v128.load(foreground + pRight)));
+          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wUp), v128.load(foreground + pUp)));
+          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wDown), v128.load(foreground + pDown)));
+          let b1 = f32x4.mul(colour, f32x4.splat(a1));
+          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wLeft), v128.load(background + pLeft)));
+          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wRight), v128.load(background + pRight)));
+          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wUp), v128.load(background + pUp)));
+          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wDown), v128.load(background + pDown)));
+          const zero = f32x4.splat(0);
+          const one = f32x4.splat(1);
+          const f = f32x4.add(f32x4.mul(f32x4.splat(c00), b0), f32x4.mul(f32x4.splat(c01), b1));
+          const b = f32x4.add(f32x4.mul(f32x4.splat(c01), b0), f32x4.mul(f32x4.splat(c11), b1));
+          v128.store(foreground + p, f32x4.min(f32x4.max(f, zero), one));
+          v128.store(background + p, f32x4.min(f32x4.max(b, zero), one));
+        } else {
+          for (let c: usize = 0; c < 12; c += 4) {
+            const colour = load<f32>(image + p + c);
+            const b0 = a * colour + wLeft * load<f32>(foreground + pLeft + c) + wRight * load<f32>(foreground + pRight + c)
+              + wUp * load<f32>(foreground + pUp + c) + wDown * load<f32>(foreground + pDown + c);
+            const b1 = a1 * colour + wLeft * load<f32>(background + pLeft + c) + wRight * load<f32>(background + pRight + c)
+              + wUp * load<f32>(background + pUp + c) + wDown * load<f32>(background + pDown + c);
+            store<f32>(foreground + p + c, min<f32>(max<f32>(c00 * b0 + c01 * b1, 0), 1));
+            store<f32>(background + p + c, min<f32>(max<f32>(c01 * b0 + c11 * b1, 0), 1));
+          }
+        }
+      }
+    }
+  }
+}

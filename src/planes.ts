@@ -1,0 +1,65 @@
+// Checked user planes copied into the arena in the layouts the foreground, compositing and trimap kernels read.
+import type { Arena, Engine } from "./engine.js";
+import { MattingError } from "./errors.js";
+import type { CheckedPlane } from "./validate.js";
+
+/** Throws INVALID_VALUE at the first float sample that is NaN or outside [0, 1]. */
+export function checkUnitFloats(engine: Engine, ptr: number, plane: CheckedPlane, name: string): void {
+  const bad = engine.kernels.firstValueOutsideUnit(ptr, plane.data.length);
+  if (bad < 0) return;
+  const value = new Float32Array(engine.kernels.memory.buffer, (ptr >>> 0) + bad * 4, 1)[0];
+  const pixel = Math.floor(bad / plane.channels);
+  throw new MattingError(
+    "INVALID_VALUE",
+    `${name} sample ${bad} (pixel x=${pixel % plane.width}, y=${Math.floor(pixel / plane.width)}) is ${value}; float data must lie in [0, 1]`,
+    { name, index: bad, value },
+  );
+}
+
+/**
+ * Copies `plane` into fresh arena memory, checks float samples, then converts it with `convert(raw, dst)` into
+ * `bytesOut` bytes allocated below the raw copy, which is released again. Returns the converted buffer.
+ */
+function convertPlane(arena: Arena, engine: Engine, plane: CheckedPlane, name: string, bytesOut: number,
+  convert: (raw: number, dst: number) => void): number {
+  const dst = arena.alloc(bytesOut);
+  const mark = arena.mark();
+  const raw = arena.copyIn(plane.data);
+  if (plane.kind === "f32") checkUnitFloats(engine, raw, plane, name);
+  convert(raw, dst);
+  arena.release(mark);
+  return dst;
+}
+
+/** RGB as f32 padded to four lanes (16 bytes per pixel). */
+export function loadPadded(arena: Arena, engine: Engine, image: CheckedPlane, name: string): number {
+  const k = engine.kernels;
+  return convertPlane(arena, engine, image, name, image.pixels * 16, (raw, dst) =>
+    image.kind === "f32" ? k.paddedFromFloat(raw, image.pixels, dst) : k.paddedFrom8(raw, image.pixels, image.channels, dst));
+}
+
+/** RGB as f64 (24 bytes per pixel). */
+export function loadRgb64(arena: Arena, engine: Engine, image: CheckedPlane, name: string): number {
+  const k = engine.kernels;
+  return convertPlane(arena, engine, image, name, image.pixels * 24, (raw, dst) =>
+    image.kind === "f32" ? k.imageFromFloat(raw, image.pixels, dst) : k.imageFrom8(raw, image.pixels, image.channels, dst));
+}
+
+/** One f32 per pixel in [0, 1] from the plane's first channel. */
+export function loadAlpha(arena: Arena, engine: Engine, alpha: CheckedPlane, name: string): number {
+  const k = engine.kernels;
+  if (alpha.kind === "f32" && alpha.channels === 1) {
+    const ptr = arena.copyIn(alpha.data);
+    checkUnitFloats(engine, ptr, alpha, name);
+    return ptr;
+  }
+  return convertPlane(arena, engine, alpha, name, alpha.pixels * 4, (raw, dst) =>
+    alpha.kind === "f32" ? k.planeFromFloat(raw, alpha.pixels, alpha.channels, dst) : k.planeFrom8(raw, alpha.pixels, alpha.channels, dst));
+}
+
+/** One byte per pixel: 1 inside the mask (at least half of its range), 0 outside. */
+export function loadMask(arena: Arena, engine: Engine, mask: CheckedPlane, name: string): number {
+  const k = engine.kernels;
+  return convertPlane(arena, engine, mask, name, mask.pixels, (raw, dst) =>
+    mask.kind === "f32" ? k.maskFromFloat(raw, mask.pixels, mask.channels, dst) : k.maskFrom8(raw, mask.pixels, mask.channels, dst));
+}

@@ -1,0 +1,144 @@
+// Checks of the inputs of the foreground, compositing and trimap operations (the image and trimap checks
+// they share with estimateAlpha live in validate.ts).
+import { MattingError } from "./errors.js";
+import type {
+  CutoutOptions, ForegroundOptions, TrimapFromAlphaOptions, TrimapFromMaskOptions,
+} from "./types.js";
+import { type CheckedPlane, checkTrimap, resolveAlphaOptions } from "./validate.js";
+
+export const FOREGROUND_DEFAULTS = {
+  regularization: 5e-3, gradientWeight: 0.1, smallIterations: 10, bigIterations: 2, smallSize: 32,
+} as const satisfies Required<Omit<ForegroundOptions, "onProgress" | "signal">>;
+
+export const TRIMAP_FROM_MASK_DEFAULTS = { foreground: 10, background: 10 } as const satisfies Required<TrimapFromMaskOptions>;
+export const TRIMAP_FROM_ALPHA_DEFAULTS = { low: 0.05, high: 0.95, band: 0 } as const satisfies Required<TrimapFromAlphaOptions>;
+
+/**
+ * A matte or mask that carries its own size: { width, height, data } with one channel or RGBA,
+ * 8-bit or Float32Array.
+ */
+export function checkMatte(value: unknown, name: string): CheckedPlane {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) {
+    const got = value === null ? "null" : ArrayBuffer.isView(value) ? value.constructor.name : typeof value;
+    throw new MattingError("INVALID_INPUT", `${name} must be an object { width, height, data }, got ${got}`, { name });
+  }
+  // Checked against its own size: only the plane checks (size, data type, channel count) can fail.
+  return checkTrimap(value, value as CheckedPlane, name);
+}
+
+/** Alpha for `image`: a Float32Array of one value per pixel, or a matte of the image's size. */
+export function checkAlpha(alpha: unknown, image: CheckedPlane, name = "alpha"): CheckedPlane {
+  if (alpha instanceof Float32Array) {
+    if (alpha.length !== image.pixels) {
+      throw new MattingError(
+        "SIZE_MISMATCH",
+        `${name} has ${alpha.length} values but the ${image.width}x${image.height} image has ${image.pixels} pixels`,
+        { name, length: alpha.length, width: image.width, height: image.height },
+      );
+    }
+    return { width: image.width, height: image.height, pixels: image.pixels, kind: "f32", channels: 1, data: alpha };
+  }
+  if (typeof alpha !== "object" || alpha === null || ArrayBuffer.isView(alpha)) {
+    const got = alpha === null ? "null" : ArrayBuffer.isView(alpha) ? alpha.constructor.name : typeof alpha;
+    throw new MattingError("INVALID_INPUT", `${name} must be a Float32Array or an object { width, height, data }, got ${got}`, { name });
+  }
+  return checkTrimap(alpha, image, name);
+}
+
+/** The background of a composite: a colour as 0..255 RGB, or undefined when it is an image. */
+export function parseColour(value: unknown): [number, number, number] | undefined {
+  if (typeof value === "string") {
+    const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim())?.[1];
+    if (hex === undefined) {
+      throw new MattingError("INVALID_INPUT", `background colour must look like "#rrggbb" or "#rgb", got "${value}"`, { name: "background" });
+    }
+    const digits = hex.length === 3 ? [...hex].map((d) => d + d) : [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6)];
+    return digits.map((d) => parseInt(d, 16)) as [number, number, number];
+  }
+  if (Array.isArray(value)) {
+    if (value.length !== 3 || !value.every((v) => typeof v === "number" && v >= 0 && v <= 255)) {
+      throw new MattingError("INVALID_INPUT", `background colour must be [r, g, b] with numbers in 0..255, got [${value.join(", ")}]`, { name: "background" });
+    }
+    return [value[0], value[1], value[2]];
+  }
+  return undefined;
+}
+
+function optionsObject(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new MattingError("INVALID_OPTION", `options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  return options as Record<string, unknown>;
+}
+
+function numberOption(o: Record<string, unknown>, key: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !ok(v)) {
+    throw new MattingError("INVALID_OPTION", `option ${key} must be ${rule}, got ${String(v)}`, { option: key, value: v });
+  }
+  return v;
+}
+
+const positiveFinite = (v: number) => Number.isFinite(v) && v > 0;
+const nonNegativeFinite = (v: number) => Number.isFinite(v) && v >= 0;
+const sweepCount = (v: number) => Number.isInteger(v) && v >= 1 && v <= 1000;
+
+export interface ResolvedForegroundOptions {
+  regularization: number;
+  gradientWeight: number;
+  smallIterations: number;
+  bigIterations: number;
+  smallSize: number;
+  onProgress?: ForegroundOptions["onProgress"];
+  signal?: AbortSignal;
+}
+
+export function resolveForegroundOptions(options: ForegroundOptions | undefined): ResolvedForegroundOptions {
+  const o = optionsObject(options);
+  const d = FOREGROUND_DEFAULTS;
+  // onProgress and signal follow the same rules as estimateAlpha's.
+  const { onProgress, signal } = resolveAlphaOptions({ onProgress: o.onProgress as never, signal: o.signal as never });
+  return {
+    regularization: numberOption(o, "regularization", d.regularization, positiveFinite, "a positive number"),
+    gradientWeight: numberOption(o, "gradientWeight", d.gradientWeight, nonNegativeFinite, "a non-negative number"),
+    smallIterations: numberOption(o, "smallIterations", d.smallIterations, sweepCount, "an integer from 1 to 1000"),
+    bigIterations: numberOption(o, "bigIterations", d.bigIterations, sweepCount, "an integer from 1 to 1000"),
+    smallSize: numberOption(o, "smallSize", d.smallSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
+    onProgress,
+    signal,
+  };
+}
+
+export function resolveCutoutOptions(options: CutoutOptions | undefined): { premultiplied: boolean } {
+  const o = optionsObject(options);
+  if (o.premultiplied !== undefined && typeof o.premultiplied !== "boolean") {
+    throw new MattingError("INVALID_OPTION", `option premultiplied must be a boolean, got ${String(o.premultiplied)}`, { option: "premultiplied" });
+  }
+  return { premultiplied: o.premultiplied === true };
+}
+
+export function resolveTrimapFromMaskOptions(options: TrimapFromMaskOptions | undefined): Required<TrimapFromMaskOptions> {
+  const o = optionsObject(options);
+  const d = TRIMAP_FROM_MASK_DEFAULTS;
+  return {
+    foreground: numberOption(o, "foreground", d.foreground, nonNegativeFinite, "a non-negative number of pixels"),
+    background: numberOption(o, "background", d.background, nonNegativeFinite, "a non-negative number of pixels"),
+  };
+}
+
+export function resolveTrimapFromAlphaOptions(options: TrimapFromAlphaOptions | undefined): Required<TrimapFromAlphaOptions> {
+  const o = optionsObject(options);
+  const d = TRIMAP_FROM_ALPHA_DEFAULTS;
+  const unit = (v: number) => v >= 0 && v <= 1;
+  const resolved = {
+    low: numberOption(o, "low", d.low, unit, "a number in [0, 1]"),
+    high: numberOption(o, "high", d.high, unit, "a number in [0, 1]"),
+    band: numberOption(o, "band", d.band, nonNegativeFinite, "a non-negative number of pixels"),
+  };
+  if (!(resolved.low < resolved.high)) {
+    throw new MattingError("INVALID_OPTION", `option low (${resolved.low}) must be below high (${resolved.high})`, { option: "low", value: resolved.low });
+  }
+  return resolved;
+}
