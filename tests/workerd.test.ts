@@ -1,42 +1,14 @@
 // The workerd example (examples/worker) in a real workerd: POST the lemur's image and trimap PNGs,
 // get the alpha PNG back, and compare with Node's estimateAlpha on the same pixels.
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { decode, encode } from "fast-png";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateAlpha } from "../dist/entry/node.js";
+import { startWorker } from "../examples/worker/start.mjs";
 
-const exampleDir = fileURLToPath(new URL("../examples/worker/", import.meta.url));
 const lemurPath = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-
-/** A port the OS says is free right now on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilAnswering(url: string, worker: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (worker.exitCode !== null) throw new Error(`workerd exited with ${worker.exitCode}:\n${log()}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`workerd did not answer within 30 s:\n${log()}`);
-}
 
 function postPngs(url: string, image: Uint8Array, trimap: Uint8Array): Promise<Response> {
   const form = new FormData();
@@ -46,33 +18,20 @@ function postPngs(url: string, image: Uint8Array, trimap: Uint8Array): Promise<R
 }
 
 describe("workerd example", () => {
-  let worker: ChildProcess;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   let url: string;
-  let output = "";
 
   beforeAll(async () => {
-    await import("../examples/worker/build.mjs");
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/`;
-    // The platform binary itself (not a wrapper script), so that killing it stops the server.
-    const workerdBinary: string = createRequire(import.meta.url)("workerd").default;
-    worker = spawn(workerdBinary, ["serve", "config.capnp", `--socket-addr=http=127.0.0.1:${port}`], { cwd: exampleDir, stdio: ["ignore", "pipe", "pipe"] });
-    worker.stdout!.on("data", (chunk) => (output += chunk));
-    worker.stderr!.on("data", (chunk) => (output += chunk));
-    await waitUntilAnswering(url, worker, () => output);
+    worker = await startWorker();
+    url = worker.url;
   });
 
-  afterAll(async () => {
-    if (!worker || worker.exitCode !== null) return;
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
-    worker.kill("SIGTERM");
-    await exited;
-  });
+  afterAll(() => worker?.stop());
 
   it("answers a POST of the lemur's PNGs with Node's alpha (within 1/255)", async () => {
     const [imagePng, trimapPng] = await Promise.all([readFile(lemurPath("lemur.png")), readFile(lemurPath("lemur_trimap.png"))]);
     const response = await postPngs(url, imagePng, trimapPng);
-    expect(response.status, await response.clone().text().catch(() => "")).toBe(200);
+    if (response.status !== 200) throw new Error(`workerd answered ${response.status}: ${await response.text()}`);
     expect(response.headers.get("content-type")).toBe("image/png");
     const stats = JSON.parse(response.headers.get("x-matting-stats")!);
     expect(stats.converged).toBe(true);

@@ -1,0 +1,69 @@
+// Memory of the workerd example against Cloudflare Workers' 128 MB per-isolate limit (JS heap + wasm memory).
+// Posts the lemur scaled up (same unknown fraction, ~13 %) to a fresh workerd per size and reads the worker's
+// X-Matting-Stats (wasm peak and memory size), adds the typed arrays the worker's JavaScript holds at that
+// moment (request PNGs, decoded image and trimap, alpha as float32 and 8-bit, answer PNG), and reads workerd's
+// peak resident memory (VmHWM) over its idle baseline: an upper bound that also counts compiled code and GC slack.
+//   npm run build && tsx bench/workerd-memory.ts [--scales 1,1.5,2,2.5,3]
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { decode } from "fast-png";
+import sharp from "sharp";
+import { startWorker } from "../examples/worker/start.mjs";
+
+const WORKERS_LIMIT_BYTES = 128 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+const { values: args } = parseArgs({ options: { scales: { type: "string", default: "1,1.5,2,2.5,3" } } });
+const scales = args.scales.split(",").map(Number);
+
+/** Peak resident set (VmHWM) of a process, in bytes, from /proc (Linux). */
+async function peakResidentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+async function scaledPngs(scale: number) {
+  const source = new URL("../examples/", import.meta.url);
+  const { width = 0, height = 0 } = await sharp(new URL("lemur.png", source).pathname).metadata();
+  const size = { width: Math.round(width * scale), height: Math.round(height * scale) };
+  const image = await sharp(new URL("lemur.png", source).pathname).resize({ ...size, kernel: "lanczos3" }).png({ compressionLevel: 1 }).toBuffer();
+  const trimap = await sharp(new URL("lemur_trimap.png", source).pathname).extractChannel(0).resize({ ...size, kernel: "nearest" }).png({ compressionLevel: 1 }).toBuffer();
+  return { ...size, image, trimap };
+}
+
+const rows: string[][] = [];
+for (const scale of scales) {
+  const { width, height, image, trimap } = await scaledPngs(scale);
+  const worker = await startWorker();
+  try {
+    const baseline = await peakResidentBytes(worker.pid);
+    const form = new FormData();
+    form.set("image", new Blob([new Uint8Array(image)]), "image.png");
+    form.set("trimap", new Blob([new Uint8Array(trimap)]), "trimap.png");
+    const response = await fetch(worker.url, { method: "POST", body: form });
+    if (!response.ok) throw new Error(`${width}x${height}: ${response.status} ${await response.text()}`);
+    const answer = await response.arrayBuffer();
+    const stats = JSON.parse(response.headers.get("x-matting-stats")!);
+    const resident = (await peakResidentBytes(worker.pid)) - baseline;
+    const pixels = width * height;
+    const channels = (png: Buffer) => decode(new Uint8Array(png)).channels;
+    const jsBytes = image.length + trimap.length + answer.byteLength + pixels * (channels(image) + channels(trimap) + 4 + 1);
+    const total = stats.wasmMemoryBytes + jsBytes;
+    rows.push([
+      `${width}x${height}`, (pixels / 1e6).toFixed(2), (stats.unknownPixels / pixels * 100).toFixed(1),
+      (stats.peakBytes / MiB).toFixed(1), (stats.wasmMemoryBytes / MiB).toFixed(1), (stats.wasmMemoryBytes / pixels).toFixed(1),
+      (jsBytes / MiB).toFixed(1), (total / MiB).toFixed(1), (total / pixels).toFixed(1), total <= WORKERS_LIMIT_BYTES ? "yes" : "no",
+      (resident / MiB).toFixed(1), String(stats.iterations), (stats.milliseconds / 1000).toFixed(1),
+    ]);
+  } finally {
+    await worker.stop();
+  }
+}
+
+const header = ["size", "Mpx", "unknown %", "wasm peak MiB", "wasm memory MiB", "wasm B/px", "JS arrays MiB", "wasm + JS MiB", "B/px", "fits 128 MiB", "workerd peak RSS over idle MiB", "iterations", "solve s"];
+console.log(`| ${header.join(" | ")} |\n|${header.map(() => " --- ").join("|")}|`);
+for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+const last = rows.at(-1)!;
+const bytesPerPixel = Number(last[8]);
+console.log(`\nCloudflare Workers: ${WORKERS_LIMIT_BYTES / MiB} MiB per isolate. At ${bytesPerPixel} B/px (wasm + JS arrays, largest size above) ` +
+  `at most ${(WORKERS_LIMIT_BYTES / bytesPerPixel / 1e6).toFixed(2)} Mpx fit with a ${last[2]} % unknown trimap, less the isolate's own baseline.`);
