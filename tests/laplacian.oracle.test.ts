@@ -116,6 +116,18 @@ function cases(): Case[] {
   const floatImage = Float32Array.from({ length: 11 * 9 * 3 }, () => next());
   const floatTrimap = Float32Array.from({ length: 11 * 9 }, (_, p) => (p === 0 ? 0 : p === 1 ? 1 : next()));
   all.push({ name: "Float32 image and trimap 11x9 r=2", image: { width: 11, height: 9, data: floatImage }, trimap: { width: 11, height: 9, data: floatTrimap }, channels: 3, trimapChannels: 1, radius: 2, epsilon: 1e-7 });
+  // Blends of two colours: every window's colours lie on one line, so Sigma_k has rank one and
+  // Sigma_k + epsilon/|w| I is nearly singular; its inverse must stay accurate along the line.
+  for (const [width, height, radius] of [[14, 5, 2], [9, 7, 1], [11, 13, 2]]) {
+    const mix = random(width * height + radius);
+    const foreground = [mix(), mix(), mix()], background = [mix(), mix(), mix()];
+    const data = new Float32Array(width * height * 3);
+    for (let p = 0; p < width * height; p++) {
+      const a = mix();
+      data.set(foreground.map((f, c) => a * f + (1 - a) * background[c]), 3 * p);
+    }
+    all.push({ name: `colour line ${width}x${height} r=${radius}`, image: { width, height, data }, trimap: randomTrimap(width, height, width + height, 0.6), channels: 3, trimapChannels: 1, radius, epsilon: 1e-7 });
+  }
   all.push({ name: "smooth 13x11 r=1 epsilon 1e-4", image: smoothImage(13, 11, 94), trimap: randomTrimap(13, 11, 95, 0.6), channels: 3, trimapChannels: 1, radius: 1, epsilon: 1e-4 });
   all.push({ name: "smooth 13x11 r=2 epsilon 1e-7", image: smoothImage(13, 11, 96), trimap: randomTrimap(13, 11, 97, 0.6), channels: 3, trimapChannels: 1, radius: 2, epsilon: 1e-7 });
   return all;
