@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateAlpha } from "../dist/entry/node.js";
+import { cutout, matte } from "../dist/entry/node.js";
 import { serveDemo } from "../examples/browser/serve.mjs";
 import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
 
@@ -18,6 +18,7 @@ interface DemoResult {
   image: ImageData;
   trimap: Uint8Array;
   alpha: Float32Array;
+  cutout: Uint8ClampedArray;
 }
 declare global {
   interface Window {
@@ -59,7 +60,7 @@ describe("the demo page", () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("mattes in its worker and gives Node's alpha on the same pixels", async () => {
+  it("mattes in its worker and gives Node's alpha and cutout on the same pixels", async () => {
     const status = await runAndWait();
     expect(status.state, status.text + pageErrors.join("\n")).toBe("done");
 
@@ -68,8 +69,8 @@ describe("the demo page", () => {
     const arrays = await readArrays(page, () => {
       const canvas = document.getElementById("alpha") as HTMLCanvasElement;
       const shown = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-      const { image, trimap, alpha } = window.__demo.lastResult!;
-      return { image: image.data, trimap, alpha, shown };
+      const { image, trimap, alpha, cutout } = window.__demo.lastResult!;
+      return { image: image.data, trimap, alpha, cutout, shown };
     });
 
     // The page read the files' stored samples, and the trimap's labels mean what the file's values mean.
@@ -82,9 +83,15 @@ describe("the demo page", () => {
       if (labels[i] !== (value === 0 || value === 255 ? value : 128)) expect.fail(`trimap label ${labels[i]} for file value ${value} at ${i}`);
     }
 
-    const inNode = await estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: labels });
+    const inNode = await matte({ width, height, data: uint8(arrays.image!) }, { width, height, data: labels });
+    const nodeCutout = await cutout({ width, height, data: inNode.foreground }, inNode.alpha);
     const inPage = float32(arrays.alpha!);
     expect(inPage).toHaveLength(width * height);
+    expect(arrays.cutout).toHaveLength(width * height * 4);
+    // One level of slack: an alpha that differs by at most 1e-6 may still round to the other side of a level.
+    let cutoutLevels = 0;
+    for (let i = 0; i < nodeCutout.data.length; i++) cutoutLevels = Math.max(cutoutLevels, Math.abs(nodeCutout.data[i]! - arrays.cutout![i]!));
+    expect(cutoutLevels).toBeLessThanOrEqual(1);
     let largest = 0;
     let largestShown = 0;
     for (let i = 0; i < inNode.alpha.length; i++) {

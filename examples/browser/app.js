@@ -12,7 +12,7 @@ const progressBar = element("progress");
 
 let photo; // { name, pixels: ImageData } being edited
 let activeRun; // { id, width, height, image, trimap } sent to the worker and not finished yet
-let lastResult; // activeRun plus { alpha, stats } once it finished
+let lastResult; // activeRun plus { alpha, cutout, stats } once it finished
 let runCount = 0;
 
 function setStatus(state, text) {
@@ -91,15 +91,13 @@ function finishRun(state, text) {
   updateButtons();
 }
 
-function showResult({ width, height, image, alpha }) {
+function showResult({ width, height, alpha, cutout }) {
   const grey = new ImageData(width, height);
-  const cutout = new ImageData(width, height);
   for (let i = 0; i < alpha.length; i++) {
     const level = Math.round(alpha[i] * 255);
     grey.data.set([level, level, level, 255], i * 4);
-    cutout.data.set([image.data[i * 4], image.data[i * 4 + 1], image.data[i * 4 + 2], level], i * 4);
   }
-  for (const [id, pixels] of [["alpha", grey], ["cutout", cutout]]) {
+  for (const [id, pixels] of [["alpha", grey], ["cutout", new ImageData(cutout, width, height)]]) {
     const canvas = element(id);
     canvas.width = width;
     canvas.height = height;
@@ -116,15 +114,17 @@ function showDetails({ width, height, stats }) {
     iterations: `${stats.iterations}${stats.converged ? "" : " (cap)"}`,
     residual: stats.residual.toExponential(1),
     laplacian: milliseconds(stats.milliseconds.laplacian),
-    solve: milliseconds(stats.milliseconds.solve),
+    // Everything between the Laplacian and the foreground: preconditioner set-up and iterations.
+    solve: milliseconds(stats.milliseconds.total - stats.milliseconds.laplacian - stats.milliseconds.foreground),
+    foreground: milliseconds(stats.milliseconds.foreground),
     total: milliseconds(stats.milliseconds.total),
-    memory: `${(stats.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB`,
   };
   for (const [name, value] of Object.entries(values)) document.querySelector(`[data-stat="${name}"]`).textContent = value;
 }
 
 function describeProgress({ phase, iteration, residual }) {
   if (phase === "laplacian") return "Building the matting Laplacian…";
+  if (phase === "foreground") return "Estimating the foreground colours…";
   const detail = residual === undefined ? "" : `, residual ${residual.toExponential(1)}`;
   return `Solving: iteration ${iteration ?? 0}${detail}`;
 }
@@ -136,7 +136,7 @@ worker.addEventListener("message", ({ data }) => {
     setStatus("running", describeProgress(data.progress));
   } else if (data.type === "done") {
     const { stats } = data;
-    lastResult = { ...activeRun, alpha: data.alpha, stats };
+    lastResult = { ...activeRun, alpha: data.alpha, cutout: data.cutout, stats };
     showResult(lastResult);
     showDetails(lastResult);
     progressBar.value = 1;
@@ -246,7 +246,7 @@ element("trimap-overlay").style.opacity = "0.6";
 editor.brushDiameter = Number(element("brush-size").value);
 updateButtons();
 
-// The last finished run (photo, trimap labels, alpha, stats), for the repository's tests and the curious.
+// The last finished run (photo, trimap labels, alpha, cutout, stats), for the repository's tests and the curious.
 window.__demo = {
   get lastResult() {
     return lastResult;

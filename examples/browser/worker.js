@@ -1,6 +1,6 @@
 // Runs matting off the page's main thread. Messages in: { type: "run", id, image, trimap, options } and
-// { type: "cancel", id }. Messages out: "progress", "done" (the alpha's buffer is transferred) or "error".
-import { estimateAlpha } from "../../dist/entry/browser.js";
+// { type: "cancel", id }. Messages out: "progress", "done" (alpha and cutout buffers transferred) or "error".
+import { cutout, matte } from "../../dist/entry/browser.js";
 
 const running = new Map();
 
@@ -8,12 +8,14 @@ async function run({ id, image, trimap, options }) {
   const controller = new AbortController();
   running.set(id, controller);
   try {
-    const { alpha, stats } = await estimateAlpha(image, trimap, {
+    // Alpha, then the foreground colours behind it, so the cutout carries no fringe of the old background.
+    const { alpha, foreground, stats } = await matte(image, trimap, {
       ...options,
       signal: controller.signal,
       onProgress: (progress) => postMessage({ type: "progress", id, progress }),
     });
-    postMessage({ type: "done", id, alpha, stats }, [alpha.buffer]);
+    const { data: rgba } = await cutout({ width: image.width, height: image.height, data: foreground }, alpha);
+    postMessage({ type: "done", id, alpha, cutout: rgba, stats }, [alpha.buffer, rgba.buffer]);
   } catch (error) {
     postMessage({ type: "error", id, code: error.code ?? error.name, message: error.message });
   } finally {
