@@ -22,7 +22,7 @@ interface DemoResult {
 }
 declare global {
   interface Window {
-    __demo: { lastResult?: DemoResult };
+    __demo: { lastResult?: DemoResult; trimap: { width: number; height: number; labels: Uint8Array } };
   }
 }
 
@@ -121,5 +121,36 @@ describe("the demo page", () => {
     const png = await page.screenshot({ path: screenshotPath });
     const { width, height } = await sharp(png).metadata();
     expect([width, height]).toEqual([1280, 690]);
+  });
+
+  it("takes a dropped photo, paints with the brushes and clears", async () => {
+    const dropped = await page.evaluateHandle(async () => {
+      const transfer = new DataTransfer();
+      const blob = await (await fetch("../lemur.png")).blob();
+      transfer.items.add(new File([blob], "dropped.png", { type: "image/png" }));
+      return transfer;
+    });
+    await page.dispatchEvent("#editor", "drop", { dataTransfer: dropped });
+    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Photo 680×440"));
+    const label = (x: number, y: number) => page.evaluate(([x, y]) => window.__demo.trimap.labels[y * 680 + x], [x, y]);
+    expect(await label(340, 220)).toBe(0);
+
+    // Drag the unknown brush (40 px) across the middle of the photo, from x = 240 to x = 440 at y = 220.
+    await page.check('input[name="brush"][value="128"]');
+    await page.fill("#brush-size", "40");
+    const box = (await page.locator("#trimap-overlay").boundingBox())!;
+    const toScreen = (x: number, y: number) => [box.x + (x * box.width) / 680, box.y + (y * box.height) / 440] as const;
+    await page.mouse.move(...toScreen(240, 220));
+    await page.mouse.down();
+    await page.mouse.move(...toScreen(440, 220), { steps: 4 });
+    await page.mouse.up();
+    for (const x of [245, 300, 340, 400, 435]) expect(await label(x, 220)).toBe(128);
+    expect(await label(340, 220 + 15)).toBe(128);
+    expect(await label(340, 220 + 30)).toBe(0);
+    expect(await label(200, 220)).toBe(0);
+
+    await page.click("#clear-trimap");
+    expect(await label(340, 220)).toBe(0);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -246,8 +246,12 @@ element("trimap-overlay").style.opacity = "0.6";
 editor.brushDiameter = Number(element("brush-size").value);
 updateButtons();
 
-// The last finished run (photo, trimap labels, alpha, cutout, stats), for the repository's tests and the curious.
+// The trimap being painted and the last finished run (photo, trimap labels, alpha, cutout, stats),
+// for the repository's tests and the curious.
 window.__demo = {
+  get trimap() {
+    return { width: editor.width, height: editor.height, labels: editor.labels };
+  },
   get lastResult() {
     return lastResult;
   },
