@@ -52,7 +52,11 @@ async function loadPhoto(blob, name) {
   const context = canvas.getContext("2d", { willReadFrequently: true });
   context.imageSmoothingQuality = "high";
   context.drawImage(bitmap, 0, 0, width, height);
-  if (activeRun) cancelRun();
+  if (activeRun) {
+    // A run for the previous photo: stop it, and drop its late messages (their id no longer matches).
+    worker.postMessage({ type: "cancel", id: activeRun.id });
+    activeRun = undefined;
+  }
   photo = { name: name.replace(/\.[^.]*$/, "") || "photo", pixels: context.getImageData(0, 0, width, height) };
   editor.reset(width, height, BACKGROUND);
   clearResult(width, height);
