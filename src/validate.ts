@@ -105,7 +105,9 @@ export function resolveAlphaOptions(options: AlphaOptions | undefined): Resolved
   }
   const o = options as Record<string, unknown>;
   const resolved: ResolvedAlphaOptions = {
-    epsilon: numberOption(o, "epsilon", ALPHA_DEFAULTS.epsilon, (v) => Number.isFinite(v) && v > 0 && v <= 1, "a number in (0, 1]"),
+    // Box-sum covariances carry ~1e-16 absolute rounding; epsilon/|w| must stay well above it, or flat
+    // windows get indefinite covariances and alpha turns to noise (seen from about 1e-25 down).
+    epsilon: numberOption(o, "epsilon", ALPHA_DEFAULTS.epsilon, (v) => v >= 1e-12 && v <= 1, "a number from 1e-12 to 1"),
     radius: numberOption(o, "radius", ALPHA_DEFAULTS.radius, (v) => Number.isInteger(v) && v >= 1 && v <= 8, "an integer from 1 to 8"),
     tolerance: numberOption(o, "tolerance", ALPHA_DEFAULTS.tolerance, (v) => Number.isFinite(v) && v > 0 && v < 1, "a number in (0, 1)"),
     maxIterations: numberOption(o, "maxIterations", ALPHA_DEFAULTS.maxIterations, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),

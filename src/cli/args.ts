@@ -20,7 +20,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "alpha", short: "a", value: "OUT.png", group: "Outputs", help: "write the alpha matte as an 8-bit grey PNG (required)" },
   {
     name: "epsilon", value: "E", group: "Closed-form matting", alphaOption: "epsilon",
-    help: `regularisation of the matting Laplacian, in (0, 1]; larger is smoother (default ${ALPHA_DEFAULTS.epsilon})`,
+    help: `regularisation of the matting Laplacian, from 1e-12 to 1; larger is smoother (default ${ALPHA_DEFAULTS.epsilon})`,
   },
   {
     name: "radius", value: "R", group: "Closed-form matting", alphaOption: "radius",
