@@ -246,7 +246,7 @@ element("backdrop-colour").addEventListener("click", () => {
   showBackdrop();
 });
 
-element("trimap-overlay").style.opacity = "0.6";
+element("trimap-overlay").style.opacity = String(Number(element("overlay-opacity").value) / 100);
 editor.brushDiameter = Number(element("brush-size").value);
 updateButtons();
 

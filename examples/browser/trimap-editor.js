@@ -7,9 +7,9 @@ export const FOREGROUND = 255;
 // Overlay colour and opacity (0..255) per label: the subject stays visible under its tint,
 // the background is mostly hidden so what will be cut away is obvious.
 const overlayColour = new Map([
-  [BACKGROUND, [27, 35, 51, 215]],
+  [BACKGROUND, [27, 35, 51, 230]],
   [UNKNOWN, [242, 165, 22, 200]],
-  [FOREGROUND, [47, 179, 109, 110]],
+  [FOREGROUND, [47, 179, 109, 80]],
 ]);
 
 export class TrimapEditor {
