@@ -33,7 +33,7 @@ let pageErrors: string[];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([serveDemo({ port: 0 }), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 690 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 712 } });
   pageErrors = collectPageErrors(page);
   await page.goto(server.url);
 });
@@ -123,7 +123,7 @@ describe("the demo page", () => {
     await mkdir(fileURLToPath(new URL("../out/", import.meta.url)), { recursive: true });
     const png = await page.screenshot({ path: screenshotPath });
     const { width, height } = await sharp(png).metadata();
-    expect([width, height]).toEqual([1280, 690]);
+    expect([width, height]).toEqual([1280, 712]);
   });
 
   it("takes a dropped photo, paints with the brushes and clears", async () => {
