@@ -67,16 +67,25 @@ export function planeFromFloat(src: usize, pixels: i32, channels: i32, dst: usiz
 
 /**
  * Nearest-neighbour resize of `lanes` f32 per pixel (1 or 4) from srcWidth x srcHeight to dstWidth x dstHeight:
- * destination pixel x samples source column floor((x + 1/2) srcWidth / dstWidth), rows likewise.
+ * destination pixel x samples source column floor((2x + 1) srcWidth / (2 dstWidth)), rows likewise.
  */
 export function resizeNearest(src: usize, srcWidth: i32, srcHeight: i32, dst: usize, dstWidth: i32, dstHeight: i32, lanes: i32): void {
   const pixelBytes = <usize>lanes << 2;
+  let q = dst;
   for (let y = 0; y < dstHeight; y++) {
-    const sy = min(<i32>((<i64>(2 * y + 1) * srcHeight) / (2 * <i64>dstHeight)), srcHeight - 1);
+    const sy = nearestSource(y, srcHeight, dstHeight);
+    const sourceRow = src + <usize>sy * <usize>srcWidth * pixelBytes;
+    // sx = floor(numerator / (2 dstWidth)) with numerator = (2x + 1) srcWidth, stepped without division.
+    const denominator = 2 * <i64>dstWidth;
+    let numerator = <i64>srcWidth;
+    let sx = 0;
+    let threshold = denominator; // (sx + 1) * denominator
     for (let x = 0; x < dstWidth; x++) {
-      const sx = min(<i32>((<i64>(2 * x + 1) * srcWidth) / (2 * <i64>dstWidth)), srcWidth - 1);
-      const p = src + (<usize>sy * <usize>srcWidth + <usize>sx) * pixelBytes;
-      const q = dst + (<usize>y * <usize>dstWidth + <usize>x) * pixelBytes;
+      while (numerator >= threshold) {
+        sx++;
+        threshold += denominator;
+      }
+      const p = sourceRow + <usize>sx * pixelBytes;
       if (lanes == 4) {
         if (ASC_FEATURE_SIMD) {
           v128.store(q, v128.load(p));
@@ -89,8 +98,14 @@ export function resizeNearest(src: usize, srcWidth: i32, srcHeight: i32, dst: us
       } else {
         store<f32>(q, load<f32>(p));
       }
+      q += pixelBytes;
+      numerator += 2 * <i64>srcWidth;
     }
   }
+}
+
+@inline function nearestSource(x: i32, sourceSize: i32, targetSize: i32): i32 {
+  return min(<i32>((<i64>(2 * x + 1) * sourceSize) / (2 * <i64>targetSize)), sourceSize - 1);
 }
 
 /** Writes the mean colour of a padded image into one padded pixel at `dst`. */
@@ -120,62 +135,119 @@ export function foregroundSweeps(
 ): void {
   for (let iteration = 0; iteration < iterations; iteration++) {
     for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const up = y > 0 ? row - width : row;
-      const down = y < height - 1 ? row + width : row;
-      for (let x = 0; x < width; x++) {
-        const i = row + x;
-        const iLeft = x > 0 ? i - 1 : i;
-        const iRight = x < width - 1 ? i + 1 : i;
-        const iUp = up + x;
-        const iDown = down + x;
-        const a = load<f32>(alpha + (<usize>i << 2));
-        const wLeft = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iLeft << 2)));
-        const wRight = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iRight << 2)));
-        const wUp = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iUp << 2)));
-        const wDown = regularization + gradientWeight * abs<f32>(a - load<f32>(alpha + (<usize>iDown << 2)));
-        const weightSum = wLeft + wRight + wUp + wDown;
-        const a1: f32 = 1 - a;
-        const m00 = a * a + weightSum;
-        const m01 = a * a1;
-        const m11 = a1 * a1 + weightSum;
-        const inverseDeterminant: f32 = 1 / (m00 * m11 - m01 * m01);
-        // Inverse matrix entries: F = c00 b0 + c01 b1, B = c01 b0 + c11 b1.
-        const c00 = m11 * inverseDeterminant;
-        const c01 = -m01 * inverseDeterminant;
-        const c11 = m00 * inverseDeterminant;
-        const p = <usize>i << 4;
-        const pLeft = <usize>iLeft << 4, pRight = <usize>iRight << 4, pUp = <usize>iUp << 4, pDown = <usize>iDown << 4;
-        if (ASC_FEATURE_SIMD) {
-          const colour = v128.load(image + p);
-          let b0 = f32x4.mul(colour, f32x4.splat(a));
-          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wLeft), v128.load(foreground + pLeft)));
-          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wRight), v128.load(foreground + pRight)));
-          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wUp), v128.load(foreground + pUp)));
-          b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wDown), v128.load(foreground + pDown)));
-          let b1 = f32x4.mul(colour, f32x4.splat(a1));
-          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wLeft), v128.load(background + pLeft)));
-          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wRight), v128.load(background + pRight)));
-          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wUp), v128.load(background + pUp)));
-          b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wDown), v128.load(background + pDown)));
-          const zero = f32x4.splat(0);
-          const one = f32x4.splat(1);
-          const f = f32x4.add(f32x4.mul(f32x4.splat(c00), b0), f32x4.mul(f32x4.splat(c01), b1));
-          const b = f32x4.add(f32x4.mul(f32x4.splat(c01), b0), f32x4.mul(f32x4.splat(c11), b1));
-          v128.store(foreground + p, f32x4.min(f32x4.max(f, zero), one));
-          v128.store(background + p, f32x4.min(f32x4.max(b, zero), one));
-        } else {
-          for (let c: usize = 0; c < 12; c += 4) {
-            const colour = load<f32>(image + p + c);
-            const b0 = a * colour + wLeft * load<f32>(foreground + pLeft + c) + wRight * load<f32>(foreground + pRight + c)
-              + wUp * load<f32>(foreground + pUp + c) + wDown * load<f32>(foreground + pDown + c);
-            const b1 = a1 * colour + wLeft * load<f32>(background + pLeft + c) + wRight * load<f32>(background + pRight + c)
-              + wUp * load<f32>(background + pUp + c) + wDown * load<f32>(background + pDown + c);
-            store<f32>(foreground + p + c, min<f32>(max<f32>(c00 * b0 + c01 * b1, 0), 1));
-            store<f32>(background + p + c, min<f32>(max<f32>(c01 * b0 + c11 * b1, 0), 1));
-          }
-        }
+      const upStep = y > 0 ? -width : 0;
+      const downStep = y < height - 1 ? width : 0;
+      if (ASC_FEATURE_SIMD) {
+        sweepRowSimd(image, alpha, width, y * width, upStep, downStep, foreground, background, regularization, gradientWeight);
+      } else {
+        sweepRowScalar(image, alpha, width, y * width, upStep, downStep, foreground, background, regularization, gradientWeight);
       }
     }
+  }
+}
+
+/** w_ij = epsilon_r + omega |a_i - a_j| */
+@inline function edgeWeight(a: f32, neighbour: f32, regularization: f32, gradientWeight: f32): f32 {
+  return regularization + gradientWeight * abs<f32>(a - neighbour);
+}
+
+/**
+ * One row starting at pixel `row`; `upStep` and `downStep` are the pixel offsets of the rows above and below
+ * (0 at the image's border). The weight to the left neighbour is the previous pixel's weight to the right, and
+ * the left neighbour's colours are the ones just computed, kept in registers rather than read back.
+ * In each sum the left neighbour's term comes last, so the other terms need not wait for it.
+ */
+@inline function sweepRowSimd(
+  image: usize, alpha: usize, width: i32, row: i32, upStep: i32, downStep: i32, foreground: usize, background: usize,
+  regularization: f32, gradientWeight: f32,
+): void {
+  let a = load<f32>(alpha + (<usize>row << 2));
+  let wLeft = regularization; // the first pixel's left neighbour is itself
+  let p = <usize>row << 4;
+  let fLeft = v128.load(foreground + p);
+  let bLeft = v128.load(background + p);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (let x = 0; x < width; x++) {
+    const i = row + x;
+    const iRight = x < width - 1 ? i + 1 : i;
+    const iUp = i + upStep;
+    const iDown = i + downStep;
+    const aRight = load<f32>(alpha + (<usize>iRight << 2));
+    const wRight = edgeWeight(a, aRight, regularization, gradientWeight);
+    const wUp = edgeWeight(a, load<f32>(alpha + (<usize>iUp << 2)), regularization, gradientWeight);
+    const wDown = edgeWeight(a, load<f32>(alpha + (<usize>iDown << 2)), regularization, gradientWeight);
+    const weightSum = wLeft + wRight + wUp + wDown;
+    const a1: f32 = 1 - a;
+    const m00 = a * a + weightSum;
+    const m01 = a * a1;
+    const m11 = a1 * a1 + weightSum;
+    const inverseDeterminant: f32 = 1 / (m00 * m11 - m01 * m01);
+    // Inverse matrix entries: F = c00 b0 + c01 b1, B = c01 b0 + c11 b1.
+    const c00 = f32x4.splat(m11 * inverseDeterminant);
+    const c01 = f32x4.splat(-m01 * inverseDeterminant);
+    const c11 = f32x4.splat(m00 * inverseDeterminant);
+    const pRight = <usize>iRight << 4, pUp = <usize>iUp << 4, pDown = <usize>iDown << 4;
+    const colour = v128.load(image + p);
+    let b0 = f32x4.mul(colour, f32x4.splat(a));
+    b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wRight), v128.load(foreground + pRight)));
+    b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wUp), v128.load(foreground + pUp)));
+    b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wDown), v128.load(foreground + pDown)));
+    b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(wLeft), fLeft));
+    let b1 = f32x4.mul(colour, f32x4.splat(a1));
+    b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wRight), v128.load(background + pRight)));
+    b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wUp), v128.load(background + pUp)));
+    b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wDown), v128.load(background + pDown)));
+    b1 = f32x4.add(b1, f32x4.mul(f32x4.splat(wLeft), bLeft));
+    fLeft = f32x4.min(f32x4.max(f32x4.add(f32x4.mul(c00, b0), f32x4.mul(c01, b1)), zero), one);
+    bLeft = f32x4.min(f32x4.max(f32x4.add(f32x4.mul(c01, b0), f32x4.mul(c11, b1)), zero), one);
+    v128.store(foreground + p, fLeft);
+    v128.store(background + p, bLeft);
+    wLeft = wRight;
+    a = aRight;
+    p += 16;
+  }
+}
+
+/** sweepRowSimd one channel at a time, reading the left neighbour back from memory; the same arithmetic. */
+@inline function sweepRowScalar(
+  image: usize, alpha: usize, width: i32, row: i32, upStep: i32, downStep: i32, foreground: usize, background: usize,
+  regularization: f32, gradientWeight: f32,
+): void {
+  let a = load<f32>(alpha + (<usize>row << 2));
+  let wLeft = regularization;
+  let p = <usize>row << 4;
+  for (let x = 0; x < width; x++) {
+    const i = row + x;
+    const iRight = x < width - 1 ? i + 1 : i;
+    const iUp = i + upStep;
+    const iDown = i + downStep;
+    const aRight = load<f32>(alpha + (<usize>iRight << 2));
+    const wRight = edgeWeight(a, aRight, regularization, gradientWeight);
+    const wUp = edgeWeight(a, load<f32>(alpha + (<usize>iUp << 2)), regularization, gradientWeight);
+    const wDown = edgeWeight(a, load<f32>(alpha + (<usize>iDown << 2)), regularization, gradientWeight);
+    const weightSum = wLeft + wRight + wUp + wDown;
+    const a1: f32 = 1 - a;
+    const m00 = a * a + weightSum;
+    const m01 = a * a1;
+    const m11 = a1 * a1 + weightSum;
+    const inverseDeterminant: f32 = 1 / (m00 * m11 - m01 * m01);
+    const c00 = m11 * inverseDeterminant;
+    const c01 = -m01 * inverseDeterminant;
+    const c11 = m00 * inverseDeterminant;
+    const pLeft = x > 0 ? p - 16 : p;
+    const pRight = <usize>iRight << 4, pUp = <usize>iUp << 4, pDown = <usize>iDown << 4;
+    for (let c: usize = 0; c < 12; c += 4) {
+      const colour = load<f32>(image + p + c);
+      const b0 = a * colour + wRight * load<f32>(foreground + pRight + c) + wUp * load<f32>(foreground + pUp + c)
+        + wDown * load<f32>(foreground + pDown + c) + wLeft * load<f32>(foreground + pLeft + c);
+      const b1 = a1 * colour + wRight * load<f32>(background + pRight + c) + wUp * load<f32>(background + pUp + c)
+        + wDown * load<f32>(background + pDown + c) + wLeft * load<f32>(background + pLeft + c);
+      store<f32>(foreground + p + c, min<f32>(max<f32>(c00 * b0 + c01 * b1, 0), 1));
+      store<f32>(background + p + c, min<f32>(max<f32>(c01 * b0 + c11 * b1, 0), 1));
+    }
+    wLeft = wRight;
+    a = aRight;
+    p += 16;
   }
 }
