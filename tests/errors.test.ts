@@ -166,18 +166,23 @@ describe("ABORTED", () => {
     const width = 200, height = 200;
     const before = await estimate(image, trimap);
     const controller = new AbortController();
-    const phases: string[] = [];
-    setTimeout(() => controller.abort(), 60);
-    const started = performance.now();
+    let solveReports = 0;
+    let abortedAt = 0;
+    // The timer starts at the first solve report, so neither a slow Laplacian build on a loaded machine
+    // nor a fast solver can make the abort miss the solve.
+    const onProgress = (p: { phase: string }) => {
+      if (p.phase === "solve" && solveReports++ === 0) setTimeout(() => { abortedAt = performance.now(); controller.abort(); }, 0);
+    };
     await rejection(
       estimate(noiseImage(width, height, 9), bandTrimap(width, height, 10, 189), {
-        tolerance: 1e-15, maxIterations: 1_000_000, signal: controller.signal, onProgress: (p: { phase: string }) => phases.push(p.phase),
+        tolerance: 1e-15, maxIterations: 1_000_000, signal: controller.signal, onProgress,
       }),
       "ABORTED",
     );
-    // Aborted within a few solver slices of the signal, not after the million iterations.
-    expect(performance.now() - started).toBeLessThan(5_000);
-    expect(phases).toContain("solve");
+    // Rejected within a few solver slices of the signal, not after the million iterations.
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(2_000);
+    expect(solveReports).toBeGreaterThanOrEqual(1);
     const after = await estimate(image, trimap);
     expect(after.alpha).toEqual(before.alpha);
   });
