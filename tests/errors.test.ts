@@ -212,6 +212,14 @@ describe("no unknown pixel: the trimap is the answer", () => {
 });
 
 describe("accepted inputs that are easy to get wrong", () => {
+  it("an ImageData-like RGBA Uint8ClampedArray trimap reads its first channel", async () => {
+    const expected = await estimate(image, trimap);
+    const rgba = new Uint8ClampedArray(72 * 4);
+    trimap.data.forEach((v, p) => rgba.set([v, 255 - v, 7, 255], 4 * p));
+    const { alpha } = await estimate(image, { width: 9, height: 8, data: rgba });
+    expect(alpha).toEqual(expected.alpha);
+  });
+
   it("typed-array views with an offset into a larger buffer", async () => {
     const expected = await estimate(image, trimap);
     const imageBuffer = new Uint8Array(image.data.length + 5);
