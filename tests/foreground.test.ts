@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, MattingError, type Matting, type Progress } from "../dist/entry/node.js";
 import { compiledModule, random } from "./helpers.js";
+import { referenceForeground } from "./reference/foreground.js";
 
 interface Scene {
   width: number;
@@ -108,6 +109,25 @@ describe("estimateForeground", () => {
     expect(a.foreground).toEqual(b.foreground);
     expect(a.background).toEqual(b.background);
     for (const v of a.foreground) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it("matches the plain f64 reference of the paper's method (release and scalar, odd sizes, thin images)", async () => {
+    const options = { regularization: 5e-3, gradientWeight: 0.1, smallIterations: 10, bigIterations: 2, smallSize: 32 };
+    const next = random(12);
+    for (const [width, height] of [[1, 1], [1, 17], [23, 1], [2, 3], [31, 29], [70, 45]]) {
+      const s = scene(width, height, Math.floor(next() * 1000));
+      // Some random alphas too, not only the smooth blob.
+      for (let i = 0; i < s.alpha.length; i += 7) s.alpha[i] = Math.fround(next());
+      const reference = referenceForeground(Float64Array.from(s.image), Float64Array.from(s.alpha), width, height, options);
+      for (const engine of [matting, scalar]) {
+        const { foreground, background } = await engine.estimateForeground({ width, height, data: s.image }, s.alpha, options);
+        let worst = 0;
+        for (let i = 0; i < foreground.length; i++) {
+          worst = Math.max(worst, Math.abs(foreground[i] - reference.foreground[i]), Math.abs(background[i] - reference.background[i]));
+        }
+        expect(worst, `${width}x${height}`).toBeLessThan(2e-5);
+      }
+    }
   });
 
   it("returns the image itself as foreground and background when the image is one colour", async () => {
