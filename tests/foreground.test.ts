@@ -210,3 +210,30 @@ describe("matte", () => {
     expect((error as MattingError).code).toBe("INVALID_OPTION");
   });
 });
+
+describe("engine memory", () => {
+  it("stays flat over repeated foreground, compositing and trimap calls, failed ones included", async () => {
+    const m = await createMatting({ module: await compiledModule() });
+    const s = scene(90, 70, 13);
+    const image = { width: 90, height: 70, data: s.image };
+    const mask = { width: 90, height: 70, data: Uint8Array.from(s.alpha, (a) => (a > 0.5 ? 255 : 0)) };
+    const bad = Float32Array.from(s.alpha, (a, i) => (i === 6000 ? Number.NaN : a));
+    const round = async () => {
+      const { foreground } = await m.estimateForeground(image, s.alpha);
+      await m.cutout({ width: 90, height: 70, data: foreground }, s.alpha);
+      await m.composite({ width: 90, height: 70, data: foreground }, s.alpha, image);
+      await m.trimapFromMask(mask, { foreground: 3, background: 3 });
+      await m.trimapFromAlpha({ width: 90, height: 70, data: s.alpha }, { band: 2 });
+      await m.trimapStats(mask);
+      // Fails after the image has been copied in: the arena must still be released.
+      await expect(m.estimateForeground(image, bad)).rejects.toMatchObject({ code: "INVALID_VALUE" });
+      await expect(m.composite(image, bad, "#000")).rejects.toMatchObject({ code: "INVALID_VALUE" });
+    };
+    await round();
+    const bytes = m.wasmMemoryBytes;
+    const first = await m.estimateForeground(image, s.alpha);
+    for (let i = 0; i < 10; i++) await round();
+    expect(m.wasmMemoryBytes).toBe(bytes);
+    expect((await m.estimateForeground(image, s.alpha)).foreground).toEqual(first.foreground);
+  });
+});
