@@ -3,9 +3,8 @@ export { heapBase } from "./heap";
 export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
-export { windowStats } from "./window";
-export { indexUnknowns, laplacianRowStarts, laplacianAssemble } from "./laplacian";
-export { csrMultiply } from "./sparse";
+export { indexUnknowns, stencilHalf, stencilScratchBytes, assembleStencil, stencilMultiply, stencilToCsr } from "./stencil";
+export { coarsenGrid, galerkin, multigridApply } from "./multigrid";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,

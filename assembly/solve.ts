@@ -1,32 +1,57 @@
 // Preconditioned conjugate gradients (Saad, Iterative Methods for Sparse Linear Systems, alg. 9.1)
-// for the symmetric positive definite system A x = b, here with the Jacobi preconditioner.
-// The engine runs it in slices (pcgStart, then pcgIterate repeatedly) so that it can report progress
-// and honour cancellation between slices. Solver scalars live in `state` (f64):
-//   [0] r.z   [1] |b|   [2] |r|
+// for the symmetric positive definite stencil system of assembly/stencil.ts. The engine runs it in
+// slices (pcgStart, then pcgIterate repeatedly) so that it can report progress and honour cancellation.
+//
+// system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal
+//                      [5] preconditioner: 0 Jacobi, 1 multigrid
+//                      [6] Jacobi: inverse diagonal (f64) / multigrid: level records  [7] multigrid: level count
+// Vectors hold rows + 1 f64 (the last, for the dummy unknown, stays 0).
+// state (f64): [0] r.z  [1] |b|  [2] |r|
 
 import { dot, axpy, xpay, multiply } from "./vector";
-import { csrMultiply } from "./sparse";
+import { stencilMultiply } from "./stencil";
+import { multigridApply } from "./multigrid";
 
-/** inverseDiagonal = 1 / diagonal, the Jacobi preconditioner. */
+export const PRECONDITIONER_JACOBI: i32 = 0;
+export const PRECONDITIONER_MULTIGRID: i32 = 1;
+
+@inline
+function field(system: usize, index: i32): i32 {
+  return load<i32>(system + (<usize>index << 2));
+}
+
+function applyMatrix(system: usize, x: usize, y: usize): void {
+  stencilMultiply(field(system, 0), field(system, 1), field(system, 2), field(system, 3), field(system, 4), x, y);
+}
+
+function precondition(system: usize, r: usize, z: usize): void {
+  const rows = field(system, 0);
+  if (field(system, 5) == PRECONDITIONER_MULTIGRID) {
+    multigridApply(field(system, 6), field(system, 7), r, z);
+  } else {
+    multiply(field(system, 6), r, z, rows + 1);
+  }
+}
+
+/** inverseDiagonal = 1 / diagonal, the Jacobi preconditioner (rows + 1 entries, the last 0). */
 export function jacobiSetup(diagonal: usize, rows: i32, inverseDiagonal: usize): void {
   for (let i = 0; i < rows; i++) {
     const o = <usize>i << 3;
     store<f64>(inverseDiagonal + o, 1.0 / load<f64>(diagonal + o));
   }
+  store<f64>(inverseDiagonal + (<usize>rows << 3), 0);
 }
 
-/** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (0 when b = 0 and x solves it). */
-export function pcgStart(
-  rows: i32, rowStart: usize, columns: usize, values: usize, inverseDiagonal: usize,
-  b: usize, x: usize, r: usize, z: usize, p: usize, state: usize
-): f64 {
-  csrMultiply(rows, rowStart, columns, values, x, r);
-  xpay(b, -1.0, r, rows);
-  multiply(inverseDiagonal, r, z, rows);
-  memory.copy(p, z, <usize>rows << 3);
-  const bNorm = Math.sqrt(dot(b, b, rows));
-  const rNorm = Math.sqrt(dot(r, r, rows));
-  store<f64>(state, dot(r, z, rows));
+/** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (|r| when b = 0). */
+export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
+  const n = field(system, 0) + 1;
+  applyMatrix(system, x, r);
+  xpay(b, -1.0, r, n);
+  precondition(system, r, z);
+  memory.copy(p, z, <usize>n << 3);
+  const bNorm = Math.sqrt(dot(b, b, n));
+  const rNorm = Math.sqrt(dot(r, r, n));
+  store<f64>(state, dot(r, z, n));
   store<f64>(state, bNorm, 8);
   store<f64>(state, rNorm, 16);
   return bNorm > 0 ? rNorm / bNorm : rNorm;
@@ -37,28 +62,28 @@ export function pcgStart(
  * Returns the number of iterations run; the residual is left in state[2].
  */
 export function pcgIterate(
-  rows: i32, rowStart: usize, columns: usize, values: usize, inverseDiagonal: usize,
-  x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64
+  system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64
 ): i32 {
+  const n = field(system, 0) + 1;
   let rz = load<f64>(state);
   const bNorm = load<f64>(state, 8);
   let rNorm = load<f64>(state, 16);
   const target = tolerance * bNorm;
   let steps = 0;
   while (steps < maxSteps && rNorm > target) {
-    csrMultiply(rows, rowStart, columns, values, p, q);
-    const pq = dot(p, q, rows);
+    applyMatrix(system, p, q);
+    const pq = dot(p, q, n);
     // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
     if (!(pq > 0)) break;
     const step = rz / pq;
-    axpy(step, p, x, rows);
-    axpy(-step, q, r, rows);
-    rNorm = Math.sqrt(dot(r, r, rows));
+    axpy(step, p, x, n);
+    axpy(-step, q, r, n);
+    rNorm = Math.sqrt(dot(r, r, n));
     steps++;
     if (rNorm <= target) break;
-    multiply(inverseDiagonal, r, z, rows);
-    const rzNext = dot(r, z, rows);
-    xpay(z, rzNext / rz, p, rows);
+    precondition(system, r, z);
+    const rzNext = dot(r, z, n);
+    xpay(z, rzNext / rz, p, n);
     rz = rzNext;
   }
   store<f64>(state, rz);

@@ -13,8 +13,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
 const SLICE_MS = 40;
 const LAPLACIAN_SHARE = 0.1;
 
-/** Bytes per image pixel held during the Laplacian build: f64 RGB, label, unknown index, window mean and inverse. */
-const BYTES_PER_PIXEL = 24 + 1 + 4 + 24 + 48;
+/** Bytes per image pixel: f64 RGB, label, unknown index, alpha out. */
+const BYTES_PER_PIXEL = 24 + 1 + 4 + 4;
 
 export interface PixelBuffers {
   image: number; // f64 RGB
@@ -74,6 +74,47 @@ export function checkTrimapCounts(counts: PixelBuffers["counts"], name = "trimap
   }
 }
 
+/** The restricted Laplacian in the stencil layout of assembly/stencil.ts (pointers into the arena). */
+export interface StencilSystem {
+  rows: number; // unknown pixels
+  half: number; // stored off-diagonal offsets per row
+  unknownIndex: number; // i32 per pixel: row of an unknown pixel, -1 for known ones
+  columns: number; // i32, rows * half (the dummy row `rows` where there is no entry)
+  values: number; // f64, rows * half
+  diagonal: number; // f64, rows
+  rhs: number; // f64, rows + 1
+}
+
+/** Builds the Laplacian restricted to the unknown pixels, with its right-hand side. */
+export function buildSystem(
+  arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
+): StencilSystem {
+  const k = engine.kernels;
+  const n = width * height;
+  const half = k.stencilHalf(radius);
+  const rows = pixels.counts.unknown;
+  arena.ensureFits(n * 4 + rows * bytesPerUnknown(half), `a ${width}x${height} image with ${rows} unknown pixels`);
+  const unknownIndex = arena.alloc(n * 4);
+  k.indexUnknowns(pixels.labels, n, unknownIndex);
+  const columns = arena.alloc(rows * half * 4);
+  const values = arena.alloc(rows * half * 8);
+  const diagonal = arena.alloc(rows * 8);
+  const rhs = arena.alloc((rows + 1) * 8);
+  const mark = arena.mark();
+  const scratch = arena.alloc(k.stencilScratchBytes(width, radius));
+  k.assembleStencil(pixels.image, pixels.labels, unknownIndex, width, height, radius, epsilon,
+    rows, columns, values, diagonal, rhs, scratch);
+  arena.release(mark);
+  arena.f64(rhs + rows * 8, 1)[0] = 0;
+  return { rows, half, unknownIndex, columns, values, diagonal, rhs };
+}
+
+/** Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs, factor, pivot, five vectors. */
+function bytesPerUnknown(half: number): number {
+  return half * (4 + 8) + 8 + 8 + half * 4 + 8 + 5 * 8 + 64;
+}
+
+/** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
 export interface LaplacianSystem {
   rows: number;
   nonzeros: number;
@@ -85,65 +126,112 @@ export interface LaplacianSystem {
   diagonal: number; // f64, rows
 }
 
-/** Builds the restricted Laplacian system in CSR. The window statistics are released afterwards. */
 export function buildLaplacian(
   arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
 ): LaplacianSystem {
   const k = engine.kernels;
-  const n = width * height;
-  const unknownIndex = arena.alloc(n * 4);
-  const rows = k.indexUnknowns(pixels.labels, n, unknownIndex);
+  const system = buildSystem(arena, engine, pixels, width, height, radius, epsilon);
+  const { rows, half } = system;
   const rowStart = arena.alloc((rows + 1) * 4);
-  const nonzeros = k.laplacianRowStarts(pixels.labels, width, height, radius, rowStart);
-  // CSR + rhs + diagonal now, then the larger of window statistics and the solver's six vectors.
-  const span = 4 * radius + 1;
-  const statsBytes = n * 72 + width * 80 + span * span * 8 + 64;
-  arena.ensureFits(nonzeros * 12 + rows * 16 + Math.max(statsBytes, rows * 48 + 64) + n * 4 + 256, `a ${width}x${height} image with ${rows} unknown pixels`);
+  const cursor = arena.alloc(rows * 4);
+  const nonzeros = k.stencilToCsr(rows, half, system.columns, system.values, system.diagonal, rowStart, 0, 0, cursor);
   const columns = arena.alloc(nonzeros * 4);
   const values = arena.alloc(nonzeros * 8);
-  const rhs = arena.alloc(rows * 8);
-  const diagonal = arena.alloc(rows * 8);
-
-  const mark = arena.mark();
-  const means = arena.alloc(n * 24);
-  const inverses = arena.alloc(n * 48);
-  const columnSums = arena.alloc(width * 80);
-  const local = arena.alloc(span * span * 8);
-  k.windowStats(pixels.image, pixels.labels, width, height, radius, epsilon, means, inverses, columnSums);
-  k.laplacianAssemble(pixels.image, pixels.labels, unknownIndex, width, height, radius, means, inverses,
-    rowStart, columns, values, rhs, diagonal, local);
-  arena.release(mark);
-  return { rows, nonzeros, unknownIndex, rowStart, columns, values, rhs, diagonal };
+  k.stencilToCsr(rows, half, system.columns, system.values, system.diagonal, rowStart, columns, values, cursor);
+  return { rows, nonzeros, unknownIndex: system.unknownIndex, rowStart, columns, values, rhs: system.rhs, diagonal: system.diagonal };
 }
 
 export interface SolveResult {
-  solution: number; // f64, rows
+  solution: number; // f64, rows + 1
   iterations: number;
   residual: number;
   converged: boolean;
+  /** Milliseconds spent setting up the preconditioner. */
+  setupMilliseconds: number;
 }
 
-/** Jacobi-preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled. */
+const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
+/** Bytes of one multigrid level record (16 i32 fields, see assembly/multigrid.ts). */
+const LEVEL_BYTES = 64;
+const MAX_LEVELS = 16;
+/** Coarsening stops below this many unknowns, or when a level shrinks by less than COARSENING_GAIN. */
+const COARSEST_ROWS = 256;
+const COARSENING_GAIN = 0.8;
+
+/**
+ * The multigrid hierarchy below the fine system: grids halved until small, Galerkin operators on each.
+ * Returns the level records' offset and their count.
+ */
+function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, width: number, height: number, radius: number): [number, number] {
+  const k = engine.kernels;
+  const levels = arena.alloc(LEVEL_BYTES * MAX_LEVELS);
+  const vector = (rows: number) => arena.alloc((rows + 1) * 8);
+  const record = (level: number, fields: number[]) => arena.i32(levels + level * LEVEL_BYTES, fields.length).set(fields);
+  let fine = { width, height, reach: 2 * radius, half: system.half, index: system.unknownIndex, rows: system.rows,
+    columns: system.columns, values: system.values, diagonal: system.diagonal };
+  // Level 0's x and b are the CG vectors, set at each application.
+  record(0, [width, height, fine.reach, fine.half, fine.index, fine.rows, fine.columns, fine.values, fine.diagonal,
+    0, 0, vector(fine.rows), vector(fine.rows)]);
+  let count = 1;
+  while (count < MAX_LEVELS && fine.rows > COARSEST_ROWS && fine.width >= 3 && fine.height >= 3) {
+    const cw = (fine.width >> 1) + 1, ch = (fine.height >> 1) + 1;
+    const mark = arena.mark();
+    const index = arena.alloc(cw * ch * 4);
+    const rows = k.coarsenGrid(fine.index, fine.width, fine.height, index, cw, ch);
+    if (rows > COARSENING_GAIN * fine.rows) {
+      arena.release(mark);
+      break;
+    }
+    const reach = (fine.reach + 2) >> 1;
+    const half = ((2 * reach + 1) ** 2 - 1) / 2;
+    const columns = arena.alloc(rows * half * 4);
+    const values = arena.alloc(rows * half * 8);
+    const diagonal = arena.alloc(rows * 8);
+    k.galerkin(fine.index, fine.width, fine.height, fine.reach, fine.rows, fine.columns, fine.values, fine.diagonal,
+      index, cw, ch, reach, rows, columns, values, diagonal);
+    record(count, [cw, ch, reach, half, index, rows, columns, values, diagonal, vector(rows), vector(rows), vector(rows), vector(rows)]);
+    fine = { width: cw, height: ch, reach, half, index, rows, columns, values, diagonal };
+    count++;
+  }
+  return [levels, count];
+}
+
+/** The preconditioner's arrays, laid out in the arena. */
+function setUpPreconditioner(
+  arena: Arena, engine: Engine, system: StencilSystem, width: number, height: number, radius: number,
+  kind: ResolvedAlphaOptions["preconditioner"],
+): [number, number] {
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, width, height, radius);
+  const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
+  engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
+  return [inverseDiagonal, 0];
+}
+
+/** Preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled. */
 export async function solveSystem(
-  arena: Arena, engine: Engine, system: LaplacianSystem, options: ResolvedAlphaOptions,
+  arena: Arena, engine: Engine, system: StencilSystem, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
   report: (iteration: number, residual: number) => void,
 ): Promise<SolveResult> {
   const k = engine.kernels;
-  const { rows, rowStart, columns, values } = system;
-  const vector = () => arena.alloc(rows * 8);
-  const inverseDiagonal = vector();
+  const { rows } = system;
+  const started = now();
+  const [first, second] = setUpPreconditioner(arena, engine, system, grid.width, grid.height, options.radius, options.preconditioner);
+  const setupMilliseconds = now() - started;
+  const descriptor = arena.alloc(32);
+  arena.i32(descriptor, 8).set([rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[options.preconditioner], first, second]);
+  const vector = () => arena.alloc((rows + 1) * 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
-  arena.f64(x, rows).fill(0);
-  k.jacobiSetup(system.diagonal, rows, inverseDiagonal);
-  let residual = k.pcgStart(rows, rowStart, columns, values, inverseDiagonal, system.rhs, x, r, z, p, state);
+  arena.f64(x, rows + 1).fill(0);
+  let residual = k.pcgStart(descriptor, system.rhs, x, r, z, p, state);
   let iterations = 0;
-  let slice = 8;
+  let slice = 1;
   while (residual > options.tolerance && iterations < options.maxIterations) {
     const steps = Math.min(slice, options.maxIterations - iterations);
-    const started = now();
-    const ran = k.pcgIterate(rows, rowStart, columns, values, inverseDiagonal, x, r, z, p, q, state, steps, options.tolerance);
-    const elapsed = now() - started;
+    const sliceStarted = now();
+    const ran = k.pcgIterate(descriptor, x, r, z, p, q, state, steps, options.tolerance);
+    const elapsed = now() - sliceStarted;
     iterations += ran;
     const [, bNorm, rNorm] = arena.f64(state, 3);
     residual = bNorm > 0 ? rNorm / bNorm : rNorm;
@@ -153,7 +241,7 @@ export async function solveSystem(
     await yieldToEventLoop();
     if (options.signal?.aborted) throw abortError(options.signal);
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds };
 }
 
 export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult> {
@@ -182,7 +270,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     };
     const stats: AlphaStats = {
       width, height, unknownPixels: pixels.counts.unknown, iterations: 0, residual: 0, converged: true,
-      milliseconds: { laplacian: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0,
+      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0,
     };
     const finish = (alpha: Float32Array): AlphaResult => {
       stats.milliseconds.total = now() - started;
@@ -193,7 +281,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     if (pixels.counts.unknown === 0) return finish(alphaOut(0, 0));
 
     progress({ phase: "laplacian", fraction: 0 });
-    const system = buildLaplacian(arena, engine, pixels, width, height, opts.radius, opts.epsilon);
+    const system = buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon);
     const laplacianDone = now();
     stats.milliseconds.laplacian = laplacianDone - started;
     progress({ phase: "laplacian", fraction: LAPLACIAN_SHARE });
@@ -201,11 +289,12 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     if (signal?.aborted) throw abortError(signal);
 
     const logTolerance = Math.log(opts.tolerance);
-    const solved = await solveSystem(arena, engine, system, opts, (iteration, residual) => {
+    const solved = await solveSystem(arena, engine, system, { width, height }, opts, (iteration, residual) => {
       const done = Math.min(1, Math.max(0, Math.log(residual) / logTolerance));
       progress({ phase: "solve", fraction: LAPLACIAN_SHARE + (1 - LAPLACIAN_SHARE) * (Number.isFinite(done) ? done : 0), iteration, residual });
     });
-    stats.milliseconds.solve = now() - laplacianDone;
+    stats.milliseconds.preconditioner = solved.setupMilliseconds;
+    stats.milliseconds.solve = now() - laplacianDone - solved.setupMilliseconds;
     stats.iterations = solved.iterations;
     stats.residual = solved.residual;
     stats.converged = solved.converged;

@@ -12,19 +12,23 @@ export interface Kernels {
   labelsFromTrimap8(src: number, pixels: number, channels: number, labels: number, counts: number): void;
   labelsFromTrimapFloat(src: number, pixels: number, channels: number, labels: number, counts: number): void;
   composeAlpha(labels: number, unknownIndex: number, solution: number, pixels: number, alpha: number): void;
-  windowStats(image: number, labels: number, width: number, height: number, radius: number, epsilon: number,
-    means: number, inverses: number, columns: number): void;
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
-  laplacianRowStarts(labels: number, width: number, height: number, radius: number, rowStart: number): number;
-  laplacianAssemble(image: number, labels: number, unknownIndex: number, width: number, height: number, radius: number,
-    means: number, inverses: number, rowStart: number, columns: number, values: number,
-    rhs: number, diagonal: number, local: number): void;
-  csrMultiply(rows: number, rowStart: number, columns: number, values: number, x: number, y: number): void;
+  stencilHalf(radius: number): number;
+  stencilScratchBytes(width: number, radius: number): number;
+  assembleStencil(image: number, labels: number, unknownIndex: number, width: number, height: number, radius: number,
+    epsilon: number, rows: number, columns: number, values: number, diagonal: number, rhs: number, scratch: number): void;
+  stencilMultiply(rows: number, half: number, columns: number, values: number, diagonal: number, x: number, y: number): void;
+  stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
+    rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
+  coarsenGrid(fineIndex: number, fw: number, fh: number, coarseIndex: number, cw: number, ch: number): number;
+  galerkin(fineIndex: number, fw: number, fh: number, fineReach: number, fineRows: number, fineColumns: number,
+    fineValues: number, fineDiagonal: number, coarseIndex: number, cw: number, ch: number, coarseReach: number,
+    coarseRows: number, coarseColumns: number, coarseValues: number, coarseDiagonal: number): void;
+  multigridApply(levels: number, count: number, r: number, z: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
-  pcgStart(rows: number, rowStart: number, columns: number, values: number, inverseDiagonal: number,
-    b: number, x: number, r: number, z: number, p: number, state: number): number;
-  pcgIterate(rows: number, rowStart: number, columns: number, values: number, inverseDiagonal: number,
-    x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+  pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
+    maxSteps: number, tolerance: number): number;
   paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
   paddedFromFloat(src: number, pixels: number, dst: number): void;
   unpadRgb(src: number, pixels: number, dst: number): void;

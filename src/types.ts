@@ -43,6 +43,12 @@ export interface AlphaOptions {
   tolerance?: number;
   /** Iteration cap of the conjugate-gradient solve. Default 20000. */
   maxIterations?: number;
+  /**
+   * Preconditioner of the conjugate-gradient solve: "multigrid", a geometric multigrid V-cycle with Galerkin
+   * coarse operators (tens of iterations), or "jacobi", the diagonal (thousands of iterations; the plain
+   * method of the paper, kept for comparison). Default "jacobi" (the multigrid V-cycle needs fewer iterations but costs more than it saves today).
+   */
+  preconditioner?: "multigrid" | "jacobi";
   /** Called as work advances, at most every few tens of milliseconds. */
   onProgress?: (progress: Progress) => void;
   /** Cancels the call; it then rejects with MattingError code "ABORTED". */
@@ -59,7 +65,8 @@ export interface AlphaStats {
   residual: number;
   /** Whether the residual reached the tolerance (false: alpha is the best estimate after maxIterations). */
   converged: boolean;
-  milliseconds: { laplacian: number; solve: number; total: number };
+  /** laplacian: statistics and assembly; preconditioner: its set-up; solve: the iterations. */
+  milliseconds: { laplacian: number; preconditioner: number; solve: number; total: number };
   /** Size of the engine's WebAssembly memory after the call (the highest any call on this engine needed). */
   wasmMemoryBytes: number;
   /** Bytes of wasm memory this call held at its peak, above the module's static data. */

@@ -83,11 +83,16 @@ export interface ResolvedAlphaOptions {
   radius: number;
   tolerance: number;
   maxIterations: number;
+  preconditioner: "multigrid" | "jacobi";
   onProgress?: AlphaOptions["onProgress"];
   signal?: AbortSignal;
 }
 
-export const ALPHA_DEFAULTS = { epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 20000 } as const;
+export const ALPHA_DEFAULTS = {
+  epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 20000, preconditioner: "jacobi",
+} as const satisfies Required<Omit<AlphaOptions, "onProgress" | "signal">>;
+
+const PRECONDITIONERS = ["multigrid", "jacobi"] as const;
 
 function numberOption(options: Record<string, unknown>, key: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
   const v = options[key];
@@ -111,7 +116,14 @@ export function resolveAlphaOptions(options: AlphaOptions | undefined): Resolved
     radius: numberOption(o, "radius", ALPHA_DEFAULTS.radius, (v) => Number.isInteger(v) && v >= 1 && v <= 8, "an integer from 1 to 8"),
     tolerance: numberOption(o, "tolerance", ALPHA_DEFAULTS.tolerance, (v) => Number.isFinite(v) && v > 0 && v < 1, "a number in (0, 1)"),
     maxIterations: numberOption(o, "maxIterations", ALPHA_DEFAULTS.maxIterations, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
+    preconditioner: ALPHA_DEFAULTS.preconditioner,
   };
+  if (o.preconditioner !== undefined) {
+    if (!PRECONDITIONERS.includes(o.preconditioner as never)) {
+      throw new MattingError("INVALID_OPTION", `option preconditioner must be "multigrid" or "jacobi", got ${String(o.preconditioner)}`, { option: "preconditioner", value: o.preconditioner });
+    }
+    resolved.preconditioner = o.preconditioner as ResolvedAlphaOptions["preconditioner"];
+  }
   if (o.onProgress !== undefined) {
     if (typeof o.onProgress !== "function") throw new MattingError("INVALID_OPTION", "option onProgress must be a function", { option: "onProgress" });
     resolved.onProgress = o.onProgress as ResolvedAlphaOptions["onProgress"];

@@ -1,0 +1,301 @@
+// The restricted matting Laplacian (Levin et al. 2008, eq. 12) in a symmetric stencil layout.
+// Pixel i and j share a window only when |x_i - x_j| <= 2r and |y_i - y_j| <= 2r, so every row has
+// its neighbours at the same (4r+1)^2 offsets. Each unknown row u keeps its diagonal and the
+// `half` = ((4r+1)^2 - 1) / 2 offsets that follow the centre in raster order ("upper" offsets):
+//   columns[u * half + s]  unknown index of the neighbour at upper offset s, or `rows` (a dummy
+//                          unknown whose value is kept at 0) where that neighbour is known, outside
+//                          the image or shares no window;
+//   values[u * half + s]   L_uv (0 for the dummy).
+// The lower half follows by symmetry. A known foreground neighbour j moves to the right-hand side,
+// b_u = -sum over foreground j of L_uj, so alpha is exactly 1 / 0 on the trimap's known pixels.
+//
+// The window statistics (mean and regularised inverse covariance) are produced one row of window
+// centres at a time by sliding box sums and kept in a ring of 2r+1 rows, so the build needs O(width)
+// scratch beyond the image.
+
+import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "./convert";
+import { storeSymmetricInverse } from "./mat3";
+
+// Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count.
+const CHANNELS: i32 = 10;
+// Window statistics per centre: mean (3) and packed inverse (6).
+const STATS: i32 = 9;
+
+/** unknownIndex[i] = rank of pixel i among the unknown pixels in raster order, or -1. Returns the count. */
+export function indexUnknowns(labels: usize, pixels: i32, unknownIndex: usize): i32 {
+  let count = 0;
+  for (let i = 0; i < pixels; i++) {
+    const isUnknown = load<u8>(labels + <usize>i) == LABEL_UNKNOWN;
+    store<i32>(unknownIndex + (<usize>i << 2), isUnknown ? count : -1);
+    count += <i32>isUnknown;
+  }
+  return count;
+}
+
+/** Number of stored off-diagonal offsets per row. */
+export function stencilHalf(radius: i32): i32 {
+  const span = 4 * radius + 1;
+  return (span * span - 1) >> 1;
+}
+
+/** Bytes of scratch assembleStencil needs for a given width and radius. */
+export function stencilScratchBytes(width: i32, radius: i32): i32 {
+  const size = 2 * radius + 1;
+  const span = 4 * radius + 1;
+  return (width * CHANNELS + size * width * STATS + span * span) * 8;
+}
+
+// Pixels a and b share a window along one axis when some window centre in
+// [radius, extent - 1 - radius] lies within radius of both.
+@inline
+function shareWindowAxis(a: i32, b: i32, extent: i32, radius: i32): bool {
+  return max(max(a, b) - radius, radius) <= min(min(a, b) + radius, extent - 1 - radius);
+}
+
+@inline
+function addRowToColumns(image: usize, labels: usize, width: i32, y: i32, columns: usize, sign: f64): void {
+  const rowStart = <usize>y * <usize>width;
+  let column = columns;
+  for (let x = 0; x < width; x++) {
+    const i = rowStart + <usize>x;
+    const pixel = image + i * 24;
+    const r = load<f64>(pixel), g = load<f64>(pixel, 8), b = load<f64>(pixel, 16);
+    const sr = r * sign, sg = g * sign, sb = b * sign;
+    const unknown: f64 = load<u8>(labels + i) == LABEL_UNKNOWN ? sign : 0.0;
+    store<f64>(column, load<f64>(column) + sr);
+    store<f64>(column, load<f64>(column, 8) + sg, 8);
+    store<f64>(column, load<f64>(column, 16) + sb, 16);
+    store<f64>(column, load<f64>(column, 24) + sr * r, 24);
+    store<f64>(column, load<f64>(column, 32) + sr * g, 32);
+    store<f64>(column, load<f64>(column, 40) + sr * b, 40);
+    store<f64>(column, load<f64>(column, 48) + sg * g, 48);
+    store<f64>(column, load<f64>(column, 56) + sg * b, 56);
+    store<f64>(column, load<f64>(column, 64) + sb * b, 64);
+    store<f64>(column, load<f64>(column, 72) + unknown, 72);
+    column += <usize>CHANNELS << 3;
+  }
+}
+
+/** Statistics of the windows centred on row cy, into `out` (STATS f64 per column); skips wholly known windows. */
+function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: usize): void {
+  const size = 2 * radius + 1;
+  const invN = 1.0 / <f64>(size * size);
+  const regulariser = epsilon * invN;
+  let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0;
+  for (let x = 0; x < size; x++) {
+    const c = columns + (<usize>(x * CHANNELS) << 3);
+    s0 += load<f64>(c); s1 += load<f64>(c, 8); s2 += load<f64>(c, 16);
+    s3 += load<f64>(c, 24); s4 += load<f64>(c, 32); s5 += load<f64>(c, 40);
+    s6 += load<f64>(c, 48); s7 += load<f64>(c, 56); s8 += load<f64>(c, 64); s9 += load<f64>(c, 72);
+  }
+  for (let cx = radius; cx < width - radius; cx++) {
+    if (cx > radius) {
+      const add = columns + (<usize>((cx + radius) * CHANNELS) << 3);
+      const sub = columns + (<usize>((cx - radius - 1) * CHANNELS) << 3);
+      s0 += load<f64>(add) - load<f64>(sub);
+      s1 += load<f64>(add, 8) - load<f64>(sub, 8);
+      s2 += load<f64>(add, 16) - load<f64>(sub, 16);
+      s3 += load<f64>(add, 24) - load<f64>(sub, 24);
+      s4 += load<f64>(add, 32) - load<f64>(sub, 32);
+      s5 += load<f64>(add, 40) - load<f64>(sub, 40);
+      s6 += load<f64>(add, 48) - load<f64>(sub, 48);
+      s7 += load<f64>(add, 56) - load<f64>(sub, 56);
+      s8 += load<f64>(add, 64) - load<f64>(sub, 64);
+      s9 += load<f64>(add, 72) - load<f64>(sub, 72);
+    }
+    // The unknown count is a sum of small integers: exact. Wholly known windows touch no unknown row.
+    if (s9 < 0.5) continue;
+    const m = out + (<usize>(cx * STATS) << 3);
+    const mr = s0 * invN, mg = s1 * invN, mb = s2 * invN;
+    store<f64>(m, mr);
+    store<f64>(m, mg, 8);
+    store<f64>(m, mb, 16);
+    storeSymmetricInverse(
+      s3 * invN - mr * mr + regulariser, s4 * invN - mr * mg, s5 * invN - mr * mb,
+      s6 * invN - mg * mg + regulariser, s7 * invN - mg * mb,
+      s8 * invN - mb * mb + regulariser,
+      m + 24
+    );
+  }
+}
+
+/** Rows of the unknown pixels on image row y, from the window statistics in the ring. */
+function assembleRow(
+  image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, y: i32,
+  ring: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, local: usize
+): void {
+  const size = 2 * radius + 1;
+  const span = 4 * radius + 1;
+  const reach = 2 * radius;
+  const half = (span * span - 1) >> 1;
+  const invN = 1.0 / <f64>(size * size);
+  for (let x = 0; x < width; x++) {
+    const i = <usize>(y * width + x);
+    if (load<u8>(labels + i) != LABEL_UNKNOWN) continue;
+    const row = load<i32>(unknownIndex + (i << 2));
+    memory.fill(local, 0, <usize>(span * span) << 3);
+    const pixel = image + i * 24;
+    const ir = load<f64>(pixel), ig = load<f64>(pixel, 8), ib = load<f64>(pixel, 16);
+    let windows = 0;
+    for (let ky = max(y - radius, radius); ky <= min(y + radius, height - 1 - radius); ky++) {
+      const statsRow = ring + (<usize>((ky % size) * width * STATS) << 3);
+      for (let kx = max(x - radius, radius); kx <= min(x + radius, width - 1 - radius); kx++) {
+        const m = statsRow + (<usize>(kx * STATS) << 3);
+        const mr = load<f64>(m), mg = load<f64>(m, 8), mb = load<f64>(m, 16);
+        const a00 = load<f64>(m, 24), a01 = load<f64>(m, 32), a02 = load<f64>(m, 40);
+        const a11 = load<f64>(m, 48), a12 = load<f64>(m, 56), a22 = load<f64>(m, 64);
+        const dr = ir - mr, dg = ig - mg, db = ib - mb;
+        // v = Delta_k (I_i - mu_k) / |w|
+        const vr = (a00 * dr + a01 * dg + a02 * db) * invN;
+        const vg = (a01 * dr + a11 * dg + a12 * db) * invN;
+        const vb = (a02 * dr + a12 * dg + a22 * db) * invN;
+        for (let jy = ky - radius; jy <= ky + radius; jy++) {
+          let slot = local + (<usize>((jy - y + reach) * span + (kx - radius - x + reach)) << 3);
+          let neighbour = image + (<usize>(jy * width + kx - radius)) * 24;
+          for (let t = 0; t < size; t++) {
+            const er = load<f64>(neighbour) - mr;
+            const eg = load<f64>(neighbour, 8) - mg;
+            const eb = load<f64>(neighbour, 16) - mb;
+            store<f64>(slot, load<f64>(slot) - invN - (vr * er + vg * eg + vb * eb));
+            slot += 8;
+            neighbour += 24;
+          }
+        }
+        windows++;
+      }
+    }
+    const centre = local + (<usize>(reach * span + reach) << 3);
+    store<f64>(diagonal + (<usize>row << 3), load<f64>(centre) + <f64>windows);
+
+    let b = 0.0;
+    let s = 0;
+    for (let dy = -reach; dy <= reach; dy++) {
+      const jy = y + dy;
+      const rowInside = jy >= 0 && jy < height && shareWindowAxis(y, jy, height, radius);
+      for (let dx = -reach; dx <= reach; dx++) {
+        const upper = dy > 0 || (dy == 0 && dx > 0);
+        const jx = x + dx;
+        let column = rows;
+        let value = 0.0;
+        if (rowInside && jx >= 0 && jx < width && shareWindowAxis(x, jx, width, radius) && (dy != 0 || dx != 0)) {
+          const j = <usize>(jy * width + jx);
+          const entry = load<f64>(local + (<usize>((dy + reach) * span + dx + reach) << 3));
+          const label = load<u8>(labels + j);
+          if (label == LABEL_UNKNOWN) {
+            column = load<i32>(unknownIndex + (j << 2));
+            value = entry;
+          } else if (label == LABEL_FOREGROUND) {
+            b -= entry;
+          }
+        }
+        if (upper) {
+          const o = <usize>(row * half + s);
+          store<i32>(columns + (o << 2), column);
+          store<f64>(values + (o << 3), value);
+          s++;
+        }
+      }
+    }
+    store<f64>(rhs + (<usize>row << 3), b);
+  }
+}
+
+/**
+ * Builds the stencil system for all unknown rows (`rows` of them, numbered by unknownIndex).
+ * image: f64 RGB; labels: u8; columns: i32 rows*half; values: f64 rows*half; diagonal, rhs: f64 rows;
+ * scratch: stencilScratchBytes(width, radius) bytes. Requires width, height >= 2r+1.
+ */
+export function assembleStencil(
+  image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, epsilon: f64,
+  rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, scratch: usize
+): void {
+  const size = 2 * radius + 1;
+  const columnSums = scratch;
+  const ring = columnSums + (<usize>(width * CHANNELS) << 3);
+  const local = ring + (<usize>(size * width * STATS) << 3);
+  memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
+  for (let y = 0; y < size; y++) addRowToColumns(image, labels, width, y, columnSums, 1.0);
+  for (let cy = radius; cy < height - radius; cy++) {
+    windowRow(columnSums, width, radius, epsilon, ring + (<usize>((cy % size) * width * STATS) << 3));
+    // Image row cy - r needs window rows up to cy: all present now.
+    assembleRow(image, labels, unknownIndex, width, height, radius, cy - radius, ring, rows, columns, values, diagonal, rhs, local);
+    if (cy + radius + 1 < height) {
+      addRowToColumns(image, labels, width, cy + radius + 1, columnSums, 1.0);
+      addRowToColumns(image, labels, width, cy - radius, columnSums, -1.0);
+    }
+  }
+  for (let y = height - 2 * radius; y < height; y++) {
+    assembleRow(image, labels, unknownIndex, width, height, radius, y, ring, rows, columns, values, diagonal, rhs, local);
+  }
+}
+
+/** y = A x for the stencil system. x and y hold rows + 1 entries; x[rows] must be 0. */
+export function stencilMultiply(rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, x: usize, y: usize): void {
+  memory.fill(y, 0, <usize>(rows + 1) << 3);
+  let entry: usize = 0;
+  for (let u = 0; u < rows; u++) {
+    const xu = load<f64>(x + (<usize>u << 3));
+    let sum = load<f64>(diagonal + (<usize>u << 3)) * xu;
+    for (let s = 0; s < half; s++) {
+      const v = <usize>load<i32>(columns + (entry << 2)) << 3;
+      const a = load<f64>(values + (entry << 3));
+      sum += a * load<f64>(x + v);
+      store<f64>(y + v, load<f64>(y + v) + a * xu);
+      entry++;
+    }
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, load<f64>(yu) + sum);
+  }
+  store<f64>(y + (<usize>rows << 3), 0);
+}
+
+/**
+ * The same matrix in compressed sparse rows with ascending columns, both halves and the diagonal:
+ * rowStart (i32, rows + 1), csrColumns (i32), csrValues (f64). cursor: scratch of rows i32.
+ * Returns the number of nonzeros. Pass csrColumns = 0 to only count and fill rowStart.
+ */
+export function stencilToCsr(
+  rows: i32, half: i32, columns: usize, values: usize, diagonal: usize,
+  rowStart: usize, csrColumns: usize, csrValues: usize, cursor: usize
+): i32 {
+  for (let u = 0; u < rows; u++) store<i32>(cursor + (<usize>u << 2), 1);
+  for (let e = 0; e < rows * half; e++) {
+    const v = load<i32>(columns + (<usize>e << 2));
+    if (v == rows) continue;
+    const u = e / half;
+    store<i32>(cursor + (<usize>u << 2), load<i32>(cursor + (<usize>u << 2)) + 1);
+    store<i32>(cursor + (<usize>v << 2), load<i32>(cursor + (<usize>v << 2)) + 1);
+  }
+  let total = 0;
+  for (let u = 0; u < rows; u++) {
+    store<i32>(rowStart + (<usize>u << 2), total);
+    const count = load<i32>(cursor + (<usize>u << 2));
+    store<i32>(cursor + (<usize>u << 2), total);
+    total += count;
+  }
+  store<i32>(rowStart + (<usize>rows << 2), total);
+  if (csrColumns == 0) return total;
+  // Row u receives its lower entries from rows before it, so by the time u is reached they are in place,
+  // ascending; its diagonal and upper entries (ascending by construction) follow.
+  for (let u = 0; u < rows; u++) {
+    let at = load<i32>(cursor + (<usize>u << 2));
+    store<i32>(csrColumns + (<usize>at << 2), u);
+    store<f64>(csrValues + (<usize>at << 3), load<f64>(diagonal + (<usize>u << 3)));
+    at++;
+    for (let s = 0; s < half; s++) {
+      const e = <usize>(u * half + s);
+      const v = load<i32>(columns + (e << 2));
+      if (v == rows) continue;
+      const a = load<f64>(values + (e << 3));
+      store<i32>(csrColumns + (<usize>at << 2), v);
+      store<f64>(csrValues + (<usize>at << 3), a);
+      at++;
+      const lower = load<i32>(cursor + (<usize>v << 2));
+      store<i32>(csrColumns + (<usize>lower << 2), u);
+      store<f64>(csrValues + (<usize>lower << 3), a);
+      store<i32>(cursor + (<usize>v << 2), lower + 1);
+    }
+    store<i32>(cursor + (<usize>u << 2), at);
+  }
+  return total;
+}
