@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateAlpha } from "../dist/entry/node.js";
+import { estimateAlpha, matte, trimapFromMask } from "../dist/entry/node.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(root, "dist/cli/main.js");
@@ -41,13 +41,18 @@ function runCli(args: string[], interruptAfterMs?: number): Promise<Outcome> {
 const file = (name: string) => join(dir, name);
 const lines = (text: string) => text.split("\n").filter((line) => line.length > 0);
 
-/** Reads an 8-bit one-channel PNG as written by the CLI, checking that it is one. */
-async function readAlphaPng(path: string) {
+/** Reads an 8-bit PNG as written by the CLI, checking that it has `channels` channels. */
+async function readPng(path: string, channels: 1 | 3 | 4) {
   const meta = await sharp(path).metadata();
-  expect([meta.format, meta.channels, meta.depth]).toEqual(["png", 1, "uchar"]);
-  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  expect([meta.format, meta.channels, meta.depth]).toEqual(["png", channels, "uchar"]);
+  // sharp expands grey to RGB on raw output unless told to keep the one channel.
+  const decoder = channels === 1 ? sharp(path).extractChannel(0) : sharp(path);
+  const { data, info } = await decoder.raw().toBuffer({ resolveWithObject: true });
+  expect(info.channels).toBe(channels);
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
+
+const readAlphaPng = (path: string) => readPng(path, 1);
 
 function maxLevelDifference(got: Uint8Array, alpha: Float32Array): number {
   let worst = 0;
@@ -247,12 +252,138 @@ describe("matting CLI: the bundled lemur, --json and reporting", () => {
     expect(help.code).toBe(0);
     expect(help.stderr).toBe("");
     for (const text of ["--alpha", "--json", "--epsilon", "--radius", "--tolerance", "--max-iterations", "--quiet",
-      "--help", "--version", "0 = surely background", "255", "Exit status", "130", "Example", "16-bit", "EXIF"]) {
+      "--help", "--version", "--foreground", "--cutout", "--composite", "--background COLOUR|IMAGE", "#rrggbb", "--mask",
+      "--band", "--trimap-out", "--preconditioner", "jacobi or multigrid", "RGBA", "--mask M.png", "0 = surely background", "255", "Exit status", "130", "Example", "16-bit", "EXIF"]) {
       expect(help.stdout).toContain(text);
     }
     const version = await runCli(["--version"]);
     const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
     expect(version).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: "" });
+  });
+});
+
+describe("matting CLI: foreground colours, cutout, composite and trimaps from masks", () => {
+  // The scene's true colours, so the foreground PNG can be judged, not only compared.
+  const trueForeground = (x: number, y: number) => [210 - 2 * y, 120 + x, 60];
+  const green = [0x33, 0xaa, 0x77];
+  // A mask of the scene's soft edge: inside where its alpha is at least a half.
+  const edgeMask = Uint8Array.from({ length: W * H }, (_, i) => (i % W < W * 0.45 + 3 * Math.sin(Math.floor(i / W) / 3) + 0.01 ? 255 : 0));
+
+  beforeAll(async () => {
+    await raw(pic.rgb, W, H, 3).png().toFile(file("scene.png"));
+    await writeTrimap("scene-trimap.png", pic.trimap, W, H);
+    await writeTrimap("scene-mask.png", edgeMask, W, H);
+  });
+
+  it("writes alpha, foreground (RGB), cutout (RGBA) and a composite over a colour from one solve, listed in --json", async () => {
+    const outputs = { alpha: file("all-a.png"), foreground: file("all-f.png"), cutout: file("all-c.png"), composite: file("all-k.png") };
+    const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", outputs.alpha, "-f", outputs.foreground,
+      "--cutout", outputs.cutout, "--background", "#3a7", "--composite", outputs.composite, "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.outputs).toEqual(outputs);
+    expect(report.background).toEqual(green);
+    expect(report.stats).toMatchObject({ width: W, height: H, converged: true });
+    expect(report.stats.milliseconds).toHaveProperty("foreground");
+
+    const alpha = await readPng(outputs.alpha, 1);
+    const foreground = await readPng(outputs.foreground, 3);
+    const cut = await readPng(outputs.cutout, 4);
+    const comp = await readPng(outputs.composite, 3);
+    for (const image of [alpha, foreground, cut, comp]) expect([image.width, image.height]).toEqual([W, H]);
+
+    // The same numbers as matte() in-process, rounded to 8 bits.
+    const expected = await matte({ width: W, height: H, data: pic.rgb }, { width: W, height: H, data: pic.trimap });
+    expect(maxLevelDifference(alpha.data, expected.alpha)).toBeLessThanOrEqual(0.5 + 1e-3);
+    expect(maxLevelDifference(foreground.data, expected.foreground)).toBeLessThanOrEqual(0.5 + 1e-3);
+
+    let cutoutDiffers = 0, compositeWorst = 0, foregroundError = 0, naiveError = 0;
+    for (let i = 0; i < W * H; i++) {
+      const a = alpha.data[i] / 255;
+      if (cut.data[i * 4 + 3] !== alpha.data[i]) cutoutDiffers++;
+      for (let c = 0; c < 3; c++) {
+        if (cut.data[i * 4 + c] !== foreground.data[i * 3 + c]) cutoutDiffers++;
+        // The formula on the unrounded alpha and colours: only the composite's own rounding remains.
+        const exactAlpha = expected.alpha[i];
+        const formula = exactAlpha * 255 * expected.foreground[i * 3 + c] + (1 - exactAlpha) * green[c];
+        compositeWorst = Math.max(compositeWorst, Math.abs(comp.data[i * 3 + c] - formula));
+      }
+      // Where the edge is soft, the estimated colours are nearer the true foreground than the photo is.
+      if (pic.trimap[i] === 128 && a > 0.2 && a < 0.8) {
+        const truth = trueForeground(i % W, Math.floor(i / W));
+        for (let c = 0; c < 3; c++) {
+          foregroundError += Math.abs(foreground.data[i * 3 + c] - truth[c]);
+          naiveError += Math.abs(pic.rgb[i * 3 + c] - truth[c]);
+        }
+      }
+    }
+    expect(cutoutDiffers).toBe(0);
+    expect(compositeWorst).toBeLessThanOrEqual(0.5 + 1e-3);
+    expect(naiveError).toBeGreaterThan(0);
+    expect(foregroundError).toBeLessThan(naiveError / 2);
+  });
+
+  it("composites over an image of the same size, and over r,g,b", async () => {
+    const behind = Uint8Array.from({ length: W * H * 3 }, (_, k) => (k * 37) % 256);
+    await raw(behind, W, H, 3).png().toFile(file("behind.png"));
+    const common = [file("scene.png"), file("scene-trimap.png"), "-q"];
+    expect(await runCli([...common, "--background", file("behind.png"), "--composite", file("bg-k.png")])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(await runCli([...common, "-b", "10, 200,30", "--composite", file("rgb-k.png")])).toEqual({ code: 0, stdout: "", stderr: "" });
+    const overImage = await readPng(file("bg-k.png"), 3);
+    const overTriple = await readPng(file("rgb-k.png"), 3);
+    const { alpha, foreground } = await matte({ width: W, height: H, data: pic.rgb }, { width: W, height: H, data: pic.trimap });
+    let worst = 0;
+    for (let i = 0; i < W * H; i++) {
+      const a = alpha[i];
+      for (let c = 0; c < 3; c++) {
+        const f = 255 * foreground[i * 3 + c];
+        worst = Math.max(worst, Math.abs(overImage.data[i * 3 + c] - (a * f + (1 - a) * behind[i * 3 + c])));
+        worst = Math.max(worst, Math.abs(overTriple.data[i * 3 + c] - (a * f + (1 - a) * [10, 200, 30][c])));
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(0.5 + 1e-3);
+  });
+
+  it("--mask builds the trimap trimapFromMask builds, and mattes with it", async () => {
+    const result = await runCli([file("scene.png"), "--mask", file("scene-mask.png"), "--band", "3",
+      "--trimap-out", file("mask-t.png"), "--alpha", file("mask-a.png"), "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const expected = await trimapFromMask({ width: W, height: H, data: edgeMask }, { foreground: 3, background: 3 });
+    const written = await readPng(file("mask-t.png"), 1);
+    expect(written.data).toEqual(expected.data);
+    const unknown = expected.data.filter((v) => v === 128).length;
+    expect(unknown).toBeGreaterThan(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ mask: file("scene-mask.png"), band: 3, outputs: { alpha: file("mask-a.png"), trimapOut: file("mask-t.png") } });
+    expect(report.trimapStats).toMatchObject({ pixels: W * H, unknown });
+    expect(report.stats.unknownPixels).toBe(unknown);
+    const alpha = await readPng(file("mask-a.png"), 1);
+    expect(maxLevelDifference(alpha.data, await referenceAlpha(pic.rgb, W, H, expected.data))).toBeLessThanOrEqual(0.5 + 1e-3);
+  });
+
+  it("--trimap-out alone writes the trimap without matting: default band 10, 16-bit masks split at 32768", async () => {
+    const mask16 = Uint16Array.from(edgeMask, (v) => (v === 255 ? 32768 : 32767));
+    await raw(mask16, W, H, 1).toColourspace("grey16").png().toFile(file("mask16.png"));
+    const result = await runCli([file("scene.png"), "-m", file("mask16.png"), "--trimap-out", file("mask16-t.png")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${W}x${H} trimap`);
+    const expected = await trimapFromMask({ width: W, height: H, data: edgeMask }, { foreground: 10, background: 10 });
+    expect((await readPng(file("mask16-t.png"), 1)).data).toEqual(expected.data);
+  });
+
+  it("--preconditioner multigrid is passed to the solver and gives the same matte", async () => {
+    const out = file("multigrid-a.png");
+    const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", out, "--preconditioner", "multigrid", "--json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.options.preconditioner).toBe("multigrid");
+    expect(report.stats.converged).toBe(true);
+    const multigrid = await estimateAlpha({ width: W, height: H, data: pic.rgb }, { width: W, height: H, data: pic.trimap }, { preconditioner: "multigrid" });
+    expect(report.stats.iterations).toBeLessThan((await estimateAlpha({ width: W, height: H, data: pic.rgb }, { width: W, height: H, data: pic.trimap })).stats.iterations);
+    expect(maxLevelDifference((await readAlphaPng(out)).data, multigrid.alpha)).toBeLessThanOrEqual(0.5 + 1e-3);
+    expect(maxLevelDifference((await readAlphaPng(out)).data, await referenceAlpha(pic.rgb))).toBeLessThanOrEqual(1);
   });
 });
 
@@ -269,6 +400,10 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     await writeTrimap("no-bg.png", pic.trimap.map((v) => (v === 0 ? 128 : v)), W, H);
     await raw(pic.rgb.subarray(0, 2 * 2 * 3), 2, 2, 3).png().toFile(file("tiny.png"));
     await writeTrimap("tiny-trimap.png", Uint8Array.of(0, 255, 128, 128), 2, 2);
+    await raw(pic.rgb.subarray(0, W * (H - 1) * 3), W, H - 1, 3).png().toFile(file("short-background.png"));
+    // Inside but for the last column, which a band of 2 makes all unknown.
+    await writeTrimap("nearly-full-mask.png", Uint8Array.from({ length: W * H }, (_, i) => (i % W === W - 1 ? 0 : 255)), W, H);
+    await writeTrimap("small-mask.png", pic.trimap.subarray(0, (W - 2) * H), W - 2, H);
   });
 
   // Cases get "--alpha unused.png" unless they bring their own output flag or test its absence (own: true).
@@ -300,6 +435,57 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     { title: "a third file", args: () => [file("ok.png"), file("ok-trimap.png"), "extra.png"], exit: 2, names: () => "extra.png", says: "--help" },
     { title: "missing --alpha", args: () => [file("ok.png"), file("ok-trimap.png")], exit: 2, names: () => "--alpha", says: "--help", own: true },
     { title: "--alpha not a .png", args: () => [file("ok.png"), file("ok-trimap.png"), "--alpha", "out.jpg"], exit: 2, names: () => "out.jpg", says: "--help", own: true },
+    { title: "no output at all", args: () => [file("ok.png"), file("ok-trimap.png"), "--json"], exit: 2, names: () => "nothing to write", says: "--help", own: true },
+    {
+      title: "two outputs to one file", args: () => [file("ok.png"), file("ok-trimap.png"), "--alpha", "same.png", "--cutout", "same.png"], exit: 2,
+      names: () => "same.png", says: "--help", own: true,
+    },
+    { title: "--cutout not a .png", args: () => [file("ok.png"), file("ok-trimap.png"), "--cutout", "cut.webp"], exit: 2, names: () => "cut.webp", says: "--help" },
+    { title: "--composite without --background", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png")], exit: 2, names: () => "--background", says: "--help" },
+    { title: "--background without --composite", args: () => [file("ok.png"), file("ok-trimap.png"), "--background", "#fff"], exit: 2, names: () => "--composite", says: "--help" },
+    {
+      title: "a bad colour string", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "#12345"], exit: 2,
+      names: () => "--background", says: "#12345",
+    },
+    {
+      title: "a colour out of range", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "300,0,0"], exit: 2,
+      names: () => "--background", says: "300,0,0",
+    },
+    {
+      title: "a background image of another size", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("short-background.png")],
+      exit: 1, names: () => file("short-background.png"), says: `background is ${W}x${H - 1} but the image is ${W}x${H} (SIZE_MISMATCH)`,
+    },
+    {
+      title: "a missing background image", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("nope-bg.png")],
+      exit: 1, names: () => file("nope-bg.png"), says: "READ_FAILED",
+    },
+    {
+      title: "--mask and TRIMAP both given", args: () => [file("ok.png"), file("ok-trimap.png"), "--mask", file("ok-trimap.png")], exit: 2,
+      names: () => `'${file("ok-trimap.png")}'`, says: "--help",
+    },
+    { title: "--band without --mask", args: () => [file("ok.png"), file("ok-trimap.png"), "--band", "4"], exit: 2, names: () => "--band", says: "--help" },
+    { title: "a negative --band", args: () => [file("ok.png"), "--mask", file("ok-trimap.png"), "--band=-1"], exit: 2, names: () => "--band", says: "--help" },
+    {
+      title: "--trimap-out without --mask", args: () => [file("ok.png"), file("ok-trimap.png"), "--trimap-out", file("t.png")], exit: 2,
+      names: () => "--trimap-out", says: "--help",
+    },
+    {
+      title: "a mask of another size", args: () => [file("ok.png"), "--mask", file("small-mask.png")], exit: 1,
+      names: () => file("small-mask.png"), says: `mask is ${W - 2}x${H} but the image is ${W}x${H} (SIZE_MISMATCH)`,
+    },
+    {
+      title: "a mask that leaves no background", args: () => [file("ok.png"), "--mask", file("nearly-full-mask.png"), "--band", "2"], exit: 1,
+      names: () => `${file("nearly-full-mask.png")} (with --band 2)`, says: "NO_BACKGROUND",
+    },
+    { title: "a missing mask", args: () => [file("ok.png"), "--mask", file("nope-mask.png")], exit: 1, names: () => file("nope-mask.png"), says: "READ_FAILED" },
+    {
+      title: "an unknown preconditioner", args: () => [file("ok.png"), file("ok-trimap.png"), "--preconditioner", "ilu"], exit: 2,
+      names: () => "--preconditioner must be one of jacobi, multigrid", says: "'ilu'",
+    },
+    {
+      title: "unwritable cutout", args: () => [file("ok.png"), file("ok-trimap.png"), "--cutout", file("no/such/dir/cut.png")], exit: 1,
+      names: () => file("no/such/dir/cut.png"), says: "WRITE_FAILED",
+    },
   ];
 
   it.each(cases)("$title", async ({ args, exit, names, says, own }) => {

@@ -3,21 +3,45 @@
 import { parseArgs } from "node:util";
 import { ALPHA_DEFAULTS, type AlphaOptions } from "../entry/node.js";
 
-type Group = "Outputs" | "Closed-form matting" | "Reporting";
+type Group = "Outputs" | "Trimap from a mask" | "Closed-form matting" | "Reporting";
+
+/** The AlphaOptions fields the command line sets; the library checks their ranges. */
+type CliAlphaOptions = Pick<AlphaOptions, "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner">;
 
 interface FlagSpec {
   name: string;
   short?: string;
   /** Placeholder shown in help for flags that take a value; boolean flags have none. */
   value?: string;
+  /** The only values accepted; anything else is a usage error. */
+  choices?: readonly string[];
   group: Group;
   help: string;
-  /** The AlphaOptions field a numeric flag sets; the library checks its range. */
-  alphaOption?: keyof Pick<AlphaOptions, "epsilon" | "radius" | "tolerance" | "maxIterations">;
+  /** The AlphaOptions field the flag sets: a number, or one of `choices`. */
+  alphaOption?: keyof CliAlphaOptions;
 }
 
+const PRECONDITIONERS = ["jacobi", "multigrid"] as const;
+const DEFAULT_BAND = 10;
+
 const FLAGS: readonly FlagSpec[] = [
-  { name: "alpha", short: "a", value: "OUT.png", group: "Outputs", help: "write the alpha matte as an 8-bit grey PNG (required)" },
+  { name: "alpha", short: "a", value: "A.png", group: "Outputs", help: "write the alpha matte as an 8-bit grey PNG" },
+  {
+    name: "foreground", short: "f", value: "F.png", group: "Outputs",
+    help: "write the estimated foreground colours as an 8-bit RGB PNG",
+  },
+  { name: "cutout", short: "c", value: "C.png", group: "Outputs", help: "write an RGBA PNG: foreground colours with straight (not premultiplied) alpha" },
+  { name: "composite", value: "OUT.png", group: "Outputs", help: "write the foreground over --background as an 8-bit RGB PNG" },
+  {
+    name: "background", short: "b", value: "COLOUR|IMAGE", group: "Outputs",
+    help: "what --composite puts behind the foreground: a colour (#rrggbb, #rgb, or r,g,b in 0..255) or an image file of IMAGE's size",
+  },
+  { name: "trimap-out", value: "T.png", group: "Outputs", help: "write the trimap built by --mask as a grey PNG (0, 128, 255); alone, nothing is matted" },
+  {
+    name: "mask", short: "m", value: "M.png", group: "Trimap from a mask",
+    help: "build the trimap from a mask of IMAGE's size instead of reading TRIMAP; inside is where its first channel is >= 128 (>= 32768 in 16 bit)",
+  },
+  { name: "band", value: "N", group: "Trimap from a mask", help: `width in pixels of the unknown band each side of the mask's edge (default ${DEFAULT_BAND})` },
   {
     name: "epsilon", value: "E", group: "Closed-form matting", alphaOption: "epsilon",
     help: `regularisation of the matting Laplacian, from 1e-12 to 1; larger is smoother (default ${ALPHA_DEFAULTS.epsilon})`,
@@ -34,18 +58,40 @@ const FLAGS: readonly FlagSpec[] = [
     name: "max-iterations", value: "N", group: "Closed-form matting", alphaOption: "maxIterations",
     help: `conjugate-gradient iteration cap (default ${ALPHA_DEFAULTS.maxIterations})`,
   },
+  {
+    name: "preconditioner", value: "P", choices: PRECONDITIONERS, group: "Closed-form matting", alphaOption: "preconditioner",
+    help: `of the conjugate gradients: ${PRECONDITIONERS.join(" or ")}; multigrid takes far fewer but dearer iterations (default ${ALPHA_DEFAULTS.preconditioner})`,
+  },
   { name: "json", group: "Reporting", help: "print one JSON object (paths, options, statistics) on stdout and nothing else" },
   { name: "quiet", short: "q", group: "Reporting", help: "no progress bar, summary or warning" },
   { name: "help", short: "h", group: "Reporting", help: "show this help and exit" },
   { name: "version", short: "v", group: "Reporting", help: "print the version and exit" },
 ];
 
+/** Output files by kind, in the order they are listed in help; only the requested ones are present. */
+export interface Outputs {
+  alpha?: string;
+  foreground?: string;
+  cutout?: string;
+  composite?: string;
+  trimapOut?: string;
+}
+
+const OUTPUT_FLAGS = { alpha: "alpha", foreground: "foreground", cutout: "cutout", composite: "composite", trimapOut: "trimap-out" } as const;
+
+/** Where the trimap comes from: a file, or a mask widened into one by trimapFromMask. */
+export type TrimapSource = { kind: "file"; path: string } | { kind: "mask"; path: string; band: number };
+
+/** What --composite puts behind the foreground. */
+export type BackgroundSource = { kind: "colour"; rgb: [number, number, number] } | { kind: "image"; path: string };
+
 export interface RunCommand {
   kind: "run";
   image: string;
-  trimap: string;
-  outputs: { alpha: string };
-  alphaOptions: Pick<AlphaOptions, "epsilon" | "radius" | "tolerance" | "maxIterations">;
+  trimap: TrimapSource;
+  background?: BackgroundSource;
+  outputs: Outputs;
+  alphaOptions: CliAlphaOptions;
   json: boolean;
   quiet: boolean;
 }
@@ -83,6 +129,79 @@ function parseArgsReason(message: string): string {
   return message.split(/\.\s/)[0].replace(/\.$/, "");
 }
 
+/**
+ * "#rrggbb", "#rgb" or "r,g,b" (0..255) is a colour; anything else names an image file. A value that starts
+ * with "#" or holds a comma but is no valid colour is a usage error rather than a file name.
+ */
+function parseBackground(text: string): BackgroundSource {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(text)?.[1];
+  if (hex !== undefined) {
+    const pairs = hex.length === 3 ? [...hex].map((d) => d + d) : [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4)];
+    return { kind: "colour", rgb: pairs.map((pair) => parseInt(pair, 16)) as [number, number, number] };
+  }
+  const triple = /^\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*$/.exec(text);
+  if (triple) {
+    const rgb = triple.slice(1).map(Number) as [number, number, number];
+    if (rgb.every((v) => v <= 255)) return { kind: "colour", rgb };
+  }
+  if (text.startsWith("#") || text.includes(",")) {
+    throw new UsageError(`--background expects a colour #rrggbb, #rgb or r,g,b (0..255) or an image file, got '${text}'`);
+  }
+  return { kind: "image", path: text };
+}
+
+function parseOutputs(values: Record<string, string | boolean | undefined>): Outputs {
+  const outputs: Outputs = {};
+  const seen = new Map<string, string>();
+  for (const [key, flag] of Object.entries(OUTPUT_FLAGS) as [keyof Outputs, string][]) {
+    const path = values[flag];
+    if (typeof path !== "string") continue;
+    if (!/\.png$/i.test(path)) throw new UsageError(`--${flag} writes a PNG; name the file with .png, got '${path}'`);
+    const other = seen.get(path);
+    if (other !== undefined) throw new UsageError(`--${other} and --${flag} both write '${path}'`);
+    seen.set(path, flag);
+    outputs[key] = path;
+  }
+  if (seen.size === 0) {
+    throw new UsageError("nothing to write: give at least one of --alpha, --foreground, --cutout, --composite, --trimap-out");
+  }
+  return outputs;
+}
+
+function parseAlphaOptions(values: Record<string, string | boolean | undefined>): CliAlphaOptions {
+  const alphaOptions: Record<string, number | string> = {};
+  for (const spec of FLAGS) {
+    const text = values[spec.name];
+    if (!spec.alphaOption || typeof text !== "string") continue;
+    if (spec.choices) {
+      if (!spec.choices.includes(text)) throw new UsageError(`--${spec.name} must be one of ${spec.choices.join(", ")}, got '${text}'`);
+      alphaOptions[spec.alphaOption] = text;
+    } else {
+      alphaOptions[spec.alphaOption] = parseNumber(spec.name, text);
+    }
+  }
+  return alphaOptions as CliAlphaOptions;
+}
+
+function parseTrimapSource(values: Record<string, string | boolean | undefined>, positionals: string[]): { image: string; trimap: TrimapSource } {
+  const mask = values.mask as string | undefined;
+  const [image, trimap, ...extra] = positionals;
+  if (mask === undefined) {
+    if (values.band !== undefined) throw new UsageError("--band sets the unknown band of --mask; give --mask M.png too");
+    if (values["trimap-out"] !== undefined) throw new UsageError("--trimap-out saves the trimap built by --mask; give --mask M.png too");
+    if (image === undefined) throw new UsageError("missing IMAGE and TRIMAP (or IMAGE and --mask M.png)");
+    if (trimap === undefined) throw new UsageError("missing TRIMAP (or --mask M.png to build one)");
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (IMAGE and TRIMAP are already given)`);
+    return { image, trimap: { kind: "file", path: trimap } };
+  }
+  if (image === undefined) throw new UsageError("missing IMAGE");
+  if (trimap !== undefined) throw new UsageError(`unexpected argument '${trimap}': --mask builds the trimap, so give IMAGE only`);
+  const bandText = values.band as string | undefined;
+  const band = bandText === undefined ? DEFAULT_BAND : parseNumber("band", bandText);
+  if (band < 0) throw new UsageError(`--band must be a number of pixels >= 0, got '${bandText}'`);
+  return { image, trimap: { kind: "mask", path: mask, band } };
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const options = Object.fromEntries(
     FLAGS.map((f) => [f.name, { type: f.value ? "string" : "boolean", ...(f.short ? { short: f.short } : {}) } as const]),
@@ -97,20 +216,25 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
 
-  const [image, trimap, ...extra] = parsed.positionals;
-  if (image === undefined) throw new UsageError("missing IMAGE and TRIMAP");
-  if (trimap === undefined) throw new UsageError("missing TRIMAP");
-  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}' (IMAGE and TRIMAP are already given)`);
-  const alpha = values.alpha as string | undefined;
-  if (alpha === undefined) throw new UsageError("missing --alpha OUT.png: nothing to write");
-  if (!/\.png$/i.test(alpha)) throw new UsageError(`--alpha writes a PNG; name the file with .png, got '${alpha}'`);
-
-  const alphaOptions: RunCommand["alphaOptions"] = {};
-  for (const spec of FLAGS) {
-    const text = values[spec.name];
-    if (spec.alphaOption && typeof text === "string") alphaOptions[spec.alphaOption] = parseNumber(spec.name, text);
+  const { image, trimap } = parseTrimapSource(values, parsed.positionals);
+  const outputs = parseOutputs(values);
+  const backgroundText = values.background as string | undefined;
+  if (outputs.composite !== undefined && backgroundText === undefined) {
+    throw new UsageError("--composite needs --background COLOUR|IMAGE to put behind the foreground");
   }
-  return { kind: "run", image, trimap, outputs: { alpha }, alphaOptions, json: values.json === true, quiet: values.quiet === true };
+  if (backgroundText !== undefined && outputs.composite === undefined) {
+    throw new UsageError("--background is only used by --composite OUT.png; give that too");
+  }
+  return {
+    kind: "run",
+    image,
+    trimap,
+    ...(backgroundText === undefined ? {} : { background: parseBackground(backgroundText) }),
+    outputs,
+    alphaOptions: parseAlphaOptions(values),
+    json: values.json === true,
+    quiet: values.quiet === true,
+  };
 }
 
 function flagColumn(spec: FlagSpec): string {
@@ -118,19 +242,39 @@ function flagColumn(spec: FlagSpec): string {
   return spec.short ? `-${spec.short}, ${long}` : `    ${long}`;
 }
 
+const HELP_COLUMNS = 110;
+
+/** Breaks text at spaces into lines of at most `columns` characters (a longer word gets a line of its own). */
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => flagColumn(f).length)) + 2;
-  const groups: Group[] = ["Outputs", "Closed-form matting", "Reporting"];
+  const groups: Group[] = ["Outputs", "Trimap from a mask", "Closed-form matting", "Reporting"];
   const flagLines = groups.flatMap((group) => [
     "",
     `${group}:`,
-    ...FLAGS.filter((f) => f.group === group).map((f) => `  ${flagColumn(f).padEnd(width)}${f.help}`),
+    ...FLAGS.filter((f) => f.group === group).flatMap((f) =>
+      wrap(f.help, HELP_COLUMNS - 2 - width).map((line, i) => `  ${(i === 0 ? flagColumn(f) : "").padEnd(width)}${line}`)),
   ]);
   return [
-    "Usage: matting IMAGE TRIMAP --alpha OUT.png [options]",
+    "Usage: matting IMAGE TRIMAP OUTPUT... [options]",
+    "       matting IMAGE --mask M.png [--band N] OUTPUT... [options]",
     "",
-    "Estimates the alpha matte of a photo by closed-form matting (Levin, Lischinski and Weiss 2008)",
-    "and writes it as an 8-bit grey PNG: 255 where IMAGE is foreground, 0 where it is background.",
+    "Estimates the alpha matte of a photo by closed-form matting (Levin, Lischinski and Weiss 2008): 255 where",
+    "IMAGE is foreground, 0 where it is background. Writes it, the foreground colours, a cutout or a composite",
+    "over a new background; at least one OUTPUT flag is needed.",
     "",
     "Inputs:",
     "  IMAGE    the photo: PNG (8 or 16 bit; grey, grey+alpha, RGB, RGBA or palette) or JPEG; also WebP,",
@@ -140,21 +284,26 @@ export function helpText(): string {
     "           0 = surely background, 255 (65535 in 16-bit files) = surely foreground, any other",
     "           value = unknown, to be solved. Needs at least one foreground and one background pixel.",
     "           Save trimaps as PNG: JPEG compression turns exact 0 and 255 into other values.",
+    "           Without one, --mask builds it from a mask (say a segmentation model's output).",
     ...flagLines,
     "",
+    "--foreground, --cutout and --composite use colours estimated by multi-level foreground estimation",
+    "(Germer et al. 2020), so soft edges and hair lose the old background's colour.",
     "A progress bar is drawn on stderr when it is a terminal (not with --json or --quiet).",
     "Ctrl-C stops the computation and exits with status 130.",
     "",
     "Exit status:",
-    "  0    the matte was written (also when the solver hit --max-iterations: see \"converged\")",
+    "  0    the outputs were written (also when the solver hit --max-iterations: see \"converged\")",
     "  1    a file could not be read, decoded or written, or the inputs cannot be matted",
     "  2    usage error: unknown flag, missing argument, or an option value out of range",
     "  130  interrupted",
     "",
     "Errors are one line on stderr: matting: FILE: problem (CODE).",
     "",
-    "Example:",
+    "Examples:",
     "  matting examples/lemur.png examples/lemur_trimap.png --alpha lemur_alpha.png",
+    "  matting examples/lemur.png examples/lemur_trimap.png --cutout lemur.png --background '#3a7' --composite lemur_green.png",
+    "  matting photo.jpg --mask segmentation.png --band 8 --trimap-out trimap.png --cutout cutout.png",
     "",
   ].join("\n");
 }

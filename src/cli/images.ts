@@ -2,7 +2,7 @@
 // type, JPEG with EXIF orientation, and the other formats libvips reads.
 import { readFile, writeFile } from "node:fs/promises";
 import sharp from "sharp";
-import { MattingError, type RGBImage, type Trimap } from "../entry/node.js";
+import { type AlphaMatte, MattingError, type RGBImage, type Trimap } from "../entry/node.js";
 
 /** An upright raster as three interleaved channels (grey is replicated, alpha dropped). */
 interface Raster {
@@ -79,14 +79,52 @@ export async function readTrimap(path: string): Promise<Trimap> {
   return { width, height, data };
 }
 
-/** Writes alpha in [0, 1] as an 8-bit one-channel PNG. */
-export async function writeAlpha(path: string, alpha: Float32Array, width: number, height: number): Promise<void> {
-  const grey = new Uint8Array(alpha.length);
-  for (let i = 0; i < alpha.length; i++) grey[i] = Math.round(alpha[i] * 255);
-  const png = await sharp(grey, { raw: { width, height, channels: 1 } }).toColourspace("b-w").png().toBuffer();
+/** A mask's first channel: 8-bit as stored, 16-bit as floats in [0, 1] so a soft mask keeps its half-way level. */
+export async function readMask(path: string): Promise<AlphaMatte> {
+  const { width, height, samples } = await decode(path);
+  const n = width * height;
+  const data = samples instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
+  const scale = samples instanceof Uint8Array ? 1 : 1 / 65535;
+  for (let i = 0; i < n; i++) data[i] = samples[i * 3] * scale;
+  return { width, height, data };
+}
+
+/** Encodes 8-bit interleaved samples as a PNG: 1 channel grey, 3 RGB, 4 RGBA, or 4 written as RGB when `opaque`. */
+async function writePng(path: string, samples: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 1 | 3 | 4, opaque = false) {
+  let encoder = sharp(samples, { raw: { width, height, channels } });
+  if (channels === 1) encoder = encoder.toColourspace("b-w");
+  if (opaque) encoder = encoder.removeAlpha();
+  const png = await encoder.png().toBuffer();
   try {
     await writeFile(path, png);
   } catch (cause) {
     throw new MattingError("WRITE_FAILED", `cannot write: ${systemReason(cause)}`, { file: path }, { cause });
   }
+}
+
+/** Values in [0, 1] as 8-bit samples, rounded to the nearest level. */
+function toBytes(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) bytes[i] = Math.round(values[i] * 255);
+  return bytes;
+}
+
+/** Writes alpha in [0, 1] as an 8-bit one-channel PNG. */
+export function writeAlpha(path: string, alpha: Float32Array, width: number, height: number): Promise<void> {
+  return writePng(path, toBytes(alpha), width, height, 1);
+}
+
+/** Writes RGB colours in [0, 1] as an 8-bit RGB PNG. */
+export function writeColours(path: string, rgb: Float32Array, width: number, height: number): Promise<void> {
+  return writePng(path, toBytes(rgb), width, height, 3);
+}
+
+/** Writes an 8-bit one-channel trimap (0, 128, 255) as a grey PNG. */
+export function writeTrimap(path: string, trimap: Uint8Array, width: number, height: number): Promise<void> {
+  return writePng(path, trimap, width, height, 1);
+}
+
+/** Writes 8-bit RGBA as an RGBA PNG, or as an RGB one when the image is opaque (a composite). */
+export function writeRgba(path: string, rgba: Uint8ClampedArray, width: number, height: number, opaque: boolean): Promise<void> {
+  return writePng(path, rgba, width, height, 4, opaque);
 }

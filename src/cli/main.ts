@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The `matting` command: read a photo and a trimap, estimate alpha, write it as a PNG.
+// The `matting` command: arguments, exit statuses and error lines; run.ts does the work.
 // Every failure becomes one line on stderr, "matting: FILE: problem (CODE)", and a distinct exit status.
 import { readFileSync } from "node:fs";
-import { ALPHA_DEFAULTS, MattingError, estimateAlpha } from "../entry/node.js";
+import { MattingError } from "../entry/node.js";
 import { type RunCommand, UsageError, flagForOption, helpText, parseCommandLine } from "./args.js";
-import { progressDisplay } from "./progress.js";
+import { run } from "./run.js";
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -17,51 +17,13 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, "; ").trim();
 }
 
-/** Reads both inputs at once; when both fail, the image's error is the one reported. */
-async function readInputs(command: RunCommand, { readImage, readTrimap }: typeof import("./images.js")) {
-  const [image, trimap] = await Promise.allSettled([readImage(command.image), readTrimap(command.trimap)]);
-  if (image.status === "rejected") throw image.reason;
-  if (trimap.status === "rejected") throw trimap.reason;
-  return { image: image.value, trimap: trimap.value };
-}
-
-async function run(command: RunCommand, signal: AbortSignal): Promise<void> {
-  const display = progressDisplay(process.stderr.isTTY === true && !command.json && !command.quiet);
-  try {
-    // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
-    const images = await import("./images.js");
-    const { image, trimap } = await readInputs(command, images);
-    const { alpha, stats } = await estimateAlpha(image, trimap, { ...command.alphaOptions, onProgress: display.onProgress, signal });
-    display.stop();
-    signal.throwIfAborted(); // Ctrl-C after the last solver slice still means: write nothing
-    await images.writeAlpha(command.outputs.alpha, alpha, stats.width, stats.height);
-
-    const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
-    if (command.json) {
-      const report = { image: command.image, trimap: command.trimap, outputs: command.outputs, options, stats };
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else if (!command.quiet) {
-      const seconds = (stats.milliseconds.total / 1000).toFixed(2);
-      process.stdout.write(
-        `${command.outputs.alpha}: ${stats.width}x${stats.height} alpha, ${stats.unknownPixels} unknown pixels, ` +
-        `${stats.iterations} iterations to residual ${stats.residual.toExponential(1)}, ${seconds} s\n`,
-      );
-    }
-    if (!stats.converged && !command.quiet) {
-      process.stderr.write(
-        `matting: warning: the solver stopped after ${stats.iterations} iterations at residual ` +
-        `${stats.residual.toExponential(2)} (tolerance ${options.tolerance}); the matte is its best estimate\n`,
-      );
-    }
-  } finally {
-    display.stop();
-  }
-}
-
 /** Names what a library error is about: the file it came from, or the flag that set a bad option. */
 function subjectOf(error: MattingError, command: RunCommand): string | undefined {
   const { file, name, option } = error.details as { file?: string; name?: string; option?: string };
   if (file !== undefined) return file;
+  const { trimap, background } = command;
+  // A trimap built from a mask is the mask's (and the band's) doing.
+  const trimapSubject = trimap.kind === "file" ? trimap.path : `${trimap.path} (with --band ${trimap.band})`;
   switch (error.code) {
     case "INVALID_OPTION":
       return flagForOption(option) ?? `--${String(option)}`;
@@ -70,9 +32,11 @@ function subjectOf(error: MattingError, command: RunCommand): string | undefined
     case "NO_FOREGROUND":
     case "NO_BACKGROUND":
     case "SIZE_MISMATCH":
-      return command.trimap;
+      return name === "background" && background?.kind === "image" ? background.path : trimapSubject;
     default:
-      return name === "trimap" ? command.trimap : command.image;
+      if (name === "trimap" || name === "mask") return trimapSubject;
+      if (name === "background" && background?.kind === "image") return background.path;
+      return command.image;
   }
 }
 

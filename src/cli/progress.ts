@@ -13,6 +13,7 @@ const STEPS = 1000;
 
 function detail(progress: Progress): string {
   if (progress.phase === "laplacian") return "building the matting Laplacian";
+  if (progress.phase === "foreground") return "estimating foreground colours";
   const iteration = progress.iteration ?? 0;
   const residual = progress.residual === undefined ? "" : `, residual ${progress.residual.toExponential(1)}`;
   return `solving: iteration ${iteration}${residual}`;
