@@ -4,13 +4,13 @@
 //
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
-//                      [6] Jacobi: inverse diagonal (f64) / multigrid: level records  [7] multigrid: level count
+//                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 // Vectors hold rows + 1 f64 (the last, for the dummy unknown, stays 0).
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
 import { dot, axpy, xpay, multiply } from "./vector";
 import { stencilMultiply } from "./stencil";
-import { multigridApply } from "./multigrid";
+import { aggregationApply } from "./cycle";
 
 export const PRECONDITIONER_JACOBI: i32 = 0;
 export const PRECONDITIONER_MULTIGRID: i32 = 1;
@@ -27,7 +27,7 @@ function applyMatrix(system: usize, x: usize, y: usize): void {
 function precondition(system: usize, r: usize, z: usize): void {
   const rows = field(system, 0);
   if (field(system, 5) == PRECONDITIONER_MULTIGRID) {
-    multigridApply(field(system, 6), field(system, 7), r, z);
+    aggregationApply(<usize>field(system, 6), r, z);
   } else {
     multiply(field(system, 6), r, z, rows + 1);
   }
@@ -90,3 +90,4 @@ export function pcgIterate(
   store<f64>(state, rNorm, 16);
   return steps;
 }
+

@@ -68,3 +68,4 @@ export function multiply(d: usize, r: usize, z: usize, count: i32): void {
     store<f64>(z + o, load<f64>(d + o) * load<f64>(r + o));
   }
 }
+

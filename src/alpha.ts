@@ -23,23 +23,20 @@ export interface PixelBuffers {
 }
 
 /** Copies image and trimap into the arena as f64 RGB and labels, rejecting NaN or out-of-range floats. */
-export function loadPixels(arena: Arena, engine: Engine, image: CheckedPlane, trimap: CheckedPlane): PixelBuffers {
+/**
+ * Copies trimap and image into the arena as labels and f64 RGB, rejecting NaN or out-of-range floats.
+ * The trimap goes first so that `beforeImage` can judge its counts (and the memory they imply) before
+ * the image takes its share.
+ */
+export function loadPixels(
+  arena: Arena, engine: Engine, image: CheckedPlane, trimap: CheckedPlane,
+  beforeImage: (counts: PixelBuffers["counts"]) => void = () => {},
+): PixelBuffers {
   const k = engine.kernels;
   const n = image.pixels;
-  const imagePtr = arena.alloc(n * 24);
   const labels = arena.alloc(n);
   const counts = arena.alloc(12);
-
   const mark = arena.mark();
-  const rawImage = arena.copyIn(image.data);
-  if (image.kind === "f32") {
-    checkUnitFloats(engine, rawImage, image.data.length, image.channels, image.width, "image");
-    k.imageFromFloat(rawImage, n, imagePtr);
-  } else {
-    k.imageFrom8(rawImage, n, image.channels, imagePtr);
-  }
-  arena.release(mark);
-
   const rawTrimap = arena.copyIn(trimap.data);
   if (trimap.kind === "f32") {
     checkUnitFloats(engine, rawTrimap, trimap.data.length, trimap.channels, trimap.width, "trimap");
@@ -49,7 +46,20 @@ export function loadPixels(arena: Arena, engine: Engine, image: CheckedPlane, tr
   }
   arena.release(mark);
   const [background, foreground, unknown] = arena.i32(counts, 3);
-  return { image: imagePtr, labels, counts: { background, foreground, unknown } };
+  const pixelCounts = { background, foreground, unknown };
+  beforeImage(pixelCounts);
+
+  const imagePtr = arena.alloc(n * 24);
+  const imageMark = arena.mark();
+  const rawImage = arena.copyIn(image.data);
+  if (image.kind === "f32") {
+    checkUnitFloats(engine, rawImage, image.data.length, image.channels, image.width, "image");
+    k.imageFromFloat(rawImage, n, imagePtr);
+  } else {
+    k.imageFrom8(rawImage, n, image.channels, imagePtr);
+  }
+  arena.release(imageMark);
+  return { image: imagePtr, labels, counts: pixelCounts };
 }
 
 function checkUnitFloats(engine: Engine, ptr: number, count: number, channels: number, width: number, name: string): void {
@@ -93,7 +103,7 @@ export function buildSystem(
   const n = width * height;
   const half = k.stencilHalf(radius);
   const rows = pixels.counts.unknown;
-  arena.ensureFits(n * 4 + rows * bytesPerUnknown(half), `a ${width}x${height} image with ${rows} unknown pixels`);
+  arena.ensureFits(n * 4 + rows * bytesPerUnknown(half, "jacobi"), `a ${width}x${height} image with ${rows} unknown pixels`);
   const unknownIndex = arena.alloc(n * 4);
   k.indexUnknowns(pixels.labels, n, unknownIndex);
   const columns = arena.alloc(rows * half * 4);
@@ -109,9 +119,12 @@ export function buildSystem(
   return { rows, half, unknownIndex, columns, values, diagonal, rhs };
 }
 
-/** Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs, factor, pivot, five vectors. */
-function bytesPerUnknown(half: number): number {
-  return half * (4 + 8) + 8 + 8 + half * 4 + 8 + 5 * 8 + 64;
+/**
+ * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
+ * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns).
+ */
+function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
+  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 : 0);
 }
 
 /** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
@@ -151,75 +164,85 @@ export interface SolveResult {
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
-/** Bytes of one multigrid level record (16 i32 fields, see assembly/multigrid.ts). */
+/** Layout of the hierarchy records (assembly/aggregation.ts). */
+const HEADER_BYTES = 64;
 const LEVEL_BYTES = 64;
 const MAX_LEVELS = 16;
-/** Coarsening stops below this many unknowns, or when a level shrinks by less than COARSENING_GAIN. */
-const COARSEST_ROWS = 256;
-const COARSENING_GAIN = 0.8;
+/** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps). */
+const COARSEST_NODES = 64;
+/** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
+const MULTIGRID_MAX_RADIUS = 2;
 
-/**
- * The multigrid hierarchy below the fine system: grids halved until small, Galerkin operators on each.
- * Returns the level records' offset and their count.
- */
-function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, width: number, height: number, radius: number): [number, number] {
+/** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
+function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number): number {
   const k = engine.kernels;
-  const levels = arena.alloc(LEVEL_BYTES * MAX_LEVELS);
-  const vector = (rows: number) => arena.alloc((rows + 1) * 8);
-  const record = (level: number, fields: number[]) => arena.i32(levels + level * LEVEL_BYTES, fields.length).set(fields);
-  let fine = { width, height, reach: 2 * radius, half: system.half, index: system.unknownIndex, rows: system.rows,
-    columns: system.columns, values: system.values, diagonal: system.diagonal };
-  // Level 0's x and b are the CG vectors, set at each application.
-  record(0, [width, height, fine.reach, fine.half, fine.index, fine.rows, fine.columns, fine.values, fine.diagonal,
-    0, 0, vector(fine.rows), vector(fine.rows)]);
-  let count = 1;
-  while (count < MAX_LEVELS && fine.rows > COARSEST_ROWS && fine.width >= 3 && fine.height >= 3) {
-    const cw = (fine.width >> 1) + 1, ch = (fine.height >> 1) + 1;
-    const mark = arena.mark();
-    const index = arena.alloc(cw * ch * 4);
-    const rows = k.coarsenGrid(fine.index, fine.width, fine.height, index, cw, ch);
-    if (rows > COARSENING_GAIN * fine.rows) {
-      arena.release(mark);
-      break;
-    }
-    const reach = (fine.reach + 2) >> 1;
-    const half = ((2 * reach + 1) ** 2 - 1) / 2;
-    const columns = arena.alloc(rows * half * 4);
-    const values = arena.alloc(rows * half * 8);
-    const diagonal = arena.alloc(rows * 8);
-    k.galerkin(fine.index, fine.width, fine.height, fine.reach, fine.rows, fine.columns, fine.values, fine.diagonal,
-      index, cw, ch, reach, rows, columns, values, diagonal);
-    record(count, [cw, ch, reach, half, index, rows, columns, values, diagonal, vector(rows), vector(rows), vector(rows), vector(rows)]);
-    fine = { width: cw, height: ch, reach, half, index, rows, columns, values, diagonal };
-    count++;
+  const { rows, half } = system;
+  const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
+  const fineVector = () => arena.alloc((rows + 1) * 8);
+  const sums = fineVector(), residual = fineVector();
+  const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
+  const scratch = arena.alloc((64 + 16) * 8);
+  const levelArrays = (nodes: number) => ({
+    cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
+    nullSpace: arena.alloc(nodes * 128), x: arena.alloc((nodes + 1) * 32), b: arena.alloc((nodes + 1) * 32), r: arena.alloc((nodes + 1) * 32),
+  });
+
+  let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
+  let cells = arena.alloc(gw * gh * 4);
+  let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
+  let level = levelArrays(nodes);
+  k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
+  k.buildFirstLevel(system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
+    cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, scratch);
+  const records: number[][] = [];
+  while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
+    const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
+    const parentCells = arena.alloc(pw * ph * 4);
+    const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph);
+    const parentLevel = levelArrays(parentNodes);
+    const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = arena.alloc(parentNodes * 20);
+    k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
+    k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
+      parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
+    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell]);
+    level = parentLevel;
+    nodes = parentNodes;
+    cells = parentCells;
+    gw = pw;
+    gh = ph;
   }
-  return [levels, count];
+  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell]);
+  arena.i32(hierarchy, 10).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual, rowNode, rowBasis]);
+  records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
+  return hierarchy;
 }
 
 /** The preconditioner's arrays, laid out in the arena. */
 function setUpPreconditioner(
-  arena: Arena, engine: Engine, system: StencilSystem, width: number, height: number, radius: number,
-  kind: ResolvedAlphaOptions["preconditioner"],
-): [number, number] {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, width, height, radius);
+  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
+  kind: "jacobi" | "multigrid",
+): number {
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
-  return [inverseDiagonal, 0];
+  return inverseDiagonal;
 }
 
 /** Preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled. */
 export async function solveSystem(
-  arena: Arena, engine: Engine, system: StencilSystem, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
+  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
   report: (iteration: number, residual: number) => void,
 ): Promise<SolveResult> {
   const k = engine.kernels;
   const { rows } = system;
   const started = now();
-  const [first, second] = setUpPreconditioner(arena, engine, system, grid.width, grid.height, options.radius, options.preconditioner);
+  // The first multigrid level groups 4x4 pixels, which a wider stencil would reach past.
+  const kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
+  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(32);
-  arena.i32(descriptor, 8).set([rows, system.half, system.columns, system.values, system.diagonal,
-    PRECONDITIONER_CODES[options.preconditioner], first, second]);
+  arena.i32(descriptor, 7).set([rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[kind], preconditioner]);
   const vector = () => arena.alloc((rows + 1) * 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
@@ -259,10 +282,14 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
 
   return engine.run(async (arena) => {
     const started = now();
+    if (signal?.aborted) throw abortError(signal); // aborted while queued behind another call
     const rawBytes = Math.max(checkedImage.data.byteLength, checkedTrimap.data.byteLength);
     arena.ensureFits(n * BYTES_PER_PIXEL + rawBytes + width * 80 + 4096, `a ${width}x${height} image`);
-    const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap);
-    checkTrimapCounts(pixels.counts);
+    const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap, (counts) => {
+      checkTrimapCounts(counts);
+      arena.ensureFits(n * BYTES_PER_PIXEL + rawBytes + counts.unknown * bytesPerUnknown(engine.kernels.stencilHalf(opts.radius), opts.preconditioner),
+        `a ${width}x${height} image with ${counts.unknown} unknown pixels`);
+    });
     const alphaOut = (solution: number, unknownIndex: number) => {
       const alpha = arena.alloc(n * 4);
       engine.kernels.composeAlpha(pixels.labels, unknownIndex, solution, n, alpha);
@@ -288,10 +315,13 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     await yieldToEventLoop();
     if (signal?.aborted) throw abortError(signal);
 
+    // CG residuals do not fall monotonically: report the furthest point reached so far.
     const logTolerance = Math.log(opts.tolerance);
-    const solved = await solveSystem(arena, engine, system, { width, height }, opts, (iteration, residual) => {
+    let reached = 0;
+    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, opts, (iteration, residual) => {
       const done = Math.min(1, Math.max(0, Math.log(residual) / logTolerance));
-      progress({ phase: "solve", fraction: LAPLACIAN_SHARE + (1 - LAPLACIAN_SHARE) * (Number.isFinite(done) ? done : 0), iteration, residual });
+      reached = Math.max(reached, Number.isFinite(done) ? done : 0);
+      progress({ phase: "solve", fraction: LAPLACIAN_SHARE + (1 - LAPLACIAN_SHARE) * reached, iteration, residual });
     });
     stats.milliseconds.preconditioner = solved.setupMilliseconds;
     stats.milliseconds.solve = now() - laplacianDone - solved.setupMilliseconds;

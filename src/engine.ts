@@ -20,11 +20,15 @@ export interface Kernels {
   stencilMultiply(rows: number, half: number, columns: number, values: number, diagonal: number, x: number, y: number): void;
   stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
     rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
-  coarsenGrid(fineIndex: number, fw: number, fh: number, coarseIndex: number, cw: number, ch: number): number;
-  galerkin(fineIndex: number, fw: number, fh: number, fineReach: number, fineRows: number, fineColumns: number,
-    fineValues: number, fineDiagonal: number, coarseIndex: number, cw: number, ch: number, coarseReach: number,
-    coarseRows: number, coarseColumns: number, coarseValues: number, coarseDiagonal: number): void;
-  multigridApply(levels: number, count: number, r: number, z: number): void;
+  markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;
+  markParentCells(cell: number, nodes: number, gw: number, parentCells: number, pw: number, ph: number): number;
+  nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number): void;
+  buildFirstLevel(unknownIndex: number, image: number, width: number, height: number, fineRows: number, fineHalf: number,
+    fineColumns: number, fineValues: number, fineDiagonal: number, cells: number, gw: number, nodes: number, cell: number,
+    blocks: number, nullSpace: number, rowNode: number, rowBasis: number, scratch: number): void;
+  buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
+    parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
+    parentBlocks: number, parentNullSpace: number, scratch: number, children: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,

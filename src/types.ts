@@ -44,9 +44,9 @@ export interface AlphaOptions {
   /** Iteration cap of the conjugate-gradient solve. Default 20000. */
   maxIterations?: number;
   /**
-   * Preconditioner of the conjugate-gradient solve: "multigrid", a geometric multigrid V-cycle with Galerkin
-   * coarse operators (tens of iterations), or "jacobi", the diagonal (thousands of iterations; the plain
-   * method of the paper, kept for comparison). Default "jacobi" (the multigrid V-cycle needs fewer iterations but costs more than it saves today).
+   * Preconditioner of the conjugate-gradient solve: "multigrid", an aggregation multigrid W-cycle whose coarse
+   * levels carry the Laplacian's affine-in-colour near-null space (tens to a few hundred iterations), or
+   * "jacobi", the diagonal (thousands of iterations). Radius > 2 always uses "jacobi". Default "multigrid".
    */
   preconditioner?: "multigrid" | "jacobi";
   /** Called as work advances, at most every few tens of milliseconds. */

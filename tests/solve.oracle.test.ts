@@ -1,4 +1,4 @@
-// estimateAlpha (Laplacian + Jacobi PCG in wasm) against a dense direct solve of the same restricted
+// estimateAlpha (Laplacian + PCG in wasm, with each preconditioner) against a dense direct solve of the same restricted
 // system built by the eq. 12 reference, clamped to [0, 1] as the engine clamps.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, type Matting } from "../dist/entry/node.js";
@@ -24,7 +24,17 @@ const cases: Case[] = [
   { name: "smooth 17x23 r=2 epsilon 1e-5", image: smoothImage(17, 23, 9), trimap: randomTrimap(17, 23, 10, 0.7), radius: 2, epsilon: 1e-5 },
   { name: "smooth 40x40 r=1, band trimap", image: smoothImage(40, 40, 11), trimap: bandTrimap(40, 40, 8, 31), radius: 1, epsilon: 1e-7 },
   { name: "noise 39x37 r=1, mostly unknown", image: noiseImage(39, 37, 12), trimap: randomTrimap(39, 37, 13, 0.9), radius: 1, epsilon: 1e-7 },
+  // Over 64 first-level multigrid nodes, so that the hierarchy has coarser levels too.
+  { name: "smooth 44x42 r=1, wide band", image: smoothImage(44, 42, 14), trimap: bandTrimap(44, 42, 4, 40), radius: 1, epsilon: 1e-7 },
 ];
+const preconditioners = ["multigrid", "jacobi"] as const;
+
+const solved = new Map<Case, Float64Array | number[]>();
+/** The dense direct solve, once per case. */
+function expectedAlpha(c: Case, labels: Uint8Array) {
+  if (!solved.has(c)) solved.set(c, referenceAlpha(unitRgb(c.image.data, 3), labels, c.image.width, c.image.height, c.radius, c.epsilon));
+  return solved.get(c)!;
+}
 
 describe("estimateAlpha against a dense direct solve", () => {
   const engines: Record<string, Matting> = {};
@@ -34,13 +44,14 @@ describe("estimateAlpha against a dense direct solve", () => {
   });
 
   // The solver's vector loops are where the SIMD build differs from its scalar twin: both must agree with the oracle.
-  it.each(cases.flatMap((c) => (["release", "scalar"] as const).map((build) => [`${c.name} (${build})`, c, build] as const)))("%s", async (_, c, build) => {
+  it.each(cases.flatMap((c) => (["release", "scalar"] as const).flatMap((build) =>
+    preconditioners.map((preconditioner) => [`${c.name} (${build}, ${preconditioner})`, c, build, preconditioner] as const))))("%s", async (_, c, build, preconditioner) => {
     const matting = engines[build];
     const { width, height } = c.image;
     const labels = labels8(c.trimap.data);
-    const expected = referenceAlpha(unitRgb(c.image.data, 3), labels, width, height, c.radius, c.epsilon);
+    const expected = expectedAlpha(c, labels);
     const { alpha, stats } = await matting.estimateAlpha(c.image, c.trimap, {
-      radius: c.radius, epsilon: c.epsilon, tolerance: 1e-10, maxIterations: 200_000,
+      radius: c.radius, epsilon: c.epsilon, tolerance: 1e-10, maxIterations: 200_000, preconditioner,
     });
     expect(stats.converged).toBe(true);
     expect(stats.residual).toBeLessThanOrEqual(1e-10);

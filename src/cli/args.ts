@@ -60,7 +60,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "preconditioner", value: "P", choices: PRECONDITIONERS, group: "Closed-form matting", alphaOption: "preconditioner",
-    help: `of the conjugate gradients: ${PRECONDITIONERS.join(" or ")}; multigrid takes far fewer but dearer iterations (default ${ALPHA_DEFAULTS.preconditioner})`,
+    help: `of the conjugate gradients: ${PRECONDITIONERS.join(" or ")}; multigrid takes far fewer, dearer iterations and is faster (default ${ALPHA_DEFAULTS.preconditioner})`,
   },
   { name: "json", group: "Reporting", help: "print one JSON object (paths, options, statistics) on stdout and nothing else" },
   { name: "quiet", short: "q", group: "Reporting", help: "no progress bar, summary or warning" },

@@ -1,0 +1,264 @@
+// Aggregation multigrid for the restricted matting Laplacian, used as the conjugate-gradient
+// preconditioner. Geometric multigrid fails here: the Laplacian's near-null space is not smooth
+// functions but functions that are locally affine in colour (alpha = a . I + b in every window;
+// Levin et al. 2008, sec. 3), which bilinear interpolation cannot represent. So the first coarse
+// level groups the unknown pixels into 4x4 blocks and gives each block four unknowns, the
+// coefficients of an affine colour model on it: the tentative prolongator of smoothed aggregation
+// (Vanek, Mandel, Brezina 1996) with the near-null space {1, R, G, B}, orthonormalised per block.
+// Each further level groups 2x2 blocks and carries the same four-vector space down. Coarse operators
+// are Galerkin products P^T A P; with 4x4 pixel blocks and a stencil of reach 2 (r = 1) a block
+// couples only to its eight neighbours, so every coarse level is a grid of nodes with 3x3 blocks of
+// 4x4 entries. Gauss-Seidel smooths, forward before the coarse correction and backward after it,
+// keeping the cycle symmetric as CG needs; the coarse correction is a W-cycle and is scaled by
+// OVER_CORRECTION, which offsets the energy of the unsmoothed piecewise prolongator.
+//
+// Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
+//   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
+//           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1) [8] node of each fine row (i32)
+//           [9] fine row's prolongator coefficients (f32 x 4)
+//   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16) [3] x [4] b [5] r
+//           (f64 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent (f32 M x 16) [8] cell (i32 M)
+
+export const HEADER_BYTES: i32 = 64;
+export const LEVEL_BYTES: i32 = 64;
+const DOFS = 4;
+const BLOCK = 16; // DOFS x DOFS
+const NEIGHBOURS = 9;
+const FIRST_BLOCK = 4; // pixels per side of a first-level node
+// A basis vector keeps less than this share of its norm after orthogonalisation: dropped as dependent.
+const DEPENDENT = 1e-3;
+
+@inline
+function field(record: usize, index: i32): i32 {
+  return load<i32>(record + (<usize>index << 2));
+}
+
+/** Numbers, in raster order, the cells of a gw x gh grid that own something; -1 elsewhere. Returns the count. */
+function numberCells(cells: usize, count: i32): i32 {
+  let nodes = 0;
+  for (let i = 0; i < count; i++) {
+    const at = cells + (<usize>i << 2);
+    if (load<i32>(at) >= 0) store<i32>(at, nodes++);
+  }
+  return nodes;
+}
+
+/** Cells of the first level: 4x4 pixel blocks holding at least one unknown. Returns their count. */
+export function markFirstCells(unknownIndex: usize, width: i32, height: i32, cells: usize, gw: i32, gh: i32): i32 {
+  memory.fill(cells, 0xff, <usize>(gw * gh) << 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (load<i32>(unknownIndex + (<usize>(y * width + x) << 2)) >= 0) {
+        store<i32>(cells + (<usize>((y >> 2) * gw + (x >> 2)) << 2), 0);
+      }
+    }
+  }
+  return numberCells(cells, gw * gh);
+}
+
+/** Cells of the next level: 2x2 groups of the given level's cells. Returns their count. */
+export function markParentCells(cell: usize, nodes: i32, gw: i32, parentCells: usize, pw: i32, ph: i32): i32 {
+  memory.fill(parentCells, 0xff, <usize>(pw * ph) << 2);
+  for (let n = 0; n < nodes; n++) {
+    const c = load<i32>(cell + (<usize>n << 2));
+    store<i32>(parentCells + (<usize>(((c / gw) >> 1) * pw + ((c % gw) >> 1)) << 2), 0);
+  }
+  return numberCells(parentCells, pw * ph);
+}
+
+/** cell[n] (raster position of node n) and its 3x3 neighbour table from a numbered grid. */
+export function nodeTables(cells: usize, gw: i32, gh: i32, nodes: i32, cell: usize, neighbours: usize): void {
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const n = load<i32>(cells + (<usize>(y * gw + x) << 2));
+      if (n < 0) continue;
+      store<i32>(cell + (<usize>n << 2), y * gw + x);
+      for (let k = 0; k < NEIGHBOURS; k++) {
+        const ny = y + k / 3 - 1, nx = x + k % 3 - 1;
+        let m = nodes;
+        if (ny >= 0 && ny < gh && nx >= 0 && nx < gw) {
+          const found = load<i32>(cells + (<usize>(ny * gw + nx) << 2));
+          if (found >= 0) m = found;
+        }
+        store<i32>(neighbours + (<usize>(n * NEIGHBOURS + k) << 2), m);
+      }
+    }
+  }
+}
+
+/**
+ * Modified Gram-Schmidt on the DOFS columns of v (rows x DOFS, f64, row-major), in place: v becomes Q
+ * with dependent columns zeroed; r (DOFS x DOFS, f64) gets the coefficients, v_original = Q r.
+ */
+function orthonormalise(v: usize, rows: i32, r: usize): void {
+  memory.fill(r, 0, BLOCK << 3);
+  for (let c = 0; c < DOFS; c++) {
+    let original = 0.0;
+    for (let i = 0; i < rows; i++) original += load<f64>(v + (<usize>(i * DOFS + c) << 3)) ** 2;
+    for (let j = 0; j < c; j++) {
+      let d = 0.0;
+      for (let i = 0; i < rows; i++) d += load<f64>(v + (<usize>(i * DOFS + j) << 3)) * load<f64>(v + (<usize>(i * DOFS + c) << 3));
+      store<f64>(r + (<usize>(j * DOFS + c) << 3), d);
+      for (let i = 0; i < rows; i++) {
+        const at = v + (<usize>(i * DOFS + c) << 3);
+        store<f64>(at, load<f64>(at) - d * load<f64>(v + (<usize>(i * DOFS + j) << 3)));
+      }
+    }
+    let norm = 0.0;
+    for (let i = 0; i < rows; i++) norm += load<f64>(v + (<usize>(i * DOFS + c) << 3)) ** 2;
+    norm = Math.sqrt(norm);
+    const keep = norm > DEPENDENT * Math.sqrt(original) && norm > 1e-12;
+    store<f64>(r + (<usize>(c * DOFS + c) << 3), keep ? norm : 0);
+    const scale = keep ? 1.0 / norm : 0.0;
+    for (let i = 0; i < rows; i++) {
+      const at = v + (<usize>(i * DOFS + c) << 3);
+      store<f64>(at, load<f64>(at) * scale);
+    }
+  }
+}
+
+/** Adds w * (a outer b) to the 4x4 f32 block at `block`. a, b: DOFS f32 each. */
+@inline
+function addOuter(block: usize, a: usize, b: usize, w: f64): void {
+  for (let k = 0; k < DOFS; k++) {
+    const ak = <f64>load<f32>(a + (<usize>k << 2)) * w;
+    if (ak == 0) continue;
+    for (let l = 0; l < DOFS; l++) {
+      const at = block + (<usize>(k * DOFS + l) << 2);
+      store<f32>(at, <f32>(<f64>load<f32>(at) + ak * <f64>load<f32>(b + (<usize>l << 2))));
+    }
+  }
+}
+
+/** Slot (0..8) of node m among node n's neighbours, from their cells. */
+@inline
+function neighbourSlot(cell: usize, gw: i32, n: i32, m: i32): i32 {
+  const a = load<i32>(cell + (<usize>n << 2)), b = load<i32>(cell + (<usize>m << 2));
+  return (b / gw - a / gw + 1) * 3 + (b % gw - a % gw + 1);
+}
+
+/**
+ * First coarse level from the fine stencil system: per node the orthonormal affine colour basis
+ * (fine row coefficients and node of each fine row), its near-null space coefficients (f64 M x 16),
+ * and the Galerkin blocks. scratch: 16 * DOFS + BLOCK f64.
+ */
+export function buildFirstLevel(
+  unknownIndex: usize, image: usize, width: i32, height: i32,
+  fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize,
+  cells: usize, gw: i32, nodes: i32, cell: usize, blocks: usize, nullSpace: usize,
+  rowNode: usize, rowBasis: usize, scratch: usize
+): void {
+  const v = scratch;
+  const r = scratch + (<usize>(16 * DOFS) << 3);
+  for (let n = 0; n < nodes; n++) {
+    const c = load<i32>(cell + (<usize>n << 2));
+    const x0 = (c % gw) * FIRST_BLOCK, y0 = (c / gw) * FIRST_BLOCK;
+    let rows = 0;
+    for (let y = y0; y < min(y0 + FIRST_BLOCK, height); y++) {
+      for (let x = x0; x < min(x0 + FIRST_BLOCK, width); x++) {
+        const p = <usize>(y * width + x);
+        if (load<i32>(unknownIndex + (p << 2)) < 0) continue;
+        const row = v + (<usize>(rows * DOFS) << 3);
+        store<f64>(row, 1.0);
+        store<f64>(row, load<f64>(image + p * 24), 8);
+        store<f64>(row, load<f64>(image + p * 24, 8), 16);
+        store<f64>(row, load<f64>(image + p * 24, 16), 24);
+        rows++;
+      }
+    }
+    orthonormalise(v, rows, r);
+    memory.copy(nullSpace + (<usize>(n * BLOCK) << 3), r, BLOCK << 3);
+    rows = 0;
+    for (let y = y0; y < min(y0 + FIRST_BLOCK, height); y++) {
+      for (let x = x0; x < min(x0 + FIRST_BLOCK, width); x++) {
+        const u = load<i32>(unknownIndex + (<usize>(y * width + x) << 2));
+        if (u < 0) continue;
+        store<i32>(rowNode + (<usize>u << 2), n);
+        for (let k = 0; k < DOFS; k++) {
+          store<f32>(rowBasis + (<usize>(u * DOFS + k) << 2), <f32>load<f64>(v + (<usize>(rows * DOFS + k) << 3)));
+        }
+        rows++;
+      }
+    }
+  }
+  memory.fill(blocks, 0, <usize>(nodes * NEIGHBOURS * BLOCK) << 2);
+  for (let u = 0; u < fineRows; u++) {
+    const n = load<i32>(rowNode + (<usize>u << 2));
+    const tu = rowBasis + (<usize>(u * DOFS) << 2);
+    const own = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
+    addOuter(own, tu, tu, load<f64>(fineDiagonal + (<usize>u << 3)));
+    for (let s = 0; s < fineHalf; s++) {
+      const e = <usize>(u * fineHalf + s);
+      const v2 = load<i32>(fineColumns + (e << 2));
+      if (v2 == fineRows) continue;
+      const a = load<f64>(fineValues + (e << 3));
+      const m = load<i32>(rowNode + (<usize>v2 << 2));
+      const tv = rowBasis + (<usize>(v2 * DOFS) << 2);
+      addOuter(blocks + (<usize>((n * NEIGHBOURS + neighbourSlot(cell, gw, n, m)) * BLOCK) << 2), tu, tv, a);
+      addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), tv, tu, a);
+    }
+  }
+}
+
+/**
+ * The next level from a block level: per parent the orthonormal basis of its children's near-null
+ * space (each child's 4x4 prolongator block and parent), the parent's near-null space, and the
+ * Galerkin blocks. scratch: 16 * DOFS + BLOCK f64; children: 5 i32 per parent.
+ */
+export function buildCoarseLevel(
+  nodes: i32, gw: i32, cell: usize, neighbours: usize, blocks: usize, nullSpace: usize, parent: usize, prolongator: usize,
+  parentCells: usize, pw: i32, parentNodes: i32, parentCell: usize, parentBlocks: usize, parentNullSpace: usize,
+  scratch: usize, children: usize
+): void {
+  const v = scratch;
+  const r = scratch + (<usize>(16 * DOFS) << 3);
+  for (let n = 0; n < nodes; n++) {
+    const c = load<i32>(cell + (<usize>n << 2));
+    store<i32>(parent + (<usize>n << 2), load<i32>(parentCells + (<usize>(((c / gw) >> 1) * pw + ((c % gw) >> 1)) << 2)));
+  }
+  // children: 5 i32 per parent, a count and up to four child nodes, in the children's order.
+  memory.fill(children, 0, <usize>(parentNodes * 5) << 2);
+  for (let n = 0; n < nodes; n++) {
+    const list = children + (<usize>(load<i32>(parent + (<usize>n << 2)) * 5) << 2);
+    const count = load<i32>(list);
+    store<i32>(list + (<usize>(1 + count) << 2), n);
+    store<i32>(list, count + 1);
+  }
+  for (let q = 0; q < parentNodes; q++) {
+    const list = children + (<usize>(q * 5) << 2);
+    const count = load<i32>(list);
+    for (let i = 0; i < count; i++) {
+      const n = load<i32>(list + (<usize>(1 + i) << 2));
+      memory.copy(v + (<usize>(i * BLOCK) << 3), nullSpace + (<usize>(n * BLOCK) << 3), BLOCK << 3);
+    }
+    orthonormalise(v, count * DOFS, r);
+    memory.copy(parentNullSpace + (<usize>(q * BLOCK) << 3), r, BLOCK << 3);
+    for (let i = 0; i < count; i++) {
+      const n = load<i32>(list + (<usize>(1 + i) << 2));
+      for (let e = 0; e < BLOCK; e++) {
+        store<f32>(prolongator + (<usize>(n * BLOCK + e) << 2), <f32>load<f64>(v + (<usize>(i * BLOCK + e) << 3)));
+      }
+    }
+  }
+  memory.fill(parentBlocks, 0, <usize>(parentNodes * NEIGHBOURS * BLOCK) << 2);
+  for (let n = 0; n < nodes; n++) {
+    const p = load<i32>(parent + (<usize>n << 2));
+    const tn = prolongator + (<usize>(n * BLOCK) << 2);
+    for (let k = 0; k < NEIGHBOURS; k++) {
+      const m = load<i32>(neighbours + (<usize>(n * NEIGHBOURS + k) << 2));
+      if (m == nodes) continue;
+      const pm = load<i32>(parent + (<usize>m << 2));
+      const tm = prolongator + (<usize>(m * BLOCK) << 2);
+      const a = blocks + (<usize>((n * NEIGHBOURS + k) * BLOCK) << 2);
+      const target = parentBlocks + (<usize>((p * NEIGHBOURS + neighbourSlot(parentCell, pw, p, pm)) * BLOCK) << 2);
+      // target += T_n^T A T_m
+      for (let i = 0; i < DOFS; i++) {
+        for (let j = 0; j < DOFS; j++) {
+          const aij = <f64>load<f32>(a + (<usize>(i * DOFS + j) << 2));
+          if (aij == 0) continue;
+          addOuter(target, tn + (<usize>(i * DOFS) << 2), tm + (<usize>(j * DOFS) << 2), aij);
+        }
+      }
+    }
+  }
+}
