@@ -3,9 +3,7 @@
 // and smooths again in reverse.
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
-import { gaussSeidelForward, gaussSeidelBackward, blockGaussSeidel, blockResidual } from "./smooth";
-import { stencilMultiply } from "./stencil";
-import { xpay } from "./vector";
+import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockResidual } from "./smooth";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -83,10 +81,7 @@ export function aggregationApply(hierarchy: usize, r: usize, z: usize): void {
   const levels = count(hierarchy, 0), rows = count(hierarchy, 1), half = count(hierarchy, 2);
   const columns = pointer(hierarchy, 3), values = pointer(hierarchy, 4), diagonal = pointer(hierarchy, 5);
   const sums = pointer(hierarchy, 6), residual = pointer(hierarchy, 7), rowNode = pointer(hierarchy, 8), rowBasis = pointer(hierarchy, 9);
-  memory.fill(z, 0, <usize>(rows + 1) << 3);
-  gaussSeidelForward(rows, half, columns, values, diagonal, r, z, sums);
-  stencilMultiply(rows, half, columns, values, diagonal, z, residual);
-  xpay(r, -1.0, residual, rows + 1);
+  gaussSeidelFromZero(rows, half, columns, values, diagonal, r, z, sums, residual);
   const first = levelRecord(hierarchy, 0);
   const nodes = count(first, 0), x1 = pointer(first, 3), b1 = pointer(first, 4);
   memory.fill(b1, 0, <usize>((nodes + 1) * DOFS) << 3);

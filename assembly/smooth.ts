@@ -6,28 +6,6 @@ const DOFS = 4;
 const BLOCK = 16;
 const NEIGHBOURS = 9;
 
-/**
- * One forward Gauss-Seidel sweep. The stored upper half gives sum_{j>i} a_ij x_j (old values) by
- * gathering; the lower half is scattered into `sums` as each x_i is updated.
- */
-export function gaussSeidelForward(rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, b: usize, x: usize, sums: usize): void {
-  memory.fill(sums, 0, <usize>(rows + 1) << 3);
-  for (let i = 0; i < rows; i++) {
-    const row = <usize>(i * half);
-    let sum = load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3));
-    for (let s = 0; s < half; s++) {
-      const j = <usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3;
-      sum -= load<f64>(values + ((row + <usize>s) << 3)) * load<f64>(x + j);
-    }
-    const xi = sum / load<f64>(diagonal + (<usize>i << 3));
-    store<f64>(x + (<usize>i << 3), xi);
-    for (let s = 0; s < half; s++) {
-      const j = sums + (<usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3);
-      store<f64>(j, load<f64>(j) + load<f64>(values + ((row + <usize>s) << 3)) * xi);
-    }
-  }
-}
-
 /** One backward Gauss-Seidel sweep: the lower sums of the current x first, then rows from the end. */
 export function gaussSeidelBackward(rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, b: usize, x: usize, sums: usize): void {
   memory.fill(sums, 0, <usize>(rows + 1) << 3);
@@ -48,6 +26,38 @@ export function gaussSeidelBackward(rows: i32, half: i32, columns: usize, values
     }
     store<f64>(x + (<usize>i << 3), sum / load<f64>(diagonal + (<usize>i << 3)));
   }
+}
+
+/**
+ * A forward sweep from x = 0 and the residual it leaves, fused. Starting from zero, the upper
+ * neighbours of row i are still 0 when it is updated, so x_i = (b_i - sum_{j<i} a_ij x_j) / a_ii, and
+ * afterwards b - A x is exactly -sum_{j>i} a_ij x_j: one scatter pass and one gather pass instead of a
+ * sweep (both) and a product (both).
+ */
+export function gaussSeidelFromZero(
+  rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, b: usize, x: usize, sums: usize, residual: usize
+): void {
+  memory.fill(sums, 0, <usize>(rows + 1) << 3);
+  store<f64>(x + (<usize>rows << 3), 0);
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>(i * half);
+    const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));
+    store<f64>(x + (<usize>i << 3), xi);
+    for (let s = 0; s < half; s++) {
+      const j = sums + (<usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3);
+      store<f64>(j, load<f64>(j) + load<f64>(values + ((row + <usize>s) << 3)) * xi);
+    }
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = <usize>(i * half);
+    let sum = 0.0;
+    for (let s = 0; s < half; s++) {
+      const j = <usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3;
+      sum -= load<f64>(values + ((row + <usize>s) << 3)) * load<f64>(x + j);
+    }
+    store<f64>(residual + (<usize>i << 3), sum);
+  }
+  store<f64>(residual + (<usize>rows << 3), 0);
 }
 
 /**
