@@ -8,16 +8,17 @@
 // Each further level groups 2x2 blocks and carries the same four-vector space down. Coarse operators
 // are Galerkin products P^T A P; with 4x4 pixel blocks and a stencil of reach 2 (r = 1) a block
 // couples only to its eight neighbours, so every coarse level is a grid of nodes with 3x3 blocks of
-// 4x4 entries. Gauss-Seidel smooths, forward before the coarse correction and backward after it,
+// 4x4 entries. Block Gauss-Seidel smooths, forward before the coarse correction and backward after it,
 // keeping the cycle symmetric as CG needs; the coarse correction is a W-cycle and is scaled by
 // OVER_CORRECTION, which offsets the energy of the unsmoothed piecewise prolongator.
 //
 // Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
 //   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
 //           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1) [8] node of each fine row (i32)
-//           [9] fine row's prolongator coefficients (f32 x 4)
-//   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16) [3] x [4] b [5] r
-//           (f64 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent (f32 M x 16) [8] cell (i32 M)
+//           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
+//   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
+//           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
+//           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
 
 export const HEADER_BYTES: i32 = 64;
 export const LEVEL_BYTES: i32 = 64;
@@ -27,6 +28,8 @@ const NEIGHBOURS = 9;
 const FIRST_BLOCK = 4; // pixels per side of a first-level node
 // A basis vector keeps less than this share of its norm after orthogonalisation: dropped as dependent.
 const DEPENDENT = 1e-3;
+// Relative shift of a diagonal block before inverting it (see finishLevel).
+const REGULARISE = 1e-6;
 
 @inline
 function field(record: usize, index: i32): i32 {
@@ -259,6 +262,58 @@ export function buildCoarseLevel(
           addOuter(target, tn + (<usize>(i * DOFS) << 2), tm + (<usize>(j * DOFS) << 2), aij);
         }
       }
+    }
+  }
+}
+
+/**
+ * Readies a level for the cycle once its parent is built: blocks turned column-major (what the SIMD
+ * products read) and the inverse of each diagonal block, column-major, in f64 then stored as f32.
+ * A dropped basis vector leaves a zero row and column in its diagonal block; a shift of REGULARISE times
+ * the block's largest diagonal keeps the block invertible and leaves that unknown's update at 0 (its
+ * right-hand side is 0). scratch: 32 f64.
+ */
+export function finishLevel(nodes: i32, blocks: usize, inverses: usize, scratch: usize): void {
+  for (let e = 0; e < nodes * NEIGHBOURS; e++) {
+    const block = blocks + (<usize>(e * BLOCK) << 2);
+    for (let i = 0; i < DOFS; i++) {
+      for (let j = i + 1; j < DOFS; j++) {
+        const a = block + (<usize>(i * DOFS + j) << 2), b = block + (<usize>(j * DOFS + i) << 2);
+        const t = load<f32>(a);
+        store<f32>(a, load<f32>(b));
+        store<f32>(b, t);
+      }
+    }
+  }
+  const m = scratch; // 4 x 8 augmented [D | I], f64
+  for (let n = 0; n < nodes; n++) {
+    const diagonal = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
+    let largest = 0.0;
+    for (let i = 0; i < DOFS; i++) largest = max(largest, <f64>load<f32>(diagonal + (<usize>(i * DOFS + i) << 2)));
+    const shift = largest > 0 ? largest * REGULARISE : 1.0;
+    for (let i = 0; i < DOFS; i++) {
+      for (let j = 0; j < DOFS; j++) {
+        store<f64>(m + (<usize>(i * 8 + j) << 3), <f64>load<f32>(diagonal + (<usize>(j * DOFS + i) << 2)) + (i == j ? shift : 0));
+        store<f64>(m + (<usize>(i * 8 + 4 + j) << 3), i == j ? 1.0 : 0.0);
+      }
+    }
+    // Gauss-Jordan; the shifted block is symmetric positive definite, so no pivoting is needed.
+    for (let c = 0; c < DOFS; c++) {
+      const pivot = 1.0 / load<f64>(m + (<usize>(c * 8 + c) << 3));
+      for (let j = 0; j < 8; j++) store<f64>(m + (<usize>(c * 8 + j) << 3), load<f64>(m + (<usize>(c * 8 + j) << 3)) * pivot);
+      for (let i = 0; i < DOFS; i++) {
+        if (i == c) continue;
+        const f = load<f64>(m + (<usize>(i * 8 + c) << 3));
+        if (f == 0) continue;
+        for (let j = 0; j < 8; j++) {
+          const at = m + (<usize>(i * 8 + j) << 3);
+          store<f64>(at, load<f64>(at) - f * load<f64>(m + (<usize>(c * 8 + j) << 3)));
+        }
+      }
+    }
+    const inverse = inverses + (<usize>(n * BLOCK) << 2);
+    for (let i = 0; i < DOFS; i++) {
+      for (let j = 0; j < DOFS; j++) store<f32>(inverse + (<usize>(j * DOFS + i) << 2), <f32>load<f64>(m + (<usize>(i * 8 + 4 + j) << 3)));
     }
   }
 }

@@ -4,7 +4,7 @@ export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, assembleStencil, stencilMultiply, stencilToCsr } from "./stencil";
-export { markFirstCells, markParentCells, nodeTables, buildFirstLevel, buildCoarseLevel } from "./aggregation";
+export { markFirstCells, markParentCells, nodeTables, buildFirstLevel, buildCoarseLevel, finishLevel } from "./aggregation";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,

@@ -60,28 +60,59 @@ export function gaussSeidelFromZero(
   store<f64>(residual + (<usize>rows << 3), 0);
 }
 
+// Block levels: nodes of 4 unknowns with 3x3 neighbour blocks of 4x4 f32 entries stored column by column
+// (neighbours: i32 nodes x 9, `nodes` for none), vectors of 4 f32 per node plus a zero dummy node.
+
+/** acc -= block * xm, block column-major. */
+@inline
+function subtractProduct(acc: v128, block: usize, xm: v128): v128 {
+  acc = f32x4.sub(acc, f32x4.mul(v128.load(block), v128.shuffle<f32>(xm, xm, 0, 0, 0, 0)));
+  acc = f32x4.sub(acc, f32x4.mul(v128.load(block, 16), v128.shuffle<f32>(xm, xm, 1, 1, 1, 1)));
+  acc = f32x4.sub(acc, f32x4.mul(v128.load(block, 32), v128.shuffle<f32>(xm, xm, 2, 2, 2, 2)));
+  return f32x4.sub(acc, f32x4.mul(v128.load(block, 48), v128.shuffle<f32>(xm, xm, 3, 3, 3, 3)));
+}
+
+/** out[k] = sum_j block[j][k] * v[j] - ... scalar twin of the column products: acc[k] -= sum_j col_j[k] x[j]. */
+@inline
+function subtractProductScalar(acc: usize, block: usize, x: usize): void {
+  for (let k = 0; k < DOFS; k++) {
+    let sum = load<f32>(acc + (<usize>k << 2));
+    for (let j = 0; j < DOFS; j++) sum -= load<f32>(block + (<usize>(j * DOFS + k) << 2)) * load<f32>(x + (<usize>j << 2));
+    store<f32>(acc + (<usize>k << 2), sum);
+  }
+}
+
 /**
- * One Gauss-Seidel sweep over a block level: nodes with 3x3 neighbour blocks of 4x4 f32 entries
- * (neighbours: i32 nodes x 9, `nodes` for none; x, b: f64 4(nodes + 1)). Unknowns whose diagonal is 0
- * (dropped basis vectors) stay 0.
+ * One block Gauss-Seidel sweep: each node's four unknowns are solved together with the inverse of its
+ * diagonal block (inverses: f32 16 per node, column-major). Backward sweeps visit nodes in reverse.
+ * scratch: 32 bytes (used by the scalar build).
  */
-export function blockGaussSeidel(nodes: i32, neighbours: usize, blocks: usize, b: usize, x: usize, backward: bool): void {
+export function blockGaussSeidel(nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize): void {
   for (let t = 0; t < nodes; t++) {
     const n = backward ? nodes - 1 - t : t;
-    for (let kk = 0; kk < DOFS; kk++) {
-      const k = backward ? DOFS - 1 - kk : kk;
-      const d = <f64>load<f32>(blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK + k * DOFS + k) << 2));
-      if (!(d > 0)) continue;
-      let sum = load<f64>(b + (<usize>(n * DOFS + k) << 3));
+    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+    const inverse = inverses + (<usize>(n * BLOCK) << 2);
+    const xn = x + (<usize>(n * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
       for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(neighbours + (<usize>(n * NEIGHBOURS + s) << 2));
-        const row = blocks + (<usize>((n * NEIGHBOURS + s) * BLOCK + k * DOFS) << 2);
-        const xm = x + (<usize>(m * DOFS) << 3);
-        sum -= <f64>load<f32>(row) * load<f64>(xm) + <f64>load<f32>(row, 4) * load<f64>(xm, 8)
-          + <f64>load<f32>(row, 8) * load<f64>(xm, 16) + <f64>load<f32>(row, 12) * load<f64>(xm, 24);
+        if (s == 4) continue;
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
       }
-      const at = x + (<usize>(n * DOFS + k) << 3);
-      store<f64>(at, load<f64>(at) + sum / d);
+      // x_n = D^-1 acc = -(D^-1 (-acc)) through the same column products.
+      v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
+    } else {
+      memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
+      for (let s = 0; s < NEIGHBOURS; s++) {
+        if (s == 4) continue;
+        const m = load<i32>(links + (<usize>s << 2));
+        subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+      }
+      memory.fill(scratch + 16, 0, 16);
+      subtractProductScalar(scratch + 16, inverse, scratch);
+      for (let k = 0; k < DOFS; k++) store<f32>(xn + (<usize>k << 2), -load<f32>(scratch + 16 + (<usize>k << 2)));
     }
   }
 }
@@ -89,16 +120,22 @@ export function blockGaussSeidel(nodes: i32, neighbours: usize, blocks: usize, b
 /** y = b - A x on a block level. */
 export function blockResidual(nodes: i32, neighbours: usize, blocks: usize, b: usize, x: usize, y: usize): void {
   for (let n = 0; n < nodes; n++) {
-    for (let k = 0; k < DOFS; k++) {
-      let sum = load<f64>(b + (<usize>(n * DOFS + k) << 3));
+    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+    const yn = y + (<usize>(n * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
       for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(neighbours + (<usize>(n * NEIGHBOURS + s) << 2));
-        const row = blocks + (<usize>((n * NEIGHBOURS + s) * BLOCK + k * DOFS) << 2);
-        const xm = x + (<usize>(m * DOFS) << 3);
-        sum -= <f64>load<f32>(row) * load<f64>(xm) + <f64>load<f32>(row, 4) * load<f64>(xm, 8)
-          + <f64>load<f32>(row, 8) * load<f64>(xm, 16) + <f64>load<f32>(row, 12) * load<f64>(xm, 24);
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
       }
-      store<f64>(y + (<usize>(n * DOFS + k) << 3), sum);
+      v128.store(yn, acc);
+    } else {
+      memory.copy(yn, b + (<usize>(n * DOFS) << 2), 16);
+      for (let s = 0; s < NEIGHBOURS; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        subtractProductScalar(yn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+      }
     }
   }
 }

@@ -182,9 +182,11 @@ function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pix
   const sums = fineVector(), residual = fineVector();
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
   const scratch = arena.alloc((64 + 16) * 8);
+  const cycleScratch = arena.alloc(32);
   const levelArrays = (nodes: number) => ({
     cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
-    nullSpace: arena.alloc(nodes * 128), x: arena.alloc((nodes + 1) * 32), b: arena.alloc((nodes + 1) * 32), r: arena.alloc((nodes + 1) * 32),
+    nullSpace: arena.alloc(nodes * 128), inverses: arena.alloc(nodes * 64),
+    x: arena.alloc((nodes + 1) * 16), b: arena.alloc((nodes + 1) * 16), r: arena.alloc((nodes + 1) * 16),
   });
 
   let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
@@ -204,15 +206,18 @@ function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pix
     k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
     k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
       parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
-    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell]);
+    k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses]);
     level = parentLevel;
     nodes = parentNodes;
     cells = parentCells;
     gw = pw;
     gh = ph;
   }
-  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell]);
-  arena.i32(hierarchy, 10).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual, rowNode, rowBasis]);
+  k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses]);
+  arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
+    rowNode, rowBasis, cycleScratch]);
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
