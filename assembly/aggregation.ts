@@ -133,11 +133,15 @@ function addOuter(block: usize, a: usize, b: usize, w: f64): void {
   }
 }
 
-/** Slot (0..8) of node m among node n's neighbours, from their cells. */
+/** Slot (0..8) of node m among node n's neighbours, from their cells (at most one cell apart). */
 @inline
 function neighbourSlot(cell: usize, gw: i32, n: i32, m: i32): i32 {
   const a = load<i32>(cell + (<usize>n << 2)), b = load<i32>(cell + (<usize>m << 2));
-  return (b / gw - a / gw + 1) * 3 + (b % gw - a % gw + 1);
+  if (gw < 3) return (b / gw - a / gw + 1) * 3 + (b % gw - a % gw + 1);
+  // On grids 3 or more cells wide the nine differences dy * gw + dx are distinct: no division needed.
+  const d = b - a;
+  const dy = d > 1 ? 1 : d < -1 ? -1 : 0;
+  return (dy + 1) * 3 + (d - dy * gw + 1);
 }
 
 /**

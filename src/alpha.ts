@@ -2,6 +2,7 @@
 // windowed statistics -> Laplacian restricted to the unknown pixels -> preconditioned CG -> alpha.
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
+import { checkUnitFloats } from "./planes.js";
 import type { AlphaResult, AlphaStats, Progress } from "./types.js";
 import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
 import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
@@ -39,7 +40,7 @@ export function loadPixels(
   const mark = arena.mark();
   const rawTrimap = arena.copyIn(trimap.data);
   if (trimap.kind === "f32") {
-    checkUnitFloats(engine, rawTrimap, trimap.data.length, trimap.channels, trimap.width, "trimap");
+    checkUnitFloats(engine, rawTrimap, trimap, "trimap");
     k.labelsFromTrimapFloat(rawTrimap, n, trimap.channels, labels, counts);
   } else {
     k.labelsFromTrimap8(rawTrimap, n, trimap.channels, labels, counts);
@@ -53,25 +54,13 @@ export function loadPixels(
   const imageMark = arena.mark();
   const rawImage = arena.copyIn(image.data);
   if (image.kind === "f32") {
-    checkUnitFloats(engine, rawImage, image.data.length, image.channels, image.width, "image");
+    checkUnitFloats(engine, rawImage, image, "image");
     k.imageFromFloat(rawImage, n, imagePtr);
   } else {
     k.imageFrom8(rawImage, n, image.channels, imagePtr);
   }
   arena.release(imageMark);
   return { image: imagePtr, labels, counts: pixelCounts };
-}
-
-function checkUnitFloats(engine: Engine, ptr: number, count: number, channels: number, width: number, name: string): void {
-  const bad = engine.kernels.firstValueOutsideUnit(ptr, count);
-  if (bad < 0) return;
-  const value = new Float32Array(engine.kernels.memory.buffer, (ptr >>> 0) + bad * 4, 1)[0];
-  const pixel = Math.floor(bad / channels);
-  throw new MattingError(
-    "INVALID_VALUE",
-    `${name} sample ${bad} (pixel x=${pixel % width}, y=${Math.floor(pixel / width)}) is ${value}; float data must lie in [0, 1]`,
-    { name, index: bad, value },
-  );
 }
 
 export function checkTrimapCounts(counts: PixelBuffers["counts"], name = "trimap"): void {
