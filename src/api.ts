@@ -20,6 +20,12 @@ export interface CreateMattingOptions {
    * Default: the runtime entry's own loader (file read in Node, fetch beside the script in browsers).
    */
   module?: ModuleSource;
+  /**
+   * The most WebAssembly memory this engine may grow to, in bytes. Work that would need more rejects with
+   * TOO_LARGE before memory grows past it, so a host with a hard limit (Cloudflare Workers: 128 MB per isolate,
+   * JavaScript included) stays alive. Default: 4 GiB, all that wasm32 can address.
+   */
+  maxMemoryBytes?: number;
 }
 
 /** An engine of its own: one WebAssembly instance, its memory reused from call to call. */
@@ -89,7 +95,13 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>): A
     });
     return defaultModule;
   };
-  const createMatting = async (options: CreateMattingOptions = {}) => wrap(await Engine.create(await moduleFor(options.module)));
+  const createMatting = async (options: CreateMattingOptions = {}) => {
+    const { maxMemoryBytes } = options;
+    if (maxMemoryBytes !== undefined && !(typeof maxMemoryBytes === "number" && maxMemoryBytes > 0)) {
+      throw new MattingError("INVALID_OPTION", `option maxMemoryBytes must be a positive number, got ${String(maxMemoryBytes)}`, { option: "maxMemoryBytes" });
+    }
+    return wrap(await Engine.create(await moduleFor(options.module), maxMemoryBytes));
+  };
   const sharedEngine = () => {
     shared ??= createMatting().catch((cause) => {
       shared = undefined;

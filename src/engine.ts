@@ -70,7 +70,8 @@ export class Arena {
   private top: number;
   private highest: number;
 
-  constructor(private readonly kernels: Kernels, private readonly base: number) {
+  /** limit: the highest byte offset this engine may grow its memory to. */
+  constructor(private readonly kernels: Kernels, private readonly base: number, private readonly limit = WASM_MEMORY_LIMIT) {
     this.top = base;
     this.highest = base;
   }
@@ -84,13 +85,14 @@ export class Arena {
     return this.highest - this.base;
   }
 
-  /** Throws TOO_LARGE unless `bytes` more fit into wasm32 memory on top of what is in use. */
+  /** Throws TOO_LARGE unless `bytes` more fit within the engine's memory limit on top of what is in use. */
   ensureFits(bytes: number, what: string): void {
-    if (this.top + bytes > WASM_MEMORY_LIMIT) {
+    if (this.top + bytes > this.limit) {
+      const allows = this.limit === WASM_MEMORY_LIMIT ? "wasm32 allows" : "the engine's maxMemoryBytes allows";
       throw new MattingError(
         "TOO_LARGE",
-        `${what} needs ${formatBytes(this.used + bytes)} of WebAssembly memory; wasm32 allows ${formatBytes(WASM_MEMORY_LIMIT - this.base)}`,
-        { neededBytes: this.used + bytes, limitBytes: WASM_MEMORY_LIMIT - this.base },
+        `${what} needs ${formatBytes(this.used + bytes)} of WebAssembly memory; ${allows} ${formatBytes(this.limit - this.base)}`,
+        { neededBytes: this.used + bytes, limitBytes: this.limit - this.base },
       );
     }
   }
@@ -152,14 +154,17 @@ export class Arena {
 export class Engine {
   readonly kernels: Kernels;
   private readonly base: number;
+  private readonly limit: number;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(instance: WebAssembly.Instance) {
+  private constructor(instance: WebAssembly.Instance, maxMemoryBytes: number) {
     this.kernels = instance.exports as unknown as Kernels;
     this.base = this.kernels.heapBase() >>> 0;
+    this.limit = Math.max(Math.min(maxMemoryBytes, WASM_MEMORY_LIMIT), this.kernels.memory.buffer.byteLength);
   }
 
-  static async create(module: WebAssembly.Module): Promise<Engine> {
+  /** maxMemoryBytes: how large the engine may grow its WebAssembly memory (default: all 4 GiB of wasm32). */
+  static async create(module: WebAssembly.Module, maxMemoryBytes = WASM_MEMORY_LIMIT): Promise<Engine> {
     try {
       const instance = await WebAssembly.instantiate(module, {
         env: {
@@ -168,7 +173,7 @@ export class Engine {
           },
         },
       });
-      return new Engine(instance);
+      return new Engine(instance, maxMemoryBytes);
     } catch (cause) {
       throw new MattingError("WASM_UNAVAILABLE", `could not instantiate the matting WebAssembly module: ${String(cause)}`, {}, { cause });
     }
@@ -183,7 +188,7 @@ export class Engine {
    * allocated is released afterwards, whether it succeeded or threw.
    */
   run<T>(task: (arena: Arena) => Promise<T> | T): Promise<T> {
-    const result = this.queue.then(() => task(new Arena(this.kernels, this.base)));
+    const result = this.queue.then(() => task(new Arena(this.kernels, this.base, this.limit)));
     this.queue = result.catch(() => undefined);
     return result;
   }

@@ -98,3 +98,32 @@ describe("wasm memory over many calls", () => {
     });
   });
 });
+
+describe("an engine with maxMemoryBytes", () => {
+  const MiB = 1024 * 1024;
+  const big = 400;
+  const bigImage = smoothImage(big, big, 5);
+  const bigTrimap = randomTrimap(big, big, 6, 0.6);
+
+  it("rejects work over its limit with TOO_LARGE without growing past it, and still serves what fits", async () => {
+    const matting = await createMatting({ module: await compiledModule(), maxMemoryBytes: 8 * MiB });
+    const error = await matting.estimateAlpha(bigImage, bigTrimap).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("TOO_LARGE");
+    expect((error as MattingError).message).toMatch(/maxMemoryBytes allows/);
+    // Only the trimap's labels (1 byte per pixel, needed to count the unknown pixels) are in memory by then.
+    expect(matting.wasmMemoryBytes).toBeLessThanOrEqual(big * big * 2 + 2 * 65536);
+    const { alpha, stats } = await matting.estimateAlpha(image, trimap);
+    expect(stats.converged).toBe(true);
+    expect(matting.wasmMemoryBytes).toBeLessThanOrEqual(8 * MiB);
+    const unlimited = await createMatting({ module: await compiledModule() });
+    expect(Array.from(alpha)).toEqual(Array.from((await unlimited.estimateAlpha(image, trimap)).alpha));
+    expect((await unlimited.estimateAlpha(bigImage, bigTrimap)).stats.peakBytes).toBeGreaterThan(8 * MiB);
+  });
+
+  it("rejects a limit that is not a positive number", async () => {
+    for (const maxMemoryBytes of [0, -1, Number.NaN, "64" as unknown as number]) {
+      await expect(createMatting({ module: await compiledModule(), maxMemoryBytes })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    }
+  });
+});

@@ -59,6 +59,19 @@ describe("workerd example", () => {
     expect((await response.json()).code).toBe("SIZE_MISMATCH");
   });
 
+  it("answers an image too large for its capped engine with 413 TOO_LARGE, and keeps serving", async () => {
+    // 1700x1100 with a third unknown needs well over the worker's 96 MiB of wasm memory.
+    const width = 1700, height = 1100;
+    const photo = await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 140, b: 60 } } }).png().toBuffer();
+    const labels = new Uint8Array(width * height).map((_, p) => (p % width < 500 ? 255 : p % width < 1100 ? 128 : 0));
+    const trimapPng = await sharp(labels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+    const response = await postPngs(url, photo, trimapPng);
+    expect(response.status).toBe(413);
+    expect((await response.json()).code).toBe("TOO_LARGE");
+    const again = await postPngs(url, await readFile(lemurPath("lemur.png")), await readFile(lemurPath("lemur_trimap.png")));
+    expect(again.status).toBe(200);
+  });
+
   it("answers a form without a trimap with 400", async () => {
     const form = new FormData();
     form.set("image", new Blob([await readFile(lemurPath("lemur.png"))]), "image.png");

@@ -4,8 +4,13 @@
 //
 // "matting" resolves with the "workerd" export condition to the entry that imports matting.wasm as a
 // precompiled WebAssembly.Module (workerd forbids compiling bytes at run time).
-import { estimateAlpha, MattingError } from "matting";
+import { createMatting, MattingError } from "matting";
 import { convertIndexedToRgb, decode, encode } from "fast-png";
+
+// Workers allow 128 MB per isolate, JavaScript included, and going over ends the isolate with every request
+// it serves. Capping the engine's wasm memory turns an image too large for that into a 413 answer instead.
+const MAX_WASM_BYTES = 96 * 1024 * 1024;
+let engine;
 
 const USAGE = "POST multipart/form-data with PNG files in the fields \"image\" and \"trimap\"; the answer is the alpha PNG.\n";
 
@@ -18,7 +23,8 @@ export default {
       });
       const image = toImage(await readPng(form, "image"));
       const trimap = toTrimap(await readPng(form, "trimap"));
-      const { alpha, stats } = await estimateAlpha(image, trimap);
+      engine ??= createMatting({ maxMemoryBytes: MAX_WASM_BYTES });
+      const { alpha, stats } = await (await engine).estimateAlpha(image, trimap);
       const alpha8 = new Uint8Array(alpha.length);
       for (let i = 0; i < alpha.length; i++) alpha8[i] = Math.round(alpha[i] * 255);
       const png = encode({ width: stats.width, height: stats.height, data: alpha8, channels: 1, depth: 8 });
