@@ -65,3 +65,23 @@ describe("estimateAlpha against a dense direct solve", () => {
     expect(worst, `worst pixel ${worstPixel}: wasm ${alpha[worstPixel]}, direct ${expected[worstPixel]}`).toBeLessThanOrEqual(TOLERANCE);
   });
 });
+
+describe("multigrid with a deep hierarchy", () => {
+  // 200x160 with a wide unknown band: hundreds of first-level nodes, so the W-cycle runs through several
+  // block levels down to the coarsest, on both builds.
+  const width = 200, height = 160;
+  const image = smoothImage(width, height, 21);
+  const trimap = bandTrimap(width, height, 30, 170);
+
+  it.each(["release", "scalar"] as const)("gives Jacobi's alpha within 1e-5 (%s build)", async (build) => {
+    const matting = await createMatting({ module: await compiledModule(build) });
+    const options = { tolerance: 1e-10, maxIterations: 100_000 };
+    const multigrid = await matting.estimateAlpha(image, trimap, { ...options, preconditioner: "multigrid" });
+    const jacobi = await matting.estimateAlpha(image, trimap, { ...options, preconditioner: "jacobi" });
+    expect(multigrid.stats.converged && jacobi.stats.converged).toBe(true);
+    expect(multigrid.stats.iterations * 10).toBeLessThan(jacobi.stats.iterations);
+    let worst = 0;
+    multigrid.alpha.forEach((a, p) => { worst = Math.max(worst, Math.abs(a - jacobi.alpha[p])); });
+    expect(worst).toBeLessThanOrEqual(1e-5);
+  });
+});
