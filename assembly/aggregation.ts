@@ -9,13 +9,16 @@
 // are Galerkin products P^T A P; with 4x4 pixel blocks and a stencil of reach 2 (r = 1) a block
 // couples only to its eight neighbours, so every coarse level is a grid of nodes with 3x3 blocks of
 // 4x4 entries. Block Gauss-Seidel smooths, forward before the coarse correction and backward after it,
-// keeping the cycle symmetric as CG needs; the coarse correction is a W-cycle and is scaled by
-// OVER_CORRECTION, which offsets the energy of the unsmoothed piecewise prolongator.
+// keeping the cycle symmetric as CG needs; the coarse correction is a W-cycle, scaled by a factor
+// (header field 11) that offsets the energy of the unsmoothed piecewise prolongator. A factor above 1
+// speeds convergence (1.5: 10-25 % less time on the alphamatting set) but no longer guarantees a
+// positive definite preconditioner, so the solver watches for that and falls back to 1 (solve.ts).
 //
 // Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
 //   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
 //           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1) [8] node of each fine row (i32)
 //           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
+//           [11] coarse correction factor (f32)
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)

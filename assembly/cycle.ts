@@ -9,8 +9,6 @@ import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockResidu
 const DOFS = 4;
 const BLOCK = 16;
 const COARSEST_SWEEPS = 20;
-// Correction scale for the unsmoothed (piecewise) prolongator; measured on the alphamatting set.
-const OVER_CORRECTION: f32 = 1.5;
 // Recursive visits of each coarser level (2: W-cycle; measured against V-cycles on the alphamatting set).
 const VISITS = 2;
 
@@ -29,8 +27,15 @@ function levelRecord(hierarchy: usize, level: i32): usize {
   return hierarchy + <usize>HEADER_BYTES + <usize>(level * LEVEL_BYTES);
 }
 
+/** Scale of every coarse correction (header field 11, f32); see aggregation.ts. */
+@inline
+function overCorrection(hierarchy: usize): f32 {
+  return load<f32>(hierarchy + 44);
+}
+
 /** Solves approximately on block level l: x_l from b_l. scratch: 32 bytes. */
 function blockCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
+  const over = overCorrection(hierarchy);
   const record = levelRecord(hierarchy, l);
   const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
   const x = pointer(record, 3), b = pointer(record, 4), r = pointer(record, 5), inverses = pointer(record, 9);
@@ -62,7 +67,7 @@ function blockCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void
       }
     }
     blockCycle(hierarchy, levels, l + 1, scratch);
-    // x += OVER_CORRECTION T xc
+    // x += over T xc
     for (let n = 0; n < nodes; n++) {
       const t = prolongator + (<usize>(n * BLOCK) << 2);
       const source = xc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
@@ -70,7 +75,7 @@ function blockCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void
         let sum: f32 = 0;
         for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
         const at = x + (<usize>(n * DOFS + i) << 2);
-        store<f32>(at, load<f32>(at) + OVER_CORRECTION * sum);
+        store<f32>(at, load<f32>(at) + over * sum);
       }
     }
   }
@@ -107,7 +112,7 @@ export function aggregationApply(hierarchy: usize, r: usize, z: usize): void {
     let sum: f32 = 0;
     for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>k << 2)) * load<f32>(source + (<usize>k << 2));
     const at = z + (<usize>u << 3);
-    store<f64>(at, load<f64>(at) + <f64>(OVER_CORRECTION * sum));
+    store<f64>(at, load<f64>(at) + <f64>(overCorrection(hierarchy) * sum));
   }
   gaussSeidelBackward(rows, half, columns, values, diagonal, r, z, sums);
   store<f64>(z + (<usize>rows << 3), 0);

@@ -6,7 +6,7 @@
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 // Vectors hold rows + 1 f64 (the last, for the dummy unknown, stays 0).
-// state (f64): [0] r.z  [1] |b|  [2] |r|
+// state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
 import { dot, axpy, xpay, multiply } from "./vector";
 import { stencilMultiply } from "./stencil";
@@ -54,6 +54,7 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
   store<f64>(state, dot(r, z, n));
   store<f64>(state, bNorm, 8);
   store<f64>(state, rNorm, 16);
+  store<f64>(state, rNorm > 0 && !(load<f64>(state) > 0) ? 1.0 : 0.0, 24);
   return bNorm > 0 ? rNorm / bNorm : rNorm;
 }
 
@@ -70,7 +71,7 @@ export function pcgIterate(
   let rNorm = load<f64>(state, 16);
   const target = tolerance * bNorm;
   let steps = 0;
-  while (steps < maxSteps && rNorm > target) {
+  while (steps < maxSteps && rNorm > target && load<f64>(state, 24) == 0) {
     applyMatrix(system, p, q);
     const pq = dot(p, q, n);
     // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
@@ -83,6 +84,10 @@ export function pcgIterate(
     if (rNorm <= target) break;
     precondition(system, r, z);
     const rzNext = dot(r, z, n);
+    if (!(rzNext > 0)) {
+      store<f64>(state, 1.0, 24);
+      break;
+    }
     xpay(z, rzNext / rz, p, n);
     rz = rzNext;
   }

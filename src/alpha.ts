@@ -157,13 +157,17 @@ const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
 const HEADER_BYTES = 64;
 const LEVEL_BYTES = 64;
 const MAX_LEVELS = 16;
+/** Scale of the multigrid coarse corrections (see assembly/aggregation.ts), 1 once it proves unsafe. */
+const OVER_CORRECTION = 1.5;
 /** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps). */
 const COARSEST_NODES = 64;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
 
 /** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
-function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number): number {
+function setUpMultigrid(
+  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
+): number {
   const k = engine.kernels;
   const { rows, half } = system;
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
@@ -207,6 +211,7 @@ function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pix
   records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses]);
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
+  arena.f32(hierarchy + 44, 1)[0] = overCorrection;
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -214,9 +219,9 @@ function setUpMultigrid(arena: Arena, engine: Engine, system: StencilSystem, pix
 /** The preconditioner's arrays, laid out in the arena. */
 function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid",
+  kind: "jacobi" | "multigrid", overCorrection: number,
 ): number {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -232,7 +237,8 @@ export async function solveSystem(
   const started = now();
   // The first multigrid level groups 4x4 pixels, which a wider stencil would reach past.
   const kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
-  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind);
+  let overCorrection = options.overCorrection ?? OVER_CORRECTION;
+  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(32);
   arena.i32(descriptor, 7).set([rows, system.half, system.columns, system.values, system.diagonal,
@@ -240,6 +246,7 @@ export async function solveSystem(
   const vector = () => arena.alloc((rows + 1) * 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
+  const indefinite = () => arena.f64(state, 4)[3] !== 0;
   arena.f64(x, rows + 1).fill(0);
   let residual = k.pcgStart(descriptor, system.rhs, x, r, z, p, state);
   let iterations = 0;
@@ -247,11 +254,19 @@ export async function solveSystem(
   while (residual > options.tolerance && iterations < options.maxIterations) {
     const steps = Math.min(slice, options.maxIterations - iterations);
     const sliceStarted = now();
-    const ran = k.pcgIterate(descriptor, x, r, z, p, q, state, steps, options.tolerance);
+    const ran = !indefinite() ? k.pcgIterate(descriptor, x, r, z, p, q, state, steps, options.tolerance) : 0;
     const elapsed = now() - sliceStarted;
     iterations += ran;
     const [, bNorm, rNorm] = arena.f64(state, 3);
     residual = bNorm > 0 ? rNorm / bNorm : rNorm;
+    if (indefinite()) {
+      // An over-corrected cycle lost positive definiteness on this system: go on from x with the plain one.
+      if (kind !== "multigrid" || overCorrection === 1) break;
+      overCorrection = 1;
+      arena.f32(preconditioner + 44, 1)[0] = 1;
+      residual = k.pcgStart(descriptor, system.rhs, x, r, z, p, state);
+      continue;
+    }
     if (ran < steps) break; // converged, or the search direction vanished in rounding
     slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
     report(iterations, residual);

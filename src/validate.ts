@@ -84,6 +84,8 @@ export interface ResolvedAlphaOptions {
   tolerance: number;
   maxIterations: number;
   preconditioner: "multigrid" | "jacobi";
+  /** Internal, for tests: the multigrid coarse correction factor (default 1.5). */
+  overCorrection?: number;
   onProgress?: AlphaOptions["onProgress"];
   signal?: AbortSignal;
 }

@@ -2,7 +2,9 @@
 // system built by the eq. 12 reference, clamped to [0, 1] as the engine clamps.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, type Matting } from "../dist/entry/node.js";
-import { compiledModule } from "./helpers.js";
+import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
+import { checkImage, checkTrimap } from "../dist/validate.js";
+import { compiledModule, makeEngine } from "./helpers.js";
 import { referenceAlpha } from "./reference/laplacian.js";
 import { bandTrimap, type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
@@ -83,5 +85,28 @@ describe("multigrid with a deep hierarchy", () => {
     let worst = 0;
     multigrid.alpha.forEach((a, p) => { worst = Math.max(worst, Math.abs(a - jacobi.alpha[p])); });
     expect(worst).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe("multigrid's safeguard", () => {
+  // An over-corrected cycle may stop being positive definite; the solver must notice (r.z <= 0) and
+  // carry on with the plain cycle instead of stalling. A factor of 8 is far past safe.
+  it("recovers from a coarse correction factor that breaks positive definiteness", async () => {
+    const engine = await makeEngine();
+    const image = smoothImage(120, 90, 31), trimap = bandTrimap(120, 90, 20, 100);
+    const solve = (overCorrection: number) => engine.run(async (arena) => {
+      const checked = checkImage(image);
+      const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+      const system = buildSystem(arena, engine, pixels, 120, 90, 1, 1e-7);
+      const options = { epsilon: 1e-7, radius: 1, tolerance: 1e-9, maxIterations: 5000, preconditioner: "multigrid" as const, overCorrection };
+      const solved = await solveSystem(arena, engine, system, pixels, { width: 120, height: 90 }, options, () => {});
+      return { ...solved, x: arena.f64(solved.solution, system.rows).slice() };
+    });
+    const plain = await solve(1);
+    const wild = await solve(8);
+    expect(plain.converged && wild.converged).toBe(true);
+    let worst = 0;
+    wild.x.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - plain.x[i])); });
+    expect(worst).toBeLessThanOrEqual(1e-6);
   });
 });
