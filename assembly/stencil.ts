@@ -53,8 +53,8 @@ function shareWindowAxis(a: i32, b: i32, extent: i32, radius: i32): bool {
 }
 
 @inline
-function addRowToColumns(image: usize, labels: usize, width: i32, y: i32, columns: usize, sign: f64): void {
-  const rowStart = <usize>y * <usize>width;
+function addRowToColumns(image: usize, labels: usize, width: i32, stride: i32, y: i32, columns: usize, sign: f64): void {
+  const rowStart = <usize>y * <usize>stride;
   let column = columns;
   for (let x = 0; x < width; x++) {
     const i = rowStart + <usize>x;
@@ -121,7 +121,7 @@ function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: u
 
 /** Rows of the unknown pixels on image row y, from the window statistics in the ring. */
 function assembleRow(
-  image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, y: i32,
+  image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, y: i32,
   ring: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, local: usize
 ): void {
   const size = 2 * radius + 1;
@@ -130,7 +130,7 @@ function assembleRow(
   const half = (span * span - 1) >> 1;
   const invN = 1.0 / <f64>(size * size);
   for (let x = 0; x < width; x++) {
-    const i = <usize>(y * width + x);
+    const i = <usize>(y * stride + x);
     if (load<u8>(labels + i) != LABEL_UNKNOWN) continue;
     const row = load<i32>(unknownIndex + (i << 2));
     memory.fill(local, 0, <usize>(span * span) << 3);
@@ -151,7 +151,7 @@ function assembleRow(
         const vb = (a02 * dr + a12 * dg + a22 * db) * invN;
         for (let jy = ky - radius; jy <= ky + radius; jy++) {
           let slot = local + (<usize>((jy - y + reach) * span + (kx - radius - x + reach)) << 3);
-          let neighbour = image + (<usize>(jy * width + kx - radius)) * 24;
+          let neighbour = image + (<usize>(jy * stride + kx - radius)) * 24;
           for (let t = 0; t < size; t++) {
             const er = load<f64>(neighbour) - mr;
             const eg = load<f64>(neighbour, 8) - mg;
@@ -178,7 +178,7 @@ function assembleRow(
         let column = rows;
         let value = 0.0;
         if (rowInside && jx >= 0 && jx < width && shareWindowAxis(x, jx, width, radius) && (dy != 0 || dx != 0)) {
-          const j = <usize>(jy * width + jx);
+          const j = <usize>(jy * stride + jx);
           const entry = load<f64>(local + (<usize>((dy + reach) * span + dx + reach) << 3));
           const label = load<u8>(labels + j);
           if (label == LABEL_UNKNOWN) {
@@ -203,29 +203,40 @@ function assembleRow(
 /**
  * Builds the stencil system for all unknown rows (`rows` of them, numbered by unknownIndex).
  * image: f64 RGB; labels: u8; columns: i32 rows*half; values: f64 rows*half; diagonal, rhs: f64 rows;
- * scratch: stencilScratchBytes(width, radius) bytes. Requires width, height >= 2r+1.
+ * scratch: stencilScratchBytes(boxWidth, radius) bytes. The box (from unknownBox) holds every unknown
+ * pixel with a margin of 2r, or reaches the image's edge: windows that touch an unknown pixel then
+ * lie inside the image exactly when they lie inside the box, so nothing outside it needs to be read.
  */
 export function assembleStencil(
   image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, epsilon: f64,
-  rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, scratch: usize
+  rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, scratch: usize,
+  boxX: i32, boxY: i32, boxWidth: i32, boxHeight: i32
 ): void {
+  // Work inside the box only: a sub-image of the same row stride.
+  const stride = width;
+  const offset = <usize>(boxY * width + boxX);
+  image += offset * 24;
+  labels += offset;
+  unknownIndex += offset << 2;
+  width = boxWidth;
+  height = boxHeight;
   const size = 2 * radius + 1;
   const columnSums = scratch;
   const ring = columnSums + (<usize>(width * CHANNELS) << 3);
   const local = ring + (<usize>(size * width * STATS) << 3);
   memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
-  for (let y = 0; y < size; y++) addRowToColumns(image, labels, width, y, columnSums, 1.0);
+  for (let y = 0; y < size; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
   for (let cy = radius; cy < height - radius; cy++) {
     windowRow(columnSums, width, radius, epsilon, ring + (<usize>((cy % size) * width * STATS) << 3));
     // Image row cy - r needs window rows up to cy: all present now.
-    assembleRow(image, labels, unknownIndex, width, height, radius, cy - radius, ring, rows, columns, values, diagonal, rhs, local);
+    assembleRow(image, labels, unknownIndex, width, height, stride, radius, cy - radius, ring, rows, columns, values, diagonal, rhs, local);
     if (cy + radius + 1 < height) {
-      addRowToColumns(image, labels, width, cy + radius + 1, columnSums, 1.0);
-      addRowToColumns(image, labels, width, cy - radius, columnSums, -1.0);
+      addRowToColumns(image, labels, width, stride, cy + radius + 1, columnSums, 1.0);
+      addRowToColumns(image, labels, width, stride, cy - radius, columnSums, -1.0);
     }
   }
   for (let y = height - 2 * radius; y < height; y++) {
-    assembleRow(image, labels, unknownIndex, width, height, radius, y, ring, rows, columns, values, diagonal, rhs, local);
+    assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local);
   }
 }
 
@@ -298,4 +309,30 @@ export function stencilToCsr(
     store<i32>(cursor + (<usize>u << 2), at);
   }
   return total;
+}
+
+/**
+ * The unknown pixels' bounding box grown by `margin` and clipped to the image, as [x, y, width, height]
+ * (i32) at `box`. Requires at least one unknown pixel.
+ */
+export function unknownBox(labels: usize, width: i32, height: i32, margin: i32, box: usize): void {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = labels + <usize>(y * width);
+    for (let x = 0; x < width; x++) {
+      if (load<u8>(row + <usize>x) != LABEL_UNKNOWN) continue;
+      x0 = min(x0, x);
+      x1 = max(x1, x);
+      y0 = min(y0, y);
+      y1 = y;
+    }
+  }
+  x0 = max(x0 - margin, 0);
+  y0 = max(y0 - margin, 0);
+  x1 = min(x1 + margin, width - 1);
+  y1 = min(y1 + margin, height - 1);
+  store<i32>(box, x0);
+  store<i32>(box, y0, 4);
+  store<i32>(box, x1 - x0 + 1, 8);
+  store<i32>(box, y1 - y0 + 1, 12);
 }

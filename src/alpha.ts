@@ -100,9 +100,12 @@ export function buildSystem(
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
   const mark = arena.mark();
-  const scratch = arena.alloc(k.stencilScratchBytes(width, radius));
+  const boxPtr = arena.alloc(16);
+  k.unknownBox(pixels.labels, width, height, 2 * radius, boxPtr);
+  const [boxX, boxY, boxWidth, boxHeight] = arena.i32(boxPtr, 4);
+  const scratch = arena.alloc(k.stencilScratchBytes(boxWidth, radius));
   k.assembleStencil(pixels.image, pixels.labels, unknownIndex, width, height, radius, epsilon,
-    rows, columns, values, diagonal, rhs, scratch);
+    rows, columns, values, diagonal, rhs, scratch, boxX, boxY, boxWidth, boxHeight);
   arena.release(mark);
   arena.f64(rhs + rows * 8, 1)[0] = 0;
   return { rows, half, unknownIndex, columns, values, diagonal, rhs };
