@@ -123,15 +123,25 @@ function orthonormalise(v: usize, rows: i32, r: usize): void {
   }
 }
 
-/** Adds w * (a outer b) to the 4x4 f32 block at `block`. a, b: DOFS f32 each. */
+/** Adds w * (a outer b) to the 4x4 f32 block at `block` (row-major). a, b: DOFS f32 each. */
 @inline
 function addOuter(block: usize, a: usize, b: usize, w: f64): void {
-  for (let k = 0; k < DOFS; k++) {
-    const ak = <f64>load<f32>(a + (<usize>k << 2)) * w;
-    if (ak == 0) continue;
-    for (let l = 0; l < DOFS; l++) {
-      const at = block + (<usize>(k * DOFS + l) << 2);
-      store<f32>(at, <f32>(<f64>load<f32>(at) + ak * <f64>load<f32>(b + (<usize>l << 2))));
+  if (ASC_FEATURE_SIMD) {
+    const bv = v128.load(b);
+    for (let k = 0; k < DOFS; k++) {
+      const ak = <f32>(<f64>load<f32>(a + (<usize>k << 2)) * w);
+      if (ak == 0) continue;
+      const row = block + (<usize>(k * DOFS) << 2);
+      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(f32x4.splat(ak), bv)));
+    }
+  } else {
+    for (let k = 0; k < DOFS; k++) {
+      const ak = <f32>(<f64>load<f32>(a + (<usize>k << 2)) * w);
+      if (ak == 0) continue;
+      for (let l = 0; l < DOFS; l++) {
+        const at = block + (<usize>(k * DOFS + l) << 2);
+        store<f32>(at, load<f32>(at) + ak * load<f32>(b + (<usize>l << 2)));
+      }
     }
   }
 }
