@@ -2,7 +2,7 @@
 // windowed statistics -> Laplacian restricted to the unknown pixels -> preconditioned CG -> alpha.
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
-import { checkUnitFloats } from "./planes.js";
+import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
 import type { AlphaResult, AlphaStats, Progress } from "./types.js";
 import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
 import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
@@ -20,7 +20,7 @@ const BYTES_PER_PIXEL = 24 + 1 + 4 + 4;
 export interface PixelBuffers {
   image: number; // f64 RGB
   labels: number; // u8
-  counts: { background: number; foreground: number; unknown: number };
+  counts: TrimapCounts;
 }
 
 /** Copies image and trimap into the arena as f64 RGB and labels, rejecting NaN or out-of-range floats. */
@@ -33,34 +33,9 @@ export function loadPixels(
   arena: Arena, engine: Engine, image: CheckedPlane, trimap: CheckedPlane,
   beforeImage: (counts: PixelBuffers["counts"]) => void = () => {},
 ): PixelBuffers {
-  const k = engine.kernels;
-  const n = image.pixels;
-  const labels = arena.alloc(n);
-  const counts = arena.alloc(12);
-  const mark = arena.mark();
-  const rawTrimap = arena.copyIn(trimap.data);
-  if (trimap.kind === "f32") {
-    checkUnitFloats(engine, rawTrimap, trimap, "trimap");
-    k.labelsFromTrimapFloat(rawTrimap, n, trimap.channels, labels, counts);
-  } else {
-    k.labelsFromTrimap8(rawTrimap, n, trimap.channels, labels, counts);
-  }
-  arena.release(mark);
-  const [background, foreground, unknown] = arena.i32(counts, 3);
-  const pixelCounts = { background, foreground, unknown };
-  beforeImage(pixelCounts);
-
-  const imagePtr = arena.alloc(n * 24);
-  const imageMark = arena.mark();
-  const rawImage = arena.copyIn(image.data);
-  if (image.kind === "f32") {
-    checkUnitFloats(engine, rawImage, image, "image");
-    k.imageFromFloat(rawImage, n, imagePtr);
-  } else {
-    k.imageFrom8(rawImage, n, image.channels, imagePtr);
-  }
-  arena.release(imageMark);
-  return { image: imagePtr, labels, counts: pixelCounts };
+  const { labels, counts } = loadLabels(arena, engine, trimap);
+  beforeImage(counts);
+  return { image: loadRgb64(arena, engine, image, "image"), labels, counts };
 }
 
 export function checkTrimapCounts(counts: PixelBuffers["counts"], name = "trimap"): void {

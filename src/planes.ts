@@ -63,3 +63,21 @@ export function loadMask(arena: Arena, engine: Engine, mask: CheckedPlane, name:
   return convertPlane(arena, engine, mask, name, mask.pixels, (raw, dst) =>
     mask.kind === "f32" ? k.maskFromFloat(raw, mask.pixels, mask.channels, dst) : k.maskFrom8(raw, mask.pixels, mask.channels, dst));
 }
+
+export interface TrimapCounts {
+  background: number;
+  foreground: number;
+  unknown: number;
+}
+
+/** One label per pixel (0 background, 1 foreground, 2 unknown) from a trimap, with the count of each. */
+export function loadLabels(arena: Arena, engine: Engine, trimap: CheckedPlane, name = "trimap"): { labels: number; counts: TrimapCounts } {
+  const k = engine.kernels;
+  const countsPtr = arena.alloc(12);
+  const labels = convertPlane(arena, engine, trimap, name, trimap.pixels, (raw, dst) =>
+    trimap.kind === "f32"
+      ? k.labelsFromTrimapFloat(raw, trimap.pixels, trimap.channels, dst, countsPtr)
+      : k.labelsFromTrimap8(raw, trimap.pixels, trimap.channels, dst, countsPtr));
+  const [background, foreground, unknown] = arena.i32(countsPtr, 3);
+  return { labels, counts: { background, foreground, unknown } };
+}

@@ -1,7 +1,7 @@
 // Trimaps without drawing one: from a (segmentation) mask with unknown bands measured by an exact Euclidean
 // distance transform (assembly/distance.ts), from an alpha matte by levels, and counts of a trimap's kinds.
 import type { Engine } from "./engine.js";
-import { checkUnitFloats, loadAlpha, loadMask } from "./planes.js";
+import { loadAlpha, loadLabels, loadMask } from "./planes.js";
 import type { AlphaMatte, Trimap, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats } from "./types.js";
 import { checkMatte, resolveTrimapFromAlphaOptions, resolveTrimapFromMaskOptions } from "./validate-matte.js";
 
@@ -60,19 +60,9 @@ export async function trimapFromAlphaWith(engine: Engine, alpha: AlphaMatte, opt
 export async function trimapStatsWith(engine: Engine, trimap: Trimap): Promise<TrimapStats> {
   const checked = checkMatte(trimap, "trimap");
   const n = checked.pixels;
-  const k = engine.kernels;
   return engine.run((arena) => {
     arena.ensureFits(n + checked.data.byteLength + 64, `statistics of a ${checked.width}x${checked.height} trimap`);
-    const labels = arena.alloc(n);
-    const counts = arena.alloc(12);
-    const raw = arena.copyIn(checked.data);
-    if (checked.kind === "f32") {
-      checkUnitFloats(engine, raw, checked, "trimap");
-      k.labelsFromTrimapFloat(raw, n, checked.channels, labels, counts);
-    } else {
-      k.labelsFromTrimap8(raw, n, checked.channels, labels, counts);
-    }
-    const [background, foreground, unknown] = arena.i32(counts, 3);
+    const { counts: { background, foreground, unknown } } = loadLabels(arena, engine, checked);
     return {
       pixels: n, foreground, background, unknown,
       fractions: { foreground: foreground / n, background: background / n, unknown: unknown / n },

@@ -4,7 +4,7 @@ import { MattingError } from "./errors.js";
 import type {
   CutoutOptions, ForegroundOptions, TrimapFromAlphaOptions, TrimapFromMaskOptions,
 } from "./types.js";
-import { type CheckedPlane, checkTrimap, resolveAlphaOptions } from "./validate.js";
+import { type CheckedPlane, checkTrimap, numberOption, resolveAlphaOptions } from "./validate.js";
 
 export const FOREGROUND_DEFAULTS = {
   regularization: 5e-3, gradientWeight: 0.1, smallIterations: 10, bigIterations: 2, smallSize: 32,
@@ -70,15 +70,6 @@ function optionsObject(options: unknown): Record<string, unknown> {
     throw new MattingError("INVALID_OPTION", `options must be an object, got ${options === null ? "null" : typeof options}`);
   }
   return options as Record<string, unknown>;
-}
-
-function numberOption(o: Record<string, unknown>, key: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
-  const v = o[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !ok(v)) {
-    throw new MattingError("INVALID_OPTION", `option ${key} must be ${rule}, got ${String(v)}`, { option: key, value: v });
-  }
-  return v;
 }
 
 const positiveFinite = (v: number) => Number.isFinite(v) && v > 0;

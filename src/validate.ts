@@ -96,7 +96,8 @@ export const ALPHA_DEFAULTS = {
 
 const PRECONDITIONERS = ["multigrid", "jacobi"] as const;
 
-function numberOption(options: Record<string, unknown>, key: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
+/** A numeric option: `fallback` when absent, INVALID_OPTION naming `rule` unless `ok` holds. */
+export function numberOption(options: Record<string, unknown>, key: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
   const v = options[key];
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !ok(v)) {
