@@ -8,11 +8,13 @@
 // Each further level groups 2x2 blocks and carries the same four-vector space down. Coarse operators
 // are Galerkin products P^T A P; with 4x4 pixel blocks and a stencil of reach 2 (r = 1) a block
 // couples only to its eight neighbours, so every coarse level is a grid of nodes with 3x3 blocks of
-// 4x4 entries. Block Gauss-Seidel smooths, forward before the coarse correction and backward after it,
-// keeping the cycle symmetric as CG needs; the coarse correction is a W-cycle, scaled by a factor
-// (header field 11) that offsets the energy of the unsmoothed piecewise prolongator. A factor above 1
-// speeds convergence (1.5: 10-25 % less time on the alphamatting set) but no longer guarantees a
-// positive definite preconditioner, so the solver watches for that and falls back to 1 (solve.ts).
+// 4x4 entries. Block Gauss-Seidel smooths, forward before the coarse correction and backward after it.
+// Each coarse correction is a K-cycle (Notay and Vassilevski 2008; cycle.ts): two conjugate-gradient
+// steps on the coarser level, preconditioned by that level's own cycle. It finds the scale that the
+// energy of the unsmoothed piecewise prolongator gets wrong and halved the iterations of the W-cycle
+// with a fixed over-correction that it replaced. The K-cycle is not a fixed linear operator, so the
+// outer solver is flexible CG (solve.ts). Header field 11 scales the fine level's correction: 1, but
+// tests raise it to break positive definiteness and check that the solver notices (alpha.ts).
 //
 // Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
 //   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
@@ -22,6 +24,7 @@
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
+//           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
 
 export const HEADER_BYTES: i32 = 64;
 export const LEVEL_BYTES: i32 = 64;

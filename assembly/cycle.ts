@@ -1,16 +1,17 @@
 // One application of the aggregation multigrid preconditioner (layout in assembly/aggregation.ts):
 // z = M^-1 r by a cycle that smooths the fine stencil system, corrects it from the block levels,
-// and smooths again in reverse. Block levels work in f32: the preconditioner only has to be a fixed
-// symmetric operator, not an accurate one; the outer CG keeps f64.
+// and smooths again in reverse. Block levels work in f32: the preconditioner only has to be a good
+// approximate inverse, not an accurate one; the outer CG keeps f64.
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
-import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockResidual } from "./smooth";
+import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockResidual, blockProduct } from "./smooth";
 
 const DOFS = 4;
 const BLOCK = 16;
-const COARSEST_SWEEPS = 20;
-// Recursive visits of each coarser level (2: W-cycle; measured against V-cycles on the alphamatting set).
-const VISITS = 2;
+// Symmetric sweep pairs on the coarsest level (at most 64 nodes); more changed no iteration count.
+const COARSEST_SWEEPS = 6;
+// The K-cycle skips its second step when the first leaves less than this share of the residual.
+const KRYLOV_ENOUGH = 0.25;
 
 @inline
 function count(record: usize, index: i32): i32 {
@@ -27,15 +28,21 @@ function levelRecord(hierarchy: usize, level: i32): usize {
   return hierarchy + <usize>HEADER_BYTES + <usize>(level * LEVEL_BYTES);
 }
 
-/** Scale of every coarse correction (header field 11, f32); see aggregation.ts. */
+/** Scale of the fine level's coarse correction (header field 11, f32); see aggregation.ts. */
 @inline
 function overCorrection(hierarchy: usize): f32 {
   return load<f32>(hierarchy + 44);
 }
 
-/** Solves approximately on block level l: x_l from b_l. scratch: 32 bytes. */
-function blockCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
-  const over = overCorrection(hierarchy);
+/** a . b over `count` f32, accumulated in f64. */
+function dot32(a: usize, b: usize, count: i32): f64 {
+  let sum = 0.0;
+  for (let i = 0; i < count; i++) sum += <f64>load<f32>(a + (<usize>i << 2)) * <f64>load<f32>(b + (<usize>i << 2));
+  return sum;
+}
+
+/** x_l from b_l on block level l: smoothing around a Krylov-accelerated correction from level l + 1. */
+function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
   const record = levelRecord(hierarchy, l);
   const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
   const x = pointer(record, 3), b = pointer(record, 4), r = pointer(record, 5), inverses = pointer(record, 9);
@@ -49,37 +56,88 @@ function blockCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void
   }
   blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch);
   const coarse = levelRecord(hierarchy, l + 1);
-  const parentNodes = count(coarse, 0), xc = pointer(coarse, 3), bc = pointer(coarse, 4);
+  const parentNodes = count(coarse, 0), bc = pointer(coarse, 10), xc = pointer(coarse, 11);
   const parent = pointer(record, 6), prolongator = pointer(record, 7);
-  for (let visit = 0; visit < VISITS; visit++) {
-    blockResidual(nodes, neighbours, blocks, b, x, r);
-    // bc = T^T r
-    memory.fill(bc, 0, <usize>((parentNodes + 1) * DOFS) << 2);
-    for (let n = 0; n < nodes; n++) {
-      const t = prolongator + (<usize>(n * BLOCK) << 2);
-      const target = bc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
-      for (let i = 0; i < DOFS; i++) {
-        const ri = load<f32>(r + (<usize>(n * DOFS + i) << 2));
-        for (let k = 0; k < DOFS; k++) {
-          const at = target + (<usize>k << 2);
-          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
-        }
-      }
-    }
-    blockCycle(hierarchy, levels, l + 1, scratch);
-    // x += over T xc
-    for (let n = 0; n < nodes; n++) {
-      const t = prolongator + (<usize>(n * BLOCK) << 2);
-      const source = xc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
-      for (let i = 0; i < DOFS; i++) {
-        let sum: f32 = 0;
-        for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
-        const at = x + (<usize>(n * DOFS + i) << 2);
-        store<f32>(at, load<f32>(at) + over * sum);
+  blockResidual(nodes, neighbours, blocks, b, x, r);
+  // bc = T^T r
+  memory.fill(bc, 0, <usize>((parentNodes + 1) * DOFS) << 2);
+  for (let n = 0; n < nodes; n++) {
+    const t = prolongator + (<usize>(n * BLOCK) << 2);
+    const target = bc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
+    for (let i = 0; i < DOFS; i++) {
+      const ri = load<f32>(r + (<usize>(n * DOFS + i) << 2));
+      for (let k = 0; k < DOFS; k++) {
+        const at = target + (<usize>k << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
       }
     }
   }
+  krylovCycle(hierarchy, levels, l + 1, scratch);
+  // x += T xc
+  for (let n = 0; n < nodes; n++) {
+    const t = prolongator + (<usize>(n * BLOCK) << 2);
+    const source = xc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
+    for (let i = 0; i < DOFS; i++) {
+      let sum: f32 = 0;
+      for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
+      const at = x + (<usize>(n * DOFS + i) << 2);
+      store<f32>(at, load<f32>(at) + sum);
+    }
+  }
   blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch);
+}
+
+/**
+ * The K-cycle (Notay and Vassilevski 2008): level l's correction u = A_l^-1 bk approximated by two
+ * steps of conjugate gradients on A_l preconditioned by smoothCycle, which finds the scaling that the
+ * piecewise prolongator of unsmoothed aggregation gets wrong. Input: level field 10 (bk); output:
+ * field 11 (u). Uses the level's x, b, and fields 12, 13 (A v1, A v2).
+ */
+function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
+  const record = levelRecord(hierarchy, l);
+  const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
+  const x = pointer(record, 3), b = pointer(record, 4), bk = pointer(record, 10), u = pointer(record, 11);
+  const w1 = pointer(record, 12), w2 = pointer(record, 13);
+  const length = nodes * DOFS, bytes = <usize>((nodes + 1) * DOFS) << 2;
+  memory.copy(b, bk, bytes);
+  smoothCycle(hierarchy, levels, l, scratch);
+  memory.copy(u, x, bytes);
+  if (l == levels - 1) return;
+  blockProduct(nodes, neighbours, blocks, u, w1);
+  const c1 = dot32(u, bk, length), a1 = dot32(u, w1, length);
+  if (!(a1 > 0)) return;
+  const step1 = c1 / a1;
+  // b = bk - step1 A v1, the residual after the first step
+  let rr = 0.0, bb = 0.0;
+  for (let i = 0; i < length; i++) {
+    const at = <usize>i << 2;
+    const bi = load<f32>(bk + at);
+    const ri = bi - <f32>step1 * load<f32>(w1 + at);
+    store<f32>(b + at, ri);
+    rr += <f64>ri * <f64>ri;
+    bb += <f64>bi * <f64>bi;
+  }
+  if (rr <= KRYLOV_ENOUGH * KRYLOV_ENOUGH * bb) {
+    scale(u, <f32>step1, length);
+    return;
+  }
+  smoothCycle(hierarchy, levels, l, scratch);
+  blockProduct(nodes, neighbours, blocks, x, w2);
+  const gamma = dot32(x, w1, length), beta = dot32(x, w2, length), alpha2 = dot32(x, b, length);
+  const rho2 = beta - gamma * gamma / a1;
+  if (!(rho2 > 0)) {
+    scale(u, <f32>step1, length);
+    return;
+  }
+  const s2 = alpha2 / rho2, s1 = step1 - s2 * gamma / a1;
+  for (let i = 0; i < length; i++) {
+    const at = <usize>i << 2;
+    store<f32>(u + at, <f32>s1 * load<f32>(u + at) + <f32>s2 * load<f32>(x + at));
+  }
+}
+
+function scale(v: usize, s: f32, count: i32): void {
+  for (let i = 0; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
 }
 
 /** z = M^-1 r (vectors of rows + 1 f64, the last kept 0). */
@@ -90,7 +148,7 @@ export function aggregationApply(hierarchy: usize, r: usize, z: usize): void {
   const scratch = pointer(hierarchy, 10);
   gaussSeidelFromZero(rows, half, columns, values, diagonal, r, z, sums, residual);
   const first = levelRecord(hierarchy, 0);
-  const nodes = count(first, 0), x1 = pointer(first, 3), b1 = pointer(first, 4);
+  const nodes = count(first, 0), x1 = pointer(first, 11), b1 = pointer(first, 10);
   memory.fill(b1, 0, <usize>((nodes + 1) * DOFS) << 2);
   for (let u = 0; u < rows; u++) {
     const ru = <f32>load<f64>(residual + (<usize>u << 3));
@@ -105,7 +163,7 @@ export function aggregationApply(hierarchy: usize, r: usize, z: usize): void {
       }
     }
   }
-  blockCycle(hierarchy, levels, 0, scratch);
+  krylovCycle(hierarchy, levels, 0, scratch);
   for (let u = 0; u < rows; u++) {
     const source = x1 + (<usize>(load<i32>(rowNode + (<usize>u << 2)) * DOFS) << 2);
     const t = rowBasis + (<usize>(u * DOFS) << 2);

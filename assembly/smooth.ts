@@ -139,3 +139,27 @@ export function blockResidual(nodes: i32, neighbours: usize, blocks: usize, b: u
     }
   }
 }
+
+/** y = A x on a block level. */
+export function blockProduct(nodes: i32, neighbours: usize, blocks: usize, x: usize, y: usize): void {
+  for (let n = 0; n < nodes; n++) {
+    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+    const yn = y + (<usize>(n * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      let acc = f32x4.splat(0);
+      for (let s = 0; s < NEIGHBOURS; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
+      v128.store(yn, f32x4.neg(acc));
+    } else {
+      memory.fill(yn, 0, 16);
+      for (let s = 0; s < NEIGHBOURS; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        subtractProductScalar(yn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+      }
+      for (let k = 0; k < DOFS; k++) store<f32>(yn + (<usize>k << 2), -load<f32>(yn + (<usize>k << 2)));
+    }
+  }
+}

@@ -1,6 +1,9 @@
 // Preconditioned conjugate gradients (Saad, Iterative Methods for Sparse Linear Systems, alg. 9.1)
-// for the symmetric positive definite stencil system of assembly/stencil.ts. The engine runs it in
-// slices (pcgStart, then pcgIterate repeatedly) so that it can report progress and honour cancellation.
+// for the symmetric positive definite stencil system of assembly/stencil.ts, in its flexible form
+// (Notay 2000): the new direction is made A-orthogonal to the last one explicitly, beta = -z.Ap / p.Ap,
+// which equals the usual r.z ratio for a fixed preconditioner and stays right for the K-cycle's.
+// The engine runs it in slices (pcgStart, then pcgIterate repeatedly) so that it can report progress
+// and honour cancellation.
 //
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
@@ -88,7 +91,7 @@ export function pcgIterate(
       store<f64>(state, 1.0, 24);
       break;
     }
-    xpay(z, rzNext / rz, p, n);
+    xpay(z, -dot(z, q, n) / pq, p, n);
     rz = rzNext;
   }
   store<f64>(state, rz);
