@@ -4,14 +4,14 @@
 // approximate inverse, not an accurate one; the outer CG keeps f64.
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
-import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockResidual, blockProduct } from "./smooth";
+import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
 
 const DOFS = 4;
 const BLOCK = 16;
 // Symmetric sweep pairs on the coarsest level (at most 64 nodes); more changed no iteration count.
 const COARSEST_SWEEPS = 6;
 // The K-cycle skips its second step when the first leaves less than this share of the residual.
-const KRYLOV_ENOUGH = 0.25;
+const KRYLOV_ENOUGH = 0.1;
 
 @inline
 function count(record: usize, index: i32): i32 {
@@ -46,19 +46,18 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): voi
   const record = levelRecord(hierarchy, l);
   const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
   const x = pointer(record, 3), b = pointer(record, 4), r = pointer(record, 5), inverses = pointer(record, 9);
-  memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
   if (l == levels - 1) {
+    memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
       blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch);
       blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch);
     }
     return;
   }
-  blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch);
+  blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch);
   const coarse = levelRecord(hierarchy, l + 1);
   const parentNodes = count(coarse, 0), bc = pointer(coarse, 10), xc = pointer(coarse, 11);
   const parent = pointer(record, 6), prolongator = pointer(record, 7);
-  blockResidual(nodes, neighbours, blocks, b, x, r);
   // bc = T^T r
   memory.fill(bc, 0, <usize>((parentNodes + 1) * DOFS) << 2);
   for (let n = 0; n < nodes; n++) {

@@ -117,29 +117,6 @@ export function blockGaussSeidel(nodes: i32, neighbours: usize, blocks: usize, i
   }
 }
 
-/** y = b - A x on a block level. */
-export function blockResidual(nodes: i32, neighbours: usize, blocks: usize, b: usize, x: usize, y: usize): void {
-  for (let n = 0; n < nodes; n++) {
-    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
-    const yn = y + (<usize>(n * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
-      }
-      v128.store(yn, acc);
-    } else {
-      memory.copy(yn, b + (<usize>(n * DOFS) << 2), 16);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        subtractProductScalar(yn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
-      }
-    }
-  }
-}
-
 /** y = A x on a block level. */
 export function blockProduct(nodes: i32, neighbours: usize, blocks: usize, x: usize, y: usize): void {
   for (let n = 0; n < nodes; n++) {
@@ -160,6 +137,60 @@ export function blockProduct(nodes: i32, neighbours: usize, blocks: usize, x: us
         subtractProductScalar(yn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
       }
       for (let k = 0; k < DOFS; k++) store<f32>(yn + (<usize>k << 2), -load<f32>(yn + (<usize>k << 2)));
+    }
+  }
+}
+
+/**
+ * A forward block sweep from x = 0 and the residual it leaves, fused as gaussSeidelFromZero does for
+ * the fine level: nodes are numbered in raster order, so neighbour slots 0-3 come before a node and
+ * 5-8 after it. From zero, x_n = D^-1 (b_n - sum_{s < 4} A_s x_s), and then b - A x is exactly
+ * -sum_{s > 4} A_s x_s: 8 block products per node instead of 17. x[nodes] is set to 0.
+ */
+export function blockGaussSeidelFromZero(
+  nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize
+): void {
+  memory.fill(x + (<usize>(nodes * DOFS) << 2), 0, 16);
+  for (let n = 0; n < nodes; n++) {
+    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+    const inverse = inverses + (<usize>(n * BLOCK) << 2);
+    const xn = x + (<usize>(n * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
+      for (let s = 0; s < 4; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
+      v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
+    } else {
+      memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
+      for (let s = 0; s < 4; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+      }
+      memory.fill(scratch + 16, 0, 16);
+      subtractProductScalar(scratch + 16, inverse, scratch);
+      for (let k = 0; k < DOFS; k++) store<f32>(xn + (<usize>k << 2), -load<f32>(scratch + 16 + (<usize>k << 2)));
+    }
+  }
+  for (let n = 0; n < nodes; n++) {
+    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+    const rn = r + (<usize>(n * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      let acc = f32x4.splat(0);
+      for (let s = 5; s < NEIGHBOURS; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
+      v128.store(rn, acc);
+    } else {
+      memory.fill(rn, 0, 16);
+      for (let s = 5; s < NEIGHBOURS; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        subtractProductScalar(rn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+      }
     }
   }
 }
