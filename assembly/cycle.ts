@@ -4,7 +4,9 @@
 // approximate inverse, not an accurate one; the outer CG keeps f64.
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
-import { gaussSeidelFromZero, gaussSeidelBackward, blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
+import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
+import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
+import { barrier, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -41,49 +43,96 @@ function dot32(a: usize, b: usize, count: i32): f64 {
   return sum;
 }
 
+function scale(v: usize, s: f32, count: i32): void {
+  for (let i = 0; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
+}
+
+/** Start of this thread's nodes on a level: all of them when the level is not split or N is 1. */
+@inline
+function firstNode(record: usize, context: usize): i32 {
+  const ranges = pointer(record, 14);
+  return ranges == 0 ? 0 : rangeStart(context, ranges);
+}
+
+@inline
+function endNode(record: usize, context: usize): i32 {
+  const ranges = pointer(record, 14);
+  return ranges == 0 ? count(record, 0) : rangeEnd(context, ranges, count(record, 0));
+}
+
+/** Offset of node n's vector entries. */
+@inline
+function node(n: i32): usize {
+  return <usize>(n * DOFS) << 2;
+}
+
+/**
+ * Runs `step` on this thread's share when the coarser level is split between the threads, else on
+ * thread 0 alone over everything while the others wait: coarse levels are too small to share.
+ */
+@inline
+function sharedOrSolo(coarse: usize, context: usize): usize {
+  if (threads(context) == 1 || pointer(coarse, 14) != 0) return context;
+  barrier(context);
+  return threadIndex(context) == 0 ? soloContext(context) : 0;
+}
+
 /** x_l from b_l on block level l: smoothing around a Krylov-accelerated correction from level l + 1. */
-function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
+function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
   const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
   const x = pointer(record, 3), b = pointer(record, 4), r = pointer(record, 5), inverses = pointer(record, 9);
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch);
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch);
+      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x);
+      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x);
     }
     return;
   }
-  blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch);
+  const lo = firstNode(record, context), hi = endNode(record, context);
+  blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
   const coarse = levelRecord(hierarchy, l + 1);
-  const parentNodes = count(coarse, 0), bc = pointer(coarse, 10), xc = pointer(coarse, 11);
-  const parent = pointer(record, 6), prolongator = pointer(record, 7);
-  // bc = T^T r
-  memory.fill(bc, 0, <usize>((parentNodes + 1) * DOFS) << 2);
-  for (let n = 0; n < nodes; n++) {
-    const t = prolongator + (<usize>(n * BLOCK) << 2);
-    const target = bc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
-    for (let i = 0; i < DOFS; i++) {
-      const ri = load<f32>(r + (<usize>(n * DOFS + i) << 2));
-      for (let k = 0; k < DOFS; k++) {
-        const at = target + (<usize>k << 2);
-        store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
+  const share = sharedOrSolo(coarse, context);
+  if (share != 0) {
+    const clo = firstNode(record, share), chi = endNode(record, share);
+    const parentNodes = count(coarse, 0), bc = pointer(coarse, 10), xc = pointer(coarse, 11);
+    const plo = firstNode(coarse, share), phi = endNode(coarse, share);
+    const parent = pointer(record, 6), prolongator = pointer(record, 7);
+    // bc = T^T r over this share; children and parents split at the same image rows
+    memory.fill(bc + node(plo), 0, node(phi - plo + (phi == parentNodes ? 1 : 0)));
+    for (let n = clo; n < chi; n++) {
+      const t = prolongator + (<usize>(n * BLOCK) << 2);
+      const target = bc + node(load<i32>(parent + (<usize>n << 2)));
+      for (let i = 0; i < DOFS; i++) {
+        const ri = load<f32>(r + (<usize>(n * DOFS + i) << 2));
+        for (let k = 0; k < DOFS; k++) {
+          const at = target + (<usize>k << 2);
+          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
+        }
+      }
+    }
+    krylovCycle(hierarchy, levels, l + 1, scratch, share);
+    // x += T xc
+    for (let n = clo; n < chi; n++) {
+      const t = prolongator + (<usize>(n * BLOCK) << 2);
+      const source = xc + node(load<i32>(parent + (<usize>n << 2)));
+      for (let i = 0; i < DOFS; i++) {
+        let sum: f32 = 0;
+        for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
+        const at = x + (<usize>(n * DOFS + i) << 2);
+        store<f32>(at, load<f32>(at) + sum);
       }
     }
   }
-  krylovCycle(hierarchy, levels, l + 1, scratch);
-  // x += T xc
-  for (let n = 0; n < nodes; n++) {
-    const t = prolongator + (<usize>(n * BLOCK) << 2);
-    const source = xc + (<usize>(load<i32>(parent + (<usize>n << 2)) * DOFS) << 2);
-    for (let i = 0; i < DOFS; i++) {
-      let sum: f32 = 0;
-      for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
-      const at = x + (<usize>(n * DOFS + i) << 2);
-      store<f32>(at, load<f32>(at) + sum);
-    }
+  if (threads(context) > 1) {
+    barrier(context); // the solo correction, if any, is in; then the sweep reads other threads' nodes from r
+    memory.copy(r + node(lo), x + node(lo), node(hi - lo));
+    barrier(context);
+    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r);
+  } else {
+    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x);
   }
-  blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch);
 }
 
 /**
@@ -92,85 +141,98 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): voi
  * piecewise prolongator of unsmoothed aggregation gets wrong. Input: level field 10 (bk); output:
  * field 11 (u). Uses the level's x, b, and fields 12, 13 (A v1, A v2).
  */
-function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize): void {
+function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
-  const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
+  const neighbours = pointer(record, 1), blocks = pointer(record, 2);
   const x = pointer(record, 3), b = pointer(record, 4), bk = pointer(record, 10), u = pointer(record, 11);
   const w1 = pointer(record, 12), w2 = pointer(record, 13);
-  const length = nodes * DOFS, bytes = <usize>((nodes + 1) * DOFS) << 2;
-  memory.copy(b, bk, bytes);
-  smoothCycle(hierarchy, levels, l, scratch);
-  memory.copy(u, x, bytes);
+  const lo = firstNode(record, context), hi = endNode(record, context);
+  const from = node(lo), length = (hi - lo) * DOFS, bytes = node(hi - lo);
+  memory.copy(b + from, bk + from, bytes);
+  smoothCycle(hierarchy, levels, l, scratch, context);
+  memory.copy(u + from, x + from, bytes);
   if (l == levels - 1) return;
-  blockProduct(nodes, neighbours, blocks, u, w1);
-  const c1 = dot32(u, bk, length), a1 = dot32(u, w1, length);
+  barrier(context); // every thread's x is in
+  blockProduct(neighbours, blocks, x, w1, lo, hi);
+  contribute(context, 0, dot32(u + from, bk + from, length));
+  contribute(context, 1, dot32(u + from, w1 + from, length));
+  reduce(context, 2);
+  const c1 = total(context, 0), a1 = total(context, 1);
   if (!(a1 > 0)) return;
   const step1 = c1 / a1;
   // b = bk - step1 A v1, the residual after the first step
   let rr = 0.0, bb = 0.0;
   for (let i = 0; i < length; i++) {
-    const at = <usize>i << 2;
+    const at = from + (<usize>i << 2);
     const bi = load<f32>(bk + at);
     const ri = bi - <f32>step1 * load<f32>(w1 + at);
     store<f32>(b + at, ri);
     rr += <f64>ri * <f64>ri;
     bb += <f64>bi * <f64>bi;
   }
-  if (rr <= KRYLOV_ENOUGH * KRYLOV_ENOUGH * bb) {
-    scale(u, <f32>step1, length);
+  contribute(context, 0, rr);
+  contribute(context, 1, bb);
+  reduce(context, 2);
+  if (total(context, 0) <= KRYLOV_ENOUGH * KRYLOV_ENOUGH * total(context, 1)) {
+    scale(u + from, <f32>step1, length);
     return;
   }
-  smoothCycle(hierarchy, levels, l, scratch);
-  blockProduct(nodes, neighbours, blocks, x, w2);
-  const gamma = dot32(x, w1, length), beta = dot32(x, w2, length), alpha2 = dot32(x, b, length);
+  smoothCycle(hierarchy, levels, l, scratch, context);
+  barrier(context);
+  blockProduct(neighbours, blocks, x, w2, lo, hi);
+  contribute(context, 0, dot32(x + from, w1 + from, length));
+  contribute(context, 1, dot32(x + from, w2 + from, length));
+  contribute(context, 2, dot32(x + from, b + from, length));
+  reduce(context, 3);
+  const gamma = total(context, 0), beta = total(context, 1), alpha2 = total(context, 2);
   const rho2 = beta - gamma * gamma / a1;
   if (!(rho2 > 0)) {
-    scale(u, <f32>step1, length);
+    scale(u + from, <f32>step1, length);
     return;
   }
   const s2 = alpha2 / rho2, s1 = step1 - s2 * gamma / a1;
   for (let i = 0; i < length; i++) {
-    const at = <usize>i << 2;
+    const at = from + (<usize>i << 2);
     store<f32>(u + at, <f32>s1 * load<f32>(u + at) + <f32>s2 * load<f32>(x + at));
   }
 }
 
-function scale(v: usize, s: f32, count: i32): void {
-  for (let i = 0; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
-}
-
-/** z = M^-1 r (vectors of rows + 1 f64, the last kept 0). */
-export function aggregationApply(hierarchy: usize, r: usize, z: usize): void {
-  const levels = count(hierarchy, 0), rows = count(hierarchy, 1), half = count(hierarchy, 2);
-  const columns = pointer(hierarchy, 3), values = pointer(hierarchy, 4), diagonal = pointer(hierarchy, 5);
+/** z = M^-1 r (vectors of rows + 1 f64, the last kept 0) for this thread's rows; system: see fine.ts. */
+export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, context: usize): void {
+  const levels = count(hierarchy, 0);
   const sums = pointer(hierarchy, 6), residual = pointer(hierarchy, 7), rowNode = pointer(hierarchy, 8), rowBasis = pointer(hierarchy, 9);
   const scratch = pointer(hierarchy, 10);
-  gaussSeidelFromZero(rows, half, columns, values, diagonal, r, z, sums, residual);
+  gaussSeidelFromZero(system, r, z, sums, residual, context);
   const first = levelRecord(hierarchy, 0);
-  const nodes = count(first, 0), x1 = pointer(first, 11), b1 = pointer(first, 10);
-  memory.fill(b1, 0, <usize>((nodes + 1) * DOFS) << 2);
-  for (let u = 0; u < rows; u++) {
-    const ru = <f32>load<f64>(residual + (<usize>u << 3));
-    const target = b1 + (<usize>(load<i32>(rowNode + (<usize>u << 2)) * DOFS) << 2);
-    const t = rowBasis + (<usize>(u * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
-    } else {
-      for (let k = 0; k < DOFS; k++) {
-        const at = target + (<usize>k << 2);
-        store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
+  const share = sharedOrSolo(first, context);
+  if (share != 0) {
+    const nodes = count(first, 0), x1 = pointer(first, 11), b1 = pointer(first, 10);
+    const lo = firstRow(system, share), hi = endRow(system, share);
+    const nlo = firstNode(first, share), nhi = endNode(first, share);
+    memory.fill(b1 + node(nlo), 0, node(nhi - nlo + (nhi == nodes ? 1 : 0)));
+    for (let u = lo; u < hi; u++) {
+      const ru = <f32>load<f64>(residual + (<usize>u << 3));
+      const target = b1 + node(load<i32>(rowNode + (<usize>u << 2)));
+      const t = rowBasis + (<usize>(u * DOFS) << 2);
+      if (ASC_FEATURE_SIMD) {
+        v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
+      } else {
+        for (let k = 0; k < DOFS; k++) {
+          const at = target + (<usize>k << 2);
+          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
+        }
       }
     }
+    krylovCycle(hierarchy, levels, 0, scratch, share);
+    const over = overCorrection(hierarchy);
+    for (let u = lo; u < hi; u++) {
+      const source = x1 + node(load<i32>(rowNode + (<usize>u << 2)));
+      const t = rowBasis + (<usize>(u * DOFS) << 2);
+      let sum: f32 = 0;
+      for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>k << 2)) * load<f32>(source + (<usize>k << 2));
+      const at = z + (<usize>u << 3);
+      store<f64>(at, load<f64>(at) + <f64>(over * sum));
+    }
   }
-  krylovCycle(hierarchy, levels, 0, scratch);
-  for (let u = 0; u < rows; u++) {
-    const source = x1 + (<usize>(load<i32>(rowNode + (<usize>u << 2)) * DOFS) << 2);
-    const t = rowBasis + (<usize>(u * DOFS) << 2);
-    let sum: f32 = 0;
-    for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>k << 2)) * load<f32>(source + (<usize>k << 2));
-    const at = z + (<usize>u << 3);
-    store<f64>(at, load<f64>(at) + <f64>(overCorrection(hierarchy) * sum));
-  }
-  gaussSeidelBackward(rows, half, columns, values, diagonal, r, z, sums);
-  store<f64>(z + (<usize>rows << 3), 0);
+  gaussSeidelBackward(system, r, z, sums, context);
 }

@@ -3,9 +3,10 @@ export { heapBase } from "./heap";
 export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
-export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleStencil, stencilMultiply, stencilToCsr } from "./stencil";
+export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleStencil, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevel, buildCoarseLevel, finishLevel } from "./aggregation";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
+export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,
 } from "./foreground";

@@ -5,35 +5,42 @@
 // The engine runs it in slices (pcgStart, then pcgIterate repeatedly) so that it can report progress
 // and honour cancellation.
 //
+// With threads (assembly/team.ts) every thread makes the same call with its own context: each works on
+// its rows (assembly/fine.ts) and reductions give all of them the same sums, so all take the same
+// path through the loop. The final state is written by thread 0.
+//
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
+//                      [7..10] the threads' split of the rows (see assembly/fine.ts; 0 for one thread)
 // Vectors hold rows + 1 f64 (the last, for the dummy unknown, stays 0).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
 import { dot, axpy, xpay, multiply } from "./vector";
-import { stencilMultiply } from "./stencil";
+import { endRow, field, firstRow, pointerField, stencilMultiply } from "./fine";
 import { aggregationApply } from "./cycle";
+import { barrier, contribute, reduce, threadIndex, total } from "./team";
 
 export const PRECONDITIONER_JACOBI: i32 = 0;
 export const PRECONDITIONER_MULTIGRID: i32 = 1;
 
-@inline
-function field(system: usize, index: i32): i32 {
-  return load<i32>(system + (<usize>index << 2));
-}
-
-function applyMatrix(system: usize, x: usize, y: usize): void {
-  stencilMultiply(field(system, 0), field(system, 1), field(system, 2), field(system, 3), field(system, 4), x, y);
-}
-
-function precondition(system: usize, r: usize, z: usize): void {
-  const rows = field(system, 0);
+function precondition(system: usize, r: usize, z: usize, context: usize): void {
   if (field(system, 5) == PRECONDITIONER_MULTIGRID) {
-    aggregationApply(<usize>field(system, 6), r, z);
+    aggregationApply(system, pointerField(system, 6), r, z, context);
   } else {
-    multiply(field(system, 6), r, z, rows + 1);
+    const lo = firstRow(system, context), hi = endRow(system, context);
+    const offset = <usize>lo << 3;
+    multiply(pointerField(system, 6) + offset, r + offset, z + offset, hi - lo);
+    if (hi == field(system, 0)) store<f64>(z + (<usize>hi << 3), 0);
   }
+}
+
+/** a . b over this thread's rows, summed over the threads. */
+function teamDot(system: usize, a: usize, b: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  contribute(context, 0, dot(a + (<usize>lo << 3), b + (<usize>lo << 3), hi - lo));
+  reduce(context, 1);
+  return total(context, 0);
 }
 
 /** inverseDiagonal = 1 / diagonal, the Jacobi preconditioner (rows + 1 entries, the last 0). */
@@ -46,18 +53,26 @@ export function jacobiSetup(diagonal: usize, rows: i32, inverseDiagonal: usize):
 }
 
 /** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (|r| when b = 0). */
-export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
-  const n = field(system, 0) + 1;
-  applyMatrix(system, x, r);
-  xpay(b, -1.0, r, n);
-  precondition(system, r, z);
-  memory.copy(p, z, <usize>n << 3);
-  const bNorm = Math.sqrt(dot(b, b, n));
-  const rNorm = Math.sqrt(dot(r, r, n));
-  store<f64>(state, dot(r, z, n));
-  store<f64>(state, bNorm, 8);
-  store<f64>(state, rNorm, 16);
-  store<f64>(state, rNorm > 0 && !(load<f64>(state) > 0) ? 1.0 : 0.0, 24);
+export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
+  stencilMultiply(system, x, r, context);
+  xpay(b + offset, -1.0, r + offset, count);
+  precondition(system, r, z, context);
+  memory.copy(p + offset, z + offset, <usize>count << 3);
+  if (hi == field(system, 0)) store<f64>(p + (<usize>hi << 3), 0);
+  contribute(context, 0, dot(b + offset, b + offset, count));
+  contribute(context, 1, dot(r + offset, r + offset, count));
+  contribute(context, 2, dot(r + offset, z + offset, count));
+  reduce(context, 3);
+  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1)), rz = total(context, 2);
+  if (threadIndex(context) == 0) {
+    store<f64>(state, rz);
+    store<f64>(state, bNorm, 8);
+    store<f64>(state, rNorm, 16);
+    store<f64>(state, rNorm > 0 && !(rz > 0) ? 1.0 : 0.0, 24);
+  }
+  barrier(context); // the state is written before any thread returns
   return bNorm > 0 ? rNorm / bNorm : rNorm;
 }
 
@@ -66,36 +81,45 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
  * Returns the number of iterations run; the residual is left in state[2].
  */
 export function pcgIterate(
-  system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64
+  system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64, context: usize
 ): i32 {
-  const n = field(system, 0) + 1;
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
   let rz = load<f64>(state);
   const bNorm = load<f64>(state, 8);
   let rNorm = load<f64>(state, 16);
+  let indefinite = load<f64>(state, 24) != 0;
   const target = tolerance * bNorm;
   let steps = 0;
-  while (steps < maxSteps && rNorm > target && load<f64>(state, 24) == 0) {
-    applyMatrix(system, p, q);
-    const pq = dot(p, q, n);
+  barrier(context); // every thread has read the state
+  while (steps < maxSteps && rNorm > target && !indefinite) {
+    stencilMultiply(system, p, q, context);
+    const pq = teamDot(system, p, q, context);
     // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
     if (!(pq > 0)) break;
     const step = rz / pq;
-    axpy(step, p, x, n);
-    axpy(-step, q, r, n);
-    rNorm = Math.sqrt(dot(r, r, n));
+    axpy(step, p + offset, x + offset, count);
+    axpy(-step, q + offset, r + offset, count);
+    rNorm = Math.sqrt(teamDot(system, r, r, context));
     steps++;
     if (rNorm <= target) break;
-    precondition(system, r, z);
-    const rzNext = dot(r, z, n);
+    precondition(system, r, z, context);
+    contribute(context, 0, dot(r + offset, z + offset, count));
+    contribute(context, 1, dot(z + offset, q + offset, count));
+    reduce(context, 2);
+    const rzNext = total(context, 0);
     if (!(rzNext > 0)) {
-      store<f64>(state, 1.0, 24);
+      indefinite = true;
       break;
     }
-    xpay(z, -dot(z, q, n) / pq, p, n);
+    xpay(z + offset, -total(context, 1) / pq, p + offset, count);
     rz = rzNext;
   }
-  store<f64>(state, rz);
-  store<f64>(state, rNorm, 16);
+  if (threadIndex(context) == 0) {
+    store<f64>(state, rz);
+    store<f64>(state, rNorm, 16);
+    store<f64>(state, indefinite ? 1.0 : 0.0, 24);
+  }
+  barrier(context);
   return steps;
 }
-

@@ -240,26 +240,6 @@ export function assembleStencil(
   }
 }
 
-/** y = A x for the stencil system. x and y hold rows + 1 entries; x[rows] must be 0. */
-export function stencilMultiply(rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, x: usize, y: usize): void {
-  memory.fill(y, 0, <usize>(rows + 1) << 3);
-  let entry: usize = 0;
-  for (let u = 0; u < rows; u++) {
-    const xu = load<f64>(x + (<usize>u << 3));
-    let sum = load<f64>(diagonal + (<usize>u << 3)) * xu;
-    for (let s = 0; s < half; s++) {
-      const v = <usize>load<i32>(columns + (entry << 2)) << 3;
-      const a = load<f64>(values + (entry << 3));
-      sum += a * load<f64>(x + v);
-      store<f64>(y + v, load<f64>(y + v) + a * xu);
-      entry++;
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + sum);
-  }
-  store<f64>(y + (<usize>rows << 3), 0);
-}
-
 /**
  * The same matrix in compressed sparse rows with ascending columns, both halves and the diagonal:
  * rowStart (i32, rows + 1), csrColumns (i32), csrValues (f64). cursor: scratch of rows i32.

@@ -3,6 +3,7 @@
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
 import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
+import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { AlphaResult, AlphaStats, Progress } from "./types.js";
 import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
 import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
@@ -148,6 +149,7 @@ const MULTIGRID_MAX_RADIUS = 2;
 /** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
 function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
+  split: Split | undefined,
 ): number {
   const k = engine.kernels;
   const { rows, half } = system;
@@ -172,6 +174,13 @@ function setUpMultigrid(
   k.buildFirstLevel(system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, scratch);
   const records: number[][] = [];
+  // Threads share a level's nodes on the first levels only, while each has enough of them.
+  let shared = split;
+  const ranges = () => {
+    const at = nodeRanges(arena, shared, records.length, level.cell, nodes, gw);
+    if (at === 0) shared = undefined;
+    return at;
+  };
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
     const parentCells = arena.alloc(pw * ph * 4);
@@ -182,7 +191,8 @@ function setUpMultigrid(
     k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
       parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
     k.finishLevel(nodes, level.blocks, level.inverses, scratch);
-    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses, ...level.krylov]);
+    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses,
+      ...level.krylov, ranges()]);
     level = parentLevel;
     nodes = parentNodes;
     cells = parentCells;
@@ -190,7 +200,7 @@ function setUpMultigrid(
     gh = ph;
   }
   k.finishLevel(nodes, level.blocks, level.inverses, scratch);
-  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses, ...level.krylov]);
+  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses, ...level.krylov, 0]);
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
@@ -201,9 +211,9 @@ function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number,
+  kind: "jacobi" | "multigrid", overCorrection: number, split?: Split,
 ): number {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, split);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -214,29 +224,30 @@ export async function solveSystem(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
   report: (iteration: number, residual: number) => void,
 ): Promise<SolveResult> {
-  const k = engine.kernels;
   const { rows } = system;
   const started = now();
   // The first multigrid level groups 4x4 pixels, which a wider stencil would reach past.
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
-  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection);
+  const split = splitRows(arena, system.unknownIndex, grid.width, grid.height, rows, engine.threads);
+  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, split);
   const setupMilliseconds = now() - started;
-  const descriptor = arena.alloc(32);
-  arena.i32(descriptor, 7).set([rows, system.half, system.columns, system.values, system.diagonal,
-    PRECONDITIONER_CODES[kind], preconditioner]);
+  const descriptor = arena.alloc(48);
+  arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
   const vector = () => arena.alloc((rows + 1) * 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;
+  const start = () => engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state], !split);
   arena.f64(x, rows + 1).fill(0);
-  let residual = k.pcgStart(descriptor, system.rhs, x, r, z, p, state);
+  let residual = start();
   let iterations = 0;
   let slice = 1;
   while (residual > options.tolerance && iterations < options.maxIterations) {
     const steps = Math.min(slice, options.maxIterations - iterations);
     const sliceStarted = now();
-    const ran = !indefinite() ? k.pcgIterate(descriptor, x, r, z, p, q, state, steps, options.tolerance) : 0;
+    const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], !split) : 0;
     const elapsed = now() - sliceStarted;
     iterations += ran;
     const [, bNorm, rNorm] = arena.f64(state, 3);
@@ -252,7 +263,7 @@ export async function solveSystem(
         kind = "jacobi";
         arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1)]);
       }
-      residual = k.pcgStart(descriptor, system.rhs, x, r, z, p, state);
+      residual = start();
       continue;
     }
     if (ran < steps) break; // converged, or the search direction vanished in rounding

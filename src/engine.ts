@@ -1,6 +1,7 @@
 // One wasm instance: its memory laid out as an arena per call, typed views made fresh after any
 // growth, and calls queued so that one call owns the arena at a time.
 import { MattingError } from "./errors.js";
+import { CONTROL_BYTES, EXIT, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel } from "./team.js";
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
 export interface Kernels {
@@ -19,7 +20,6 @@ export interface Kernels {
   assembleStencil(image: number, labels: number, unknownIndex: number, width: number, height: number, radius: number,
     epsilon: number, rows: number, columns: number, values: number, diagonal: number, rhs: number, scratch: number,
     boxX: number, boxY: number, boxWidth: number, boxHeight: number): void;
-  stencilMultiply(rows: number, half: number, columns: number, values: number, diagonal: number, x: number, y: number): void;
   stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
     rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
   markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;
@@ -33,9 +33,13 @@ export interface Kernels {
     parentBlocks: number, parentNullSpace: number, scratch: number, children: number): void;
   finishLevel(nodes: number, blocks: number, inverses: number, scratch: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
-  pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
-    maxSteps: number, tolerance: number): number;
+    maxSteps: number, tolerance: number, context: number): number;
+  contextBytes(): number;
+  teamBytes(threads: number): number;
+  initContext(context: number, threads: number, index: number, team: number): void;
+  soloContextOf(context: number): number;
   paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
   paddedFromFloat(src: number, pixels: number, dst: number): void;
   unpadRgb(src: number, pixels: number, dst: number): void;
@@ -153,32 +157,140 @@ export class Arena {
   }
 }
 
+/** Threads for an engine: how many in all (the calling one included), the threads build, and how to start one. */
+export interface ThreadOptions {
+  count: number;
+  module: WebAssembly.Module;
+  spawn: SpawnThread;
+}
+
+const abortImport = {
+  abort() {
+    throw new Error("wasm abort");
+  },
+};
+
 export class Engine {
   readonly kernels: Kernels;
   private readonly base: number;
   private readonly limit: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per-thread contexts (assembly/team.ts); [0] is the calling thread's. */
+  private readonly contexts: number[] = [];
+  private control = 0;
+  private team = 0;
+  private helpers: ThreadHandle[] = [];
 
-  private constructor(instance: WebAssembly.Instance, maxMemoryBytes: number) {
+  private constructor(instance: WebAssembly.Instance, maxMemoryBytes: number, threads: number) {
     this.kernels = instance.exports as unknown as Kernels;
-    this.base = this.kernels.heapBase() >>> 0;
+    const k = this.kernels;
+    let top = k.heapBase() >>> 0;
+    const take = (bytes: number) => {
+      const at = top;
+      top += Math.ceil(bytes / 16) * 16;
+      return at;
+    };
+    this.control = take(CONTROL_BYTES);
+    this.team = take(k.teamBytes(threads));
+    for (let t = 0; t < threads; t++) this.contexts.push(take(k.contextBytes()));
+    this.base = top;
+    if (top > this.kernels.memory.buffer.byteLength) this.kernels.memory.grow(Math.ceil((top - this.kernels.memory.buffer.byteLength) / PAGE));
     this.limit = Math.max(Math.min(maxMemoryBytes, WASM_MEMORY_LIMIT), this.kernels.memory.buffer.byteLength);
+    this.setUpTeam(threads);
   }
 
-  /** maxMemoryBytes: how large the engine may grow its WebAssembly memory (default: all 4 GiB of wasm32). */
-  static async create(module: WebAssembly.Module, maxMemoryBytes = WASM_MEMORY_LIMIT): Promise<Engine> {
+  private setUpTeam(threads: number): void {
+    new Uint8Array(this.kernels.memory.buffer, this.team, this.kernels.teamBytes(threads)).fill(0);
+    this.contexts.forEach((context, t) => this.kernels.initContext(context, threads, t, this.team));
+    const control = new Int32Array(this.kernels.memory.buffer, this.control, 4);
+    control.set([0, 0, RUN, this.team]);
+  }
+
+  /**
+   * maxMemoryBytes: how large the engine may grow its WebAssembly memory (default: all 4 GiB of wasm32).
+   * threads: helper threads for the solver; if they cannot be had, the engine works alone.
+   */
+  static async create(module: WebAssembly.Module, maxMemoryBytes = WASM_MEMORY_LIMIT, threads?: ThreadOptions): Promise<Engine> {
+    if (threads && threads.count > 1) {
+      const engine = await Engine.createThreaded(maxMemoryBytes, threads).catch(() => undefined);
+      if (engine) return engine;
+    }
     try {
-      const instance = await WebAssembly.instantiate(module, {
-        env: {
-          abort() {
-            throw new Error("wasm abort");
-          },
-        },
-      });
-      return new Engine(instance, maxMemoryBytes);
+      const instance = await WebAssembly.instantiate(module, { env: abortImport });
+      return new Engine(instance, maxMemoryBytes, 1);
     } catch (cause) {
       throw new MattingError("WASM_UNAVAILABLE", `could not instantiate the matting WebAssembly module: ${String(cause)}`, {}, { cause });
     }
+  }
+
+  private static async createThreaded(maxMemoryBytes: number, threads: ThreadOptions): Promise<Engine> {
+    const maximum = Math.min(Math.ceil(Math.min(maxMemoryBytes, WASM_MEMORY_LIMIT) / PAGE), WASM_MEMORY_LIMIT / PAGE);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+    const instance = await WebAssembly.instantiate(threads.module, { env: { ...abortImport, memory } });
+    const engine = new Engine(instance, maxMemoryBytes, threads.count);
+    try {
+      for (let t = 1; t < threads.count; t++) {
+        engine.helpers.push(await threads.spawn({ module: threads.module, memory, control: engine.control, context: engine.contexts[t] }));
+      }
+    } catch (cause) {
+      engine.close();
+      throw cause;
+    }
+    return engine;
+  }
+
+  /** Threads that work on each solve: 1, or the count asked for when threads could be had. */
+  get threads(): number {
+    return this.helpers.length + 1;
+  }
+
+  /** Stops the helper threads (the engine goes on alone). */
+  close(): void {
+    if (this.helpers.length === 0) return;
+    const control = new Int32Array(this.kernels.memory.buffer, this.control, 4);
+    Atomics.store(control, 2, EXIT);
+    Atomics.add(control, 0, 1);
+    Atomics.notify(control, 0);
+    for (const helper of this.helpers) helper.terminate();
+    this.helpers = [];
+    this.contexts.length = 1;
+    this.setUpTeam(1);
+  }
+
+  /**
+   * Runs a solver kernel on every thread (each with its context as the last argument) and returns
+   * the calling thread's result; `alone`: on the calling thread only. A thread that throws fails the
+   * call, and the engine then works alone.
+   */
+  together(kernel: ThreadKernel, args: number[], alone = false): number {
+    const run = this.kernels[kernel] as (...values: number[]) => number;
+    if (alone) return run(...args, this.kernels.soloContextOf(this.contexts[0]));
+    if (this.helpers.length === 0) return run(...args, this.contexts[0]);
+    const memory = this.kernels.memory.buffer;
+    const control = new Int32Array(memory, this.control, 4);
+    const failed = new Int32Array(memory, this.team + TEAM_FAILED_BYTE, 1);
+    const command = new Float64Array(memory, this.control + 16, 14);
+    command[0] = THREAD_KERNELS.indexOf(kernel);
+    command[1] = args.length;
+    command.set(args, 2);
+    Atomics.store(control, 1, 0);
+    Atomics.add(control, 0, 1);
+    Atomics.notify(control, 0);
+    let result = 0;
+    let error: unknown;
+    try {
+      result = run(...args, this.contexts[0]);
+    } catch (cause) {
+      error = cause;
+      Atomics.store(failed, 0, 1);
+    }
+    // The helpers leave the kernel within microseconds of this thread (they meet at its last barrier).
+    while (Atomics.load(control, 1) < this.helpers.length) {}
+    if (error !== undefined || Atomics.load(failed, 0) !== 0) {
+      this.close();
+      throw new MattingError("WASM_UNAVAILABLE", `a solver thread failed: ${String(error ?? "in a helper thread")}`, {}, { cause: error });
+    }
+    return result;
   }
 
   get memoryBytes(): number {

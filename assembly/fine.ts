@@ -1,0 +1,206 @@
+// Kernels on the fine stencil system (assembly/stencil.ts) for the solver, each run by every thread
+// of a team (assembly/team.ts) on its own rows [lo, hi). Rows are split between threads at image rows
+// that are multiples of 16, so the upper neighbours of a thread's rows (at most two image rows down)
+// lie in its own rows or the next thread's first two image rows, and no further.
+//
+// The symmetric layout stores each entry once, in the upper row, and products scatter it into the
+// lower one. A scatter past hi would race with the next thread, so it goes to this thread's cross
+// buffer, which the next thread adds in after a barrier. With one thread the buffers are never used.
+// Gauss-Seidel becomes hybrid across the split: each thread sweeps its rows in order and sees the
+// other threads' rows as they were before the sweep (Jacobi between threads), which keeps the
+// forward and backward sweeps adjoint, as the symmetric cycle needs.
+//
+// system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal [5] preconditioner
+//   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
+//   buffers (f64 N x crossLength) [10] crossLength, at least two image widths.
+
+import { barrier, rangeEnd, rangeStart, threadIndex, threads } from "./team";
+
+@inline
+export function field(system: usize, index: i32): i32 {
+  return load<i32>(system + (<usize>index << 2));
+}
+
+@inline
+export function pointerField(system: usize, index: i32): usize {
+  return <usize>load<u32>(system + (<usize>index << 2));
+}
+
+@inline
+export function firstRow(system: usize, context: usize): i32 {
+  return rangeStart(context, pointerField(system, 7));
+}
+
+@inline
+export function endRow(system: usize, context: usize): i32 {
+  return rangeEnd(context, pointerField(system, 7), field(system, 0));
+}
+
+@inline
+function crossLength(system: usize): i32 {
+  return field(system, 10);
+}
+
+/** This thread's cross (or ghost: index 9) buffer; the previous thread's with offset -1. */
+@inline
+function buffer(system: usize, index: i32, context: usize, offset: i32): usize {
+  return pointerField(system, index) + (<usize>((threadIndex(context) + offset) * crossLength(system)) << 3);
+}
+
+/**
+ * Adds `amount` to entry j: in place below hi (and for the dummy row, a sink whose value nobody
+ * reads), else in the cross buffer. Only rows within crossLength of hi can reach past it, so callers
+ * pass nearCross = false for the others, and the test folds away.
+ */
+@inline
+function scatter(target: usize, cross: usize, hi: i32, rows: i32, j: i32, amount: f64, nearCross: bool): void {
+  const at = !nearCross || j < hi || j == rows ? target + (<usize>j << 3) : cross + (<usize>(j - hi) << 3);
+  store<f64>(at, load<f64>(at) + amount);
+}
+
+/** End of the rows whose scatters all stay below hi: all of them for the last thread. */
+@inline
+function farEnd(system: usize, lo: i32, hi: i32): i32 {
+  return hi == field(system, 0) ? hi : max(lo, hi - crossLength(system));
+}
+
+/** Scatters row i's upper entries times xi. */
+@inline
+function scatterRow(
+  columns: usize, values: usize, half: i32, i: i32, xi: f64, target: usize, cross: usize, hi: i32, rows: i32, nearCross: bool
+): void {
+  const row = <usize>i * <usize>half;
+  for (let s = 0; s < half; s++) {
+    scatter(target, cross, hi, rows, load<i32>(columns + ((row + <usize>s) << 2)), load<f64>(values + ((row + <usize>s) << 3)) * xi, nearCross);
+  }
+}
+
+/** Adds the previous thread's cross buffer into rows [lo, hi) of target. */
+function addCross(system: usize, context: usize, lo: i32, hi: i32, target: usize, sign: f64): void {
+  if (threadIndex(context) == 0 || threads(context) == 1) return;
+  const cross = buffer(system, 8, context, -1);
+  const count = min(crossLength(system), hi - lo);
+  for (let k = 0; k < count; k++) {
+    const at = target + (<usize>(lo + k) << 3);
+    store<f64>(at, load<f64>(at) + sign * load<f64>(cross + (<usize>k << 3)));
+  }
+}
+
+function clearCross(system: usize, context: usize): void {
+  if (threads(context) > 1) memory.fill(buffer(system, 8, context, 0), 0, <usize>crossLength(system) << 3);
+}
+
+/** Row u of y = A x: its diagonal and upper entries gathered, its upper entries scattered. */
+@inline
+function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u: i32, nearCross: bool): void {
+  const rows = field(system, 0), half = field(system, 1);
+  const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
+  const xu = load<f64>(x + (<usize>u << 3));
+  let sum = load<f64>(diagonal + (<usize>u << 3)) * xu;
+  let entry = <usize>u * <usize>half;
+  for (let s = 0; s < half; s++) {
+    const v = load<i32>(columns + (entry << 2));
+    const a = load<f64>(values + (entry << 3));
+    sum += a * load<f64>(x + (<usize>v << 3));
+    scatter(y, cross, hi, rows, v, a * xu, nearCross);
+    entry++;
+  }
+  const yu = y + (<usize>u << 3);
+  store<f64>(yu, load<f64>(yu) + sum);
+}
+
+/** y = A x on this thread's rows. x and y hold rows + 1 entries; x[rows] must be 0 and stays so in y. */
+export function stencilMultiply(system: usize, x: usize, y: usize, context: usize): void {
+  const rows = field(system, 0), half = field(system, 1);
+  const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const cross = buffer(system, 8, context, 0);
+  barrier(context); // x complete
+  memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
+  clearCross(system, context);
+  if (hi == rows) store<f64>(y + (<usize>rows << 3), 0);
+  const far = farEnd(system, lo, hi);
+  for (let u = lo; u < far; u++) multiplyRow(system, x, y, cross, hi, u, false);
+  for (let u = far; u < hi; u++) multiplyRow(system, x, y, cross, hi, u, true);
+  barrier(context);
+  addCross(system, context, lo, hi, y, 1);
+  barrier(context); // cross buffers free again
+}
+
+/**
+ * A forward sweep from x = 0 and the residual it leaves, fused. From zero the upper neighbours of row
+ * i are still 0 when it is updated, so x_i = (b_i - sum_{j<i} a_ij x_j) / a_ii, and afterwards b - A x
+ * is exactly -sum_{j>i} a_ij x_j (less the previous thread's rows, which this thread's sweep did not
+ * see): one scatter pass and one gather pass instead of a sweep and a product.
+ */
+export function gaussSeidelFromZero(system: usize, b: usize, x: usize, sums: usize, residual: usize, context: usize): void {
+  const rows = field(system, 0), half = field(system, 1);
+  const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const cross = buffer(system, 8, context, 0);
+  memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
+  clearCross(system, context);
+  if (hi == rows) {
+    store<f64>(x + (<usize>rows << 3), 0);
+    store<f64>(residual + (<usize>rows << 3), 0);
+  }
+  const far = farEnd(system, lo, hi);
+  for (let i = lo; i < hi; i++) {
+    const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));
+    store<f64>(x + (<usize>i << 3), xi);
+    if (i < far) scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
+    else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
+  }
+  barrier(context);
+  for (let i = lo; i < hi; i++) {
+    const row = <usize>i * <usize>half;
+    let sum = 0.0;
+    for (let s = 0; s < half; s++) {
+      const j = <usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3;
+      sum -= load<f64>(values + ((row + <usize>s) << 3)) * load<f64>(x + j);
+    }
+    store<f64>(residual + (<usize>i << 3), sum);
+  }
+  addCross(system, context, lo, hi, residual, -1);
+  barrier(context);
+}
+
+/** Row i of a backward sweep; near the next thread's rows, those are read from the ghost copy. */
+@inline
+function backwardRow(system: usize, b: usize, x: usize, sums: usize, ghost: usize, hi: i32, i: i32, nearCross: bool): void {
+  const rows = field(system, 0), half = field(system, 1);
+  const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
+  const row = <usize>i * <usize>half;
+  let sum = load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3));
+  for (let s = 0; s < half; s++) {
+    const j = load<i32>(columns + ((row + <usize>s) << 2));
+    const at = !nearCross || j < hi || j == rows ? x + (<usize>j << 3) : ghost + (<usize>(j - hi) << 3);
+    sum -= load<f64>(values + ((row + <usize>s) << 3)) * load<f64>(at);
+  }
+  store<f64>(x + (<usize>i << 3), sum / load<f64>(diagonal + (<usize>i << 3)));
+}
+
+/**
+ * One backward Gauss-Seidel sweep: the lower sums of the current x first, then rows from the end.
+ * Upper neighbours in the next thread's rows are read from a copy taken before the sweep.
+ */
+export function gaussSeidelBackward(system: usize, b: usize, x: usize, sums: usize, context: usize): void {
+  const rows = field(system, 0), half = field(system, 1);
+  const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const cross = buffer(system, 8, context, 0), ghost = buffer(system, 9, context, 0);
+  barrier(context); // x complete
+  memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
+  clearCross(system, context);
+  const far = farEnd(system, lo, hi);
+  for (let i = lo; i < far; i++) scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
+  for (let i = far; i < hi; i++) scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true);
+  if (threads(context) > 1 && hi < rows) {
+    memory.copy(ghost, x + (<usize>hi << 3), <usize>min(crossLength(system), rows - hi) << 3);
+  }
+  barrier(context);
+  addCross(system, context, lo, hi, sums, 1);
+  for (let i = hi - 1; i >= far; i--) backwardRow(system, b, x, sums, ghost, hi, i, true);
+  for (let i = far - 1; i >= lo; i--) backwardRow(system, b, x, sums, ghost, hi, i, false);
+  barrier(context); // cross and ghost buffers free again
+}

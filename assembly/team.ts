@@ -1,0 +1,121 @@
+// Threads for the solver: N instances of this module on one shared memory run the same solver call,
+// each on its own share of the rows and nodes, and meet at barriers. The single-threaded builds have
+// no atomics, so everything here reduces to nothing when N is 1 (always so there).
+//
+// Context (one per thread, CONTEXT_BYTES): [0] threads N (i32) [4] this thread's index (i32)
+//   [8] team record (shared by the N threads) [12] reduction parity (i32) [16] sums of the last
+//   reduction (f64 x REDUCED) [48] a solo context (N = 1) for work that one thread does alone.
+// Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32: set by the
+//   engine when a thread threw, so that the others stop waiting for it) [16] partial sums: 2 parities
+//   x N threads x REDUCED f64.
+
+const CONTEXT_BYTES: i32 = 96;
+const REDUCED = 4;
+
+export function contextBytes(): i32 {
+  return CONTEXT_BYTES;
+}
+
+@inline
+export function threads(context: usize): i32 {
+  return load<i32>(context);
+}
+
+@inline
+export function threadIndex(context: usize): i32 {
+  return load<i32>(context, 4);
+}
+
+@inline
+export function soloContext(context: usize): usize {
+  return context + 48;
+}
+
+/** The solo context of a context: the same thread working alone. */
+export function soloContextOf(context: usize): usize {
+  return soloContext(context);
+}
+
+/** Writes a context; solo is the context's own solo record (N = 1). */
+export function initContext(context: usize, count: i32, index: i32, team: usize): void {
+  store<i32>(context, count);
+  store<i32>(context, index, 4);
+  store<u32>(context, <u32>team, 8);
+  store<i32>(context, 0, 12);
+  const solo = soloContext(context);
+  store<i32>(solo, 1);
+  store<i32>(solo, 0, 4);
+  store<u32>(solo, <u32>team, 8);
+  store<i32>(solo, 0, 12);
+}
+
+/** Bytes of the team record for `count` threads. */
+export function teamBytes(count: i32): i32 {
+  return 16 + 2 * count * REDUCED * 8;
+}
+
+/**
+ * Waits until all N threads have arrived. Spins rather than waits: a browser's main thread may not
+ * block, and the threads arrive within microseconds of each other.
+ */
+export function barrier(context: usize): void {
+  const count = threads(context);
+  if (count == 1) return;
+  if (ASC_FEATURE_THREADS) {
+    const team = <usize>load<u32>(context, 8);
+    const generation = atomic.load<i32>(team + 4);
+    if (atomic.add<i32>(team, 1) == count - 1) {
+      atomic.store<i32>(team, 0);
+      atomic.store<i32>(team + 4, generation + 1);
+    } else {
+      while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {}
+    }
+  }
+}
+
+/** This thread's share of a reduction, value k (k < REDUCED). */
+@inline
+export function contribute(context: usize, k: i32, value: f64): void {
+  if (threads(context) == 1) {
+    store<f64>(context + 16 + (<usize>k << 3), value);
+    return;
+  }
+  const team = <usize>load<u32>(context, 8);
+  const slot = (load<i32>(context, 12) * threads(context) + threadIndex(context)) * REDUCED + k;
+  store<f64>(team + 16 + (<usize>slot << 3), value);
+}
+
+/**
+ * Completes a reduction of `values` values: after it, total(k) is the sum over threads, added in
+ * thread order so that every thread holds the same bits. Alternating two sets of partial sums lets a
+ * thread contribute to the next reduction while another still reads this one.
+ */
+export function reduce(context: usize, values: i32): void {
+  const count = threads(context);
+  if (count == 1) return;
+  barrier(context);
+  const team = <usize>load<u32>(context, 8);
+  const parity = load<i32>(context, 12);
+  for (let k = 0; k < values; k++) {
+    let sum = 0.0;
+    for (let t = 0; t < count; t++) sum += load<f64>(team + 16 + (<usize>(((parity * count + t) * REDUCED) + k) << 3));
+    store<f64>(context + 16 + (<usize>k << 3), sum);
+  }
+  store<i32>(context, parity ^ 1, 12);
+}
+
+@inline
+export function total(context: usize, k: i32): f64 {
+  return load<f64>(context + 16 + (<usize>k << 3));
+}
+
+/** This thread's share [lo, hi) of `count` items split at ranges (i32 x N + 1); all of them when N is 1. */
+@inline
+export function rangeStart(context: usize, ranges: usize): i32 {
+  return threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>threadIndex(context) << 2));
+}
+
+@inline
+export function rangeEnd(context: usize, ranges: usize, count: i32): i32 {
+  return threads(context) == 1 ? count : load<i32>(ranges + (<usize>(threadIndex(context) + 1) << 2));
+}

@@ -1,0 +1,86 @@
+// How the solver's threads share the work (assembly/team.ts, assembly/fine.ts): each takes the unknown
+// pixels of a band of image rows, and on the first block levels the nodes of the same band. Bands
+// start at multiples of SPLIT_ROWS image rows, so that the 4x4, 8x8 and 16x16 pixel blocks of block
+// levels 0-2 never straddle two threads and restriction and prolongation stay within each thread.
+import type { Arena } from "./engine.js";
+
+const SPLIT_ROWS = 16;
+/** Block levels that may be split: 0 to this one (16x16 pixel blocks at most, see SPLIT_ROWS). */
+const MAX_SPLIT_LEVEL = 2;
+/** Fewer unknowns per thread than this, and one thread does it all: barriers would cost more than they save. */
+const MIN_ROWS_PER_THREAD = 8192;
+/** A block level is split only while every thread has at least this many of its nodes. */
+const MIN_NODES_PER_THREAD = 64;
+
+export interface Split {
+  /** First image row of each thread's band (the first is 0). */
+  bandStarts: number[];
+  /** Offset of the threads' first unknown rows (i32 x threads + 1, the last = rows). */
+  rowRanges: number;
+  /** Per thread, scratch for what crosses into the next thread's rows (f64 x crossLength): cross and ghost buffers. */
+  cross: number;
+  ghost: number;
+  crossLength: number;
+}
+
+/**
+ * Bands of about rows / threads unknowns each, or undefined when the image is too small for threads
+ * to pay. unknownIndex: i32 per pixel, the row of an unknown pixel or -1.
+ */
+export function splitRows(arena: Arena, unknownIndex: number, width: number, height: number, rows: number, threads: number): Split | undefined {
+  if (threads < 2 || rows < threads * MIN_ROWS_PER_THREAD) return undefined;
+  const map = arena.i32(unknownIndex, width * height);
+  // before[b]: unknowns above image row b * SPLIT_ROWS.
+  const bands = Math.ceil(height / SPLIT_ROWS);
+  const before = new Int32Array(bands + 1);
+  let seen = 0;
+  for (let b = 0; b < bands; b++) {
+    before[b] = seen;
+    const end = Math.min(height, (b + 1) * SPLIT_ROWS) * width;
+    for (let p = b * SPLIT_ROWS * width; p < end; p++) if (map[p] >= 0) seen++;
+  }
+  before[bands] = seen;
+  const starts = [0];
+  const firstRows = [0];
+  for (let t = 1; t < threads; t++) {
+    const goal = (t * rows) / threads;
+    let best = starts[t - 1] / SPLIT_ROWS + 1;
+    for (let b = best; b < bands; b++) if (Math.abs(before[b] - goal) < Math.abs(before[best] - goal)) best = b;
+    if (best >= bands) return undefined;
+    starts.push(best * SPLIT_ROWS);
+    firstRows.push(before[best]);
+  }
+  firstRows.push(rows);
+  if (firstRows.some((first, t) => t > 0 && first - firstRows[t - 1] < MIN_ROWS_PER_THREAD / 2)) return undefined;
+  const rowRanges = arena.alloc(4 * firstRows.length);
+  arena.i32(rowRanges, firstRows.length).set(firstRows);
+  // A row's upper neighbours lie at most two image rows down: fewer than 2 * width + 3 unknowns further on.
+  const crossLength = 2 * width + 4;
+  const cross = arena.alloc(threads * crossLength * 8);
+  const ghost = arena.alloc(threads * crossLength * 8);
+  return { bandStarts: starts, rowRanges, cross, ghost, crossLength };
+}
+
+/**
+ * The threads' node ranges (i32 x threads + 1) on block level `level`, whose nodes are numbered in
+ * raster order of their cells (cell: i32 per node, y * gridWidth + x; a cell is 4 << level pixels
+ * wide), or 0 when the level is not to be split.
+ */
+export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
+  if (!split || level > MAX_SPLIT_LEVEL) return 0;
+  const cells = arena.i32(cell, nodes);
+  const firstAtOrAfter = (value: number) => {
+    let lo = 0, hi = nodes;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cells[mid] < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const bounds = [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
+  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < MIN_NODES_PER_THREAD)) return 0;
+  const ranges = arena.alloc(4 * bounds.length);
+  arena.i32(ranges, bounds.length).set(bounds);
+  return ranges;
+}
