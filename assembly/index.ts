@@ -3,7 +3,7 @@ export { heapBase } from "./heap";
 export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
-export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleStencil, stencilToCsr } from "./stencil";
+export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevel, buildCoarseLevel, finishLevel } from "./aggregation";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
 export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";

@@ -15,6 +15,7 @@
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "./convert";
 import { storeSymmetricInverse } from "./mat3";
+import { threadIndex, threads } from "./team";
 
 // Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count.
 const CHANNELS: i32 = 10;
@@ -201,17 +202,20 @@ function assembleRow(
 }
 
 /**
- * Builds the stencil system for all unknown rows (`rows` of them, numbered by unknownIndex).
- * image: f64 RGB; labels: u8; columns: i32 rows*half; values: f64 rows*half; diagonal, rhs: f64 rows;
- * scratch: stencilScratchBytes(boxWidth, radius) bytes. The box (from unknownBox) holds every unknown
- * pixel with a margin of 2r, or reaches the image's edge: windows that touch an unknown pixel then
- * lie inside the image exactly when they lie inside the box, so nothing outside it needs to be read.
+ * Builds the stencil system's rows for the unknown pixels on box rows [first, end) (all of them:
+ * 0, boxHeight), numbered by unknownIndex. image: f64 RGB; labels: u8; columns: i32 rows*half;
+ * values: f64 rows*half; diagonal, rhs: f64 rows; scratch: stencilScratchBytes(boxWidth, radius)
+ * bytes. The box (from unknownBox) holds every unknown pixel with a margin of 2r, or reaches the
+ * image's edge: windows that touch an unknown pixel then lie inside the image exactly when they lie
+ * inside the box, so nothing outside it needs to be read. Each image row's unknowns are written by
+ * the pass over that row alone, so threads may build disjoint bands of rows at once.
  */
-export function assembleStencil(
+function assembleStencil(
   image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, epsilon: f64,
   rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, scratch: usize,
-  boxX: i32, boxY: i32, boxWidth: i32, boxHeight: i32
+  boxX: i32, boxY: i32, boxWidth: i32, boxHeight: i32, first: i32, end: i32
 ): void {
+  if (first >= end) return;
   // Work inside the box only: a sub-image of the same row stride.
   const stride = width;
   const offset = <usize>(boxY * width + boxX);
@@ -224,20 +228,46 @@ export function assembleStencil(
   const columnSums = scratch;
   const ring = columnSums + (<usize>(width * CHANNELS) << 3);
   const local = ring + (<usize>(size * width * STATS) << 3);
+  // Window centres from r above the first row to r below the last (within the box).
+  const firstCentre = max(radius, first - radius), endCentre = min(height - radius, end + radius);
   memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
-  for (let y = 0; y < size; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
-  for (let cy = radius; cy < height - radius; cy++) {
+  for (let y = firstCentre - radius; y <= firstCentre + radius; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
+  for (let cy = firstCentre; cy < endCentre; cy++) {
     windowRow(columnSums, width, radius, epsilon, ring + (<usize>((cy % size) * width * STATS) << 3));
     // Image row cy - r needs window rows up to cy: all present now.
-    assembleRow(image, labels, unknownIndex, width, height, stride, radius, cy - radius, ring, rows, columns, values, diagonal, rhs, local);
-    if (cy + radius + 1 < height) {
+    const y = cy - radius;
+    if (y >= first && y < end) {
+      assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local);
+    }
+    if (cy + radius + 1 < height && cy + 1 < endCentre) {
       addRowToColumns(image, labels, width, stride, cy + radius + 1, columnSums, 1.0);
       addRowToColumns(image, labels, width, stride, cy - radius, columnSums, -1.0);
     }
   }
-  for (let y = height - 2 * radius; y < height; y++) {
+  for (let y = max(first, height - 2 * radius); y < end; y++) {
     assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local);
   }
+}
+
+@inline
+function jobField(job: usize, k: i32): i32 {
+  return load<i32>(job + (<usize>k << 2));
+}
+
+/**
+ * assembleStencil on this thread's band of box rows. job (i32 fields): [0] image [1] labels
+ * [2] unknownIndex [3] width [4] height [5] radius [6] rows [7] columns [8] values [9] diagonal
+ * [10] rhs [11] scratch, one stencilScratchBytes share per thread [12] bytes per share [13] boxX
+ * [14] boxY [15] boxWidth [16] boxHeight [17] first box row of each thread (i32 N + 1); epsilon: f64
+ * at byte 72.
+ */
+export function assembleTogether(job: usize, context: usize): void {
+  const t = threadIndex(context);
+  const bands = <usize>jobField(job, 17);
+  const first = threads(context) == 1 ? 0 : load<i32>(bands + (<usize>t << 2));
+  const end = threads(context) == 1 ? jobField(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
+  assembleStencil(<usize>jobField(job, 0), <usize>jobField(job, 1), <usize>jobField(job, 2), jobField(job, 3), jobField(job, 4), jobField(job, 5), load<f64>(job, 72), jobField(job, 6), <usize>jobField(job, 7), <usize>jobField(job, 8),
+    <usize>jobField(job, 9), <usize>jobField(job, 10), <usize>jobField(job, 11) + <usize>t * <usize>jobField(job, 12), jobField(job, 13), jobField(job, 14), jobField(job, 15), jobField(job, 16), first, end);
 }
 
 /**

@@ -58,6 +58,8 @@ export interface StencilSystem {
   values: number; // f64, rows * half
   diagonal: number; // f64, rows
   rhs: number; // f64, rows + 1
+  /** How the engine's threads share the rows, when they do. */
+  split?: Split;
 }
 
 /** Builds the Laplacian restricted to the unknown pixels, with its right-hand side. */
@@ -75,16 +77,26 @@ export function buildSystem(
   const values = arena.alloc(rows * half * 8);
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
+  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads);
   const mark = arena.mark();
   const boxPtr = arena.alloc(16);
   k.unknownBox(pixels.labels, width, height, 2 * radius, boxPtr);
   const [boxX, boxY, boxWidth, boxHeight] = arena.i32(boxPtr, 4);
-  const scratch = arena.alloc(k.stencilScratchBytes(boxWidth, radius));
-  k.assembleStencil(pixels.image, pixels.labels, unknownIndex, width, height, radius, epsilon,
-    rows, columns, values, diagonal, rhs, scratch, boxX, boxY, boxWidth, boxHeight);
+  // Each thread builds the rows of its band of image rows, with scratch of its own.
+  const threads = split ? engine.threads : 1;
+  const scratchBytes = Math.ceil(k.stencilScratchBytes(boxWidth, radius) / 16) * 16;
+  const scratch = arena.alloc(scratchBytes * threads);
+  const bands = arena.alloc(4 * (threads + 1));
+  const bandStarts = split ? split.bandStarts.map((y) => Math.min(Math.max(y - boxY, 0), boxHeight)) : [0];
+  arena.i32(bands, threads + 1).set([...bandStarts, boxHeight]);
+  const job = arena.alloc(80);
+  arena.i32(job, 18).set([pixels.image, pixels.labels, unknownIndex, width, height, radius, rows, columns, values, diagonal, rhs,
+    scratch, scratchBytes, boxX, boxY, boxWidth, boxHeight, bands]);
+  arena.f64(job + 72, 1)[0] = epsilon;
+  engine.together("assembleTogether", [job], !split);
   arena.release(mark);
   arena.f64(rhs + rows * 8, 1)[0] = 0;
-  return { rows, half, unknownIndex, columns, values, diagonal, rhs };
+  return { rows, half, unknownIndex, columns, values, diagonal, rhs, split };
 }
 
 /**
@@ -229,7 +241,7 @@ export async function solveSystem(
   // The first multigrid level groups 4x4 pixels, which a wider stencil would reach past.
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
-  const split = splitRows(arena, system.unknownIndex, grid.width, grid.height, rows, engine.threads);
+  const { split } = system;
   const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, split);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);

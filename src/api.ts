@@ -1,7 +1,7 @@
 // The public operations, bound to a way of obtaining the WebAssembly module (one per runtime entry).
 import { estimateAlphaWith } from "./alpha.js";
 import { compositeWith, cutoutWith } from "./compose.js";
-import { Engine } from "./engine.js";
+import { Engine, type ThreadOptions } from "./engine.js";
 import { MattingError } from "./errors.js";
 import { estimateForegroundWith } from "./foreground.js";
 import { matteWith } from "./matte.js";
@@ -26,6 +26,13 @@ export interface CreateMattingOptions {
    * JavaScript included) stays alive. Default: 4 GiB, all that wasm32 can address.
    */
   maxMemoryBytes?: number;
+  /**
+   * Threads that share each alpha solve, the calling one included (default 1). They need shared
+   * WebAssembly memory and workers: Node, Deno and Bun have both; browsers only on cross-origin isolated
+   * pages (COOP/COEP headers). Where they are missing (Cloudflare workerd, a plain page) the engine
+   * works alone, without error; `Matting.threads` tells which.
+   */
+  threads?: number;
 }
 
 /** An engine of its own: one WebAssembly instance, its memory reused from call to call. */
@@ -47,6 +54,10 @@ export interface Matting {
   trimapStats(trimap: Trimap): Promise<TrimapStats>;
   /** Current size of this engine's WebAssembly memory in bytes. */
   readonly wasmMemoryBytes: number;
+  /** Threads that share each solve: the `threads` asked for, or 1 where threads are not available. */
+  readonly threads: number;
+  /** Stops this engine's helper threads; it goes on working alone. */
+  close(): void;
 }
 
 async function compile(source: ModuleSource): Promise<WebAssembly.Module> {
@@ -76,14 +87,28 @@ function wrap(engine: Engine): Matting {
     get wasmMemoryBytes() {
       return engine.memoryBytes;
     },
+    get threads() {
+      return engine.threads;
+    },
+    close: () => engine.close(),
   };
 }
 
-export interface Api extends Omit<Matting, "wasmMemoryBytes"> {
+/** How a runtime entry offers threads: whether they can work here, the threads build, how to start one. */
+export interface ThreadSupport {
+  available(): boolean;
+  loadModule(): Promise<WebAssembly.Module>;
+  spawn: ThreadOptions["spawn"];
+}
+
+/** The most threads an engine takes. */
+const MAX_THREADS = 64;
+
+export interface Api extends Omit<Matting, "wasmMemoryBytes" | "threads" | "close"> {
   createMatting(options?: CreateMattingOptions): Promise<Matting>;
 }
 
-export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>): Api {
+export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, threadSupport?: ThreadSupport): Api {
   let defaultModule: Promise<WebAssembly.Module> | undefined;
   let shared: Promise<Matting> | undefined;
   const moduleFor = (source?: ModuleSource) => {
@@ -100,7 +125,17 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>): A
     if (maxMemoryBytes !== undefined && !(typeof maxMemoryBytes === "number" && maxMemoryBytes > 0)) {
       throw new MattingError("INVALID_OPTION", `option maxMemoryBytes must be a positive number, got ${String(maxMemoryBytes)}`, { option: "maxMemoryBytes" });
     }
-    return wrap(await Engine.create(await moduleFor(options.module), maxMemoryBytes));
+    const { threads = 1 } = options;
+    if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+      throw new MattingError("INVALID_OPTION", `option threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`, { option: "threads" });
+    }
+    const module = await moduleFor(options.module);
+    let threadOptions: ThreadOptions | undefined;
+    if (threads > 1 && threadSupport?.available()) {
+      const threadModule = await threadSupport.loadModule().catch(() => undefined);
+      if (threadModule) threadOptions = { count: threads, module: threadModule, spawn: threadSupport.spawn };
+    }
+    return wrap(await Engine.create(module, maxMemoryBytes, threadOptions));
   };
   const sharedEngine = () => {
     shared ??= createMatting().catch((cause) => {

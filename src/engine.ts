@@ -17,9 +17,7 @@ export interface Kernels {
   stencilHalf(radius: number): number;
   stencilScratchBytes(width: number, radius: number): number;
   unknownBox(labels: number, width: number, height: number, margin: number, box: number): void;
-  assembleStencil(image: number, labels: number, unknownIndex: number, width: number, height: number, radius: number,
-    epsilon: number, rows: number, columns: number, values: number, diagonal: number, rhs: number, scratch: number,
-    boxX: number, boxY: number, boxWidth: number, boxHeight: number): void;
+  assembleTogether(job: number, context: number): void;
   stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
     rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
   markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;

@@ -1,9 +1,9 @@
 // Browsers and bundlers: the module is fetched from beside this script. Bundlers (webpack 5, Vite)
-// see `new URL("...", import.meta.url)` and emit the .wasm as an asset.
+// see `new URL("...", import.meta.url)` and emit the .wasm as an asset, and the thread script as a
+// worker. Threads need a cross-origin isolated page (COOP/COEP headers) for shared memory.
 import { bindApi } from "../api.js";
 
-const api = bindApi(async () => {
-  const url = new URL("../matting.wasm", import.meta.url);
+async function compileBeside(url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === "file:") {
     const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises" as string);
     return WebAssembly.compile(await readFile(url));
@@ -19,6 +19,23 @@ const api = bindApi(async () => {
   const res = await response;
   if (!res.ok) throw new Error(`HTTP ${res.status} fetching ${url}`);
   return WebAssembly.compile(await res.arrayBuffer());
+}
+
+const api = bindApi(() => compileBeside(new URL("../matting.wasm", import.meta.url)), {
+  available: () => typeof SharedArrayBuffer === "function" && typeof Worker === "function" && globalThis.crossOriginIsolated !== false,
+  loadModule: () => compileBeside(new URL("../matting-threads.wasm", import.meta.url)),
+  spawn: (init) => new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("../thread/web.js", import.meta.url), { type: "module" });
+    worker.onerror = (event) => {
+      worker.terminate();
+      reject(new Error(`solver thread failed to start: ${event.message}`));
+    };
+    worker.onmessage = () => {
+      worker.onerror = null;
+      resolve({ terminate: () => worker.terminate() });
+    };
+    worker.postMessage(init);
+  }),
 });
 
 export const createMatting = api.createMatting;

@@ -1,8 +1,24 @@
-// Node, Deno and Bun: the module is read from the file beside the package's JavaScript.
+// Node, Deno and Bun: the module is read from the file beside the package's JavaScript; solver
+// threads are worker_threads running ../thread/node.js.
 import { readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import { bindApi } from "../api.js";
 
-const api = bindApi(async () => WebAssembly.compile(await readFile(new URL("../matting.wasm", import.meta.url))));
+const compileFile = async (name: string) => WebAssembly.compile(await readFile(new URL(`../${name}`, import.meta.url)));
+
+const api = bindApi(() => compileFile("matting.wasm"), {
+  available: () => typeof SharedArrayBuffer === "function",
+  loadModule: () => compileFile("matting-threads.wasm"),
+  spawn: (init) => new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("../thread/node.js", import.meta.url), { workerData: init });
+    worker.once("error", reject);
+    worker.once("message", () => {
+      worker.off("error", reject);
+      worker.unref(); // an idle engine must not keep the process alive
+      resolve({ terminate: () => void worker.terminate() });
+    });
+  }),
+});
 
 export const createMatting = api.createMatting;
 export const estimateAlpha = api.estimateAlpha;
