@@ -4,12 +4,17 @@
 //
 // Context (one per thread, CONTEXT_BYTES): [0] threads N (i32) [4] this thread's index (i32)
 //   [8] team record (shared by the N threads) [12] reduction parity (i32) [16] sums of the last
-//   reduction (f64 x REDUCED) [48] a solo context (N = 1) for work that one thread does alone.
+//   reduction (f64 x REDUCED) [48] 1 if this thread may block in atomic.wait (a browser's main
+//   thread may not) [64] a solo context (N = 1) for work that one thread does alone.
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32: set by the
 //   engine when a thread threw, so that the others stop waiting for it) [16] partial sums: 2 parities
 //   x N threads x REDUCED f64.
 
-const CONTEXT_BYTES: i32 = 96;
+const CONTEXT_BYTES: i32 = 128;
+// Spins before a thread that may block waits at a barrier instead: a few tens of microseconds.
+const SPINS = 20000;
+// Longest single wait (ns): the failed flag is checked at least this often.
+const WAIT_NS: i64 = 1_000_000;
 const REDUCED = 4;
 
 export function contextBytes(): i32 {
@@ -28,7 +33,7 @@ export function threadIndex(context: usize): i32 {
 
 @inline
 export function soloContext(context: usize): usize {
-  return context + 48;
+  return context + 64;
 }
 
 /** The solo context of a context: the same thread working alone. */
@@ -37,11 +42,12 @@ export function soloContextOf(context: usize): usize {
 }
 
 /** Writes a context; solo is the context's own solo record (N = 1). */
-export function initContext(context: usize, count: i32, index: i32, team: usize): void {
+export function initContext(context: usize, count: i32, index: i32, team: usize, mayBlock: i32): void {
   store<i32>(context, count);
   store<i32>(context, index, 4);
   store<u32>(context, <u32>team, 8);
   store<i32>(context, 0, 12);
+  store<i32>(context, mayBlock, 48);
   const solo = soloContext(context);
   store<i32>(solo, 1);
   store<i32>(solo, 0, 4);
@@ -55,8 +61,9 @@ export function teamBytes(count: i32): i32 {
 }
 
 /**
- * Waits until all N threads have arrived. Spins rather than waits: a browser's main thread may not
- * block, and the threads arrive within microseconds of each other.
+ * Waits until all N threads have arrived. Threads mostly arrive within microseconds of each other, so
+ * a waiting thread spins first; then, if it may, it blocks, which keeps more threads than cores from
+ * starving the ones they wait for. A failed thread (team [8]) releases everybody.
  */
 export function barrier(context: usize): void {
   const count = threads(context);
@@ -67,8 +74,13 @@ export function barrier(context: usize): void {
     if (atomic.add<i32>(team, 1) == count - 1) {
       atomic.store<i32>(team, 0);
       atomic.store<i32>(team + 4, generation + 1);
+      atomic.notify(team + 4, count);
     } else {
-      while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {}
+      const mayBlock = load<i32>(context, 48) != 0;
+      let spins = 0;
+      while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
+        if (mayBlock && ++spins > SPINS) atomic.wait<i32>(team + 4, generation, WAIT_NS);
+      }
     }
   }
 }

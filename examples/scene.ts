@@ -1,16 +1,16 @@
 // A deterministic test scene for the runtime examples (Deno, Bun): a textured disc with a soft edge over a
-// colour gradient, and a trimap whose unknown band covers the edge. No decoder needed in any runtime.
+// colour gradient, and a trimap whose unknown band (half-width `band` pixels) covers the edge. No decoder
+// needed in any runtime.
 
 export interface Scene {
   image: { width: number; height: number; data: Uint8Array };
   trimap: { width: number; height: number; data: Uint8Array };
 }
 
-export function makeScene(width = 96, height = 64): Scene {
+export function makeScene(width = 96, height = 64, band = 4): Scene {
   const image = new Uint8Array(width * height * 3);
   const trimap = new Uint8Array(width * height);
   const cx = width / 2, cy = height / 2, radius = Math.min(width, height) * 0.3;
-  const band = 4; // half-width of the unknown band in pixels
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;

@@ -317,7 +317,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     };
     const stats: AlphaStats = {
       width, height, unknownPixels: pixels.counts.unknown, iterations: 0, residual: 0, converged: true,
-      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0,
+      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1,
     };
     const finish = (alpha: Float32Array): AlphaResult => {
       stats.milliseconds.total = now() - started;
@@ -329,6 +329,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
 
     progress({ phase: "laplacian", fraction: 0 });
     const system = buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon);
+    if (system.split) stats.threads = engine.threads;
     const laplacianDone = now();
     stats.milliseconds.laplacian = laplacianDone - started;
     progress({ phase: "laplacian", fraction: LAPLACIAN_SHARE });

@@ -36,7 +36,7 @@ export interface Kernels {
     maxSteps: number, tolerance: number, context: number): number;
   contextBytes(): number;
   teamBytes(threads: number): number;
-  initContext(context: number, threads: number, index: number, team: number): void;
+  initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;
   soloContextOf(context: number): number;
   paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
   paddedFromFloat(src: number, pixels: number, dst: number): void;
@@ -162,6 +162,21 @@ export interface ThreadOptions {
   spawn: SpawnThread;
 }
 
+let blockingAllowed: boolean | undefined;
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function mayBlockHere(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
 const abortImport = {
   abort() {
     throw new Error("wasm abort");
@@ -199,7 +214,8 @@ export class Engine {
 
   private setUpTeam(threads: number): void {
     new Uint8Array(this.kernels.memory.buffer, this.team, this.kernels.teamBytes(threads)).fill(0);
-    this.contexts.forEach((context, t) => this.kernels.initContext(context, threads, t, this.team));
+    // Helper threads may block at barriers; the calling thread only where Atomics.wait is allowed.
+    this.contexts.forEach((context, t) => this.kernels.initContext(context, threads, t, this.team, t > 0 || mayBlockHere() ? 1 : 0));
     const control = new Int32Array(this.kernels.memory.buffer, this.control, 4);
     control.set([0, 0, RUN, this.team]);
   }
@@ -281,9 +297,13 @@ export class Engine {
     } catch (cause) {
       error = cause;
       Atomics.store(failed, 0, 1);
+      Atomics.notify(new Int32Array(memory, this.team + 4, 1), 0);
     }
     // The helpers leave the kernel within microseconds of this thread (they meet at its last barrier).
-    while (Atomics.load(control, 1) < this.helpers.length) {}
+    const mayBlock = mayBlockHere();
+    for (let done = Atomics.load(control, 1); done < this.helpers.length; done = Atomics.load(control, 1)) {
+      if (mayBlock) Atomics.wait(control, 1, done, 10);
+    }
     if (error !== undefined || Atomics.load(failed, 0) !== 0) {
       this.close();
       throw new MattingError("WASM_UNAVAILABLE", `a solver thread failed: ${String(error ?? "in a helper thread")}`, {}, { cause: error });

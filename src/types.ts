@@ -71,6 +71,8 @@ export interface AlphaStats {
   wasmMemoryBytes: number;
   /** Bytes of wasm memory this call held at its peak, above the module's static data. */
   peakBytes: number;
+  /** Threads that shared this solve: the engine's, or 1 for an image too small to be worth splitting. */
+  threads: number;
 }
 
 export interface AlphaResult {

@@ -1,5 +1,6 @@
-// webpack 5 and Vite build the example pages in examples/, which import "matting" by name; each built page,
-// served over HTTP and run in Chromium, must give Node's alpha on the very pixels it decoded.
+// webpack 5 and Vite build the example pages in examples/, which import "matting" by name and ask for two
+// threads; each built page, served over HTTP and run in Chromium, must give Node's alpha on the very pixels
+// it decoded: with two threads when served cross-origin isolated (COOP/COEP), alone when served plain.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,7 @@ import sharp from "sharp";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpack, { type Configuration } from "webpack";
-import { estimateAlpha } from "../dist/entry/node.js";
+import { createMatting } from "../dist/entry/node.js";
 import { serveStatic } from "../examples/browser/serve.mjs";
 import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
 
@@ -18,7 +19,7 @@ interface PageResult {
   image?: ImageData;
   trimap?: ImageData;
   alpha?: Float32Array;
-  stats?: { width: number; height: number; converged: boolean };
+  stats?: { width: number; height: number; converged: boolean; threads: number };
   error?: { code: string; message: string };
 }
 declare global {
@@ -64,17 +65,24 @@ afterAll(async () => {
 });
 
 describe.each(["webpack", "vite"])("the %s build", (bundler) => {
-  it("emits matting.wasm untouched as an asset", async () => {
+  it("emits matting.wasm and the threads build untouched as assets", async () => {
     const output = await outputs.get(bundler)!;
     const wasmFiles = (await filesUnder(output)).filter((file) => file.endsWith(".wasm"));
-    expect(wasmFiles).toHaveLength(1);
-    const original = await readFile(new URL("../dist/matting.wasm", import.meta.url));
-    expect(Buffer.compare(await readFile(wasmFiles[0]!), original)).toBe(0);
+    expect(wasmFiles).toHaveLength(2);
+    const emitted = await Promise.all(wasmFiles.map((file) => readFile(file)));
+    for (const name of ["matting.wasm", "matting-threads.wasm"]) {
+      const original = await readFile(new URL(`../dist/${name}`, import.meta.url));
+      expect(emitted.filter((bytes) => Buffer.compare(bytes, original) === 0), name).toHaveLength(1);
+    }
   });
 
-  it("gives Node's alpha in Chromium", async () => {
+  it.each([
+    // Isolated, the page fetches matting.wasm and the threads build; plain, only matting.wasm.
+    { served: "cross-origin isolated", isolated: true, threads: 2, wasmFetches: 2 },
+    { served: "plain", isolated: false, threads: 1, wasmFetches: 1 },
+  ])("gives Node's alpha in Chromium, served $served, on $threads thread(s)", async ({ isolated, threads, wasmFetches }) => {
     const output = await outputs.get(bundler)!;
-    const server = await serveStatic(output);
+    const server = await serveStatic(output, { isolated });
     const page = await browser.newPage();
     const pageErrors = collectPageErrors(page);
     const wasmResponses: { status: number; type: string | undefined }[] = [];
@@ -86,7 +94,8 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
       await page.waitForFunction(() => window.__matting !== undefined, undefined, { timeout: 30_000 });
       const result = await page.evaluate(() => ({ error: window.__matting!.error, stats: window.__matting!.stats }));
       expect(result.error, pageErrors.join("\n")).toBeUndefined();
-      expect(wasmResponses).toEqual([{ status: 200, type: "application/wasm" }]);
+      expect(wasmResponses).toEqual(Array.from({ length: wasmFetches }, () => ({ status: 200, type: "application/wasm" })));
+      expect(result.stats!.threads).toBe(threads);
 
       const arrays = await readArrays(page, () => ({
         image: window.__matting!.image!.data,
@@ -99,8 +108,11 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
       const stored = await sharp(join(examples, "lemur.png")).ensureAlpha().raw().toBuffer();
       expect(Buffer.compare(arrays.image!, stored)).toBe(0);
       const inBrowser = float32(arrays.alpha!);
-      const inNode = await estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) });
+      const matting = await createMatting({ threads });
+      const inNode = await matting.estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) });
+      matting.close();
       expect(inNode.stats.converged).toBe(true);
+      expect(inNode.stats.threads).toBe(threads);
       let largest = 0;
       for (let i = 0; i < inNode.alpha.length; i++) largest = Math.max(largest, Math.abs(inNode.alpha[i]! - inBrowser[i]!));
       expect(inBrowser).toHaveLength(width * height);

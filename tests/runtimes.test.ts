@@ -1,4 +1,5 @@
-// Deno and Bun run the package's examples (examples/deno, examples/bun) and must give Node's alpha.
+// Deno and Bun run the package's examples (examples/deno, examples/bun) with two solver threads and must
+// give Node's alpha from two threads.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateAlpha } from "../dist/entry/node.js";
+import { createMatting } from "../dist/entry/node.js";
 import { checksum, makeScene } from "../examples/scene.ts";
 
 const run = promisify(execFile);
@@ -17,11 +18,11 @@ const runtimes = [
   {
     name: "deno",
     // Offline: no remote imports, no update check; "matting" resolves to this package's dist.
-    command: (out: string) => [bin("deno"), ["run", "--no-remote", "--allow-read", `--allow-write=${out}`, "examples/deno/main.ts", out]] as const,
+    command: (out: string) => [bin("deno"), ["run", "--no-remote", "--allow-read", `--allow-write=${out}`, "examples/deno/main.ts", out, "2"]] as const,
   },
   {
     name: "bun",
-    command: (out: string) => [bin("bun"), ["examples/bun/main.ts", out]] as const,
+    command: (out: string) => [bin("bun"), ["examples/bun/main.ts", out, "2"]] as const,
   },
 ];
 
@@ -30,8 +31,11 @@ describe.each(runtimes)("$name example", ({ name, command }) => {
   let nodeAlpha: Float32Array;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), `matting-${name}-`));
-    const { image, trimap } = makeScene();
-    nodeAlpha = (await estimateAlpha(image, trimap)).alpha;
+    const { image, trimap } = makeScene(480, 320, 16);
+    const matting = await createMatting({ threads: 2 });
+    expect(matting.threads).toBe(2);
+    nodeAlpha = (await matting.estimateAlpha(image, trimap)).alpha;
+    matting.close();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -42,6 +46,7 @@ describe.each(runtimes)("$name example", ({ name, command }) => {
     const printed = JSON.parse(stdout.trim());
     expect(printed.runtime).toMatch(new RegExp(`^${name} `));
     expect(printed.converged).toBe(true);
+    expect(printed.threads).toBe(2);
     const bytes = await readFile(out);
     const alpha = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     expect(alpha.length).toBe(nodeAlpha.length);

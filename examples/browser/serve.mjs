@@ -25,9 +25,12 @@ const contentTypes = {
 
 /**
  * Serves the files under `directory`. `allow` lists the URL path prefixes that may be read (all if absent);
- * `index` is where "/" redirects. Resolves once listening, with the base URL and a close function.
+ * `index` is where "/" redirects; `isolated` sends the COOP/COEP headers that make pages cross-origin
+ * isolated, which shared memory (and so matting's threads) needs. Resolves once listening, with the base
+ * URL and a close function.
  */
-export async function serveStatic(directory, { port = 0, host = "127.0.0.1", allow, index } = {}) {
+export async function serveStatic(directory, { port = 0, host = "127.0.0.1", allow, index, isolated = false } = {}) {
+  const isolation = isolated ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
   const root = normalize(directory + sep);
   const server = createServer(async (request, response) => {
     const send = (status, text) => response.writeHead(status, { "content-type": "text/plain" }).end(text);
@@ -49,6 +52,7 @@ export async function serveStatic(directory, { port = 0, host = "127.0.0.1", all
         "content-type": contentTypes[extname(file).toLowerCase()] ?? "application/octet-stream",
         "content-length": size,
         "cache-control": "no-store",
+        ...isolation,
       });
       if (request.method === "HEAD") return response.end();
       createReadStream(file).pipe(response);

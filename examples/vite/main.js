@@ -1,6 +1,6 @@
 // Mattes the lemur with the package imported by name, as an app would, and shows the alpha.
 // The result is also left on window.__matting for the repository's bundler test.
-import { estimateAlpha } from "matting";
+import { createMatting } from "matting";
 
 const photoUrl = new URL("../lemur.png", import.meta.url);
 const trimapUrl = new URL("../lemur_trimap.png", import.meta.url);
@@ -29,9 +29,11 @@ async function main() {
   const status = document.getElementById("status");
   try {
     const [image, trimap] = await Promise.all([readPixels(photoUrl), readPixels(trimapUrl)]);
-    const { alpha, stats } = await estimateAlpha(image, trimap);
+    // Two threads share the solve on a cross-origin isolated page (COOP/COEP headers); elsewhere one works alone.
+    const matting = await createMatting({ threads: 2 });
+    const { alpha, stats } = await matting.estimateAlpha(image, trimap);
     showAlpha(document.getElementById("alpha"), alpha, image.width, image.height);
-    status.textContent = `Done: ${stats.iterations} iterations in ${Math.round(stats.milliseconds.total)} ms`;
+    status.textContent = `Done: ${stats.iterations} iterations in ${Math.round(stats.milliseconds.total)} ms on ${stats.threads} thread(s)`;
     window.__matting = { image, trimap, alpha, stats };
   } catch (error) {
     status.textContent = `Failed: ${error.code ?? error.name}: ${error.message}`;

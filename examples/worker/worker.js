@@ -23,12 +23,13 @@ export default {
       });
       const image = toImage(await readPng(form, "image"));
       const trimap = toTrimap(await readPng(form, "trimap"));
-      engine ??= createMatting({ maxMemoryBytes: MAX_WASM_BYTES });
+      // workerd has no threads: asking for two is harmless, the engine works alone (stats.threads is 1).
+      engine ??= createMatting({ maxMemoryBytes: MAX_WASM_BYTES, threads: 2 });
       const { alpha, stats } = await (await engine).estimateAlpha(image, trimap);
       const alpha8 = new Uint8Array(alpha.length);
       for (let i = 0; i < alpha.length; i++) alpha8[i] = Math.round(alpha[i] * 255);
       const png = encode({ width: stats.width, height: stats.height, data: alpha8, channels: 1, depth: 8 });
-      const summary = { iterations: stats.iterations, converged: stats.converged, unknownPixels: stats.unknownPixels, peakBytes: stats.peakBytes, wasmMemoryBytes: stats.wasmMemoryBytes, milliseconds: stats.milliseconds.total };
+      const summary = { iterations: stats.iterations, converged: stats.converged, unknownPixels: stats.unknownPixels, threads: stats.threads, peakBytes: stats.peakBytes, wasmMemoryBytes: stats.wasmMemoryBytes, milliseconds: stats.milliseconds.total };
       return new Response(png, { headers: { "content-type": "image/png", "x-matting-stats": JSON.stringify(summary) } });
     } catch (error) {
       if (error instanceof RequestError) return errorResponse(error.status, error.code, error.message);
