@@ -26,6 +26,8 @@
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
 //           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
 
+import { barrier, threadIndex, threads } from "./team";
+
 export const HEADER_BYTES: i32 = 64;
 export const LEVEL_BYTES: i32 = 64;
 const DOFS = 4;
@@ -165,15 +167,16 @@ function neighbourSlot(cell: usize, gw: i32, n: i32, m: i32): i32 {
  * (fine row coefficients and node of each fine row), its near-null space coefficients (f64 M x 16),
  * and the Galerkin blocks. scratch: 16 * DOFS + BLOCK f64.
  */
-export function buildFirstLevel(
+function buildFirstLevel(
   unknownIndex: usize, image: usize, width: i32, height: i32,
   fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize,
   cells: usize, gw: i32, nodes: i32, cell: usize, blocks: usize, nullSpace: usize,
-  rowNode: usize, rowBasis: usize, scratch: usize
+  rowNode: usize, rowBasis: usize, scratch: usize, neighbours: usize,
+  firstNode: i32, endNode: i32, firstRow: i32, endRow: i32, context: usize
 ): void {
   const v = scratch;
   const r = scratch + (<usize>(16 * DOFS) << 3);
-  for (let n = 0; n < nodes; n++) {
+  for (let n = firstNode; n < endNode; n++) {
     const c = load<i32>(cell + (<usize>n << 2));
     const x0 = (c % gw) * FIRST_BLOCK, y0 = (c / gw) * FIRST_BLOCK;
     let rows = 0;
@@ -204,8 +207,12 @@ export function buildFirstLevel(
       }
     }
   }
-  memory.fill(blocks, 0, <usize>(nodes * NEIGHBOURS * BLOCK) << 2);
-  for (let u = 0; u < fineRows; u++) {
+  memory.fill(blocks + (<usize>(firstNode * NEIGHBOURS * BLOCK) << 2), 0, <usize>((endNode - firstNode) * NEIGHBOURS * BLOCK) << 2);
+  barrier(context); // every thread's rows have their node and basis
+  // Galerkin blocks. A fine entry (u, v), v > u, couples node n of u with node m of v, m >= n: it adds
+  // to block (n, m) and, transposed, to block (m, n). The latter belongs to the next thread when m is
+  // past this thread's nodes; that thread copies it in below, transposed from the finished (n, m).
+  for (let u = firstRow; u < endRow; u++) {
     const n = load<i32>(rowNode + (<usize>u << 2));
     const tu = rowBasis + (<usize>(u * DOFS) << 2);
     const own = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
@@ -218,9 +225,55 @@ export function buildFirstLevel(
       const m = load<i32>(rowNode + (<usize>v2 << 2));
       const tv = rowBasis + (<usize>(v2 * DOFS) << 2);
       addOuter(blocks + (<usize>((n * NEIGHBOURS + neighbourSlot(cell, gw, n, m)) * BLOCK) << 2), tu, tv, a);
-      addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), tv, tu, a);
+      if (m < endNode) addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), tv, tu, a);
     }
   }
+  barrier(context); // every (n, m) block is finished
+  if (threadIndex(context) == 0) return;
+  for (let m = firstNode; m < endNode; m++) {
+    for (let slot = 0; slot < 4; slot++) {
+      const n = load<i32>(neighbours + (<usize>(m * NEIGHBOURS + slot) << 2));
+      if (n >= firstNode) continue; // this thread's node, or none (= nodes)
+      const from = blocks + (<usize>((n * NEIGHBOURS + 8 - slot) * BLOCK) << 2);
+      const to = blocks + (<usize>((m * NEIGHBOURS + slot) * BLOCK) << 2);
+      for (let i = 0; i < DOFS; i++) {
+        for (let j = 0; j < DOFS; j++) store<f32>(to + (<usize>(i * DOFS + j) << 2), load<f32>(from + (<usize>(j * DOFS + i) << 2)));
+      }
+    }
+  }
+}
+
+/** Bytes of buildFirstLevel's scratch per thread. */
+export function firstLevelScratchBytes(): i32 {
+  return (16 * DOFS + BLOCK) << 3;
+}
+
+/**
+ * buildFirstLevel with this thread's share of the nodes and fine rows. job (i32 fields): [0] unknownIndex
+ * [1] image [2] width [3] height [4] fineRows [5] fineHalf [6] fineColumns [7] fineValues [8] fineDiagonal
+ * [9] cells [10] gw [11] nodes [12] cell [13] blocks [14] nullSpace [15] rowNode [16] rowBasis
+ * [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1) [19] fine row ranges
+ * (i32 N + 1) [20] neighbours. One thread (or no ranges): everything.
+ */
+export function buildFirstLevelTogether(job: usize, context: usize): void {
+  const t = threadIndex(context);
+  const split = threads(context) > 1;
+  const nodes = jobField(job, 11), fineRows = jobField(job, 4);
+  const nodeRanges = <usize>jobField(job, 18), rowRanges = <usize>jobField(job, 19);
+  buildFirstLevel(
+    <usize>jobField(job, 0), <usize>jobField(job, 1), jobField(job, 2), jobField(job, 3), fineRows, jobField(job, 5),
+    <usize>jobField(job, 6), <usize>jobField(job, 7), <usize>jobField(job, 8), <usize>jobField(job, 9), jobField(job, 10), nodes,
+    <usize>jobField(job, 12), <usize>jobField(job, 13), <usize>jobField(job, 14), <usize>jobField(job, 15), <usize>jobField(job, 16),
+    <usize>jobField(job, 17) + <usize>(t * firstLevelScratchBytes()), <usize>jobField(job, 20),
+    split ? load<i32>(nodeRanges + (<usize>t << 2)) : 0, split ? load<i32>(nodeRanges + (<usize>(t + 1) << 2)) : nodes,
+    split ? load<i32>(rowRanges + (<usize>t << 2)) : 0, split ? load<i32>(rowRanges + (<usize>(t + 1) << 2)) : fineRows,
+    context,
+  );
+}
+
+@inline
+function jobField(job: usize, k: i32): i32 {
+  return load<i32>(job + (<usize>k << 2));
 }
 
 /**

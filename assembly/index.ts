@@ -4,7 +4,7 @@ export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
-export { markFirstCells, markParentCells, nodeTables, buildFirstLevel, buildCoarseLevel, finishLevel } from "./aggregation";
+export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
 export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
 export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";
 export {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { ALPHA_DEFAULTS, type AlphaOptions, type AlphaResult, type AlphaStats, type Matting } from "../dist/entry/node.js";
+import { type AlphaOptions, type AlphaResult, type AlphaStats, type Matting } from "../dist/entry/node.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -214,18 +214,13 @@ export const PHASES = ["laplacian", "preconditioner", "solve", "total"];
 export const phaseCell = (times: PhaseTimes, phase: string): string => (phase in times ? fixed(times[phase], 0) : "-");
 
 /**
- * Options forwarded to estimateAlpha from the command line. `threads` only when this build knows the option
- * (it then appears in ALPHA_DEFAULTS); otherwise the returned note says it was ignored.
+ * Options forwarded to estimateAlpha from the command line, and the engine's thread count (--threads,
+ * default 1; given to createMatting).
  */
-export function solverOptions(args: { tolerance?: string; "max-iterations"?: string; threads?: string }): { options: AlphaOptions; note: string } {
-  const options: AlphaOptions & { threads?: number } = {};
-  let note = "";
+export function solverOptions(args: { tolerance?: string; "max-iterations"?: string; threads?: string }): { options: AlphaOptions; threads: number; note: string } {
+  const options: AlphaOptions = {};
   if (args.tolerance !== undefined) options.tolerance = parsePositive(args.tolerance, "tolerance", 0);
   if (args["max-iterations"] !== undefined) options.maxIterations = parsePositive(args["max-iterations"], "max-iterations", 0, true);
-  if (args.threads !== undefined) {
-    const threads = parsePositive(args.threads, "threads", 1, true);
-    if ("threads" in ALPHA_DEFAULTS) options.threads = threads;
-    else note = `; --threads ${threads} ignored: this build has no threads option`;
-  }
-  return { options, note: `options ${JSON.stringify(options)}${note}` };
+  const threads = args.threads === undefined ? 1 : parsePositive(args.threads, "threads", 1, true);
+  return { options, threads, note: `options ${JSON.stringify(options)}; threads ${threads}` };
 }

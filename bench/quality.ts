@@ -34,7 +34,7 @@ const dataDir = resolveDir(args.data, DEFAULT_LOWRES);
 const referenceDir = resolveDir(args.reference, DEFAULT_PYMATTING_ALPHAS);
 const names = imageNames(path.join(dataDir, "input"), parseList(args.images));
 const subset = names.length !== 27;
-const { options: alphaOptions, note: optionsNote } = solverOptions(args);
+const { options: alphaOptions, threads, note: optionsNote } = solverOptions(args);
 
 async function loadCase(name: string, trimapSet: TrimapSet) {
   const image = await readRgb(path.join(dataDir, "input", `${name}.png`));
@@ -55,7 +55,7 @@ interface CaseResult {
 
 console.log(machineHeader());
 console.log(`# data ${dataDir}; pymatting alphas ${referenceDir}; ${optionsNote}`);
-const matting = await createMatting();
+const matting = await createMatting({ threads });
 {
   const first = await loadCase(names[0], "trimap1");
   await warmUp(`${names[0]} trimap1`, () => matting.estimateAlpha(first.image, first.trimap, alphaOptions));

@@ -45,7 +45,7 @@ const names = imageNames(path.join(highresDir, "trimap1"), parseList(args.images
 const trimapSets = parseTrimaps(args.trimaps);
 const timeoutSeconds = parsePositive(args.timeout, "timeout", 300);
 const repeat = parsePositive(args.repeat, "repeat", 1, true);
-const { options, note } = solverOptions(args);
+const { options, threads, note } = solverOptions(args);
 
 async function loadCase(name: string, trimapSet: TrimapSet) {
   const trimap = await readFirstChannel(path.join(highresDir, trimapSet, `${name}.png`));
@@ -58,7 +58,7 @@ async function loadCase(name: string, trimapSet: TrimapSet) {
 console.log(machineHeader());
 console.log(`# trimaps ${highresDir}; photos ${photoDir} upscaled (bicubic); SAD against high-res ground truth means nothing on stand-in photos`);
 console.log(`# per-case timeout ${timeoutSeconds} s; median of ${repeat} run(s); ${note}`);
-const matting = await createMatting();
+const matting = await createMatting({ threads });
 {
   const image = await readRgb(path.join(photoDir, "input", `${names[0]}.png`));
   const trimap = await readFirstChannel(path.join(photoDir, "trimap1", `${names[0]}.png`));

@@ -161,7 +161,6 @@ const MULTIGRID_MAX_RADIUS = 2;
 /** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
 function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-  split: Split | undefined,
 ): number {
   const k = engine.kernels;
   const { rows, half } = system;
@@ -183,16 +182,16 @@ function setUpMultigrid(
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
   k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
-  k.buildFirstLevel(system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
-    cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, scratch);
-  const records: number[][] = [];
   // Threads share a level's nodes on the first levels only, while each has enough of them.
-  let shared = split;
-  const ranges = () => {
-    const at = nodeRanges(arena, shared, records.length, level.cell, nodes, gw);
-    if (at === 0) shared = undefined;
-    return at;
-  };
+  let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
+  const threads = ranges === 0 ? 1 : engine.threads;
+  const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
+  const job = arena.alloc(21 * 4);
+  arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
+    cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
+    level.neighbours]);
+  engine.together("buildFirstLevelTogether", [job], ranges === 0);
+  const records: number[][] = [];
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
     const parentCells = arena.alloc(pw * ph * 4);
@@ -203,8 +202,10 @@ function setUpMultigrid(
     k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
       parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
     k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+    const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
     records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses,
-      ...level.krylov, ranges()]);
+      ...level.krylov, ranges]);
+    ranges = parentRanges;
     level = parentLevel;
     nodes = parentNodes;
     cells = parentCells;
@@ -212,6 +213,7 @@ function setUpMultigrid(
     gh = ph;
   }
   k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+  // The coarsest level is solved by one thread.
   records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses, ...level.krylov, 0]);
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
@@ -223,9 +225,9 @@ function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number, split?: Split,
+  kind: "jacobi" | "multigrid", overCorrection: number,
 ): number {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, split);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -242,7 +244,7 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, split);
+  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,

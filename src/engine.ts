@@ -23,9 +23,8 @@ export interface Kernels {
   markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;
   markParentCells(cell: number, nodes: number, gw: number, parentCells: number, pw: number, ph: number): number;
   nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number): void;
-  buildFirstLevel(unknownIndex: number, image: number, width: number, height: number, fineRows: number, fineHalf: number,
-    fineColumns: number, fineValues: number, fineDiagonal: number, cells: number, gw: number, nodes: number, cell: number,
-    blocks: number, nullSpace: number, rowNode: number, rowBasis: number, scratch: number): void;
+  buildFirstLevelTogether(job: number, context: number): void;
+  firstLevelScratchBytes(): number;
   buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
     parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
     parentBlocks: number, parentNullSpace: number, scratch: number, children: number): void;
