@@ -126,9 +126,9 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     }
   }
   if (threads(context) > 1) {
-    barrier(context); // the solo correction, if any, is in; then the sweep reads other threads' nodes from r
+    if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
-    barrier(context);
+    barrier(context); // the sweep reads other threads' nodes from r
     blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r);
   } else {
     blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x);
@@ -156,24 +156,20 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   blockProduct(neighbours, blocks, x, w1, lo, hi);
   contribute(context, 0, dot32(u + from, bk + from, length));
   contribute(context, 1, dot32(u + from, w1 + from, length));
-  reduce(context, 2);
-  const c1 = total(context, 0), a1 = total(context, 1);
+  contribute(context, 2, dot32(bk + from, bk + from, length));
+  contribute(context, 3, dot32(w1 + from, w1 + from, length));
+  contribute(context, 4, dot32(bk + from, w1 + from, length));
+  reduce(context, 5);
+  const c1 = total(context, 0), a1 = total(context, 1), bb = total(context, 2), ww = total(context, 3), bw = total(context, 4);
   if (!(a1 > 0)) return;
   const step1 = c1 / a1;
-  // b = bk - step1 A v1, the residual after the first step
-  let rr = 0.0, bb = 0.0;
+  // b = bk - step1 A v1, the residual after the first step; |b|^2 expanded, to save a reduction
   for (let i = 0; i < length; i++) {
     const at = from + (<usize>i << 2);
-    const bi = load<f32>(bk + at);
-    const ri = bi - <f32>step1 * load<f32>(w1 + at);
-    store<f32>(b + at, ri);
-    rr += <f64>ri * <f64>ri;
-    bb += <f64>bi * <f64>bi;
+    store<f32>(b + at, load<f32>(bk + at) - <f32>step1 * load<f32>(w1 + at));
   }
-  contribute(context, 0, rr);
-  contribute(context, 1, bb);
-  reduce(context, 2);
-  if (total(context, 0) <= KRYLOV_ENOUGH * KRYLOV_ENOUGH * total(context, 1)) {
+  const rr = bb - 2 * step1 * bw + step1 * step1 * ww;
+  if (rr <= KRYLOV_ENOUGH * KRYLOV_ENOUGH * bb) {
     scale(u + from, <f32>step1, length);
     return;
   }

@@ -4,18 +4,18 @@
 //
 // Context (one per thread, CONTEXT_BYTES): [0] threads N (i32) [4] this thread's index (i32)
 //   [8] team record (shared by the N threads) [12] reduction parity (i32) [16] sums of the last
-//   reduction (f64 x REDUCED) [48] 1 if this thread may block in atomic.wait (a browser's main
-//   thread may not) [64] a solo context (N = 1) for work that one thread does alone.
+//   reduction (f64 x REDUCED) [64] 1 if this thread may block in atomic.wait (a browser's main
+//   thread may not) [96] a solo context (N = 1) for work that one thread does alone.
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32: set by the
 //   engine when a thread threw, so that the others stop waiting for it) [16] partial sums: 2 parities
 //   x N threads x REDUCED f64.
 
-const CONTEXT_BYTES: i32 = 128;
+const CONTEXT_BYTES: i32 = 192;
 // Spins before a thread that may block waits at a barrier instead: a few tens of microseconds.
 const SPINS = 20000;
 // Longest single wait (ns): the failed flag is checked at least this often.
 const WAIT_NS: i64 = 1_000_000;
-const REDUCED = 4;
+const REDUCED = 6;
 
 export function contextBytes(): i32 {
   return CONTEXT_BYTES;
@@ -33,7 +33,7 @@ export function threadIndex(context: usize): i32 {
 
 @inline
 export function soloContext(context: usize): usize {
-  return context + 64;
+  return context + 96;
 }
 
 /** The solo context of a context: the same thread working alone. */
@@ -47,7 +47,7 @@ export function initContext(context: usize, count: i32, index: i32, team: usize,
   store<i32>(context, index, 4);
   store<u32>(context, <u32>team, 8);
   store<i32>(context, 0, 12);
-  store<i32>(context, mayBlock, 48);
+  store<i32>(context, mayBlock, 64);
   const solo = soloContext(context);
   store<i32>(solo, 1);
   store<i32>(solo, 0, 4);
@@ -76,7 +76,7 @@ export function barrier(context: usize): void {
       atomic.store<i32>(team + 4, generation + 1);
       atomic.notify(team + 4, count);
     } else {
-      const mayBlock = load<i32>(context, 48) != 0;
+      const mayBlock = load<i32>(context, 64) != 0;
       let spins = 0;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
         if (mayBlock && ++spins > SPINS) atomic.wait<i32>(team + 4, generation, WAIT_NS);

@@ -7,10 +7,9 @@ import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { AlphaResult, AlphaStats, Progress } from "./types.js";
 import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
 import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
+import { yieldToEventLoop } from "./yield.js";
 
 const now = () => performance.now();
-/** Gives timers (and so AbortSignal timeouts) a chance to run between solver slices. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 /** Target length of one uninterrupted solver slice. */
 const SLICE_MS = 40;
 const LAPLACIAN_SHARE = 0.1;

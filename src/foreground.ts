@@ -6,9 +6,9 @@ import { loadAlpha, loadPadded } from "./planes.js";
 import type { AlphaInput, ForegroundOptions, ForegroundResult, Progress, RGBImage } from "./types.js";
 import { checkImage } from "./validate.js";
 import { type ResolvedForegroundOptions, checkAlpha, resolveForegroundOptions } from "./validate-matte.js";
+import { yieldToEventLoop } from "./yield.js";
 
 const now = () => performance.now();
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 /** Longest stretch of levels run without giving timers and abort signals a turn. */
 const SLICE_MS = 40;
 
