@@ -6,6 +6,8 @@
 // The symmetric layout stores each entry once, in the upper row, and products scatter it into the
 // lower one. A scatter past hi would race with the next thread, so it goes to this thread's cross
 // buffer, which the next thread adds in after a barrier. With one thread the buffers are never used.
+// Each kernel's buffers are read right after its middle barrier, and the solver passes at least one
+// more barrier (a reduction) before any kernel fills them again, so the kernels need none at the end.
 // Gauss-Seidel becomes hybrid across the split: each thread sweeps its rows in order and sees the
 // other threads' rows as they were before the sweep (Jacobi between threads), which keeps the
 // forward and backward sweeps adjoint, as the symmetric cycle needs.
@@ -124,7 +126,6 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   for (let u = far; u < hi; u++) multiplyRow(system, x, y, cross, hi, u, true);
   barrier(context);
   addCross(system, context, lo, hi, y, 1);
-  barrier(context); // cross buffers free again
 }
 
 /**
@@ -162,7 +163,6 @@ export function gaussSeidelFromZero(system: usize, b: usize, x: usize, sums: usi
     store<f64>(residual + (<usize>i << 3), sum);
   }
   addCross(system, context, lo, hi, residual, -1);
-  barrier(context);
 }
 
 /** Row i of a backward sweep; near the next thread's rows, those are read from the ghost copy. */

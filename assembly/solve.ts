@@ -58,6 +58,7 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
   const offset = <usize>lo << 3, count = hi - lo;
   stencilMultiply(system, x, r, context);
   xpay(b + offset, -1.0, r + offset, count);
+  barrier(context); // the product's cross buffers are read before the preconditioner fills them again
   precondition(system, r, z, context);
   memory.copy(p + offset, z + offset, <usize>count << 3);
   if (hi == field(system, 0)) store<f64>(p + (<usize>hi << 3), 0);
