@@ -169,15 +169,21 @@ function setUpMultigrid(
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
   const scratch = arena.alloc((64 + 16) * 8);
   const cycleScratch = arena.alloc(32);
+  const temporaries: { offset: number; bytes: number }[] = [];
+  const temporary = (bytes: number) => {
+    const offset = arena.alloc(bytes);
+    temporaries.push({ offset, bytes });
+    return offset;
+  };
   const levelArrays = (nodes: number) => ({
     cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
-    nullSpace: arena.alloc(nodes * 128), inverses: arena.alloc(nodes * 64),
+    nullSpace: temporary(nodes * 128), inverses: arena.alloc(nodes * 64),
     x: arena.alloc((nodes + 1) * 16), b: arena.alloc((nodes + 1) * 16), r: arena.alloc((nodes + 1) * 16),
     krylov: [0, 1, 2, 3].map(() => arena.alloc((nodes + 1) * 16)),
   });
 
   let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
-  let cells = arena.alloc(gw * gh * 4);
+  let cells = temporary(gw * gh * 4);
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
   k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
@@ -193,10 +199,10 @@ function setUpMultigrid(
   const records: number[][] = [];
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
-    const parentCells = arena.alloc(pw * ph * 4);
+    const parentCells = temporary(pw * ph * 4);
     const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph);
     const parentLevel = levelArrays(parentNodes);
-    const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = arena.alloc(parentNodes * 20);
+    const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
     k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
     k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
       parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
@@ -212,6 +218,8 @@ function setUpMultigrid(
     gh = ph;
   }
   k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+  // Set-up only: the near-null-space coefficients and cell grids of every level.
+  for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);
   // The coarsest level is solved by one thread.
   records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses, ...level.krylov, 0]);
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
@@ -244,6 +252,8 @@ export async function solveSystem(
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
   const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection);
+  // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors.
+  arena.recycle(pixels.image, grid.width * grid.height * 24);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,

@@ -68,10 +68,15 @@ export function formatBytes(bytes: number): string {
   return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
-/** Bump allocation over the wasm memory for the duration of one call. */
+/**
+ * Bump allocation over the wasm memory for the duration of one call, plus reuse of ranges the call
+ * declares dead (recycle): later allocations that fit take those first.
+ */
 export class Arena {
   private top: number;
   private highest: number;
+  /** Recycled [start, end) ranges, free for reuse. */
+  private free: [number, number][] = [];
 
   /** limit: the highest byte offset this engine may grow its memory to. */
   constructor(private readonly kernels: Kernels, private readonly base: number, private readonly limit = WASM_MEMORY_LIMIT) {
@@ -100,10 +105,25 @@ export class Arena {
     }
   }
 
+  /**
+   * Declares `bytes` at `offset` dead for the rest of the call: allocations that fit reuse them instead of
+   * growing the arena. Only for memory allocated below the current top and never read again.
+   */
+  recycle(offset: number, bytes: number): void {
+    const start = Math.ceil(offset / 16) * 16, end = Math.floor((offset + bytes) / 16) * 16;
+    if (end > start) this.free.push([start, end]);
+  }
+
   /** Reserves `bytes` (16-byte aligned) and returns their offset; grows the memory when needed. */
   alloc(bytes: number): number {
+    const size = Math.ceil(bytes / 16) * 16;
+    const range = this.free.find(([start, end]) => end - start >= size);
+    if (range) {
+      range[0] += size;
+      return range[0] - size;
+    }
     const start = this.top;
-    const end = start + Math.ceil(bytes / 16) * 16;
+    const end = start + size;
     this.ensureFits(end - start, "this image");
     const memory = this.kernels.memory;
     if (end > memory.buffer.byteLength) {
@@ -130,6 +150,7 @@ export class Arena {
 
   release(mark: number): void {
     this.top = mark;
+    this.free = this.free.filter(([start]) => start < mark);
   }
 
   // Views are made on demand from the current buffer: one taken before a growth must not be used after it.

@@ -44,6 +44,7 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     },
     { title: "epsilon out of range", args: () => [file("ok.png"), file("ok-trimap.png"), "--epsilon", "5"], exit: 2, names: () => "--epsilon", says: "INVALID_OPTION" },
     { title: "radius not an integer", args: () => [file("ok.png"), file("ok-trimap.png"), "--radius", "1.5"], exit: 2, names: () => "--radius", says: "INVALID_OPTION" },
+    { title: "threads not a whole number", args: () => [file("ok.png"), file("ok-trimap.png"), "--alpha", "t.png", "--threads", "1.5"], exit: 2, names: () => "--threads", says: "--help" },
     { title: "no arguments", args: () => [], exit: 2, names: () => "IMAGE", says: "--help", own: true },
     { title: "unknown flag", args: () => [file("ok.png"), file("ok-trimap.png"), "--bogus"], exit: 2, names: () => "--bogus", says: "--help" },
     { title: "a flag without its value", args: () => [file("ok.png"), file("ok-trimap.png"), "--radius"], exit: 2, names: () => "--radius", says: "--help" },

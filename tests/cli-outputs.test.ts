@@ -1,4 +1,6 @@
 // The built command line, run as a user would: foreground colours, cutout, composite and trimaps from masks.
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { estimateAlpha, matte, trimapFromMask } from "../dist/entry/node.js";
 import { useTempDir, runCli, file, readPng, readAlphaPng, maxLevelDifference, W, scene, raw, pic, writeTrimap, referenceAlpha, H } from "./cli-helpers.js";
@@ -129,5 +131,20 @@ describe("matting CLI: foreground colours, cutout, composite and trimaps from ma
     expect(maxLevelDifference((await readAlphaPng(out)).data, jacobi.alpha)).toBeLessThanOrEqual(0.5 + 1e-3);
     expect(maxLevelDifference((await readAlphaPng(out)).data, multigrid.alpha)).toBeLessThanOrEqual(0.5 + 1e-3);
     expect(maxLevelDifference((await readAlphaPng(out)).data, await referenceAlpha(pic.rgb))).toBeLessThanOrEqual(1);
+  });
+
+  it("--threads 2 shares the solve of the bundled lemur (38 k unknowns) and gives one thread's matte", async () => {
+    const out = file("lemur-threads.png");
+    const lemur = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+    const result = await runCli([lemur("lemur.png"), lemur("lemur_trimap.png"), "--alpha", out, "--threads", "2", "--json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.options.threads).toBe(2);
+    expect(report.stats.threads).toBe(2);
+    const photo = await sharp(lemur("lemur.png")).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const trimap = await sharp(lemur("lemur_trimap.png")).extractChannel(0).raw().toBuffer();
+    const { width, height } = photo.info;
+    const single = await estimateAlpha({ width, height, data: new Uint8Array(photo.data) }, { width, height, data: new Uint8Array(trimap) });
+    expect(maxLevelDifference((await readAlphaPng(out)).data, single.alpha)).toBeLessThanOrEqual(0.5 + 1e-3);
   });
 });

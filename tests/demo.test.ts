@@ -1,11 +1,12 @@
 // The demo page (examples/browser, `npm run demo`) driven in Chromium as a person would: open the lemur and
 // its trimap through the file inputs, run, cancel a run, and compare the page's alpha with Node's.
 import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutout, matte } from "../dist/entry/node.js";
+import { createMatting } from "../dist/entry/node.js";
 import { serveDemo } from "../examples/browser/serve.mjs";
 import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
 
@@ -83,8 +84,14 @@ describe("the demo page", () => {
       if (labels[i] !== (value === 0 || value === 255 ? value : 128)) expect.fail(`trimap label ${labels[i]} for file value ${value} at ${i}`);
     }
 
-    const inNode = await matte({ width, height, data: uint8(arrays.image!) }, { width, height, data: labels });
-    const nodeCutout = await cutout({ width, height, data: inNode.foreground }, inNode.alpha);
+    // The page is served cross-origin isolated, so its worker shares the solve between threads (up to 4, one
+    // per core); Node's reference uses as many.
+    const threads = Number(/ on (\d+) threads?:/.exec(status.text)?.[1]);
+    expect(threads).toBe(Math.min(availableParallelism(), 4));
+    const engine = await createMatting({ threads });
+    const inNode = await engine.matte({ width, height, data: uint8(arrays.image!) }, { width, height, data: labels });
+    const nodeCutout = await engine.cutout({ width, height, data: inNode.foreground }, inNode.alpha);
+    engine.close();
     const inPage = float32(arrays.alpha!);
     expect(inPage).toHaveLength(width * height);
     expect(arrays.cutout).toHaveLength(width * height * 4);

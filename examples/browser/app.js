@@ -146,7 +146,8 @@ worker.addEventListener("message", ({ data }) => {
     progressBar.value = 1;
     const note = stats.converged ? "" : ` (stopped at the iteration cap, residual ${stats.residual.toExponential(1)})`;
     const seconds = (stats.milliseconds.total / 1000).toFixed(2);
-    finishRun("done", `Done in ${seconds} s: ${stats.unknownPixels.toLocaleString("en")} unknown pixels, ${stats.iterations} iterations${note}.`);
+    const threads = `${stats.threads} thread${stats.threads === 1 ? "" : "s"}`;
+    finishRun("done", `Done in ${seconds} s on ${threads}: ${stats.unknownPixels.toLocaleString("en")} unknown pixels, ${stats.iterations} iterations${note}.`);
   } else if (data.type === "error") {
     progressBar.value = 0;
     if (data.code === "ABORTED") finishRun("cancelled", "Cancelled.");

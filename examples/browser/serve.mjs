@@ -75,10 +75,10 @@ export async function serveStatic(directory, { port = 0, host = "127.0.0.1", all
   };
 }
 
-/** The demo: the page, its worker and the bundled lemur from examples/, the library from dist/. */
+/** The demo: the page, its worker and the bundled lemur from examples/, the library from dist/; isolated, for threads. */
 export function serveDemo(options = {}) {
   const repository = fileURLToPath(new URL("../../", import.meta.url));
-  return serveStatic(repository, { ...options, allow: ["/examples/", "/dist/"], index: "/examples/browser/" });
+  return serveStatic(repository, { isolated: true, ...options, allow: ["/examples/", "/dist/"], index: "/examples/browser/" });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -1,6 +1,10 @@
 // Runs matting off the page's main thread. Messages in: { type: "run", id, image, trimap, options } and
 // { type: "cancel", id }. Messages out: "progress", "done" (alpha and cutout buffers transferred) or "error".
-import { cutout, matte } from "../../dist/entry/browser.js";
+import { createMatting } from "../../dist/entry/browser.js";
+
+// Threads share the solve when the page is cross-origin isolated (serve.mjs sends the COOP/COEP headers);
+// elsewhere the engine works alone.
+const engine = createMatting({ threads: Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4)) });
 
 const running = new Map();
 
@@ -9,12 +13,13 @@ async function run({ id, image, trimap, options }) {
   running.set(id, controller);
   try {
     // Alpha, then the foreground colours behind it, so the cutout carries no fringe of the old background.
-    const { alpha, foreground, stats } = await matte(image, trimap, {
+    const matting = await engine;
+    const { alpha, foreground, stats } = await matting.matte(image, trimap, {
       ...options,
       signal: controller.signal,
       onProgress: (progress) => postMessage({ type: "progress", id, progress }),
     });
-    const { data: rgba } = await cutout({ width: image.width, height: image.height, data: foreground }, alpha);
+    const { data: rgba } = await matting.cutout({ width: image.width, height: image.height, data: foreground }, alpha);
     postMessage({ type: "done", id, alpha, cutout: rgba, stats }, [alpha.buffer, rgba.buffer]);
   } catch (error) {
     postMessage({ type: "error", id, code: error.code ?? error.name, message: error.message });

@@ -62,6 +62,10 @@ const FLAGS: readonly FlagSpec[] = [
     name: "preconditioner", value: "P", choices: PRECONDITIONERS, group: "Closed-form matting", alphaOption: "preconditioner",
     help: `of the conjugate gradients: ${PRECONDITIONERS.join(" or ")}; multigrid takes far fewer, dearer iterations and is faster (default ${ALPHA_DEFAULTS.preconditioner})`,
   },
+  {
+    name: "threads", short: "j", value: "N", group: "Closed-form matting",
+    help: "threads that share the solve, 1..64: worker threads over shared WebAssembly memory (default 1)",
+  },
   { name: "json", group: "Reporting", help: "print one JSON object (paths, options, statistics) on stdout and nothing else" },
   { name: "quiet", short: "q", group: "Reporting", help: "no progress bar, summary or warning" },
   { name: "help", short: "h", group: "Reporting", help: "show this help and exit" },
@@ -92,6 +96,7 @@ export interface RunCommand {
   background?: BackgroundSource;
   outputs: Outputs;
   alphaOptions: CliAlphaOptions;
+  threads: number;
   json: boolean;
   quiet: boolean;
 }
@@ -183,6 +188,13 @@ function parseAlphaOptions(values: Record<string, string | boolean | undefined>)
   return alphaOptions as CliAlphaOptions;
 }
 
+function parseThreads(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const threads = parseNumber("threads", text);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads must be an integer from 1 to 64, got '${text}'`);
+  return threads;
+}
+
 function parseTrimapSource(values: Record<string, string | boolean | undefined>, positionals: string[]): { image: string; trimap: TrimapSource } {
   const mask = values.mask as string | undefined;
   const [image, trimap, ...extra] = positionals;
@@ -232,6 +244,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     ...(backgroundText === undefined ? {} : { background: parseBackground(backgroundText) }),
     outputs,
     alphaOptions: parseAlphaOptions(values),
+    threads: parseThreads(values.threads as string | undefined),
     json: values.json === true,
     quiet: values.quiet === true,
   };

@@ -1,8 +1,7 @@
 // One run of the command: read the inputs, build the trimap from a mask if asked, matte, write every
 // requested output, and report. Errors are thrown as MattingError for main.ts to print.
 import {
-  ALPHA_DEFAULTS, type AlphaMatte, type AlphaStats, MattingError, type RGBImage, type Trimap, type TrimapStats,
-  composite, cutout, estimateAlpha, matte, trimapFromMask, trimapStats,
+  ALPHA_DEFAULTS, type AlphaMatte, type AlphaStats, type Matting, MattingError, type RGBImage, type Trimap, type TrimapStats, createMatting,
 } from "../entry/node.js";
 import type { Outputs, RunCommand } from "./args.js";
 import { progressDisplay } from "./progress.js";
@@ -56,31 +55,31 @@ interface Computed {
 
 /** Alpha only when alpha is all that is written; matte() (one progress stream) when colours are needed too. */
 async function compute(
-  command: RunCommand, inputs: Inputs, signal: AbortSignal, onProgress: ReturnType<typeof progressDisplay>["onProgress"],
+  matting: Matting, command: RunCommand, inputs: Inputs, signal: AbortSignal, onProgress: ReturnType<typeof progressDisplay>["onProgress"],
 ): Promise<Computed> {
   const { outputs, trimap: source } = command;
   let computed: Computed;
   if (source.kind === "mask") {
-    const trimap = await trimapFromMask(inputs.mask!, { foreground: source.band, background: source.band });
-    computed = { trimap, trimapStats: await trimapStats(trimap) };
+    const trimap = await matting.trimapFromMask(inputs.mask!, { foreground: source.band, background: source.band });
+    computed = { trimap, trimapStats: await matting.trimapStats(trimap) };
   } else {
     computed = { trimap: inputs.trimap! };
   }
   const needsColours = outputs.foreground !== undefined || outputs.cutout !== undefined || outputs.composite !== undefined;
   const options = { ...command.alphaOptions, onProgress, signal };
   if (needsColours) {
-    const result = await matte(inputs.image, computed.trimap, options);
+    const result = await matting.matte(inputs.image, computed.trimap, options);
     return { ...computed, alpha: result.alpha, foreground: result.foreground, stats: result.stats };
   }
   if (outputs.alpha !== undefined) {
-    const result = await estimateAlpha(inputs.image, computed.trimap, options);
+    const result = await matting.estimateAlpha(inputs.image, computed.trimap, options);
     return { ...computed, alpha: result.alpha, stats: result.stats };
   }
   return computed;
 }
 
 /** Writes every requested output at once; the first failure in command-line order is the one reported. */
-async function writeOutputs(command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<void> {
+async function writeOutputs(matting: Matting, command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<void> {
   const { outputs, background } = command;
   const { width, height } = inputs.image;
   const { alpha, foreground } = computed;
@@ -90,12 +89,12 @@ async function writeOutputs(command: RunCommand, inputs: Inputs, computed: Compu
   if (outputs.foreground !== undefined) writes.push(images.writeColours(outputs.foreground, foreground!, width, height));
   if (outputs.cutout !== undefined) {
     const path = outputs.cutout;
-    writes.push(cutout(colours!, alpha!).then((rgba) => images.writeRgba(path, rgba.data, width, height, false)));
+    writes.push(matting.cutout(colours!, alpha!).then((rgba) => images.writeRgba(path, rgba.data, width, height, false)));
   }
   if (outputs.composite !== undefined) {
     const path = outputs.composite;
     const behind = background!.kind === "colour" ? background!.rgb : inputs.background!;
-    writes.push(composite(colours!, alpha!, behind).then((rgba) => images.writeRgba(path, rgba.data, width, height, true)));
+    writes.push(matting.composite(colours!, alpha!, behind).then((rgba) => images.writeRgba(path, rgba.data, width, height, true)));
   }
   if (outputs.trimapOut !== undefined) writes.push(images.writeTrimap(outputs.trimapOut, computed.trimap.data as Uint8Array, width, height));
   for (const settled of await Promise.allSettled(writes)) if (settled.status === "rejected") throw settled.reason;
@@ -114,14 +113,16 @@ function summary(outputs: Outputs, inputs: Inputs, computed: Computed): string {
 
 export async function run(command: RunCommand, signal: AbortSignal): Promise<void> {
   const display = progressDisplay(process.stderr.isTTY === true && !command.json && !command.quiet);
+  let matting: Matting | undefined;
   try {
     // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
     const images = await import("./images.js");
     const inputs = await readInputs(command, images);
-    const computed = await compute(command, inputs, signal, display.onProgress);
+    matting = await createMatting({ threads: command.threads });
+    const computed = await compute(matting, command, inputs, signal, display.onProgress);
     display.stop();
     signal.throwIfAborted(); // Ctrl-C after the last solver slice still means: write nothing
-    await writeOutputs(command, inputs, computed, images);
+    await writeOutputs(matting, command, inputs, computed, images);
 
     const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
     const { stats } = computed;
@@ -132,7 +133,7 @@ export async function run(command: RunCommand, signal: AbortSignal): Promise<voi
         ...(trimap.kind === "file" ? { trimap: trimap.path } : { mask: trimap.path, band: trimap.band, trimapStats: computed.trimapStats }),
         ...(background === undefined ? {} : { background: background.kind === "colour" ? background.rgb : background.path }),
         outputs: command.outputs,
-        ...(stats === undefined ? {} : { options, stats }),
+        ...(stats === undefined ? {} : { options: { ...options, threads: command.threads }, stats }),
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else if (!command.quiet) {
@@ -146,5 +147,6 @@ export async function run(command: RunCommand, signal: AbortSignal): Promise<voi
     }
   } finally {
     display.stop();
+    matting?.close();
   }
 }
