@@ -96,11 +96,11 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   const share = sharedOrSolo(coarse, context);
   if (share != 0) {
     const clo = firstNode(record, share), chi = endNode(record, share);
-    const parentNodes = count(coarse, 0), bc = pointer(coarse, 10), xc = pointer(coarse, 11);
+    const bc = pointer(coarse, 10), xc = pointer(coarse, 11);
     const plo = firstNode(coarse, share), phi = endNode(coarse, share);
     const parent = pointer(record, 6), prolongator = pointer(record, 7);
     // bc = T^T r over this share; children and parents split at the same image rows
-    memory.fill(bc + node(plo), 0, node(phi - plo + (phi == parentNodes ? 1 : 0)));
+    memory.fill(bc + node(plo), 0, node(phi - plo));
     for (let n = clo; n < chi; n++) {
       const t = prolongator + (<usize>(n * BLOCK) << 2);
       const target = bc + node(load<i32>(parent + (<usize>n << 2)));
@@ -202,10 +202,10 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
-    const nodes = count(first, 0), x1 = pointer(first, 11), b1 = pointer(first, 10);
+    const x1 = pointer(first, 11), b1 = pointer(first, 10);
     const lo = firstRow(system, share), hi = endRow(system, share);
     const nlo = firstNode(first, share), nhi = endNode(first, share);
-    memory.fill(b1 + node(nlo), 0, node(nhi - nlo + (nhi == nodes ? 1 : 0)));
+    memory.fill(b1 + node(nlo), 0, node(nhi - nlo));
     for (let u = lo; u < hi; u++) {
       const ru = <f32>load<f64>(residual + (<usize>u << 3));
       const target = b1 + node(load<i32>(rowNode + (<usize>u << 2)));

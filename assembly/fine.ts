@@ -12,6 +12,9 @@
 // other threads' rows as they were before the sweep (Jacobi between threads), which keeps the
 // forward and backward sweeps adjoint, as the symmetric cycle needs.
 //
+// Every vector's dummy entry [rows] is 0, set once when the vector is allocated; no kernel writes it
+// (products add 0 times x to it, which keeps it 0), because another thread may be reading it.
+//
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal [5] preconditioner
 //   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
 //   buffers (f64 N x crossLength) [10] crossLength, at least two image widths.
@@ -120,7 +123,6 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   barrier(context); // x complete
   memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  if (hi == rows) store<f64>(y + (<usize>rows << 3), 0);
   const far = farEnd(system, lo, hi);
   for (let u = lo; u < far; u++) multiplyRow(system, x, y, cross, hi, u, false);
   for (let u = far; u < hi; u++) multiplyRow(system, x, y, cross, hi, u, true);
@@ -141,10 +143,6 @@ export function gaussSeidelFromZero(system: usize, b: usize, x: usize, sums: usi
   const cross = buffer(system, 8, context, 0);
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  if (hi == rows) {
-    store<f64>(x + (<usize>rows << 3), 0);
-    store<f64>(residual + (<usize>rows << 3), 0);
-  }
   const far = farEnd(system, lo, hi);
   for (let i = lo; i < hi; i++) {
     const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));

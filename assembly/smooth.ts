@@ -112,12 +112,13 @@ export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usiz
  * 5-8 after it. From zero, x_n = D^-1 (b_n - sum_{s < 4} A_s x_s), and then b - A x is exactly
  * -sum_{s > 4} A_s x_s: 8 block products per node instead of 17. With threads each sweeps its nodes
  * [lo, hi) seeing earlier threads' nodes as 0, and its residual takes their final values back in.
+ * x[nodes], the dummy neighbour, must be 0: the engine zeroes every level vector once, and no kernel
+ * writes a dummy entry (another thread may be reading it).
  */
 export function blockGaussSeidelFromZero(
   nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
   lo: i32, hi: i32, context: usize
 ): void {
-  if (hi == nodes) memory.fill(x + (<usize>(nodes * DOFS) << 2), 0, 16);
   for (let n = lo; n < hi; n++) {
     const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
     const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);

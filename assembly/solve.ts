@@ -13,7 +13,7 @@
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 //                      [7..10] the threads' split of the rows (see assembly/fine.ts; 0 for one thread)
-// Vectors hold rows + 1 f64 (the last, for the dummy unknown, stays 0).
+// Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
 import { dot, axpy, xpay, multiply } from "./vector";
@@ -31,7 +31,6 @@ function precondition(system: usize, r: usize, z: usize, context: usize): void {
     const lo = firstRow(system, context), hi = endRow(system, context);
     const offset = <usize>lo << 3;
     multiply(pointerField(system, 6) + offset, r + offset, z + offset, hi - lo);
-    if (hi == field(system, 0)) store<f64>(z + (<usize>hi << 3), 0);
   }
 }
 
@@ -61,7 +60,6 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
   barrier(context); // the product's cross buffers are read before the preconditioner fills them again
   precondition(system, r, z, context);
   memory.copy(p + offset, z + offset, <usize>count << 3);
-  if (hi == field(system, 0)) store<f64>(p + (<usize>hi << 3), 0);
   contribute(context, 0, dot(b + offset, b + offset, count));
   contribute(context, 1, dot(r + offset, r + offset, count));
   contribute(context, 2, dot(r + offset, z + offset, count));

@@ -157,6 +157,15 @@ const COARSEST_NODES = 64;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
 
+/**
+ * Zeroes entry `index` (the dummy unknown or node, of `bytes` bytes) of a vector and returns the vector. Kernels
+ * read dummies as 0 and never write them: with threads, one may be read while another thread would write it.
+ */
+function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): number {
+  arena.u8(vector + index * bytes, bytes).fill(0);
+  return vector;
+}
+
 /** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
 function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
@@ -164,7 +173,7 @@ function setUpMultigrid(
   const k = engine.kernels;
   const { rows, half } = system;
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
-  const fineVector = () => arena.alloc((rows + 1) * 8);
+  const fineVector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
   const sums = fineVector(), residual = fineVector();
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
   const scratch = arena.alloc((64 + 16) * 8);
@@ -175,11 +184,12 @@ function setUpMultigrid(
     temporaries.push({ offset, bytes });
     return offset;
   };
+  const levelVector = (nodes: number) => zeroDummy(arena, arena.alloc((nodes + 1) * 16), nodes, 16);
   const levelArrays = (nodes: number) => ({
     cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
     nullSpace: temporary(nodes * 128), inverses: arena.alloc(nodes * 64),
-    x: arena.alloc((nodes + 1) * 16), b: arena.alloc((nodes + 1) * 16), r: arena.alloc((nodes + 1) * 16),
-    krylov: [0, 1, 2, 3].map(() => arena.alloc((nodes + 1) * 16)),
+    x: levelVector(nodes), b: levelVector(nodes), r: levelVector(nodes),
+    krylov: [0, 1, 2, 3].map(() => levelVector(nodes)),
   });
 
   let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
@@ -258,7 +268,7 @@ export async function solveSystem(
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,
     PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
-  const vector = () => arena.alloc((rows + 1) * 8);
+  const vector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;
