@@ -44,8 +44,8 @@ export interface AlphaOptions {
   /** Iteration cap of the conjugate-gradient solve. Default 20000. */
   maxIterations?: number;
   /**
-   * Preconditioner of the conjugate-gradient solve: "multigrid", an aggregation multigrid W-cycle whose coarse
-   * levels carry the Laplacian's affine-in-colour near-null space (tens to a few hundred iterations), or
+   * Preconditioner of the conjugate-gradient solve: "multigrid", an aggregation multigrid K-cycle whose coarse
+   * levels carry the Laplacian's affine-in-colour near-null space (tens to under two hundred iterations), or
    * "jacobi", the diagonal (thousands of iterations). Radius > 2 always uses "jacobi". Default "multigrid".
    */
   preconditioner?: "multigrid" | "jacobi";
