@@ -15,6 +15,9 @@ const CONTEXT_BYTES: i32 = 192;
 const SPINS = 20000;
 // Longest single wait (ns): the failed flag is checked at least this often.
 const WAIT_NS: i64 = 1_000_000;
+// Waits (about a minute) after which a thread that never arrives is taken for dead: the barrier fails
+// the team rather than hang.
+const STALL_WAITS = 60000;
 const REDUCED = 6;
 
 export function contextBytes(): i32 {
@@ -77,9 +80,11 @@ export function barrier(context: usize): void {
       atomic.notify(team + 4, count);
     } else {
       const mayBlock = load<i32>(context, 64) != 0;
-      let spins = 0;
+      let spins = 0, waits = 0;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
-        if (mayBlock && ++spins > SPINS) atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        if (!mayBlock || ++spins <= SPINS) continue;
+        atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        if (++waits > STALL_WAITS) atomic.store<i32>(team + 8, 1);
       }
     }
   }

@@ -319,9 +319,15 @@ export class Engine {
       Atomics.store(failed, 0, 1);
       Atomics.notify(new Int32Array(memory, this.team + 4, 1), 0);
     }
-    // The helpers leave the kernel within microseconds of this thread (they meet at its last barrier).
+    // The helpers leave the kernel within microseconds of this thread (they meet at its last barrier), unless
+    // the team failed: then a helper that stopped answering is not waited for beyond a second.
     const mayBlock = mayBlockHere();
+    let failedSince = 0;
     for (let done = Atomics.load(control, 1); done < this.helpers.length; done = Atomics.load(control, 1)) {
+      if (Atomics.load(failed, 0) !== 0) {
+        failedSince ||= performance.now();
+        if (performance.now() - failedSince > 1000) break;
+      }
       if (mayBlock) Atomics.wait(control, 1, done, 10);
     }
     if (error !== undefined || Atomics.load(failed, 0) !== 0) {
