@@ -10,7 +10,7 @@ import { barrier, contribute, rangeEnd, rangeStart, reduce, soloContext, threadI
 
 const DOFS = 4;
 const BLOCK = 16;
-// Symmetric sweep pairs on the coarsest level (at most 64 nodes): 6, 20 or 60 changed no iteration count.
+// Symmetric sweep pairs on the coarsest level (at most 128 nodes): more changed no iteration count.
 const COARSEST_SWEEPS = 2;
 // The K-cycle skips its second step when the first leaves less than this share of the residual.
 const KRYLOV_ENOUGH = 0.1;
