@@ -26,6 +26,7 @@
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
 //           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
 
+import { field, pointerField } from "./record";
 import { barrier, threadIndex, threads } from "./team";
 
 export const HEADER_BYTES: i32 = 64;
@@ -38,11 +39,6 @@ const FIRST_BLOCK = 4; // pixels per side of a first-level node
 const DEPENDENT = 1e-3;
 // Relative shift of a diagonal block before inverting it (see finishLevel).
 const REGULARISE = 1e-6;
-
-@inline
-function field(record: usize, index: i32): i32 {
-  return load<i32>(record + (<usize>index << 2));
-}
 
 /** Numbers, in raster order, the cells of a gw x gh grid that own something; -1 elsewhere. Returns the count. */
 function numberCells(cells: usize, count: i32): i32 {
@@ -258,22 +254,17 @@ export function firstLevelScratchBytes(): i32 {
 export function buildFirstLevelTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
   const split = threads(context) > 1;
-  const nodes = jobField(job, 11), fineRows = jobField(job, 4);
-  const nodeRanges = <usize>jobField(job, 18), rowRanges = <usize>jobField(job, 19);
+  const nodes = field(job, 11), fineRows = field(job, 4);
+  const nodeRanges = pointerField(job, 18), rowRanges = pointerField(job, 19);
   buildFirstLevel(
-    <usize>jobField(job, 0), <usize>jobField(job, 1), jobField(job, 2), jobField(job, 3), fineRows, jobField(job, 5),
-    <usize>jobField(job, 6), <usize>jobField(job, 7), <usize>jobField(job, 8), <usize>jobField(job, 9), jobField(job, 10), nodes,
-    <usize>jobField(job, 12), <usize>jobField(job, 13), <usize>jobField(job, 14), <usize>jobField(job, 15), <usize>jobField(job, 16),
-    <usize>jobField(job, 17) + <usize>(t * firstLevelScratchBytes()), <usize>jobField(job, 20),
+    pointerField(job, 0), pointerField(job, 1), field(job, 2), field(job, 3), fineRows, field(job, 5),
+    pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), pointerField(job, 9), field(job, 10), nodes,
+    pointerField(job, 12), pointerField(job, 13), pointerField(job, 14), pointerField(job, 15), pointerField(job, 16),
+    pointerField(job, 17) + <usize>(t * firstLevelScratchBytes()), pointerField(job, 20),
     split ? load<i32>(nodeRanges + (<usize>t << 2)) : 0, split ? load<i32>(nodeRanges + (<usize>(t + 1) << 2)) : nodes,
     split ? load<i32>(rowRanges + (<usize>t << 2)) : 0, split ? load<i32>(rowRanges + (<usize>(t + 1) << 2)) : fineRows,
     context,
   );
-}
-
-@inline
-function jobField(job: usize, k: i32): i32 {
-  return load<i32>(job + (<usize>k << 2));
 }
 
 /**

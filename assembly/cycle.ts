@@ -6,6 +6,7 @@
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
 import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
 import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
+import { field, pointerField } from "./record";
 import { barrier, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
 const DOFS = 4;
@@ -14,16 +15,6 @@ const BLOCK = 16;
 const COARSEST_SWEEPS = 2;
 // The K-cycle skips its second step when the first leaves less than this share of the residual.
 const KRYLOV_ENOUGH = 0.1;
-
-@inline
-function count(record: usize, index: i32): i32 {
-  return load<i32>(record + (<usize>index << 2));
-}
-
-@inline
-function pointer(record: usize, index: i32): usize {
-  return <usize>load<u32>(record + (<usize>index << 2));
-}
 
 @inline
 function levelRecord(hierarchy: usize, level: i32): usize {
@@ -50,14 +41,14 @@ function scale(v: usize, s: f32, count: i32): void {
 /** Start of this thread's nodes on a level: all of them when the level is not split or N is 1. */
 @inline
 function firstNode(record: usize, context: usize): i32 {
-  const ranges = pointer(record, 14);
+  const ranges = pointerField(record, 14);
   return ranges == 0 ? 0 : rangeStart(context, ranges);
 }
 
 @inline
 function endNode(record: usize, context: usize): i32 {
-  const ranges = pointer(record, 14);
-  return ranges == 0 ? count(record, 0) : rangeEnd(context, ranges, count(record, 0));
+  const ranges = pointerField(record, 14);
+  return ranges == 0 ? field(record, 0) : rangeEnd(context, ranges, field(record, 0));
 }
 
 /** Offset of node n's vector entries. */
@@ -72,7 +63,7 @@ function node(n: i32): usize {
  */
 @inline
 function sharedOrSolo(coarse: usize, context: usize): usize {
-  if (threads(context) == 1 || pointer(coarse, 14) != 0) return context;
+  if (threads(context) == 1 || pointerField(coarse, 14) != 0) return context;
   barrier(context);
   return threadIndex(context) == 0 ? soloContext(context) : 0;
 }
@@ -80,8 +71,8 @@ function sharedOrSolo(coarse: usize, context: usize): usize {
 /** x_l from b_l on block level l: smoothing around a Krylov-accelerated correction from level l + 1. */
 function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
-  const nodes = count(record, 0), neighbours = pointer(record, 1), blocks = pointer(record, 2);
-  const x = pointer(record, 3), b = pointer(record, 4), r = pointer(record, 5), inverses = pointer(record, 9);
+  const nodes = field(record, 0), neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
+  const x = pointerField(record, 3), b = pointerField(record, 4), r = pointerField(record, 5), inverses = pointerField(record, 9);
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
@@ -96,9 +87,9 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   const share = sharedOrSolo(coarse, context);
   if (share != 0) {
     const clo = firstNode(record, share), chi = endNode(record, share);
-    const bc = pointer(coarse, 10), xc = pointer(coarse, 11);
+    const bc = pointerField(coarse, 10), xc = pointerField(coarse, 11);
     const plo = firstNode(coarse, share), phi = endNode(coarse, share);
-    const parent = pointer(record, 6), prolongator = pointer(record, 7);
+    const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
     // bc = T^T r over this share; children and parents split at the same image rows
     memory.fill(bc + node(plo), 0, node(phi - plo));
     for (let n = clo; n < chi; n++) {
@@ -143,9 +134,9 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
  */
 function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
-  const neighbours = pointer(record, 1), blocks = pointer(record, 2);
-  const x = pointer(record, 3), b = pointer(record, 4), bk = pointer(record, 10), u = pointer(record, 11);
-  const w1 = pointer(record, 12), w2 = pointer(record, 13);
+  const neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
+  const x = pointerField(record, 3), b = pointerField(record, 4), bk = pointerField(record, 10), u = pointerField(record, 11);
+  const w1 = pointerField(record, 12), w2 = pointerField(record, 13);
   const lo = firstNode(record, context), hi = endNode(record, context);
   const from = node(lo), length = (hi - lo) * DOFS, bytes = node(hi - lo);
   memory.copy(b + from, bk + from, bytes);
@@ -195,14 +186,14 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 
 /** z = M^-1 r (vectors of rows + 1 f64, the last kept 0) for this thread's rows; system: see fine.ts. */
 export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, context: usize): void {
-  const levels = count(hierarchy, 0);
-  const sums = pointer(hierarchy, 6), residual = pointer(hierarchy, 7), rowNode = pointer(hierarchy, 8), rowBasis = pointer(hierarchy, 9);
-  const scratch = pointer(hierarchy, 10);
+  const levels = field(hierarchy, 0);
+  const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
+  const scratch = pointerField(hierarchy, 10);
   gaussSeidelFromZero(system, r, z, sums, residual, context);
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
-    const x1 = pointer(first, 11), b1 = pointer(first, 10);
+    const x1 = pointerField(first, 11), b1 = pointerField(first, 10);
     const lo = firstRow(system, share), hi = endRow(system, share);
     const nlo = firstNode(first, share), nhi = endNode(first, share);
     memory.fill(b1 + node(nlo), 0, node(nhi - nlo));

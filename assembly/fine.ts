@@ -19,17 +19,8 @@
 //   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
 //   buffers (f64 N x crossLength) [10] crossLength, at least two image widths.
 
+import { field, pointerField } from "./record";
 import { barrier, rangeEnd, rangeStart, threadIndex, threads } from "./team";
-
-@inline
-export function field(system: usize, index: i32): i32 {
-  return load<i32>(system + (<usize>index << 2));
-}
-
-@inline
-export function pointerField(system: usize, index: i32): usize {
-  return <usize>load<u32>(system + (<usize>index << 2));
-}
 
 @inline
 export function firstRow(system: usize, context: usize): i32 {

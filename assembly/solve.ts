@@ -17,7 +17,8 @@
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
 import { dot, axpy, xpay, multiply } from "./vector";
-import { endRow, field, firstRow, pointerField, stencilMultiply } from "./fine";
+import { endRow, firstRow, stencilMultiply } from "./fine";
+import { field, pointerField } from "./record";
 import { aggregationApply } from "./cycle";
 import { barrier, contribute, reduce, threadIndex, total } from "./team";
 

@@ -15,6 +15,7 @@
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "./convert";
 import { storeSymmetricInverse } from "./mat3";
+import { field, pointerField } from "./record";
 import { threadIndex, threads } from "./team";
 
 // Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count.
@@ -249,11 +250,6 @@ function assembleStencil(
   }
 }
 
-@inline
-function jobField(job: usize, k: i32): i32 {
-  return load<i32>(job + (<usize>k << 2));
-}
-
 /**
  * assembleStencil on this thread's band of box rows. job (i32 fields): [0] image [1] labels
  * [2] unknownIndex [3] width [4] height [5] radius [6] rows [7] columns [8] values [9] diagonal
@@ -263,11 +259,11 @@ function jobField(job: usize, k: i32): i32 {
  */
 export function assembleTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
-  const bands = <usize>jobField(job, 17);
+  const bands = pointerField(job, 17);
   const first = threads(context) == 1 ? 0 : load<i32>(bands + (<usize>t << 2));
-  const end = threads(context) == 1 ? jobField(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
-  assembleStencil(<usize>jobField(job, 0), <usize>jobField(job, 1), <usize>jobField(job, 2), jobField(job, 3), jobField(job, 4), jobField(job, 5), load<f64>(job, 72), jobField(job, 6), <usize>jobField(job, 7), <usize>jobField(job, 8),
-    <usize>jobField(job, 9), <usize>jobField(job, 10), <usize>jobField(job, 11) + <usize>t * <usize>jobField(job, 12), jobField(job, 13), jobField(job, 14), jobField(job, 15), jobField(job, 16), first, end);
+  const end = threads(context) == 1 ? field(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
+  assembleStencil(pointerField(job, 0), pointerField(job, 1), pointerField(job, 2), field(job, 3), field(job, 4), field(job, 5), load<f64>(job, 72), field(job, 6), pointerField(job, 7), pointerField(job, 8),
+    pointerField(job, 9), pointerField(job, 10), pointerField(job, 11) + <usize>t * pointerField(job, 12), field(job, 13), field(job, 14), field(job, 15), field(job, 16), first, end);
 }
 
 /**
