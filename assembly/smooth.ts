@@ -44,66 +44,88 @@ function source(x: usize, old: usize, m: i32, lo: i32, hi: i32, nodes: i32): usi
 }
 
 /**
- * One block Gauss-Seidel sweep over nodes [lo, hi): each node's four unknowns are solved together with
- * the inverse of its diagonal block (inverses: f32 16 per node, column-major). Backward sweeps visit
- * nodes in reverse. Other threads' nodes are read from old, their values before the sweep (pass x
- * when one thread has all nodes). scratch: 32 bytes (used by the scalar build).
+ * Solves node n's four unknowns with the inverse of its diagonal block (f32 16 per node, column-major):
+ * x_n = D^-1 (b_n - sum of A_s x_m over its other neighbours). fromZero: the first sweep from x = 0,
+ * which needs only the earlier neighbours (slots 0-3) and sees earlier threads' nodes as 0; otherwise
+ * all eight, other threads' nodes read from old. scratch: 32 bytes (used by the scalar build).
+ */
+@inline
+function solveNode(
+  n: i32, nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, old: usize,
+  lo: i32, hi: i32, scratch: usize, fromZero: bool
+): void {
+  const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+  const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+  const inverse = inverses + (<usize>(n * BLOCK) << 2);
+  const xn = x + (<usize>(n * DOFS) << 2);
+  const last = fromZero ? 4 : NEIGHBOURS;
+  if (ASC_FEATURE_SIMD) {
+    let acc = v128.load(b + (<usize>(n * DOFS) << 2));
+    for (let s = 0; s < last; s++) {
+      if (s == 4) continue;
+      const m = load<i32>(links + (<usize>s << 2));
+      const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+      acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
+    }
+    // x_n = D^-1 acc = -(D^-1 (-acc)) through the same column products.
+    v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
+  } else {
+    memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
+    for (let s = 0; s < last; s++) {
+      if (s == 4) continue;
+      const m = load<i32>(links + (<usize>s << 2));
+      const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+      subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), xm);
+    }
+    memory.fill(scratch + 16, 0, 16);
+    subtractProductScalar(scratch + 16, inverse, scratch);
+    for (let k = 0; k < DOFS; k++) store<f32>(xn + (<usize>k << 2), -load<f32>(scratch + 16 + (<usize>k << 2)));
+  }
+}
+
+/**
+ * out = -sum of A_s x_m over node n's neighbours (negate: +sum), leaving out the slots before 5 (the
+ * earlier neighbours and the node itself) whose node is at or after `skipFrom`; i32.MAX_VALUE keeps all.
+ */
+@inline
+function storeProducts(n: i32, neighbours: usize, blocks: usize, x: usize, out: usize, skipFrom: i32, negate: bool): void {
+  const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
+  const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (let s = 0; s < NEIGHBOURS; s++) {
+      const m = load<i32>(links + (<usize>s << 2));
+      if (s < 5 && m >= skipFrom) continue;
+      acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+    }
+    v128.store(out, negate ? f32x4.neg(acc) : acc);
+  } else {
+    memory.fill(out, 0, 16);
+    for (let s = 0; s < NEIGHBOURS; s++) {
+      const m = load<i32>(links + (<usize>s << 2));
+      if (s < 5 && m >= skipFrom) continue;
+      subtractProductScalar(out, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
+    }
+    if (negate) for (let k = 0; k < DOFS; k++) store<f32>(out + (<usize>k << 2), -load<f32>(out + (<usize>k << 2)));
+  }
+}
+
+/**
+ * One block Gauss-Seidel sweep over nodes [lo, hi); backward sweeps visit them in reverse. Other threads'
+ * nodes are read from old, their values before the sweep (pass x when one thread has all nodes).
  */
 export function blockGaussSeidel(
   nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
   lo: i32, hi: i32, old: usize
 ): void {
   for (let t = lo; t < hi; t++) {
-    const n = backward ? hi - 1 - (t - lo) : t;
-    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
-    const inverse = inverses + (<usize>(n * BLOCK) << 2);
-    const xn = x + (<usize>(n * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        if (s == 4) continue;
-        const m = load<i32>(links + (<usize>s << 2));
-        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(source(x, old, m, lo, hi, nodes)));
-      }
-      // x_n = D^-1 acc = -(D^-1 (-acc)) through the same column products.
-      v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
-    } else {
-      memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        if (s == 4) continue;
-        const m = load<i32>(links + (<usize>s << 2));
-        subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), source(x, old, m, lo, hi, nodes));
-      }
-      memory.fill(scratch + 16, 0, 16);
-      subtractProductScalar(scratch + 16, inverse, scratch);
-      for (let k = 0; k < DOFS; k++) store<f32>(xn + (<usize>k << 2), -load<f32>(scratch + 16 + (<usize>k << 2)));
-    }
+    solveNode(backward ? hi - 1 - (t - lo) : t, nodes, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false);
   }
 }
 
 /** y = A x on nodes [lo, hi) of a block level. */
 export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usize, lo: i32, hi: i32): void {
-  for (let n = lo; n < hi; n++) {
-    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
-    const yn = y + (<usize>(n * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      let acc = f32x4.splat(0);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
-      }
-      v128.store(yn, f32x4.neg(acc));
-    } else {
-      memory.fill(yn, 0, 16);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        subtractProductScalar(yn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
-      }
-      for (let k = 0; k < DOFS; k++) store<f32>(yn + (<usize>k << 2), -load<f32>(yn + (<usize>k << 2)));
-    }
-  }
+  for (let n = lo; n < hi; n++) storeProducts(n, neighbours, blocks, x, y + (<usize>(n * DOFS) << 2), i32.MAX_VALUE, true);
 }
 
 /**
@@ -119,49 +141,8 @@ export function blockGaussSeidelFromZero(
   nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
   lo: i32, hi: i32, context: usize
 ): void {
-  for (let n = lo; n < hi; n++) {
-    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
-    const inverse = inverses + (<usize>(n * BLOCK) << 2);
-    const xn = x + (<usize>(n * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      let acc = v128.load(b + (<usize>(n * DOFS) << 2));
-      for (let s = 0; s < 4; s++) {
-        const m = seen(load<i32>(links + (<usize>s << 2)), lo, nodes);
-        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
-      }
-      v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
-    } else {
-      memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
-      for (let s = 0; s < 4; s++) {
-        const m = seen(load<i32>(links + (<usize>s << 2)), lo, nodes);
-        subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
-      }
-      memory.fill(scratch + 16, 0, 16);
-      subtractProductScalar(scratch + 16, inverse, scratch);
-      for (let k = 0; k < DOFS; k++) store<f32>(xn + (<usize>k << 2), -load<f32>(scratch + 16 + (<usize>k << 2)));
-    }
-  }
+  for (let n = lo; n < hi; n++) solveNode(n, nodes, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
   barrier(context);
-  for (let n = lo; n < hi; n++) {
-    const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-    const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
-    const rn = r + (<usize>(n * DOFS) << 2);
-    if (ASC_FEATURE_SIMD) {
-      let acc = f32x4.splat(0);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        if (s < 5 && m >= lo) continue; // this thread's earlier nodes and itself: accounted for by the sweep
-        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
-      }
-      v128.store(rn, acc);
-    } else {
-      memory.fill(rn, 0, 16);
-      for (let s = 0; s < NEIGHBOURS; s++) {
-        const m = load<i32>(links + (<usize>s << 2));
-        if (s < 5 && m >= lo) continue;
-        subtractProductScalar(rn, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
-      }
-    }
-  }
+  // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual.
+  for (let n = lo; n < hi; n++) storeProducts(n, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
 }
