@@ -61,9 +61,13 @@ export interface StencilSystem {
   split?: Split;
 }
 
-/** Builds the Laplacian restricted to the unknown pixels, with its right-hand side. */
+/**
+ * Builds the Laplacian restricted to the unknown pixels, with its right-hand side. minRowsPerThread: see
+ * splitRows (tests only).
+ */
 export function buildSystem(
   arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
+  minRowsPerThread?: number,
 ): StencilSystem {
   const k = engine.kernels;
   const n = width * height;
@@ -76,7 +80,7 @@ export function buildSystem(
   const values = arena.alloc(rows * half * 8);
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
-  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads);
+  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads, radius, minRowsPerThread);
   const mark = arena.mark();
   const boxPtr = arena.alloc(16);
   k.unknownBox(pixels.labels, width, height, 2 * radius, boxPtr);
