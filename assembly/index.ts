@@ -5,7 +5,7 @@ export {
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
-export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
+export { jacobiSetup, pcgStart, pcgIterate, pcgResidual } from "./solve";
 export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,

@@ -31,6 +31,7 @@ export interface Kernels {
   finishLevel(nodes: number, blocks: number, inverses: number, scratch: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
+  pcgResidual(system: number, b: number, x: number, r: number, context: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
     maxSteps: number, tolerance: number, context: number): number;
   contextBytes(): number;
