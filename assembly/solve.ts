@@ -90,7 +90,6 @@ export function pcgResidual(system: usize, b: usize, x: usize, r: usize, context
   contribute(context, 1, dot(r + offset, r + offset, count));
   reduce(context, 2);
   const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
-  barrier(context); // the product's cross buffers are read before anything fills them again
   return bNorm > 0 ? rNorm / bNorm : rNorm;
 }
 
