@@ -74,8 +74,12 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
       exit: 1, names: () => file("short-background.png"), says: `background is ${W}x${H - 1} but the image is ${W}x${H} (SIZE_MISMATCH)`,
     },
     {
-      title: "a missing background image", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("nope-bg.png")],
-      exit: 1, names: () => file("nope-bg.png"), says: "READ_FAILED",
+      title: "a background that is neither a colour nor an existing file", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("nope-bg.png")],
+      exit: 2, names: () => `--background '${file("nope-bg.png")}' is neither a colour`, says: "#rrggbb, r,g,b or rgb(r, g, b)",
+    },
+    {
+      title: "a misspelt colour name", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "steelbleu"],
+      exit: 2, names: () => "--background 'steelbleu' is neither a colour (a CSS colour name such as red", says: "nor an existing file",
     },
     {
       title: "--mask and TRIMAP both given", args: () => [file("ok.png"), file("ok-trimap.png"), "--mask", file("ok-trimap.png")], exit: 2,
