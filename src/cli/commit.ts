@@ -1,8 +1,10 @@
 // All outputs or none: each is written in full to a temporary file beside its target and flushed to disk, and
 // only when every one is there are they renamed over their targets, in one synchronous loop. A full disk, a
 // write error or a signal before that loop leaves every old file as it was and removes the temporaries.
-import { renameSync, unlinkSync } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+//
+// The file operations are synchronous on purpose: a signal handler (main.ts) runs only between two files,
+// never between creating a temporary and recording it, so the temporaries it removes are all there are.
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { MattingError } from "../entry/node.js";
@@ -17,21 +19,14 @@ export interface OutputFile {
 }
 
 /**
- * Test-only hook: milliseconds to wait after each temporary file is written, so tests can send a signal
- * while outputs are being written. Not a user setting; unset in normal use.
+ * Test-only hook: milliseconds to wait after each temporary file is written (a signal does not cut the wait
+ * short), so tests can send signals while outputs are being written. Not a user setting; unset in normal use.
  */
 const PAUSE_ENV = "MATTING_TEST_WRITE_PAUSE_MS";
 
-function pause(signal: AbortSignal): Promise<void> {
+function testPause(): Promise<void> {
   const ms = Number(process.env[PAUSE_ENV] ?? 0);
-  if (!(ms > 0) || signal.aborted) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      done();
-    }, { once: true });
-  });
+  return ms > 0 ? new Promise((done) => setTimeout(done, ms)) : Promise.resolve();
 }
 
 function writeFailed(file: OutputFile, cause: unknown): MattingError {
@@ -51,8 +46,8 @@ export class OutputCommit {
       const staged: [temporary: string, file: OutputFile][] = [];
       for (const file of files) {
         signal.throwIfAborted();
-        staged.push([await this.stage(file), file]);
-        await pause(signal);
+        staged.push([this.stage(file), file]);
+        await testPause();
       }
       signal.throwIfAborted();
       // Synchronous: no signal handler can run between two renames, so a signal sees all old or all new files.
@@ -82,20 +77,25 @@ export class OutputCommit {
   }
 
   /** Writes `file` in full to a new temporary beside its target, with the target's permissions, and flushes it. */
-  private async stage(file: OutputFile): Promise<string> {
-    const temporary = join(dirname(file.target), `.${basename(file.target).slice(0, 200)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-    const mode = await stat(file.target).then((stats) => stats.mode & 0o7777, () => 0o666);
-    let handle: FileHandle | undefined;
+  private stage(file: OutputFile): string {
+    const temporary = join(dirname(file.target), `.${basename(file.target).slice(0, 200)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+    let mode = 0o666;
+    try {
+      mode = statSync(file.target).mode & 0o7777;
+    } catch {
+      // A new output: the default permissions, less the umask.
+    }
+    let descriptor: number | undefined;
     try {
       // "wx": a new file, never one that happens to have this name already.
-      handle = await open(temporary, "wx", mode);
+      descriptor = openSync(temporary, "wx", mode);
       this.temporaries.add(temporary);
-      await handle.writeFile(file.bytes);
-      await handle.sync();
+      for (let written = 0; written < file.bytes.length;) written += writeSync(descriptor, file.bytes, written);
+      fsyncSync(descriptor);
     } catch (cause) {
       throw writeFailed(file, cause);
     } finally {
-      await handle?.close();
+      if (descriptor !== undefined) closeSync(descriptor);
     }
     return temporary;
   }

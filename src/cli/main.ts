@@ -80,6 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const onStop = (signal: Stop) => {
     if (stoppedBy !== undefined) {
       commit.discard();
+      fail(undefined, STOPS[stoppedBy]);
       process.exit(stopStatus(stoppedBy));
     }
     stoppedBy = signal;
