@@ -157,7 +157,7 @@ describe("matting CLI: an output that is an input or another output is refused",
     },
   ];
 
-  it.concurrent.each(cases)("$title: usage error naming both, nothing changed", async ({ args, says }) => {
+  it.concurrent.for(cases)("$title: usage error naming both, nothing changed", async ({ args, says }, { expect }) => {
     const before = await Promise.all(["photo.png", "trimap.png", "mask.png", "behind.png"].map((name) => readFile(file(name))));
     const result = await runCli(args());
     expect(result.code).toBe(2);

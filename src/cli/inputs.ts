@@ -69,6 +69,7 @@ function lossyWarning(header: Header, plane: Trimap | AlphaMatte, kind: "trimap"
   for (const value of plane.data) {
     if ((value > 0 && value <= NOISE_LEVELS) || (value < 255 && value >= 255 - NOISE_LEVELS)) nearlySure++;
   }
+  if (nearlySure === 0) return `${lead}: its values may not be the ones drawn (none near 0 or 255 moved this time); save trimaps as PNG`;
   return `${lead}: ${nearlySure.toLocaleString("en-US")} pixels within ${NOISE_LEVELS} levels of 0 or 255 are read as ` +
     "unknown rather than as sure background or foreground; save trimaps as PNG";
 }
