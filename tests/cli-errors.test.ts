@@ -65,6 +65,12 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
       title: "a bad colour string", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "#12345"], exit: 2,
       names: () => "--background", says: "#12345",
     },
+    { title: "--max-pixels 0", args: () => [file("ok.png"), file("ok-trimap.png"), "--max-pixels", "0"], exit: 2, names: () => "--max-pixels must be a whole number", says: "'0'" },
+    { title: "--max-pixels not whole", args: () => [file("ok.png"), file("ok-trimap.png"), "--max-pixels", "1e3.5"], exit: 2, names: () => "--max-pixels", says: "--help" },
+    {
+      title: "a bad rgb() colour", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "rgb(1, 2)"], exit: 2,
+      names: () => "--background expects a CSS colour name", says: "'rgb(1, 2)'",
+    },
     {
       title: "a colour out of range", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "300,0,0"], exit: 2,
       names: () => "--background", says: "300,0,0",
