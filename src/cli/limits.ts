@@ -1,7 +1,10 @@
 // How large an input the command line decodes. Both limits are checked on the file's header, before any pixel
 // is decoded, so a small file that declares a huge picture (a decompression bomb) costs milliseconds.
 
-/** Default of --max-pixels: 100 million pixels (say 12000x8333), more than any camera's photo fits in wasm32. */
+/**
+ * Default of --max-pixels: 100 million pixels (say 12000x8333). It takes the largest full-frame photos
+ * (61 million) and is below the 119 million that wasm32 could hold at all (wasmBytesAtLeast).
+ */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /** All of wasm32's memory. */
