@@ -1,7 +1,7 @@
 // The built command line, run as a user would: one-line errors naming the file, and exit statuses.
 import { readFile, writeFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDir, useTempDir, runCli, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
+import { tempDir, useTempDir, runCli, startCli, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
 
 useTempDir();
 describe("matting CLI: errors are one line naming the file, with an exit status", () => {
@@ -133,19 +133,24 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     expect(lines(result.stderr)).toHaveLength(1);
   });
 
-  it("Ctrl-C aborts the solve, says so and exits 130 without writing", async () => {
+  it.each([
+    { signal: "SIGINT", name: "Ctrl-C", code: 130, says: "interrupted" },
+    { signal: "SIGTERM", name: "SIGTERM", code: 143, says: "terminated" },
+  ] as const)("$name aborts the solve, says so and exits $code without writing", async ({ signal, code, says }) => {
     // A noisy picture that is nearly all unknown and an unreachable tolerance keep the solver busy.
     const size = 240;
     const noisy = Uint8Array.from({ length: size * size * 3 }, (_, k) => (k * 2654435761) >>> 24);
     const trimap = Uint8Array.from({ length: size * size }, (_, i) => (i % size < 4 ? 255 : i % size >= size - 4 ? 0 : 128));
     await raw(noisy, size, size, 3).png().toFile(file("busy.png"));
     await writeTrimap("busy-trimap.png", trimap, size, size);
-    const out = file("busy-alpha.png");
+    const out = file(`busy-alpha-${signal}.png`);
     const started = Date.now();
-    const result = await runCli([file("busy.png"), file("busy-trimap.png"), "--alpha", out,
-      "--tolerance", "1e-300", "--max-iterations", "100000000"], 1500);
+    const { child, outcome } = startCli([file("busy.png"), file("busy-trimap.png"), "--alpha", out,
+      "--tolerance", "1e-300", "--max-iterations", "100000000"], { killAfterMs: 30_000 });
+    setTimeout(() => child.kill(signal), 1500);
+    const result = await outcome;
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(result).toEqual({ code: 130, stdout: "", stderr: "matting: interrupted\n" });
+    expect(result).toEqual({ code, stdout: "", stderr: `matting: ${says}\n` });
     await expect(readFile(out)).rejects.toThrow();
   });
 });

@@ -62,10 +62,8 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
   return { child, outcome };
 }
 
-export function runCli(args: string[], interruptAfterMs?: number): Promise<Outcome> {
-  const { child, outcome } = startCli(args);
-  if (interruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), interruptAfterMs);
-  return outcome;
+export function runCli(args: string[]): Promise<Outcome> {
+  return startCli(args).outcome;
 }
 
 /** CRC-32 (ISO 3309, as PNG chunks use), bit by bit: the few bytes of a chunk header need no table. */
