@@ -157,6 +157,16 @@ describe("matting CLI: an output that is an input or another output is refused",
     },
   ];
 
+  it("'..' after a linked folder is taken from the link's target, as the kernel does: not the photo, a new file", async () => {
+    await mkdir(file("elsewhere/sub"), { recursive: true });
+    await symlink(file("elsewhere/sub"), file("sub-link"));
+    const photo = await readFile(file("photo.png"));
+    const result = await runCli([...inputs(), "--alpha", `${tempDir()}/sub-link/../photo.png`, "-q"]); // not path.join: it drops ".."
+    expect(result).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(await readFile(file("photo.png"))).toEqual(photo);
+    expect((await readPng(file("elsewhere/photo.png"), 1)).width).toBe(W);
+  });
+
   it.concurrent.for(cases)("$title: usage error naming both, nothing changed", async ({ args, says }, { expect }) => {
     const before = await Promise.all(["photo.png", "trimap.png", "mask.png", "behind.png"].map((name) => readFile(file(name))));
     const result = await runCli(args());

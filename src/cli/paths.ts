@@ -1,9 +1,9 @@
 // Which files a command reads and writes, compared as the file system sees them: two spellings of one file
 // ("out/x.png" and "out/./x.png", a symlink and its target, hard links) are one file. An output that is also
 // an input or another output is refused before anything is read.
-import { readlink, realpath, stat } from "node:fs/promises";
+import { readlink, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, parse, sep } from "node:path";
 import { type Outputs, OUTPUT_FLAGS, type RunCommand, UsageError } from "./args.js";
 import { COLOUR_FORMS } from "./colours.js";
 
@@ -11,26 +11,38 @@ import { COLOUR_FORMS } from "./colours.js";
 const MAX_LINKS = 40;
 
 /**
- * The absolute path `path` names once every symbolic link is followed, also for a file that does not exist
- * yet (its folder's real path and its name) or a link to one (the link's target). A part that cannot be
- * looked at (no permission, not a folder) is kept as written: reading or writing it reports that later.
+ * The absolute path `path` names once every symbolic link is followed, as the kernel walks it: part by part,
+ * a link replaced by its target and ".." taken from the real folder reached so far (so "link/../x" is beside
+ * the link's target, not beside the link). Unlike realpath it also resolves a file that does not exist yet,
+ * or a link to one. A part that cannot be looked at is kept as written: reading or writing reports that later.
  */
-export async function realTarget(path: string, links = 0): Promise<string> {
-  const absolute = resolve(path);
-  try {
-    return await realpath(absolute);
-  } catch {
-    // Does not exist (or cannot be resolved): a dangling link is followed; otherwise resolve the folder.
+export async function realTarget(path: string): Promise<string> {
+  const absolute = isAbsolute(path) ? path : `${process.cwd()}${sep}${path}`;
+  const split = (text: string) => text.split(sep === "\\" ? /[\\/]/ : "/");
+  const { root } = parse(absolute);
+  let current = root;
+  // A stack: the next part to walk is last.
+  const pending = split(absolute.slice(root.length)).reverse();
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.pop()!;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      current = dirname(current);
+      continue;
+    }
+    const next = join(current, part);
+    const link = links < MAX_LINKS ? await readlink(next).catch(() => undefined) : undefined;
+    if (link === undefined) {
+      current = next;
+      continue;
+    }
+    links++;
+    const linkRoot = parse(link).root;
+    if (linkRoot !== "") current = linkRoot;
+    pending.push(...split(link.slice(linkRoot.length)).reverse());
   }
-  let link: string | undefined;
-  try {
-    link = await readlink(absolute);
-  } catch {
-    link = undefined;
-  }
-  if (link !== undefined && links < MAX_LINKS) return realTarget(resolve(dirname(absolute), link), links + 1);
-  const parent = dirname(absolute);
-  return parent === absolute ? absolute : join(await realTarget(parent, links), basename(absolute));
+  return current;
 }
 
 interface NamedFile {
