@@ -10,7 +10,8 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { estimateAlpha } from "../dist/entry/node.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(root, "dist/cli/main.js");
+/** The built command line's entry point. */
+export const cli = join(root, "dist/cli/main.js");
 let dir: string;
 
 /** The calling test file's temporary folder. */

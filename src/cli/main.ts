@@ -74,12 +74,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const controller = new AbortController();
   const commit = new OutputCommit();
+  const beforeExitNow = [() => commit.discard()];
   let stoppedBy: Stop | undefined;
   // The first Ctrl-C or SIGTERM aborts (between solver slices, or between output files) and lets the run
-  // unwind; a second one leaves at once, removing the temporary files of outputs being written.
+  // unwind; a second one leaves at once, removing the progress bar and the temporary files of outputs being written.
   const onStop = (signal: Stop) => {
     if (stoppedBy !== undefined) {
-      commit.discard();
+      for (const cleanUp of beforeExitNow) cleanUp();
       fail(undefined, STOPS[stoppedBy]);
       process.exit(stopStatus(stoppedBy));
     }
@@ -88,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   for (const signal of Object.keys(STOPS) as Stop[]) process.on(signal, onStop);
   try {
-    await run(command, { targets, signal: controller.signal, commit });
+    await run(command, { targets, signal: controller.signal, commit, beforeExitNow });
     return EXIT.ok;
   } catch (error) {
     if (stoppedBy !== undefined) {

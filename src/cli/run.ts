@@ -80,10 +80,13 @@ export interface RunContext {
   signal: AbortSignal;
   /** Writes the outputs all or none; main.ts discards its temporaries when a second signal exits at once. */
   commit: OutputCommit;
+  /** What main.ts does, synchronously, before a second signal exits at once; the run adds to it. */
+  beforeExitNow: (() => void)[];
 }
 
-export async function run(command: RunCommand, { targets, signal, commit }: RunContext): Promise<void> {
+export async function run(command: RunCommand, { targets, signal, commit, beforeExitNow }: RunContext): Promise<void> {
   const display = progressDisplay(process.stderr.isTTY === true && !command.json && !command.quiet);
+  beforeExitNow.push(() => display.stop()); // a bar left drawn would keep the terminal's cursor hidden
   let matting: Matting | undefined;
   try {
     // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
