@@ -4,11 +4,11 @@
 //
 // The file operations are synchronous on purpose: a signal handler (main.ts) runs only between two files,
 // never between creating a temporary and recording it, so the temporaries it removes are all there are.
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { MattingError } from "../entry/node.js";
-import { systemReason } from "./images.js";
+import { systemReason } from "./reasons.js";
 
 export interface OutputFile {
   /** The path as the user gave it, for messages. */
@@ -79,16 +79,14 @@ export class OutputCommit {
   /** Writes `file` in full to a new temporary beside its target, with the target's permissions, and flushes it. */
   private stage(file: OutputFile): string {
     const temporary = join(dirname(file.target), `.${basename(file.target).slice(0, 200)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
-    let mode = 0o666;
-    try {
-      mode = statSync(file.target).mode & 0o7777;
-    } catch {
-      // A new output: the default permissions, less the umask.
-    }
     let descriptor: number | undefined;
     try {
+      // A new output gets the default permissions (less the umask); an old one keeps its own, and must be
+      // writable: renaming would replace a file the user may not write, which writing in place never did.
+      const old = statSync(file.target, { throwIfNoEntry: false });
+      if (old) accessSync(file.target, constants.W_OK);
       // "wx": a new file, never one that happens to have this name already.
-      descriptor = openSync(temporary, "wx", mode);
+      descriptor = openSync(temporary, "wx", old ? old.mode & 0o7777 : 0o666);
       this.temporaries.add(temporary);
       for (let written = 0; written < file.bytes.length;) written += writeSync(descriptor, file.bytes, written);
       fsyncSync(descriptor);

@@ -6,6 +6,7 @@ import { constants, type Stats } from "node:fs";
 import sharp, { type Metadata } from "sharp";
 import { type AlphaMatte, MattingError, type RGBImage, type Trimap } from "../entry/node.js";
 import { formatPixels } from "./limits.js";
+import { systemReason } from "./reasons.js";
 
 /** What an input file's header says, read without decoding a pixel. */
 export interface Header {
@@ -26,13 +27,6 @@ interface Raster {
   height: number;
   /** 8-bit samples, or 16-bit ones when the file stores 16 bits per sample. */
   samples: Uint8Array | Uint16Array;
-}
-
-/** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
-export function systemReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^E[A-Z]+: ([^,]+)/.exec(message);
-  return match ? match[1] : message;
 }
 
 /** libvips messages can span lines and repeat the loader name; one line is enough. */
