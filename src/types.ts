@@ -146,7 +146,7 @@ export interface CutoutOptions {
   premultiplied?: boolean;
 }
 
-/** A colour: [r, g, b] in 0..255, or "#rrggbb" / "#rgb". */
+/** A colour: [r, g, b] in 0..255, "#rrggbb" / "#rgb", or a CSS colour name ("white", "rebeccapurple"). */
 export type Colour = readonly [number, number, number] | string;
 
 /** A trimap as the helpers return it: one byte per pixel, 0 background, 128 unknown, 255 foreground. */

@@ -1,5 +1,6 @@
 // Checks of the inputs of the foreground, compositing and trimap operations (the image and trimap checks
 // they share with estimateAlpha live in validate.ts).
+import { namedColour } from "./colours.js";
 import { MattingError } from "./errors.js";
 import type {
   CutoutOptions, ForegroundOptions, TrimapFromAlphaOptions, TrimapFromMaskOptions,
@@ -45,21 +46,52 @@ export function checkAlpha(alpha: unknown, image: CheckedPlane, name = "alpha"):
   return checkTrimap(alpha, image, name);
 }
 
-/** The background of a composite: a colour as 0..255 RGB, or undefined when it is an image. */
+const COLOUR_FORMS = `[r, g, b] with numbers in 0..255, "#rrggbb", "#rgb" or a CSS colour name`;
+
+/** A short, never-throwing description of what a caller passed (Symbols and revoked proxies included). */
+function describe(value: unknown): string {
+  try {
+    if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+    if (Array.isArray(value)) return `an array of ${value.length}`;
+    if (ArrayBuffer.isView(value)) return value.constructor.name;
+    return value === null ? "null" : typeof value === "object" ? (value.constructor?.name ?? "object") : `${typeof value} ${String(value)}`;
+  } catch {
+    return typeof value;
+  }
+}
+
+/**
+ * The background of a composite: a colour as 0..255 RGB, or undefined when it is an image ({ width, height,
+ * data }, checked by the caller). Anything else is INVALID_INPUT naming the accepted forms.
+ */
 export function parseColour(value: unknown): [number, number, number] | undefined {
   if (typeof value === "string") {
     const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim())?.[1];
     if (hex === undefined) {
-      throw new MattingError("INVALID_INPUT", `background colour must look like "#rrggbb" or "#rgb", got "${value}"`, { name: "background" });
+      const named = namedColour(value);
+      if (named) return named;
+      throw new MattingError("INVALID_INPUT", `background colour must be ${COLOUR_FORMS}, got ${describe(value)}`, { name: "background" });
     }
     const digits = hex.length === 3 ? [...hex].map((d) => d + d) : [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6)];
     return digits.map((d) => parseInt(d, 16)) as [number, number, number];
   }
   if (Array.isArray(value)) {
-    if (value.length !== 3 || !value.every((v) => typeof v === "number" && v >= 0 && v <= 255)) {
-      throw new MattingError("INVALID_INPUT", `background colour must be [r, g, b] with numbers in 0..255, got [${value.join(", ")}]`, { name: "background" });
+    // Read each element once: a getter may throw or answer differently the second time.
+    let rgb: unknown[] = [];
+    try {
+      if (value.length === 3) rgb = [value[0], value[1], value[2]];
+    } catch (cause) {
+      throw new MattingError("INVALID_INPUT", `background colour could not be read: ${String(cause)}`, { name: "background" }, { cause });
     }
-    return [value[0], value[1], value[2]];
+    if (!(rgb.length === 3 && rgb.every((v) => typeof v === "number" && v >= 0 && v <= 255))) {
+      const got = rgb.length === 3 ? `[${rgb.map(describe).join(", ")}]` : describe(value);
+      throw new MattingError("INVALID_INPUT", `background colour must be ${COLOUR_FORMS}, got ${got}`, { name: "background" });
+    }
+    return rgb as [number, number, number];
+  }
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) {
+    throw new MattingError("INVALID_INPUT", `background must be a colour (${COLOUR_FORMS}) or an image { width, height, data }, got ${describe(value)}`,
+      { name: "background" });
   }
   return undefined;
 }
