@@ -2,24 +2,27 @@
  * A photo. `data` holds interleaved pixels, row by row:
  * - Uint8Array / Uint8ClampedArray with RGBA (length width*height*4, ImageData fits) or RGB (width*height*3)
  *   samples in 0..255; alpha is ignored;
+ * - Uint16Array with RGBA or RGB samples in 0..65535 (16-bit PNGs); alpha is ignored;
  * - Float32Array with RGB samples in [0, 1] (length width*height*3).
  */
 export interface RGBImage {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 /**
  * A trimap: what is surely foreground, surely background, and unknown.
- * `data` has one channel (length width*height) or RGBA (width*height*4, first channel used).
+ * `data` has one channel (length width*height), RGB (width*height*3) or RGBA (width*height*4); the first
+ * channel is used.
  * - 8-bit: 0 background, 255 foreground, anything else unknown;
+ * - Uint16Array: 0 background, 65535 foreground, anything else unknown;
  * - Float32Array in [0, 1]: <= 0.1 background, >= 0.9 foreground, anything else unknown.
  */
 export interface Trimap {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 export type Phase = "laplacian" | "solve" | "foreground";
@@ -82,13 +85,14 @@ export interface AlphaResult {
 }
 
 /**
- * An alpha matte (or a mask) that carries its size. `data` has one channel (length width*height) or RGBA
- * (width*height*4, first channel used): 8-bit 0..255, or Float32Array in [0, 1].
+ * An alpha matte (or a mask) that carries its size. `data` has one channel (length width*height), RGB
+ * (width*height*3) or RGBA (width*height*4), first channel used: 8-bit 0..255, Uint16Array 0..65535, or
+ * Float32Array in [0, 1].
  */
 export interface AlphaMatte {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 /**

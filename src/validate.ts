@@ -2,7 +2,7 @@
 import { MattingError } from "./errors.js";
 import type { AlphaOptions, RGBImage } from "./types.js";
 
-export type SampleKind = "u8" | "f32";
+export type SampleKind = "u8" | "u16" | "f32";
 
 export interface CheckedPlane {
   width: number;
@@ -10,16 +10,17 @@ export interface CheckedPlane {
   pixels: number;
   kind: SampleKind;
   channels: number;
-  data: Uint8Array | Float32Array;
+  data: Uint8Array | Uint16Array | Float32Array;
 }
 
 const MAX_SIDE = 1 << 20;
 
 function sampleKind(data: unknown, name: string): SampleKind {
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return "u8";
+  if (data instanceof Uint16Array) return "u16";
   if (data instanceof Float32Array) return "f32";
   const got = data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "object" : typeof data;
-  throw new MattingError("INVALID_INPUT", `${name}.data must be a Uint8Array, Uint8ClampedArray or Float32Array, got ${got}`, { name });
+  throw new MattingError("INVALID_INPUT", `${name}.data must be a Uint8Array, Uint8ClampedArray, Uint16Array or Float32Array, got ${got}`, { name });
 }
 
 function checkSize(value: { width?: unknown; height?: unknown }, name: string): { width: number; height: number } {
@@ -38,9 +39,11 @@ function checkSize(value: { width?: unknown; height?: unknown }, name: string): 
   return { width: w, height: h };
 }
 
-function asBytes(data: Uint8Array | Uint8ClampedArray | Float32Array): Uint8Array | Float32Array {
+function asBytes(data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array): Uint8Array | Uint16Array | Float32Array {
   return data instanceof Uint8ClampedArray ? new Uint8Array(data.buffer, data.byteOffset, data.length) : data;
 }
+
+const SAMPLE_WORDS: Record<SampleKind, string> = { u8: "bytes", u16: "16-bit samples", f32: "floats" };
 
 function plane(value: unknown, name: string, allowed: Record<SampleKind, number[]>, labels: Record<number, string>): CheckedPlane {
   if (typeof value !== "object" || value === null) {
@@ -55,7 +58,7 @@ function plane(value: unknown, name: string, allowed: Record<SampleKind, number[
     const options = allowed[kind].map((c) => `${pixels * c} (${labels[c]})`).join(" or ");
     throw new MattingError(
       "BAD_CHANNELS",
-      `${name}.data has ${raw.length} ${kind === "u8" ? "bytes" : "floats"}; a ${width}x${height} ${name} needs ${options}`,
+      `${name}.data has ${raw.length} ${SAMPLE_WORDS[kind]}; a ${width}x${height} ${name} needs ${options}`,
       { name, length: raw.length, width, height },
     );
   }
@@ -63,11 +66,13 @@ function plane(value: unknown, name: string, allowed: Record<SampleKind, number[
 }
 
 export function checkImage(image: unknown, name = "image"): CheckedPlane {
-  return plane(image, name, { u8: [4, 3], f32: [3] }, { 3: "RGB", 4: "RGBA" });
+  return plane(image, name, { u8: [4, 3], u16: [4, 3], f32: [3] }, { 3: "RGB", 4: "RGBA" });
 }
 
 export function checkTrimap(trimap: unknown, image: CheckedPlane, name = "trimap"): CheckedPlane {
-  const checked = plane(trimap, name, { u8: [1, 4], f32: [1, 4] }, { 1: "one channel", 4: "RGBA" });
+  // Three channels too: decoders give RGB for grey palette PNGs (the alphamatting.com trimaps are such).
+  const channels = [1, 3, 4];
+  const checked = plane(trimap, name, { u8: channels, u16: channels, f32: channels }, { 1: "one channel", 3: "RGB", 4: "RGBA" });
   if (checked.width !== image.width || checked.height !== image.height) {
     throw new MattingError(
       "SIZE_MISMATCH",
