@@ -5,7 +5,7 @@ import { MattingError } from "./errors.js";
 import type {
   CutoutOptions, ForegroundOptions, TrimapFromAlphaOptions, TrimapFromMaskOptions,
 } from "./types.js";
-import { type CheckedPlane, checkTrimap, numberOption, resolveAlphaOptions } from "./validate.js";
+import { type CheckedPlane, checkMattePlane, checkTrimap, describeValue as describe, numberOption, readOptions, resolveAlphaOptions, samples } from "./validate.js";
 
 export const FOREGROUND_DEFAULTS = {
   regularization: 5e-3, gradientWeight: 0.1, smallIterations: 10, bigIterations: 2, smallSize: 32,
@@ -20,45 +20,31 @@ export const TRIMAP_FROM_ALPHA_DEFAULTS = { low: 0.05, high: 0.95, band: 0 } as 
  */
 export function checkMatte(value: unknown, name: string): CheckedPlane {
   if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) {
-    const got = value === null ? "null" : ArrayBuffer.isView(value) ? value.constructor.name : typeof value;
-    throw new MattingError("INVALID_INPUT", `${name} must be an object { width, height, data }, got ${got}`, { name });
+    throw new MattingError("INVALID_INPUT", `${name} must be an object { width, height, data }, got ${describe(value)}`, { name });
   }
-  // Checked against its own size: only the plane checks (size, data type, channel count) can fail.
-  return checkTrimap(value, value as CheckedPlane, name);
+  return checkMattePlane(value, name);
 }
 
 /** Alpha for `image`: a Float32Array of one value per pixel, or a matte of the image's size. */
 export function checkAlpha(alpha: unknown, image: CheckedPlane, name = "alpha"): CheckedPlane {
   if (alpha instanceof Float32Array) {
-    if (alpha.length !== image.pixels) {
+    const { data } = samples(alpha, name);
+    if (data.length !== image.pixels) {
       throw new MattingError(
         "SIZE_MISMATCH",
-        `${name} has ${alpha.length} values but the ${image.width}x${image.height} image has ${image.pixels} pixels`,
-        { name, length: alpha.length, width: image.width, height: image.height },
+        `${name} has ${data.length} values but the ${image.width}x${image.height} image has ${image.pixels} pixels`,
+        { name, length: data.length, width: image.width, height: image.height },
       );
     }
-    return { width: image.width, height: image.height, pixels: image.pixels, kind: "f32", channels: 1, data: alpha };
+    return { width: image.width, height: image.height, pixels: image.pixels, kind: "f32", channels: 1, data };
   }
   if (typeof alpha !== "object" || alpha === null || ArrayBuffer.isView(alpha)) {
-    const got = alpha === null ? "null" : ArrayBuffer.isView(alpha) ? alpha.constructor.name : typeof alpha;
-    throw new MattingError("INVALID_INPUT", `${name} must be a Float32Array or an object { width, height, data }, got ${got}`, { name });
+    throw new MattingError("INVALID_INPUT", `${name} must be a Float32Array or an object { width, height, data }, got ${describe(alpha)}`, { name });
   }
   return checkTrimap(alpha, image, name);
 }
 
 const COLOUR_FORMS = `[r, g, b] with numbers in 0..255, "#rrggbb", "#rgb" or a CSS colour name`;
-
-/** A short, never-throwing description of what a caller passed (Symbols and revoked proxies included). */
-function describe(value: unknown): string {
-  try {
-    if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-    if (Array.isArray(value)) return `an array of ${value.length}`;
-    if (ArrayBuffer.isView(value)) return value.constructor.name;
-    return value === null ? "null" : typeof value === "object" ? (value.constructor?.name ?? "object") : `${typeof value} ${String(value)}`;
-  } catch {
-    return typeof value;
-  }
-}
 
 /**
  * The background of a composite: a colour as 0..255 RGB, or undefined when it is an image ({ width, height,
@@ -96,14 +82,6 @@ export function parseColour(value: unknown): [number, number, number] | undefine
   return undefined;
 }
 
-function optionsObject(options: unknown): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null) {
-    throw new MattingError("INVALID_OPTION", `options must be an object, got ${options === null ? "null" : typeof options}`);
-  }
-  return options as Record<string, unknown>;
-}
-
 /**
  * The f32 kernel (assembly/foreground.ts) solves each pixel's 2x2 system by Cramer's rule. Its determinant is
  * W (a^2 + (1 - a)^2 + W) (W: the sum of the four edge weights, at least 4 regularization) computed as a
@@ -129,7 +107,7 @@ export interface ResolvedForegroundOptions {
 }
 
 export function resolveForegroundOptions(options: ForegroundOptions | undefined): ResolvedForegroundOptions {
-  const o = optionsObject(options);
+  const o = readOptions(options, [...Object.keys(FOREGROUND_DEFAULTS), "onProgress", "signal"]);
   const d = FOREGROUND_DEFAULTS;
   // onProgress and signal follow the same rules as estimateAlpha's.
   const { onProgress, signal } = resolveAlphaOptions({ onProgress: o.onProgress as never, signal: o.signal as never });
@@ -146,15 +124,15 @@ export function resolveForegroundOptions(options: ForegroundOptions | undefined)
 }
 
 export function resolveCutoutOptions(options: CutoutOptions | undefined): { premultiplied: boolean } {
-  const o = optionsObject(options);
+  const o = readOptions(options, ["premultiplied"]);
   if (o.premultiplied !== undefined && typeof o.premultiplied !== "boolean") {
-    throw new MattingError("INVALID_OPTION", `option premultiplied must be a boolean, got ${String(o.premultiplied)}`, { option: "premultiplied" });
+    throw new MattingError("INVALID_OPTION", `option premultiplied must be a boolean, got ${describe(o.premultiplied)}`, { option: "premultiplied" });
   }
   return { premultiplied: o.premultiplied === true };
 }
 
 export function resolveTrimapFromMaskOptions(options: TrimapFromMaskOptions | undefined): Required<TrimapFromMaskOptions> {
-  const o = optionsObject(options);
+  const o = readOptions(options, Object.keys(TRIMAP_FROM_MASK_DEFAULTS));
   const d = TRIMAP_FROM_MASK_DEFAULTS;
   return {
     foreground: numberOption(o, "foreground", d.foreground, nonNegativeFinite, "a non-negative number of pixels"),
@@ -163,7 +141,7 @@ export function resolveTrimapFromMaskOptions(options: TrimapFromMaskOptions | un
 }
 
 export function resolveTrimapFromAlphaOptions(options: TrimapFromAlphaOptions | undefined): Required<TrimapFromAlphaOptions> {
-  const o = optionsObject(options);
+  const o = readOptions(options, Object.keys(TRIMAP_FROM_ALPHA_DEFAULTS));
   const d = TRIMAP_FROM_ALPHA_DEFAULTS;
   const unit = (v: number) => v >= 0 && v <= 1;
   const resolved = {
