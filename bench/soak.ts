@@ -234,10 +234,10 @@ while (issued < totalCalls) {
   }
   const engine = pick(engines);
   const u = next();
-  if (u < 0.06) {
+  if (u < 0.15) {
     await abortRunning(engine);
     issued += 1;
-  } else if (u < 0.12) {
+  } else if (u < 0.3) {
     await abortQueued(engine);
     issued += 2;
   } else {
