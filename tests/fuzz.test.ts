@@ -194,7 +194,7 @@ async function outcome<T>(call: () => Promise<T>, check: (result: T) => void | P
 }
 
 /** Runs a property and checks that a fair share of its calls gave results (which were then checked). */
-async function fuzz(property: fc.IAsyncProperty<never>, seed: number, numRuns = RUNS): Promise<void> {
+async function fuzz<T extends unknown[]>(property: fc.IAsyncProperty<T>, seed: number, numRuns = RUNS): Promise<void> {
   tally.clear();
   await fc.assert(property, { seed, numRuns, endOnFailure: true });
   const results = tally.get("result") ?? 0;
