@@ -64,6 +64,16 @@ describe("hostile inputs", () => {
     expect(await code(createMatting(hostile))).toBe("INVALID_OPTION");
   });
 
+  it("matte reads each option once: a getter of an alpha option that throws is INVALID_OPTION, one that changes is read once", async () => {
+    const throwing = Object.defineProperty({}, "epsilon", { get() { throw new Error("hostile"); }, enumerable: true });
+    expect(await code(matting.matte(image, trimap, throwing))).toBe("INVALID_OPTION");
+    expect(await code(matting.matte(image, trimap, new Proxy({}, { ownKeys() { throw new Error("hostile"); } })))).toBe("resolved");
+    let reads = 0;
+    const changing = Object.defineProperty({}, "radius", { get: () => (++reads === 1 ? 1 : 99), enumerable: true });
+    expect(await code(matting.matte(image, trimap, changing))).toBe("resolved");
+    expect(reads).toBe(1);
+  });
+
   it("values that cannot be printed still give a message", async () => {
     const unprintable = { toString() { throw new Error("no"); } };
     const error = await matting.estimateAlpha(image, trimap, { radius: unprintable as never }).catch((e: unknown) => e);
