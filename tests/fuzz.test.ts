@@ -145,6 +145,11 @@ const optionsArbitrary: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.record(Object.fromEntries(optionKeys.map((k) => [k, validOption[k]])), { requiredKeys: [] }) },
   { weight: 4, arbitrary: fc.record(Object.fromEntries(optionKeys.map((k) => [k, optionValue(k)])), { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 5, "fast", [], new Proxy({}, { get() { throw new Error("hostile options"); } })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...optionKeys).map((key) =>
+      Object.defineProperty({}, key, { get() { throw new Error(`hostile ${key}`); }, enumerable: true })),
+  },
 );
 
 // ---- checks of results ------------------------------------------------------------------------------------
