@@ -13,3 +13,4 @@ export {
 export { cutoutRgba, compositeRgba } from "./compose";
 export { distanceScratchBytes, squaredDistances } from "./distance";
 export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";
+export { imageFrom16, paddedFrom16, planeFrom16, maskFrom16, labelsFromTrimap16 } from "./convert16";
