@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMatting } from "../dist/entry/node.js";
 import { serveDemo } from "../examples/browser/serve.mjs";
-import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
+import { collectPageErrors, float32, launchChromium, readArrays, skipBrowserSuites, uint8 } from "./chromium.js";
 
 const examples = fileURLToPath(new URL("../examples/", import.meta.url));
 const screenshotPath = fileURLToPath(new URL("../out/demo.png", import.meta.url));
@@ -33,6 +33,7 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
+  if (skipBrowserSuites) return;
   [server, browser] = await Promise.all([serveDemo({ port: 0 }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 712 } });
   pageErrors = collectPageErrors(page);
@@ -50,7 +51,7 @@ async function runAndWait(): Promise<{ state: string; text: string }> {
   return page.$eval("#status", (status) => ({ state: status.dataset.state!, text: status.textContent! }));
 }
 
-describe("the demo page", () => {
+describe.skipIf(skipBrowserSuites)("the demo page", () => {
   it("loads the lemur and its trimap through the file inputs", async () => {
     expect(page.url()).toBe(`${server.url}examples/browser/`);
     expect(await page.isDisabled("#run")).toBe(true);
