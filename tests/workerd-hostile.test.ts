@@ -117,6 +117,7 @@ describe("workerd example with hostile and impatient clients", () => {
     ["a signature alone", PNG_SIGNATURE, /header is truncated \(8 bytes/],
     ["a header cut short", blackBitmapPng(64, 64).subarray(0, 20), /header is truncated \(20 bytes/],
     ["bit depth 3", pngWithData({ width: 8, height: 8, bitDepth: 3, colourType: 0 }, new Uint8Array(8 * 4)), /bit depth 3, invalid for grey/],
+    ["a 2-bit grey trimap", pngWithData({ width: 8, height: 8, bitDepth: 2, colourType: 0 }, new Uint8Array(8 * 3)), /grey at bit depth 2 is not supported/],
     ["a zero width", pngWithData({ width: 0, height: 8, bitDepth: 8, colourType: 0 }, new Uint8Array(8)), /invalid size 0x8/],
   ])("refuses %s as the trimap with 400 BAD_PNG", async (_, trimap, message) => {
     const response = await post(form(await readFile(lemurPath("lemur.png")), trimap));
@@ -136,7 +137,7 @@ describe("workerd example with hostile and impatient clients", () => {
   });
 
   it("answers headers of different sizes with 422 SIZE_MISMATCH before decoding", async () => {
-    const response = await post(form(blackBitmapPng(1600, 1000), blackBitmapPng(1000, 1600)));
+    const response = await post(form(ihdrPng(1600, 1000), ihdrPng(1000, 1600)));
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ code: "SIZE_MISMATCH", message: "trimap is 1000x1600 but the image is 1600x1000" });
   });

@@ -6,9 +6,10 @@
 // precompiled WebAssembly.Module (workerd forbids compiling bytes at run time).
 //
 // What it refuses before doing any work, and why (an isolate that runs out of memory dies with every request
-// it serves): a body over 16 MiB (413), files that are not PNGs or whose header is cut short (400), images whose
-// header gives more pixels than the engine's memory can ever hold (413, in microseconds, before inflating) and
-// image data that inflates to more than its header says (400). A client that goes away (request.signal, with the
+// it serves): a body over 16 MiB (413), files that are not PNGs, whose header is cut short or gives a layout it
+// does not read (400), images whose header gives more pixels than the engine's memory can ever hold (413, in
+// milliseconds, before inflating), headers of different sizes (422) and image data that inflates to more than its
+// header says (400). A client that goes away (request.signal, with the
 // compatibility flag enable_request_signal) stops its request: nothing more is decoded or solved for it.
 import { createMatting, MattingError } from "matting";
 import { convertIndexedToRgb, decode, encode } from "fast-png";
@@ -110,7 +111,10 @@ async function readFile(form, field) {
   if (file === null || typeof file === "string") throw new RequestError(400, "MISSING_FIELD", `the form has no file field "${field}"`);
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
-    return { bytes, header: readPngHeader(bytes) };
+    const header = readPngHeader(bytes);
+    // fast-png leaves grey samples under 8 bits packed; palettes of any depth are expanded to RGB.
+    if (header.bitDepth < 8 && header.colourType !== 3) throw new Error(`grey at bit depth ${header.bitDepth} is not supported (use 8 or 16)`);
+    return { bytes, header };
   } catch (cause) {
     throw new RequestError(400, "BAD_PNG", `"${field}" is not a usable PNG: ${cause.message}`);
   }
@@ -141,8 +145,7 @@ function decodePng(bytes, field) {
     const png = decode(bytes);
     if (png.palette) return { width: png.width, height: png.height, data: convertIndexedToRgb(png), channels: png.transparency ? 4 : 3 };
     if (png.depth === 8) return png;
-    if (png.depth === 16) return { ...png, data: Uint8Array.from(png.data, (sample) => sample >> 8) };
-    throw new Error(`bit depth ${png.depth} is not supported (use 8 or 16)`);
+    return { ...png, data: Uint8Array.from(png.data, (sample) => sample >> 8) }; // 16 bits: the header was checked
   } catch (cause) {
     throw new RequestError(400, "BAD_PNG", `"${field}" is not a usable PNG: ${cause.message}`);
   }
