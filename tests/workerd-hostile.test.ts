@@ -187,7 +187,7 @@ describe("workerd example behind a gateway that abandons requests", () => {
     const next = await post();
     const nextMilliseconds = performance.now() - started;
     expect(next.status).toBe(200);
-    // Only the next request is matted; computing the abandoned ones first would have added 20 to the count.
+    // Only the next request is matted: each abandoned request computed to the end would add one to the count.
     expect(mattedRequests(next), `fresh ${freshMilliseconds.toFixed(0)} ms, next ${nextMilliseconds.toFixed(0)} ms`).toBe(mattedBefore + 1);
   });
 });
