@@ -1,6 +1,6 @@
 // One wasm instance: its memory laid out as an arena per call, typed views made fresh after any
 // growth, and calls queued so that one call owns the arena at a time.
-import { MattingError } from "./errors.js";
+import { MattingError, abortError } from "./errors.js";
 import { CONTROL_BYTES, EXIT, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel } from "./team.js";
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
@@ -343,11 +343,25 @@ export class Engine {
 
   /**
    * Runs `task` with the whole arena to itself once earlier tasks have finished. Whatever the task
-   * allocated is released afterwards, whether it succeeded or threw.
+   * allocated is released afterwards, whether it succeeded or threw. `signal`: while the task waits for its
+   * turn, aborting rejects it at once (ABORTED) and it never runs; once it runs, the task checks the signal
+   * itself between slices.
    */
-  run<T>(task: (arena: Arena) => Promise<T> | T): Promise<T> {
-    const result = this.queue.then(() => task(new Arena(this.kernels, this.base, this.limit)));
+  run<T>(task: (arena: Arena) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    let started = false;
+    const result = this.queue.then(() => {
+      if (signal?.aborted) throw abortError(signal);
+      started = true;
+      return task(new Arena(this.kernels, this.base, this.limit));
+    });
     this.queue = result.catch(() => undefined);
-    return result;
+    if (!signal) return result;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(abortError(signal));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      result.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 }
