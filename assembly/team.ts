@@ -7,17 +7,27 @@
 //   reduction (f64 x REDUCED) [64] 1 if this thread may block in atomic.wait (a browser's main
 //   thread may not) [96] a solo context (N = 1) for work that one thread does alone.
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32: set by the
-//   engine when a thread threw, so that the others stop waiting for it) [16] partial sums: 2 parities
-//   x N threads x REDUCED f64.
+//   engine when a thread threw or died, or by a barrier that waited too long, so that nobody waits on)
+//   [16] partial sums: 2 parities x N threads x REDUCED f64.
 
 const CONTEXT_BYTES: i32 = 192;
 // Spins before a thread that may block waits at a barrier instead: a few tens of microseconds.
 const SPINS = 20000;
 // Longest single wait (ns): the failed flag is checked at least this often.
 const WAIT_NS: i64 = 1_000_000;
-// Waits (about a minute) after which a thread that never arrives is taken for dead: the barrier fails
-// the team rather than hang.
-const STALL_WAITS = 60000;
+// Spins between looks at the clock, for a thread that may not block.
+const SPINS_PER_LOOK = 4096;
+// A thread that has not arrived at a barrier this long (ms) after another did is taken for dead, and the
+// barrier fails the team (the engine then rejects the call and works alone). A helper thread that dies
+// cannot say so while the others wait inside the module (its exit event reaches the calling thread only
+// between kernel calls), so this wait is what bounds the calling thread's block. Between two barriers a
+// thread does a few milliseconds of work (kernels run in slices of tens of milliseconds), so a live thread
+// falls this far behind only if it is descheduled for half a second.
+const STALL_MS: f64 = 500;
+
+// Milliseconds from a monotonic clock (performance.now() of the thread); only differences are used.
+@external("env", "now")
+declare function now(): f64;
 const REDUCED = 6;
 
 export function contextBytes(): i32 {
@@ -80,13 +90,24 @@ export function barrier(context: usize): void {
       atomic.notify(team + 4, count);
     } else {
       const mayBlock = load<i32>(context, 64) != 0;
-      let spins = 0, waits = 0;
+      let spins = 0;
+      let since: f64 = -1;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
-        if (!mayBlock || ++spins <= SPINS) continue;
-        atomic.wait<i32>(team + 4, generation, WAIT_NS);
-        if (++waits > STALL_WAITS) atomic.store<i32>(team + 8, 1);
+        ++spins;
+        if (spins <= SPINS || (!mayBlock && spins % SPINS_PER_LOOK != 0)) continue;
+        if (mayBlock) atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        if (since < 0) since = now();
+        else if (now() - since > STALL_MS) failTeam(team);
       }
     }
+  }
+}
+
+/** Marks the team failed and wakes every thread waiting at its barrier. */
+function failTeam(team: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    atomic.store<i32>(team + 8, 1);
+    atomic.notify(team + 4, -1);
   }
 }
 

@@ -340,7 +340,6 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
 
   return engine.run(async (arena) => {
     const started = now();
-    if (signal?.aborted) throw abortError(signal); // aborted while queued behind another call
     const rawBytes = Math.max(checkedImage.data.byteLength, checkedTrimap.data.byteLength);
     arena.ensureFits(n * BYTES_PER_PIXEL + rawBytes + width * 80 + 4096, `a ${width}x${height} image`);
     const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap, (counts) => {
@@ -390,6 +389,6 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     const alpha = alphaOut(solved.solution, system.unknownIndex);
     progress({ phase: "solve", fraction: 1, iteration: solved.iterations, residual: solved.residual });
     return finish(alpha);
-  });
+  }, signal);
 }
 

@@ -5,6 +5,7 @@ import { Engine, type ThreadOptions } from "./engine.js";
 import { MattingError } from "./errors.js";
 import { estimateForegroundWith } from "./foreground.js";
 import { matteWith } from "./matte.js";
+import { pinBackground, pinOptions, pinPlane } from "./snapshot.js";
 import { trimapFromAlphaWith, trimapFromMaskWith, trimapStatsWith } from "./trimap.js";
 import { describeValue, readOptions } from "./validate.js";
 import type {
@@ -75,16 +76,52 @@ async function compile(source: ModuleSource): Promise<WebAssembly.Module> {
   }
 }
 
+type Operations = Omit<Matting, "wasmMemoryBytes" | "threads" | "close">;
+
+/**
+ * The operations on the engine that `engine()` gives. Each pins its inputs (snapshot.ts) when it is called,
+ * before it waits for the engine or for earlier calls.
+ */
+function operations(engine: () => Engine | Promise<Engine>): Operations {
+  return {
+    estimateAlpha: async (image, trimap, options) => {
+      const pinned = [pinPlane(image, "image"), pinPlane(trimap, "trimap"), pinOptions(options)] as const;
+      return estimateAlphaWith(await engine(), ...pinned);
+    },
+    estimateForeground: async (image, alpha, options) => {
+      const pinned = [pinPlane(image, "image"), pinPlane(alpha, "alpha"), pinOptions(options)] as const;
+      return estimateForegroundWith(await engine(), ...pinned);
+    },
+    matte: async (image, trimap, options) => {
+      const pinned = [pinPlane(image, "image"), pinPlane(trimap, "trimap"), pinOptions(options)] as const;
+      return matteWith(await engine(), ...pinned);
+    },
+    cutout: async (foreground, alpha, options) => {
+      const pinned = [pinPlane(foreground, "foreground"), pinPlane(alpha, "alpha"), pinOptions(options)] as const;
+      return cutoutWith(await engine(), ...pinned);
+    },
+    composite: async (foreground, alpha, background) => {
+      const pinned = [pinPlane(foreground, "foreground"), pinPlane(alpha, "alpha"), pinBackground(background)] as const;
+      return compositeWith(await engine(), ...pinned);
+    },
+    trimapFromMask: async (mask, options) => {
+      const pinned = [pinPlane(mask, "mask"), pinOptions(options)] as const;
+      return trimapFromMaskWith(await engine(), ...pinned);
+    },
+    trimapFromAlpha: async (alpha, options) => {
+      const pinned = [pinPlane(alpha, "alpha"), pinOptions(options)] as const;
+      return trimapFromAlphaWith(await engine(), ...pinned);
+    },
+    trimapStats: async (trimap) => {
+      const pinned = pinPlane(trimap, "trimap");
+      return trimapStatsWith(await engine(), pinned);
+    },
+  };
+}
+
 function wrap(engine: Engine): Matting {
   return {
-    estimateAlpha: (image, trimap, options) => estimateAlphaWith(engine, image, trimap, options),
-    estimateForeground: (image, alpha, options) => estimateForegroundWith(engine, image, alpha, options),
-    matte: (image, trimap, options) => matteWith(engine, image, trimap, options),
-    cutout: (foreground, alpha, options) => cutoutWith(engine, foreground, alpha, options),
-    composite: (foreground, alpha, background) => compositeWith(engine, foreground, alpha, background),
-    trimapFromMask: (mask, options) => trimapFromMaskWith(engine, mask, options),
-    trimapFromAlpha: (alpha, options) => trimapFromAlphaWith(engine, alpha, options),
-    trimapStats: (trimap) => trimapStatsWith(engine, trimap),
+    ...operations(() => engine),
     get wasmMemoryBytes() {
       return engine.memoryBytes;
     },
@@ -111,7 +148,7 @@ export interface Api extends Omit<Matting, "wasmMemoryBytes" | "threads" | "clos
 
 export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, threadSupport?: ThreadSupport): Api {
   let defaultModule: Promise<WebAssembly.Module> | undefined;
-  let shared: Promise<Matting> | undefined;
+  let shared: Promise<Engine> | undefined;
   const moduleFor = (source?: ModuleSource) => {
     if (source !== undefined) return compile(source);
     defaultModule ??= loadDefaultModule().catch((cause) => {
@@ -121,7 +158,7 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, th
     });
     return defaultModule;
   };
-  const createMatting = async (given?: CreateMattingOptions) => {
+  const createEngine = async (given?: CreateMattingOptions) => {
     const options = readOptions(given, ["module", "maxMemoryBytes", "threads"]) as CreateMattingOptions;
     const { maxMemoryBytes } = options;
     if (maxMemoryBytes !== undefined && !(typeof maxMemoryBytes === "number" && maxMemoryBytes > 0)) {
@@ -137,10 +174,11 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, th
       const threadModule = await threadSupport.loadModule().catch(() => undefined);
       if (threadModule) threadOptions = { count: threads, module: threadModule, spawn: threadSupport.spawn };
     }
-    return wrap(await Engine.create(module, maxMemoryBytes, threadOptions));
+    return Engine.create(module, maxMemoryBytes, threadOptions);
   };
+  const createMatting = async (options?: CreateMattingOptions) => wrap(await createEngine(options));
   const sharedEngine = () => {
-    shared ??= createMatting().catch((cause) => {
+    shared ??= createEngine().catch((cause) => {
       shared = undefined;
       throw cause;
     });
@@ -148,13 +186,6 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, th
   };
   return {
     createMatting,
-    estimateAlpha: async (image, trimap, options) => (await sharedEngine()).estimateAlpha(image, trimap, options),
-    estimateForeground: async (image, alpha, options) => (await sharedEngine()).estimateForeground(image, alpha, options),
-    matte: async (image, trimap, options) => (await sharedEngine()).matte(image, trimap, options),
-    cutout: async (foreground, alpha, options) => (await sharedEngine()).cutout(foreground, alpha, options),
-    composite: async (foreground, alpha, background) => (await sharedEngine()).composite(foreground, alpha, background),
-    trimapFromMask: async (mask, options) => (await sharedEngine()).trimapFromMask(mask, options),
-    trimapFromAlpha: async (alpha, options) => (await sharedEngine()).trimapFromAlpha(alpha, options),
-    trimapStats: async (trimap) => (await sharedEngine()).trimapStats(trimap),
+    ...operations(sharedEngine),
   };
 }

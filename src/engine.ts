@@ -1,7 +1,9 @@
 // One wasm instance: its memory laid out as an arena per call, typed views made fresh after any
 // growth, and calls queued so that one call owns the arena at a time.
-import { MattingError } from "./errors.js";
-import { CONTROL_BYTES, EXIT, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel } from "./team.js";
+import { MattingError, abortError } from "./errors.js";
+import {
+  CONTROL_BYTES, EXIT, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel, failTeam, threadImports,
+} from "./team.js";
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
 export interface Kernels {
@@ -203,6 +205,14 @@ function mayBlockHere(): boolean {
   return blockingAllowed;
 }
 
+/**
+ * Longest wait (ms) for helper threads to finish a kernel the calling thread has finished, while they still
+ * make progress; as long as a barrier's (assembly/team.ts), for the same reason.
+ */
+const STALL_MS = 500;
+/** Once the team has failed, how long live helpers get to leave the kernel before they are stopped anyway. */
+const FAILED_GRACE_MS = 100;
+
 const abortImport = {
   abort() {
     throw new Error("wasm abort");
@@ -219,6 +229,9 @@ export class Engine {
   private control = 0;
   private team = 0;
   private helpers: ThreadHandle[] = [];
+  /** Whether a task runs now (Engine.run), and why its threads were lost under it, if they were. */
+  private running = false;
+  private lostUnderCall?: string;
 
   private constructor(instance: WebAssembly.Instance, maxMemoryBytes: number, threads: number) {
     this.kernels = instance.exports as unknown as Kernels;
@@ -266,11 +279,13 @@ export class Engine {
   private static async createThreaded(maxMemoryBytes: number, threads: ThreadOptions): Promise<Engine> {
     const maximum = Math.min(Math.ceil(Math.min(maxMemoryBytes, WASM_MEMORY_LIMIT) / PAGE), WASM_MEMORY_LIMIT / PAGE);
     const memory = new WebAssembly.Memory({ initial: 1, maximum, shared: true });
-    const instance = await WebAssembly.instantiate(threads.module, { env: { ...abortImport, memory } });
+    const instance = await WebAssembly.instantiate(threads.module, threadImports(memory));
     const engine = new Engine(instance, maxMemoryBytes, threads.count);
     try {
       for (let t = 1; t < threads.count; t++) {
-        engine.helpers.push(await threads.spawn({ module: threads.module, memory, control: engine.control, context: engine.contexts[t] }));
+        const helper = await threads.spawn({ module: threads.module, memory, control: engine.control, context: engine.contexts[t] });
+        engine.helpers.push(helper);
+        helper.watch?.((reason) => engine.lose(helper, reason));
       }
     } catch (cause) {
       engine.close();
@@ -291,20 +306,39 @@ export class Engine {
     Atomics.store(control, 2, EXIT);
     Atomics.add(control, 0, 1);
     Atomics.notify(control, 0);
-    for (const helper of this.helpers) helper.terminate();
+    // The next task waits (without blocking) until every helper has stopped, where the runtime says when.
+    const stopped = Promise.allSettled(this.helpers.map((helper) => helper.terminate()));
+    this.queue = Promise.all([this.queue, stopped]);
     this.helpers = [];
     this.contexts.length = 1;
     this.setUpTeam(1);
   }
 
   /**
+   * A helper thread ended or failed by itself (its exit or error event, which arrive only between kernel
+   * calls or while idle): a call in flight rejects at its next threaded kernel, and the engine goes on alone.
+   */
+  private lose(helper: ThreadHandle, reason: string): void {
+    if (!this.helpers.includes(helper)) return; // stopped by close()
+    failTeam(this.kernels.memory, this.control);
+    if (this.running) this.lostUnderCall ??= reason;
+    this.close();
+  }
+
+  private lostError(reason: string, cause?: unknown): MattingError {
+    return new MattingError("WASM_UNAVAILABLE", `${reason}; the engine goes on with one thread`, {}, { cause });
+  }
+
+  /**
    * Runs a solver kernel on every thread (each with its context as the last argument) and returns
-   * the calling thread's result; `alone`: on the calling thread only. A thread that throws fails the
-   * call, and the engine then works alone.
+   * the calling thread's result; `alone`: on the calling thread only. A thread that throws or dies fails
+   * the call with WASM_UNAVAILABLE, and the engine then works alone. No wait here or at the module's
+   * barriers lasts longer than STALL_MS without progress.
    */
   together(kernel: ThreadKernel, args: number[], alone = false): number {
     const run = this.kernels[kernel] as (...values: number[]) => number;
     if (alone) return run(...args, this.kernels.soloContextOf(this.contexts[0]));
+    if (this.lostUnderCall !== undefined) throw this.lostError(this.lostUnderCall);
     if (this.helpers.length === 0) return run(...args, this.contexts[0]);
     const memory = this.kernels.memory.buffer;
     const control = new Int32Array(memory, this.control, 4);
@@ -322,23 +356,32 @@ export class Engine {
       result = run(...args, this.contexts[0]);
     } catch (cause) {
       error = cause;
-      Atomics.store(failed, 0, 1);
-      Atomics.notify(new Int32Array(memory, this.team + 4, 1), 0);
+      failTeam(this.kernels.memory, this.control);
     }
-    // The helpers leave the kernel within microseconds of this thread (they meet at its last barrier), unless
-    // the team failed: then a helper that stopped answering is not waited for beyond a second.
+    // Helpers leave a kernel with barriers within microseconds of this thread (they meet at its last
+    // barrier), and one without barriers within a slice. A helper that stops making progress for STALL_MS
+    // is taken for dead; once the team has failed, live helpers get FAILED_GRACE_MS to leave the kernel.
     const mayBlock = mayBlockHere();
-    let failedSince = 0;
-    for (let done = Atomics.load(control, 1); done < this.helpers.length; done = Atomics.load(control, 1)) {
+    let done = Atomics.load(control, 1);
+    let progressAt = performance.now();
+    let failedAt = 0;
+    while (done < this.helpers.length) {
+      const time = performance.now();
       if (Atomics.load(failed, 0) !== 0) {
-        failedSince ||= performance.now();
-        if (performance.now() - failedSince > 1000) break;
+        failedAt ||= time;
+        if (time - failedAt > FAILED_GRACE_MS) break;
+      } else if (time - progressAt > STALL_MS) {
+        failTeam(this.kernels.memory, this.control);
       }
       if (mayBlock) Atomics.wait(control, 1, done, 10);
+      const now = Atomics.load(control, 1);
+      if (now !== done) progressAt = performance.now();
+      done = now;
     }
     if (error !== undefined || Atomics.load(failed, 0) !== 0) {
       this.close();
-      throw new MattingError("WASM_UNAVAILABLE", `a solver thread failed: ${String(error ?? "in a helper thread")}`, {}, { cause: error });
+      const reason = error !== undefined ? `a solver thread failed: ${String(error)}` : "a solver thread stopped answering";
+      throw this.lostError(reason, error);
     }
     return result;
   }
@@ -349,11 +392,31 @@ export class Engine {
 
   /**
    * Runs `task` with the whole arena to itself once earlier tasks have finished. Whatever the task
-   * allocated is released afterwards, whether it succeeded or threw.
+   * allocated is released afterwards, whether it succeeded or threw. `signal`: while the task waits for its
+   * turn, aborting rejects it at once (ABORTED) and it never runs; once it runs, the task checks the signal
+   * itself between slices.
    */
-  run<T>(task: (arena: Arena) => Promise<T> | T): Promise<T> {
-    const result = this.queue.then(() => task(new Arena(this.kernels, this.base, this.limit)));
+  run<T>(task: (arena: Arena) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    let started = false;
+    const result = this.queue.then(async () => {
+      if (signal?.aborted) throw abortError(signal);
+      started = true;
+      this.running = true;
+      try {
+        return await task(new Arena(this.kernels, this.base, this.limit));
+      } finally {
+        this.running = false;
+        this.lostUnderCall = undefined;
+      }
+    });
     this.queue = result.catch(() => undefined);
-    return result;
+    if (!signal) return result;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(abortError(signal));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      result.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 }

@@ -132,7 +132,7 @@ export async function estimateForegroundRun(
     const background = unpadded(colours.background);
     progress({ phase: "foreground", fraction: 1 });
     return { foreground, background, milliseconds: now() - started, peakBytes: arena.peak };
-  });
+  }, opts.signal);
 }
 
 export async function estimateForegroundWith(

@@ -5,6 +5,10 @@
 //   i32 [0] sequence number of the latest command [1] threads done with it [2] command (RUN or EXIT)
 //       [3] offset of the team record, whose i32 at byte 8 is set when a thread fails (the module's
 //       barriers stop waiting once it is, so that no thread is left spinning)
+// A helper that dies is noticed two ways: its exit or error event (ThreadHandle.watch), delivered to the
+// calling thread between kernel calls and while the engine is idle, and, while threads wait for each other
+// inside a kernel, by the bounded waits at barriers (assembly/team.ts) and for the helpers to finish
+// (Engine.together). Either way the call in flight rejects with WASM_UNAVAILABLE and the engine goes on alone.
 //   f64 [2] kernel index in THREAD_KERNELS [3] argument count [4..] the arguments, context excluded
 // A thread's context is its own; the team record behind the barriers is shared.
 
@@ -26,7 +30,13 @@ export interface ThreadInit {
 
 /** A started helper thread, as each runtime provides it. */
 export interface ThreadHandle {
-  terminate(): void;
+  /** Stops the thread; a promise, where the runtime has one, settles once it has stopped. */
+  terminate(): void | Promise<unknown>;
+  /**
+   * Calls `onLost` once if the thread ends or fails by itself (Node's exit and error events, a Web Worker's
+   * error event). Runtimes without such events leave it out: the bounded waits still notice a dead thread.
+   */
+  watch?(onLost: (reason: string) => void): void;
 }
 
 /** Starts one helper thread running `runThread(init)`; resolves once it is ready for commands. */
@@ -35,35 +45,68 @@ export type SpawnThread = (init: ThreadInit) => Promise<ThreadHandle>;
 /** Offset of the failed flag shared with the module's barriers (team record, byte 8). */
 export const TEAM_FAILED_BYTE = 8;
 
+/** Internal, for tests that make a helper die at a chosen moment: called before each command is run. */
+export interface ThreadHooks {
+  beforeCommand?(kernel: ThreadKernel): void;
+}
+
 type Kernel = (...args: number[]) => number;
 
-/** A helper thread's life: instantiate on the shared memory, then run commands until EXIT. */
-export function runThread(init: ThreadInit, ready: () => void): void {
-  const instance = new WebAssembly.Instance(init.module, {
+/** The imports of the threads build: the shared memory, and the clock that bounds waits at barriers. */
+export function threadImports(memory: WebAssembly.Memory) {
+  return {
     env: {
-      memory: init.memory,
+      memory,
+      now: () => performance.now(),
       abort() {
         throw new Error("wasm abort");
       },
     },
-  });
+  };
+}
+
+/** Marks the team failed and wakes whoever waits at its barriers or for commands to finish. */
+export function failTeam(memory: WebAssembly.Memory, control: number): void {
+  const block = new Int32Array(memory.buffer, control, 4);
+  const team = new Int32Array(memory.buffer, Atomics.load(block, 3) >>> 0, 4);
+  Atomics.store(team, TEAM_FAILED_BYTE / 4, 1);
+  Atomics.notify(team, 1);
+  Atomics.notify(block, 1);
+}
+
+/**
+ * A helper thread's life: instantiate on the shared memory, then run commands until EXIT. A thread that
+ * leaves this loop any other way (an exception outside a kernel) fails the team first, so that nobody waits
+ * for it.
+ */
+export function runThread(init: ThreadInit, ready: () => void, hooks: ThreadHooks = {}): void {
+  const instance = new WebAssembly.Instance(init.module, threadImports(init.memory));
   const kernels = instance.exports as unknown as Record<ThreadKernel, Kernel>;
   const control = new Int32Array(init.memory.buffer, init.control, 4);
   const team = new Int32Array(init.memory.buffer, Atomics.load(control, 3) >>> 0, 4);
   let seen = Atomics.load(control, 0);
   ready();
-  for (;;) {
-    Atomics.wait(control, 0, seen);
-    seen = Atomics.load(control, 0);
-    if (Atomics.load(control, 2) === EXIT) return;
-    const args = new Float64Array(init.memory.buffer, init.control + 16, 14);
-    const index = args[0], count = args[1];
-    try {
-      kernels[THREAD_KERNELS[index]](...Array.from(args.subarray(2, 2 + count)), init.context);
-    } catch {
-      Atomics.store(team, TEAM_FAILED_BYTE / 4, 1);
+  let exited = false;
+  try {
+    for (;;) {
+      Atomics.wait(control, 0, seen);
+      seen = Atomics.load(control, 0);
+      if (Atomics.load(control, 2) === EXIT) {
+        exited = true;
+        return;
+      }
+      const args = new Float64Array(init.memory.buffer, init.control + 16, 14);
+      const index = args[0], count = args[1];
+      hooks.beforeCommand?.(THREAD_KERNELS[index]);
+      try {
+        kernels[THREAD_KERNELS[index]](...Array.from(args.subarray(2, 2 + count)), init.context);
+      } catch {
+        Atomics.store(team, TEAM_FAILED_BYTE / 4, 1);
+      }
+      Atomics.add(control, 1, 1);
+      Atomics.notify(control, 1);
     }
-    Atomics.add(control, 1, 1);
-    Atomics.notify(control, 1);
+  } finally {
+    if (!exited) failTeam(init.memory, init.control);
   }
 }

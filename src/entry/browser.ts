@@ -30,9 +30,23 @@ const api = bindApi(() => compileBeside(new URL("../matting.wasm", import.meta.u
       worker.terminate();
       reject(new Error(`solver thread failed to start: ${event.message}`));
     };
-    worker.onmessage = () => {
+    worker.onmessage = (event: MessageEvent<"ready" | { lost: string }>) => {
+      if (event.data !== "ready") {
+        worker.terminate();
+        reject(new Error(`solver thread failed to start: ${event.data.lost}`));
+        return;
+      }
       worker.onerror = null;
-      resolve({ terminate: () => worker.terminate() });
+      resolve({
+        terminate: () => worker.terminate(),
+        // A Web Worker has no exit event: a thread that fails posts { lost } and fires its error event (thread/web.ts).
+        watch: (onLost) => {
+          worker.onerror = (event) => onLost(`a solver thread failed: ${event.message}`);
+          worker.onmessage = (event: MessageEvent<{ lost?: string }>) => {
+            if (event.data?.lost !== undefined) onLost(`a solver thread failed: ${event.data.lost}`);
+          };
+        },
+      });
     };
     worker.postMessage(init);
   }),

@@ -15,7 +15,13 @@ const api = bindApi(() => compileFile("matting.wasm"), {
     worker.once("message", () => {
       worker.off("error", reject);
       worker.unref(); // an idle engine must not keep the process alive
-      resolve({ terminate: () => void worker.terminate() });
+      resolve({
+        terminate: () => worker.terminate(),
+        watch: (onLost) => {
+          worker.once("error", (error) => onLost(`a solver thread failed: ${String(error)}`));
+          worker.once("exit", (code) => onLost(`a solver thread exited (code ${code})`));
+        },
+      });
     });
   }),
 });

@@ -1,0 +1,46 @@
+// Inputs pinned when a call is made. A call may wait behind others on the same engine (and the default
+// engine may still be loading), so reading the caller's arrays when its turn comes would see whatever they
+// hold by then: a later write, a transferred (detached) buffer, a resizable buffer shrunk under the view.
+// Each public operation copies its typed arrays, images' sizes and options before it returns its promise;
+// what the copy holds is then checked as usual (validate.ts) when the call runs.
+import { MattingError } from "./errors.js";
+
+/** A copy of a typed array; INVALID_INPUT naming `name` when its buffer can no longer be read. */
+function copyView(view: ArrayBufferView, name: string): ArrayBufferView {
+  if (view instanceof DataView) return view; // not an accepted sample type: validation names it
+  try {
+    return (view as Uint8Array).slice();
+  } catch (cause) {
+    const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
+    const detached = buffer.byteLength === 0 && !buffer.resizable;
+    throw new MattingError(
+      "INVALID_INPUT",
+      detached
+        ? `${name} cannot be read: its ArrayBuffer was detached (transferred)`
+        : `${name} cannot be read: its ArrayBuffer was resized to ${buffer.byteLength} bytes, below the view`,
+      { name },
+      { cause },
+    );
+  }
+}
+
+/**
+ * An image, trimap, mask or alpha as it is now: { width, height, data } with data copied, or a copied typed
+ * array (a bare alpha). Anything else is returned as it is, for validation to reject.
+ */
+export function pinPlane<T>(value: T, name: string): T {
+  if (ArrayBuffer.isView(value)) return copyView(value, name) as T;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const { width, height, data } = value as { width?: unknown; height?: unknown; data?: unknown };
+  return { width, height, data: ArrayBuffer.isView(data) ? copyView(data, `${name}.data`) : data } as T;
+}
+
+/** Options as they are now (a shallow copy; functions and the AbortSignal are kept as they are). */
+export function pinOptions<T>(options: T): T {
+  return typeof options === "object" && options !== null && !Array.isArray(options) ? { ...options } : options;
+}
+
+/** A composite's background: a colour array copied, an image pinned, a string as it is. */
+export function pinBackground<T>(background: T): T {
+  return Array.isArray(background) ? ([...background] as T) : pinPlane(background, "background");
+}

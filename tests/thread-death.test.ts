@@ -1,0 +1,137 @@
+// A helper thread that dies, at every moment: while the engine is idle, mid-Laplacian, mid preconditioner
+// set-up and mid-solve; terminated from outside, by process.exit, or by an exception outside a kernel. The
+// call in flight rejects with WASM_UNAVAILABLE within a second of the death, the event loop keeps turning
+// meanwhile, and the engine goes on alone with the right alpha.
+import { readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+import { beforeAll, describe, expect, it } from "vitest";
+import { estimateAlphaWith } from "../dist/alpha.js";
+import { Engine } from "../dist/engine.js";
+import { MattingError } from "../dist/errors.js";
+import type { SpawnThread, ThreadKernel } from "../dist/team.js";
+import type { AlphaOptions } from "../dist/types.js";
+import { compiledModule } from "./helpers.js";
+import { bandTrimap, smoothImage } from "./synthetic.js";
+
+/** Large enough for two threads to split the rows (27 k unknown pixels). */
+const image = smoothImage(360, 240, 7);
+const trimap = (() => {
+  const band = bandTrimap(360, 240, 100, 260);
+  for (let y = 0; y < 240; y++) for (let x = 60; x < 100 + (y % 37); x++) band.data[y * 360 + x] = 128;
+  return band;
+})();
+const options: AlphaOptions = { tolerance: 1e-10, maxIterations: 50_000 };
+const epochNow = () => performance.timeOrigin + performance.now();
+
+let threadModule: WebAssembly.Module;
+let reference: Float32Array;
+beforeAll(async () => {
+  threadModule = await WebAssembly.compile(await readFile(new URL("../dist/matting-threads.wasm", import.meta.url)));
+  reference = (await estimateAlphaWith(await Engine.create(await compiledModule()), image, trimap, options)).alpha;
+});
+
+interface Death {
+  /** The helper dies before it runs its first command of this kernel... */
+  dieAt?: ThreadKernel;
+  /** ...by process.exit, or by an exception outside the kernel. */
+  how?: "exit" | "throw";
+}
+
+/** A two-thread engine whose helper is a real worker_threads Worker (tests/fixtures/dying-thread.mjs). */
+async function twoThreads(death: Death = {}) {
+  const deathTime = new SharedArrayBuffer(8);
+  let worker!: Worker;
+  const spawn: SpawnThread = (init) => new Promise((resolve, reject) => {
+    worker = new Worker(new URL("./fixtures/dying-thread.mjs", import.meta.url), { workerData: { ...init, ...death, deathTime } });
+    worker.once("error", reject);
+    worker.once("message", () => {
+      worker.off("error", reject);
+      resolve({
+        terminate: () => worker.terminate(),
+        watch: (onLost) => {
+          worker.once("error", (error) => onLost(String(error)));
+          worker.once("exit", (code) => onLost(`exit ${code}`));
+        },
+      });
+    });
+  });
+  const engine = await Engine.create(await compiledModule(), undefined, { count: 2, module: threadModule, spawn });
+  expect(engine.threads).toBe(2);
+  return { engine, worker, diedAt: () => new Float64Array(deathTime)[0] };
+}
+
+/** Runs `call` while a 5 ms interval ticks; returns its outcome, when it settled, and the longest gap between ticks. */
+async function watchLoop<T>(call: () => Promise<T>) {
+  let last = performance.now(), longestGap = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 5);
+  const outcome = await call().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const settledAt = epochNow();
+  longestGap = Math.max(longestGap, performance.now() - last);
+  clearInterval(ticker);
+  return { ...outcome, settledAt, longestGap };
+}
+
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((worst, value, i) => Math.max(worst, Math.abs(value - b[i])), 0);
+
+/** The engine after the death: alone, and right. */
+async function goesOnAlone(engine: Engine) {
+  expect(engine.threads).toBe(1);
+  const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, options);
+  expect(stats.threads).toBe(1);
+  expect(stats.converged).toBe(true);
+  expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+}
+
+function expectLost(outcome: { error?: unknown }) {
+  expect(outcome.error).toBeInstanceOf(MattingError);
+  expect((outcome.error as MattingError).code).toBe("WASM_UNAVAILABLE");
+}
+
+describe("a helper thread that dies", () => {
+  it("while the engine is idle: noticed at once, and the next call works alone", async () => {
+    const { engine, worker } = await twoThreads();
+    expect((await estimateAlphaWith(engine, image, trimap, options)).stats.threads).toBe(2);
+    await worker.terminate();
+    await new Promise((resolve) => setImmediate(resolve)); // the exit event
+    const outcome = await watchLoop(() => goesOnAlone(engine));
+    expect(outcome.error).toBeUndefined();
+  });
+
+  it.each([
+    ["mid-Laplacian, by process.exit", { dieAt: "assembleTogether", how: "exit" }],
+    ["mid preconditioner set-up, by process.exit", { dieAt: "buildFirstLevelTogether", how: "exit" }],
+    ["mid-solve, by process.exit", { dieAt: "pcgIterate", how: "exit" }],
+    ["mid-solve, by an exception outside a kernel", { dieAt: "pcgIterate", how: "throw" }],
+  ] as [string, Death][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death) => {
+    const { engine, diedAt } = await twoThreads(death);
+    const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, options));
+    expectLost(outcome);
+    expect(diedAt()).toBeGreaterThan(0);
+    expect(outcome.settledAt - diedAt()).toBeLessThan(1000);
+    expect(outcome.longestGap).toBeLessThan(1000);
+    await goesOnAlone(engine);
+  });
+
+  it("mid-solve, terminated from outside: the call rejects within a second, the loop turns, the engine goes on", async () => {
+    const { engine, worker } = await twoThreads();
+    let terminatedAt = 0;
+    const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, {
+      ...options, preconditioner: "jacobi", tolerance: 1e-14,
+      onProgress: (p) => {
+        if (p.phase === "solve" && terminatedAt === 0) {
+          terminatedAt = epochNow();
+          void worker.terminate();
+        }
+      },
+    }));
+    expectLost(outcome);
+    expect(terminatedAt).toBeGreaterThan(0);
+    expect(outcome.settledAt - terminatedAt).toBeLessThan(1000);
+    expect(outcome.longestGap).toBeLessThan(1000);
+    await goesOnAlone(engine);
+  });
+});
