@@ -158,17 +158,19 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
       screen += chunk;
       if (signalled || !screen.includes("solving: iteration")) return;
       signalled = true;
-      // SIGINT then SIGTERM, sent together: two signals of one kind could merge into one.
+      // SIGINT and SIGTERM, sent together: two signals of one kind could merge into one. Either may be handled
+      // first (any of node's threads can take a signal), and the first one names the exit status.
       const cliPid = await childOf(terminal.pid!);
       process.kill(cliPid, "SIGINT");
       process.kill(cliPid, "SIGTERM");
     });
     const code = await new Promise((done) => terminal.on("close", done));
     expect(signalled).toBe(true);
-    expect(code).toBe(130);
+    expect([130, 143]).toContain(code);
     const afterBar = screen.slice(screen.lastIndexOf("solving: iteration"));
     expect(afterBar).toContain("\x1b[?25h"); // the cursor, hidden while the bar is drawn, is shown again
-    expect(afterBar.endsWith("\x1b[2Kmatting: interrupted\r\n")).toBe(true); // on a cleared line
+    const says = code === 130 ? "interrupted" : "terminated";
+    expect(afterBar.endsWith(`\x1b[2Kmatting: ${says}\r\n`)).toBe(true); // on a cleared line
     await expect(readFile(out)).rejects.toThrow();
   });
 
