@@ -236,7 +236,7 @@ async function stillWorks(): Promise<void> {
 }
 
 const engineIndex = fc.integer({ min: 0, max: 3 });
-const RUNS = 4000;
+const RUNS = 7000;
 
 /** The pixel count of a well-formed size, else 0. */
 const pixelsOf = (plane: unknown) => {
