@@ -31,13 +31,20 @@ const NAMED =
 
 let table: Map<string, [number, number, number]> | undefined;
 
-/** [r, g, b] in 0..255 of a CSS colour name (any letter case), or undefined for an unknown name. */
-export function namedColour(name: string): [number, number, number] | undefined {
+function namedTable(): Map<string, [number, number, number]> {
   table ??= new Map(NAMED.split(" ").map((entry) => {
     const [key, hex] = entry.split(":");
     return [key, [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number]];
   }));
-  const rgb = table.get(name.trim().toLowerCase());
+  return table;
+}
+
+/** [r, g, b] in 0..255 of a CSS colour name (any letter case), or undefined for an unknown name. */
+export function namedColour(name: string): [number, number, number] | undefined {
+  const rgb = namedTable().get(name.trim().toLowerCase());
   return rgb && [...rgb];
 }
+
+/** Every accepted colour name, for tests and messages. */
+export const colourNames = (): string[] => [...namedTable().keys()];
 
