@@ -29,8 +29,8 @@ export interface Kernels {
   firstLevelScratchBytes(): number;
   buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
     parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
-    parentBlocks: number, parentNullSpace: number, scratch: number, children: number): void;
-  finishLevel(nodes: number, blocks: number, inverses: number, scratch: number): void;
+    parentBlocks: number, parentNullSpace: number, scratch: number, children: number, stage: number, first: number, end: number): void;
+  finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
