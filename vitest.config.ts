@@ -1,10 +1,14 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+import { chromiumPath, skipBrowserSuites, skipNotice } from "./tests/browser-availability.js";
+
+// Said once per run; the suites that need Chromium skip themselves (describe.skipIf(skipBrowserSuites)).
+if (skipBrowserSuites) console.warn(`\n${skipNotice}\n`);
 
 // Debian's chromium, never a downloaded browser; flags keep it quiet and offline.
 const chromium = playwright({
   launchOptions: {
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   },
 });
@@ -21,7 +25,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      {
+      // Without Chromium the browser project is left out (see the notice above), unless it is required.
+      ...(skipBrowserSuites ? [] : [{
         test: {
           name: "browser",
           include: ["tests/browser/**/*.test.ts"],
@@ -31,10 +36,10 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: chromium,
-            instances: [{ browser: "chromium" }],
+            instances: [{ browser: "chromium" as const }],
           },
         },
-      },
+      }]),
     ],
   },
 });

@@ -1,7 +1,8 @@
 // Kernels on the fine stencil system (assembly/stencil.ts) for the solver, each run by every thread
 // of a team (assembly/team.ts) on its own rows [lo, hi). Rows are split between threads at image rows
-// that are multiples of 16, so the upper neighbours of a thread's rows (at most two image rows down)
-// lie in its own rows or the next thread's first two image rows, and no further.
+// that are multiples of 16, so the upper neighbours of a thread's rows (at most 2r image rows down for
+// window radius r, and 2r <= 16) lie in its own rows or the next thread's first 2r image rows, and no
+// further: at most crossLength unknowns past hi.
 //
 // The symmetric layout stores each entry once, in the upper row, and products scatter it into the
 // lower one. A scatter past hi would race with the next thread, so it goes to this thread's cross
@@ -17,7 +18,7 @@
 //
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal [5] preconditioner
 //   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
-//   buffers (f64 N x crossLength) [10] crossLength, at least two image widths.
+//   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts).
 
 import { field, pointerField } from "./record";
 import { barrier, rangeEnd, rangeStart, threadIndex, threads } from "./team";

@@ -5,7 +5,7 @@ export {
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
-export { jacobiSetup, pcgStart, pcgIterate } from "./solve";
+export { jacobiSetup, pcgStart, pcgIterate, pcgResidual } from "./solve";
 export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,
@@ -13,3 +13,4 @@ export {
 export { cutoutRgba, compositeRgba } from "./compose";
 export { distanceScratchBytes, squaredDistances } from "./distance";
 export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";
+export { imageFrom16, paddedFrom16, planeFrom16, maskFrom16, labelsFromTrimap16 } from "./convert16";

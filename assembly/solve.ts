@@ -77,6 +77,23 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
 }
 
 /**
+ * r = b - A x; returns |r| / |b| (|r| when b = 0). CG's own residual is updated, not recomputed, so it
+ * follows whatever product the iterations used; the engine runs this on one thread after a threaded solve
+ * so that convergence is judged by a product that does not depend on how the threads split the rows.
+ */
+export function pcgResidual(system: usize, b: usize, x: usize, r: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
+  stencilMultiply(system, x, r, context);
+  xpay(b + offset, -1.0, r + offset, count);
+  contribute(context, 0, dot(b + offset, b + offset, count));
+  contribute(context, 1, dot(r + offset, r + offset, count));
+  reduce(context, 2);
+  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
+  return bNorm > 0 ? rNorm / bNorm : rNorm;
+}
+
+/**
  * Up to maxSteps iterations; stops early once |r| <= tolerance |b|.
  * Returns the number of iterations run; the residual is left in state[2].
  */

@@ -3,12 +3,16 @@
 // X-Matting-Stats (wasm peak and memory size), adds the typed arrays the worker's JavaScript holds at that
 // moment (request PNGs, decoded image and trimap, alpha as float32 and 8-bit, answer PNG), and reads workerd's
 // peak resident memory (VmHWM) over its idle baseline: an upper bound that also counts compiled code and GC slack.
+// Then hostile uploads on a fresh workerd: the 16383x16383 grey PNG bomb and a 64x64 header over 256 MiB of
+// deflated zeros, with the answer, its time and workerd's peak memory over idle (the worker reads headers first).
 //   npm run build && tsx bench/workerd-memory.ts [--scales 1,1.5,2,2.5,3]
 import { readFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { decode } from "fast-png";
 import sharp from "sharp";
 import { startWorker } from "../examples/worker/start.mjs";
+import { blackGreyPng, pngWithData } from "../tests/png-bytes.js";
 
 const WORKERS_LIMIT_BYTES = 128 * 1024 * 1024;
 const MiB = 1024 * 1024;
@@ -73,3 +77,28 @@ const last = rows.filter((row) => row[8] !== "").at(-1)!;
 const bytesPerPixel = Number(last[8]);
 console.log(`\nCloudflare Workers: ${WORKERS_LIMIT_BYTES / MiB} MiB per isolate. At ${bytesPerPixel} B/px (wasm + JS arrays, largest size above) ` +
   `at most ${(WORKERS_LIMIT_BYTES / bytesPerPixel / 1e6).toFixed(2)} Mpx fit with a ${last[2]} % unknown trimap, less the isolate's own baseline.`);
+
+const hostile: [string, () => Promise<Buffer>][] = [
+  ["16383x16383 8-bit grey, all black", () => blackGreyPng(16383, 16383)],
+  ["64x64 header over 256 MiB of zeros", async () => pngWithData({ width: 64, height: 64, bitDepth: 8, colourType: 0 }, new Uint8Array(256 * MiB))],
+];
+console.log("\n| upload (as image and trimap) | PNG KiB | answer | ms | workerd peak RSS over idle MiB |\n| --- | --- | --- | --- | --- |");
+for (const [name, make] of hostile) {
+  const png = await make();
+  const worker = await startWorker();
+  try {
+    const baseline = await peakResidentBytes(worker.pid);
+    const form = new FormData();
+    form.set("image", new Blob([new Uint8Array(png)]), "image.png");
+    form.set("trimap", new Blob([new Uint8Array(png)]), "trimap.png");
+    const started = performance.now();
+    const response = await fetch(worker.url, { method: "POST", body: form, signal: AbortSignal.timeout(60_000) });
+    const { code } = JSON.parse(await response.text());
+    const milliseconds = performance.now() - started;
+    const resident = (await peakResidentBytes(worker.pid)) - baseline;
+    console.log(`| ${name} | ${(png.length / 1024).toFixed(0)} | ${response.status} ${code} | ${milliseconds.toFixed(0)} | ${(resident / MiB).toFixed(1)} |`);
+  } finally {
+    await worker.stop();
+  }
+}
+console.log(`\n${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus()[0]?.model ?? "unknown CPU"} x ${cpus().length}, ${process.platform} ${process.arch}`);

@@ -68,9 +68,13 @@ export interface StencilSystem {
   split?: Split;
 }
 
-/** Builds the Laplacian restricted to the unknown pixels, with its right-hand side, in slices of rows with `pause` between. */
+/**
+ * Builds the Laplacian restricted to the unknown pixels, with its right-hand side, in slices of rows with
+ * `pause` between. minRowsPerThread: see splitRows (tests only).
+ */
 export async function buildSystem(
-  arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number, pause = noPause,
+  arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
+  minRowsPerThread?: number, pause = noPause,
 ): Promise<StencilSystem> {
   const k = engine.kernels;
   const n = width * height;
@@ -84,7 +88,7 @@ export async function buildSystem(
   const values = arena.alloc(rows * half * 8);
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
-  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads);
+  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads, radius, minRowsPerThread);
   await pause(0);
   const mark = arena.mark();
   const boxPtr = arena.alloc(16);
@@ -160,6 +164,8 @@ export interface SolveResult {
   converged: boolean;
   /** Milliseconds spent setting up the preconditioner. */
   setupMilliseconds: number;
+  /** The threads' answer failed the check on one thread, which then finished the solve alone. */
+  finishedAlone: boolean;
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
@@ -316,41 +322,52 @@ export async function solveSystem(
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(32);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;
-  const start = () => engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state], !split);
+  // On threads until their answer fails the check below; then, and when the rows are not split, alone.
+  let alone = !split;
+  const start = () => engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state], alone);
   arena.f64(x, rows + 1).fill(0);
   let residual = start();
   await setUpPause(1);
   let iterations = 0;
   let slice = 1;
-  while (residual > options.tolerance && iterations < options.maxIterations) {
-    const steps = Math.min(slice, options.maxIterations - iterations);
-    const sliceStarted = now();
-    const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], !split) : 0;
-    const elapsed = now() - sliceStarted;
-    iterations += ran;
-    const [, bNorm, rNorm] = arena.f64(state, 3);
-    residual = bNorm > 0 ? rNorm / bNorm : rNorm;
-    if (indefinite()) {
-      // The multigrid cycle gave r.z <= 0 on this system (f32 rounding, or a test's over-correction):
-      // go on from x with the plain cycle, and failing that with Jacobi, which cannot break down.
-      if (kind === "jacobi") break;
-      if (overCorrection !== 1) {
-        overCorrection = 1;
-        arena.f32(preconditioner + 44, 1)[0] = 1;
-      } else {
-        kind = "jacobi";
-        arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause)]);
+  for (;;) {
+    while (residual > options.tolerance && iterations < options.maxIterations) {
+      const steps = Math.min(slice, options.maxIterations - iterations);
+      const sliceStarted = now();
+      const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], alone) : 0;
+      const elapsed = now() - sliceStarted;
+      iterations += ran;
+      const [, bNorm, rNorm] = arena.f64(state, 3);
+      residual = bNorm > 0 ? rNorm / bNorm : rNorm;
+      if (indefinite()) {
+        // The multigrid cycle gave r.z <= 0 on this system (f32 rounding, or a test's over-correction):
+        // go on from x with the plain cycle, and failing that with Jacobi, which cannot break down.
+        if (kind === "jacobi") break;
+        if (overCorrection !== 1) {
+          overCorrection = 1;
+          arena.f32(preconditioner + 44, 1)[0] = 1;
+        } else {
+          kind = "jacobi";
+          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause)]);
+        }
+        residual = start();
+        continue;
       }
-      residual = start();
-      continue;
+      if (ran < steps) break; // converged, or the search direction vanished in rounding
+      slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
+      report(iterations, residual);
+      await yieldToEventLoop();
+      if (options.signal?.aborted) throw abortError(options.signal);
     }
-    if (ran < steps) break; // converged, or the search direction vanished in rounding
-    slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
-    report(iterations, residual);
-    await yieldToEventLoop();
-    if (options.signal?.aborted) throw abortError(options.signal);
+    if (alone) break;
+    // CG updates its residual rather than recomputing it, so a threaded product that went wrong would still
+    // look converged. Judge the threaded answer by one thread's product; should it fail, go on from it alone.
+    residual = engine.together("pcgResidual", [descriptor, system.rhs, x, q], true);
+    if (residual <= options.tolerance || iterations >= options.maxIterations) break;
+    alone = true;
+    residual = start();
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split };
 }
 
 export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult> {
@@ -395,7 +412,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     progress({ phase: "laplacian", fraction: 0 });
     // The build and the preconditioner's set-up share the "laplacian" part of the progress.
     const pause = pauses(signal, (fraction) => progress({ phase: "laplacian", fraction }));
-    const system = await buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon, within(pause, 0, LAPLACIAN_SHARE / 2));
+    const system = await buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon, undefined, within(pause, 0, LAPLACIAN_SHARE / 2));
     if (system.split) stats.threads = engine.threads;
     const laplacianDone = now();
     stats.milliseconds.laplacian = laplacianDone - started;

@@ -7,6 +7,7 @@ import { estimateForegroundWith } from "./foreground.js";
 import { matteWith } from "./matte.js";
 import { pinBackground, pinOptions, pinPlane } from "./snapshot.js";
 import { trimapFromAlphaWith, trimapFromMaskWith, trimapStatsWith } from "./trimap.js";
+import { describeValue, readOptions } from "./validate.js";
 import type {
   AlphaInput, AlphaMatte, AlphaOptions, AlphaResult, Colour, CutoutOptions, ForegroundOptions, ForegroundResult, MatteOptions,
   MatteResult, RGBAImage, RGBImage, Trimap, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats,
@@ -157,14 +158,15 @@ export function bindApi(loadDefaultModule: () => Promise<WebAssembly.Module>, th
     });
     return defaultModule;
   };
-  const createEngine = async (options: CreateMattingOptions = {}) => {
+  const createEngine = async (given?: CreateMattingOptions) => {
+    const options = readOptions(given, ["module", "maxMemoryBytes", "threads"]) as CreateMattingOptions;
     const { maxMemoryBytes } = options;
     if (maxMemoryBytes !== undefined && !(typeof maxMemoryBytes === "number" && maxMemoryBytes > 0)) {
-      throw new MattingError("INVALID_OPTION", `option maxMemoryBytes must be a positive number, got ${String(maxMemoryBytes)}`, { option: "maxMemoryBytes" });
+      throw new MattingError("INVALID_OPTION", `option maxMemoryBytes must be a positive number, got ${describeValue(maxMemoryBytes)}`, { option: "maxMemoryBytes" });
     }
     const { threads = 1 } = options;
     if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
-      throw new MattingError("INVALID_OPTION", `option threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`, { option: "threads" });
+      throw new MattingError("INVALID_OPTION", `option threads must be an integer from 1 to ${MAX_THREADS}, got ${describeValue(threads)}`, { option: "threads" });
     }
     const module = await moduleFor(options.module);
     let threadOptions: ThreadOptions | undefined;

@@ -33,6 +33,7 @@ export interface Kernels {
   finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
+  pcgResidual(system: number, b: number, x: number, r: number, context: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
     maxSteps: number, tolerance: number, context: number): number;
   contextBytes(): number;
@@ -58,6 +59,11 @@ export interface Kernels {
     foregroundBand: number, backgroundBand: number, dst: number): void;
   trimapFromAlphaLevels(alpha: number, pixels: number, low: number, high: number, dst: number): void;
   widenUnknown(trimap: number, toUnknown: number, pixels: number, band: number): void;
+  imageFrom16(src: number, pixels: number, channels: number, dst: number): void;
+  paddedFrom16(src: number, pixels: number, channels: number, dst: number): void;
+  planeFrom16(src: number, pixels: number, channels: number, dst: number): void;
+  maskFrom16(src: number, pixels: number, channels: number, dst: number): void;
+  labelsFromTrimap16(src: number, pixels: number, channels: number, labels: number, counts: number): void;
 }
 
 const PAGE = 65536;
@@ -170,7 +176,7 @@ export class Arena {
   }
 
   /** Copies a typed array into fresh arena memory and returns its offset. */
-  copyIn(data: Uint8Array | Float32Array | Float64Array | Int32Array): number {
+  copyIn(data: Uint8Array | Uint16Array | Float32Array | Float64Array | Int32Array): number {
     const offset = this.alloc(data.byteLength);
     this.u8(offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return offset;

@@ -9,7 +9,7 @@ export type MattingErrorCode =
   | "INVALID_VALUE" // a float sample is NaN or outside [0, 1]
   | "NO_FOREGROUND" // the trimap marks no pixel as surely foreground
   | "NO_BACKGROUND" // the trimap marks no pixel as surely background
-  | "TOO_LARGE" // the work would not fit into the 4 GiB of wasm32 memory
+  | "TOO_LARGE" // the work would not fit into the 4 GiB of wasm32 memory (CLI: or an input exceeds --max-pixels)
   | "ABORTED" // the caller's AbortSignal fired
   | "WASM_UNAVAILABLE" // the WebAssembly module could not be obtained or instantiated
   | "READ_FAILED" // CLI: a file could not be read or decoded

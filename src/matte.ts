@@ -4,12 +4,18 @@ import { estimateAlphaWith } from "./alpha.js";
 import type { Engine } from "./engine.js";
 import { estimateForegroundRun } from "./foreground.js";
 import type { MatteOptions, MatteResult, RGBImage, Trimap } from "./types.js";
-import { resolveForegroundOptions } from "./validate-matte.js";
+import { FOREGROUND_DEFAULTS, resolveForegroundOptions } from "./validate-matte.js";
+import { ALPHA_DEFAULTS, readOptions } from "./validate.js";
 
 /** The foreground estimate costs a few percent of the alpha solve on typical images. */
 const ALPHA_SHARE = 0.95;
 
-export async function matteWith(engine: Engine, image: RGBImage, trimap: Trimap, options?: MatteOptions): Promise<MatteResult> {
+/** Every option of matte: estimateAlpha's and estimateForeground's. */
+const MATTE_OPTIONS = [...Object.keys(ALPHA_DEFAULTS), ...Object.keys(FOREGROUND_DEFAULTS), "onProgress", "signal"];
+
+export async function matteWith(engine: Engine, image: RGBImage, trimap: Trimap, given?: MatteOptions): Promise<MatteResult> {
+  // Read once: both halves see the same values, and a getter that throws is INVALID_OPTION, not a raw error.
+  const options = readOptions(given, MATTE_OPTIONS) as MatteOptions;
   // Foreground options are checked before the (long) alpha solve starts.
   const { onProgress } = resolveForegroundOptions(options);
   const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, {

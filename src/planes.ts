@@ -31,18 +31,21 @@ function convertPlane(arena: Arena, engine: Engine, plane: CheckedPlane, name: s
   return dst;
 }
 
+/** A conversion kernel per sample kind: (src, pixels, channels, dst). */
+type Conversions = Record<CheckedPlane["kind"], (src: number, pixels: number, channels: number, dst: number) => void>;
+
 /** RGB as f32 padded to four lanes (16 bytes per pixel). */
 export function loadPadded(arena: Arena, engine: Engine, image: CheckedPlane, name: string): number {
   const k = engine.kernels;
-  return convertPlane(arena, engine, image, name, image.pixels * 16, (raw, dst) =>
-    image.kind === "f32" ? k.paddedFromFloat(raw, image.pixels, dst) : k.paddedFrom8(raw, image.pixels, image.channels, dst));
+  const convert = ({ u8: k.paddedFrom8, u16: k.paddedFrom16, f32: (src, pixels, _, dst) => k.paddedFromFloat(src, pixels, dst) } satisfies Conversions)[image.kind];
+  return convertPlane(arena, engine, image, name, image.pixels * 16, (raw, dst) => convert(raw, image.pixels, image.channels, dst));
 }
 
 /** RGB as f64 (24 bytes per pixel). */
 export function loadRgb64(arena: Arena, engine: Engine, image: CheckedPlane, name: string): number {
   const k = engine.kernels;
-  return convertPlane(arena, engine, image, name, image.pixels * 24, (raw, dst) =>
-    image.kind === "f32" ? k.imageFromFloat(raw, image.pixels, dst) : k.imageFrom8(raw, image.pixels, image.channels, dst));
+  const convert = ({ u8: k.imageFrom8, u16: k.imageFrom16, f32: (src, pixels, _, dst) => k.imageFromFloat(src, pixels, dst) } satisfies Conversions)[image.kind];
+  return convertPlane(arena, engine, image, name, image.pixels * 24, (raw, dst) => convert(raw, image.pixels, image.channels, dst));
 }
 
 /** One f32 per pixel in [0, 1] from the plane's first channel. */
@@ -53,15 +56,15 @@ export function loadAlpha(arena: Arena, engine: Engine, alpha: CheckedPlane, nam
     checkUnitFloats(engine, ptr, alpha, name);
     return ptr;
   }
-  return convertPlane(arena, engine, alpha, name, alpha.pixels * 4, (raw, dst) =>
-    alpha.kind === "f32" ? k.planeFromFloat(raw, alpha.pixels, alpha.channels, dst) : k.planeFrom8(raw, alpha.pixels, alpha.channels, dst));
+  const convert = ({ u8: k.planeFrom8, u16: k.planeFrom16, f32: k.planeFromFloat } satisfies Conversions)[alpha.kind];
+  return convertPlane(arena, engine, alpha, name, alpha.pixels * 4, (raw, dst) => convert(raw, alpha.pixels, alpha.channels, dst));
 }
 
-/** One byte per pixel: 1 inside the mask (at least half of its range), 0 outside. */
+/** One byte per pixel: 1 inside the mask (at least half of its range: 128, 32768 or 0.5), 0 outside. */
 export function loadMask(arena: Arena, engine: Engine, mask: CheckedPlane, name: string): number {
   const k = engine.kernels;
-  return convertPlane(arena, engine, mask, name, mask.pixels, (raw, dst) =>
-    mask.kind === "f32" ? k.maskFromFloat(raw, mask.pixels, mask.channels, dst) : k.maskFrom8(raw, mask.pixels, mask.channels, dst));
+  const convert = ({ u8: k.maskFrom8, u16: k.maskFrom16, f32: k.maskFromFloat } satisfies Conversions)[mask.kind];
+  return convertPlane(arena, engine, mask, name, mask.pixels, (raw, dst) => convert(raw, mask.pixels, mask.channels, dst));
 }
 
 export interface TrimapCounts {
@@ -74,10 +77,8 @@ export interface TrimapCounts {
 export function loadLabels(arena: Arena, engine: Engine, trimap: CheckedPlane, name = "trimap"): { labels: number; counts: TrimapCounts } {
   const k = engine.kernels;
   const countsPtr = arena.alloc(12);
-  const labels = convertPlane(arena, engine, trimap, name, trimap.pixels, (raw, dst) =>
-    trimap.kind === "f32"
-      ? k.labelsFromTrimapFloat(raw, trimap.pixels, trimap.channels, dst, countsPtr)
-      : k.labelsFromTrimap8(raw, trimap.pixels, trimap.channels, dst, countsPtr));
+  const convert = { u8: k.labelsFromTrimap8, u16: k.labelsFromTrimap16, f32: k.labelsFromTrimapFloat }[trimap.kind];
+  const labels = convertPlane(arena, engine, trimap, name, trimap.pixels, (raw, dst) => convert(raw, trimap.pixels, trimap.channels, dst, countsPtr));
   const [background, foreground, unknown] = arena.i32(countsPtr, 3);
   return { labels, counts: { background, foreground, unknown } };
 }

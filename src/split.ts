@@ -2,13 +2,15 @@
 // pixels of a band of image rows, and on the first block levels the nodes of the same band. Bands
 // start at multiples of SPLIT_ROWS image rows, so that the 4x4, 8x8 and 16x16 pixel blocks of block
 // levels 0-2 never straddle two threads and restriction and prolongation stay within each thread.
+// A row of the radius-r Laplacian reaches 2r image rows down (assembly/stencil.ts); with 2r <= SPLIT_ROWS
+// (radius 8 at most) those rows lie in the next thread's band or this one's, never further.
 import type { Arena } from "./engine.js";
 
 const SPLIT_ROWS = 16;
 /** Block levels that may be split: 0 to this one (16x16 pixel blocks at most, see SPLIT_ROWS). */
 const MAX_SPLIT_LEVEL = 2;
 /** Fewer unknowns per thread than this, and one thread does it all: barriers would cost more than they save. */
-const MIN_ROWS_PER_THREAD = 8192;
+export const MIN_ROWS_PER_THREAD = 8192;
 /** A block level is split only while every thread has at least this many of its nodes. */
 const MIN_NODES_PER_THREAD = 64;
 
@@ -25,10 +27,15 @@ export interface Split {
 
 /**
  * Bands of about rows / threads unknowns each, or undefined when the image is too small for threads
- * to pay. unknownIndex: i32 per pixel, the row of an unknown pixel or -1.
+ * to pay. unknownIndex: i32 per pixel, the row of an unknown pixel or -1. minRowsPerThread is lowered
+ * only by tests, to split images small enough for wide stencils to be built quickly.
  */
-export function splitRows(arena: Arena, unknownIndex: number, width: number, height: number, rows: number, threads: number): Split | undefined {
-  if (threads < 2 || rows < threads * MIN_ROWS_PER_THREAD) return undefined;
+export function splitRows(
+  arena: Arena, unknownIndex: number, width: number, height: number, rows: number, threads: number, radius: number,
+  minRowsPerThread = MIN_ROWS_PER_THREAD,
+): Split | undefined {
+  const reach = 2 * radius;
+  if (threads < 2 || rows < threads * minRowsPerThread || reach > SPLIT_ROWS) return undefined;
   const map = arena.i32(unknownIndex, width * height);
   // before[b]: unknowns above image row b * SPLIT_ROWS.
   const bands = Math.ceil(height / SPLIT_ROWS);
@@ -51,11 +58,12 @@ export function splitRows(arena: Arena, unknownIndex: number, width: number, hei
     firstRows.push(before[best]);
   }
   firstRows.push(rows);
-  if (firstRows.some((first, t) => t > 0 && first - firstRows[t - 1] < MIN_ROWS_PER_THREAD / 2)) return undefined;
+  if (firstRows.some((first, t) => t > 0 && first - firstRows[t - 1] < minRowsPerThread / 2)) return undefined;
   const rowRanges = arena.alloc(4 * firstRows.length);
   arena.i32(rowRanges, firstRows.length).set(firstRows);
-  // A row's upper neighbours lie at most two image rows down: fewer than 2 * width + 3 unknowns further on.
-  const crossLength = 2 * width + 4;
+  // A row's upper neighbours lie at most `reach` image rows down and `reach` columns right, so at most
+  // reach * width + reach pixels, and as many unknowns, further on in raster order.
+  const crossLength = reach * width + reach;
   const cross = arena.alloc(threads * crossLength * 8);
   const ghost = arena.alloc(threads * crossLength * 8);
   return { bandStarts: starts, rowRanges, cross, ghost, crossLength };

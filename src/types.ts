@@ -2,24 +2,27 @@
  * A photo. `data` holds interleaved pixels, row by row:
  * - Uint8Array / Uint8ClampedArray with RGBA (length width*height*4, ImageData fits) or RGB (width*height*3)
  *   samples in 0..255; alpha is ignored;
+ * - Uint16Array with RGBA or RGB samples in 0..65535 (16-bit PNGs); alpha is ignored;
  * - Float32Array with RGB samples in [0, 1] (length width*height*3).
  */
 export interface RGBImage {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 /**
  * A trimap: what is surely foreground, surely background, and unknown.
- * `data` has one channel (length width*height) or RGBA (width*height*4, first channel used).
+ * `data` has one channel (length width*height), RGB (width*height*3) or RGBA (width*height*4); the first
+ * channel is used.
  * - 8-bit: 0 background, 255 foreground, anything else unknown;
+ * - Uint16Array: 0 background, 65535 foreground, anything else unknown;
  * - Float32Array in [0, 1]: <= 0.1 background, >= 0.9 foreground, anything else unknown.
  */
 export interface Trimap {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 export type Phase = "laplacian" | "solve" | "foreground";
@@ -39,7 +42,7 @@ export interface AlphaOptions {
   epsilon?: number;
   /** Window radius r; windows are (2r+1) x (2r+1). Integer 1..8. Default 1. */
   radius?: number;
-  /** Stop when the relative residual |b - Ax| / |b| is at most this. Default 1e-7. */
+  /** Stop when the relative residual |b - Ax| / |b| is at most this, 1e-30 to below 1. Default 1e-7. */
   tolerance?: number;
   /** Iteration cap of the conjugate-gradient solve. Default 20000. */
   maxIterations?: number;
@@ -82,13 +85,14 @@ export interface AlphaResult {
 }
 
 /**
- * An alpha matte (or a mask) that carries its size. `data` has one channel (length width*height) or RGBA
- * (width*height*4, first channel used): 8-bit 0..255, or Float32Array in [0, 1].
+ * An alpha matte (or a mask) that carries its size. `data` has one channel (length width*height), RGB
+ * (width*height*3) or RGBA (width*height*4), first channel used: 8-bit 0..255, Uint16Array 0..65535, or
+ * Float32Array in [0, 1].
  */
 export interface AlphaMatte {
   width: number;
   height: number;
-  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 }
 
 /**
@@ -99,9 +103,9 @@ export type AlphaInput = Float32Array | AlphaMatte;
 
 /** Options of estimateForeground (Germer et al., "Fast Multi-Level Foreground Estimation", ICPR 2020). */
 export interface ForegroundOptions {
-  /** epsilon_r: weight of the smoothness of F and B between neighbours where alpha is flat. Default 5e-3. */
+  /** epsilon_r: weight of the smoothness of F and B between neighbours where alpha is flat. 1e-4 to 1e12 (the f32 kernel loses digits below). Default 5e-3. */
   regularization?: number;
-  /** omega: extra smoothness weight per unit of alpha difference between neighbours. Default 0.1. */
+  /** omega: extra smoothness weight per unit of alpha difference between neighbours. 0 to 1e12. Default 0.1. */
   gradientWeight?: number;
   /** Sweeps per pyramid level while the level fits in smallSize x smallSize. Default 10. */
   smallIterations?: number;
@@ -146,7 +150,7 @@ export interface CutoutOptions {
   premultiplied?: boolean;
 }
 
-/** A colour: [r, g, b] in 0..255, or "#rrggbb" / "#rgb". */
+/** A colour: [r, g, b] in 0..255, "#rrggbb" / "#rgb", or a CSS colour name ("white", "rebeccapurple"). */
 export type Colour = readonly [number, number, number] | string;
 
 /** A trimap as the helpers return it: one byte per pixel, 0 background, 128 unknown, 255 foreground. */

@@ -3,10 +3,13 @@
 // MessageChannel message (browsers, workers). Both come back within microseconds, where setTimeout(0)
 // costs 1-4 ms, several times per solve.
 const viaImmediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+// workerd delivers MessageChannel messages without going back to its event loop: a solve would hold the thread,
+// and with it other requests' I/O, timers and the abort of a request whose client went away. It gets setTimeout.
+const inWorkerd = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
 
 export function yieldToEventLoop(): Promise<void> {
   if (viaImmediate) return new Promise((resolve) => viaImmediate(resolve));
-  if (typeof MessageChannel === "function") {
+  if (typeof MessageChannel === "function" && !inWorkerd) {
     return new Promise((resolve) => {
       const channel = new MessageChannel();
       channel.port1.onmessage = () => {

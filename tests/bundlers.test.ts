@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpack, { type Configuration } from "webpack";
 import { createMatting } from "../dist/entry/node.js";
 import { serveStatic } from "../examples/browser/serve.mjs";
-import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
+import { collectPageErrors, float32, launchChromium, readArrays, skipBrowserSuites, uint8 } from "./chromium.js";
 
 const examples = fileURLToPath(new URL("../examples/", import.meta.url));
 
@@ -57,7 +57,7 @@ beforeAll(async () => {
   // Start both builds before the browser, so the three overlap.
   outputs.set("webpack", buildWithWebpack());
   outputs.set("vite", buildWithVite());
-  browser = await launchChromium();
+  if (!skipBrowserSuites) browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -76,7 +76,7 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
     }
   });
 
-  it.each([
+  it.skipIf(skipBrowserSuites).each([
     // Isolated, the page fetches matting.wasm and the threads build; plain, only matting.wasm.
     { served: "cross-origin isolated", isolated: true, threads: 2, wasmFetches: 2 },
     { served: "plain", isolated: false, threads: 1, wasmFetches: 1 },

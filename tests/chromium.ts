@@ -1,9 +1,13 @@
 // Drives Debian's Chromium (never a downloaded browser) for the page tests, and moves typed arrays out of a page.
 import { chromium, type Browser, type Page } from "playwright";
+import { browserRequired, chromiumFound, chromiumPath } from "./browser-availability.js";
 
-export const chromiumPath = "/usr/bin/chromium";
+export { chromiumPath, skipBrowserSuites } from "./browser-availability.js";
 
 export function launchChromium(): Promise<Browser> {
+  if (!chromiumFound && browserRequired) {
+    throw new Error(`MATTING_REQUIRE_BROWSER=1 but there is no Chromium at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium)`);
+  }
   return chromium.launch({
     executablePath: chromiumPath,
     args: [

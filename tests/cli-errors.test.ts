@@ -1,9 +1,20 @@
 // The built command line, run as a user would: one-line errors naming the file, and exit statuses.
-import { readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDir, useTempDir, runCli, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
+import { cli, tempDir, useTempDir, runCli, startCli, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
 
 useTempDir();
+
+/** The process whose parent is `pid`, from /proc (Linux): "pid (name) state ppid ...". */
+async function childOf(pid: number): Promise<number> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) return Number(entry);
+  }
+  throw new Error(`no child of ${pid}`);
+}
 describe("matting CLI: errors are one line naming the file, with an exit status", () => {
   beforeAll(async () => {
     await raw(pic.rgb, W, H, 3).png().toFile(file("ok.png"));
@@ -65,6 +76,12 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
       title: "a bad colour string", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "#12345"], exit: 2,
       names: () => "--background", says: "#12345",
     },
+    { title: "--max-pixels 0", args: () => [file("ok.png"), file("ok-trimap.png"), "--max-pixels", "0"], exit: 2, names: () => "--max-pixels must be a whole number", says: "'0'" },
+    { title: "--max-pixels not whole", args: () => [file("ok.png"), file("ok-trimap.png"), "--max-pixels", "1e3.5"], exit: 2, names: () => "--max-pixels", says: "--help" },
+    {
+      title: "a bad rgb() colour", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "rgb(1, 2)"], exit: 2,
+      names: () => "--background expects a CSS colour name", says: "'rgb(1, 2)'",
+    },
     {
       title: "a colour out of range", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "300,0,0"], exit: 2,
       names: () => "--background", says: "300,0,0",
@@ -74,8 +91,12 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
       exit: 1, names: () => file("short-background.png"), says: `background is ${W}x${H - 1} but the image is ${W}x${H} (SIZE_MISMATCH)`,
     },
     {
-      title: "a missing background image", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("nope-bg.png")],
-      exit: 1, names: () => file("nope-bg.png"), says: "READ_FAILED",
+      title: "a background that is neither a colour nor an existing file", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", file("nope-bg.png")],
+      exit: 2, names: () => `--background '${file("nope-bg.png")}' is neither a colour`, says: "#rrggbb, r,g,b or rgb(r, g, b)",
+    },
+    {
+      title: "a misspelt colour name", args: () => [file("ok.png"), file("ok-trimap.png"), "--composite", file("k.png"), "--background", "steelbleu"],
+      exit: 2, names: () => "--background 'steelbleu' is neither a colour (a CSS colour name such as red", says: "nor an existing file",
     },
     {
       title: "--mask and TRIMAP both given", args: () => [file("ok.png"), file("ok-trimap.png"), "--mask", file("ok-trimap.png")], exit: 2,
@@ -116,6 +137,41 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     expect(result.stderr).toContain(says);
   });
 
+  // A noisy picture that is nearly all unknown and an unreachable tolerance keep the solver busy.
+  const busyArgs = (out: string) => [file("busy.png"), file("busy-trimap.png"), "--alpha", out, "--tolerance", "1e-30", "--preconditioner", "jacobi", "--max-iterations", "100000000"];
+  beforeAll(async () => {
+    const size = 240;
+    const noisy = Uint8Array.from({ length: size * size * 3 }, (_, k) => (k * 2654435761) >>> 24);
+    const trimap = Uint8Array.from({ length: size * size }, (_, i) => (i % size < 4 ? 255 : i % size >= size - 4 ? 0 : 128));
+    await raw(noisy, size, size, 3).png().toFile(file("busy.png"));
+    await writeTrimap("busy-trimap.png", trimap, size, size);
+  });
+
+  it("a second signal at a terminal exits at once, with the progress bar removed and the cursor shown again", async () => {
+    // script(1) runs the CLI on a pseudo-terminal, so the progress bar is drawn (and the cursor hidden).
+    const out = file("busy-alpha-tty.png");
+    const command = ["exec", process.execPath, cli, ...busyArgs(out)].map((word) => `'${word}'`).join(" ");
+    const terminal = spawn("script", ["-qfec", command, "/dev/null"], { stdio: "pipe" });
+    let screen = "";
+    let signalled = false;
+    terminal.stdout.on("data", async (chunk) => {
+      screen += chunk;
+      if (signalled || !screen.includes("solving: iteration")) return;
+      signalled = true;
+      // SIGINT then SIGTERM, sent together: two signals of one kind could merge into one.
+      const cliPid = await childOf(terminal.pid!);
+      process.kill(cliPid, "SIGINT");
+      process.kill(cliPid, "SIGTERM");
+    });
+    const code = await new Promise((done) => terminal.on("close", done));
+    expect(signalled).toBe(true);
+    expect(code).toBe(130);
+    const afterBar = screen.slice(screen.lastIndexOf("solving: iteration"));
+    expect(afterBar).toContain("\x1b[?25h"); // the cursor, hidden while the bar is drawn, is shown again
+    expect(afterBar.endsWith("\x1b[2Kmatting: interrupted\r\n")).toBe(true); // on a cleared line
+    await expect(readFile(out)).rejects.toThrow();
+  });
+
   it("errors keep stdout empty under --json too", async () => {
     const result = await runCli([file("ok.png"), file("small-trimap.png"), "--alpha", file("unused.png"), "--json"]);
     expect(result.code).toBe(1);
@@ -123,19 +179,17 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     expect(lines(result.stderr)).toHaveLength(1);
   });
 
-  it("Ctrl-C aborts the solve, says so and exits 130 without writing", async () => {
-    // A noisy picture that is nearly all unknown and an unreachable tolerance keep the solver busy.
-    const size = 240;
-    const noisy = Uint8Array.from({ length: size * size * 3 }, (_, k) => (k * 2654435761) >>> 24);
-    const trimap = Uint8Array.from({ length: size * size }, (_, i) => (i % size < 4 ? 255 : i % size >= size - 4 ? 0 : 128));
-    await raw(noisy, size, size, 3).png().toFile(file("busy.png"));
-    await writeTrimap("busy-trimap.png", trimap, size, size);
-    const out = file("busy-alpha.png");
+  it.each([
+    { signal: "SIGINT", name: "Ctrl-C", code: 130, says: "interrupted" },
+    { signal: "SIGTERM", name: "SIGTERM", code: 143, says: "terminated" },
+  ] as const)("$name aborts the solve, says so and exits $code without writing", async ({ signal, code, says }) => {
+    const out = file(`busy-alpha-${signal}.png`);
     const started = Date.now();
-    const result = await runCli([file("busy.png"), file("busy-trimap.png"), "--alpha", out,
-      "--tolerance", "1e-300", "--max-iterations", "100000000"], 1500);
+    const { child, outcome } = startCli(busyArgs(out), { killAfterMs: 30_000 });
+    setTimeout(() => child.kill(signal), 1500);
+    const result = await outcome;
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(result).toEqual({ code: 130, stdout: "", stderr: "matting: interrupted\n" });
+    expect(result).toEqual({ code, stdout: "", stderr: `matting: ${says}\n` });
     await expect(readFile(out)).rejects.toThrow();
   });
 });

@@ -165,7 +165,8 @@ describe("matting CLI: the bundled lemur, --json and reporting", () => {
     expect(help.stderr).toBe("");
     for (const text of ["--alpha", "--json", "--epsilon", "--radius", "--tolerance", "--max-iterations", "--quiet",
       "--help", "--version", "--foreground", "--cutout", "--composite", "--background COLOUR|IMAGE", "#rrggbb", "--mask",
-      "--band", "--trimap-out", "--preconditioner", "jacobi or multigrid", "RGBA", "--mask M.png", "0 = surely background", "255", "Exit status", "130", "Example", "16-bit", "EXIF"]) {
+      "--band", "--trimap-out", "--preconditioner", "jacobi or multigrid", "RGBA", "--mask M.png", "0 = surely background", "255", "Exit status", "130", "Example", "16-bit", "EXIF",
+      "--max-pixels N", "(default 100000000, 100 million)", "143", "SIGTERM", "all or nothing", "steelblue", "rgb(r, g, b)", "lossy", "/dev/zero"]) {
       expect(help.stdout).toContain(text);
     }
     const version = await runCli(["--version"]);

@@ -1,15 +1,17 @@
 // Shared by the CLI tests: run the built command line as a user would, on files the tests write with sharp.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { constants, deflateRawSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect } from "vitest";
 import { estimateAlpha } from "../dist/entry/node.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(root, "dist/cli/main.js");
+/** The built command line's entry point. */
+export const cli = join(root, "dist/cli/main.js");
 let dir: string;
 
 /** The calling test file's temporary folder. */
@@ -31,17 +33,86 @@ export interface Outcome {
   stderr: string;
 }
 
-export function runCli(args: string[], interruptAfterMs?: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+export interface CliOptions {
+  /** Added to the environment. */
+  env?: Record<string, string>;
+  /** Flags for node itself, before the CLI's path. */
+  nodeArgs?: string[];
+  /** A command that runs node, such as ["prlimit", "--fsize=600"]. */
+  wrapper?: string[];
+  /** Kills the CLI (SIGKILL) if it has not finished by then, so a hang fails the test rather than stalling it. */
+  killAfterMs?: number;
+}
+
+/** Starts the built CLI; `outcome` settles when it has exited and its output is read. */
+export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; outcome: Promise<Outcome> } {
+  const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), cli, ...args];
+  const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+  const outcome = new Promise<Outcome>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    if (interruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), interruptAfterMs);
+    child.stdout!.on("data", (chunk) => (stdout += chunk));
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
+  return { child, outcome };
+}
+
+export function runCli(args: string[]): Promise<Outcome> {
+  return startCli(args).outcome;
+}
+
+/** CRC-32 (ISO 3309, as PNG chunks use), bit by bit: the few bytes of a chunk header need no table. */
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, "latin1");
+  chunk.set(data, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/**
+ * A zlib stream of `length` zero bytes, built without compressing them all: one megabyte of zeros compressed
+ * and sync-flushed is a run of deflate blocks that refer only to themselves, so copies of it can follow each
+ * other; a final block for the rest, and the Adler-32 of n zeros, (n mod 65521) << 16 | 1, close it.
+ */
+function zerosDeflated(length: number): Buffer {
+  const piece = 1 << 20;
+  const block = deflateRawSync(Buffer.alloc(piece), { finishFlush: constants.Z_SYNC_FLUSH });
+  const last = deflateRawSync(Buffer.alloc(length % piece));
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE((((length % 65521) << 16) | 1) >>> 0);
+  return Buffer.concat([Buffer.of(0x78, 0x01), ...Array<Buffer>(Math.floor(length / piece)).fill(block), last, adler]);
+}
+
+/**
+ * A valid PNG of all-zero pixels whose header declares `width` x `height`: a decompression bomb, a few
+ * kilobytes that decode to gigabytes. Colour type 0 is grey, 2 RGB; `bitDepth` 1 to 16.
+ */
+export function zeroPng(width: number, height: number, bitDepth: 1 | 8 | 16, colourType: 0 | 2): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = bitDepth;
+  header[9] = colourType;
+  const rowBytes = 1 + Math.ceil((width * (colourType === 2 ? 3 : 1) * bitDepth) / 8); // a filter byte, then samples
+  const signature = Buffer.of(137, 80, 78, 71, 13, 10, 26, 10);
+  return Buffer.concat([signature, pngChunk("IHDR", header), pngChunk("IDAT", zerosDeflated(rowBytes * height)), pngChunk("IEND", Buffer.alloc(0))]);
 }
 
 export const file = (name: string) => join(dir, name);

@@ -110,11 +110,35 @@ describe("composite", () => {
     const alpha = new Float32Array(12);
     const code = (p: Promise<unknown>) => p.then(() => "resolved", (e: unknown) => (e instanceof MattingError ? e.code : String(e)));
     expect(await code(matting.composite(image, alpha, { width: 3, height: 4, data: new Uint8Array(36) }))).toBe("SIZE_MISMATCH");
-    expect(await code(matting.composite(image, alpha, "red"))).toBe("INVALID_INPUT");
+    expect(await code(matting.composite(image, alpha, "reddish"))).toBe("INVALID_INPUT");
     expect(await code(matting.composite(image, alpha, [0, 0, 256] as never))).toBe("INVALID_INPUT");
     expect(await code(matting.composite(image, alpha, [0, 0] as never))).toBe("INVALID_INPUT");
     expect(await code(matting.composite(image, new Float32Array(13), "#000000"))).toBe("SIZE_MISMATCH");
     expect(await code(matting.cutout(image, alpha, { premultiplied: "yes" } as never))).toBe("INVALID_OPTION");
     expect(await code(matting.cutout(image, new Float32Array(12).fill(-0.5)))).toBe("INVALID_VALUE");
+  });
+
+  it("accepts CSS colour names in any case, the same as their hex", async () => {
+    const s = randomScene(5, 4, 7);
+    const image = { width: 5, height: 4, data: s.foreground };
+    const byHex = await matting.composite(image, s.alpha, "#663399");
+    expect((await matting.composite(image, s.alpha, "rebeccapurple")).data).toEqual(byHex.data);
+    expect((await matting.composite(image, s.alpha, " RebeccaPurple ")).data).toEqual(byHex.data);
+    expect((await matting.composite(image, s.alpha, "red")).data).toEqual((await matting.composite(image, s.alpha, [255, 0, 0])).data);
+  });
+
+  it("rejects every other background form with INVALID_INPUT naming the accepted forms, never a raw TypeError", async () => {
+    const image = { width: 4, height: 3, data: new Uint8Array(36) };
+    const alpha = new Float32Array(12);
+    const throwing = [0, 0, 0];
+    Object.defineProperty(throwing, 1, { get() { throw new Error("getter"); } });
+    const backgrounds: unknown[] = [[Symbol("r"), 0, 0], [0n, 0, 0], [Number.NaN, 0, 0], [{}, 0, 0], throwing, Symbol("bg"), 5, null,
+      undefined, true, () => 0, new Uint8Array([1, 2, 3]), "#12345", "", "#ggg"];
+    for (const background of backgrounds) {
+      const error = await matting.composite(image, alpha, background as never).catch((e: unknown) => e);
+      expect(error, String(typeof background)).toBeInstanceOf(MattingError);
+      expect((error as MattingError).code).toBe("INVALID_INPUT");
+      expect((error as MattingError).message).toMatch(/CSS colour name|could not be read/);
+    }
   });
 });

@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMatting } from "../dist/entry/node.js";
 import { serveDemo } from "../examples/browser/serve.mjs";
-import { collectPageErrors, float32, launchChromium, readArrays, uint8 } from "./chromium.js";
+import { collectPageErrors, float32, launchChromium, readArrays, skipBrowserSuites, uint8 } from "./chromium.js";
 
 const examples = fileURLToPath(new URL("../examples/", import.meta.url));
 const screenshotPath = fileURLToPath(new URL("../out/demo.png", import.meta.url));
@@ -33,6 +33,7 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
+  if (skipBrowserSuites) return;
   [server, browser] = await Promise.all([serveDemo({ port: 0 }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 712 } });
   pageErrors = collectPageErrors(page);
@@ -50,7 +51,7 @@ async function runAndWait(): Promise<{ state: string; text: string }> {
   return page.$eval("#status", (status) => ({ state: status.dataset.state!, text: status.textContent! }));
 }
 
-describe("the demo page", () => {
+describe.skipIf(skipBrowserSuites)("the demo page", () => {
   it("loads the lemur and its trimap through the file inputs", async () => {
     expect(page.url()).toBe(`${server.url}examples/browser/`);
     expect(await page.isDisabled("#run")).toBe(true);
@@ -162,5 +163,127 @@ describe("the demo page", () => {
     await page.click("#clear-trimap");
     expect(await label(340, 220)).toBe(0);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+// What a new user meets: running before painting, a trimap of another size, painting after a run, the words used.
+describe.skipIf(skipBrowserSuites)("the demo page with a new user", () => {
+  let fresh: Page;
+  let freshErrors: string[];
+  const statusOf = () => fresh.$eval("#status", (status) => ({ state: status.dataset.state!, text: status.textContent! }));
+  const png = async (width: number, height: number, value: number) =>
+    sharp({ create: { width, height, channels: 3, background: { r: value, g: value, b: value } } }).png().toBuffer();
+  const labelCounts = () => fresh.evaluate(() => {
+    const counts: Record<number, number> = {};
+    for (const label of window.__demo.trimap.labels) counts[label] = (counts[label] ?? 0) + 1;
+    return counts;
+  });
+  const paint = async (brush: number, from: [number, number], to: [number, number]) => {
+    await fresh.check(`input[name="brush"][value="${brush}"]`);
+    const box = (await fresh.locator("#trimap-overlay").boundingBox())!;
+    const size = await fresh.evaluate(() => [window.__demo.trimap.width, window.__demo.trimap.height]);
+    const toScreen = ([x, y]: [number, number]) => [box.x + (x * box.width) / size[0]!, box.y + (y * box.height) / size[1]!] as const;
+    await fresh.mouse.move(...toScreen(from));
+    await fresh.mouse.down();
+    await fresh.mouse.move(...toScreen(to), { steps: 4 });
+    await fresh.mouse.up();
+  };
+  const run = async () => {
+    await fresh.click("#run");
+    await fresh.waitForSelector('#status:is([data-state="done"], [data-state="error"], [data-state="cancelled"], [data-state="needs-trimap"])', { timeout: 60_000 });
+    return statusOf();
+  };
+
+  beforeAll(async () => {
+    fresh = await browser.newPage({ viewport: { width: 1280, height: 712 } });
+    freshErrors = collectPageErrors(fresh);
+    await fresh.goto(server.url);
+  });
+
+  it("says what to paint, and does not run, while the trimap has no foreground, background or unknown pixels", async () => {
+    await fresh.setInputFiles("#photo-input", `${examples}lemur.png`);
+    await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Photo 680×440"));
+    // A fresh trimap is all background.
+    let status = await run();
+    expect(status).toEqual({ state: "needs-trimap", text: expect.stringMatching(/^Nothing is marked as foreground yet: paint the subject with the Foreground brush \(F\)/) });
+    expect(await fresh.isDisabled("#cancel")).toBe(true);
+    expect(await fresh.$eval("#progress", (bar) => (bar as HTMLProgressElement).value)).toBe(0);
+
+    await paint(255, [300, 250], [380, 250]);
+    status = await run();
+    expect(status).toEqual({ state: "needs-trimap", text: expect.stringMatching(/^Nothing is unknown.*Unknown brush \(U\)/) });
+
+    await fresh.click("#clear-trimap");
+    // Everything foreground: strokes of the largest brush (120 px) 90 px apart, kept inside the photo.
+    await fresh.fill("#brush-size", "120");
+    for (const y of [20, 110, 200, 290, 380, 420]) await paint(255, [20, y], [660, y]);
+    expect((await labelCounts())[0]).toBeUndefined();
+    status = await run();
+    expect(status).toEqual({ state: "needs-trimap", text: expect.stringMatching(/^Nothing is marked as background.*Background brush \(B\)/) });
+    expect(await fresh.evaluate(() => window.__demo.lastResult)).toBeUndefined();
+    expect(freshErrors).toEqual([]);
+  });
+
+  it("refuses a trimap whose size is not the photo's, and takes one of the photo's size before or after scaling", async () => {
+    await fresh.click("#clear-trimap");
+    const before = await labelCounts();
+    await fresh.setInputFiles("#trimap-input", { name: "small.png", mimeType: "image/png", buffer: await png(100, 80, 128) });
+    await fresh.waitForSelector('#status[data-state="error"]');
+    expect((await statusOf()).text).toBe("This trimap is 100×80 but the photo is 680×440: a trimap must have its photo's size. The trimap was not loaded.");
+    expect(await labelCounts()).toEqual(before);
+
+    // A 1600x1000 photo is shown at 1200x750: its trimap may have either size, and no other.
+    await fresh.setInputFiles("#photo-input", { name: "large.png", mimeType: "image/png", buffer: await png(1600, 1000, 90) });
+    await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Photo scaled to 1200×750"));
+    for (const [width, height] of [[1600, 1000], [1200, 750]] as const) {
+      await fresh.setInputFiles("#trimap-input", { name: "t.png", mimeType: "image/png", buffer: await png(width, height, 128) });
+      await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Trimap loaded"));
+      expect(await labelCounts()).toEqual({ 128: 1200 * 750 });
+      await fresh.click("#clear-trimap");
+    }
+    await fresh.setInputFiles("#trimap-input", { name: "t.png", mimeType: "image/png", buffer: await png(1000, 1000, 128) });
+    await fresh.waitForSelector('#status[data-state="error"]');
+    expect((await statusOf()).text).toMatch(/^This trimap is 1000×1000 but the photo is 1600×1000/);
+    expect(freshErrors).toEqual([]);
+  });
+
+  it("marks the shown result out of date as soon as the trimap changes, until the next run", async () => {
+    await fresh.setInputFiles("#photo-input", `${examples}lemur.png`);
+    await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Photo 680×440"));
+    await fresh.setInputFiles("#trimap-input", `${examples}lemur_trimap.png`);
+    await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Trimap loaded"));
+    // Every status shown during a run, to check its words below.
+    await fresh.evaluate(() => {
+      const seen: string[] = [];
+      new MutationObserver(() => seen.push(document.getElementById("status")!.textContent!)).observe(document.getElementById("status")!, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { statusTexts: string[] }).statusTexts = seen;
+    });
+    expect((await run()).state).toBe("done");
+    const staleNote = fresh.locator(".stale-note");
+    expect(await fresh.evaluate(() => window.__demo.resultIsStale)).toBe(false);
+    expect(await staleNote.isVisible()).toBe(false);
+
+    await fresh.fill("#brush-size", "20");
+    await paint(128, [100, 100], [140, 100]);
+    expect(await fresh.evaluate(() => window.__demo.resultIsStale)).toBe(true);
+    expect(await staleNote.isVisible()).toBe(true);
+    expect((await statusOf()).text).toMatch(/^The trimap changed: the alpha and cutout shown are from the last run/);
+    await mkdir(fileURLToPath(new URL("../out/", import.meta.url)), { recursive: true });
+    await fresh.screenshot({ path: fileURLToPath(new URL("../out/demo-stale.png", import.meta.url)) });
+
+    expect((await run()).state).toBe("done");
+    expect(await fresh.evaluate(() => window.__demo.resultIsStale)).toBe(false);
+    await fresh.click("#clear-trimap");
+    expect(await fresh.evaluate(() => window.__demo.resultIsStale)).toBe(true);
+    expect(freshErrors).toEqual([]);
+  });
+
+  it("speaks plainly: edges and refining, not Laplacian, solve or residual", async () => {
+    const texts = await fresh.evaluate(() => (window as unknown as { statusTexts: string[] }).statusTexts);
+    expect(texts.some((text) => text.startsWith("Measuring the edges"))).toBe(true);
+    expect(texts.some((text) => text.startsWith("Refining the alpha"))).toBe(true);
+    const labels = await fresh.$$eval("#details dt", (terms) => terms.map((term) => term.textContent!));
+    for (const text of [...texts, ...labels]) expect(text).not.toMatch(/laplacian|solv|residual|iteration/i);
+    expect(labels).toContain("Edges");
   });
 });

@@ -37,9 +37,9 @@ describe("input errors", () => {
     await rejection(estimate({ width: 9, height: 8, data: new Uint8Array(9 * 8 * 2) }, trimap), "BAD_CHANNELS");
     await rejection(estimate({ width: 9, height: 8, data: new Uint8Array(9 * 8 * 3 + 1) }, trimap), "BAD_CHANNELS");
     await rejection(estimate({ width: 9, height: 8, data: new Float32Array(9 * 8 * 4) }, trimap), "BAD_CHANNELS");
-    const error = await rejection(estimate(image, { width: 9, height: 8, data: new Uint8Array(9 * 8 * 3) }), "BAD_CHANNELS");
+    const error = await rejection(estimate(image, { width: 9, height: 8, data: new Uint8Array(9 * 8 * 2) }), "BAD_CHANNELS");
     expect(error.message).toMatch(/trimap/);
-    expect(error.message).toContain(String(9 * 8 * 3));
+    expect(error.message).toContain(String(9 * 8 * 2));
   });
 
   it("EMPTY_IMAGE for zero width or height", async () => {

@@ -184,6 +184,37 @@ describe("estimateForeground", () => {
   });
 });
 
+describe("estimateForeground option bounds", () => {
+  it("rejects regularization and gradientWeight where the f32 kernel fails (NaN or zeros), naming the range", async () => {
+    const image = { width: 4, height: 3, data: new Uint8Array(36) };
+    const alpha = new Float32Array(12).fill(0.5);
+    for (const options of [{ regularization: 1e-40 }, { regularization: 1e-9 }, { regularization: 1e-5 }, { regularization: 1e19 },
+      { regularization: 1e38 }, { gradientWeight: 1e38 }, { gradientWeight: 1e19 }, { regularization: Number.NaN }]) {
+      const error = await matting.estimateForeground(image, alpha, options).catch((e: unknown) => e);
+      expect(error, JSON.stringify(options)).toBeInstanceOf(MattingError);
+      expect((error as MattingError).code).toBe("INVALID_OPTION");
+      expect((error as MattingError).message).toMatch(/from (0|0\.0001) to 1000000000000/);
+    }
+  });
+
+  it("stays within a quarter of an 8-bit level of the f64 reference at the ends of the ranges, on flat fractional alpha", async () => {
+    const width = 24, height = 18, n = width * height;
+    const next = random(21);
+    const image = Float32Array.from({ length: n * 3 }, () => Math.fround(next()));
+    const alpha = Float32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0.5 : Math.fround(next())));
+    for (const [regularization, gradientWeight] of [[1e-4, 0], [1e-4, 0.1], [1e12, 0], [1e-4, 1e12], [1e12, 1e12]]) {
+      const options = { regularization, gradientWeight, smallIterations: 10, bigIterations: 2, smallSize: 32 };
+      const reference = referenceForeground(Float64Array.from(image), Float64Array.from(alpha), width, height, options);
+      const { foreground, background } = await matting.estimateForeground({ width, height, data: image }, alpha, options);
+      let worst = 0;
+      for (let i = 0; i < 3 * n; i++) {
+        worst = Math.max(worst, Math.abs(foreground[i] - reference.foreground[i]), Math.abs(background[i] - reference.background[i]));
+      }
+      expect(worst, `regularization ${regularization}, gradientWeight ${gradientWeight}`).toBeLessThan(1e-3);
+    }
+  });
+});
+
 describe("matte", () => {
   it("gives alpha, foreground and background in one call with one progress stream", async () => {
     const width = 40, height = 30;

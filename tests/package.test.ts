@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import semver from "semver";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -36,5 +37,23 @@ describe("package", () => {
     }
     expect(manifest.sideEffects).toBe(false);
     expect([...packed].filter((path) => /^(tests|examples|bench|assembly|scratch)\//.test(path))).toEqual([]);
+  });
+
+  // npm prints EBADENGINE for any installed package that refuses the running Node: every package must admit the
+  // oldest Node we claim (engines for what users install, devEngines for the tools behind npm test) and this one.
+  it("installs only packages whose engines admit the Node versions package.json claims", async () => {
+    const manifest = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const lock = JSON.parse(await readFile(new URL("../package-lock.json", import.meta.url), "utf8"));
+    const userFloor = semver.minVersion(manifest.engines.node)!.version;
+    const devFloor = semver.minVersion(manifest.devEngines.runtime.version)!.version;
+    const refusals: string[] = [];
+    for (const [path, entry] of Object.entries<{ version: string; dev?: boolean; engines?: { node?: string } }>(lock.packages)) {
+      const range = entry.engines?.node;
+      if (!path || range === undefined) continue;
+      for (const node of [entry.dev ? devFloor : userFloor, process.versions.node]) {
+        if (!semver.satisfies(node, range)) refusals.push(`${path}@${entry.version} wants node ${range}, refuses ${node}`);
+      }
+    }
+    expect(refusals).toEqual([]);
   });
 });

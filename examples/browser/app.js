@@ -10,7 +10,7 @@ const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "modu
 const status = element("status");
 const progressBar = element("progress");
 
-let photo; // { name, pixels: ImageData } being edited
+let photo; // { name, pixels: ImageData, fileWidth, fileHeight } being edited (file sizes before any scaling)
 let activeRun; // { id, width, height, image, trimap } sent to the worker and not finished yet
 let lastResult; // activeRun plus { alpha, cutout, stats } once it finished
 let runCount = 0;
@@ -34,11 +34,20 @@ function decode(blob) {
 
 function clearResult(width, height) {
   lastResult = undefined;
+  element("results").classList.remove("stale");
   for (const canvas of [element("alpha"), element("cutout")]) {
     canvas.width = width;
     canvas.height = height;
     canvas.classList.add("empty");
   }
+}
+
+/** The shown alpha and cutout no longer match the trimap being edited: say so until the next run. */
+function markStale() {
+  if (activeRun) activeRun.trimapChanged = true; // its result will be out of date when it comes
+  if (lastResult === undefined || element("results").classList.contains("stale")) return;
+  element("results").classList.add("stale");
+  if (activeRun === undefined) setStatus("idle", "The trimap changed: the alpha and cutout shown are from the last run. Run again to update them.");
 }
 
 async function loadPhoto(blob, name) {
@@ -57,9 +66,9 @@ async function loadPhoto(blob, name) {
     worker.postMessage({ type: "cancel", id: activeRun.id });
     activeRun = undefined;
   }
-  photo = { name: name.replace(/\.[^.]*$/, "") || "photo", pixels: context.getImageData(0, 0, width, height) };
-  editor.reset(width, height, BACKGROUND);
+  photo = { name: name.replace(/\.[^.]*$/, "") || "photo", pixels: context.getImageData(0, 0, width, height), fileWidth: bitmap.width, fileHeight: bitmap.height };
   clearResult(width, height);
+  editor.reset(width, height, BACKGROUND);
   element("editor").classList.add("has-photo");
   progressBar.value = 0;
   const size = scale < 1 ? `scaled to ${width}×${height}` : `${width}×${height}`;
@@ -69,11 +78,30 @@ async function loadPhoto(blob, name) {
 
 async function loadTrimap(blob) {
   if (!photo) return setStatus("error", "Open a photo before its trimap.");
-  editor.loadImage(await decode(blob));
+  const bitmap = await decode(blob);
+  const { fileWidth, fileHeight } = photo;
+  const { width, height } = photo.pixels;
+  const fits = (bitmap.width === fileWidth && bitmap.height === fileHeight) || (bitmap.width === width && bitmap.height === height);
+  if (!fits) {
+    // Stretching it would put its labels on the wrong pixels.
+    return setStatus("error", `This trimap is ${bitmap.width}×${bitmap.height} but the photo is ${fileWidth}×${fileHeight}: ` +
+      "a trimap must have its photo's size. The trimap was not loaded.");
+  }
+  editor.loadImage(bitmap);
   setStatus("idle", "Trimap loaded. Touch it up with the brushes or run.");
 }
 
+/** What to paint before a run can say anything, or undefined when the trimap is ready. */
+function trimapAdvice({ foreground, background, unknown }) {
+  if (foreground === 0) return "Nothing is marked as foreground yet: paint the subject with the Foreground brush (F), then its soft edges (hair, fur) with Unknown (U).";
+  if (background === 0) return "Nothing is marked as background: paint around the subject with the Background brush (B), or press Clear to start again.";
+  if (unknown === 0) return "Nothing is unknown, so there is nothing to work out: paint the soft edges between subject and background (hair, fur, blur) with the Unknown brush (U).";
+  return undefined;
+}
+
 function startRun() {
+  const advice = trimapAdvice(editor.counts());
+  if (advice) return setStatus("needs-trimap", advice);
   const { width, height, data } = photo.pixels;
   activeRun = { id: ++runCount, width, height, image: photo.pixels, trimap: editor.labels.slice() };
   const image = { width, height, data: data.slice() };
@@ -115,10 +143,10 @@ function showDetails({ width, height, stats }) {
   const values = {
     size: `${width}×${height}`,
     unknown: stats.unknownPixels.toLocaleString("en"),
-    iterations: `${stats.iterations}${stats.converged ? "" : " (cap)"}`,
+    iterations: `${stats.iterations}${stats.converged ? "" : " (limit)"}`,
     residual: stats.residual.toExponential(1),
     laplacian: milliseconds(stats.milliseconds.laplacian),
-    // Everything between the Laplacian and the foreground: preconditioner set-up and iterations.
+    // Everything between the edges (the matting Laplacian) and the colours: preconditioner set-up and iterations.
     solve: milliseconds(stats.milliseconds.total - stats.milliseconds.laplacian - stats.milliseconds.foreground),
     foreground: milliseconds(stats.milliseconds.foreground),
     total: milliseconds(stats.milliseconds.total),
@@ -126,11 +154,10 @@ function showDetails({ width, height, stats }) {
   for (const [name, value] of Object.entries(values)) document.querySelector(`[data-stat="${name}"]`).textContent = value;
 }
 
-function describeProgress({ phase, iteration, residual }) {
-  if (phase === "laplacian") return "Building the matting Laplacian…";
-  if (phase === "foreground") return "Estimating the foreground colours…";
-  const detail = residual === undefined ? "" : `, residual ${residual.toExponential(1)}`;
-  return `Solving: iteration ${iteration ?? 0}${detail}`;
+function describeProgress({ phase, iteration }) {
+  if (phase === "laplacian") return "Measuring the edges around the unknown pixels…";
+  if (phase === "foreground") return "Working out the subject's colours at its edges…";
+  return `Refining the alpha: step ${iteration ?? 0}…`;
 }
 
 worker.addEventListener("message", ({ data }) => {
@@ -141,13 +168,14 @@ worker.addEventListener("message", ({ data }) => {
   } else if (data.type === "done") {
     const { stats } = data;
     lastResult = { ...activeRun, alpha: data.alpha, cutout: data.cutout, stats };
+    element("results").classList.toggle("stale", activeRun.trimapChanged === true);
     showResult(lastResult);
     showDetails(lastResult);
     progressBar.value = 1;
-    const note = stats.converged ? "" : ` (stopped at the iteration cap, residual ${stats.residual.toExponential(1)})`;
+    const note = stats.converged ? "" : " (stopped at the step limit before settling)";
     const seconds = (stats.milliseconds.total / 1000).toFixed(2);
     const threads = `${stats.threads} thread${stats.threads === 1 ? "" : "s"}`;
-    finishRun("done", `Done in ${seconds} s on ${threads}: ${stats.unknownPixels.toLocaleString("en")} unknown pixels, ${stats.iterations} iterations${note}.`);
+    finishRun("done", `Done in ${seconds} s on ${threads}: ${stats.unknownPixels.toLocaleString("en")} unknown pixels, ${stats.iterations} refining steps${note}.`);
   } else if (data.type === "error") {
     progressBar.value = 0;
     if (data.code === "ABORTED") finishRun("cancelled", "Cancelled.");
@@ -249,6 +277,7 @@ element("backdrop-colour").addEventListener("click", () => {
 
 element("trimap-overlay").style.opacity = String(Number(element("overlay-opacity").value) / 100);
 editor.brushDiameter = Number(element("brush-size").value);
+editor.onChange = markStale;
 updateButtons();
 
 // The trimap being painted and the last finished run (photo, trimap labels, alpha, cutout, stats),
@@ -259,5 +288,8 @@ window.__demo = {
   },
   get lastResult() {
     return lastResult;
+  },
+  get resultIsStale() {
+    return element("results").classList.contains("stale");
   },
 };

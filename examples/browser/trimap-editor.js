@@ -25,6 +25,8 @@ export class TrimapEditor {
     this.labels = new Uint8Array(0);
     this.pixels = undefined;
     this.lastPoint = undefined;
+    /** Called after every change of the labels (a stroke, a loaded trimap, a reset). */
+    this.onChange = () => {};
     overlay.addEventListener("pointerdown", (event) => this.#pointerDown(event));
     overlay.addEventListener("pointermove", (event) => this.#pointerMove(event));
     overlay.addEventListener("pointerup", () => (this.lastPoint = undefined));
@@ -41,9 +43,13 @@ export class TrimapEditor {
     this.labels = new Uint8Array(width * height).fill(label);
     this.pixels = this.context.createImageData(width, height);
     this.#recolour(0, 0, width, height);
+    this.onChange();
   }
 
-  /** Takes the trimap from an image (scaled to the photo with nearest-neighbour sampling; red channel read). */
+  /**
+   * Takes the trimap from an image of the photo's size, or of the size it had before the page scaled it down
+   * (then scaled the same way, nearest-neighbour); the red channel is read.
+   */
   loadImage(source) {
     const canvas = new OffscreenCanvas(this.width, this.height);
     const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -55,6 +61,18 @@ export class TrimapEditor {
       this.labels[i] = value === BACKGROUND || value === FOREGROUND ? value : UNKNOWN;
     }
     this.#recolour(0, 0, this.width, this.height);
+    this.onChange();
+  }
+
+  /** How many pixels carry each label. */
+  counts() {
+    const counts = { foreground: 0, background: 0, unknown: 0 };
+    for (const label of this.labels) {
+      if (label === FOREGROUND) counts.foreground++;
+      else if (label === BACKGROUND) counts.background++;
+      else counts.unknown++;
+    }
+    return counts;
   }
 
   #imagePoint(event) {
@@ -115,6 +133,7 @@ export class TrimapEditor {
       }
     }
     this.#recolour(left, top, right - left + 1, bottom - top + 1);
+    this.onChange();
   }
 
   #recolour(left, top, width, height) {

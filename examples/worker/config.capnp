@@ -13,4 +13,6 @@ const mattingWorker :Workerd.Worker = (
     (name = "matting.wasm", wasm = embed "dist/matting.wasm"),
   ],
   compatibilityDate = "2025-09-01",
+  # request.signal aborts when the client goes away, so the worker stops work nobody will read.
+  compatibilityFlags = ["enable_request_signal"],
 );

@@ -22,15 +22,17 @@ export function freePort() {
 
 /**
  * Builds dist/, starts workerd on 127.0.0.1:port (a free one if none is given) and resolves once it answers.
+ * `config` is the workerd configuration to serve (default: this folder's config.capnp).
  * @param {number} [port]
+ * @param {{ config?: string }} [options]
  * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
  */
-export async function startWorker(port) {
+export async function startWorker(port, { config = fileURLToPath(new URL("config.capnp", import.meta.url)) } = {}) {
   await import("./build.mjs");
   port ??= await freePort();
   // The platform binary itself, not a wrapper script, so that a signal reaches the server.
   const binary = createRequire(import.meta.url)("workerd").default;
-  const child = spawn(binary, ["serve", "config.capnp", `--socket-addr=http=127.0.0.1:${port}`], { cwd: exampleDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binary, ["serve", config, `--socket-addr=http=127.0.0.1:${port}`], { cwd: exampleDir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (chunk) => (log += chunk));
   child.stderr.on("data", (chunk) => (log += chunk));

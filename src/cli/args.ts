@@ -2,8 +2,10 @@
 // so a new flag is one entry here plus its use in main.ts.
 import { parseArgs } from "node:util";
 import { ALPHA_DEFAULTS, type AlphaOptions } from "../entry/node.js";
+import { COLOUR_FORMS, type RGB, looksLikeColour, parseColour } from "./colours.js";
+import { DEFAULT_MAX_PIXELS, formatPixels } from "./limits.js";
 
-type Group = "Outputs" | "Trimap from a mask" | "Closed-form matting" | "Reporting";
+type Group = "Outputs" | "Trimap from a mask" | "Closed-form matting" | "Limits" | "Reporting";
 
 /** The AlphaOptions fields the command line sets; the library checks their ranges. */
 type CliAlphaOptions = Pick<AlphaOptions, "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner">;
@@ -34,7 +36,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "composite", value: "OUT.png", group: "Outputs", help: "write the foreground over --background as an 8-bit RGB PNG" },
   {
     name: "background", short: "b", value: "COLOUR|IMAGE", group: "Outputs",
-    help: "what --composite puts behind the foreground: a colour (#rrggbb, #rgb, or r,g,b in 0..255) or an image file of IMAGE's size",
+    help: `what --composite puts behind the foreground: a colour (${COLOUR_FORMS}) or an image file of IMAGE's size (write ./red for a file named like a colour)`,
   },
   { name: "trimap-out", value: "T.png", group: "Outputs", help: "write the trimap built by --mask as a grey PNG (0, 128, 255); alone, nothing is matted" },
   {
@@ -52,7 +54,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "tolerance", value: "T", group: "Closed-form matting", alphaOption: "tolerance",
-    help: `stop the solver once its relative residual is at most T, in (0, 1) (default ${ALPHA_DEFAULTS.tolerance})`,
+    help: `stop the solver once its relative residual is at most T, from 1e-30 to below 1 (default ${ALPHA_DEFAULTS.tolerance})`,
   },
   {
     name: "max-iterations", value: "N", group: "Closed-form matting", alphaOption: "maxIterations",
@@ -65,6 +67,10 @@ const FLAGS: readonly FlagSpec[] = [
   {
     name: "threads", short: "j", value: "N", group: "Closed-form matting",
     help: "threads that share the solve, 1..64: worker threads over shared WebAssembly memory (default 1)",
+  },
+  {
+    name: "max-pixels", value: "N", group: "Limits",
+    help: `refuse inputs of more than N pixels, checked on the file's header before decoding (default ${DEFAULT_MAX_PIXELS}, ${formatPixels(DEFAULT_MAX_PIXELS)})`,
   },
   { name: "json", group: "Reporting", help: "print one JSON object (paths, options, statistics) on stdout and nothing else" },
   { name: "quiet", short: "q", group: "Reporting", help: "no progress bar, summary or warning" },
@@ -81,13 +87,13 @@ export interface Outputs {
   trimapOut?: string;
 }
 
-const OUTPUT_FLAGS = { alpha: "alpha", foreground: "foreground", cutout: "cutout", composite: "composite", trimapOut: "trimap-out" } as const;
+export const OUTPUT_FLAGS = { alpha: "alpha", foreground: "foreground", cutout: "cutout", composite: "composite", trimapOut: "trimap-out" } as const;
 
 /** Where the trimap comes from: a file, or a mask widened into one by trimapFromMask. */
 export type TrimapSource = { kind: "file"; path: string } | { kind: "mask"; path: string; band: number };
 
 /** What --composite puts behind the foreground. */
-export type BackgroundSource = { kind: "colour"; rgb: [number, number, number] } | { kind: "image"; path: string };
+export type BackgroundSource = { kind: "colour"; rgb: RGB } | { kind: "image"; path: string };
 
 export interface RunCommand {
   kind: "run";
@@ -97,6 +103,8 @@ export interface RunCommand {
   outputs: Outputs;
   alphaOptions: CliAlphaOptions;
   threads: number;
+  /** Inputs of more pixels are refused on their header, before decoding. */
+  maxPixels: number;
   json: boolean;
   quiet: boolean;
 }
@@ -135,39 +143,27 @@ function parseArgsReason(message: string): string {
 }
 
 /**
- * "#rrggbb", "#rgb" or "r,g,b" (0..255) is a colour; anything else names an image file. A value that starts
- * with "#" or holds a comma but is no valid colour is a usage error rather than a file name.
+ * A colour (see colours.ts) or else an image file; whether that file exists is checked with the other files
+ * (paths.ts). A value that starts with "#" or "rgb(" or holds a comma but is no valid colour is a usage error
+ * rather than a file name.
  */
 function parseBackground(text: string): BackgroundSource {
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(text)?.[1];
-  if (hex !== undefined) {
-    const pairs = hex.length === 3 ? [...hex].map((d) => d + d) : [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4)];
-    return { kind: "colour", rgb: pairs.map((pair) => parseInt(pair, 16)) as [number, number, number] };
-  }
-  const triple = /^\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*$/.exec(text);
-  if (triple) {
-    const rgb = triple.slice(1).map(Number) as [number, number, number];
-    if (rgb.every((v) => v <= 255)) return { kind: "colour", rgb };
-  }
-  if (text.startsWith("#") || text.includes(",")) {
-    throw new UsageError(`--background expects a colour #rrggbb, #rgb or r,g,b (0..255) or an image file, got '${text}'`);
-  }
+  const rgb = parseColour(text);
+  if (rgb) return { kind: "colour", rgb };
+  if (looksLikeColour(text)) throw new UsageError(`--background expects ${COLOUR_FORMS}, or an image file; got '${text}'`);
   return { kind: "image", path: text };
 }
 
+/** The requested outputs; that two name one file is found by paths.ts, which compares real paths. */
 function parseOutputs(values: Record<string, string | boolean | undefined>): Outputs {
   const outputs: Outputs = {};
-  const seen = new Map<string, string>();
   for (const [key, flag] of Object.entries(OUTPUT_FLAGS) as [keyof Outputs, string][]) {
     const path = values[flag];
     if (typeof path !== "string") continue;
     if (!/\.png$/i.test(path)) throw new UsageError(`--${flag} writes a PNG; name the file with .png, got '${path}'`);
-    const other = seen.get(path);
-    if (other !== undefined) throw new UsageError(`--${other} and --${flag} both write '${path}'`);
-    seen.set(path, flag);
     outputs[key] = path;
   }
-  if (seen.size === 0) {
+  if (Object.keys(outputs).length === 0) {
     throw new UsageError("nothing to write: give at least one of --alpha, --foreground, --cutout, --composite, --trimap-out");
   }
   return outputs;
@@ -193,6 +189,13 @@ function parseThreads(text: string | undefined): number {
   const threads = parseNumber("threads", text);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads must be an integer from 1 to 64, got '${text}'`);
   return threads;
+}
+
+function parseMaxPixels(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_PIXELS;
+  const pixels = parseNumber("max-pixels", text);
+  if (!Number.isSafeInteger(pixels) || pixels < 1) throw new UsageError(`--max-pixels must be a whole number of pixels >= 1, got '${text}'`);
+  return pixels;
 }
 
 function parseTrimapSource(values: Record<string, string | boolean | undefined>, positionals: string[]): { image: string; trimap: TrimapSource } {
@@ -245,6 +248,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     outputs,
     alphaOptions: parseAlphaOptions(values),
     threads: parseThreads(values.threads as string | undefined),
+    maxPixels: parseMaxPixels(values["max-pixels"] as string | undefined),
     json: values.json === true,
     quiet: values.quiet === true,
   };
@@ -274,7 +278,7 @@ function wrap(text: string, columns: number): string[] {
 
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => flagColumn(f).length)) + 2;
-  const groups: Group[] = ["Outputs", "Trimap from a mask", "Closed-form matting", "Reporting"];
+  const groups: Group[] = ["Outputs", "Trimap from a mask", "Closed-form matting", "Limits", "Reporting"];
   const flagLines = groups.flatMap((group) => [
     "",
     `${group}:`,
@@ -296,20 +300,35 @@ export function helpText(): string {
     "  TRIMAP   same size as the upright IMAGE; its first channel is read (grey, or red of a colour file):",
     "           0 = surely background, 255 (65535 in 16-bit files) = surely foreground, any other",
     "           value = unknown, to be solved. Needs at least one foreground and one background pixel.",
-    "           Save trimaps as PNG: JPEG compression turns exact 0 and 255 into other values.",
+    "           Save trimaps as PNG: JPEG compression turns exact 0 and 255 into other values (a lossy",
+    "           trimap or mask, JPEG, lossy WebP, AVIF or HEIC, is read with a warning that says so).",
     "           Without one, --mask builds it from a mask (say a segmentation model's output).",
     ...flagLines,
     "",
     "--foreground, --cutout and --composite use colours estimated by multi-level foreground estimation",
     "(Germer et al. 2020), so soft edges and hair lose the old background's colour.",
     "A progress bar is drawn on stderr when it is a terminal (not with --json or --quiet).",
-    "Ctrl-C stops the computation and exits with status 130.",
+    "",
+    "Outputs are all or nothing: each is written to a temporary file beside it (.NAME.PID-RANDOM.tmp) and",
+    "flushed, and all are renamed over the old files only once every one is written. A write error (a full",
+    "disk), Ctrl-C (SIGINT) or SIGTERM before then leaves the old files as they were and no temporary.",
+    "An output is written through symbolic links, to the file they point at.",
+    "",
+    "Refused before anything is decoded (exit status in brackets):",
+    "  an output that is an input or another output, also by another spelling, symbolic or hard link (2);",
+    "  an output that exists and is not a regular file, such as a folder or /dev/null (2);",
+    "  an input that is not a regular file: a folder, a device such as /dev/zero, a named pipe (1);",
+    "  an input whose header declares more than --max-pixels pixels (TOO_LARGE, 1), a trimap, mask or",
+    "  background whose header size differs from IMAGE's (SIZE_MISMATCH, 1), and a photo too large for",
+    "  the 4 GiB of WebAssembly memory even before its unknown pixels are counted (TOO_LARGE, 1).",
     "",
     "Exit status:",
     "  0    the outputs were written (also when the solver hit --max-iterations: see \"converged\")",
     "  1    a file could not be read, decoded or written, or the inputs cannot be matted",
-    "  2    usage error: unknown flag, missing argument, or an option value out of range",
-    "  130  interrupted",
+    "  2    usage error: unknown flag, missing argument, an option value out of range, or an output that",
+    "       is an input or another output",
+    "  130  interrupted by Ctrl-C (SIGINT); nothing was written",
+    "  143  terminated by SIGTERM; nothing was written",
     "",
     "Errors are one line on stderr: matting: FILE: problem (CODE).",
     "",

@@ -1,8 +1,25 @@
 // Image files for the command line, decoded and encoded by sharp (libvips): PNG 8/16 bit in every colour
-// type, JPEG with EXIF orientation, and the other formats libvips reads.
-import { readFile, writeFile } from "node:fs/promises";
-import sharp from "sharp";
+// type, JPEG with EXIF orientation, and the other formats libvips reads. A file's header is read first, and
+// nothing is decoded unless its size is within --max-pixels.
+import { type FileHandle, open } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import sharp, { type Metadata } from "sharp";
 import { type AlphaMatte, MattingError, type RGBImage, type Trimap } from "../entry/node.js";
+import { formatPixels } from "./limits.js";
+import { systemReason } from "./reasons.js";
+
+/** What an input file's header says, read without decoding a pixel. */
+export interface Header {
+  path: string;
+  /** The upright size: after the EXIF orientation is applied, as the pixels will be decoded. */
+  width: number;
+  height: number;
+  /** The EXIF orientation, 1 (as stored) to 8; 5 to 8 swap width and height. */
+  orientation: number;
+  sixteenBit: boolean;
+  /** The lossy format the file is in ("JPEG", "lossy WebP", "AVIF"), or undefined for a lossless one. */
+  lossy?: string;
+}
 
 /** An upright raster as three interleaved channels (grey is replicated, alpha dropped). */
 interface Raster {
@@ -12,32 +29,99 @@ interface Raster {
   samples: Uint8Array | Uint16Array;
 }
 
-/** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
-function systemReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^E[A-Z]+: ([^,]+)/.exec(message);
-  return match ? match[1] : message;
-}
-
 /** libvips messages can span lines and repeat the loader name; one line is enough. */
 function decoderReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n").map((line) => line.trim()).filter(Boolean).join("; ");
 }
 
-async function decode(path: string): Promise<Raster> {
-  let bytes: Buffer;
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/**
+ * A WebP file is lossy when its image chunk is "VP8 " and lossless when it is "VP8L"; an extended file ("VP8X")
+ * lists other chunks (ICC profile, EXIF, alpha) before it. Undefined when no image chunk is found.
+ */
+async function webpIsLossy(file: FileHandle): Promise<boolean | undefined> {
+  const header = Buffer.alloc(8);
+  let offset = 12; // after "RIFF", the RIFF size and "WEBP"
+  for (let chunk = 0; chunk < 64; chunk++) {
+    const { bytesRead } = await file.read(header, 0, 8, offset);
+    if (bytesRead < 8) return undefined;
+    const fourcc = header.toString("latin1", 0, 4);
+    if (fourcc === "VP8 ") return true;
+    if (fourcc === "VP8L") return false;
+    const size = header.readUInt32LE(4);
+    offset += 8 + size + (size & 1);
+  }
+  return undefined;
+}
+
+/**
+ * Opens `path` without blocking (a named pipe would otherwise wait for a writer), refuses anything but a
+ * regular, non-empty file, and says whether a WebP is lossy.
+ */
+async function checkFile(path: string): Promise<{ webpLossy?: boolean }> {
+  let file: FileHandle;
   try {
-    bytes = await readFile(path);
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw new MattingError("READ_FAILED", `cannot read: ${systemReason(cause)}`, { file: path }, { cause });
   }
   try {
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new MattingError("READ_FAILED", `cannot read: ${fileKind(stats)}, not an image file`, { file: path });
+    if (stats.size === 0) throw new MattingError("READ_FAILED", "cannot decode the image: the file is empty", { file: path });
+    const magic = Buffer.alloc(12);
+    await file.read(magic, 0, 12, 0);
+    const isWebp = magic.toString("latin1", 0, 4) === "RIFF" && magic.toString("latin1", 8, 12) === "WEBP";
+    return isWebp ? { webpLossy: await webpIsLossy(file) } : {};
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Reads the header of an image file: its upright size, depth and whether it is lossy. Refuses (TOO_LARGE)
+ * more than `maxPixels` pixels before anything is decoded.
+ */
+export async function readHeader(path: string, maxPixels: number): Promise<Header> {
+  const { webpLossy } = await checkFile(path);
+  let meta: Metadata;
+  try {
+    // Only the header is parsed here; the pixel limit is applied below with a message that names it.
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (cause) {
+    throw new MattingError("READ_FAILED", `cannot decode the image: ${decoderReason(cause)}`, { file: path }, { cause });
+  }
+  const { width, height } = meta.autoOrient;
+  const pixels = width * height;
+  if (pixels > maxPixels) {
+    throw new MattingError(
+      "TOO_LARGE",
+      `the file declares ${width}x${height} pixels (${formatPixels(pixels)}); at most ${formatPixels(maxPixels)} are decoded (--max-pixels)`,
+      { file: path, width, height, pixels, maxPixels },
+    );
+  }
+  const lossy = meta.format === "jpeg" ? "JPEG"
+    : meta.format === "webp" && webpLossy === true ? "lossy WebP"
+    : meta.format === "heif" ? (meta.compression === "av1" ? "AVIF" : "HEIC")
+    : undefined;
+  return { path, width, height, orientation: meta.orientation ?? 1, sixteenBit: meta.depth === "ushort", ...(lossy ? { lossy } : {}) };
+}
+
+async function decode(header: Header, maxPixels: number): Promise<Raster> {
+  const { path, sixteenBit } = header;
+  try {
     // failOn "warning": a truncated or damaged file is an error rather than a partly grey picture.
-    const input = sharp(bytes, { failOn: "warning" });
-    const { depth } = await input.metadata();
-    const sixteenBit = depth === "ushort";
-    const { data, info } = await input
+    // limitInputPixels again, in case the file changed since its header was read.
+    const { data, info } = await sharp(path, { failOn: "warning", limitInputPixels: maxPixels })
       .autoOrient()
       .removeAlpha()
       .toColourspace(sixteenBit ? "rgb16" : "srgb")
@@ -49,14 +133,13 @@ async function decode(path: string): Promise<Raster> {
     if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels, expected 3`);
     return { width: info.width, height: info.height, samples };
   } catch (cause) {
-    const reason = bytes.length === 0 ? "the file is empty" : decoderReason(cause);
-    throw new MattingError("READ_FAILED", `cannot decode the image: ${reason}`, { file: path }, { cause });
+    throw new MattingError("READ_FAILED", `cannot decode the image: ${decoderReason(cause)}`, { file: path }, { cause });
   }
 }
 
 /** The photo: 8-bit RGB bytes, or Float32 RGB in [0, 1] for 16-bit files so no precision is lost. */
-export async function readImage(path: string): Promise<RGBImage> {
-  const { width, height, samples } = await decode(path);
+export async function readImage(header: Header, maxPixels: number): Promise<RGBImage> {
+  const { width, height, samples } = await decode(header, maxPixels);
   if (samples instanceof Uint8Array) return { width, height, data: samples };
   const data = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) data[i] = samples[i] / 65535;
@@ -64,8 +147,8 @@ export async function readImage(path: string): Promise<RGBImage> {
 }
 
 /** The trimap's first channel as 8-bit labels; in 16-bit files 0 and 65535 are the sure values. */
-export async function readTrimap(path: string): Promise<Trimap> {
-  const { width, height, samples } = await decode(path);
+export async function readTrimap(header: Header, maxPixels: number): Promise<Trimap> {
+  const { width, height, samples } = await decode(header, maxPixels);
   const n = width * height;
   const data = new Uint8Array(n);
   if (samples instanceof Uint8Array) {
@@ -80,8 +163,8 @@ export async function readTrimap(path: string): Promise<Trimap> {
 }
 
 /** A mask's first channel: 8-bit as stored, 16-bit as floats in [0, 1] so a soft mask keeps its half-way level. */
-export async function readMask(path: string): Promise<AlphaMatte> {
-  const { width, height, samples } = await decode(path);
+export async function readMask(header: Header, maxPixels: number): Promise<AlphaMatte> {
+  const { width, height, samples } = await decode(header, maxPixels);
   const n = width * height;
   const data = samples instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
   const scale = samples instanceof Uint8Array ? 1 : 1 / 65535;
@@ -90,16 +173,12 @@ export async function readMask(path: string): Promise<AlphaMatte> {
 }
 
 /** Encodes 8-bit interleaved samples as a PNG: 1 channel grey, 3 RGB, 4 RGBA, or 4 written as RGB when `opaque`. */
-async function writePng(path: string, samples: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 1 | 3 | 4, opaque = false) {
-  let encoder = sharp(samples, { raw: { width, height, channels } });
+function encodePng(samples: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 1 | 3 | 4, opaque = false): Promise<Buffer> {
+  // No pixel limit: these are the CLI's own results, of a size that was read within --max-pixels.
+  let encoder = sharp(samples, { raw: { width, height, channels }, limitInputPixels: false });
   if (channels === 1) encoder = encoder.toColourspace("b-w");
   if (opaque) encoder = encoder.removeAlpha();
-  const png = await encoder.png().toBuffer();
-  try {
-    await writeFile(path, png);
-  } catch (cause) {
-    throw new MattingError("WRITE_FAILED", `cannot write: ${systemReason(cause)}`, { file: path }, { cause });
-  }
+  return encoder.png().toBuffer();
 }
 
 /** Values in [0, 1] as 8-bit samples, rounded to the nearest level. */
@@ -109,22 +188,22 @@ function toBytes(values: Float32Array): Uint8Array {
   return bytes;
 }
 
-/** Writes alpha in [0, 1] as an 8-bit one-channel PNG. */
-export function writeAlpha(path: string, alpha: Float32Array, width: number, height: number): Promise<void> {
-  return writePng(path, toBytes(alpha), width, height, 1);
+/** Alpha in [0, 1] as an 8-bit one-channel PNG. */
+export function encodeAlpha(alpha: Float32Array, width: number, height: number): Promise<Buffer> {
+  return encodePng(toBytes(alpha), width, height, 1);
 }
 
-/** Writes RGB colours in [0, 1] as an 8-bit RGB PNG. */
-export function writeColours(path: string, rgb: Float32Array, width: number, height: number): Promise<void> {
-  return writePng(path, toBytes(rgb), width, height, 3);
+/** RGB colours in [0, 1] as an 8-bit RGB PNG. */
+export function encodeColours(rgb: Float32Array, width: number, height: number): Promise<Buffer> {
+  return encodePng(toBytes(rgb), width, height, 3);
 }
 
-/** Writes an 8-bit one-channel trimap (0, 128, 255) as a grey PNG. */
-export function writeTrimap(path: string, trimap: Uint8Array, width: number, height: number): Promise<void> {
-  return writePng(path, trimap, width, height, 1);
+/** An 8-bit one-channel trimap (0, 128, 255) as a grey PNG. */
+export function encodeTrimap(trimap: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return encodePng(trimap, width, height, 1);
 }
 
-/** Writes 8-bit RGBA as an RGBA PNG, or as an RGB one when the image is opaque (a composite). */
-export function writeRgba(path: string, rgba: Uint8ClampedArray, width: number, height: number, opaque: boolean): Promise<void> {
-  return writePng(path, rgba, width, height, 4, opaque);
+/** 8-bit RGBA as an RGBA PNG, or as an RGB one when the image is opaque (a composite). */
+export function encodeRgba(rgba: Uint8ClampedArray, width: number, height: number, opaque: boolean): Promise<Buffer> {
+  return encodePng(rgba, width, height, 4, opaque);
 }

@@ -2,11 +2,19 @@
 // The `matting` command: arguments, exit statuses and error lines; run.ts does the work.
 // Every failure becomes one line on stderr, "matting: FILE: problem (CODE)", and a distinct exit status.
 import { readFileSync } from "node:fs";
+import { constants } from "node:os";
 import { MattingError } from "../entry/node.js";
-import { type RunCommand, UsageError, flagForOption, helpText, parseCommandLine } from "./args.js";
+import { type Command, type Outputs, type RunCommand, UsageError, flagForOption, helpText, parseCommandLine } from "./args.js";
+import { OutputCommit } from "./commit.js";
+import { checkFiles } from "./paths.js";
 import { run } from "./run.js";
 
-const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The signals that stop a run, and what the run says as it stops; the exit status is 128 + the signal's number. */
+const STOPS = { SIGINT: "interrupted", SIGTERM: "terminated" } as const;
+type Stop = keyof typeof STOPS;
+const stopStatus = (signal: Stop) => 128 + constants.signals[signal];
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -45,9 +53,11 @@ function fail(subject: string | undefined, message: string): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command;
+  let command: Command;
+  let targets: Outputs = {};
   try {
     command = parseCommandLine(argv);
+    if (command.kind === "run") targets = await checkFiles(command);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     fail(undefined, `${error.message} (see matting --help)`);
@@ -63,19 +73,28 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  // The first Ctrl-C aborts between solver slices and lets the run unwind; a second one leaves at once.
-  const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+  const commit = new OutputCommit();
+  const beforeExitNow = [() => commit.discard()];
+  let stoppedBy: Stop | undefined;
+  // The first Ctrl-C or SIGTERM aborts (between solver slices, or between output files) and lets the run
+  // unwind; a second one leaves at once, removing the progress bar and the temporary files of outputs being written.
+  const onStop = (signal: Stop) => {
+    if (stoppedBy !== undefined) {
+      for (const cleanUp of beforeExitNow) cleanUp();
+      fail(undefined, STOPS[stoppedBy]);
+      process.exit(stopStatus(stoppedBy));
+    }
+    stoppedBy = signal;
     controller.abort();
   };
-  process.on("SIGINT", onInterrupt);
+  for (const signal of Object.keys(STOPS) as Stop[]) process.on(signal, onStop);
   try {
-    await run(command, controller.signal);
+    await run(command, { targets, signal: controller.signal, commit, beforeExitNow });
     return EXIT.ok;
   } catch (error) {
-    if (controller.signal.aborted) {
-      fail(undefined, "interrupted");
-      return EXIT.interrupted;
+    if (stoppedBy !== undefined) {
+      fail(undefined, STOPS[stoppedBy]);
+      return stopStatus(stoppedBy);
     }
     if (!(error instanceof MattingError)) {
       fail(undefined, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -85,7 +104,7 @@ async function main(argv: readonly string[]): Promise<number> {
     fail(subjectOf(error, command), `${message} (${error.code})`);
     return error.code === "INVALID_OPTION" ? EXIT.usage : EXIT.failed;
   } finally {
-    process.off("SIGINT", onInterrupt);
+    for (const signal of Object.keys(STOPS) as Stop[]) process.off(signal, onStop);
   }
 }
 

@@ -1,49 +1,12 @@
 // One run of the command: read the inputs, build the trimap from a mask if asked, matte, write every
-// requested output, and report. Errors are thrown as MattingError for main.ts to print.
-import {
-  ALPHA_DEFAULTS, type AlphaMatte, type AlphaStats, type Matting, MattingError, type RGBImage, type Trimap, type TrimapStats, createMatting,
-} from "../entry/node.js";
+// requested output (all or none), and report. Errors are thrown as MattingError for main.ts to print.
+import { ALPHA_DEFAULTS, type AlphaStats, type Matting, type Trimap, type TrimapStats, createMatting } from "../entry/node.js";
 import type { Outputs, RunCommand } from "./args.js";
+import type { OutputCommit, OutputFile } from "./commit.js";
+import { type Inputs, readInputs } from "./inputs.js";
 import { progressDisplay } from "./progress.js";
 
 type Images = typeof import("./images.js");
-
-interface Inputs {
-  image: RGBImage;
-  trimap?: Trimap;
-  mask?: AlphaMatte;
-  background?: RGBImage;
-}
-
-/**
- * Reads every input at once; when several fail, the first in command-line order is the one reported.
- * A mask or background image of another size fails here, before the (long) solve.
- */
-async function readInputs(command: RunCommand, images: Images): Promise<Inputs> {
-  const { trimap, background } = command;
-  const [image, trimapOrMask, backgroundImage] = await Promise.allSettled([
-    images.readImage(command.image),
-    trimap.kind === "file" ? images.readTrimap(trimap.path) : images.readMask(trimap.path),
-    background?.kind === "image" ? images.readImage(background.path) : Promise.resolve(undefined),
-  ]);
-  for (const settled of [image, trimapOrMask, backgroundImage]) if (settled.status === "rejected") throw settled.reason;
-  const value = <T>(settled: PromiseSettledResult<T>) => (settled as PromiseFulfilledResult<T>).value;
-  const photo = value(image);
-  const plane = value(trimapOrMask);
-  if (trimap.kind === "mask") checkSameSize("mask", trimap.path, plane, photo);
-  const behind = value(backgroundImage);
-  if (behind && background?.kind === "image") checkSameSize("background", background.path, behind, photo);
-  return { image: photo, ...(trimap.kind === "file" ? { trimap: plane } : { mask: plane }), background: behind };
-}
-
-function checkSameSize(what: string, path: string, other: { width: number; height: number }, image: RGBImage): void {
-  if (other.width === image.width && other.height === image.height) return;
-  throw new MattingError(
-    "SIZE_MISMATCH",
-    `${what} is ${other.width}x${other.height} but the image is ${image.width}x${image.height}`,
-    { file: path, width: other.width, height: other.height, imageWidth: image.width, imageHeight: image.height },
-  );
-}
 
 interface Computed {
   trimap: Trimap;
@@ -78,26 +41,25 @@ async function compute(
   return computed;
 }
 
-/** Writes every requested output at once; the first failure in command-line order is the one reported. */
-async function writeOutputs(matting: Matting, command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<void> {
+/** Encodes every requested output as a PNG, in command-line order. */
+async function encodeOutputs(matting: Matting, command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<Map<keyof Outputs, Buffer>> {
   const { outputs, background } = command;
   const { width, height } = inputs.image;
   const { alpha, foreground } = computed;
   const colours = foreground && { width, height, data: foreground };
-  const writes: Promise<void>[] = [];
-  if (outputs.alpha !== undefined) writes.push(images.writeAlpha(outputs.alpha, alpha!, width, height));
-  if (outputs.foreground !== undefined) writes.push(images.writeColours(outputs.foreground, foreground!, width, height));
-  if (outputs.cutout !== undefined) {
-    const path = outputs.cutout;
-    writes.push(matting.cutout(colours!, alpha!).then((rgba) => images.writeRgba(path, rgba.data, width, height, false)));
-  }
-  if (outputs.composite !== undefined) {
-    const path = outputs.composite;
-    const behind = background!.kind === "colour" ? background!.rgb : inputs.background!;
-    writes.push(matting.composite(colours!, alpha!, behind).then((rgba) => images.writeRgba(path, rgba.data, width, height, true)));
-  }
-  if (outputs.trimapOut !== undefined) writes.push(images.writeTrimap(outputs.trimapOut, computed.trimap.data as Uint8Array, width, height));
-  for (const settled of await Promise.allSettled(writes)) if (settled.status === "rejected") throw settled.reason;
+  const encoders: { [K in keyof Outputs]-?: () => Promise<Buffer> } = {
+    alpha: () => images.encodeAlpha(alpha!, width, height),
+    foreground: () => images.encodeColours(foreground!, width, height),
+    cutout: async () => images.encodeRgba((await matting.cutout(colours!, alpha!)).data, width, height, false),
+    composite: async () => {
+      const behind = background!.kind === "colour" ? background!.rgb : inputs.background!;
+      return images.encodeRgba((await matting.composite(colours!, alpha!, behind)).data, width, height, true);
+    },
+    trimapOut: () => images.encodeTrimap(computed.trimap.data as Uint8Array, width, height),
+  };
+  const keys = (Object.keys(encoders) as (keyof Outputs)[]).filter((key) => outputs[key] !== undefined);
+  const encoded = await Promise.all(keys.map((key) => encoders[key]()));
+  return new Map(keys.map((key, i) => [key, encoded[i]]));
 }
 
 function summary(outputs: Outputs, inputs: Inputs, computed: Computed): string {
@@ -111,18 +73,35 @@ function summary(outputs: Outputs, inputs: Inputs, computed: Computed): string {
     `${stats.iterations} iterations to residual ${stats.residual.toExponential(1)}, ${seconds} s\n`;
 }
 
-export async function run(command: RunCommand, signal: AbortSignal): Promise<void> {
+export interface RunContext {
+  /** Where each output is written: its real path (paths.ts). */
+  targets: Outputs;
+  /** Aborted by Ctrl-C or SIGTERM: the run stops and writes nothing. */
+  signal: AbortSignal;
+  /** Writes the outputs all or none; main.ts discards its temporaries when a second signal exits at once. */
+  commit: OutputCommit;
+  /** What main.ts does, synchronously, before a second signal exits at once; the run adds to it. */
+  beforeExitNow: (() => void)[];
+}
+
+export async function run(command: RunCommand, { targets, signal, commit, beforeExitNow }: RunContext): Promise<void> {
   const display = progressDisplay(process.stderr.isTTY === true && !command.json && !command.quiet);
+  beforeExitNow.push(() => display.stop()); // a bar left drawn would keep the terminal's cursor hidden
   let matting: Matting | undefined;
   try {
     // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
     const images = await import("./images.js");
-    const inputs = await readInputs(command, images);
+    const { outputs } = command;
+    const mattes = Object.keys(outputs).some((key) => key !== "trimapOut");
+    const inputs = await readInputs(command, images, mattes);
+    if (!command.quiet) for (const warning of inputs.warnings) process.stderr.write(`matting: warning: ${warning}\n`);
     matting = await createMatting({ threads: command.threads });
     const computed = await compute(matting, command, inputs, signal, display.onProgress);
     display.stop();
     signal.throwIfAborted(); // Ctrl-C after the last solver slice still means: write nothing
-    await writeOutputs(matting, command, inputs, computed, images);
+    const encoded = await encodeOutputs(matting, command, inputs, computed, images);
+    const files: OutputFile[] = [...encoded].map(([key, bytes]) => ({ path: outputs[key]!, target: targets[key]!, bytes }));
+    await commit.writeAll(files, signal);
 
     const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
     const { stats } = computed;
