@@ -422,7 +422,8 @@ export class Engine {
       }
     });
     this.queue = result.catch(() => undefined);
-    if (!signal) return result;
+    // Validation accepts any object with a boolean `aborted`; only a real AbortSignal is listened to.
+    if (typeof signal?.addEventListener !== "function") return result;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         if (!started) reject(abortError(signal));
