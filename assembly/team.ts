@@ -28,6 +28,9 @@ const STALL_MS: f64 = 600;
 // 1 ms wait, the whole machine was paused or overloaded (a busy host, a throttled container), which stalls
 // the awaited thread as much, and only this much of the pause counts against it.
 const STALL_STEP_MS: f64 = 4;
+// A thread that may not block (a browser page's main thread) spins all the while it waits and so takes a core
+// from the threads it waits for: it allows them this many times longer.
+const SPINNING_PATIENCE: f64 = 5;
 
 // Milliseconds from a monotonic clock (performance.now() of the thread); only differences are used.
 @external("env", "now")
@@ -103,7 +106,7 @@ export function barrier(context: usize): void {
         const time = now();
         if (looked >= 0) stalled += min(time - looked, STALL_STEP_MS);
         looked = time;
-        if (stalled > STALL_MS) failTeam(team);
+        if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team);
       }
     }
   }

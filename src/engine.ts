@@ -215,6 +215,8 @@ const STALL_MS = 600;
  * return from a 10 ms wait, counts only this much against them (as at barriers, assembly/team.ts).
  */
 const STALL_STEP_MS = 20;
+/** A calling thread that may not block (a browser page's) spins while it waits: it allows this many times longer. */
+const SPINNING_PATIENCE = 5;
 /**
  * Once the team has failed, how long live helpers get to leave the kernel before they are stopped anyway (the
  * next call still waits, without blocking, until a stopped helper has ended, where the runtime says when).
@@ -371,8 +373,8 @@ export class Engine {
     // barrier), and one without barriers about as long after as this thread took for its share. A helper
     // that makes no progress for STALL_MS more than that is taken for dead; once the team has failed, live
     // helpers get FAILED_GRACE_MS to leave the kernel.
-    const patience = STALL_MS + (performance.now() - started);
     const mayBlock = mayBlockHere();
+    const patience = (STALL_MS + (performance.now() - started)) * (mayBlock ? 1 : SPINNING_PATIENCE);
     let done = Atomics.load(control, 1);
     let looked = performance.now(), stalled = 0, failedAt = 0;
     while (done < this.helpers.length) {
