@@ -27,7 +27,7 @@
 //           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
 
 import { field, pointerField } from "./record";
-import { barrier, threadIndex, threads } from "./team";
+import { threadIndex, threads } from "./team";
 
 export const HEADER_BYTES: i32 = 64;
 export const LEVEL_BYTES: i32 = 64;
@@ -159,16 +159,17 @@ function neighbourSlot(cell: usize, gw: i32, n: i32, m: i32): i32 {
 }
 
 /**
- * First coarse level from the fine stencil system: per node the orthonormal affine colour basis
- * (fine row coefficients and node of each fine row), its near-null space coefficients (f64 M x 16),
- * and the Galerkin blocks. scratch: 16 * DOFS + BLOCK f64.
+ * First coarse level from the fine stencil system, in three stages that the engine runs one after the
+ * other on every thread (each stage in slices: shares of this thread's nodes or rows):
+ * 0. per node the orthonormal affine colour basis (fine row coefficients and node of each fine row) and
+ *    its near-null space coefficients (f64 M x 16), its blocks cleared;
+ * 1. the Galerkin blocks from this thread's fine rows;
+ * 2. the blocks that the previous thread's rows finished for this thread's nodes, copied in.
+ * scratch: 16 * DOFS + BLOCK f64.
  */
-function buildFirstLevel(
-  unknownIndex: usize, image: usize, width: i32, height: i32,
-  fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize,
-  cells: usize, gw: i32, nodes: i32, cell: usize, blocks: usize, nullSpace: usize,
-  rowNode: usize, rowBasis: usize, scratch: usize, neighbours: usize,
-  firstNode: i32, endNode: i32, firstRow: i32, endRow: i32, context: usize
+function firstLevelBasis(
+  unknownIndex: usize, image: usize, width: i32, height: i32, gw: i32, cell: usize, blocks: usize, nullSpace: usize,
+  rowNode: usize, rowBasis: usize, scratch: usize, firstNode: i32, endNode: i32
 ): void {
   const v = scratch;
   const r = scratch + (<usize>(16 * DOFS) << 3);
@@ -204,10 +205,17 @@ function buildFirstLevel(
     }
   }
   memory.fill(blocks + (<usize>(firstNode * NEIGHBOURS * BLOCK) << 2), 0, <usize>((endNode - firstNode) * NEIGHBOURS * BLOCK) << 2);
-  barrier(context); // every thread's rows have their node and basis
-  // Galerkin blocks. A fine entry (u, v), v > u, couples node n of u with node m of v, m >= n: it adds
-  // to block (n, m) and, transposed, to block (m, n). The latter belongs to the next thread when m is
-  // past this thread's nodes; that thread copies it in below, transposed from the finished (n, m).
+}
+
+/**
+ * Galerkin blocks. A fine entry (u, v), v > u, couples node n of u with node m of v, m >= n: it adds to
+ * block (n, m) and, transposed, to block (m, n). The latter belongs to the next thread when m is past this
+ * thread's nodes (endNode); that thread copies it in (firstLevelCopy), transposed from the finished (n, m).
+ */
+function firstLevelBlocks(
+  fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize, gw: i32, cell: usize, blocks: usize,
+  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32
+): void {
   for (let u = firstRow; u < endRow; u++) {
     const n = load<i32>(rowNode + (<usize>u << 2));
     const tu = rowBasis + (<usize>(u * DOFS) << 2);
@@ -224,8 +232,9 @@ function buildFirstLevel(
       if (m < endNode) addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), tv, tu, a);
     }
   }
-  barrier(context); // every (n, m) block is finished
-  if (threadIndex(context) == 0) return;
+}
+
+function firstLevelCopy(blocks: usize, neighbours: usize, firstNode: i32, endNode: i32): void {
   for (let m = firstNode; m < endNode; m++) {
     for (let slot = 0; slot < 4; slot++) {
       const n = load<i32>(neighbours + (<usize>(m * NEIGHBOURS + slot) << 2));
@@ -239,46 +248,70 @@ function buildFirstLevel(
   }
 }
 
-/** Bytes of buildFirstLevel's scratch per thread. */
+/** Bytes of the first level's scratch per thread. */
 export function firstLevelScratchBytes(): i32 {
   return (16 * DOFS + BLOCK) << 3;
 }
 
+/** Units of a share of a thread's nodes or rows (job fields 22 and 23): 1 << SHARE_BITS is all of them. */
+const SHARE_BITS = 16;
+
+@inline
+function shareAt(first: i32, end: i32, share: i32): i32 {
+  return first + <i32>((<i64>(end - first) * share) >> SHARE_BITS);
+}
+
 /**
- * buildFirstLevel with this thread's share of the nodes and fine rows. job (i32 fields): [0] unknownIndex
- * [1] image [2] width [3] height [4] fineRows [5] fineHalf [6] fineColumns [7] fineValues [8] fineDiagonal
- * [9] cells [10] gw [11] nodes [12] cell [13] blocks [14] nullSpace [15] rowNode [16] rowBasis
- * [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1) [19] fine row ranges
- * (i32 N + 1) [20] neighbours. One thread (or no ranges): everything.
+ * A stage of the first level (see firstLevelBasis) on a share of this thread's nodes or fine rows. job (i32
+ * fields): [0] unknownIndex [1] image [2] width [3] height [4] fineRows [5] fineHalf [6] fineColumns
+ * [7] fineValues [8] fineDiagonal [9] cells [10] gw [11] nodes [12] cell [13] blocks [14] nullSpace
+ * [15] rowNode [16] rowBasis [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1)
+ * [19] fine row ranges (i32 N + 1) [20] neighbours [21] stage (0, 1, 2) [22] [23] the share, from and to,
+ * in 1 << SHARE_BITS units (stage 2 takes all). One thread (or no ranges): all nodes and rows.
  */
 export function buildFirstLevelTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
   const split = threads(context) > 1;
   const nodes = field(job, 11), fineRows = field(job, 4);
   const nodeRanges = pointerField(job, 18), rowRanges = pointerField(job, 19);
-  buildFirstLevel(
-    pointerField(job, 0), pointerField(job, 1), field(job, 2), field(job, 3), fineRows, field(job, 5),
-    pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), pointerField(job, 9), field(job, 10), nodes,
-    pointerField(job, 12), pointerField(job, 13), pointerField(job, 14), pointerField(job, 15), pointerField(job, 16),
-    pointerField(job, 17) + <usize>(t * firstLevelScratchBytes()), pointerField(job, 20),
-    split ? load<i32>(nodeRanges + (<usize>t << 2)) : 0, split ? load<i32>(nodeRanges + (<usize>(t + 1) << 2)) : nodes,
-    split ? load<i32>(rowRanges + (<usize>t << 2)) : 0, split ? load<i32>(rowRanges + (<usize>(t + 1) << 2)) : fineRows,
-    context,
-  );
+  const firstNode = split ? load<i32>(nodeRanges + (<usize>t << 2)) : 0;
+  const endNode = split ? load<i32>(nodeRanges + (<usize>(t + 1) << 2)) : nodes;
+  const firstRow = split ? load<i32>(rowRanges + (<usize>t << 2)) : 0;
+  const endRow = split ? load<i32>(rowRanges + (<usize>(t + 1) << 2)) : fineRows;
+  const stage = field(job, 21), from = field(job, 22), to = field(job, 23);
+  const gw = field(job, 10), cell = pointerField(job, 12), blocks = pointerField(job, 13);
+  if (stage == 0) {
+    firstLevelBasis(pointerField(job, 0), pointerField(job, 1), field(job, 2), field(job, 3), gw, cell, blocks, pointerField(job, 14),
+      pointerField(job, 15), pointerField(job, 16), pointerField(job, 17) + <usize>(t * firstLevelScratchBytes()),
+      shareAt(firstNode, endNode, from), shareAt(firstNode, endNode, to));
+  } else if (stage == 1) {
+    firstLevelBlocks(fineRows, field(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), gw, cell, blocks,
+      pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to));
+  } else if (t > 0) {
+    firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode);
+  }
 }
 
 /**
- * The next level from a block level: per parent the orthonormal basis of its children's near-null
- * space (each child's 4x4 prolongator block and parent), the parent's near-null space, and the
- * Galerkin blocks. scratch: 16 * DOFS + BLOCK f64; children: 5 i32 per parent.
+ * The next level from a block level, in three stages that the engine runs in turn (stages 1 and 2 in
+ * slices [first, end)): 0. each node's parent, each parent's children, the parent blocks cleared;
+ * 1. for parents [first, end) the orthonormal basis of their children's near-null space (each child's
+ * 4x4 prolongator block) and the parent's near-null space; 2. the Galerkin blocks from nodes [first, end).
+ * scratch: 16 * DOFS + BLOCK f64; children: 5 i32 per parent.
  */
 export function buildCoarseLevel(
   nodes: i32, gw: i32, cell: usize, neighbours: usize, blocks: usize, nullSpace: usize, parent: usize, prolongator: usize,
   parentCells: usize, pw: i32, parentNodes: i32, parentCell: usize, parentBlocks: usize, parentNullSpace: usize,
-  scratch: usize, children: usize
+  scratch: usize, children: usize, stage: i32, first: i32, end: i32
 ): void {
-  const v = scratch;
-  const r = scratch + (<usize>(16 * DOFS) << 3);
+  if (stage == 0) coarseParents(nodes, gw, cell, parent, parentCells, pw, parentNodes, parentBlocks, children);
+  else if (stage == 1) coarseBasis(nullSpace, prolongator, parentNullSpace, scratch, children, first, end);
+  else coarseBlocks(nodes, neighbours, blocks, parent, prolongator, pw, parentCell, parentBlocks, first, end);
+}
+
+function coarseParents(
+  nodes: i32, gw: i32, cell: usize, parent: usize, parentCells: usize, pw: i32, parentNodes: i32, parentBlocks: usize, children: usize
+): void {
   for (let n = 0; n < nodes; n++) {
     const c = load<i32>(cell + (<usize>n << 2));
     store<i32>(parent + (<usize>n << 2), load<i32>(parentCells + (<usize>(((c / gw) >> 1) * pw + ((c % gw) >> 1)) << 2)));
@@ -291,7 +324,13 @@ export function buildCoarseLevel(
     store<i32>(list + (<usize>(1 + count) << 2), n);
     store<i32>(list, count + 1);
   }
-  for (let q = 0; q < parentNodes; q++) {
+  memory.fill(parentBlocks, 0, <usize>(parentNodes * NEIGHBOURS * BLOCK) << 2);
+}
+
+function coarseBasis(nullSpace: usize, prolongator: usize, parentNullSpace: usize, scratch: usize, children: usize, first: i32, end: i32): void {
+  const v = scratch;
+  const r = scratch + (<usize>(16 * DOFS) << 3);
+  for (let q = first; q < end; q++) {
     const list = children + (<usize>(q * 5) << 2);
     const count = load<i32>(list);
     for (let i = 0; i < count; i++) {
@@ -307,8 +346,13 @@ export function buildCoarseLevel(
       }
     }
   }
-  memory.fill(parentBlocks, 0, <usize>(parentNodes * NEIGHBOURS * BLOCK) << 2);
-  for (let n = 0; n < nodes; n++) {
+}
+
+function coarseBlocks(
+  nodes: i32, neighbours: usize, blocks: usize, parent: usize, prolongator: usize, pw: i32, parentCell: usize, parentBlocks: usize,
+  first: i32, end: i32
+): void {
+  for (let n = first; n < end; n++) {
     const p = load<i32>(parent + (<usize>n << 2));
     const tn = prolongator + (<usize>(n * BLOCK) << 2);
     for (let k = 0; k < NEIGHBOURS; k++) {
@@ -335,10 +379,10 @@ export function buildCoarseLevel(
  * products read) and the inverse of each diagonal block, column-major, in f64 then stored as f32.
  * A dropped basis vector leaves a zero row and column in its diagonal block; a shift of REGULARISE times
  * the block's largest diagonal keeps the block invertible and leaves that unknown's update at 0 (its
- * right-hand side is 0). scratch: 32 f64.
+ * right-hand side is 0). Nodes [first, end) (the engine readies a level in slices). scratch: 32 f64.
  */
-export function finishLevel(nodes: i32, blocks: usize, inverses: usize, scratch: usize): void {
-  for (let e = 0; e < nodes * NEIGHBOURS; e++) {
+export function finishLevel(first: i32, end: i32, blocks: usize, inverses: usize, scratch: usize): void {
+  for (let e = first * NEIGHBOURS; e < end * NEIGHBOURS; e++) {
     const block = blocks + (<usize>(e * BLOCK) << 2);
     for (let i = 0; i < DOFS; i++) {
       for (let j = i + 1; j < DOFS; j++) {
@@ -350,7 +394,7 @@ export function finishLevel(nodes: i32, blocks: usize, inverses: usize, scratch:
     }
   }
   const m = scratch; // 4 x 8 augmented [D | I], f64
-  for (let n = 0; n < nodes; n++) {
+  for (let n = first; n < end; n++) {
     const diagonal = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
     let largest = 0.0;
     for (let i = 0; i < DOFS; i++) largest = max(largest, <f64>load<f32>(diagonal + (<usize>(i * DOFS + i) << 2)));

@@ -250,18 +250,29 @@ function assembleStencil(
   }
 }
 
+/** Units of a share of a band (job fields 20 and 21): 1 << SHARE_BITS is the whole band. */
+const SHARE_BITS = 16;
+
+/** Box row at `share` (in 1 << SHARE_BITS units) of the way through [first, end). */
+@inline
+function rowAt(first: i32, end: i32, share: i32): i32 {
+  return first + <i32>((<i64>(end - first) * share) >> SHARE_BITS);
+}
+
 /**
- * assembleStencil on this thread's band of box rows. job (i32 fields): [0] image [1] labels
+ * assembleStencil on a share of this thread's band of box rows. job (i32 fields): [0] image [1] labels
  * [2] unknownIndex [3] width [4] height [5] radius [6] rows [7] columns [8] values [9] diagonal
  * [10] rhs [11] scratch, one stencilScratchBytes share per thread [12] bytes per share [13] boxX
  * [14] boxY [15] boxWidth [16] boxHeight [17] first box row of each thread (i32 N + 1); epsilon: f64
- * at byte 72.
+ * at byte 72; [20] [21] the share of the band to build, from and to, in 1 << SHARE_BITS units (the
+ * engine builds the system in slices, between which it serves the event loop).
  */
 export function assembleTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
   const bands = pointerField(job, 17);
-  const first = threads(context) == 1 ? 0 : load<i32>(bands + (<usize>t << 2));
-  const end = threads(context) == 1 ? field(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
+  const bandFirst = threads(context) == 1 ? 0 : load<i32>(bands + (<usize>t << 2));
+  const bandEnd = threads(context) == 1 ? field(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
+  const first = rowAt(bandFirst, bandEnd, field(job, 20)), end = rowAt(bandFirst, bandEnd, field(job, 21));
   assembleStencil(pointerField(job, 0), pointerField(job, 1), pointerField(job, 2), field(job, 3), field(job, 4), field(job, 5), load<f64>(job, 72), field(job, 6), pointerField(job, 7), pointerField(job, 8),
     pointerField(job, 9), pointerField(job, 10), pointerField(job, 11) + <usize>t * pointerField(job, 12), field(job, 13), field(job, 14), field(job, 15), field(job, 16), first, end);
 }

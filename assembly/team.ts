@@ -22,8 +22,15 @@ const SPINS_PER_LOOK = 4096;
 // cannot say so while the others wait inside the module (its exit event reaches the calling thread only
 // between kernel calls), so this wait is what bounds the calling thread's block. Between two barriers a
 // thread does a few milliseconds of work (kernels run in slices of tens of milliseconds), so a live thread
-// falls this far behind only if it is descheduled for half a second.
-const STALL_MS: f64 = 500;
+// falls this far behind only if it is descheduled for most of a second.
+const STALL_MS: f64 = 600;
+// The wait is counted in steps of at most this (ms): when the waiting thread itself comes back late from a
+// 1 ms wait, the whole machine was paused or overloaded (a busy host, a throttled container), which stalls
+// the awaited thread as much, and only this much of the pause counts against it.
+const STALL_STEP_MS: f64 = 4;
+// A thread that may not block (a browser page's main thread) spins all the while it waits and so takes a core
+// from the threads it waits for: it allows them this many times longer.
+const SPINNING_PATIENCE: f64 = 5;
 
 // Milliseconds from a monotonic clock (performance.now() of the thread); only differences are used.
 @external("env", "now")
@@ -91,13 +98,15 @@ export function barrier(context: usize): void {
     } else {
       const mayBlock = load<i32>(context, 64) != 0;
       let spins = 0;
-      let since: f64 = -1;
+      let looked: f64 = -1, stalled: f64 = 0;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
         ++spins;
         if (spins <= SPINS || (!mayBlock && spins % SPINS_PER_LOOK != 0)) continue;
         if (mayBlock) atomic.wait<i32>(team + 4, generation, WAIT_NS);
-        if (since < 0) since = now();
-        else if (now() - since > STALL_MS) failTeam(team);
+        const time = now();
+        if (looked >= 0) stalled += min(time - looked, STALL_STEP_MS);
+        looked = time;
+        if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team);
       }
     }
   }

@@ -7,12 +7,19 @@ import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { AlphaResult, AlphaStats, Progress } from "./types.js";
 import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
 import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
+import { type Pause, SLICE_MS, inSlices, pauses, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
 
 const now = () => performance.now();
-/** Target length of one uninterrupted solver slice. */
-const SLICE_MS = 40;
 const LAPLACIAN_SHARE = 0.1;
+/** A share of a thread's rows or nodes, in these units, is what one slice of a kernel does (assembly: SHARE_BITS). */
+const SHARE_UNITS = 1 << 16;
+const noPause: Pause = async () => {};
+/**
+ * Box pixels per slice of the Laplacian build at radius 1 (fewer at larger radii, in proportion to the
+ * window's area): about 40 ms on a loaded 2-core machine.
+ */
+const ASSEMBLY_SLICE_PIXELS = 1 << 16;
 
 /** Bytes per image pixel: f64 RGB, label, unknown index, alpha out. */
 const BYTES_PER_PIXEL = 24 + 1 + 4 + 4;
@@ -62,13 +69,13 @@ export interface StencilSystem {
 }
 
 /**
- * Builds the Laplacian restricted to the unknown pixels, with its right-hand side. minRowsPerThread: see
- * splitRows (tests only).
+ * Builds the Laplacian restricted to the unknown pixels, with its right-hand side, in slices of rows with
+ * `pause` between. minRowsPerThread: see splitRows (tests only).
  */
-export function buildSystem(
+export async function buildSystem(
   arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
-  minRowsPerThread?: number,
-): StencilSystem {
+  minRowsPerThread?: number, pause = noPause,
+): Promise<StencilSystem> {
   const k = engine.kernels;
   const n = width * height;
   const half = k.stencilHalf(radius);
@@ -76,14 +83,17 @@ export function buildSystem(
   arena.ensureFits(n * 4 + rows * bytesPerUnknown(half, "jacobi"), `a ${width}x${height} image with ${rows} unknown pixels`);
   const unknownIndex = arena.alloc(n * 4);
   k.indexUnknowns(pixels.labels, n, unknownIndex);
+  await pause(0);
   const columns = arena.alloc(rows * half * 4);
   const values = arena.alloc(rows * half * 8);
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
   const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads, radius, minRowsPerThread);
+  await pause(0);
   const mark = arena.mark();
   const boxPtr = arena.alloc(16);
   k.unknownBox(pixels.labels, width, height, 2 * radius, boxPtr);
+  await pause(0);
   const [boxX, boxY, boxWidth, boxHeight] = arena.i32(boxPtr, 4);
   // Each thread builds the rows of its band of image rows, with scratch of its own.
   const threads = split ? engine.threads : 1;
@@ -92,11 +102,21 @@ export function buildSystem(
   const bands = arena.alloc(4 * (threads + 1));
   const bandStarts = split ? split.bandStarts.map((y) => Math.min(Math.max(y - boxY, 0), boxHeight)) : [0];
   arena.i32(bands, threads + 1).set([...bandStarts, boxHeight]);
-  const job = arena.alloc(80);
+  const job = arena.alloc(88);
   arena.i32(job, 18).set([pixels.image, pixels.labels, unknownIndex, width, height, radius, rows, columns, values, diagonal, rhs,
     scratch, scratchBytes, boxX, boxY, boxWidth, boxHeight, bands]);
   arena.f64(job + 72, 1)[0] = epsilon;
-  engine.together("assembleTogether", [job], !split);
+  // Slices of each thread's band, fixed by the image rather than timed: where a slice starts changes the
+  // rounding of the sliding box sums, and the same input must give the same alpha on every run.
+  const window = (2 * radius + 1) ** 2;
+  const longestBand = Math.max(...bandStarts.map((start, t) => (bandStarts[t + 1] ?? boxHeight) - start));
+  const rowsPerSlice = Math.max(8 * (2 * radius + 1), Math.ceil((ASSEMBLY_SLICE_PIXELS * 9) / (window * boxWidth)));
+  const slices = Math.ceil(longestBand / rowsPerSlice);
+  const share = (slice: number) => Math.floor((slice * SHARE_UNITS) / slices);
+  await inSlices(slices, (first, end) => {
+    arena.i32(job + 80, 2).set([share(first), share(end)]);
+    engine.together("assembleTogether", [job], !split);
+  }, pause, 1);
   arena.release(mark);
   arena.f64(rhs + rows * 8, 1)[0] = 0;
   return { rows, half, unknownIndex, columns, values, diagonal, rhs, split };
@@ -122,11 +142,11 @@ export interface LaplacianSystem {
   diagonal: number; // f64, rows
 }
 
-export function buildLaplacian(
+export async function buildLaplacian(
   arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
-): LaplacianSystem {
+): Promise<LaplacianSystem> {
   const k = engine.kernels;
-  const system = buildSystem(arena, engine, pixels, width, height, radius, epsilon);
+  const system = await buildSystem(arena, engine, pixels, width, height, radius, epsilon);
   const { rows, half } = system;
   const rowStart = arena.alloc((rows + 1) * 4);
   const cursor = arena.alloc(rows * 4);
@@ -172,10 +192,11 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
   return vector;
 }
 
-/** The aggregation multigrid hierarchy over the fine system. Returns the header's offset. */
-function setUpMultigrid(
+/** The aggregation multigrid hierarchy over the fine system, in slices with `pause` between. Returns the header's offset. */
+async function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-): number {
+  pause: Pause,
+): Promise<number> {
   const k = engine.kernels;
   const { rows, half } = system;
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
@@ -202,17 +223,28 @@ function setUpMultigrid(
   let cells = temporary(gw * gh * 4);
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
+  await pause(0);
   k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
+  await pause(0.02);
   // Threads share a level's nodes on the first levels only, while each has enough of them.
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
   const threads = ranges === 0 ? 1 : engine.threads;
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
-  const job = arena.alloc(21 * 4);
+  const job = arena.alloc(24 * 4);
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
     level.neighbours]);
-  engine.together("buildFirstLevelTogether", [job], ranges === 0);
+  // Its three stages (assembly/aggregation.ts) one after the other, the first two in slices.
+  const firstLevelStage = (stage: number, from = 0, to = SHARE_UNITS) => {
+    arena.i32(job + 84, 3).set([stage, from, to]);
+    engine.together("buildFirstLevelTogether", [job], ranges === 0);
+  };
+  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2));
+  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
+  firstLevelStage(2);
   const records: number[][] = [];
+  // Each coarser level has about a quarter of the nodes: its share of the remaining progress.
+  let levelStart = 0.5;
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
     const parentCells = temporary(pw * ph * 4);
@@ -220,9 +252,17 @@ function setUpMultigrid(
     const parentLevel = levelArrays(parentNodes);
     const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
     k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
-    k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks, level.nullSpace, parent, prolongator,
-      parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace, scratch, children);
-    k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+    const coarseStage = (stage: number, first = 0, end = 0) => k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks,
+      level.nullSpace, parent, prolongator, parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace,
+      scratch, children, stage, first, end);
+    const levelEnd = levelStart + (1 - levelStart) * 0.75;
+    const levelPause = (from: number, to: number) => within(pause, levelStart + (levelEnd - levelStart) * from, levelStart + (levelEnd - levelStart) * to);
+    coarseStage(0);
+    await inSlices(parentNodes, (first, end) => coarseStage(1, first, end), levelPause(0, 0.3));
+    await inSlices(nodes, (first, end) => coarseStage(2, first, end), levelPause(0.3, 0.8));
+    const finishing = level;
+    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch), levelPause(0.8, 1));
+    levelStart = levelEnd;
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
     records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses,
       ...level.krylov, ranges]);
@@ -233,7 +273,8 @@ function setUpMultigrid(
     gw = pw;
     gh = ph;
   }
-  k.finishLevel(nodes, level.blocks, level.inverses, scratch);
+  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch);
+  await pause(1);
   // Set-up only: the near-null-space coefficients and cell grids of every level.
   for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);
   // The coarsest level is solved by one thread.
@@ -246,20 +287,23 @@ function setUpMultigrid(
 }
 
 /** The preconditioner's arrays, laid out in the arena. */
-function setUpPreconditioner(
+async function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number,
-): number {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection);
+  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause,
+): Promise<number> {
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
 }
 
-/** Preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled. */
+/**
+ * Preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled;
+ * `setUpPause` between the slices of the preconditioner's set-up.
+ */
 export async function solveSystem(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
-  report: (iteration: number, residual: number) => void,
+  report: (iteration: number, residual: number) => void, setUpPause = noPause,
 ): Promise<SolveResult> {
   const { rows } = system;
   const started = now();
@@ -267,7 +311,7 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  const preconditioner = setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection);
+  const preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors.
   arena.recycle(pixels.image, grid.width * grid.height * 24);
   const setupMilliseconds = now() - started;
@@ -283,6 +327,7 @@ export async function solveSystem(
   const start = () => engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state], alone);
   arena.f64(x, rows + 1).fill(0);
   let residual = start();
+  await setUpPause(1);
   let iterations = 0;
   let slice = 1;
   for (;;) {
@@ -303,7 +348,7 @@ export async function solveSystem(
           arena.f32(preconditioner + 44, 1)[0] = 1;
         } else {
           kind = "jacobi";
-          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1)]);
+          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause)]);
         }
         residual = start();
         continue;
@@ -365,13 +410,12 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     if (pixels.counts.unknown === 0) return finish(alphaOut(0, 0));
 
     progress({ phase: "laplacian", fraction: 0 });
-    const system = buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon);
+    // The build and the preconditioner's set-up share the "laplacian" part of the progress.
+    const pause = pauses(signal, (fraction) => progress({ phase: "laplacian", fraction }));
+    const system = await buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon, undefined, within(pause, 0, LAPLACIAN_SHARE / 2));
     if (system.split) stats.threads = engine.threads;
     const laplacianDone = now();
     stats.milliseconds.laplacian = laplacianDone - started;
-    progress({ phase: "laplacian", fraction: LAPLACIAN_SHARE });
-    await yieldToEventLoop();
-    if (signal?.aborted) throw abortError(signal);
 
     // CG residuals do not fall monotonically: report the furthest point reached so far.
     const logTolerance = Math.log(opts.tolerance);
@@ -380,7 +424,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
       const done = Math.min(1, Math.max(0, Math.log(residual) / logTolerance));
       reached = Math.max(reached, Number.isFinite(done) ? done : 0);
       progress({ phase: "solve", fraction: LAPLACIAN_SHARE + (1 - LAPLACIAN_SHARE) * reached, iteration, residual });
-    });
+    }, within(pause, LAPLACIAN_SHARE / 2, LAPLACIAN_SHARE));
     stats.milliseconds.preconditioner = solved.setupMilliseconds;
     stats.milliseconds.solve = now() - laplacianDone - solved.setupMilliseconds;
     stats.iterations = solved.iterations;

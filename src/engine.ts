@@ -29,8 +29,8 @@ export interface Kernels {
   firstLevelScratchBytes(): number;
   buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
     parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
-    parentBlocks: number, parentNullSpace: number, scratch: number, children: number): void;
-  finishLevel(nodes: number, blocks: number, inverses: number, scratch: number): void;
+    parentBlocks: number, parentNullSpace: number, scratch: number, children: number, stage: number, first: number, end: number): void;
+  finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
   pcgResidual(system: number, b: number, x: number, r: number, context: number): number;
@@ -209,9 +209,19 @@ function mayBlockHere(): boolean {
  * Longest wait (ms) for helper threads to finish a kernel the calling thread has finished, while they still
  * make progress; as long as a barrier's (assembly/team.ts), for the same reason.
  */
-const STALL_MS = 500;
-/** Once the team has failed, how long live helpers get to leave the kernel before they are stopped anyway. */
-const FAILED_GRACE_MS = 100;
+const STALL_MS = 600;
+/**
+ * The wait for helpers is counted in steps of at most this (ms): a pause of the whole machine, seen as a late
+ * return from a 10 ms wait, counts only this much against them (as at barriers, assembly/team.ts).
+ */
+const STALL_STEP_MS = 20;
+/** A calling thread that may not block (a browser page's) spins while it waits: it allows this many times longer. */
+const SPINNING_PATIENCE = 5;
+/**
+ * Once the team has failed, how long live helpers get to leave the kernel before they are stopped anyway (the
+ * next call still waits, without blocking, until a stopped helper has ended, where the runtime says when).
+ */
+const FAILED_GRACE_MS = 20;
 
 const abortImport = {
   abort() {
@@ -352,6 +362,7 @@ export class Engine {
     Atomics.notify(control, 0);
     let result = 0;
     let error: unknown;
+    const started = performance.now();
     try {
       result = run(...args, this.contexts[0]);
     } catch (cause) {
@@ -359,23 +370,26 @@ export class Engine {
       failTeam(this.kernels.memory, this.control);
     }
     // Helpers leave a kernel with barriers within microseconds of this thread (they meet at its last
-    // barrier), and one without barriers within a slice. A helper that stops making progress for STALL_MS
-    // is taken for dead; once the team has failed, live helpers get FAILED_GRACE_MS to leave the kernel.
+    // barrier), and one without barriers about as long after as this thread took for its share. A helper
+    // that makes no progress for STALL_MS more than that is taken for dead; once the team has failed, live
+    // helpers get FAILED_GRACE_MS to leave the kernel.
     const mayBlock = mayBlockHere();
+    const patience = (STALL_MS + (performance.now() - started)) * (mayBlock ? 1 : SPINNING_PATIENCE);
     let done = Atomics.load(control, 1);
-    let progressAt = performance.now();
-    let failedAt = 0;
+    let looked = performance.now(), stalled = 0, failedAt = 0;
     while (done < this.helpers.length) {
       const time = performance.now();
+      stalled += Math.min(time - looked, STALL_STEP_MS);
+      looked = time;
       if (Atomics.load(failed, 0) !== 0) {
         failedAt ||= time;
         if (time - failedAt > FAILED_GRACE_MS) break;
-      } else if (time - progressAt > STALL_MS) {
+      } else if (stalled > patience) {
         failTeam(this.kernels.memory, this.control);
       }
       if (mayBlock) Atomics.wait(control, 1, done, 10);
       const now = Atomics.load(control, 1);
-      if (now !== done) progressAt = performance.now();
+      if (now !== done) stalled = 0;
       done = now;
     }
     if (error !== undefined || Atomics.load(failed, 0) !== 0) {
@@ -410,7 +424,8 @@ export class Engine {
       }
     });
     this.queue = result.catch(() => undefined);
-    if (!signal) return result;
+    // Validation accepts any object with a boolean `aborted`; only a real AbortSignal is listened to.
+    if (typeof signal?.addEventListener !== "function") return result;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         if (!started) reject(abortError(signal));

@@ -92,9 +92,10 @@ export async function foregroundLevels(
     if (l < last && now() - sliceStart > SLICE_MS) {
       report(work / totalWork);
       await yieldToEventLoop();
-      if (options.signal?.aborted) throw abortError(options.signal);
       sliceStart = now();
     }
+    // Checked after every level, not only after a turn of the event loop: onProgress may have aborted.
+    if (l < last && options.signal?.aborted) throw abortError(options.signal);
   }
   return full;
 }

@@ -26,21 +26,46 @@ function copyView(view: ArrayBufferView, name: string): ArrayBufferView {
 
 /**
  * An image, trimap, mask or alpha as it is now: { width, height, data } with data copied, or a copied typed
- * array (a bare alpha). Anything else is returned as it is, for validation to reject.
+ * array (a bare alpha). Anything else, and an object whose reading throws, is returned as it is, for
+ * validation to reject.
  */
 export function pinPlane<T>(value: T, name: string): T {
   if (ArrayBuffer.isView(value)) return copyView(value, name) as T;
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const { width, height, data } = value as { width?: unknown; height?: unknown; data?: unknown };
+  let width: unknown, height: unknown, data: unknown;
+  try {
+    ({ width, height, data } = value as { width?: unknown; height?: unknown; data?: unknown });
+  } catch {
+    return value;
+  }
   return { width, height, data: ArrayBuffer.isView(data) ? copyView(data, `${name}.data`) : data } as T;
 }
 
-/** Options as they are now (a shallow copy; functions and the AbortSignal are kept as they are). */
+/**
+ * Options as they are now: their own enumerable values, each read once, on an object that inherits from the
+ * original, so that whatever else validation reads (or a Proxy answers) is still the caller's. Options whose
+ * keys or values cannot be read are returned as they are, for validation to reject.
+ */
 export function pinOptions<T>(options: T): T {
-  return typeof options === "object" && options !== null && !Array.isArray(options) ? { ...options } : options;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) return options;
+  try {
+    const pinned = Object.create(options) as Record<string, unknown>;
+    for (const key of Object.keys(options)) {
+      // Defined, not assigned: an assignment would reach an inherited getter-only property of the original.
+      Object.defineProperty(pinned, key, { value: (options as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true });
+    }
+    return pinned as T;
+  } catch {
+    return options;
+  }
 }
 
 /** A composite's background: a colour array copied, an image pinned, a string as it is. */
 export function pinBackground<T>(background: T): T {
-  return Array.isArray(background) ? ([...background] as T) : pinPlane(background, "background");
+  if (!Array.isArray(background)) return pinPlane(background, "background");
+  try {
+    return [...background] as T;
+  } catch {
+    return background;
+  }
 }

@@ -1,9 +1,9 @@
 // Abort: a call waiting behind another rejects as soon as its signal fires (it never runs), and a running
 // call stops within a slice in every phase (Laplacian, preconditioner set-up, solve, foreground).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Matting, MattingError, createMatting } from "../dist/entry/node.js";
+import { type Matting, MattingError, type MatteOptions, type Progress, createMatting } from "../dist/entry/node.js";
 import { compiledModule } from "./helpers.js";
-import { bandTrimap, noiseImage } from "./synthetic.js";
+import { bandTrimap, noiseImage, smoothImage } from "./synthetic.js";
 
 let matting: Matting;
 beforeAll(async () => {
@@ -59,5 +59,67 @@ describe("a queued call", () => {
     ahead.stop();
     await Promise.all([first, aborted, last, ahead.done]);
     expect(order).toEqual(["aborted", "first", "last"]);
+  });
+});
+
+describe("a running call stops in the phase it was aborted in", () => {
+  // 300x700 with 140 k unknown pixels: three slices of the Laplacian build, several of everything else.
+  const width = 300, height = 700;
+  const photo = smoothImage(width, height, 4);
+  const band = bandTrimap(width, height, 50, 250);
+  const LAPLACIAN_BUILT = 0.05, SET_UP = 0.1, ALPHA_DONE = 0.95;
+
+  /** Runs `call`, aborting from onProgress at the first report `when` picks; returns the outcome and the reports. */
+  async function abortWhen(call: (options: MatteOptions) => Promise<unknown>, when: (p: Progress) => boolean) {
+    const controller = new AbortController();
+    const reports: Progress[] = [];
+    let abortedAfter = -1;
+    const outcome = await call({
+      signal: controller.signal,
+      onProgress: (p) => {
+        reports.push({ ...p });
+        if (abortedAfter < 0 && when(p)) {
+          abortedAfter = reports.length;
+          controller.abort();
+        }
+      },
+    }).then(() => "finished", (e: MattingError) => e.code);
+    return { outcome, reports, abortedAfter };
+  }
+
+  it("the Laplacian build: no report of it finished", async () => {
+    const { outcome, reports, abortedAfter } = await abortWhen((o) => matting.estimateAlpha(photo, band, o),
+      (p) => p.phase === "laplacian" && p.fraction > 0 && p.fraction < LAPLACIAN_BUILT);
+    expect(abortedAfter).toBeGreaterThan(0);
+    expect(outcome).toBe("ABORTED");
+    expect(Math.max(...reports.map((p) => p.fraction))).toBeLessThan(LAPLACIAN_BUILT);
+  });
+
+  it("the preconditioner set-up: no report of it finished", async () => {
+    const { outcome, reports, abortedAfter } = await abortWhen((o) => matting.estimateAlpha(photo, band, o),
+      (p) => p.phase === "laplacian" && p.fraction > LAPLACIAN_BUILT && p.fraction < SET_UP);
+    expect(abortedAfter).toBeGreaterThan(0);
+    expect(outcome).toBe("ABORTED");
+    expect(Math.max(...reports.map((p) => p.fraction))).toBeLessThan(SET_UP);
+  });
+
+  it("the solve: no further slice", async () => {
+    const { outcome, reports, abortedAfter } = await abortWhen(
+      (o) => matting.estimateAlpha(photo, band, { ...o, preconditioner: "jacobi", tolerance: 1e-12 }), (p) => p.phase === "solve");
+    expect(outcome).toBe("ABORTED");
+    expect(reports.length).toBe(abortedAfter);
+  });
+
+  it("the foreground of matte: no report of it finished", async () => {
+    const { outcome, reports, abortedAfter } = await abortWhen((o) => matting.matte(photo, band, { ...o, tolerance: 1e-3 }),
+      (p) => p.phase === "foreground");
+    expect(reports[abortedAfter - 1].fraction).toBeLessThan(1);
+    expect(outcome).toBe("ABORTED");
+    expect(reports.filter((p) => p.phase === "foreground").map((p) => p.fraction)).not.toContain(1);
+    expect(Math.max(...reports.map((p) => p.fraction))).toBeGreaterThanOrEqual(ALPHA_DONE);
+  });
+
+  it("and the engine works on", async () => {
+    expect((await matting.estimateAlpha(image, trimap)).stats.converged).toBe(true);
   });
 });

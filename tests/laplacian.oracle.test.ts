@@ -22,11 +22,11 @@ interface WasmSystem {
 type Plane = { width: number; height: number; data: Uint8Array | Float32Array };
 
 function wasmSystem(engine: Engine, image: Plane, trimap: Plane, radius: number, epsilon: number): Promise<WasmSystem> {
-  return engine.run((arena) => {
+  return engine.run(async (arena) => {
     const checkedImage = checkImage(image);
     const pixels = loadPixels(arena, engine, checkedImage, checkTrimap(trimap, checkedImage));
     checkTrimapCounts(pixels.counts);
-    const system = buildLaplacian(arena, engine, pixels, image.width, image.height, radius, epsilon);
+    const system = await buildLaplacian(arena, engine, pixels, image.width, image.height, radius, epsilon);
     const { rows, nonzeros } = system;
     return {
       rows,

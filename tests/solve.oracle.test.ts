@@ -97,7 +97,7 @@ describe("multigrid's safeguard", () => {
     const solve = (overCorrection: number) => engine.run(async (arena) => {
       const checked = checkImage(image);
       const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
-      const system = buildSystem(arena, engine, pixels, 120, 90, 1, 1e-7);
+      const system = await buildSystem(arena, engine, pixels, 120, 90, 1, 1e-7);
       const options = { epsilon: 1e-7, radius: 1, tolerance: 1e-9, maxIterations: 5000, preconditioner: "multigrid" as const, overCorrection };
       const solved = await solveSystem(arena, engine, system, pixels, { width: 120, height: 90 }, options, () => {});
       return { ...solved, x: arena.f64(solved.solution, system.rows).slice() };

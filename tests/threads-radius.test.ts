@@ -92,7 +92,7 @@ async function solveUnknowns(
   return engine.run(async (arena) => {
     const checked = checkImage(scene.image);
     const pixels = loadPixels(arena, engine, checked, checkTrimap(scene.trimap, checked));
-    const system = buildSystem(arena, engine, pixels, width, height, radius, 1e-7, minRowsPerThread);
+    const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7, minRowsPerThread);
     tamper?.(arena, system);
     const options = { epsilon: 1e-7, radius, tolerance: TOLERANCE, maxIterations: 5000, preconditioner };
     const solved = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
