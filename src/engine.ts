@@ -223,6 +223,12 @@ const SPINNING_PATIENCE = 5;
  */
 const FAILED_GRACE_MS = 20;
 
+/** After a stall, how long the engine waits (without blocking) for a helper's exit event or its return. */
+const VERDICT_MS = 2000;
+
+/** A bounded wait inside a threaded kernel gave up: a helper died, or was held up for as long. */
+class TeamStalled extends Error {}
+
 const abortImport = {
   abort() {
     throw new Error("wasm abort");
@@ -266,7 +272,9 @@ export class Engine {
     // Helper threads may block at barriers; the calling thread only where Atomics.wait is allowed.
     this.contexts.forEach((context, t) => this.kernels.initContext(context, threads, t, this.team, t > 0 || mayBlockHere() ? 1 : 0));
     const control = new Int32Array(this.kernels.memory.buffer, this.control, 4);
-    control.set([0, 0, RUN, this.team]);
+    // The sequence number stays (idle helpers compare against it), and so does EXIT once helpers were told to stop.
+    if (threads > 1) Atomics.store(control, 2, RUN);
+    Atomics.store(control, 3, this.team);
   }
 
   /**
@@ -392,12 +400,28 @@ export class Engine {
       if (now !== done) stalled = 0;
       done = now;
     }
-    if (error !== undefined || Atomics.load(failed, 0) !== 0) {
+    if (error !== undefined) {
       this.close();
-      const reason = error !== undefined ? `a solver thread failed: ${String(error)}` : "a solver thread stopped answering";
-      throw this.lostError(reason, error);
+      throw this.lostError(`a solver thread failed: ${String(error)}`, error);
     }
+    if (Atomics.load(failed, 0) !== 0) throw new TeamStalled();
     return result;
+  }
+
+  /**
+   * After a stall (TeamStalled), waits without blocking for the verdict: a helper's exit or error event (it
+   * died: the reason), or every helper back from the kernel (they live: undefined), or neither within
+   * VERDICT_MS (taken for dead).
+   */
+  private async verdict(): Promise<string | undefined> {
+    const control = () => new Int32Array(this.kernels.memory.buffer, this.control, 4);
+    const started = performance.now();
+    for (;;) {
+      if (this.lostUnderCall !== undefined) return this.lostUnderCall;
+      if (Atomics.load(control(), 1) >= this.helpers.length) return undefined;
+      if (performance.now() - started > VERDICT_MS) return "a solver thread stopped answering";
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   get memoryBytes(): number {
@@ -417,7 +441,19 @@ export class Engine {
       started = true;
       this.running = true;
       try {
-        return await task(new Arena(this.kernels, this.base, this.limit));
+        try {
+          return await task(new Arena(this.kernels, this.base, this.limit));
+        } catch (cause) {
+          if (!(cause instanceof TeamStalled)) throw cause;
+          const lost = await this.verdict();
+          if (lost !== undefined) {
+            this.close();
+            throw this.lostError(lost);
+          }
+          // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team.
+          this.setUpTeam(this.threads);
+          return await task(new Arena(this.kernels, this.base, this.limit));
+        }
       } finally {
         this.running = false;
         this.lostUnderCall = undefined;
