@@ -13,3 +13,7 @@ export {
 export { cutoutRgba, compositeRgba } from "./compose";
 export { distanceScratchBytes, squaredDistances } from "./distance";
 export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";
+export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse";
+export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
+export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
+export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
