@@ -17,3 +17,4 @@ export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
+export { kdNodeCount, kdTreeBytes, kdBuild, kdQuery, kdQueryScratchBytes } from "./graph/kdtree";
