@@ -4,11 +4,13 @@
 // and typed in src/methods/<name>.ts by an interface extending the engine's Kernels (engine.kernels cast to it),
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
+import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
+  knn,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;
@@ -18,4 +20,4 @@ export const DEFAULT_METHOD: MethodName = "cf";
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 /** The method-specific options of every method but closed-form (whose options src/types.ts has always held). */
-export type MethodOptions = object;
+export type MethodOptions = KnnOptions;
