@@ -17,5 +17,5 @@ export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
-export { kdNodeCount, kdTreeBytes, kdBuild, kdQuery, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
