@@ -17,9 +17,9 @@ interface Case {
 const cases: Case[] = [
   { name: "uniform 1 point", n: 1, dims: 3, k: 4, value: (next) => next() },
   { name: "uniform, 1 coordinate", n: 300, dims: 1, k: 7, value: (next) => next() },
-  { name: "uniform, 5 coordinates", n: 1500, dims: 5, k: 20, value: (next) => next() },
+  { name: "uniform, 5 coordinates", n: 900, dims: 5, k: 20, value: (next) => next() },
   { name: "uniform, 6 coordinates, k 1", n: 700, dims: 6, k: 1, value: (next) => next() },
-  { name: "colour and position like knn", n: 1200, dims: 5, k: 10, value: (next, i, j) => (j < 3 ? Math.round(next() * 8) / 8 : (j === 3 ? i % 40 : Math.floor(i / 40)) * 0.05) },
+  { name: "colour and position like knn", n: 800, dims: 5, k: 10, value: (next, i, j) => (j < 3 ? Math.round(next() * 8) / 8 : (j === 3 ? i % 40 : Math.floor(i / 40)) * 0.05) },
   { name: "duplicates from four values", n: 900, dims: 3, k: 15, value: (next) => Math.floor(next() * 4) / 4 },
   { name: "all points equal", n: 500, dims: 5, k: 12, value: () => 0.25 },
   { name: "on a line (one coordinate varies)", n: 400, dims: 4, k: 9, value: (next, i, j) => (j === 2 ? i * 0.01 : 0.5) },
@@ -27,20 +27,28 @@ const cases: Case[] = [
   { name: "k above n", n: 20, dims: 3, k: 31, value: (next) => Math.floor(next() * 3) },
 ];
 
+/** Points, queries and the brute-force answer of a case in one precision (the same for both builds). */
+const inputs = new Map<string, ReturnType<typeof makeInputs>>();
+function makeInputs(c: Case, bytes: 4 | 8) {
+  const next = random(c.n * 31 + c.dims);
+  const Points = bytes === 4 ? Float32Array : Float64Array;
+  const points = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims));
+  // Queries: the points themselves (as knn asks) and as many others.
+  const others = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims) + (next() - 0.5) * 0.1);
+  const queries = new Points(points.length * 2);
+  queries.set(points);
+  queries.set(others, points.length);
+  return { points, queries, expected: bruteForceKnn(points, c.dims, queries, c.k) };
+}
+
 describe("k-d tree nearest neighbours against brute force", () => {
   const runs = cases.flatMap((c) => (["release", "scalar"] as const).flatMap((build) => ([4, 8] as const).map((bytes) => [`${c.name} (${build}, f${bytes * 8})`, c, build, bytes] as const)));
   it.each(runs)("%s", async (_, c, build, bytes) => {
     const engine = await makeEngine(build);
-    const next = random(c.n * 31 + c.dims);
-    const Points = bytes === 4 ? Float32Array : Float64Array;
-    const points = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims));
-    // Queries: the points themselves (as knn asks) and as many others.
-    const others = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims) + (next() - 0.5) * 0.1);
-    const queries = new Points(points.length * 2);
-    queries.set(points);
-    queries.set(others, points.length);
+    const key = `${c.name} ${bytes}`;
+    if (!inputs.has(key)) inputs.set(key, makeInputs(c, bytes));
+    const { points, queries, expected } = inputs.get(key)!;
     const count = 2 * c.n;
-    const expected = bruteForceKnn(points, c.dims, queries, c.k);
     await engine.run(async (arena) => {
       const kernels = engine.kernels as KdTreeKernels;
       const source = arena.copyIn(points);

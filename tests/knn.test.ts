@@ -119,6 +119,22 @@ describe("knn options", () => {
   });
 });
 
+describe("knn memory", () => {
+  it("refuses an image its engine's memory cannot hold with TOO_LARGE before growing, and still serves what fits", async () => {
+    const limit = 24 * 2 ** 20;
+    const small = await createMatting({ module: await compiledModule(), maxMemoryBytes: limit });
+    const before = small.wasmMemoryBytes;
+    const big = smoothImage(400, 300, 80);
+    const error = await small.estimateAlpha(big, randomTrimap(400, 300, 81, 0.5), { method: "knn" }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("TOO_LARGE");
+    expect(small.wasmMemoryBytes).toBe(before);
+    const fits = await small.estimateAlpha(noiseImage(40, 30, 82), randomTrimap(40, 30, 83), { method: "knn" });
+    expect(fits.stats.converged).toBe(true);
+    expect(fits.stats.peakBytes).toBeLessThan(limit);
+  });
+});
+
 describe("knn progress and abort", () => {
   it("reports the neighbour graph, then the solve, rising to exactly 1", async () => {
     const reports: Progress[] = [];

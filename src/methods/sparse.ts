@@ -2,7 +2,6 @@
 // the arena from its kernels, and solving it by preconditioned CG in slices with progress and abort.
 import type { Arena, Kernels } from "../engine.js";
 import type { MethodContext } from "./types.js";
-import { SOLVER_OPTIONS, choiceSpec } from "./options.js";
 
 export interface SparseKernels extends Kernels {
   sparseRowStarts(rows: number, rowStart: number): number;
@@ -21,14 +20,6 @@ export interface SparseKernels extends Kernels {
 export const SPARSE_PRECONDITIONERS = ["jacobi", "gauss-seidel"] as const;
 export type SparsePreconditioner = (typeof SPARSE_PRECONDITIONERS)[number];
 const PRECONDITIONER_CODES: Record<SparsePreconditioner, number> = { jacobi: 0, "gauss-seidel": 1 };
-
-/** Options of a sparse solve, for the option tables of the methods that use it. */
-export function sparseSolverOptions(preconditioner: SparsePreconditioner) {
-  return {
-    ...SOLVER_OPTIONS,
-    preconditioner: choiceSpec<SparsePreconditioner>(preconditioner, SPARSE_PRECONDITIONERS),
-  };
-}
 
 /** A matrix in the layout of assembly/solve/sparse.ts, with its right-hand side (pointers into the arena). */
 export interface SparseSystem {
