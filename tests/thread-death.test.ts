@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
-import { estimateAlphaWith } from "../dist/alpha.js";
+import { estimateAlphaWith } from "../dist/methods/run.js";
 import { Engine } from "../dist/engine.js";
 import { MattingError } from "../dist/errors.js";
 import type { SpawnThread, ThreadKernel } from "../dist/team.js";

@@ -5,7 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSystem, estimateAlphaWith, loadPixels, solveSystem, type StencilSystem } from "../dist/alpha.js";
+import { buildSystem, loadPixels, solveSystem, type StencilSystem } from "../dist/alpha.js";
+import { estimateAlphaWith } from "../dist/methods/run.js";
 import { type Arena, Engine } from "../dist/engine.js";
 import type { SpawnThread } from "../dist/team.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";

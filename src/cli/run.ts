@@ -103,7 +103,9 @@ export async function run(command: RunCommand, { targets, signal, commit, before
     const files: OutputFile[] = [...encoded].map(([key, bytes]) => ({ path: outputs[key]!, target: targets[key]!, bytes }));
     await commit.writeAll(files, signal);
 
-    const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
+    // Closed-form's defaults only when it ran; every method's solver stops at the same default tolerance.
+    const closedForm = (command.alphaOptions.method ?? "cf") === "cf";
+    const options = { tolerance: ALPHA_DEFAULTS.tolerance, ...(closedForm ? ALPHA_DEFAULTS : {}), ...command.alphaOptions };
     const { stats } = computed;
     if (command.json) {
       const { trimap, background } = command;
