@@ -13,3 +13,6 @@ export {
 export { cutoutRgba, compositeRgba } from "./compose";
 export { distanceScratchBytes, squaredDistances } from "./distance";
 export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";
+export { lleWeights, lleScratchBytes } from "./graph/lle";
+export * from "./methods/ifm";
+export * from "./methods/ifm-trim";

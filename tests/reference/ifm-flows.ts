@@ -164,19 +164,15 @@ export const TRANSPARENCY_THRESHOLD = 0.0099;
 /** Channels whose histograms are compared: the toolbox reads red, blue and blue again (its indices 1, 3, 3). */
 export const TRANSPARENCY_CHANNELS = [0, 2, 2];
 
-/**
- * The paper's choice between its two energies (section 5): 10-bin histograms of three channels of the unknown
- * region, and of the foreground and background within 10 pixels of it; if the unknown histogram is far (least
- * squares residual norm / 30 > 0.0099) from every mix of the other two, the matte is highly transparent and the
- * known-to-unknown flow is left out.
- */
-export function referenceHighlyTransparent(image: Float64Array, width: number, height: number, labels: Uint8Array): boolean {
+/** The test's histograms, each divided by its pixel count: foreground near the unknown region, background near it, unknown. */
+export function referenceTransparencyHistograms(image: Float64Array, width: number, height: number, labels: Uint8Array): Float64Array[] {
+  // Near: an unknown pixel p with p - q in [-9, 10] along x and along y (the toolbox's 20x20 dilation).
   const nearUnknown = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (labels[y * width + x] !== UNKNOWN) continue;
-      for (let yy = Math.max(0, y - 10); yy < Math.min(height, y + 10); yy++) {
-        for (let xx = Math.max(0, x - 10); xx < Math.min(width, x + 10); xx++) nearUnknown[yy * width + xx] = 1;
+      for (let yy = Math.max(0, y - 10); yy <= Math.min(height - 1, y + 9); yy++) {
+        for (let xx = Math.max(0, x - 10); xx <= Math.min(width - 1, x + 9); xx++) nearUnknown[yy * width + xx] = 1;
       }
     }
   }
@@ -190,9 +186,19 @@ export function referenceHighlyTransparent(image: Float64Array, width: number, h
     }
     return h.map((v) => v / Math.max(count, 1));
   };
-  const f = histogram((p) => labels[p] === FOREGROUND && nearUnknown[p] === 1);
-  const b = histogram((p) => labels[p] === BACKGROUND && nearUnknown[p] === 1);
-  const u = histogram((p) => labels[p] === UNKNOWN);
+  return [
+    histogram((p) => labels[p] === FOREGROUND && nearUnknown[p] === 1),
+    histogram((p) => labels[p] === BACKGROUND && nearUnknown[p] === 1),
+    histogram((p) => labels[p] === UNKNOWN),
+  ];
+}
+
+/**
+ * The paper's choice between its two energies (section 5): if the unknown region's histogram is far (least-squares
+ * residual norm / 30 > 0.0099) from every mix of the foreground's and background's, the matte is highly
+ * transparent and the known-to-unknown flow is left out.
+ */
+export function highlyTransparentFrom([f, b, u]: Float64Array[]): boolean {
   // Normal equations of the 30 x 2 least-squares fit u ~ a f + c b.
   const dot = (x: Float64Array, y: Float64Array) => x.reduce((s, v, i) => s + v * y[i], 0);
   const ff = dot(f, f), fb = dot(f, b), bb = dot(b, b), fu = dot(f, u), bu = dot(b, u);
@@ -202,4 +208,8 @@ export function referenceHighlyTransparent(image: Float64Array, width: number, h
   let residual = 0;
   for (let i = 0; i < 30; i++) residual += (a * f[i] + c * b[i] - u[i]) ** 2;
   return Math.sqrt(residual) / 30 > TRANSPARENCY_THRESHOLD;
+}
+
+export function referenceHighlyTransparent(image: Float64Array, width: number, height: number, labels: Uint8Array): boolean {
+  return highlyTransparentFrom(referenceTransparencyHistograms(image, width, height, labels));
 }

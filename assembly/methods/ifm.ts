@@ -1,0 +1,112 @@
+// Information-flow matting (Aksoy, Aydin, Pollefeys, "Designing Effective Inter-Pixel Information Flow for
+// Natural Image Matting", CVPR 2017): the weights of its non-local flows, given neighbour lists (pixel indices,
+// k per query pixel) found by the k-d tree. Images are f64 RGB interleaved; pixels are raster indices.
+
+import { lleScratchBytes, lleWeights } from "../graph/lle";
+
+/** The toolbox's LLE regulariser (yaksoy/AffinityBasedMattingToolbox). */
+const LLE_CONDITIONER: f64 = 1e-10;
+
+/**
+ * Search features of each pixel: [r, g, b, s (x + 1) / width, s (y + 1) / height] (dims 5), or the colour alone
+ * when s = 0 (dims 3); s weighs spatial proximity against colour. Returns dims.
+ */
+export function pixelFeatures(image: usize, width: i32, height: i32, spatial: f64, features: usize): i32 {
+  const dims = spatial > 0 ? 5 : 3;
+  const sx = spatial / <f64>width, sy = spatial / <f64>height;
+  let out = features;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const src = image + (<usize>(y * width + x) * 24);
+      store<f64>(out, load<f64>(src));
+      store<f64>(out, load<f64>(src, 8), 8);
+      store<f64>(out, load<f64>(src, 16), 16);
+      if (dims == 5) {
+        store<f64>(out, sx * <f64>(x + 1), 24);
+        store<f64>(out, sy * <f64>(y + 1), 32);
+      }
+      out += <usize>dims << 3;
+    }
+  }
+  return dims;
+}
+
+/** Bytes of scratch colourMixtureWeights and knownToUnknownEstimates need for k neighbours. */
+export function flowScratchBytes(k: i32): i32 {
+  return k * 24 + lleScratchBytes(k);
+}
+
+@inline
+function gatherColours(image: usize, neighbours: usize, k: i32, colours: usize): void {
+  for (let j = 0; j < k; j++) {
+    const q = load<i32>(neighbours + (<usize>j << 2));
+    memory.copy(colours + <usize>j * 24, image + <usize>q * 24, 24);
+  }
+}
+
+/**
+ * Colour-mixture flow (paper eq. 2): for each query pixel, the LLE weights (colour only) of its k neighbours.
+ * neighbours: count * k i32; weights: count * k f64.
+ */
+export function colourMixtureWeights(image: usize, queries: usize, count: i32, neighbours: usize, k: i32, scratch: usize, weights: usize): void {
+  const colours = scratch, lle = scratch + <usize>k * 24;
+  for (let row = 0; row < count; row++) {
+    const p = load<i32>(queries + (<usize>row << 2));
+    gatherColours(image, neighbours + (<usize>(row * k) << 2), k, colours);
+    lleWeights(image + <usize>p * 24, colours, k, 3, LLE_CONDITIONER, lle, weights + (<usize>(row * k) << 3));
+  }
+}
+
+/**
+ * Known-to-unknown flow (paper eq. 4-6): LLE weights over each query's k foreground and k background neighbours;
+ * estimate = the foreground neighbours' share, confidence = |F - B|^2 / 3 with F and B the weighted colours.
+ * foreground, background: count * k i32; estimate, confidence: count f64. scratch: flowScratchBytes(2 k) + 16 k.
+ */
+export function knownToUnknownEstimates(
+  image: usize, queries: usize, count: i32, foreground: usize, background: usize, k: i32, scratch: usize, estimate: usize, confidence: usize,
+): void {
+  const both = 2 * k;
+  const colours = scratch, lle = scratch + <usize>both * 24;
+  const weights = lle + <usize>lleScratchBytes(both);
+  for (let row = 0; row < count; row++) {
+    const p = load<i32>(queries + (<usize>row << 2));
+    gatherColours(image, foreground + (<usize>(row * k) << 2), k, colours);
+    gatherColours(image, background + (<usize>(row * k) << 2), k, colours + <usize>k * 24);
+    lleWeights(image + <usize>p * 24, colours, both, 3, LLE_CONDITIONER, lle, weights);
+    let share = 0.0, dr = 0.0, dg = 0.0, db = 0.0;
+    for (let j = 0; j < both; j++) {
+      const w = load<f64>(weights + (<usize>j << 3));
+      const signed = j < k ? w : -w;
+      const c = colours + <usize>j * 24;
+      dr += signed * load<f64>(c);
+      dg += signed * load<f64>(c, 8);
+      db += signed * load<f64>(c, 16);
+      if (j < k) share += w;
+    }
+    store<f64>(estimate + (<usize>row << 3), share);
+    store<f64>(confidence + (<usize>row << 3), (dr * dr + dg * dg + db * db) / 3);
+  }
+}
+
+/**
+ * Intra-unknown flow (paper eq. 7, after KNN matting): weight max(1 - |f_p - f_q|_1 / 5, 0) / 2 for each query p
+ * and neighbour q, on features [rgb, s (x + 1) / width, s (y + 1) / height]; the halves make (W + W^T) / 2 when
+ * both directions are summed. neighbours: count * k i32; weights: count * k f64.
+ */
+export function intraUnknownWeights(
+  image: usize, width: i32, height: i32, spatial: f64, queries: usize, count: i32, neighbours: usize, k: i32, weights: usize,
+): void {
+  const sx = spatial / <f64>width, sy = spatial / <f64>height;
+  for (let row = 0; row < count; row++) {
+    const p = load<i32>(queries + (<usize>row << 2));
+    const px = p % width, py = p / width;
+    const a = image + <usize>p * 24;
+    for (let j = 0; j < k; j++) {
+      const q = load<i32>(neighbours + (<usize>(row * k + j) << 2));
+      const b = image + <usize>q * 24;
+      const l1 = Math.abs(load<f64>(a) - load<f64>(b)) + Math.abs(load<f64>(a, 8) - load<f64>(b, 8)) + Math.abs(load<f64>(a, 16) - load<f64>(b, 16))
+        + Math.abs(sx * <f64>(px - q % width)) + Math.abs(sy * <f64>(py - q / width));
+      store<f64>(weights + (<usize>(row * k + j) << 3), Math.max(1 - l1 / 5, 0) / 2);
+    }
+  }
+}

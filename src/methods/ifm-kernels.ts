@@ -1,0 +1,32 @@
+// The kernels of information-flow matting (assembly/methods/ifm*.ts, assembly/graph/lle.ts) as the engine sees
+// them: pointers are byte offsets into the engine's memory.
+import type { Engine, Kernels } from "../engine.js";
+
+export interface IfmKernels extends Kernels {
+  lleScratchBytes(k: number): number;
+  lleWeights(point: number, neighbours: number, k: number, dims: number, conditioner: number, scratch: number, weights: number): void;
+  pixelFeatures(image: number, width: number, height: number, spatial: number, features: number): number;
+  flowScratchBytes(k: number): number;
+  colourMixtureWeights(image: number, queries: number, count: number, neighbours: number, k: number, scratch: number, weights: number): void;
+  knownToUnknownEstimates(
+    image: number, queries: number, count: number, foreground: number, background: number, k: number, scratch: number, estimate: number, confidence: number,
+  ): void;
+  intraUnknownWeights(
+    image: number, width: number, height: number, spatial: number, queries: number, count: number, neighbours: number, k: number, weights: number,
+  ): void;
+  edgeTrim(image: number, width: number, height: number, labels: number, trimmed: number, scratch: number): void;
+  windowMeans(image: number, width: number, height: number, means: number): void;
+  patchTrimScratchBytes(): number;
+  patchTrim(
+    image: number, width: number, height: number, means: number, queries: number, count: number, foreground: number, background: number, k: number,
+    scratch: number, trimmed: number,
+  ): void;
+  transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
+}
+
+/** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */
+export const TRANSPARENCY_VALUES = 93;
+
+export function ifmKernels(engine: Engine): IfmKernels {
+  return engine.kernels as IfmKernels;
+}
