@@ -16,3 +16,7 @@ export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevel
 export { lleWeights, lleScratchBytes } from "./graph/lle";
 export * from "./methods/ifm";
 export * from "./methods/ifm-trim";
+export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse";
+export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
+export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
+export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
