@@ -20,3 +20,5 @@ export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
+export * from "./methods/ifm-system";
+export { nearestTreeBytes, nearestBuild, nearestScratchBytes, nearestQuery } from "./graph/nearest";

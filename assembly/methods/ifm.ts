@@ -110,3 +110,23 @@ export function intraUnknownWeights(
     }
   }
 }
+
+/** The pixels with a label, in raster order, into `out` (i32). Returns their count. */
+export function pixelsWithLabel(labels: usize, pixels: i32, label: u8, out: usize): i32 {
+  let count = 0;
+  for (let p = 0; p < pixels; p++) {
+    if (load<u8>(labels + <usize>p) != label) continue;
+    store<i32>(out + (<usize>count << 2), p);
+    count++;
+  }
+  return count;
+}
+
+/** Row by row, ka i32 of `a` then kb of `b` into `out` (rows x (ka + kb)): two neighbour lists as one. */
+export function interleaveRows(rows: i32, a: usize, ka: i32, b: usize, kb: i32, out: usize): void {
+  for (let row = 0; row < rows; row++) {
+    const target = out + (<usize>(row * (ka + kb)) << 2);
+    memory.copy(target, a + (<usize>(row * ka) << 2), <usize>ka << 2);
+    memory.copy(target + (<usize>ka << 2), b + (<usize>(row * kb) << 2), <usize>kb << 2);
+  }
+}

@@ -22,6 +22,24 @@ export interface IfmKernels extends Kernels {
     scratch: number, trimmed: number,
   ): void;
   transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
+  pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;
+  interleaveRows(rows: number, a: number, ka: number, b: number, kb: number, out: number): void;
+  nearestTreeBytes(count: number, dims: number): number;
+  nearestBuild(features: number, dims: number, candidates: number, count: number, tree: number): void;
+  nearestScratchBytes(k: number): number;
+  nearestQuery(queries: number, count: number, k: number, scratch: number, neighbours: number): void;
+  scaleValues(values: number, count: number, scale: number): void;
+  addKnownToUnknown(
+    pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number,
+    queries: number, count: number, estimate: number, confidence: number, weight: number, diagonal: number, rhs: number,
+  ): void;
+  addColourMixture(rows: number, k: number, columns: number, weights: number, unknownIndex: number, labels: number, diagonal: number, rhs: number): void;
+  addIntraUnknown(rows: number, k: number, columns: number, weights: number, scale: number, unknownIndex: number, diagonal: number): void;
+  applyEdgeTrim(pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, solution: number): void;
+  ifmJacobiSetup(diagonal: number, rows: number, inverse: number): void;
+  ifmMultiply(system: number, x: number, y: number): void;
+  ifmPcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
 }
 
 /** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */
