@@ -56,7 +56,7 @@ function nearest(arena: Arena, k: IfmKernels, features: number, dims: number, ca
   arena.release(mark);
 }
 
-interface Flows {
+export interface Flows {
   unknown: number; // i32 pixel per row
   edgeTrimmed: number; // labels
   colourMixture: { neighbours: number; weights: number };
@@ -64,7 +64,7 @@ interface Flows {
   knownToUnknown?: { patchTrimmed: number; queries: number; count: number; estimate: number; confidence: number };
 }
 
-function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Flows {
+export function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Flows {
   const { arena, width, height, pixels } = context;
   const n = width * height;
   const P = IFM_PARAMETERS;
