@@ -5,12 +5,14 @@
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
 import { informationFlow } from "./ifm.js";
+import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
   ifm: informationFlow,
+  knn,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;
@@ -20,4 +22,4 @@ export const DEFAULT_METHOD: MethodName = "cf";
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 /** The method-specific options of every method but closed-form (whose options src/types.ts has always held). */
-export type MethodOptions = object;
+export type MethodOptions = KnnOptions;
