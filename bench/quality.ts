@@ -9,6 +9,7 @@ import {
   mean, parseList, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask, warmUp,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
+import { runScenes } from "./scenes.js";
 
 /** pymatting 1.1.15 closed-form, mean over the 27 images (../shared/reference/BASELINE.md). */
 const PYMATTING_MEANS: Record<TrimapSet, MatteScores> = {
@@ -117,6 +118,8 @@ const worst = Math.max(...all.map((r) => r.differenceToPymatting));
 const over = all.filter((r) => r.differenceToPymatting >= MAX_MEAN_ABS_DIFF).length;
 const worstNote = `worst ${fixed(worst, 5)}; ${over} of ${all.length} at or above`;
 verdicts.push(`${over === 0 ? "PASS" : "FAIL"}  every per-image mean |ours - pymatting| over unknown pixels < ${MAX_MEAN_ABS_DIFF} (${worstNote})`);
+
+await runScenes(matting, ["cf", "ifm", "combined"]);
 
 console.log("\n## Verdict");
 for (const line of verdicts) console.log(line);

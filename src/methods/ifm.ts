@@ -21,6 +21,8 @@ export const IFM_PARAMETERS = {
   local: { epsilon: 1e-6, radius: 1, weight: 1 / 9 },
   patchTrimK: 5,
   transparencyThreshold: 0.0099,
+  /** The paper's final step: alpha 0 / 1 where edge trimming labelled the pixel (the toolbox leaves it off). */
+  finalEdgeTrim: true,
 };
 
 const options = { ...SOLVER_OPTIONS };
@@ -34,7 +36,7 @@ const SLICE_MS = 40;
  * The paper's energy choice (section 5): least-squares fit of the unknown region's histogram by the foreground's
  * and background's near it; a residual norm / 30 above the threshold means a highly transparent matte.
  */
-export function highlyTransparent(histograms: Float64Array): boolean {
+export function highlyTransparent(histograms: Float64Array, threshold: number): boolean {
   const f = histograms.subarray(0, 30), b = histograms.subarray(30, 60), u = histograms.subarray(60, 90);
   const dot = (x: Float64Array, y: Float64Array) => x.reduce((s, v, i) => s + v * y[i], 0);
   const ff = dot(f, f), fb = dot(f, b), bb = dot(b, b), fu = dot(f, u), bu = dot(b, u);
@@ -43,7 +45,7 @@ export function highlyTransparent(histograms: Float64Array): boolean {
   const c = det !== 0 ? (bu * ff - fu * fb) / det : 0;
   let residual = 0;
   for (let i = 0; i < 30; i++) residual += (a * f[i] + c * b[i] - u[i]) ** 2;
-  return Math.sqrt(residual) / 30 > IFM_PARAMETERS.transparencyThreshold;
+  return Math.sqrt(residual) / 30 > threshold;
 }
 
 /** Neighbour lists in the arena: k i32 per query; candidates 0 means every pixel. */
@@ -74,7 +76,7 @@ export function buildFlows(context: MethodContext, k: IfmKernels, rows: number):
   let mark = arena.mark();
   const histograms = arena.alloc(TRANSPARENCY_VALUES * 8);
   k.transparencyHistograms(pixels.image, pixels.labels, width, height, arena.alloc(n), histograms);
-  const useKnownToUnknown = !highlyTransparent(arena.f64(histograms, TRANSPARENCY_VALUES).slice());
+  const useKnownToUnknown = !highlyTransparent(arena.f64(histograms, TRANSPARENCY_VALUES).slice(), P.transparencyThreshold);
   arena.release(mark);
   k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, arena.alloc(n));
   arena.release(mark);
@@ -204,7 +206,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
     const solved = await solveIfm(context, k, system.record, rows, system.rhs, o);
-    k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
+    if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
       converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian }, threads: 1,

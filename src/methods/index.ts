@@ -4,6 +4,7 @@
 // and typed in src/methods/<name>.ts by an interface extending the engine's Kernels (engine.kernels cast to it),
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
+import { combined } from "./combined.js";
 import { informationFlow } from "./ifm.js";
 import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
@@ -12,6 +13,7 @@ import type { AlphaMethod } from "./types.js";
 export const METHODS = {
   cf: closedForm,
   ifm: informationFlow,
+  combined,
   knn,
 } satisfies Record<string, AlphaMethod<any>>;
 
