@@ -130,3 +130,29 @@ export function interleaveRows(rows: i32, a: usize, ka: i32, b: usize, kb: i32, 
     memory.copy(target + (<usize>ka << 2), b + (<usize>(row * kb) << 2), <usize>kb << 2);
   }
 }
+
+/** Rows `rows` (i32, count of them) of `features` (dims f64 each) one after another into `out`: query points. */
+export function gatherRows(features: usize, dims: i32, rows: usize, count: i32, out: usize): void {
+  const bytes = <usize>dims << 3;
+  for (let i = 0; i < count; i++) memory.copy(out + <usize>i * bytes, features + <usize>load<i32>(rows + (<usize>i << 2)) * bytes, bytes);
+}
+
+/**
+ * Neighbour lists of a k-d tree over a subset of pixels -> pixel indices, the query pixel itself left out:
+ * `found` holds kFound tree indices per query (nearest first), `candidates` the pixel of each tree index (0: the
+ * tree holds every pixel, index = pixel), `queries` the query pixels. The first k others go to `out` (k per query).
+ */
+export function neighbourPixels(found: usize, count: i32, kFound: i32, candidates: usize, queries: usize, k: i32, out: usize): void {
+  for (let q = 0; q < count; q++) {
+    const self = load<i32>(queries + (<usize>q << 2));
+    let written = 0;
+    for (let j = 0; j < kFound && written < k; j++) {
+      const index = load<i32>(found + (<usize>(q * kFound + j) << 2));
+      const pixel = index < 0 ? -1 : candidates == 0 ? index : load<i32>(candidates + (<usize>index << 2));
+      if (pixel == self && pixel >= 0) continue;
+      store<i32>(out + (<usize>(q * k + written) << 2), pixel);
+      written++;
+    }
+    for (; written < k; written++) store<i32>(out + (<usize>(q * k + written) << 2), -1);
+  }
+}

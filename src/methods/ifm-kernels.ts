@@ -1,8 +1,9 @@
 // The kernels of information-flow matting (assembly/methods/ifm*.ts, assembly/graph/lle.ts) as the engine sees
 // them: pointers are byte offsets into the engine's memory.
-import type { Engine, Kernels } from "../engine.js";
+import type { Engine } from "../engine.js";
+import type { KdTreeKernels } from "./kdtree.js";
 
-export interface IfmKernels extends Kernels {
+export interface IfmKernels extends KdTreeKernels {
   lleScratchBytes(k: number): number;
   lleWeights(point: number, neighbours: number, k: number, dims: number, conditioner: number, scratch: number, weights: number): void;
   pixelFeatures(image: number, width: number, height: number, spatial: number, features: number): number;
@@ -24,10 +25,8 @@ export interface IfmKernels extends Kernels {
   transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
   pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;
   interleaveRows(rows: number, a: number, ka: number, b: number, kb: number, out: number): void;
-  nearestTreeBytes(count: number, dims: number): number;
-  nearestBuild(features: number, dims: number, candidates: number, count: number, tree: number): void;
-  nearestScratchBytes(k: number): number;
-  nearestQuery(queries: number, count: number, k: number, scratch: number, neighbours: number): void;
+  gatherRows(features: number, dims: number, rows: number, count: number, out: number): void;
+  neighbourPixels(found: number, count: number, kFound: number, candidates: number, queries: number, k: number, out: number): void;
   scaleValues(values: number, count: number, scale: number): void;
   addKnownToUnknown(
     pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number,

@@ -5,8 +5,8 @@
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
 // ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG.
 import { buildSystem } from "../alpha.js";
-import type { Arena } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
+import { buildKdTree, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ResolvedOptions } from "./types.js";
@@ -48,13 +48,26 @@ export function highlyTransparent(histograms: Float64Array, threshold: number): 
   return Math.sqrt(residual) / 30 > threshold;
 }
 
-/** Neighbour lists in the arena: k i32 per query; candidates 0 means every pixel. */
-function nearest(arena: Arena, k: IfmKernels, features: number, dims: number, candidates: number, candidateCount: number,
-  queries: number, queryCount: number, count: number, out: number): void {
+/**
+ * The k nearest candidates (rows of `features`, dims f64 each; candidates 0 means every pixel) of each query pixel,
+ * the query itself left out, as pixel indices: k i32 per query at `out`.
+ */
+async function nearest(context: MethodContext, k: IfmKernels, features: number, dims: number, candidates: number, candidateCount: number,
+  queries: number, queryCount: number, count: number, out: number): Promise<void> {
+  const { arena } = context;
   const mark = arena.mark();
-  const tree = arena.alloc(k.nearestTreeBytes(candidateCount, dims));
-  k.nearestBuild(features, dims, candidates, candidateCount, tree);
-  k.nearestQuery(queries, queryCount, count, arena.alloc(k.nearestScratchBytes(count)), out);
+  let points = features;
+  if (candidates !== 0) {
+    points = arena.alloc(candidateCount * dims * 8);
+    k.gatherRows(features, dims, candidates, candidateCount, points);
+  }
+  const tree = buildKdTree(arena, k, points, candidateCount, dims, 8);
+  const queryPoints = arena.alloc(queryCount * dims * 8);
+  k.gatherRows(features, dims, queries, queryCount, queryPoints);
+  // One more than wanted, for the query itself when it is among the candidates.
+  const found = arena.alloc(queryCount * (count + 1) * 4);
+  await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, found, 0, () => context.checkpoint());
+  k.neighbourPixels(found, queryCount, count + 1, candidates, queries, count, out);
   arena.release(mark);
 }
 
@@ -66,7 +79,7 @@ export interface Flows {
   knownToUnknown?: { patchTrimmed: number; queries: number; count: number; estimate: number; confidence: number };
 }
 
-export function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Flows {
+export async function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Promise<Flows> {
   const { arena, width, height, pixels } = context;
   const n = width * height;
   const P = IFM_PARAMETERS;
@@ -91,14 +104,14 @@ export function buildFlows(context: MethodContext, k: IfmKernels, rows: number):
   mark = arena.mark();
   const features = arena.alloc(n * 5 * 8);
   let dims = k.pixelFeatures(pixels.image, width, height, P.colourMixture.spatial, features);
-  nearest(arena, k, features, dims, 0, n, unknown, rows, P.colourMixture.k, cm.neighbours);
+  await nearest(context, k, features, dims, 0, n, unknown, rows, P.colourMixture.k, cm.neighbours);
   k.colourMixtureWeights(pixels.image, unknown, rows, cm.neighbours, P.colourMixture.k, arena.alloc(k.flowScratchBytes(P.colourMixture.k)), cm.weights);
 
   const near = arena.alloc(rows * P.intraUnknown.k * 4), far = arena.alloc(rows * P.intraUnknown.farK * 4);
   dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.spatial, features);
-  nearest(arena, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
+  await nearest(context, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
   dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.farSpatial, features);
-  nearest(arena, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
+  await nearest(context, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
   k.interleaveRows(rows, near, P.intraUnknown.k, far, P.intraUnknown.farK, iu.neighbours);
   k.intraUnknownWeights(pixels.image, width, height, P.intraUnknown.weightSpatial, unknown, rows, iu.neighbours, iuK, iu.weights);
 
@@ -110,8 +123,8 @@ export function buildFlows(context: MethodContext, k: IfmKernels, rows: number):
     const fgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.foreground, foreground);
     const bgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.background, background);
     const fgNear = arena.alloc(rows * P.knownToUnknown.k * 4), bgNear = arena.alloc(rows * P.knownToUnknown.k * 4);
-    nearest(arena, k, means, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
-    nearest(arena, k, means, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
+    await nearest(context, k, means, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
+    await nearest(context, k, means, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
     arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
     k.patchTrim(pixels.image, width, height, means, unknown, rows, fgNear, bgNear, P.patchTrimK, arena.alloc(k.patchTrimScratchBytes()), ku.patchTrimmed);
     // The known-to-unknown flow samples the trimmed trimap's known pixels for the pixels it leaves unknown.
@@ -119,8 +132,8 @@ export function buildFlows(context: MethodContext, k: IfmKernels, rows: number):
     const trimmedBg = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.background, background);
     ku.count = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.unknown, ku.queries);
     dims = k.pixelFeatures(pixels.image, width, height, P.knownToUnknown.spatial, features);
-    nearest(arena, k, features, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
-    nearest(arena, k, features, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
+    await nearest(context, k, features, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
+    await nearest(context, k, features, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
     k.knownToUnknownEstimates(pixels.image, ku.queries, ku.count, fgNear, bgNear, P.knownToUnknown.k,
       arena.alloc(k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k), ku.estimate, ku.confidence);
   }
@@ -199,7 +212,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const rows = pixels.counts.unknown;
     const started = performance.now();
     context.progress({ phase: "laplacian", fraction: 0 });
-    const flows = buildFlows(context, k, rows);
+    const flows = await buildFlows(context, k, rows);
     await context.checkpoint();
     const system = assembleIfm(context, k, flows);
     const laplacian = performance.now() - started;
