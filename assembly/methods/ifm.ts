@@ -8,8 +8,8 @@ import { lleScratchBytes, lleWeights } from "../graph/lle";
 const LLE_CONDITIONER: f64 = 1e-10;
 
 /**
- * Search features of each pixel: [r, g, b, s (x + 1) / width, s (y + 1) / height] (dims 5), or the colour alone
- * when s = 0 (dims 3); s weighs spatial proximity against colour. Returns dims.
+ * Search features of each pixel, f32: [r, g, b, s (x + 1) / width, s (y + 1) / height] (dims 5), or the colour
+ * alone when s = 0 (dims 3); s weighs spatial proximity against colour. Returns dims.
  */
 export function pixelFeatures(image: usize, width: i32, height: i32, spatial: f64, features: usize): i32 {
   const dims = spatial > 0 ? 5 : 3;
@@ -18,14 +18,14 @@ export function pixelFeatures(image: usize, width: i32, height: i32, spatial: f6
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const src = image + (<usize>(y * width + x) * 24);
-      store<f64>(out, load<f64>(src));
-      store<f64>(out, load<f64>(src, 8), 8);
-      store<f64>(out, load<f64>(src, 16), 16);
+      store<f32>(out, <f32>load<f64>(src));
+      store<f32>(out, <f32>load<f64>(src, 8), 4);
+      store<f32>(out, <f32>load<f64>(src, 16), 8);
       if (dims == 5) {
-        store<f64>(out, sx * <f64>(x + 1), 24);
-        store<f64>(out, sy * <f64>(y + 1), 32);
+        store<f32>(out, <f32>(sx * <f64>(x + 1)), 12);
+        store<f32>(out, <f32>(sy * <f64>(y + 1)), 16);
       }
-      out += <usize>dims << 3;
+      out += <usize>dims << 2;
     }
   }
   return dims;
@@ -131,10 +131,19 @@ export function interleaveRows(rows: i32, a: usize, ka: i32, b: usize, kb: i32, 
   }
 }
 
-/** Rows `rows` (i32, count of them) of `features` (dims f64 each) one after another into `out`: query points. */
-export function gatherRows(features: usize, dims: i32, rows: usize, count: i32, out: usize): void {
-  const bytes = <usize>dims << 3;
-  for (let i = 0; i < count; i++) memory.copy(out + <usize>i * bytes, features + <usize>load<i32>(rows + (<usize>i << 2)) * bytes, bytes);
+/**
+ * Rows `rows` (i32, count of them) of `features` (dims values each, f32 or f64 by sourceBytes) one after another
+ * into `out` as f32: the points of a k-d tree or its queries.
+ */
+export function gatherRows(features: usize, dims: i32, sourceBytes: i32, rows: usize, count: i32, out: usize): void {
+  for (let i = 0; i < count; i++) {
+    const row = <usize>load<i32>(rows + (<usize>i << 2)) * <usize>dims;
+    for (let d = 0; d < dims; d++) {
+      const at = row + <usize>d;
+      const v = sourceBytes == 4 ? load<f32>(features + (at << 2)) : <f32>load<f64>(features + (at << 3));
+      store<f32>(out + ((<usize>(i * dims + d)) << 2), v);
+    }
+  }
 }
 
 /**

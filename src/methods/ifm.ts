@@ -49,21 +49,22 @@ export function highlyTransparent(histograms: Float64Array, threshold: number): 
 }
 
 /**
- * The k nearest candidates (rows of `features`, dims f64 each; candidates 0 means every pixel) of each query pixel,
- * the query itself left out, as pixel indices: k i32 per query at `out`.
+ * The k nearest candidates (rows of `features`, dims values each, f32 or f64 by featureBytes; candidates 0 means
+ * every pixel, f32 only) of each query pixel, the query itself left out, as pixel indices: k i32 per query at
+ * `out`. The search runs in f32: features are colours and scaled positions, far coarser than its rounding.
  */
-async function nearest(context: MethodContext, k: IfmKernels, features: number, dims: number, candidates: number, candidateCount: number,
-  queries: number, queryCount: number, count: number, out: number): Promise<void> {
+async function nearest(context: MethodContext, k: IfmKernels, features: number, featureBytes: 4 | 8, dims: number, candidates: number,
+  candidateCount: number, queries: number, queryCount: number, count: number, out: number): Promise<void> {
   const { arena } = context;
   const mark = arena.mark();
   let points = features;
   if (candidates !== 0) {
-    points = arena.alloc(candidateCount * dims * 8);
-    k.gatherRows(features, dims, candidates, candidateCount, points);
+    points = arena.alloc(candidateCount * dims * 4);
+    k.gatherRows(features, dims, featureBytes, candidates, candidateCount, points);
   }
-  const tree = buildKdTree(arena, k, points, candidateCount, dims, 8);
-  const queryPoints = arena.alloc(queryCount * dims * 8);
-  k.gatherRows(features, dims, queries, queryCount, queryPoints);
+  const tree = buildKdTree(arena, k, points, candidateCount, dims, 4);
+  const queryPoints = arena.alloc(queryCount * dims * 4);
+  k.gatherRows(features, dims, featureBytes, queries, queryCount, queryPoints);
   // One more than wanted, for the query itself when it is among the candidates.
   const found = arena.alloc(queryCount * (count + 1) * 4);
   await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, found, 0, () => context.checkpoint());
@@ -102,38 +103,43 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
     : undefined;
 
   mark = arena.mark();
-  const features = arena.alloc(n * 5 * 8);
+  // Known pixels, listed once for the searches; trimming only adds to them.
+  const foreground = arena.alloc((pixels.counts.foreground + rows) * 4), background = arena.alloc((pixels.counts.background + rows) * 4);
+  const fgNear = arena.alloc(ku ? rows * P.knownToUnknown.k * 4 : 0), bgNear = arena.alloc(ku ? rows * P.knownToUnknown.k * 4 : 0);
+  if (ku) {
+    // Patch trimming compares window distributions with those of the nearest known pixels by window mean.
+    const meansMark = arena.mark();
+    const means = arena.alloc(n * 24);
+    k.windowMeans(pixels.image, width, height, means);
+    const fgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.foreground, foreground);
+    const bgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.background, background);
+    await nearest(context, k, means, 8, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
+    await nearest(context, k, means, 8, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
+    arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
+    k.patchTrim(pixels.image, width, height, means, unknown, rows, fgNear, bgNear, P.patchTrimK, arena.alloc(k.patchTrimScratchBytes()), ku.patchTrimmed);
+    arena.release(meansMark);
+  }
+  const features = arena.alloc(n * 5 * 4);
   let dims = k.pixelFeatures(pixels.image, width, height, P.colourMixture.spatial, features);
-  await nearest(context, k, features, dims, 0, n, unknown, rows, P.colourMixture.k, cm.neighbours);
+  await nearest(context, k, features, 4, dims, 0, n, unknown, rows, P.colourMixture.k, cm.neighbours);
   k.colourMixtureWeights(pixels.image, unknown, rows, cm.neighbours, P.colourMixture.k, arena.alloc(k.flowScratchBytes(P.colourMixture.k)), cm.weights);
 
   const near = arena.alloc(rows * P.intraUnknown.k * 4), far = arena.alloc(rows * P.intraUnknown.farK * 4);
   dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.spatial, features);
-  await nearest(context, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
+  await nearest(context, k, features, 4, dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
   dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.farSpatial, features);
-  await nearest(context, k, features, dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
+  await nearest(context, k, features, 4, dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
   k.interleaveRows(rows, near, P.intraUnknown.k, far, P.intraUnknown.farK, iu.neighbours);
   k.intraUnknownWeights(pixels.image, width, height, P.intraUnknown.weightSpatial, unknown, rows, iu.neighbours, iuK, iu.weights);
 
   if (ku) {
-    // Patch trimming compares window distributions with those of the nearest known pixels by window mean.
-    const means = features;
-    k.windowMeans(pixels.image, width, height, means);
-    const foreground = arena.alloc(n * 4), background = arena.alloc(n * 4);
-    const fgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.foreground, foreground);
-    const bgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.background, background);
-    const fgNear = arena.alloc(rows * P.knownToUnknown.k * 4), bgNear = arena.alloc(rows * P.knownToUnknown.k * 4);
-    await nearest(context, k, means, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
-    await nearest(context, k, means, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
-    arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
-    k.patchTrim(pixels.image, width, height, means, unknown, rows, fgNear, bgNear, P.patchTrimK, arena.alloc(k.patchTrimScratchBytes()), ku.patchTrimmed);
     // The known-to-unknown flow samples the trimmed trimap's known pixels for the pixels it leaves unknown.
     const trimmedFg = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.foreground, foreground);
     const trimmedBg = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.background, background);
     ku.count = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.unknown, ku.queries);
     dims = k.pixelFeatures(pixels.image, width, height, P.knownToUnknown.spatial, features);
-    await nearest(context, k, features, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
-    await nearest(context, k, features, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
+    await nearest(context, k, features, 4, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
+    await nearest(context, k, features, 4, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
     k.knownToUnknownEstimates(pixels.image, ku.queries, ku.count, fgNear, bgNear, P.knownToUnknown.k,
       arena.alloc(k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k), ku.estimate, ku.confidence);
   }
