@@ -21,5 +21,5 @@ export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondit
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export * from "./methods/ifm-system";
-export { kdNodeCount, kdTreeBytes, kdBuild, kdQuery, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
