@@ -12,9 +12,9 @@ import type { AlphaMethod } from "./types.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
+  knn,
   ifm: informationFlow,
   combined,
-  knn,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;
