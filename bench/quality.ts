@@ -17,6 +17,7 @@ import {
   readFirstChannel, readRgb, relativeDifference, repoRoot, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
+import { runScenes } from "./scenes.js";
 
 /** Issue 10's targets: mean SAD within 2 % of the anchor's (5 % for sampling methods), the same matte, a quarter of its time. */
 const SAMPLING_METHODS = ["sm"];
@@ -177,5 +178,7 @@ if (all.every((r) => r.anchor)) {
   console.log(`ratio ours / anchor: median ${fixed(median(ratios), 3)}, of the totals ${fixed(oursTotal / anchorTotal, 3)}, worst ${fixed(Math.max(...ratios), 3)}`);
   verdict(median(ratios) <= TARGET_RATIO, `median time ratio ours / anchor ${fixed(median(ratios), 3)} <= ${TARGET_RATIO}`);
 }
+await runScenes(matting, ["cf", "ifm", "combined"]);
+
 console.log("\n## Verdict");
 for (const line of verdicts) console.log(line);

@@ -4,6 +4,8 @@
 // and typed in src/methods/<name>.ts by an interface extending the engine's Kernels (engine.kernels cast to it),
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
+import { combined } from "./combined.js";
+import { informationFlow } from "./ifm.js";
 import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
 
@@ -11,6 +13,8 @@ import type { AlphaMethod } from "./types.js";
 export const METHODS = {
   cf: closedForm,
   knn,
+  ifm: informationFlow,
+  combined,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;

@@ -1,0 +1,229 @@
+// Information-flow matting's linear system on the unknown pixels (Aksoy et al., CVPR 2017, eq. 13 with the trimap
+// as a hard constraint) and its Jacobi-preconditioned conjugate gradients (Saad, alg. 9.1), on one thread.
+//
+//   A = S + s_cm (I - W)^T (I - W) + s_iu L_iu + diag(d),   restricted to the unknown rows and columns,
+//
+// S the closed-form stencil system of assembly/stencil.ts (built with the method's epsilon and scaled by the
+// caller), W the colour-mixture weights (rows of unknown pixels only), L_iu the Laplacian of the symmetric
+// intra-unknown affinity, d the known-to-unknown data weights. The non-local terms are applied as products with
+// their rows, never formed: (I - W)^T (I - W) would hold some 400 entries per row.
+//
+// system (i32 fields): [0] rows [1] stencil half [2] its columns [3] its values [4] A's whole diagonal
+//   [11] colour-mixture k [12] its columns (i32 rows x k: unknown row, or `rows` where the neighbour is known)
+//   [13] its weights (f64 rows x k; s_cm = 1) [14] intra-unknown k [15] its columns (i32 rows x k)
+//   [16] its weights (f64 rows x k, times s_iu; each pair once per direction it was found in)
+//   [17] the stencil's diagonal plus d (f64 rows): the diagonal the non-local products do not supply
+//   [18] the Jacobi preconditioner, 1 / A's diagonal (f64 rows + 1)
+// Vectors hold rows + 1 f64 whose last entry (the dummy unknown) is 0 on entry.
+
+import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
+import { field, pointerField } from "../record";
+import { axpy, dot, multiply, xpay } from "../vector";
+
+/**
+ * Colour-mixture rows into the system: neighbour pixels -> unknown rows (`rows` for known pixels), and their
+ * share of the diagonal and of the right-hand side, b -= (I - W)^T c with c = (I - W) a_known over each row.
+ * `columns` holds the neighbours' pixel indices on entry. The term's weight is 1 (the others are relative to it).
+ */
+export function addColourMixture(rows: i32, k: i32, columns: usize, weights: usize, unknownIndex: usize, labels: usize, diagonal: usize, rhs: usize): void {
+  for (let u = 0; u < rows; u++) {
+    let c = 0.0;
+    const entries = <usize>(u * k);
+    for (let j = 0; j < k; j++) {
+      const at = entries + <usize>j;
+      const pixel = load<i32>(columns + (at << 2));
+      const w = load<f64>(weights + (at << 3));
+      const v = load<i32>(unknownIndex + (<usize>pixel << 2));
+      store<i32>(columns + (at << 2), v < 0 ? rows : v);
+      if (v < 0) {
+        if (load<u8>(labels + <usize>pixel) == LABEL_FOREGROUND) c -= w;
+      } else {
+        const d = diagonal + (<usize>v << 3);
+        store<f64>(d, load<f64>(d) + w * w);
+      }
+    }
+    const du = diagonal + (<usize>u << 3);
+    store<f64>(du, load<f64>(du) + 1);
+    const bu = rhs + (<usize>u << 3);
+    store<f64>(bu, load<f64>(bu) - c);
+    for (let j = 0; j < k; j++) {
+      const at = entries + <usize>j;
+      const v = load<i32>(columns + (at << 2));
+      if (v == rows) continue;
+      const bv = rhs + (<usize>v << 3);
+      store<f64>(bv, load<f64>(bv) + load<f64>(weights + (at << 3)) * c);
+    }
+  }
+}
+
+/** Intra-unknown rows: neighbour pixels -> unknown rows, weights scaled in place, both ends' diagonal. */
+export function addIntraUnknown(rows: i32, k: i32, columns: usize, weights: usize, scale: f64, unknownIndex: usize, diagonal: usize): void {
+  for (let u = 0; u < rows; u++) {
+    for (let j = 0; j < k; j++) {
+      const at = <usize>(u * k + j);
+      const pixel = load<i32>(columns + (at << 2));
+      const v = pixel < 0 ? rows : load<i32>(unknownIndex + (<usize>pixel << 2));
+      const w = v == rows ? 0.0 : load<f64>(weights + (at << 3)) * scale;
+      store<i32>(columns + (at << 2), v);
+      store<f64>(weights + (at << 3), w);
+      const du = diagonal + (<usize>u << 3), dv = diagonal + (<usize>v << 3);
+      store<f64>(du, load<f64>(du) + w);
+      if (v != rows) store<f64>(dv, load<f64>(dv) + w);
+    }
+  }
+}
+
+/** 1 / diagonal into inverse (rows + 1 entries, the last 0). */
+export function ifmJacobiSetup(diagonal: usize, rows: i32, inverse: usize): void {
+  for (let u = 0; u < rows; u++) store<f64>(inverse + (<usize>u << 3), 1.0 / load<f64>(diagonal + (<usize>u << 3)));
+  store<f64>(inverse + (<usize>rows << 3), 0);
+}
+
+/** values *= scale over count f64: the closed-form stencil system times the local flow's weight. */
+export function scaleValues(values: usize, count: i32, scale: f64): void {
+  for (let i = 0; i < count; i++) store<f64>(values + (<usize>i << 3), load<f64>(values + (<usize>i << 3)) * scale);
+}
+
+@inline
+function trimmedLabel(edgeTrimmed: usize, patchTrimmed: usize, p: i32): u8 {
+  const edge = load<u8>(edgeTrimmed + <usize>p);
+  return edge != LABEL_UNKNOWN ? edge : load<u8>(patchTrimmed + <usize>p);
+}
+
+/**
+ * The known-to-unknown data term d_u (a_u - ahat_u)^2 (paper eq. 13) into the system: d = weight x confidence,
+ * diagonal += d, rhs += d ahat. A pixel that a trimming step labelled gets ahat = 0 or 1 with confidence 1 (edge
+ * trimming first); the others the flow's estimate and confidence (rows of `queries`, the unknown pixels left after
+ * patch trimming).
+ */
+export function addKnownToUnknown(
+  pixels: i32, labels: usize, unknownIndex: usize, edgeTrimmed: usize, patchTrimmed: usize,
+  queries: usize, count: i32, estimate: usize, confidence: usize, weight: f64, diagonal: usize, rhs: usize,
+): void {
+  for (let p = 0; p < pixels; p++) {
+    if (load<u8>(labels + <usize>p) != LABEL_UNKNOWN) continue;
+    const label = trimmedLabel(edgeTrimmed, patchTrimmed, p);
+    if (label == LABEL_UNKNOWN) continue;
+    const u = <usize>load<i32>(unknownIndex + (<usize>p << 2)) << 3;
+    store<f64>(diagonal + u, load<f64>(diagonal + u) + weight);
+    if (label == LABEL_FOREGROUND) store<f64>(rhs + u, load<f64>(rhs + u) + weight);
+  }
+  for (let row = 0; row < count; row++) {
+    const p = load<i32>(queries + (<usize>row << 2));
+    if (load<u8>(edgeTrimmed + <usize>p) != LABEL_UNKNOWN) continue;
+    const u = <usize>load<i32>(unknownIndex + (<usize>p << 2)) << 3;
+    const d = weight * load<f64>(confidence + (<usize>row << 3));
+    store<f64>(diagonal + u, load<f64>(diagonal + u) + d);
+    store<f64>(rhs + u, load<f64>(rhs + u) + d * load<f64>(estimate + (<usize>row << 3)));
+  }
+}
+
+/** The paper's final step: alpha 0 or 1 wherever edge trimming labelled an unknown pixel. */
+export function applyEdgeTrim(pixels: i32, labels: usize, unknownIndex: usize, edgeTrimmed: usize, solution: usize): void {
+  for (let p = 0; p < pixels; p++) {
+    const label = load<u8>(edgeTrimmed + <usize>p);
+    if (load<u8>(labels + <usize>p) != LABEL_UNKNOWN || label == LABEL_UNKNOWN) continue;
+    store<f64>(solution + (<usize>load<i32>(unknownIndex + (<usize>p << 2)) << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+  }
+}
+
+/** y = A x (see the header). */
+export function ifmMultiply(system: usize, x: usize, y: usize): void {
+  const rows = field(system, 0);
+  // The stencil's upper entries, each gathered into its own row and scattered into the lower one.
+  const half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
+  memory.fill(y, 0, <usize>(rows + 1) << 3);
+  for (let u = 0; u < rows; u++) {
+    const xu = load<f64>(x + (<usize>u << 3));
+    let sum = 0.0;
+    for (let s = 0; s < half; s++) {
+      const at = <usize>u * <usize>half + <usize>s;
+      const v = load<i32>(columns + (at << 2));
+      const a = load<f64>(values + (at << 3));
+      sum += a * load<f64>(x + (<usize>v << 3));
+      const yv = y + (<usize>v << 3);
+      store<f64>(yv, load<f64>(yv) + a * xu);
+    }
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, load<f64>(yu) + sum);
+  }
+  const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
+  for (let u = 0; u < rows; u++) {
+    const entries = <usize>(u * cmK);
+    let residual = load<f64>(x + (<usize>u << 3));
+    for (let j = 0; j < cmK; j++) {
+      const at = entries + <usize>j;
+      residual -= load<f64>(cmWeights + (at << 3)) * load<f64>(x + (<usize>load<i32>(cmColumns + (at << 2)) << 3));
+    }
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, load<f64>(yu) + residual);
+    for (let j = 0; j < cmK; j++) {
+      const at = entries + <usize>j;
+      const yv = y + (<usize>load<i32>(cmColumns + (at << 2)) << 3);
+      store<f64>(yv, load<f64>(yv) - load<f64>(cmWeights + (at << 3)) * residual);
+    }
+  }
+  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
+  for (let u = 0; u < rows; u++) {
+    const xu = load<f64>(x + (<usize>u << 3));
+    let sum = 0.0;
+    for (let j = 0; j < iuK; j++) {
+      const at = <usize>(u * iuK + j);
+      const v = load<i32>(iuColumns + (at << 2));
+      const flow = load<f64>(iuWeights + (at << 3)) * (xu - load<f64>(x + (<usize>v << 3)));
+      sum += flow;
+      const yv = y + (<usize>v << 3);
+      store<f64>(yv, load<f64>(yv) - flow);
+    }
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, load<f64>(yu) + sum);
+  }
+  const stencilDiagonal = pointerField(system, 17);
+  for (let u = 0; u < rows; u++) {
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, load<f64>(yu) + load<f64>(stencilDiagonal + (<usize>u << 3)) * load<f64>(x + (<usize>u << 3)));
+  }
+  store<f64>(y + (<usize>rows << 3), 0);
+}
+
+/** r = b - A x, z = M^-1 r, p = z; state (f64): [0] r.z [1] |b| [2] |r|. Returns |r| / |b| (|r| when b = 0). */
+export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
+  const rows = field(system, 0);
+  ifmMultiply(system, x, r);
+  xpay(b, -1.0, r, rows);
+  multiply(pointerField(system, 18), r, z, rows);
+  memory.copy(p, z, <usize>rows << 3);
+  const bNorm = Math.sqrt(dot(b, b, rows)), rNorm = Math.sqrt(dot(r, r, rows));
+  store<f64>(state, dot(r, z, rows));
+  store<f64>(state, bNorm, 8);
+  store<f64>(state, rNorm, 16);
+  return bNorm > 0 ? rNorm / bNorm : rNorm;
+}
+
+/** Up to maxSteps iterations, stopping once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */
+export function ifmPcgIterate(system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64): i32 {
+  const rows = field(system, 0);
+  const inverseDiagonal = pointerField(system, 18);
+  let rz = load<f64>(state);
+  let rNorm = load<f64>(state, 16);
+  const target = tolerance * load<f64>(state, 8);
+  let steps = 0;
+  while (steps < maxSteps && rNorm > target) {
+    ifmMultiply(system, p, q);
+    const pq = dot(p, q, rows);
+    if (!(pq > 0)) break;
+    const step = rz / pq;
+    axpy(step, p, x, rows);
+    axpy(-step, q, r, rows);
+    rNorm = Math.sqrt(dot(r, r, rows));
+    steps++;
+    if (rNorm <= target) break;
+    multiply(inverseDiagonal, r, z, rows);
+    const rzNext = dot(r, z, rows);
+    xpay(z, rzNext / rz, p, rows);
+    rz = rzNext;
+  }
+  store<f64>(state, rz);
+  store<f64>(state, rNorm, 16);
+  return steps;
+}

@@ -1,0 +1,49 @@
+// The kernels of information-flow matting (assembly/methods/ifm*.ts, assembly/graph/lle.ts) as the engine sees
+// them: pointers are byte offsets into the engine's memory.
+import type { Engine } from "../engine.js";
+import type { KdTreeKernels } from "./kdtree.js";
+
+export interface IfmKernels extends KdTreeKernels {
+  lleScratchBytes(k: number): number;
+  lleWeights(point: number, neighbours: number, k: number, dims: number, conditioner: number, scratch: number, weights: number): void;
+  pixelFeatures(image: number, width: number, height: number, spatial: number, features: number): number;
+  flowScratchBytes(k: number): number;
+  colourMixtureWeights(image: number, queries: number, count: number, neighbours: number, k: number, scratch: number, weights: number): void;
+  knownToUnknownEstimates(
+    image: number, queries: number, count: number, foreground: number, background: number, k: number, scratch: number, estimate: number, confidence: number,
+  ): void;
+  intraUnknownWeights(
+    image: number, width: number, height: number, spatial: number, queries: number, count: number, neighbours: number, k: number, weights: number,
+  ): void;
+  edgeTrim(image: number, width: number, height: number, labels: number, trimmed: number, scratch: number): void;
+  windowMeans(image: number, width: number, height: number, means: number): void;
+  patchTrimScratchBytes(): number;
+  patchTrim(
+    image: number, width: number, height: number, means: number, queries: number, count: number, foreground: number, background: number, k: number,
+    scratch: number, trimmed: number,
+  ): void;
+  transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
+  pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;
+  interleaveRows(rows: number, a: number, ka: number, b: number, kb: number, out: number): void;
+  gatherRows(features: number, dims: number, sourceBytes: number, rows: number, count: number, out: number): void;
+  neighbourPixels(found: number, count: number, kFound: number, candidates: number, queries: number, k: number, out: number): void;
+  scaleValues(values: number, count: number, scale: number): void;
+  addKnownToUnknown(
+    pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number,
+    queries: number, count: number, estimate: number, confidence: number, weight: number, diagonal: number, rhs: number,
+  ): void;
+  addColourMixture(rows: number, k: number, columns: number, weights: number, unknownIndex: number, labels: number, diagonal: number, rhs: number): void;
+  addIntraUnknown(rows: number, k: number, columns: number, weights: number, scale: number, unknownIndex: number, diagonal: number): void;
+  applyEdgeTrim(pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, solution: number): void;
+  ifmJacobiSetup(diagonal: number, rows: number, inverse: number): void;
+  ifmMultiply(system: number, x: number, y: number): void;
+  ifmPcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+}
+
+/** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */
+export const TRANSPARENCY_VALUES = 93;
+
+export function ifmKernels(engine: Engine): IfmKernels {
+  return engine.kernels as IfmKernels;
+}

@@ -1,0 +1,85 @@
+// Properties of information-flow matting (method "ifm") and of the combination (method "combined"), as for
+// closed-form: range and exact known pixels, constant and two-colour images; progress and abort.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createMatting, MattingError, type Matting } from "../dist/entry/node.js";
+import { compiledModule } from "./helpers.js";
+import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
+
+let matting: Matting;
+beforeAll(async () => {
+  matting = await createMatting({ module: await compiledModule() });
+});
+
+const METHODS = ["ifm", "combined"] as const;
+
+describe.each(METHODS)("method %s", (method) => {
+  it("gives finite alphas in [0, 1], exactly 0 and 1 where the trimap is sure", async () => {
+    for (const [width, height, seed] of [[12, 10, 1], [23, 17, 2], [40, 9, 3]]) {
+      for (const image of [noiseImage(width, height, seed), smoothImage(width, height, seed)]) {
+        const trimap = randomTrimap(width, height, seed + 10, 0.4);
+        const { alpha, stats } = await matting.estimateAlpha(image, trimap, { method });
+        expect(stats.method).toBe(method);
+        expect(stats.converged).toBe(true);
+        for (let p = 0; p < alpha.length; p++) {
+          expect(alpha[p] >= 0 && alpha[p] <= 1).toBe(true);
+          if (trimap.data[p] === 255) expect(alpha[p]).toBe(1);
+          if (trimap.data[p] === 0) expect(alpha[p]).toBe(0);
+        }
+      }
+    }
+  });
+
+  it("on a constant image gives the same alpha whatever the colour, in [0, 1] and converged", async () => {
+    const width = 30, height = 12;
+    const constant = (colour: number[]) => ({ width, height, data: Float32Array.from({ length: width * height * 3 }, (_, i) => colour[i % 3]) });
+    const trimap = bandTrimap(width, height, 4, 25);
+    const a = await matting.estimateAlpha(constant([0.2, 0.5, 0.9]), trimap, { method });
+    const b = await matting.estimateAlpha(constant([0.7, 0.1, 0.4]), trimap, { method });
+    expect(a.stats.converged && b.stats.converged).toBe(true);
+    expect(b.alpha).toEqual(a.alpha);
+    for (const v of a.alpha) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it("recovers the blend ratio of a two-colour edge", async () => {
+    const width = 40, height = 16, rampStart = 16, ramp = 8;
+    const foreground = [0.9, 0.3, 0.2], background = [0.1, 0.4, 0.8];
+    const coverage = (x: number) => Math.min(1, Math.max(0, 1 - (x - rampStart + 1) / (ramp + 1)));
+    const data = new Float32Array(width * height * 3);
+    for (let p = 0; p < width * height; p++) {
+      const a = coverage(p % width);
+      data.set(foreground.map((f, c) => a * f + (1 - a) * background[c]), 3 * p);
+    }
+    const trimap = bandTrimap(width, height, rampStart - 4, rampStart + ramp + 3);
+    const { alpha } = await matting.estimateAlpha({ width, height, data }, trimap, { method });
+    for (let p = 0; p < width * height; p++) expect(Math.abs(alpha[p] - coverage(p % width))).toBeLessThanOrEqual(0.02);
+  });
+
+  it("reports the build, then the solve, with fractions rising to 1", async () => {
+    const reports: { phase: string; fraction: number }[] = [];
+    await matting.estimateAlpha(noiseImage(40, 30, 5), randomTrimap(40, 30, 6, 0.5), { method, onProgress: (p) => reports.push({ ...p }) });
+    expect(reports[0].phase).toBe("laplacian");
+    expect(reports.at(-1)).toMatchObject({ phase: "solve", fraction: 1 });
+    for (let i = 1; i < reports.length; i++) expect(reports[i].fraction).toBeGreaterThanOrEqual(reports[i - 1].fraction);
+  });
+
+  it("stops when the signal fires during the solve, and the engine stays usable", async () => {
+    const small = { image: noiseImage(12, 10, 7), trimap: randomTrimap(12, 10, 8) };
+    const before = await matting.estimateAlpha(small.image, small.trimap, { method });
+    const controller = new AbortController();
+    const onProgress = (p: { phase: string }) => {
+      if (p.phase === "solve") controller.abort();
+    };
+    const error = await matting
+      .estimateAlpha(noiseImage(120, 90, 9), bandTrimap(120, 90, 5, 114), { method, tolerance: 1e-15, maxIterations: 1_000_000, signal: controller.signal, onProgress })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("ABORTED");
+    const after = await matting.estimateAlpha(small.image, small.trimap, { method });
+    expect(after.alpha).toEqual(before.alpha);
+  });
+
+  it("refuses closed-form's own options", async () => {
+    const error = await matting.estimateAlpha(noiseImage(12, 10, 1), randomTrimap(12, 10, 2), { method, epsilon: 1e-5 } as never).then(() => undefined, (e: unknown) => e);
+    expect((error as MattingError).code).toBe("INVALID_OPTION");
+  });
+});
