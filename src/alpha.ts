@@ -4,18 +4,12 @@ import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
 import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
 import { type Split, nodeRanges, splitRows } from "./split.js";
-import type { AlphaResult, AlphaStats, Progress } from "./types.js";
-import { type CheckedPlane, type ResolvedAlphaOptions, checkImage, checkTrimap, resolveAlphaOptions } from "./validate.js";
-import type { AlphaOptions, RGBImage, Trimap } from "./types.js";
+import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { yieldToEventLoop } from "./yield.js";
 
 const now = () => performance.now();
 /** Target length of one uninterrupted solver slice. */
 const SLICE_MS = 40;
-const LAPLACIAN_SHARE = 0.1;
-
-/** Bytes per image pixel: f64 RGB, label, unknown index, alpha out. */
-const BYTES_PER_PIXEL = 24 + 1 + 4 + 4;
 
 export interface PixelBuffers {
   image: number; // f64 RGB
@@ -102,7 +96,7 @@ export function buildSystem(
  * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
  * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns).
  */
-function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
+export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
   return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 : 0);
 }
 
@@ -307,72 +301,3 @@ export async function solveSystem(
   }
   return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds };
 }
-
-export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult> {
-  const checkedImage = checkImage(image);
-  const checkedTrimap = checkTrimap(trimap, checkedImage);
-  const opts = resolveAlphaOptions(options);
-  const { width, height, pixels: n } = checkedImage;
-  const size = 2 * opts.radius + 1;
-  if (width < size || height < size) {
-    throw new MattingError("IMAGE_TOO_SMALL", `image is ${width}x${height}; radius ${opts.radius} needs at least ${size}x${size}`, { width, height, radius: opts.radius });
-  }
-  const progress = (p: Progress) => opts.onProgress?.(p);
-  const signal = opts.signal;
-  if (signal?.aborted) throw abortError(signal);
-
-  return engine.run(async (arena) => {
-    const started = now();
-    if (signal?.aborted) throw abortError(signal); // aborted while queued behind another call
-    const rawBytes = Math.max(checkedImage.data.byteLength, checkedTrimap.data.byteLength);
-    arena.ensureFits(n * BYTES_PER_PIXEL + rawBytes + width * 80 + 4096, `a ${width}x${height} image`);
-    const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap, (counts) => {
-      checkTrimapCounts(counts);
-      arena.ensureFits(n * BYTES_PER_PIXEL + rawBytes + counts.unknown * bytesPerUnknown(engine.kernels.stencilHalf(opts.radius), opts.preconditioner),
-        `a ${width}x${height} image with ${counts.unknown} unknown pixels`);
-    });
-    const alphaOut = (solution: number, unknownIndex: number) => {
-      const alpha = arena.alloc(n * 4);
-      engine.kernels.composeAlpha(pixels.labels, unknownIndex, solution, n, alpha);
-      return arena.f32(alpha, n).slice();
-    };
-    const stats: AlphaStats = {
-      width, height, unknownPixels: pixels.counts.unknown, iterations: 0, residual: 0, converged: true,
-      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1,
-    };
-    const finish = (alpha: Float32Array): AlphaResult => {
-      stats.milliseconds.total = now() - started;
-      stats.wasmMemoryBytes = engine.memoryBytes;
-      stats.peakBytes = arena.peak;
-      return { alpha, stats };
-    };
-    if (pixels.counts.unknown === 0) return finish(alphaOut(0, 0));
-
-    progress({ phase: "laplacian", fraction: 0 });
-    const system = buildSystem(arena, engine, pixels, width, height, opts.radius, opts.epsilon);
-    if (system.split) stats.threads = engine.threads;
-    const laplacianDone = now();
-    stats.milliseconds.laplacian = laplacianDone - started;
-    progress({ phase: "laplacian", fraction: LAPLACIAN_SHARE });
-    await yieldToEventLoop();
-    if (signal?.aborted) throw abortError(signal);
-
-    // CG residuals do not fall monotonically: report the furthest point reached so far.
-    const logTolerance = Math.log(opts.tolerance);
-    let reached = 0;
-    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, opts, (iteration, residual) => {
-      const done = Math.min(1, Math.max(0, Math.log(residual) / logTolerance));
-      reached = Math.max(reached, Number.isFinite(done) ? done : 0);
-      progress({ phase: "solve", fraction: LAPLACIAN_SHARE + (1 - LAPLACIAN_SHARE) * reached, iteration, residual });
-    });
-    stats.milliseconds.preconditioner = solved.setupMilliseconds;
-    stats.milliseconds.solve = now() - laplacianDone - solved.setupMilliseconds;
-    stats.iterations = solved.iterations;
-    stats.residual = solved.residual;
-    stats.converged = solved.converged;
-    const alpha = alphaOut(solved.solution, system.unknownIndex);
-    progress({ phase: "solve", fraction: 1, iteration: solved.iterations, residual: solved.residual });
-    return finish(alpha);
-  });
-}
-

@@ -1,5 +1,5 @@
 // The public operations, bound to a way of obtaining the WebAssembly module (one per runtime entry).
-import { estimateAlphaWith } from "./alpha.js";
+import { estimateAlphaWith } from "./methods/run.js";
 import { compositeWith, cutoutWith } from "./compose.js";
 import { Engine, type ThreadOptions } from "./engine.js";
 import { MattingError } from "./errors.js";

@@ -4,6 +4,8 @@ export type { MattingErrorCode } from "./errors.js";
 export type { CreateMattingOptions, Matting, ModuleSource } from "./api.js";
 export type { AlphaOptions, AlphaResult, AlphaStats, Phase, Progress, RGBImage, Trimap } from "./types.js";
 export { ALPHA_DEFAULTS } from "./validate.js";
+export { METHOD_NAMES } from "./methods/index.js";
+export type { MethodName } from "./methods/index.js";
 export type {
   AlphaInput, AlphaMatte, Colour, CutoutOptions, ForegroundOptions, ForegroundResult, MatteOptions, MatteResult, MatteStats,
   RGBAImage, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats,

@@ -1,6 +1,6 @@
 // Alpha and foreground colours in one call, with one progress stream: the alpha phases fill the first
 // ALPHA_SHARE of it and the "foreground" phase the rest.
-import { estimateAlphaWith } from "./alpha.js";
+import { estimateAlphaWith } from "./methods/run.js";
 import type { Engine } from "./engine.js";
 import { estimateForegroundRun } from "./foreground.js";
 import type { MatteOptions, MatteResult, RGBImage, Trimap } from "./types.js";

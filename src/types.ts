@@ -1,3 +1,5 @@
+import type { MethodName, MethodOptions } from "./methods/index.js";
+
 /**
  * A photo. `data` holds interleaved pixels, row by row:
  * - Uint8Array / Uint8ClampedArray with RGBA (length width*height*4, ImageData fits) or RGB (width*height*3)
@@ -34,7 +36,12 @@ export interface Progress {
   residual?: number;
 }
 
-export interface AlphaOptions {
+export interface AlphaOptions extends MethodOptions {
+  /**
+   * The alpha method: "cf", closed-form matting (Levin et al. 2008). Options of another method than the chosen
+   * one are rejected (INVALID_OPTION). Default "cf".
+   */
+  method?: MethodName;
   /** Regularisation epsilon of the closed-form Laplacian (Levin et al. 2008). Default 1e-7. */
   epsilon?: number;
   /** Window radius r; windows are (2r+1) x (2r+1). Integer 1..8. Default 1. */
@@ -59,6 +66,8 @@ export interface AlphaStats {
   width: number;
   height: number;
   unknownPixels: number;
+  /** The method that ran. */
+  method: MethodName;
   /** Conjugate-gradient iterations run. */
   iterations: number;
   /** Final relative residual |b - Ax| / |b|. */

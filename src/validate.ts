@@ -1,5 +1,6 @@
 // Every check of user input happens here, before anything touches wasm memory.
 import { MattingError } from "./errors.js";
+import type { MethodOptions } from "./methods/index.js";
 import type { AlphaOptions, RGBImage } from "./types.js";
 
 export type SampleKind = "u8" | "f32";
@@ -92,7 +93,7 @@ export interface ResolvedAlphaOptions {
 
 export const ALPHA_DEFAULTS = {
   epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 20000, preconditioner: "multigrid",
-} as const satisfies Required<Omit<AlphaOptions, "onProgress" | "signal">>;
+} as const satisfies Required<Omit<AlphaOptions, "onProgress" | "signal" | "method" | keyof MethodOptions>>;
 
 const PRECONDITIONERS = ["multigrid", "jacobi"] as const;
 

@@ -1,0 +1,21 @@
+// The registry of alpha methods: the value of the `method` option -> the method. A new method is one file
+// beside this one and one line in METHODS (and its options' type in MethodOptions). Its hot loops live in
+// assembly/methods/<name>.ts, exported by one `export ... from "./methods/<name>"` line in assembly/index.ts,
+// and typed in src/methods/<name>.ts by an interface extending the engine's Kernels (engine.kernels cast to it),
+// so that adding a method does not touch src/engine.ts.
+import { closedForm } from "./cf.js";
+import type { AlphaMethod } from "./types.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
+export const METHODS = {
+  cf: closedForm,
+} satisfies Record<string, AlphaMethod<any>>;
+
+export type MethodName = keyof typeof METHODS;
+
+export const DEFAULT_METHOD: MethodName = "cf";
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+/** The method-specific options of every method but closed-form (whose options src/types.ts has always held). */
+export type MethodOptions = object;

@@ -1,0 +1,45 @@
+// Builders for the option tables of src/methods/*: each gives a default and a check that throws
+// INVALID_OPTION naming the option and the rule it broke.
+import { MattingError } from "../errors.js";
+import { numberOption } from "../validate.js";
+import type { OptionSpec } from "./types.js";
+
+/** A number with a rule (`ok`, described by `rule` in the error). */
+export function numberSpec(fallback: number, ok: (v: number) => boolean, rule: string): OptionSpec<number> {
+  return { default: fallback, check: (value, key) => numberOption({ [key]: value }, key, fallback, ok, rule) };
+}
+
+/** One of a few strings. */
+export function choiceSpec<T extends string>(fallback: T, choices: readonly T[]): OptionSpec<T> {
+  return {
+    default: fallback,
+    check(value, key) {
+      if (!choices.includes(value as T)) {
+        const list = choices.map((c) => `"${c}"`).join(", ");
+        throw new MattingError("INVALID_OPTION", `option ${key} must be one of ${list}, got ${String(value)}`, { option: key, value });
+      }
+      return value as T;
+    },
+  };
+}
+
+/** A non-empty array of numbers, each checked by `ok` (described by `rule`), at most `maxLength` long. */
+export function numberListSpec(fallback: readonly number[], ok: (v: number) => boolean, rule: string, maxLength: number): OptionSpec<number[]> {
+  return {
+    default: [...fallback],
+    check(value, key) {
+      const fine = Array.isArray(value) && value.length >= 1 && value.length <= maxLength && value.every((v) => typeof v === "number" && ok(v));
+      if (!fine) {
+        const got = Array.isArray(value) ? `[${value.map(String).join(", ")}]` : String(value);
+        throw new MattingError("INVALID_OPTION", `option ${key} must be an array of 1 to ${maxLength} ${rule}, got ${got}`, { option: key, value });
+      }
+      return [...(value as number[])];
+    },
+  };
+}
+
+/** The conjugate-gradient options every method with an SPD solve takes (same defaults as closed-form). */
+export const SOLVER_OPTIONS = {
+  tolerance: numberSpec(1e-7, (v) => Number.isFinite(v) && v > 0 && v < 1, "a number in (0, 1)"),
+  maxIterations: numberSpec(20000, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
+};
