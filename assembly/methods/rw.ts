@@ -8,8 +8,9 @@
 // exactly; for r >= 2 clamping makes them differ within r pixels of the image border, and the stored entry
 // is their mean, w_ij (m_ij + m_ji) / 2.
 //
-// The rows are written in the stencil layout of assembly/stencil.ts (the upper half of the (4R+1)^2
-// offsets of layout radius R, with 2R >= r), so the closed-form solver and its multigrid take them as they are.
+// The rows are written in the stencil layout of assembly/stencil.ts: the upper half of the offsets in
+// [-reach, reach]^2, reach >= r. Its products read only the stored columns, so reach = r serves Jacobi;
+// the multigrid needs the closed-form layout, reach = 2R for a layout radius R.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 
@@ -37,11 +38,10 @@ function colourWeight(image: usize, i: usize, j: usize, inverseSigmaSquared: f64
  */
 export function rwStencil(
   image: usize, labels: usize, freeIndex: usize, width: i32, height: i32, rows: i32, radius: i32,
-  inverseSigmaSquared: f64, regularization: f64, lambda: f64, layoutRadius: i32,
+  inverseSigmaSquared: f64, regularization: f64, lambda: f64, reach: i32,
   columns: usize, values: usize, diagonal: usize, rhs: usize
 ): void {
-  const reach = 2 * layoutRadius;
-  const half = ((4 * layoutRadius + 1) * (4 * layoutRadius + 1) - 1) >> 1;
+  const half = ((2 * reach + 1) * (2 * reach + 1) - 1) >> 1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = <usize>(y * width + x);

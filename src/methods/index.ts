@@ -4,11 +4,15 @@
 // and typed in src/methods/<name>.ts by an interface extending the engine's Kernels (engine.kernels cast to it),
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
+import { learningBased } from "./lbdm.js";
+import { randomWalk } from "./rw.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
+  rw: randomWalk,
+  lbdm: learningBased,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;
