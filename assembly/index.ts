@@ -15,6 +15,6 @@ export { distanceScratchBytes, squaredDistances } from "./distance";
 export { maskFrom8, maskFromFloat, trimapFromMaskDistances, trimapFromAlphaLevels, widenUnknown } from "./trimap";
 export { indexBand, penaltyTerms } from "./methods/penalty";
 export { rwStencil } from "./methods/rw";
-export { lkmScratchBytes, lkmSetup, lkmProduct, boxValid, boxFull } from "./methods/lkm";
+export { lkmScratchBytes, lkmSetup, lkmProduct, boxValid, boxFull, indexAllPixels } from "./methods/lkm";
 export { lkmJacobi, lkmCgStart, lkmCgIterate } from "./methods/lkm-cg";
 export { lbdmScratchBytes, lbdmStencil } from "./methods/lbdm";

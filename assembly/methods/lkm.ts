@@ -206,3 +206,8 @@ export function lkmProduct(
     }
   }
 }
+
+/** index[i] = i: every pixel is a row of the large-kernel system. */
+export function indexAllPixels(pixels: i32, index: usize): void {
+  for (let i = 0; i < pixels; i++) store<i32>(index + (<usize>i << 2), i);
+}

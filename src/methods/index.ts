@@ -5,12 +5,14 @@
 // so that adding a method does not touch src/engine.ts.
 import { closedForm } from "./cf.js";
 import { learningBased } from "./lbdm.js";
+import { largeKernel } from "./lkm.js";
 import { randomWalk } from "./rw.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
+  lkm: largeKernel,
   rw: randomWalk,
   lbdm: learningBased,
 } satisfies Record<string, AlphaMethod<any>>;
