@@ -18,3 +18,7 @@ export { rwStencil } from "./methods/rw";
 export { lkmScratchBytes, lkmSetup, lkmProduct, boxValid, boxFull, indexAllPixels } from "./methods/lkm";
 export { lkmJacobi, lkmCgStart, lkmCgIterate } from "./methods/lkm-cg";
 export { lbdmScratchBytes, lbdmStencil } from "./methods/lbdm";
+export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse";
+export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
+export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
+export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
