@@ -4,9 +4,9 @@
 // several times: m_ij times), rows normalised, L = (1 + regularization) I - D^-1 W, D_i = sum_j m_ij w_ij.
 // With pymatting's penalty (methods/penalty.ts), A = L + lambda C is not symmetric, but D A is:
 //   (D A)_ii = (1 + regularization + lambda c_i) D_i - m_ii,   (D A)_ij = -m_ij w_ij,   (D b)_i = lambda D_i [i fg],
-// which has the same solution and is positive definite, so conjugate gradients apply. For r = 1, m_ij = m_ji
-// exactly; for r >= 2 clamping makes them differ within r pixels of the image border, and the stored entry
-// is their mean, w_ij (m_ij + m_ji) / 2.
+// which has the same solution and is positive definite, so conjugate gradients apply, when m_ij = m_ji: so for
+// r = 1, which src/methods/rw.ts uses. For r >= 2 clamping makes them differ within r pixels of the image border
+// and the stored entry is their mean, w_ij (m_ij + m_ji) / 2, which changes alpha there.
 //
 // The rows are written in the stencil layout of assembly/stencil.ts: the upper half of the offsets in
 // [-reach, reach]^2, reach >= r. Its products read only the stored columns, so reach = r serves Jacobi;

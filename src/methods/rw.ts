@@ -18,8 +18,6 @@ const options = {
    * uses the constant 900 = 1 / (1/30)^2 whatever sigma it is given; 1/30 gives its results.
    */
   sigma: numberSpec(1 / 30, (v) => Number.isFinite(v) && v >= 1e-3 && v <= 10, "a number from 0.001 to 10"),
-  /** Neighbours at offsets in [-radius, radius]^2. */
-  radius: numberSpec(1, (v) => Number.isInteger(v) && v >= 1 && v <= 4, "an integer from 1 to 4"),
   /** Added to the Laplacian's diagonal (times the row's degree). */
   regularization: numberSpec(1e-8, (v) => Number.isFinite(v) && v >= 0 && v <= 1, "a number from 0 to 1"),
   /**
@@ -31,8 +29,13 @@ const options = {
   ...SOLVER_OPTIONS,
 };
 
-/** The stored reach: the radius itself for Jacobi; the multigrid takes the closed-form layout (reach 2R, R = ceil(r / 2)). */
-const reachOf = (radius: number, preconditioner: "multigrid" | "jacobi") => (preconditioner === "jacobi" ? radius : 2 * Math.ceil(radius / 2));
+/**
+ * Neighbours at offsets in [-1, 1]^2, pymatting's default. pymatting also takes larger radii, but then clamping at
+ * the image border makes its system unsymmetric (methods/rw.ts), which conjugate gradients do not solve.
+ */
+const RADIUS = 1;
+/** The stored reach: the radius itself for Jacobi; the multigrid takes the closed-form layout of radius 1 (reach 2). */
+const reachOf = (preconditioner: "multigrid" | "jacobi") => (preconditioner === "jacobi" ? RADIUS : 2);
 const halfOf = (reach: number) => ((2 * reach + 1) ** 2 - 1) / 2;
 
 /** Share of the progress bar given to building the system. */
@@ -41,18 +44,18 @@ const BUILD_SHARE = 0.05;
 export const randomWalk: AlphaMethod<typeof options> = {
   name: "rw",
   options,
-  minimumSide: ({ radius }) => ({ side: radius + 1, reason: `radius ${radius}` }),
-  peakBytes: (size, o) => penaltyPeakBytes(size.pixels, size.unknown, halfOf(reachOf(o.radius, o.preconditioner)), o.preconditioner),
+  minimumSide: () => ({ side: 2, reason: "a random walk" }),
+  peakBytes: (size, o) => penaltyPeakBytes(size.pixels, size.unknown, halfOf(reachOf(o.preconditioner)), o.preconditioner),
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as RandomWalkKernels & PenaltyKernels;
     const started = performance.now();
     context.progress({ phase: "laplacian", fraction: 0 });
-    const reach = reachOf(o.radius, o.preconditioner);
+    const reach = reachOf(o.preconditioner);
     const half = halfOf(reach);
-    const { freeIndex, rows } = indexFreePixels(arena, engine, pixels, width, height, BAND_REACHES * o.radius, half, o.preconditioner);
+    const { freeIndex, rows } = indexFreePixels(arena, engine, pixels, width, height, BAND_REACHES * RADIUS, half, o.preconditioner);
     const stencil = allocateStencil(arena, rows, half);
-    k.rwStencil(pixels.image, pixels.labels, freeIndex, width, height, rows, o.radius, 1 / (o.sigma * o.sigma), o.regularization, PENALTY, reach,
+    k.rwStencil(pixels.image, pixels.labels, freeIndex, width, height, rows, RADIUS, 1 / (o.sigma * o.sigma), o.regularization, PENALTY, reach,
       stencil.columns, stencil.values, stencil.diagonal, stencil.rhs);
     return solvePenaltySystem(context, { rows, half, unknownIndex: freeIndex, ...stencil }, reach, performance.now() - started, o, BUILD_SHARE);
   },
