@@ -22,3 +22,4 @@ export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
+export { smExpandScratchBytes, smExpand, smMeans, smTableBytes, smLabelDistances, smGatherScratchBytes, smGather, smRefine, smSmoothColours, smSmoothAlpha } from "./methods/sm";

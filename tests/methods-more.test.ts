@@ -1,4 +1,4 @@
-// Properties of the rw, lbdm and lkm methods (range, known pixels kept, constant images, options checked),
+// Properties of the rw, lbdm, lkm and sm methods (range, known pixels kept, constant images, options checked),
 // progress and abort, and the large-kernel product (box filters) against the dense Laplacian times a vector.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, MattingError, type Matting, type Progress } from "../dist/entry/node.js";
@@ -7,9 +7,11 @@ import { compiledModule, makeEngine, random } from "./helpers.js";
 import { largeKernelLaplacian, multiply } from "./reference/pymatting.js";
 import { bandTrimap, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
-const METHODS = ["rw", "lbdm", "lkm"] as const;
+const METHODS = ["rw", "lbdm", "lkm", "sm"] as const;
 /** Options that make each method fit a small image. */
-const SMALL = { rw: {}, lbdm: {}, lkm: { radius: 2 } } as const;
+const SMALL = { rw: {}, lbdm: {}, lkm: { radius: 2 }, sm: {} } as const;
+/** Options that make each method run long enough to be aborted mid-way. */
+const LONG = { rw: { tolerance: 1e-14 }, lbdm: { tolerance: 1e-14 }, lkm: { tolerance: 1e-14 }, sm: {} } as const;
 
 let matting: Matting;
 beforeAll(async () => {
@@ -57,7 +59,7 @@ describe.each(METHODS)("method %s", (method) => {
 
     const controller = new AbortController();
     const aborted = await matting.estimateAlpha(image, trimap, {
-      ...(options as object), tolerance: 1e-14, signal: controller.signal, onProgress: () => controller.abort(),
+      ...(options as object), ...LONG[method], signal: controller.signal, onProgress: () => controller.abort(),
     } as never).then(() => undefined, (e: unknown) => e);
     expect(aborted).toBeInstanceOf(MattingError);
     expect((aborted as MattingError).code).toBe("ABORTED");
@@ -84,6 +86,10 @@ describe("method options", () => {
       await rejected({ method: "lkm", epsilon });
     }
     for (const preconditioner of ["ichol", 1]) await rejected({ method: "rw", preconditioner });
+    for (const sampleGatheringAngles of [0, 65, 2.5]) await rejected({ method: "sm", sampleGatheringAngles });
+    for (const sampleGatheringWeights of [[1, 2, 3], [1, 2, 3, -1], "3,2,1,4"]) await rejected({ method: "sm", sampleGatheringWeights });
+    for (const localSmoothingSigmaSq1 of [0, Number.NaN, "1"]) await rejected({ method: "sm", localSmoothingSigmaSq1 });
+    await rejected({ method: "sm", tolerance: 1e-3 });
   });
   it("refuses an image smaller than the large kernel's window with IMAGE_TOO_SMALL", async () => {
     const error = await matting.estimateAlpha(image, trimap, { method: "lkm" }).then(() => undefined, (e: unknown) => e);

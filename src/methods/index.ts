@@ -7,6 +7,7 @@ import { closedForm } from "./cf.js";
 import { learningBased } from "./lbdm.js";
 import { largeKernel } from "./lkm.js";
 import { randomWalk } from "./rw.js";
+import { sharedMatting } from "./sm.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
@@ -14,6 +15,7 @@ export const METHODS = {
   cf: closedForm,
   lkm: largeKernel,
   rw: randomWalk,
+  sm: sharedMatting,
   lbdm: learningBased,
 } satisfies Record<string, AlphaMethod<any>>;
 
