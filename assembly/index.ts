@@ -23,3 +23,5 @@ export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondit
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export { smExpandScratchBytes, smExpand, smMeans, smTableBytes, smLabelDistances, smGatherScratchBytes, smGather, smRefine, smSmoothColours, smSmoothAlpha } from "./methods/sm";
+export { kdNodeCount, kdTreeBytes, kdBuild, kdQuery, kdQueryScratchBytes } from "./graph/kdtree";
+export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";

@@ -38,7 +38,8 @@ export interface Progress {
 
 export interface AlphaOptions extends MethodOptions {
   /**
-   * The alpha method: "cf", closed-form matting (Levin et al. 2008). Options of another method than the chosen
+   * The alpha method: "cf", closed-form matting (Levin et al. 2008); "knn", KNN matting (Chen et al. 2013, as
+   * pymatting builds it; options neighbors, distanceWeights, kernel). Options of another method than the chosen
    * one are rejected (INVALID_OPTION). Default "cf".
    */
   method?: MethodName;

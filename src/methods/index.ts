@@ -6,17 +6,19 @@
 import { closedForm } from "./cf.js";
 import { learningBased } from "./lbdm.js";
 import { largeKernel } from "./lkm.js";
-import { randomWalk } from "./rw.js";
-import { sharedMatting } from "./sm.js";
+import { type RandomWalkOptions, randomWalk } from "./rw.js";
+import { type SharedMattingOptions, sharedMatting } from "./sm.js";
+import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own option table
 export const METHODS = {
   cf: closedForm,
+  knn,
   lkm: largeKernel,
   rw: randomWalk,
-  sm: sharedMatting,
   lbdm: learningBased,
+  sm: sharedMatting,
 } satisfies Record<string, AlphaMethod<any>>;
 
 export type MethodName = keyof typeof METHODS;
@@ -26,4 +28,4 @@ export const DEFAULT_METHOD: MethodName = "cf";
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 /** The method-specific options of every method but closed-form (whose options src/types.ts has always held). */
-export type MethodOptions = object;
+export type MethodOptions = KnnOptions & RandomWalkOptions & SharedMattingOptions;

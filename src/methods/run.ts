@@ -56,6 +56,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
   const { onProgress, signal } = resolveAlphaOptions({ onProgress: o.onProgress as never, signal: o.signal as never });
   const method = methodOf(o);
   const resolved = methodOptions(method, o);
+  method.checkOptions?.(resolved);
   const { width, height, pixels: n } = checkedImage;
   const minimum = method.minimumSide?.(resolved);
   if (minimum && (width < minimum.side || height < minimum.side)) {

@@ -6,6 +6,13 @@ import { choiceSpec, numberSpec, SOLVER_OPTIONS } from "./options.js";
 import { BAND_REACHES, PENALTY, type PenaltyKernels, allocateStencil, indexFreePixels, penaltyPeakBytes, solvePenaltySystem } from "./penalty.js";
 import type { AlphaMethod } from "./types.js";
 
+export interface RandomWalkOptions {
+  /** rw: colour scale of the weights exp(-|I_i - I_j|^2 / sigma^2). Default 1/30 (pymatting's constant 900). */
+  sigma?: number;
+  /** rw: added to the random-walk Laplacian's diagonal. Default 1e-8. */
+  regularization?: number;
+}
+
 interface RandomWalkKernels extends Kernels {
   rwStencil(image: number, labels: number, freeIndex: number, width: number, height: number, rows: number, radius: number,
     inverseSigmaSquared: number, regularization: number, lambda: number, reach: number,

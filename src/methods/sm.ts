@@ -7,6 +7,30 @@ import { MattingError } from "../errors.js";
 import { numberListSpec, numberSpec } from "./options.js";
 import type { AlphaMethod, OptionSpec } from "./types.js";
 
+/** Shared matting's options, pymatting's estimate_alpha_sm arguments in camelCase, with its defaults. */
+export interface SharedMattingOptions {
+  /** Expand unknown pixels to known ones within this radius (default 10)... */
+  trimapExpansionRadius?: number;
+  /** ...of a colour within this distance (default 0.02; 0 turns expansion off). */
+  trimapExpansionThreshold?: number;
+  /** Rays per unknown pixel (default 4). */
+  sampleGatheringAngles?: number;
+  /** Exponents eN, eA, ef, eb of the pair cost (default [3, 2, 1, 4]). */
+  sampleGatheringWeights?: number[];
+  /** Radius of the chromatic distortion's neighbourhood (default 1). */
+  sampleGatheringNpRadius?: number;
+  /** Radius of sample refinement (default 5). */
+  sampleRefinementRadius?: number;
+  /** Radii of the three local smoothing passes (default 5 each). */
+  localSmoothingRadius1?: number;
+  localSmoothingRadius2?: number;
+  localSmoothingRadius3?: number;
+  /** Squared sigmas of the smoothing passes (defaults (2 r1 + 1)^2 / (9 pi), 0.1, (2 r1 + 1)^2 / (9 pi)). */
+  localSmoothingSigmaSq1?: number;
+  localSmoothingSigmaSq2?: number;
+  localSmoothingSigmaSq3?: number;
+}
+
 interface SharedKernels extends Kernels {
   smExpandScratchBytes(kI: number): number;
   smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number): void;

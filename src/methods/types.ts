@@ -61,6 +61,8 @@ export interface AlphaMethod<Table extends OptionTable = OptionTable> {
   name: string;
   /** The options this method takes, flat in the options object, with defaults and checks. */
   options: Table;
+  /** Checks options against each other (each alone is checked by its spec); throws INVALID_OPTION. */
+  checkOptions?(options: ResolvedOptions<Table>): void;
   /** The smallest width and height it accepts with these options (IMAGE_TOO_SMALL below), and why. */
   minimumSide?(options: ResolvedOptions<Table>): { side: number; reason: string };
   /**

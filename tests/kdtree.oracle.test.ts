@@ -1,0 +1,57 @@
+// The k-d tree (assembly/graph/kdtree.ts) against brute force: random points, duplicates, all points equal,
+// k >= n, f32 and f64, 1 to 6 coordinates, both builds.
+import { describe, expect, it } from "vitest";
+import { type KdTreeKernels, buildKdTree, nearestNeighbours } from "../dist/methods/kdtree.js";
+import { makeEngine, random } from "./helpers.js";
+import { bruteForceKnn } from "./reference/knn.js";
+
+interface Case {
+  name: string;
+  n: number;
+  dims: number;
+  k: number;
+  /** Coordinate j of point i. */
+  value: (next: () => number, i: number, j: number) => number;
+}
+
+const cases: Case[] = [
+  { name: "uniform 1 point", n: 1, dims: 3, k: 4, value: (next) => next() },
+  { name: "uniform, 1 coordinate", n: 300, dims: 1, k: 7, value: (next) => next() },
+  { name: "uniform, 5 coordinates", n: 1500, dims: 5, k: 20, value: (next) => next() },
+  { name: "uniform, 6 coordinates, k 1", n: 700, dims: 6, k: 1, value: (next) => next() },
+  { name: "colour and position like knn", n: 1200, dims: 5, k: 10, value: (next, i, j) => (j < 3 ? Math.round(next() * 8) / 8 : (j === 3 ? i % 40 : Math.floor(i / 40)) * 0.05) },
+  { name: "duplicates from four values", n: 900, dims: 3, k: 15, value: (next) => Math.floor(next() * 4) / 4 },
+  { name: "all points equal", n: 500, dims: 5, k: 12, value: () => 0.25 },
+  { name: "on a line (one coordinate varies)", n: 400, dims: 4, k: 9, value: (next, i, j) => (j === 2 ? i * 0.01 : 0.5) },
+  { name: "k equal to n", n: 37, dims: 2, k: 37, value: (next) => next() },
+  { name: "k above n", n: 20, dims: 3, k: 31, value: (next) => Math.floor(next() * 3) },
+];
+
+describe("k-d tree nearest neighbours against brute force", () => {
+  const runs = cases.flatMap((c) => (["release", "scalar"] as const).flatMap((build) => ([4, 8] as const).map((bytes) => [`${c.name} (${build}, f${bytes * 8})`, c, build, bytes] as const)));
+  it.each(runs)("%s", async (_, c, build, bytes) => {
+    const engine = await makeEngine(build);
+    const next = random(c.n * 31 + c.dims);
+    const Points = bytes === 4 ? Float32Array : Float64Array;
+    const points = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims));
+    // Queries: the points themselves (as knn asks) and as many others.
+    const others = Points.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims) + (next() - 0.5) * 0.1);
+    const queries = new Points(points.length * 2);
+    queries.set(points);
+    queries.set(others, points.length);
+    const count = 2 * c.n;
+    const expected = bruteForceKnn(points, c.dims, queries, c.k);
+    await engine.run(async (arena) => {
+      const kernels = engine.kernels as KdTreeKernels;
+      const source = arena.copyIn(points);
+      const tree = buildKdTree(arena, kernels, source, c.n, c.dims, bytes);
+      const at = arena.copyIn(queries);
+      const indices = arena.alloc(count * c.k * 4), distances = arena.alloc(count * c.k * 8);
+      let slices = 0;
+      await nearestNeighbours(arena, kernels, tree, at, count, c.k, indices, distances, () => void slices++);
+      expect(slices).toBeGreaterThan(0);
+      expect(Array.from(arena.i32(indices, count * c.k))).toEqual(Array.from(expected.indices));
+      expect(Array.from(arena.f64(distances, count * c.k))).toEqual(Array.from(expected.distances));
+    });
+  });
+});
