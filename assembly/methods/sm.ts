@@ -201,9 +201,9 @@ export function smLabelDistances(labels: usize, width: i32, height: i32, target:
   }
 }
 
-/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples. */
+/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions. */
 export function smGatherScratchBytes(): i32 {
-  return MAX_ANGLES * 4 * 4;
+  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16;
 }
 
 /**
@@ -220,6 +220,17 @@ export function smGather(
   const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
   const maxSteps = 2 * max(width, height);
   const fgSamples = scratch, bgSamples = scratch + (<usize>MAX_ANGLES << 3); // (x, y) i32 pairs
+  // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
+  const directions = scratch + (<usize>MAX_ANGLES << 4);
+  for (let tile = 0; tile < 64; tile++) {
+    const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
+    for (let a = 0; a < angles; a++) {
+      const angle = 2.0 * Math.PI / <f64>angles * <f64>a + startAngle;
+      const at = directions + (<usize>(tile * angles + a) << 4);
+      store<f64>(at, Math.cos(angle));
+      store<f64>(at, Math.sin(angle), 8);
+    }
+  }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -233,11 +244,10 @@ export function smGather(
         continue;
       }
       const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-      const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
       let fgCount = 0, bgCount = 0;
       for (let a = 0; a < angles; a++) {
-        const angle = 2.0 * Math.PI / <f64>angles * <f64>a + startAngle;
-        const c = Math.cos(angle), s = Math.sin(angle);
+        const direction = directions + (<usize>(tile * angles + a) << 4);
+        const c = load<f64>(direction), s = load<f64>(direction, 8);
         let hasFg = false, hasBg = false;
         for (let step = 0; step < maxSteps && !(hasFg && hasBg); step++) {
           const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
