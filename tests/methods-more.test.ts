@@ -144,3 +144,21 @@ describe.each(["release", "scalar"] as const)("large-kernel product by box filte
     }
   });
 });
+
+describe("threads", () => {
+  // 240x120, unknown columns 20..220: about 25 k pixels to solve for, enough for two threads to share the rows.
+  const image = smoothImage(240, 120, 8), trimap = bandTrimap(240, 120, 20, 220);
+  it.each(["rw", "lbdm"] as const)("%s gives one thread's alpha on two threads", async (method) => {
+    const pair = await createMatting({ threads: 2 });
+    try {
+      const one = await matting.estimateAlpha(image, trimap, { method, tolerance: 1e-10 });
+      const two = await pair.estimateAlpha(image, trimap, { method, tolerance: 1e-10 });
+      expect(two.stats.threads).toBe(2);
+      let worst = 0;
+      for (let i = 0; i < one.alpha.length; i++) worst = Math.max(worst, Math.abs(one.alpha[i] - two.alpha[i]));
+      expect(worst).toBeLessThan(1e-6);
+    } finally {
+      pair.close();
+    }
+  });
+});

@@ -89,8 +89,8 @@ const options = {
 
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
-/** Bytes per pixel: expanded labels, F and B (f32 x 3) at three stages, three f32 planes, alpha f64. */
-const BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4 + 8;
+/** Bytes per pixel: expanded labels, F and B (f32 x 3) at three stages, three f32 planes, two label distances, alpha f64, index. */
+const BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4 + 2 * 4 + 8 + 4;
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
