@@ -24,5 +24,5 @@ export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
-export { kdNodeCount, kdTreeBytes, kdBuild, kdQuery, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";

@@ -224,8 +224,9 @@ export const phaseCell = (times: PhaseTimes, phase: string): string => (phase in
  * Options forwarded to estimateAlpha from the command line, and the engine's thread count (--threads,
  * default 1; given to createMatting).
  */
-export function solverOptions(args: { tolerance?: string; "max-iterations"?: string; threads?: string }): { options: AlphaOptions; threads: number; note: string } {
+export function solverOptions(args: { tolerance?: string; "max-iterations"?: string; threads?: string; method?: string }): { options: AlphaOptions; threads: number; note: string } {
   const options: AlphaOptions = {};
+  if (args.method !== undefined) options.method = args.method as AlphaOptions["method"];
   if (args.tolerance !== undefined) options.tolerance = parsePositive(args.tolerance, "tolerance", 0);
   if (args["max-iterations"] !== undefined) options.maxIterations = parsePositive(args["max-iterations"], "max-iterations", 0, true);
   const threads = args.threads === undefined ? 1 : parsePositive(args.threads, "threads", 1, true);

@@ -1,124 +1,181 @@
-// Accuracy benchmark: closed-form alpha on the alphamatting.com low-res set against ground truth (SAD, MSE,
-// Gradient, Connectivity over the unknown pixels) and against pymatting's closed-form alphas.
-// npm run bench:quality -- [--data DIR] [--reference DIR] [--images GT01,GT02] [--tolerance T] [--max-iterations N]
+// Accuracy and speed of one alpha method against its anchor, side by side: the alphamatting.com low-res set
+// (27 images x 2 trimaps) scored against ground truth (SAD, MSE, Gradient, Connectivity over the unknown pixels,
+// ../shared/reference/METRICS.md), beside pymatting's (or OpenCV's, for ifm) alpha from ../shared/anchors/run.py
+// run in the same session in alternating chunks: a few cases of ours, then the same cases of the anchor in its own
+// warm process. Prints the anchor's SAD, the mean |ours - anchor| over the unknown pixels, and time ratios.
+// npm run bench:quality -- [--method knn] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--chunk N]
+//                          [--no-anchor] [--anchor PATH/run.py] [--tolerance T] [--max-iterations N] [--threads N]
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { promisify } from "node:util";
 import { createMatting } from "../dist/entry/node.js";
 import {
-  DEFAULT_LOWRES, DEFAULT_PYMATTING_ALPHAS, TRIMAPS, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader,
-  mean, parseList, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask, warmUp,
+  DEFAULT_LOWRES, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive, parseTrimaps,
+  readFirstChannel, readRgb, relativeDifference, repoRoot, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
 
-/** pymatting 1.1.15 closed-form, mean over the 27 images (../shared/reference/BASELINE.md). */
-const PYMATTING_MEANS: Record<TrimapSet, MatteScores> = {
-  trimap1: { sad: 5.31, mse: 21.8e-3, gradient: 8.99, connectivity: 4.97 },
-  trimap2: { sad: 7.6, mse: 24.2e-3, gradient: 11.64, connectivity: 7.14 },
-};
-const SAD_TOLERANCE_PERCENT = 2;
-const MAX_MEAN_ABS_DIFF = 0.01;
-const METRIC_NAMES: [keyof MatteScores, string, number][] = [
-  ["sad", "SAD", 1], ["mse", "MSE x1e3", 1e3], ["gradient", "Grad", 1], ["connectivity", "Conn", 1],
-];
+/** Issue 10's targets: mean SAD within 2 % of the anchor's (5 % for sampling methods), the same matte, a quarter of its time. */
+const SAMPLING_METHODS = ["sm"];
+const TARGET_RATIO = 0.25;
+const PYTHON = "/usr/bin/python3";
+const DEFAULT_ANCHOR = "../shared/anchors/run.py";
 
 const { values: args } = parseArgs({
   options: {
+    method: { type: "string" },
     data: { type: "string" },
-    reference: { type: "string" },
     images: { type: "string" },
+    trimaps: { type: "string" },
+    chunk: { type: "string" },
+    anchor: { type: "string" },
+    "no-anchor": { type: "boolean" },
     tolerance: { type: "string" },
     "max-iterations": { type: "string" },
+    threads: { type: "string" },
   },
 });
+const method = args.method ?? "cf";
 const dataDir = resolveDir(args.data, DEFAULT_LOWRES);
-const referenceDir = resolveDir(args.reference, DEFAULT_PYMATTING_ALPHAS);
 const names = imageNames(path.join(dataDir, "input"), parseList(args.images));
+const trimapSets = parseTrimaps(args.trimaps);
+const chunk = parsePositive(args.chunk, "chunk", 5, true);
+const anchor = args["no-anchor"] ? undefined : path.resolve(args.anchor ?? path.resolve(repoRoot, DEFAULT_ANCHOR));
 const subset = names.length !== 27;
-const { options: alphaOptions, threads, note: optionsNote } = solverOptions(args);
+const { options: solver, threads, note } = solverOptions(args);
+const alphaOptions = { ...solver, method } as Parameters<typeof matting.estimateAlpha>[2];
+const sampling = SAMPLING_METHODS.includes(method);
+const maxSadPercent = sampling ? 5 : 2;
+const maxDifference = sampling ? 0.02 : 0.01;
 
 async function loadCase(name: string, trimapSet: TrimapSet) {
   const image = await readRgb(path.join(dataDir, "input", `${name}.png`));
   const trimap = await readFirstChannel(path.join(dataDir, trimapSet, `${name}.png`));
   const truth = await readFirstChannel(path.join(dataDir, "gt", `${name}.png`));
-  const reference = await readFirstChannel(path.join(referenceDir, trimapSet, `${name}.png`));
   sameSize(image, trimap, `${name} ${trimapSet} against its photo`);
   sameSize(image, truth, `${name} ground truth against its photo`);
-  sameSize(image, reference, `${name} pymatting alpha (${trimapSet}) against its photo`);
-  return { image, trimap, truth: toUnit(truth.data), reference: toUnit(reference.data), unknown: unknownMask(trimap.data) };
+  return { image, trimap, truth: toUnit(truth.data), unknown: unknownMask(trimap.data) };
+}
+
+interface AnchorCase {
+  ms: number;
+  alpha: Float32Array;
+}
+
+/** The anchor on `chunkNames`, one warm process (run.py's untimed first call), its alphas read back. */
+async function runAnchor(trimapSet: TrimapSet, chunkNames: string[]): Promise<Map<string, AnchorCase>> {
+  const out = mkdtempSync(path.join(os.tmpdir(), "matting-anchor-"));
+  try {
+    const { stdout } = await promisify(execFile)(PYTHON, [anchor!, "--method", method, "--data", dataDir, "--trimap", trimapSet,
+      "--images", chunkNames.join(","), "--out", out], { maxBuffer: 1 << 24 });
+    const found = new Map<string, AnchorCase>();
+    for (const line of stdout.split("\n").filter((l) => l.startsWith("{"))) {
+      const row = JSON.parse(line) as { name: string; ms: number };
+      const bytes = readFileSync(path.join(out, `${row.name}.f32`));
+      found.set(row.name.split(".")[0], { ms: row.ms, alpha: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice() });
+    }
+    return found;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 interface CaseResult {
   ours: MatteScores;
-  pymatting: MatteScores;
-  differenceToPymatting: number;
+  seconds: number;
+  bytesPerUnknown: number;
+  anchor?: { sad: number; seconds: number; difference: number };
 }
 
 console.log(machineHeader());
-console.log(`# data ${dataDir}; pymatting alphas ${referenceDir}; ${optionsNote}`);
+console.log(`# method ${method}; data ${dataDir}; anchor ${anchor ?? "none"}; chunks of ${chunk} cases, ours then the anchor's; ${note}`);
 const matting = await createMatting({ threads });
 {
-  const first = await loadCase(names[0], "trimap1");
-  await warmUp(`${names[0]} trimap1`, () => matting.estimateAlpha(first.image, first.trimap, alphaOptions));
+  const first = await loadCase(names[0], trimapSets[0]);
+  const started = performance.now();
+  await matting.estimateAlpha(first.image, first.trimap, alphaOptions);
+  console.log(`# warm-up: ${names[0]} ${trimapSets[0]} once, ${fixed((performance.now() - started) / 1000, 2)} s (not counted)`);
 }
 
 const table = new Table([
   { title: "image", width: 5, align: "left" }, { title: "size", width: 7 }, { title: "unknown", width: 7 },
-  { title: "iter", width: 5 }, { title: "conv", width: 4 }, { title: "s", width: 6 },
+  { title: "iter", width: 5 }, { title: "conv", width: 4 }, { title: "s", width: 6 }, { title: "B/unk", width: 5 },
   { title: "SAD", width: 6 }, { title: "MSE x1e3", width: 8 }, { title: "Grad", width: 6 }, { title: "Conn", width: 6 },
-  { title: "pm SAD", width: 6 }, { title: "|a-pm|", width: 7 },
+  { title: "pm SAD", width: 6 }, { title: "|a-pm|", width: 7 }, { title: "pm s", width: 6 }, { title: "ratio", width: 5 },
 ]);
 const results: Record<TrimapSet, CaseResult[]> = { trimap1: [], trimap2: [] };
-for (const trimapSet of TRIMAPS) {
-  console.log(`\n## ${trimapSet}: ours against ground truth; pm SAD = pymatting's alpha against ground truth;`);
-  console.log("## |a-pm| = mean |ours - pymatting| over the unknown pixels");
+for (const trimapSet of trimapSets) {
+  console.log(`\n## ${trimapSet}: ours against ground truth; pm = the anchor (${method}); |a-pm| = mean |ours - anchor| over the unknown pixels;`);
+  console.log("## ratio = our seconds / the anchor's");
   table.header();
-  for (const name of names) {
-    const c = await loadCase(name, trimapSet);
-    const { alpha, stats } = await matting.estimateAlpha(c.image, c.trimap, alphaOptions);
-    const { width, height } = c.image;
-    const ours = scoreMatte({ width, height, predicted: alpha, truth: c.truth, unknown: c.unknown });
-    const pymatting = scoreMatte({ width, height, predicted: c.reference, truth: c.truth, unknown: c.unknown });
-    const differenceToPymatting = meanAbsoluteDifference(alpha, c.reference, c.unknown);
-    results[trimapSet].push({ ours, pymatting, differenceToPymatting });
-    const unknownNote = countOnes(c.unknown) === stats.unknownPixels ? "" : ` (library counts ${stats.unknownPixels})`;
-    table.row([
-      name, `${width}x${height}`, `${countOnes(c.unknown)}${unknownNote}`, String(stats.iterations), stats.converged ? "yes" : "NO",
-      fixed(stats.milliseconds.total / 1000, 2), fixed(ours.sad, 3), fixed(ours.mse * 1e3, 3), fixed(ours.gradient, 3),
-      fixed(ours.connectivity, 3), fixed(pymatting.sad, 3), fixed(differenceToPymatting, 5),
-    ]);
-  }
-}
-
-console.log(`\n## Means over ${names.length} images${subset ? " (a subset: not comparable to BASELINE.md's 27-image means)" : ""}`);
-const means = new Table([
-  { title: "trimap", width: 7, align: "left" }, { title: "metric", width: 8, align: "left" }, { title: "ours", width: 7 },
-  { title: "pymatting PNG, our metrics", width: 8 }, { title: "BASELINE.md", width: 8 }, { title: "ours vs BASELINE", width: 8 },
-]);
-means.header();
-const verdicts: string[] = [];
-for (const trimapSet of TRIMAPS) {
-  const rows = results[trimapSet];
-  for (const [key, label, scale] of METRIC_NAMES) {
-    const ours = mean(rows.map((r) => r.ours[key]));
-    const theirs = mean(rows.map((r) => r.pymatting[key]));
-    const baseline = PYMATTING_MEANS[trimapSet][key];
-    const percent = relativeDifference(ours, baseline);
-    means.row([trimapSet, label, fixed(ours * scale, 3), fixed(theirs * scale, 3), fixed(baseline * scale, 2), signedPercent(percent, 1)]);
-    if (key === "sad") {
-      const pass = !subset && Math.abs(percent) <= SAD_TOLERANCE_PERCENT;
-      const outcome = subset ? "n/a (subset)" : pass ? "PASS" : "FAIL";
-      const within = `within ${SAD_TOLERANCE_PERCENT}% of pymatting's ${baseline}`;
-      verdicts.push(`${outcome}  mean SAD ${trimapSet} ${fixed(ours, 3)} ${within} (${signedPercent(percent, 2)})`);
+  for (let from = 0; from < names.length; from += chunk) {
+    const chunkNames = names.slice(from, from + chunk);
+    const ours = [];
+    for (const name of chunkNames) {
+      const c = await loadCase(name, trimapSet);
+      const started = performance.now();
+      const { alpha, stats } = await matting.estimateAlpha(c.image, c.trimap, alphaOptions);
+      ours.push({ name, c, alpha, stats, seconds: (performance.now() - started) / 1000 });
+    }
+    const anchored = anchor ? await runAnchor(trimapSet, chunkNames) : new Map<string, AnchorCase>();
+    for (const { name, c, alpha, stats, seconds } of ours) {
+      const { width, height } = c.image;
+      const scores = scoreMatte({ width, height, predicted: alpha, truth: c.truth, unknown: c.unknown });
+      const theirs = anchored.get(name);
+      const result: CaseResult = { ours: scores, seconds, bytesPerUnknown: stats.peakBytes / Math.max(1, stats.unknownPixels) };
+      if (theirs) {
+        const anchorSad = scoreMatte({ width, height, predicted: theirs.alpha, truth: c.truth, unknown: c.unknown }).sad;
+        result.anchor = { sad: anchorSad, seconds: theirs.ms / 1000, difference: meanAbsoluteDifference(alpha, theirs.alpha, c.unknown) };
+      } else if (anchor) {
+        throw new Error(`the anchor gave no alpha for ${name} ${trimapSet}`);
+      }
+      results[trimapSet].push(result);
+      const a = result.anchor;
+      table.row([
+        name, `${width}x${height}`, String(countOnes(c.unknown)), String(stats.iterations), stats.converged ? "yes" : "NO", fixed(seconds, 2),
+        fixed(result.bytesPerUnknown, 0), fixed(scores.sad, 3), fixed(scores.mse * 1e3, 3), fixed(scores.gradient, 3), fixed(scores.connectivity, 3),
+        a ? fixed(a.sad, 3) : "-", a ? fixed(a.difference, 5) : "-", a ? fixed(a.seconds, 2) : "-", a ? fixed(seconds / a.seconds, 3) : "-",
+      ]);
     }
   }
 }
-const all = [...results.trimap1, ...results.trimap2];
-const worst = Math.max(...all.map((r) => r.differenceToPymatting));
-const over = all.filter((r) => r.differenceToPymatting >= MAX_MEAN_ABS_DIFF).length;
-const worstNote = `worst ${fixed(worst, 5)}; ${over} of ${all.length} at or above`;
-verdicts.push(`${over === 0 ? "PASS" : "FAIL"}  every per-image mean |ours - pymatting| over unknown pixels < ${MAX_MEAN_ABS_DIFF} (${worstNote})`);
 
+console.log(`\n## Means over ${names.length} images${subset ? " (a subset)" : ""}`);
+const means = new Table([
+  { title: "trimap", width: 7, align: "left" }, { title: "SAD", width: 7 }, { title: "MSE x1e3", width: 8 }, { title: "Grad", width: 7 },
+  { title: "Conn", width: 7 }, { title: "pm SAD", width: 7 }, { title: "SAD vs pm", width: 9 }, { title: "max |a-pm|", width: 10 },
+]);
+means.header();
+const verdicts: string[] = [];
+const verdict = (pass: boolean, text: string) => verdicts.push(`${pass ? "PASS  " : "MISSED"}  ${text}`);
+for (const trimapSet of trimapSets) {
+  const rows = results[trimapSet];
+  const ours = mean(rows.map((r) => r.ours.sad));
+  const anchored = rows.every((r) => r.anchor);
+  const theirs = anchored ? mean(rows.map((r) => r.anchor!.sad)) : NaN;
+  const percent = relativeDifference(ours, theirs);
+  const worst = anchored ? Math.max(...rows.map((r) => r.anchor!.difference)) : NaN;
+  means.row([trimapSet, fixed(ours, 3), fixed(mean(rows.map((r) => r.ours.mse)) * 1e3, 3), fixed(mean(rows.map((r) => r.ours.gradient)), 3),
+    fixed(mean(rows.map((r) => r.ours.connectivity)), 3), fixed(theirs, 3), anchored ? signedPercent(percent, 2) : "-", fixed(worst, 5)]);
+  if (anchored) {
+    verdict(percent <= maxSadPercent, `mean SAD ${trimapSet} ${fixed(ours, 3)} within ${maxSadPercent} % of the anchor's ${fixed(theirs, 3)} or lower (${signedPercent(percent, 2)})${subset ? " (subset)" : ""}`);
+    verdict(worst <= maxDifference, `every case's mean |ours - anchor| over unknown pixels <= ${maxDifference} on ${trimapSet} (worst ${fixed(worst, 5)}; mean ${fixed(mean(rows.map((r) => r.anchor!.difference)), 5)})`);
+  }
+}
+const all = trimapSets.flatMap((t) => results[t]);
+console.log(`\n## Time and memory over ${all.length} cases (${threads} thread${threads > 1 ? "s" : ""})`);
+console.log(`ours: median ${fixed(median(all.map((r) => r.seconds)), 3)} s, total ${fixed(all.reduce((s, r) => s + r.seconds, 0), 1)} s; ` +
+  `peak wasm bytes per unknown pixel: median ${fixed(median(all.map((r) => r.bytesPerUnknown)), 0)}, max ${fixed(Math.max(...all.map((r) => r.bytesPerUnknown)), 0)}`);
+if (all.every((r) => r.anchor)) {
+  const ratios = all.map((r) => r.seconds / r.anchor!.seconds);
+  const anchorTotal = all.reduce((s, r) => s + r.anchor!.seconds, 0);
+  const oursTotal = all.reduce((s, r) => s + r.seconds, 0);
+  console.log(`anchor: median ${fixed(median(all.map((r) => r.anchor!.seconds)), 3)} s, total ${fixed(anchorTotal, 1)} s`);
+  console.log(`ratio ours / anchor: median ${fixed(median(ratios), 3)}, of the totals ${fixed(oursTotal / anchorTotal, 3)}, worst ${fixed(Math.max(...ratios), 3)}`);
+  verdict(median(ratios) <= TARGET_RATIO, `median time ratio ours / anchor ${fixed(median(ratios), 3)} <= ${TARGET_RATIO}`);
+}
 console.log("\n## Verdict");
 for (const line of verdicts) console.log(line);
-const failed = verdicts.some((v) => v.startsWith("FAIL"));
-console.log(failed ? "QUALITY: FAIL" : subset ? "QUALITY: PASS on the subset (run all 27 images for the SAD check)" : "QUALITY: PASS");

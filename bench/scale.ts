@@ -3,7 +3,7 @@
 // memory mean something, the SAD does not (../shared/datasets/README.md).
 // Then the growth of cost with size on one photo: GT04 Trimap1 (3.0 M unknown pixels at full size) scaled so that
 // it has from about 50 k to 3 M unknown pixels, time per unknown pixel at each size.
-// npm run bench:scale -- [--data HIGHRES_DIR] [--photos LOWRES_DIR] [--images GT19,GT22] [--trimaps trimap1]
+// npm run bench:scale -- [--method NAME] [--data HIGHRES_DIR] [--photos LOWRES_DIR] [--images GT19,GT22] [--trimaps trimap1]
 //                        [--timeout SECONDS] [--repeat N] [--threads N] [--tolerance T] [--max-iterations N] [--no-sizes]
 import path from "node:path";
 import sharp from "sharp";
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     timeout: { type: "string" },
     repeat: { type: "string" },
     threads: { type: "string" },
+    method: { type: "string" },
     tolerance: { type: "string" },
     "max-iterations": { type: "string" },
     "no-sizes": { type: "boolean" },

@@ -1,7 +1,7 @@
 // Speed benchmark on the alphamatting.com low-res set: time per phase, peak wasm memory and SAD per case,
 // then the median time per image against pymatting's (../shared/reference/BASELINE.md) and issue 3's target.
 // With --threads N each case also runs on an engine of N threads: its total time, its SAD and the speed-up.
-// npm run bench -- [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--repeat N] [--threads N]
+// npm run bench -- [--method NAME] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--repeat N] [--threads N]
 //                  [--tolerance T] [--max-iterations N]
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     trimaps: { type: "string" },
     repeat: { type: "string" },
     threads: { type: "string" },
+    method: { type: "string" },
     tolerance: { type: "string" },
     "max-iterations": { type: "string" },
   },
@@ -52,6 +53,9 @@ async function loadCase(name: string, trimapSet: TrimapSet) {
 
 console.log(machineHeader());
 console.log(`# data ${dataDir}; median of ${repeat} run(s) per case on a warm engine; ${note}`);
+if (options.method !== undefined && options.method !== "cf") {
+  console.log(`# the pymatting figures and verdicts below are closed-form's; npm run bench:quality -- --method ${options.method} times the method against its own anchor`);
+}
 const matting = await createMatting();
 const threaded = threads > 1 ? await createMatting({ threads }) : undefined;
 if (threaded && threaded.threads !== threads) throw new Error(`asked for ${threads} threads, got ${threaded.threads}`);

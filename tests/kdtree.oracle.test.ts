@@ -52,6 +52,10 @@ describe("k-d tree nearest neighbours against brute force", () => {
       expect(slices).toBeGreaterThan(0);
       expect(Array.from(arena.i32(indices, count * c.k))).toEqual(Array.from(expected.indices));
       expect(Array.from(arena.f64(distances, count * c.k))).toEqual(Array.from(expected.distances));
+      // The tree's own points as queries, taken in the tree's order, answered in the points' order.
+      const own = arena.alloc(c.n * c.k * 4);
+      await nearestNeighbours(arena, kernels, tree, "own points", c.n, c.k, own, 0, () => {});
+      expect(Array.from(arena.i32(own, c.n * c.k))).toEqual(Array.from(expected.indices.subarray(0, c.n * c.k)));
     });
   });
 });

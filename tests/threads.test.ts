@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateAlphaWith } from "../dist/alpha.js";
+import { estimateAlphaWith } from "../dist/methods/run.js";
 import { Engine } from "../dist/engine.js";
 import type { SpawnThread } from "../dist/team.js";
 import { type Matting, MattingError, createMatting } from "../dist/entry/node.js";

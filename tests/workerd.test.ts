@@ -86,4 +86,23 @@ describe("workerd example", () => {
     expect(response.status).toBe(405);
     expect(await response.text()).toMatch(/POST multipart\/form-data/);
   });
+
+  it("takes the alpha method from the form's \"method\" field, and answers an unknown one with 422", async () => {
+    const width = 24, height = 16;
+    const photo = encode({ width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37) % 251), channels: 3, depth: 8 });
+    const trimap = encode({ width, height, data: Uint8Array.from({ length: width * height }, (_, p) => (p % width < 8 ? 255 : p % width > 15 ? 0 : 128)), channels: 1, depth: 8 });
+    const post = (method: string) => {
+      const form = new FormData();
+      form.set("image", new Blob([photo], { type: "image/png" }), "image.png");
+      form.set("trimap", new Blob([trimap], { type: "image/png" }), "trimap.png");
+      form.set("method", method);
+      return fetch(url, { method: "POST", body: form });
+    };
+    const knn = await post("knn");
+    expect(knn.status).toBe(200);
+    expect(JSON.parse(knn.headers.get("x-matting-stats")!).method).toBe("knn");
+    const unknown = await post("bayes");
+    expect(unknown.status).toBe(422);
+    expect((await unknown.json()).code).toBe("INVALID_OPTION");
+  });
 });

@@ -10,10 +10,13 @@
 // tree (i32 fields): [0] points n [1] dims [2] element bytes (4 or 8) [3] leaf size [4] nodes
 //                    [5] reordered coordinates (n * dims elements) [6] original index of each reordered point (i32)
 //                    [7] split coordinate per node (i32, -1 for a leaf) [8] split value per node (f64)
+//                    [9] with SIMD and f32 points: the reordered coordinates again in blocks of four points, coordinate
+//                        by coordinate (four lanes per coordinate), so that a leaf's distances are summed four at a
+//                        time in the same order as one at a time (the same f32 results); 0 otherwise
 
 import { field, pointerField } from "../record";
 
-const LEAF_SIZE: i32 = 12;
+const LEAF_SIZE: i32 = 32;
 const MAX_DIMS: i32 = 16;
 
 /** Nodes of the tree over n points: a full binary tree deep enough that every leaf holds at most LEAF_SIZE. */
@@ -26,10 +29,15 @@ export function kdNodeCount(n: i32): i32 {
   return nodes;
 }
 
-/** Bytes of the tree's arrays for n points of `dims` coordinates (the record itself is 36 bytes). */
+/** Bytes of the blocked copy of the coordinates (field 9), 0 where it is not used. */
+export function kdBlockedBytes(n: i32, dims: i32, elementBytes: i32): i32 {
+  return ASC_FEATURE_SIMD && elementBytes == 4 ? ((n + 3) >> 2) * dims * 16 : 0;
+}
+
+/** Bytes of the tree's arrays for n points of `dims` coordinates (the record itself is 40 bytes). */
 export function kdTreeBytes(n: i32, dims: i32, elementBytes: i32): f64 {
   const nodes = <f64>kdNodeCount(n);
-  return <f64>n * <f64>(dims * elementBytes + 4) + nodes * 12 + 64;
+  return <f64>n * <f64>(dims * elementBytes + 4) + nodes * 12 + <f64>kdBlockedBytes(n, dims, elementBytes) + 64;
 }
 
 @inline function coordinate<T>(points: usize, dims: i32, i: i32, d: i32): f64 {
@@ -117,10 +125,19 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, elementBy
   for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
   if (elementBytes == 4) buildNode<f32>(tree, 0, 0, n);
   else buildNode<f64>(tree, 0, 0, n);
+  const blocked = pointerField(tree, 9);
+  if (blocked == 0) return;
+  memory.fill(blocked, 0, <usize>kdBlockedBytes(n, dims, elementBytes));
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(blocked + ((<usize>(i >> 2) * <usize>dims + <usize>d) << 4) + (<usize>(i & 3) << 2), load<f32>(points + ((<usize>i * <usize>dims + <usize>d) << 2)));
+    }
+  }
 }
 
-// The query in progress: its point, the cell offsets, and the k best so far as a max-heap on (distance, index).
+// The query in progress: its point (and, for blocked leaves, each coordinate in four lanes), the cell offsets, and the k best so far as a max-heap on (distance, index).
 let queryPoint: usize = 0;
+let querySplats: usize = 0;
 let offsets: usize = 0;
 let heapDistance: usize = 0;
 let heapIndex: usize = 0;
@@ -191,10 +208,39 @@ function searchLeaf<T>(tree: usize, lo: i32, hi: i32): void {
   }
 }
 
+@inline function offerLane(lo: i32, hi: i32, i: i32, index: usize, distance: f32): void {
+  if (i < lo || i >= hi) return;
+  const idx = load<i32>(index + (<usize>i << 2));
+  if (heapSize < wanted || farther(load<f64>(heapDistance), load<i32>(heapIndex), <f64>distance, idx)) offer(<f64>distance, idx);
+}
+
+/** searchLeaf over the blocked copy: four distances at a time, each summed as searchLeaf<f32> sums it. */
+function searchLeafBlocked(tree: usize, lo: i32, hi: i32): void {
+  const dims = field(tree, 1);
+  const blocked = pointerField(tree, 9), index = pointerField(tree, 6);
+  const blockBytes = <usize>dims << 4;
+  for (let b = lo >> 2, last = (hi - 1) >> 2; b <= last; b++) {
+    const base = blocked + <usize>b * blockBytes;
+    let sum = f32x4.splat(0);
+    for (let d = 0; d < dims; d++) {
+      const diff = f32x4.sub(v128.load(querySplats + (<usize>d << 4)), v128.load(base + (<usize>d << 4)));
+      sum = f32x4.add(sum, f32x4.mul(diff, diff));
+    }
+    // Skip the block when every lane is farther than the worst kept (a tie may still win on its index).
+    if (heapSize == wanted && !v128.any_true(f32x4.le(sum, f32x4.splat(<f32>load<f64>(heapDistance))))) continue;
+    const first = b << 2;
+    offerLane(lo, hi, first, index, f32x4.extract_lane(sum, 0));
+    offerLane(lo, hi, first + 1, index, f32x4.extract_lane(sum, 1));
+    offerLane(lo, hi, first + 2, index, f32x4.extract_lane(sum, 2));
+    offerLane(lo, hi, first + 3, index, f32x4.extract_lane(sum, 3));
+  }
+}
+
 function searchNode<T>(tree: usize, node: i32, lo: i32, hi: i32, cellDistance: f64): void {
   const splitDim = load<i32>(pointerField(tree, 7) + (<usize>node << 2));
   if (splitDim < 0) {
-    searchLeaf<T>(tree, lo, hi);
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && pointerField(tree, 9) != 0) searchLeafBlocked(tree, lo, hi);
+    else searchLeaf<T>(tree, lo, hi);
     return;
   }
   const split = load<f64>(pointerField(tree, 8) + (<usize>node << 3));
@@ -215,7 +261,46 @@ function searchNode<T>(tree: usize, node: i32, lo: i32, hi: i32, cellDistance: f
 
 /** Scratch bytes a query needs for k neighbours. */
 export function kdQueryScratchBytes(k: i32): i32 {
-  return MAX_DIMS * 8 + k * 12 + 16;
+  return MAX_DIMS * 8 + MAX_DIMS * 16 + k * 12 + 16;
+}
+
+function startQueries(tree: usize, k: i32, scratch: usize): void {
+  offsets = scratch;
+  querySplats = scratch + <usize>(MAX_DIMS * 8);
+  heapDistance = querySplats + <usize>(MAX_DIMS * 16);
+  heapIndex = heapDistance + (<usize>k << 3);
+  wanted = min(k, field(tree, 0));
+}
+
+/** The k nearest to the point at queryPoint, written as row `row` of indices (and distances). */
+function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usize): void {
+  const n = field(tree, 0), dims = field(tree, 1), elementBytes = field(tree, 2);
+  memory.fill(offsets, 0, <usize>(MAX_DIMS * 8));
+  heapSize = 0;
+  if (elementBytes == 4) {
+    if (ASC_FEATURE_SIMD) {
+      for (let d = 0; d < dims; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(queryPoint + (<usize>d << 2))));
+    }
+    searchNode<f32>(tree, 0, 0, n, 0);
+  } else {
+    searchNode<f64>(tree, 0, 0, n, 0);
+  }
+  // Heap sort: the farthest goes last.
+  for (let size = heapSize; size > 1; size--) {
+    const last = size - 1;
+    const d = load<f64>(heapDistance), i = load<i32>(heapIndex);
+    store<f64>(heapDistance, load<f64>(heapDistance + (<usize>last << 3)));
+    store<i32>(heapIndex, load<i32>(heapIndex + (<usize>last << 2)));
+    store<f64>(heapDistance + (<usize>last << 3), d);
+    store<i32>(heapIndex + (<usize>last << 2), i);
+    heapSiftDown(0, last);
+  }
+  const out = indices + <usize>row * <usize>k * 4;
+  for (let j = 0; j < k; j++) {
+    const found = j < heapSize;
+    store<i32>(out + (<usize>j << 2), found ? load<i32>(heapIndex + (<usize>j << 2)) : -1);
+    if (distances != 0) store<f64>(distances + ((<usize>row * <usize>k + <usize>j) << 3), found ? load<f64>(heapDistance + (<usize>j << 3)) : Infinity);
+  }
 }
 
 /**
@@ -224,32 +309,25 @@ export function kdQueryScratchBytes(k: i32): i32 {
  * `distances` unless it is 0. k may exceed n: the missing neighbours are -1 at distance Infinity.
  */
 export function kdQuery(tree: usize, queries: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize): void {
-  const n = field(tree, 0), dims = field(tree, 1), elementBytes = field(tree, 2);
-  offsets = scratch;
-  heapDistance = scratch + <usize>(MAX_DIMS * 8);
-  heapIndex = heapDistance + (<usize>k << 3);
-  wanted = min(k, n);
+  const dims = field(tree, 1), elementBytes = field(tree, 2);
+  startQueries(tree, k, scratch);
   for (let q = from; q < to; q++) {
     queryPoint = queries + <usize>q * <usize>dims * <usize>elementBytes;
-    memory.fill(offsets, 0, <usize>(MAX_DIMS * 8));
-    heapSize = 0;
-    if (elementBytes == 4) searchNode<f32>(tree, 0, 0, n, 0);
-    else searchNode<f64>(tree, 0, 0, n, 0);
-    // Heap sort: the farthest goes last.
-    for (let size = heapSize; size > 1; size--) {
-      const last = size - 1;
-      const d = load<f64>(heapDistance), i = load<i32>(heapIndex);
-      store<f64>(heapDistance, load<f64>(heapDistance + (<usize>last << 3)));
-      store<i32>(heapIndex, load<i32>(heapIndex + (<usize>last << 2)));
-      store<f64>(heapDistance + (<usize>last << 3), d);
-      store<i32>(heapIndex + (<usize>last << 2), i);
-      heapSiftDown(0, last);
-    }
-    const out = indices + <usize>q * <usize>k * 4;
-    for (let j = 0; j < k; j++) {
-      const found = j < heapSize;
-      store<i32>(out + (<usize>j << 2), found ? load<i32>(heapIndex + (<usize>j << 2)) : -1);
-      if (distances != 0) store<f64>(distances + ((<usize>q * <usize>k + <usize>j) << 3), found ? load<f64>(heapDistance + (<usize>j << 3)) : Infinity);
-    }
+    queryOne(tree, k, q, indices, distances);
+  }
+}
+
+/**
+ * kdQuery with the tree's own points as the queries, taken in the tree's order (neighbouring queries then walk
+ * the same nodes, which the cache keeps): positions [from, to) of the reordered points; each answer goes to the
+ * row of the point's original index.
+ */
+export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize): void {
+  const dims = field(tree, 1), elementBytes = field(tree, 2);
+  const points = pointerField(tree, 5), index = pointerField(tree, 6);
+  startQueries(tree, k, scratch);
+  for (let position = from; position < to; position++) {
+    queryPoint = points + <usize>position * <usize>dims * <usize>elementBytes;
+    queryOne(tree, k, load<i32>(index + (<usize>position << 2)), indices, distances);
   }
 }

@@ -78,7 +78,8 @@ function startRun() {
   activeRun = { id: ++runCount, width, height, image: photo.pixels, trimap: editor.labels.slice() };
   const image = { width, height, data: data.slice() };
   const trimap = { width, height, data: activeRun.trimap.slice() };
-  worker.postMessage({ type: "run", id: activeRun.id, image, trimap }, [image.data.buffer, trimap.data.buffer]);
+  const options = { method: element("method").value };
+  worker.postMessage({ type: "run", id: activeRun.id, image, trimap, options }, [image.data.buffer, trimap.data.buffer]);
   progressBar.value = 0;
   setStatus("running", "Starting…");
   updateButtons();

@@ -1,6 +1,7 @@
 // A Cloudflare Worker (workerd) that mattes: POST multipart/form-data with two PNG file fields,
 // "image" (the photo) and "trimap" (0 background, 255 foreground, anything else unknown), and get the
-// alpha matte back as an 8-bit greyscale PNG. Statistics of the solve come in the X-Matting-Stats header.
+// alpha matte back as an 8-bit greyscale PNG; an optional text field "method" picks the alpha method ("cf",
+// the default, or "knn"). Statistics of the solve come in the X-Matting-Stats header.
 //
 // "matting" resolves with the "workerd" export condition to the entry that imports matting.wasm as a
 // precompiled WebAssembly.Module (workerd forbids compiling bytes at run time).
@@ -12,7 +13,7 @@ import { convertIndexedToRgb, decode, encode } from "fast-png";
 const MAX_WASM_BYTES = 96 * 1024 * 1024;
 let engine;
 
-const USAGE = "POST multipart/form-data with PNG files in the fields \"image\" and \"trimap\"; the answer is the alpha PNG.\n";
+const USAGE = "POST multipart/form-data with PNG files in the fields \"image\" and \"trimap\" (and optionally the text field \"method\": cf or knn); the answer is the alpha PNG.\n";
 
 export default {
   async fetch(request) {
@@ -25,11 +26,14 @@ export default {
       const trimap = toTrimap(await readPng(form, "trimap"));
       // workerd has no threads: asking for two is harmless, the engine works alone (stats.threads is 1).
       engine ??= createMatting({ maxMemoryBytes: MAX_WASM_BYTES, threads: 2 });
-      const { alpha, stats } = await (await engine).estimateAlpha(image, trimap);
+      // An optional text field "method" picks the alpha method (cf, knn); the library refuses others (422).
+      const method = form.get("method");
+      if (method !== null && typeof method !== "string") throw new RequestError(400, "BAD_FIELD", "the field \"method\" must be text, not a file");
+      const { alpha, stats } = await (await engine).estimateAlpha(image, trimap, method === null ? {} : { method });
       const alpha8 = new Uint8Array(alpha.length);
       for (let i = 0; i < alpha.length; i++) alpha8[i] = Math.round(alpha[i] * 255);
       const png = encode({ width: stats.width, height: stats.height, data: alpha8, channels: 1, depth: 8 });
-      const summary = { iterations: stats.iterations, converged: stats.converged, unknownPixels: stats.unknownPixels, threads: stats.threads, peakBytes: stats.peakBytes, wasmMemoryBytes: stats.wasmMemoryBytes, milliseconds: stats.milliseconds.total };
+      const summary = { method: stats.method, iterations: stats.iterations, converged: stats.converged, unknownPixels: stats.unknownPixels, threads: stats.threads, peakBytes: stats.peakBytes, wasmMemoryBytes: stats.wasmMemoryBytes, milliseconds: stats.milliseconds.total };
       return new Response(png, { headers: { "content-type": "image/png", "x-matting-stats": JSON.stringify(summary) } });
     } catch (error) {
       if (error instanceof RequestError) return errorResponse(error.status, error.code, error.message);

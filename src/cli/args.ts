@@ -1,12 +1,12 @@
 // Command-line arguments: one table of flags drives parsing, the --help text and error messages,
 // so a new flag is one entry here plus its use in main.ts.
 import { parseArgs } from "node:util";
-import { ALPHA_DEFAULTS, type AlphaOptions } from "../entry/node.js";
+import { ALPHA_DEFAULTS, type AlphaOptions, METHOD_NAMES } from "../entry/node.js";
 
-type Group = "Outputs" | "Trimap from a mask" | "Closed-form matting" | "Reporting";
+type Group = "Outputs" | "Trimap from a mask" | "Matting method" | "Closed-form matting" | "KNN matting" | "Reporting";
 
 /** The AlphaOptions fields the command line sets; the library checks their ranges. */
-type CliAlphaOptions = Pick<AlphaOptions, "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner">;
+type CliAlphaOptions = Pick<AlphaOptions, "method" | "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner" | "neighbors" | "distanceWeights" | "kernel">;
 
 interface FlagSpec {
   name: string;
@@ -17,8 +17,9 @@ interface FlagSpec {
   choices?: readonly string[];
   group: Group;
   help: string;
-  /** The AlphaOptions field the flag sets: a number, or one of `choices`. */
+  /** The AlphaOptions field the flag sets: a number, one of `choices`, or (list) comma-separated numbers. */
   alphaOption?: keyof CliAlphaOptions;
+  list?: boolean;
 }
 
 const PRECONDITIONERS = ["jacobi", "multigrid"] as const;
@@ -43,6 +44,10 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: "band", value: "N", group: "Trimap from a mask", help: `width in pixels of the unknown band each side of the mask's edge (default ${DEFAULT_BAND})` },
   {
+    name: "method", value: "NAME", choices: METHOD_NAMES, group: "Matting method", alphaOption: "method",
+    help: `the alpha method: ${METHOD_NAMES.join(", ")} (cf closed-form, knn KNN matting; default cf); a flag of another method's group is refused, --tolerance and --max-iterations serve both`,
+  },
+  {
     name: "epsilon", value: "E", group: "Closed-form matting", alphaOption: "epsilon",
     help: `regularisation of the matting Laplacian, from 1e-12 to 1; larger is smoother (default ${ALPHA_DEFAULTS.epsilon})`,
   },
@@ -62,6 +67,15 @@ const FLAGS: readonly FlagSpec[] = [
     name: "preconditioner", value: "P", choices: PRECONDITIONERS, group: "Closed-form matting", alphaOption: "preconditioner",
     help: `of the conjugate gradients: ${PRECONDITIONERS.join(" or ")}; multigrid takes far fewer, dearer iterations and is faster (default ${ALPHA_DEFAULTS.preconditioner})`,
   },
+  {
+    name: "neighbors", value: "K1,K2", group: "KNN matting", alphaOption: "neighbors", list: true,
+    help: "neighbours per pixel of each neighbour search (default 20,10)",
+  },
+  {
+    name: "distance-weights", value: "W1,W2", group: "KNN matting", alphaOption: "distanceWeights", list: true,
+    help: "weight of position against colour in each search, one per --neighbors count (default 2,0.1)",
+  },
+  { name: "kernel", value: "K", choices: ["binary", "soft"], group: "KNN matting", alphaOption: "kernel", help: "affinity of neighbours: binary or soft (default binary)" },
   {
     name: "threads", short: "j", value: "N", group: "Closed-form matting",
     help: "threads that share the solve, 1..64: worker threads over shared WebAssembly memory (default 1)",
@@ -174,13 +188,15 @@ function parseOutputs(values: Record<string, string | boolean | undefined>): Out
 }
 
 function parseAlphaOptions(values: Record<string, string | boolean | undefined>): CliAlphaOptions {
-  const alphaOptions: Record<string, number | string> = {};
+  const alphaOptions: Record<string, number | number[] | string> = {};
   for (const spec of FLAGS) {
     const text = values[spec.name];
     if (!spec.alphaOption || typeof text !== "string") continue;
     if (spec.choices) {
       if (!spec.choices.includes(text)) throw new UsageError(`--${spec.name} must be one of ${spec.choices.join(", ")}, got '${text}'`);
       alphaOptions[spec.alphaOption] = text;
+    } else if (spec.list) {
+      alphaOptions[spec.alphaOption] = text.split(",").map((item) => parseNumber(spec.name, item.trim()));
     } else {
       alphaOptions[spec.alphaOption] = parseNumber(spec.name, text);
     }
@@ -274,7 +290,7 @@ function wrap(text: string, columns: number): string[] {
 
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => flagColumn(f).length)) + 2;
-  const groups: Group[] = ["Outputs", "Trimap from a mask", "Closed-form matting", "Reporting"];
+  const groups: Group[] = ["Outputs", "Trimap from a mask", "Matting method", "Closed-form matting", "KNN matting", "Reporting"];
   const flagLines = groups.flatMap((group) => [
     "",
     `${group}:`,

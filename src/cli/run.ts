@@ -124,7 +124,9 @@ export async function run(command: RunCommand, signal: AbortSignal): Promise<voi
     signal.throwIfAborted(); // Ctrl-C after the last solver slice still means: write nothing
     await writeOutputs(matting, command, inputs, computed, images);
 
-    const options = { ...ALPHA_DEFAULTS, ...command.alphaOptions };
+    // Closed-form's defaults only when it ran; every method's solver stops at the same default tolerance.
+    const closedForm = (command.alphaOptions.method ?? "cf") === "cf";
+    const options = { tolerance: ALPHA_DEFAULTS.tolerance, ...(closedForm ? ALPHA_DEFAULTS : {}), ...command.alphaOptions };
     const { stats } = computed;
     if (command.json) {
       const { trimap, background } = command;

@@ -5,6 +5,8 @@ import type { Arena, Kernels } from "../engine.js";
 export interface KdTreeKernels extends Kernels {
   kdTreeBytes(n: number, dims: number, elementBytes: number): number;
   kdNodeCount(n: number): number;
+  kdBlockedBytes(n: number, dims: number, elementBytes: number): number;
+  kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdBuild(tree: number, source: number, n: number, dims: number, elementBytes: number): void;
   kdQuery(tree: number, queries: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdQueryScratchBytes(k: number): number;
@@ -20,7 +22,9 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
   const tree = arena.alloc(48);
   const coordinates = arena.alloc(n * dims * elementBytes), index = arena.alloc(n * 4);
   const splitDim = arena.alloc(nodes * 4), splitValue = arena.alloc(nodes * 8);
-  arena.i32(tree + 20, 4).set([coordinates, index, splitDim, splitValue]);
+  const blockedBytes = kernels.kdBlockedBytes(n, dims, elementBytes);
+  const blocked = blockedBytes > 0 ? arena.alloc(blockedBytes) : 0;
+  arena.i32(tree + 20, 5).set([coordinates, index, splitDim, splitValue, blocked]);
   kernels.kdBuild(tree, points, n, dims, elementBytes);
   return tree;
 }
@@ -29,19 +33,21 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
 const QUERIES_PER_SLICE = 16384;
 
 /**
- * The k nearest tree points to each of `count` query points (the tree's dims and precision): their indices at
- * `indices` (i32, count * k, nearest first, ties to the lower index, -1 past the tree's size) and, unless
- * `distances` is 0, their squared distances (f64). `between(done)` runs after each slice (yield, abort, progress).
+ * The k nearest tree points to each of `count` query points (the tree's dims and precision), or to each of the
+ * tree's own n points when `queries` is "own points": their indices at `indices` (i32, count * k, nearest first,
+ * ties to the lower index, -1 past the tree's size) and, unless `distances` is 0, their squared distances (f64).
+ * `between(done)` runs after each slice (yield, abort, progress).
  */
 export async function nearestNeighbours(
-  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number, count: number, k: number, indices: number, distances: number,
+  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points", count: number, k: number, indices: number, distances: number,
   between: (done: number) => Promise<void> | void,
 ): Promise<void> {
   const mark = arena.mark();
   const scratch = arena.alloc(kernels.kdQueryScratchBytes(k));
   for (let from = 0; from < count; from += QUERIES_PER_SLICE) {
     const to = Math.min(count, from + QUERIES_PER_SLICE);
-    kernels.kdQuery(tree, queries, from, to, k, indices, distances, scratch);
+    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch);
+    else kernels.kdQuery(tree, queries, from, to, k, indices, distances, scratch);
     await between(to);
   }
   arena.release(mark);

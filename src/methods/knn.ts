@@ -58,10 +58,11 @@ export const knn: AlphaMethod<typeof options> = {
     const edges = o.neighbors.reduce((sum, k) => sum + k, 0);
     // Per pixel: features and the tree over them (about 50 bytes), neighbour lists (and soft weights), degree, row index, alpha out.
     const graph = size.pixels * (50 + edges * (o.kernel === "soft" ? 8 : 4) + 8 + 4 + 4);
-    // The system: its rows (the unknown pixels and, as measured on photos, about as many known ones again) with
-    // every edge of theirs entered twice at most, before repeated entries are summed.
+    // The system: its rows (the unknown pixels and, as measured on photos, up to as many known ones again), each with
+    // its own edges and, on average as many, those of the pixels that have it as a neighbour, before repeats are summed.
+    // An estimate: assembleSparse checks the exact count before it allocates the entries.
     const rows = Math.min(size.pixels, 2 * size.unknown);
-    return graph + rows * (SPARSE_BYTES.perRow + 4 * edges * SPARSE_BYTES.perEntry) + 4096;
+    return graph + rows * (SPARSE_BYTES.perRow + 2 * edges * SPARSE_BYTES.perEntry) + 4096;
   },
   async solve(context, o) {
     const { arena, pixels, width, height } = context;
@@ -82,7 +83,7 @@ export const knn: AlphaMethod<typeof options> = {
       const features = arena.alloc(n * FEATURES * 4);
       kernels.knnFeatures(pixels.image, width, height, o.distanceWeights[s], features);
       const tree = buildKdTree(arena, kernels, features, n, FEATURES, 4);
-      await nearestNeighbours(arena, kernels, tree, features, n, k, neighbours, 0, async (done) => {
+      await nearestNeighbours(arena, kernels, tree, "own points", n, k, neighbours, 0, async (done) => {
         graphProgress(s, done);
         await context.checkpoint();
       });
