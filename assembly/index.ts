@@ -17,10 +17,17 @@ export { imageFrom16, paddedFrom16, planeFrom16, maskFrom16, labelsFromTrimap16 
 export { lleWeights, lleScratchBytes } from "./graph/lle";
 export * from "./methods/ifm";
 export * from "./methods/ifm-trim";
+export { indexBand, penaltyTerms } from "./methods/penalty";
+export { rwStencil } from "./methods/rw";
+export { lkmScratchBytes, lkmSetup, lkmProduct, boxValid, boxFull, indexAllPixels } from "./methods/lkm";
+export { lkmJacobi, lkmCgStart, lkmCgIterate } from "./methods/lkm-cg";
+export { lbdmScratchBytes, lbdmStencil } from "./methods/lbdm";
 export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse";
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export * from "./methods/ifm-system";
+export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
+export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";

@@ -42,13 +42,14 @@ export interface Progress {
 export interface AlphaOptions extends MethodOptions {
   /**
    * The alpha method: "cf", closed-form matting (Levin et al. 2008); "knn", KNN matting (Chen et al. 2013, as
-   * pymatting builds it; options neighbors, distanceWeights, kernel). Options of another method than the chosen
-   * one are rejected (INVALID_OPTION). Default "cf".
+   * pymatting builds it; options neighbors, distanceWeights, kernel); "lkm", "rw", "lbdm", "sm": large-kernel,
+   * random-walk, learning-based and shared matting as pymatting computes them (README). Options of another method
+   * than the chosen one are rejected (INVALID_OPTION). Default "cf".
    */
   method?: MethodName;
-  /** Regularisation epsilon of the closed-form Laplacian (Levin et al. 2008). Default 1e-7. */
+  /** Regularisation epsilon of the closed-form Laplacian (Levin et al. 2008). Default 1e-7 (also lkm's, lbdm's). */
   epsilon?: number;
-  /** Window radius r; windows are (2r+1) x (2r+1). Integer 1..8. Default 1. */
+  /** Window radius r; windows are (2r+1) x (2r+1). Integer 1..8. Default 1 (lkm: 1..50, default 10; lbdm: 1..2). */
   radius?: number;
   /** Stop when the relative residual |b - Ax| / |b| is at most this, 1e-30 to below 1. Default 1e-7. */
   tolerance?: number;

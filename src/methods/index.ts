@@ -6,6 +6,10 @@
 import { closedForm } from "./cf.js";
 import { combined } from "./combined.js";
 import { informationFlow } from "./ifm.js";
+import { learningBased } from "./lbdm.js";
+import { largeKernel } from "./lkm.js";
+import { type RandomWalkOptions, randomWalk } from "./rw.js";
+import { type SharedMattingOptions, sharedMatting } from "./sm.js";
 import { type KnnOptions, knn } from "./knn.js";
 import type { AlphaMethod } from "./types.js";
 
@@ -13,6 +17,10 @@ import type { AlphaMethod } from "./types.js";
 export const METHODS = {
   cf: closedForm,
   knn,
+  lkm: largeKernel,
+  rw: randomWalk,
+  lbdm: learningBased,
+  sm: sharedMatting,
   ifm: informationFlow,
   combined,
 } satisfies Record<string, AlphaMethod<any>>;
@@ -24,4 +32,4 @@ export const DEFAULT_METHOD: MethodName = "cf";
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
 
 /** The method-specific options of every method but closed-form (whose options src/types.ts has always held). */
-export type MethodOptions = KnnOptions;
+export type MethodOptions = KnnOptions & RandomWalkOptions & SharedMattingOptions;

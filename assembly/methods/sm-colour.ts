@@ -1,0 +1,37 @@
+// Colour arithmetic shared by the phases of shared matting (methods/sm.ts, methods/sm-smooth.ts): pixel and
+// F / B access, and the alpha and chromatic distortion of Gastal and Oliveira 2010 as pymatting computes them.
+// Colours f64 RGB interleaved; per-pixel F and B estimates f32 x 3 (as pymatting keeps them).
+
+@inline
+export function rgb(image: usize, i: i32, channel: i32): f64 {
+  return load<f64>(image + <usize>i * 24 + (<usize>channel << 3));
+}
+
+@inline
+export function f3(plane: usize, i: i32, channel: i32): f64 {
+  return <f64>load<f32>(plane + <usize>i * 12 + (<usize>channel << 2));
+}
+
+@inline
+export function setF3(plane: usize, i: i32, a: f64, b: f64, c: f64): void {
+  const at = plane + <usize>i * 12;
+  store<f32>(at, <f32>a);
+  store<f32>(at, <f32>b, 4);
+  store<f32>(at, <f32>c, 8);
+}
+
+/** alpha = (I - B).(F - B) / (|F - B|^2 + 1e-5), clipped to [0, 1] (eq. 12, pymatting's estimate_alpha). */
+@inline
+export function alphaOf(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64): f64 {
+  const dr = fr - br, dg = fg - bg, db = fb - bb;
+  const a = ((ir - br) * dr + (ig - bg) * dg + (ib - bb) * db) / (dr * dr + dg * dg + db * db + 1e-5);
+  return min(1.0, max(0.0, a));
+}
+
+/** M_p(F, B)^2: squared distance of I from the composite a F + (1 - a) B (eq. 9), in f32 as pymatting returns it. */
+@inline
+export function chromaticDistance(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64): f64 {
+  const a = alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
+  const dr = a * fr + (1 - a) * br - ir, dg = a * fg + (1 - a) * bg - ig, db = a * fb + (1 - a) * bb - ib;
+  return <f64><f32>(dr * dr + dg * dg + db * db);
+}

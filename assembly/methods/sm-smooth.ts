@@ -1,0 +1,176 @@
+// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phases 3 and 4: sample
+// refinement (sec. 4.3) and local smoothing (4.4). Phases 1 and 2 are in methods/sm.ts.
+
+import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
+import { alphaOf, chromaticDistance, f3, rgb, setF3 } from "./sm-colour";
+
+/**
+ * Sample refinement (sec. 4.3): for each unknown pixel, the three (F, B) pairs of its (2r+1)^2 neighbours
+ * (inside the image) that best explain its colour, averaged; alpha from the average. Known pixels keep their
+ * gathered F and B and their label as alpha.
+ */
+export function smRefine(
+  image: usize, labels: usize, width: i32, height: i32, radius: i32,
+  gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize
+): void {
+  const pixels = width * height;
+  memory.copy(refinedF, gatherF, <usize>pixels * 12);
+  memory.copy(refinedB, gatherB, <usize>pixels * 12);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const label = load<u8>(labels + <usize>i);
+      if (label != LABEL_UNKNOWN) {
+        store<f32>(refinedAlpha + (<usize>i << 2), label == LABEL_FOREGROUND ? 1 : 0);
+        continue;
+      }
+      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      // The three best so far (cost, neighbour); a new one replaces the worst (the first worst on ties).
+      let c0 = Infinity, c1 = Infinity, c2 = Infinity;
+      let n0 = -1, n1 = -1, n2 = -1;
+      for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
+        for (let x2 = max(0, x - radius); x2 <= min(width - 1, x + radius); x2++) {
+          const q = y2 * width + x2;
+          const cost = chromaticDistance(ir, ig, ib, f3(gatherF, q, 0), f3(gatherF, q, 1), f3(gatherF, q, 2),
+            f3(gatherB, q, 0), f3(gatherB, q, 1), f3(gatherB, q, 2));
+          if (c0 >= c1 && c0 >= c2) {
+            if (cost < c0) { c0 = cost; n0 = q; }
+          } else if (c1 >= c2) {
+            if (cost < c1) { c1 = cost; n1 = q; }
+          } else if (cost < c2) {
+            c2 = cost; n2 = q;
+          }
+        }
+      }
+      let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
+      for (let k = 0; k < 3; k++) {
+        const q = k == 0 ? n0 : k == 1 ? n1 : n2;
+        if (q < 0) continue;
+        fr += f3(gatherF, q, 0); fg += f3(gatherF, q, 1); fb += f3(gatherF, q, 2);
+        br += f3(gatherB, q, 0); bg += f3(gatherB, q, 1); bb += f3(gatherB, q, 2);
+      }
+      fr /= 3; fg /= 3; fb /= 3; br /= 3; bg /= 3; bb /= 3;
+      setF3(refinedF, i, fr, fg, fb);
+      setF3(refinedB, i, br, bg, bb);
+      store<f32>(refinedAlpha + (<usize>i << 2), <f32>alphaOf(ir, ig, ib, <f64><f32>fr, <f64><f32>fg, <f64><f32>fb, <f64><f32>br, <f64><f32>bg, <f64><f32>bb));
+    }
+  }
+}
+
+/** Bytes of the spatial weight table for smoothing radius r. */
+export function smTableBytes(radius: i32): i32 {
+  return (2 * radius + 1) * (2 * radius + 1) * 8;
+}
+
+/** table[(dy + r)(2r + 1) + dx + r] = exp(-(dx^2 + dy^2) / sigma^2). */
+function spatialWeights(radius: i32, sigmaSquared: f64, table: usize): void {
+  let k = 0;
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) {
+      store<f64>(table + (<usize>k << 3), Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared));
+      k++;
+    }
+  }
+}
+
+/**
+ * Local smoothing (sec. 4.4), pass 1: F and B of each unknown pixel averaged over (2r+1)^2 neighbours with
+ * spatial weights exp(-d^2 / sigma^2) scaled by the alpha difference (eq. 15-16); alpha from them; and the
+ * weight alpha (1 - alpha) for pass 2. Known pixels keep their refined F and B (and weight 0).
+ */
+export function smSmoothColours(
+  image: usize, labels: usize, width: i32, height: i32, radius: i32, sigmaSquared: f64,
+  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, table: usize
+): void {
+  const pixels = width * height;
+  spatialWeights(radius, sigmaSquared, table);
+  const span = 2 * radius + 1;
+  memory.copy(finalF, refinedF, <usize>pixels * 12);
+  memory.copy(finalB, refinedB, <usize>pixels * 12);
+  memory.fill(weights, 0, <usize>pixels << 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (load<u8>(labels + <usize>i) != LABEL_UNKNOWN) continue;
+      const alphaP = <f64>load<f32>(refinedAlpha + (<usize>i << 2));
+      let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0, sumF = 0.0, sumB = 0.0;
+      for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
+        for (let x2 = max(0, x - radius); x2 <= min(width - 1, x + radius); x2++) {
+          const q = y2 * width + x2;
+          const dx = x2 - x, dy = y2 - y;
+          const alphaQ = <f64>load<f32>(refinedAlpha + (<usize>q << 2));
+          let spatial = load<f64>(table + (<usize>((dy + radius) * span + dx + radius) << 3));
+          if (q != i) spatial *= Math.abs(alphaP - alphaQ);
+          const wF = max(spatial * alphaQ, 1e-5), wB = max(spatial * (1.0 - alphaQ), 1e-5);
+          sumF += wF;
+          sumB += wB;
+          fr += wF * f3(refinedF, q, 0); fg += wF * f3(refinedF, q, 1); fb += wF * f3(refinedF, q, 2);
+          br += wB * f3(refinedB, q, 0); bg += wB * f3(refinedB, q, 1); bb += wB * f3(refinedB, q, 2);
+        }
+      }
+      fr /= sumF; fg /= sumF; fb /= sumF; br /= sumB; bg /= sumB; bb /= sumB;
+      setF3(finalF, i, fr, fg, fb);
+      setF3(finalB, i, br, bg, bb);
+      store<f32>(finalAlpha + (<usize>i << 2), <f32>alphaOf(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
+        f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2)));
+      store<f32>(weights + (<usize>i << 2), <f32>(alphaP * (1.0 - alphaP)));
+    }
+  }
+}
+
+@inline
+function colourGap(finalF: usize, finalB: usize, i: i32): f64 {
+  const dr = f3(finalF, i, 0) - f3(finalB, i, 0), dg = f3(finalF, i, 1) - f3(finalB, i, 1), db = f3(finalF, i, 2) - f3(finalB, i, 2);
+  return Math.sqrt(dr * dr + dg * dg + db * db);
+}
+
+/**
+ * Local smoothing, passes 2 and 3: the confidence of each unknown pixel's F, B (eq. 18), and alpha as the
+ * confidence-weighted mix of its own estimate and a low-frequency alpha, the refined alphas averaged with
+ * weights exp(-d^2 / sigma3^2) plus 1 on known pixels (eq. 19-20). Writes f64 alpha per pixel to `alpha`
+ * (known pixels: their label).
+ */
+export function smSmoothAlpha(
+  image: usize, labels: usize, width: i32, height: i32, radius2: i32, sigmaSquared2: f64, radius3: i32, sigmaSquared3: f64,
+  refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize
+): void {
+  spatialWeights(radius3, sigmaSquared3, table);
+  const span = 2 * radius3 + 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const label = load<u8>(labels + <usize>i);
+      if (label != LABEL_UNKNOWN) {
+        store<f64>(alpha + (<usize>i << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+        continue;
+      }
+      let gaps = 0.0, weightSum = 0.0;
+      for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+        for (let x2 = max(0, x - radius2); x2 <= min(width - 1, x + radius2); x2++) {
+          const q = y2 * width + x2;
+          const w = <f64>load<f32>(weights + (<usize>q << 2));
+          weightSum += w;
+          gaps += w * colourGap(finalF, finalB, q);
+        }
+      }
+      const typicalGap = gaps / (weightSum + 1e-5) + 1e-5;
+      const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
+        f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
+      const confidence = <f64><f32>(min(1.0, colourGap(finalF, finalB, i) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
+      let alphaSum = 0.0;
+      weightSum = 0.0;
+      for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
+        for (let x2 = max(0, x - radius3); x2 <= min(width - 1, x + radius3); x2++) {
+          const q = y2 * width + x2;
+          const dx = x2 - x, dy = y2 - y;
+          const w = load<f64>(table + (<usize>((dy + radius3) * span + dx + radius3) << 3)) + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
+          alphaSum += w * <f64>load<f32>(refinedAlpha + (<usize>q << 2));
+          weightSum += w;
+        }
+      }
+      const lowFrequency = alphaSum / weightSum;
+      const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
+      store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
+    }
+  }
+}

@@ -1,0 +1,285 @@
+// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it (estimate_alpha_sm), phase by
+// phase: trimap expansion (sec. 4.1) and sample gathering along rays (4.2) here, sample refinement (4.3) and
+// local smoothing (4.4) in methods/sm-smooth.ts. pymatting's ray angles are fixed per pixel (no randomness),
+// so this is deterministic. Labels 0 background, 1 foreground, 2 unknown.
+// Where pymatting deviates from the paper, its behaviour is kept, since its matte is the reference: the
+// gradient along a path steps y by the x increment, and the third smoothing sigma defaults from the first radius.
+
+import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
+import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
+
+const MAX_ANGLES: i32 = 64;
+
+/** x^e, by multiplication when e is a small whole number (the default exponents are). */
+@inline
+function power(x: f64, e: f64): f64 {
+  if (e == 0) return 1;
+  if (e == 1) return x;
+  if (e == 2) return x * x;
+  if (e == 3) return x * x * x;
+  if (e == 4) {
+    const square = x * x;
+    return square * square;
+  }
+  return Math.pow(x, e);
+}
+
+/** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first. */
+export function smExpandScratchBytes(kI: i32): i32 {
+  return (2 * kI + 1) * (2 * kI + 1) * 8;
+}
+
+/**
+ * Expansion (sec. 4.1): an unknown pixel takes the label of the nearest known pixel within kI pixels
+ * (Euclidean; the first in raster order on ties) whose colour lies within kC. Reads `labels`, writes `expanded`.
+ * The offsets within kI are visited nearest first (raster order among equals), so the first match is the one.
+ */
+export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize): void {
+  const pixels = width * height;
+  memory.copy(expanded, labels, <usize>pixels);
+  if (kI <= 0 || kC <= 0) return;
+  let count = 0;
+  for (let dy = -kI; dy <= kI; dy++) {
+    for (let dx = -kI; dx <= kI; dx++) {
+      const d = dx * dx + dy * dy;
+      if (d > kI * kI) continue;
+      // Insertion by (distance, raster order); raster order is the order of generation, so only distance moves it.
+      let at = count++;
+      while (at > 0) {
+        const before = scratch + (<usize>(at - 1) << 3);
+        const bx = load<i32>(before), by = load<i32>(before, 4);
+        if (bx * bx + by * by <= d) break;
+        store<i64>(scratch + (<usize>at << 3), load<i64>(before));
+        at--;
+      }
+      store<i32>(scratch + (<usize>at << 3), dx);
+      store<i32>(scratch + (<usize>at << 3), dy, 4);
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (load<u8>(labels + <usize>i) != LABEL_UNKNOWN) continue;
+      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      for (let k = 0; k < count; k++) {
+        const x2 = x + load<i32>(scratch + (<usize>k << 3)), y2 = y + load<i32>(scratch + (<usize>k << 3), 4);
+        if (x2 < 0 || x2 >= width || y2 < 0 || y2 >= height) continue;
+        const j = y2 * width + x2;
+        const label = load<u8>(labels + <usize>j);
+        if (label == LABEL_UNKNOWN) continue;
+        const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
+        if (Math.sqrt(dr * dr + dg * dg + db * db) > kC) continue;
+        store<u8>(expanded + <usize>i, label);
+        break;
+      }
+    }
+  }
+}
+
+/** Mean colours of the foreground and background pixels into means (f64 x 6: F then B). */
+export function smMeans(image: usize, labels: usize, pixels: i32, means: usize): void {
+  let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0, fn = 0, bn = 0;
+  for (let i = 0; i < pixels; i++) {
+    const label = load<u8>(labels + <usize>i);
+    if (label == LABEL_FOREGROUND) {
+      fr += rgb(image, i, 0); fg += rgb(image, i, 1); fb += rgb(image, i, 2); fn++;
+    } else if (label == LABEL_BACKGROUND) {
+      br += rgb(image, i, 0); bg += rgb(image, i, 1); bb += rgb(image, i, 2); bn++;
+    }
+  }
+  store<f64>(means, fr / <f64>fn); store<f64>(means, fg / <f64>fn, 8); store<f64>(means, fb / <f64>fn, 16);
+  store<f64>(means, br / <f64>bn, 24); store<f64>(means, bg / <f64>bn, 32); store<f64>(means, bb / <f64>bn, 40);
+}
+
+/**
+ * E_p(s): the image gradient integrated along the straight path from p to s in at most 10 steps (eq. 4),
+ * with pymatting's sampling of the path (its y coordinate advances by the x increment).
+ */
+function pathEnergy(image: usize, width: i32, height: i32, px: i32, py: i32, sx: i32, sy: i32): f64 {
+  const spx = sx - px, spy = sy - py;
+  const d = Math.sqrt(<f64>(spx * spx + spy * spy));
+  if (d == 0) return 0;
+  const steps = min(10, max(1, <i32>Math.ceil(d)));
+  const stepX = <f64>spx / <f64>steps, stepY = <f64>spy / <f64>steps;
+  let result = 0.0;
+  for (let i = 0; i <= steps; i++) {
+    let qx = <i32>(<f64>px + <f64>i * stepX);
+    let qy = <i32>(<f64>py + <f64>i * stepX);
+    const left = min(width - 1, max(0, qx - 1)), right = min(width - 1, max(0, qx + 1));
+    const up = min(height - 1, max(0, qy + 1)), down = min(height - 1, max(0, qy - 1));
+    qx = min(width - 1, max(0, qx));
+    qy = min(height - 1, max(0, qy));
+    let sum = 0.0;
+    for (let c = 0; c < 3; c++) {
+      const gx = 0.5 * (rgb(image, qy * width + right, c) - rgb(image, qy * width + left, c));
+      const gy = 0.5 * (rgb(image, up * width + qx, c) - rgb(image, down * width + qx, c));
+      const v = stepX * gx + stepY * gy;
+      sum += v * v;
+    }
+    result += Math.sqrt(sum);
+  }
+  return <f64><f32>result;
+}
+
+/** N_p(F, B): the chromatic distortion summed over the (2r+1)^2 pixels around p, clamped to the image (eq. 10). */
+function neighbourhoodDistortion(image: usize, width: i32, height: i32, x: i32, y: i32,
+  fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64, radius: i32): f64 {
+  let result = 0.0;
+  for (let y2 = y - radius; y2 <= y + radius; y2++) {
+    const yc = min(height - 1, max(0, y2));
+    for (let x2 = x - radius; x2 <= x + radius; x2++) {
+      const j = yc * width + min(width - 1, max(0, x2));
+      result += chromaticDistance(rgb(image, j, 0), rgb(image, j, 1), rgb(image, j, 2), fr, fg, fb, br, bg, bb);
+    }
+  }
+  return <f64><f32>result;
+}
+
+/**
+ * distance[i] = chessboard distance from pixel i to the nearest pixel labelled `target` (two raster passes over
+ * the 8-neighbourhood; a large number when there is none). Rays use it to skip runs that cannot hold a sample.
+ */
+export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
+  const far = width + height;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      let d = load<u8>(labels + <usize>i) == target ? 0 : far;
+      if (d > 0) {
+        if (x > 0) d = min(d, load<i32>(distance + (<usize>(i - 1) << 2)) + 1);
+        if (y > 0) {
+          for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i - width + x2 - x) << 2)) + 1);
+        }
+      }
+      store<i32>(distance + (<usize>i << 2), d);
+    }
+  }
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = width - 1; x >= 0; x--) {
+      const i = y * width + x;
+      let d = load<i32>(distance + (<usize>i << 2));
+      if (x < width - 1) d = min(d, load<i32>(distance + (<usize>(i + 1) << 2)) + 1);
+      if (y < height - 1) {
+        for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i + width + x2 - x) << 2)) + 1);
+      }
+      store<i32>(distance + (<usize>i << 2), d);
+    }
+  }
+}
+
+/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions. */
+export function smGatherScratchBytes(): i32 {
+  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16;
+}
+
+/**
+ * Sample gathering (sec. 4.2): from each unknown pixel, `angles` rays (start angle fixed by the pixel's place in an
+ * 8x8 tile, as pymatting does) each take the first foreground and the first background pixel they meet; of all
+ * pairs, the one minimising g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7) gives F and B. Known pixels keep
+ * their colour as F (foreground) or B (background) and the mean colour of the other kind.
+ */
+export function smGather(
+  image: usize, labels: usize, width: i32, height: i32, means: usize, angles: i32,
+  eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, fgDistance: usize, bgDistance: usize, gatherF: usize, gatherB: usize, scratch: usize
+): void {
+  const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
+  const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
+  const maxSteps = 2 * max(width, height);
+  const fgSamples = scratch, bgSamples = scratch + (<usize>MAX_ANGLES << 3); // (x, y) i32 pairs
+  // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
+  const directions = scratch + (<usize>MAX_ANGLES << 4);
+  for (let tile = 0; tile < 64; tile++) {
+    const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
+    for (let a = 0; a < angles; a++) {
+      const angle = 2.0 * Math.PI / <f64>angles * <f64>a + startAngle;
+      const at = directions + (<usize>(tile * angles + a) << 4);
+      store<f64>(at, Math.cos(angle));
+      store<f64>(at, Math.sin(angle), 8);
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const label = load<u8>(labels + <usize>i);
+      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      setF3(gatherF, i, meanFr, meanFg, meanFb);
+      setF3(gatherB, i, meanBr, meanBg, meanBb);
+      if (label != LABEL_UNKNOWN) {
+        if (label == LABEL_FOREGROUND) setF3(gatherF, i, ir, ig, ib);
+        else setF3(gatherB, i, ir, ig, ib);
+        continue;
+      }
+      const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
+      let fgCount = 0, bgCount = 0;
+      for (let a = 0; a < angles; a++) {
+        const direction = directions + (<usize>(tile * angles + a) << 4);
+        const c = load<f64>(direction), s = load<f64>(direction, 8);
+        let hasFg = false, hasBg = false;
+        for (let step = 0; step < maxSteps && !(hasFg && hasBg); step++) {
+          const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
+          if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) break;
+          const seen = load<u8>(labels + <usize>(y2 * width + x2));
+          if (!hasFg && seen == LABEL_FOREGROUND) {
+            store<i32>(fgSamples + (<usize>fgCount << 3), x2);
+            store<i32>(fgSamples + (<usize>fgCount << 3), y2, 4);
+            fgCount++;
+            hasFg = true;
+          }
+          if (!hasBg && seen == LABEL_BACKGROUND) {
+            store<i32>(bgSamples + (<usize>bgCount << 3), x2);
+            store<i32>(bgSamples + (<usize>bgCount << 3), y2, 4);
+            bgCount++;
+            hasBg = true;
+          }
+          // Ray points t steps on lie within chessboard distance t + 1 of this one (|cos|, |sin| <= 1, truncation):
+          // none of the next (distance to the nearest pixel still sought) - 2 can be one.
+          const q = <usize>(y2 * width + x2) << 2;
+          const needed = min(hasFg ? maxSteps : load<i32>(fgDistance + q), hasBg ? maxSteps : load<i32>(bgDistance + q));
+          if (needed > 2) step += needed - 2;
+        }
+      }
+      // No sample of a kind: the mean colour of that kind, placed at p itself.
+      const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
+      if (fgMissing) {
+        store<i32>(fgSamples, x);
+        store<i32>(fgSamples, y, 4);
+        fgCount = 1;
+      }
+      if (bgMissing) {
+        store<i32>(bgSamples, x);
+        store<i32>(bgSamples, y, 4);
+        bgCount = 1;
+      }
+      let minEf = Infinity, minEb = Infinity;
+      for (let k = 0; k < fgCount; k++) {
+        minEf = min(minEf, pathEnergy(image, width, height, x, y, load<i32>(fgSamples + (<usize>k << 3)), load<i32>(fgSamples + (<usize>k << 3), 4)));
+      }
+      for (let k = 0; k < bgCount; k++) {
+        minEb = min(minEb, pathEnergy(image, width, height, x, y, load<i32>(bgSamples + (<usize>k << 3)), load<i32>(bgSamples + (<usize>k << 3), 4)));
+      }
+      const pf = minEb / (minEf + minEb + 1e-5);
+      let minCost = Infinity;
+      for (let k = 0; k < fgCount; k++) {
+        const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
+        const f = fy * width + fx;
+        const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
+        const distanceF = Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy)));
+        for (let m = 0; m < bgCount; m++) {
+          const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
+          const b = by * width + bx;
+          const br = bgMissing ? meanBr : rgb(image, b, 0), bg = bgMissing ? meanBg : rgb(image, b, 1), bb = bgMissing ? meanBb : rgb(image, b, 2);
+          const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
+          const ap = pf + (1.0 - 2.0 * pf) * alpha;
+          const distanceB = Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by)));
+          const cost = power(neighbourhoodDistortion(image, width, height, x, y, fr, fg, fb, br, bg, bb, npRadius), eN)
+            * power(ap, eA) * power(distanceF, ef) * power(distanceB, eb);
+          if (minCost > cost) {
+            minCost = cost;
+            setF3(gatherF, i, fr, fg, fb);
+            setF3(gatherB, i, br, bg, bb);
+          }
+        }
+      }
+    }
+  }
+}

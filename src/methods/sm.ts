@@ -1,0 +1,155 @@
+// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it (estimate_alpha_sm): trimap
+// expansion, sample gathering along rays, sample refinement and local smoothing (assembly/methods/sm.ts),
+// one phase at a time with progress and abort checks between them. No linear system: the iteration fields
+// of stats are 0 and the method always "converges".
+import type { Kernels } from "../engine.js";
+import { MattingError } from "../errors.js";
+import { numberListSpec, numberSpec } from "./options.js";
+import type { AlphaMethod, OptionSpec } from "./types.js";
+
+/** Shared matting's options, pymatting's estimate_alpha_sm arguments in camelCase, with its defaults. */
+export interface SharedMattingOptions {
+  /** Expand unknown pixels to known ones within this radius (default 10)... */
+  trimapExpansionRadius?: number;
+  /** ...of a colour within this distance (default 0.02; 0 turns expansion off). */
+  trimapExpansionThreshold?: number;
+  /** Rays per unknown pixel (default 4). */
+  sampleGatheringAngles?: number;
+  /** Exponents eN, eA, ef, eb of the pair cost (default [3, 2, 1, 4]). */
+  sampleGatheringWeights?: number[];
+  /** Radius of the chromatic distortion's neighbourhood (default 1). */
+  sampleGatheringNpRadius?: number;
+  /** Radius of sample refinement (default 5). */
+  sampleRefinementRadius?: number;
+  /** Radii of the three local smoothing passes (default 5 each). */
+  localSmoothingRadius1?: number;
+  localSmoothingRadius2?: number;
+  localSmoothingRadius3?: number;
+  /** Squared sigmas of the smoothing passes (defaults (2 r1 + 1)^2 / (9 pi), 0.1, (2 r1 + 1)^2 / (9 pi)). */
+  localSmoothingSigmaSq1?: number;
+  localSmoothingSigmaSq2?: number;
+  localSmoothingSigmaSq3?: number;
+}
+
+interface SharedKernels extends Kernels {
+  smExpandScratchBytes(kI: number): number;
+  smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number): void;
+  smTableBytes(radius: number): number;
+  smMeans(image: number, labels: number, pixels: number, means: number): void;
+  smGatherScratchBytes(): number;
+  smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
+    eN: number, eA: number, ef: number, eb: number, npRadius: number, fgDistance: number, bgDistance: number,
+    gatherF: number, gatherB: number, scratch: number): void;
+  smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
+  smRefine(image: number, labels: number, width: number, height: number, radius: number,
+    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number): void;
+  smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
+    refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, table: number): void;
+  indexAllPixels(pixels: number, index: number): void;
+  smSmoothAlpha(image: number, labels: number, width: number, height: number, radius2: number, sigmaSquared2: number, radius3: number,
+    sigmaSquared3: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, alpha: number, table: number): void;
+}
+
+const radiusSpec = (fallback: number, least: number) =>
+  numberSpec(fallback, (v) => Number.isInteger(v) && v >= least && v <= 50, `an integer from ${least} to 50`);
+const positive = (v: number) => Number.isFinite(v) && v > 0 && v <= 1e6;
+/** A squared sigma, or undefined for pymatting's default (2 r1 + 1)^2 / (9 pi). */
+function optionalSigmaSquared(): OptionSpec<number | undefined> {
+  return {
+    default: undefined,
+    check(value, key) {
+      if (typeof value !== "number" || !positive(value)) {
+        throw new MattingError("INVALID_OPTION", `option ${key} must be a number in (0, 1e6], got ${String(value)}`, { option: key, value });
+      }
+      return value;
+    },
+  };
+}
+
+const options = {
+  /** Unknown pixels take the label of a known pixel within this many pixels... */
+  trimapExpansionRadius: radiusSpec(10, 0),
+  /** ...whose colour is within this distance (RGB in [0, 1]); 0 turns expansion off. */
+  trimapExpansionThreshold: numberSpec(0.02, (v) => Number.isFinite(v) && v >= 0 && v <= 2, "a number from 0 to 2"),
+  /** Rays cast from each unknown pixel to gather samples. */
+  sampleGatheringAngles: numberSpec(4, (v) => Number.isInteger(v) && v >= 1 && v <= 64, "an integer from 1 to 64"),
+  /** Exponents eN, eA, ef, eb of the sample-pair cost (Gastal and Oliveira, eq. 7). */
+  sampleGatheringWeights: numberListSpec([3, 2, 1, 4], (v) => Number.isFinite(v) && v >= 0 && v <= 16, "numbers from 0 to 16", 4),
+  /** Radius of the neighbourhood N_p of the chromatic distortion. */
+  sampleGatheringNpRadius: radiusSpec(1, 0),
+  /** Neighbours whose samples refinement compares. */
+  sampleRefinementRadius: radiusSpec(5, 1),
+  localSmoothingRadius1: radiusSpec(5, 1),
+  localSmoothingRadius2: radiusSpec(5, 1),
+  localSmoothingRadius3: radiusSpec(5, 1),
+  localSmoothingSigmaSq1: optionalSigmaSquared(),
+  localSmoothingSigmaSq2: numberSpec(0.1, positive, "a number in (0, 1e6]"),
+  localSmoothingSigmaSq3: optionalSigmaSquared(),
+};
+
+const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
+
+/** Bytes per pixel: expanded labels, F and B (f32 x 3) at three stages, three f32 planes, two label distances, alpha f64, index. */
+const BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4 + 2 * 4 + 8 + 4;
+
+export const sharedMatting: AlphaMethod<typeof options> = {
+  name: "sm",
+  options,
+  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + 4096,
+  async solve(context, o) {
+    const { arena, engine, pixels, width, height } = context;
+    const k = engine.kernels as SharedKernels;
+    const n = width * height;
+    if (o.sampleGatheringWeights.length !== 4) {
+      throw new MattingError("INVALID_OPTION", `option sampleGatheringWeights must hold 4 numbers, got ${o.sampleGatheringWeights.length}`,
+        { option: "sampleGatheringWeights" });
+    }
+    const [eN, eA, ef, eb] = o.sampleGatheringWeights;
+    // pymatting's defaults; its third sigma is derived from the first radius, not the third.
+    const defaultSigmaSquared = (2 * o.localSmoothingRadius1 + 1) ** 2 / (9 * Math.PI);
+    const started = performance.now();
+    const phase = async (fraction: number) => {
+      context.progress({ phase: "solve", fraction });
+      await context.checkpoint();
+    };
+    context.progress({ phase: "laplacian", fraction: 0 });
+    const labels = arena.alloc(n);
+    const mark = arena.mark();
+    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels,
+      arena.alloc(k.smExpandScratchBytes(o.trimapExpansionRadius)));
+    arena.release(mark);
+    const means = arena.alloc(48);
+    k.smMeans(pixels.image, labels, n, means);
+    const colours = () => arena.alloc(n * 12);
+    const plane = () => arena.alloc(n * 4);
+    const gatherF = colours(), gatherB = colours();
+    const scratch = arena.alloc(k.smGatherScratchBytes());
+    const distances = arena.mark();
+    const fgDistance = plane(), bgDistance = plane();
+    k.smLabelDistances(labels, width, height, LABEL_FOREGROUND, fgDistance);
+    k.smLabelDistances(labels, width, height, LABEL_BACKGROUND, bgDistance);
+    await phase(0.05);
+    k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
+      fgDistance, bgDistance, gatherF, gatherB, scratch);
+    arena.release(distances);
+    await phase(0.6);
+    const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
+    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
+    await phase(0.75);
+    const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
+    const table = arena.alloc(k.smTableBytes(Math.max(o.localSmoothingRadius1, o.localSmoothingRadius3)));
+    k.smSmoothColours(pixels.image, labels, width, height, o.localSmoothingRadius1, o.localSmoothingSigmaSq1 ?? defaultSigmaSquared,
+      refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, table);
+    await phase(0.9);
+    const alpha = arena.alloc(n * 8);
+    k.smSmoothAlpha(pixels.image, labels, width, height, o.localSmoothingRadius2, o.localSmoothingSigmaSq2, o.localSmoothingRadius3,
+      o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table);
+    const index = arena.alloc(n * 4);
+    k.indexAllPixels(n, index);
+    return {
+      solution: alpha, unknownIndex: index, iterations: 0, residual: 0, converged: true,
+      milliseconds: { laplacian: 0, preconditioner: 0, solve: performance.now() - started },
+      threads: 1,
+    };
+  },
+};

@@ -1,0 +1,164 @@
+// Properties of the rw, lbdm, lkm and sm methods (range, known pixels kept, constant images, options checked),
+// progress and abort, and the large-kernel product (box filters) against the dense Laplacian times a vector.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createMatting, MattingError, type Matting, type Progress } from "../dist/entry/node.js";
+import type { Engine } from "../dist/engine.js";
+import { compiledModule, makeEngine, random } from "./helpers.js";
+import { largeKernelLaplacian, multiply } from "./reference/pymatting.js";
+import { bandTrimap, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
+
+const METHODS = ["rw", "lbdm", "lkm", "sm"] as const;
+/** Options that make each method fit a small image. */
+const SMALL = { rw: {}, lbdm: {}, lkm: { radius: 2 }, sm: {} } as const;
+/** Options that make each method run long enough to be aborted mid-way. */
+const LONG = { rw: { tolerance: 1e-14 }, lbdm: { tolerance: 1e-14 }, lkm: { tolerance: 1e-14 }, sm: {} } as const;
+
+let matting: Matting;
+beforeAll(async () => {
+  matting = await createMatting({ module: await compiledModule() });
+});
+
+describe.each(METHODS)("method %s", (method) => {
+  const options = { method, ...SMALL[method] } as never;
+
+  it("keeps known pixels exactly, stays in [0, 1] and says which method ran", async () => {
+    for (const seed of [1, 2, 3]) {
+      const image = noiseImage(17, 13, seed), trimap = randomTrimap(17, 13, seed + 10);
+      const { alpha, stats } = await matting.estimateAlpha(image, trimap, options);
+      expect(stats.method).toBe(method);
+      trimap.data.forEach((v, i) => {
+        if (v === 0) expect(alpha[i]).toBe(0);
+        else if (v === 255) expect(alpha[i]).toBe(1);
+        else expect(alpha[i] >= 0 && alpha[i] <= 1).toBe(true);
+      });
+    }
+  });
+
+  it("gives a finite matte on a constant image, and the band's own split on a two-colour one", async () => {
+    const flat = { width: 15, height: 11, data: new Uint8Array(15 * 11 * 3).fill(90) };
+    const trimap = bandTrimap(15, 11, 5, 9);
+    const { alpha } = await matting.estimateAlpha(flat, trimap, options);
+    expect(alpha.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+    // Left half red, right half blue, unknown band across the edge: alpha follows the colours.
+    const split = new Uint8Array(15 * 11 * 3);
+    for (let i = 0; i < 15 * 11; i++) split.set(i % 15 < 7 ? [200, 30, 30] : [30, 30, 200], 3 * i);
+    const edge = await matting.estimateAlpha({ width: 15, height: 11, data: split }, trimap, options);
+    for (let y = 0; y < 11; y++) {
+      expect(edge.alpha[y * 15 + 6]).toBeGreaterThan(0.9);
+      expect(edge.alpha[y * 15 + 7]).toBeLessThan(0.1);
+    }
+  });
+
+  it("reports progress rising to 1 and stops with ABORTED when aborted", async () => {
+    const image = smoothImage(40, 30, 4), trimap = randomTrimap(40, 30, 5);
+    const reports: Progress[] = [];
+    await matting.estimateAlpha(image, trimap, { ...(options as object), onProgress: (p: Progress) => reports.push({ ...p }) } as never);
+    expect(reports[0]).toMatchObject({ phase: "laplacian", fraction: 0 });
+    reports.forEach((r, i) => i > 0 && expect(r.fraction).toBeGreaterThanOrEqual(reports[i - 1].fraction));
+    expect(reports[reports.length - 1]).toMatchObject({ phase: "solve", fraction: 1 });
+
+    const controller = new AbortController();
+    const aborted = await matting.estimateAlpha(image, trimap, {
+      ...(options as object), ...LONG[method], signal: controller.signal, onProgress: () => controller.abort(),
+    } as never).then(() => undefined, (e: unknown) => e);
+    expect(aborted).toBeInstanceOf(MattingError);
+    expect((aborted as MattingError).code).toBe("ABORTED");
+    // The engine is free and sound afterwards.
+    const again = await matting.estimateAlpha(image, trimap, options);
+    expect(again.stats.method).toBe(method);
+  });
+});
+
+describe("method options", () => {
+  const image = noiseImage(12, 10, 1), trimap = randomTrimap(12, 10, 2);
+  const rejected = async (options: Record<string, unknown>) => {
+    const error = await matting.estimateAlpha(image, trimap, options as never).then(() => undefined, (e: unknown) => e);
+    expect(error, JSON.stringify(options)).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("INVALID_OPTION");
+  };
+  it("rejects values out of range", async () => {
+    for (const sigma of [0, -1, Number.NaN, "0.1", 11]) await rejected({ method: "rw", sigma });
+    for (const regularization of [-1e-9, 2, Number.NaN]) await rejected({ method: "rw", regularization });
+    for (const radius of [0, 3, 1.5]) await rejected({ method: "lbdm", radius });
+    for (const radius of [0, 51, 2.5]) await rejected({ method: "lkm", radius });
+    for (const epsilon of [0, 2, Number.NaN]) {
+      await rejected({ method: "lbdm", epsilon });
+      await rejected({ method: "lkm", epsilon });
+    }
+    for (const preconditioner of ["ichol", 1]) await rejected({ method: "rw", preconditioner });
+    for (const sampleGatheringAngles of [0, 65, 2.5]) await rejected({ method: "sm", sampleGatheringAngles });
+    for (const sampleGatheringWeights of [[1, 2, 3], [1, 2, 3, -1], "3,2,1,4"]) await rejected({ method: "sm", sampleGatheringWeights });
+    for (const localSmoothingSigmaSq1 of [0, Number.NaN, "1"]) await rejected({ method: "sm", localSmoothingSigmaSq1 });
+    await rejected({ method: "sm", tolerance: 1e-3 });
+  });
+  it("refuses an image smaller than the large kernel's window with IMAGE_TOO_SMALL", async () => {
+    const error = await matting.estimateAlpha(image, trimap, { method: "lkm" }).then(() => undefined, (e: unknown) => e);
+    expect((error as MattingError).code).toBe("IMAGE_TOO_SMALL");
+  });
+});
+
+interface ProductKernels {
+  lkmScratchBytes(width: number, height: number): number;
+  lkmSetup(image: number, width: number, height: number, radius: number, epsilon: number, windows: number, diagonal: number, scratch: number): void;
+  lkmProduct(image: number, windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): void;
+}
+
+/** The wasm large-kernel product (L + diag(penalty)) p and diagonal of L. */
+function wasmProduct(engine: Engine, rgb: Float64Array, width: number, height: number, radius: number, epsilon: number,
+  penalty: Float64Array, p: Float64Array): Promise<{ product: Float64Array; diagonal: Float64Array }> {
+  return engine.run((arena) => {
+    const k = engine.kernels as unknown as ProductKernels;
+    const n = width * height;
+    const image = arena.copyIn(rgb), penaltyPtr = arena.copyIn(penalty), pPtr = arena.copyIn(p);
+    const windows = arena.alloc((width - 2 * radius) * (height - 2 * radius) * 80);
+    const diagonal = arena.alloc(n * 8), out = arena.alloc(n * 8);
+    const scratch = arena.alloc(k.lkmScratchBytes(width, height));
+    k.lkmSetup(image, width, height, radius, epsilon, windows, diagonal, scratch);
+    k.lkmProduct(image, windows, width, height, radius, penaltyPtr, pPtr, out, scratch);
+    return { product: arena.f64(out, n).slice(), diagonal: arena.f64(diagonal, n).slice() };
+  });
+}
+
+describe.each(["release", "scalar"] as const)("large-kernel product by box filters, %s build", (build) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await makeEngine(build);
+  });
+  it.each([
+    [3, 3, 1, "one window"], [7, 5, 1, "odd"], [12, 9, 2, "even by odd"], [9, 14, 3, "tall"], [25, 23, 10, "radius 10"], [6, 6, 1, "constant"],
+  ] as const)("%ix%i radius %i (%s) equals the dense Laplacian's", async (width, height, radius, kind) => {
+    const next = random(width * 100 + height);
+    const n = width * height;
+    const image = kind === "constant" ? { width, height, data: new Uint8Array(n * 3).fill(77) } : smoothImage(width, height, radius);
+    const rgb = unitRgb(image.data, 3);
+    const epsilon = kind === "constant" ? 1e-2 : 1e-7;
+    const p = Float64Array.from({ length: n }, () => next() * 2 - 1);
+    const penalty = Float64Array.from({ length: n }, () => (next() < 0.5 ? 100 : 0));
+    const laplacian = largeKernelLaplacian({ width, height, rgb, labels: labels8(new Uint8Array(n)) }, radius, epsilon);
+    const expected = multiply(laplacian, p).map((v, i) => v + penalty[i] * p[i]);
+    const { product, diagonal } = await wasmProduct(engine, rgb, width, height, radius, epsilon, penalty, p);
+    const scale = Math.max(...expected.map(Math.abs), 1);
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(product[i] - expected[i]), `pixel ${i}`).toBeLessThan(1e-8 * scale);
+      expect(Math.abs(diagonal[i] - laplacian.entries[i * n + i]), `diagonal ${i}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(laplacian.entries[i * n + i])));
+    }
+  });
+});
+
+describe("threads", () => {
+  // 240x120, unknown columns 20..220: about 25 k pixels to solve for, enough for two threads to share the rows.
+  const image = smoothImage(240, 120, 8), trimap = bandTrimap(240, 120, 20, 220);
+  it.each(["rw", "lbdm"] as const)("%s gives one thread's alpha on two threads", async (method) => {
+    const pair = await createMatting({ threads: 2 });
+    try {
+      const one = await matting.estimateAlpha(image, trimap, { method, tolerance: 1e-10 });
+      const two = await pair.estimateAlpha(image, trimap, { method, tolerance: 1e-10 });
+      expect(two.stats.threads).toBe(2);
+      let worst = 0;
+      for (let i = 0; i < one.alpha.length; i++) worst = Math.max(worst, Math.abs(one.alpha[i] - two.alpha[i]));
+      expect(worst).toBeLessThan(1e-6);
+    } finally {
+      pair.close();
+    }
+  });
+});

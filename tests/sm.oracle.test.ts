@@ -1,0 +1,38 @@
+// Shared matting (assembly/methods/sm.ts) against its plain twin (tests/reference/sm.ts) on small images, over
+// option variants, on the release (SIMD) and scalar builds.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createMatting, type Matting } from "../dist/entry/node.js";
+import { compiledModule } from "./helpers.js";
+import { SHARED_DEFAULTS, type SharedOptions, sharedMattingAlpha } from "./reference/sm.js";
+import { bandTrimap, type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
+
+const builds = ["release", "scalar"] as const;
+const engines: Record<string, Matting> = {};
+beforeAll(async () => {
+  for (const build of builds) engines[build] = await createMatting({ module: await compiledModule(build) });
+});
+
+const cases: { name: string; image: Image8; trimap: Image8; options: Record<string, unknown>; twin: Partial<SharedOptions> }[] = [
+  { name: "defaults, smooth 23x17, band", image: smoothImage(23, 17, 1), trimap: bandTrimap(23, 17, 8, 14), options: {}, twin: {} },
+  { name: "defaults, noise 19x13, scattered", image: noiseImage(19, 13, 2), trimap: randomTrimap(19, 13, 3, 0.6), options: {}, twin: {} },
+  { name: "no expansion, 7 angles, weights 1 1 2 0.5, smooth 31x9", image: smoothImage(31, 9, 4), trimap: randomTrimap(31, 9, 5),
+    options: { trimapExpansionThreshold: 0, sampleGatheringAngles: 7, sampleGatheringWeights: [1, 1, 2, 0.5] },
+    twin: { expansionThreshold: 0, angles: 7, weights: [1, 1, 2, 0.5] } },
+  { name: "radii 2 1 3 4 2, sigmas 2 0.3 5, expansion 3 at 0.2, smooth 16x21", image: smoothImage(16, 21, 6), trimap: randomTrimap(16, 21, 7, 0.7),
+    options: { trimapExpansionRadius: 3, trimapExpansionThreshold: 0.2, sampleGatheringNpRadius: 2, sampleRefinementRadius: 1, localSmoothingRadius1: 3,
+      localSmoothingRadius2: 4, localSmoothingRadius3: 2, localSmoothingSigmaSq1: 2, localSmoothingSigmaSq2: 0.3, localSmoothingSigmaSq3: 5 },
+    twin: { expansionRadius: 3, expansionThreshold: 0.2, npRadius: 2, refinementRadius: 1, radius1: 3, radius2: 4, radius3: 2,
+      sigmaSquared1: 2, sigmaSquared2: 0.3, sigmaSquared3: 5 } },
+];
+
+describe.each(builds)("shared matting, %s build", (build) => {
+  it.each(cases)("$name", async ({ image, trimap, options, twin }) => {
+    const expected = sharedMattingAlpha({ width: image.width, height: image.height, rgb: unitRgb(image.data, 3), labels: labels8(trimap.data) },
+      { ...SHARED_DEFAULTS, ...twin });
+    const { alpha, stats } = await engines[build].estimateAlpha(image, trimap, { method: "sm", ...options } as never);
+    expect(stats.method).toBe("sm");
+    let worst = 0;
+    for (let i = 0; i < alpha.length; i++) worst = Math.max(worst, Math.abs(alpha[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
