@@ -44,7 +44,7 @@ function wasmSystem(engine: Engine, image: Plane, trimap: Plane): Promise<{ matr
       engine, arena, width: image.width, height: image.height, pixels, progress: () => {}, checkpoint: async () => {},
     };
     const k = ifmKernels(engine);
-    const system = assembleIfm(context, k, await buildFlows(context, k, pixels.counts.unknown));
+    const system = await assembleIfm(context, k, await buildFlows(context, k, pixels.counts.unknown));
     const rows = system.rows;
     const matrix = { size: rows, entries: new Float64Array(rows * rows) };
     const x = arena.alloc((rows + 1) * 8), y = arena.alloc((rows + 1) * 8);

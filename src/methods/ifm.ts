@@ -148,11 +148,11 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
 }
 
 /** The system record of assembly/methods/ifm-system.ts, with its right-hand side. */
-export function assembleIfm(context: MethodContext, k: IfmKernels, flows: Flows) {
+export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: Flows) {
   const { arena, engine, width, height, pixels } = context;
   const n = width * height;
   const P = IFM_PARAMETERS;
-  const stencil = buildSystem(arena, engine, pixels, width, height, P.local.radius, P.local.epsilon);
+  const stencil = await buildSystem(arena, engine, pixels, width, height, P.local.radius, P.local.epsilon);
   const { rows, half } = stencil;
   k.scaleValues(stencil.values, rows * half, P.local.weight);
   k.scaleValues(stencil.diagonal, rows, P.local.weight);
@@ -220,7 +220,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
     context.progress({ phase: "laplacian", fraction: 0 });
     const flows = await buildFlows(context, k, rows);
     await context.checkpoint();
-    const system = assembleIfm(context, k, flows);
+    const system = await assembleIfm(context, k, flows);
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
