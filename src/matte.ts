@@ -1,17 +1,17 @@
 // Alpha and foreground colours in one call, with one progress stream: the alpha phases fill the first
 // ALPHA_SHARE of it and the "foreground" phase the rest.
-import { estimateAlphaWith } from "./methods/run.js";
+import { ALPHA_OPTION_KEYS, estimateAlphaWith } from "./methods/run.js";
 import type { Engine } from "./engine.js";
 import { estimateForegroundRun } from "./foreground.js";
 import type { MatteOptions, MatteResult, RGBImage, Trimap } from "./types.js";
 import { FOREGROUND_DEFAULTS, resolveForegroundOptions } from "./validate-matte.js";
-import { ALPHA_DEFAULTS, readOptions } from "./validate.js";
+import { readOptions } from "./validate.js";
 
 /** The foreground estimate costs a few percent of the alpha solve on typical images. */
 const ALPHA_SHARE = 0.95;
 
-/** Every option of matte: estimateAlpha's and estimateForeground's. */
-const MATTE_OPTIONS = [...Object.keys(ALPHA_DEFAULTS), ...Object.keys(FOREGROUND_DEFAULTS), "onProgress", "signal"];
+/** Every option of matte: estimateAlpha's (every method's) and estimateForeground's. */
+const MATTE_OPTIONS = [...new Set([...ALPHA_OPTION_KEYS, ...Object.keys(FOREGROUND_DEFAULTS)])];
 
 export async function matteWith(engine: Engine, image: RGBImage, trimap: Trimap, given?: MatteOptions): Promise<MatteResult> {
   // Read once: both halves see the same values, and a getter that throws is INVALID_OPTION, not a raw error.

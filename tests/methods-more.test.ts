@@ -78,7 +78,7 @@ describe("method options", () => {
   };
   it("rejects values out of range", async () => {
     for (const sigma of [0, -1, Number.NaN, "0.1", 11]) await rejected({ method: "rw", sigma });
-    for (const regularization of [-1e-9, 2, Number.NaN]) await rejected({ method: "rw", regularization });
+    for (const laplacianRegularization of [-1e-9, 2, Number.NaN]) await rejected({ method: "rw", laplacianRegularization });
     for (const radius of [0, 3, 1.5]) await rejected({ method: "lbdm", radius });
     for (const radius of [0, 51, 2.5]) await rejected({ method: "lkm", radius });
     for (const epsilon of [0, 2, Number.NaN]) {

@@ -38,7 +38,7 @@ const cases: Case[] = [
   { name: "rw defaults, smooth 11x9", image: smooth(11, 9, 1), trimap: randomTrimap(11, 9, 2), options: { method: "rw" },
     laplacian: (p) => randomWalkLaplacian(p, 1, 900, 1e-8) },
   { name: "rw sigma 0.2 regularization 1e-4, noise 13x7, multigrid", image: noiseImage(13, 7, 3), trimap: randomTrimap(13, 7, 4),
-    options: { method: "rw", sigma: 0.2, regularization: 1e-4, preconditioner: "multigrid" }, laplacian: (p) => randomWalkLaplacian(p, 1, 25, 1e-4) },
+    options: { method: "rw", sigma: 0.2, laplacianRegularization: 1e-4, preconditioner: "multigrid" }, laplacian: (p) => randomWalkLaplacian(p, 1, 25, 1e-4) },
   { name: "lbdm defaults, smooth 9x11", image: smooth(9, 11, 7), trimap: randomTrimap(9, 11, 8), options: { method: "lbdm" },
     laplacian: (p) => learningBasedLaplacian(p, 1, 1e-7) },
   { name: "lbdm epsilon 1e-3, noise 10x7, jacobi", image: noiseImage(10, 7, 9), trimap: randomTrimap(10, 7, 10),

@@ -28,6 +28,19 @@ describe("method registry", () => {
     expect(named.alpha).toEqual(byDefault.alpha);
   });
 
+  it("matte runs the method asked for, with its options, and its alpha is estimateAlpha's", async () => {
+    const [photo, tri] = [noiseImage(24, 22, 5), randomTrimap(24, 22, 6)];
+    for (const method of METHOD_NAMES) {
+      const options = method === "knn" ? { method, neighbors: [5, 3] } : { method };
+      const alone = await matting.estimateAlpha(photo, tri, options);
+      const { alpha, stats } = await matting.matte(photo, tri, { ...options, regularization: 1e-3 });
+      expect(stats.method).toBe(method);
+      expect(alpha).toEqual(alone.alpha);
+    }
+    const error = await matting.matte(image, trimap, { method: "cf", neighbors: [5, 3] }).then(() => undefined, (e: unknown) => e);
+    expect((error as MattingError).code).toBe("INVALID_OPTION");
+  });
+
   it("rejects an unknown method, naming the methods there are", async () => {
     for (const method of ["CF", "closed-form", "", 3, null]) {
       const error = await invalidOption({ method });

@@ -3,7 +3,7 @@ import { checkTrimapCounts, loadPixels } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { MattingError, abortError } from "../errors.js";
 import type { AlphaOptions, AlphaResult, AlphaStats, Progress, RGBImage, Trimap } from "../types.js";
-import { checkImage, checkTrimap, resolveAlphaOptions } from "../validate.js";
+import { checkImage, checkTrimap, describeValue, readOptions, resolveAlphaOptions } from "../validate.js";
 import { yieldToEventLoop } from "../yield.js";
 import { DEFAULT_METHOD, METHODS, METHOD_NAMES, type MethodName } from "./index.js";
 import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from "./types.js";
@@ -46,13 +46,28 @@ function methodOptions(method: AlphaMethod<OptionTable>, options: Record<string,
   return resolved;
 }
 
+/** Every option of estimateAlpha: the common ones and each method's. */
+export const ALPHA_OPTION_KEYS = [...new Set([...COMMON_OPTIONS, ...METHOD_NAMES.flatMap((name) => Object.keys(METHODS[name].options))])];
+
+/** Every option any method knows, and any other own key, each read once (a getter that throws is INVALID_OPTION). */
+function readAllOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new MattingError("INVALID_OPTION", `options must be an object, got ${describeValue(options)}`);
+  }
+  let own: string[];
+  try {
+    own = Object.keys(options);
+  } catch (cause) {
+    throw new MattingError("INVALID_OPTION", `options could not be read: ${describeValue(cause)}`, {}, { cause });
+  }
+  return readOptions(options, [...new Set([...ALPHA_OPTION_KEYS, ...own])]);
+}
+
 export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap: Trimap, options?: AlphaOptions): Promise<AlphaResult> {
   const checkedImage = checkImage(image);
   const checkedTrimap = checkTrimap(trimap, checkedImage);
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new MattingError("INVALID_OPTION", `options must be an object, got ${options === null ? "null" : typeof options}`);
-  }
-  const o = (options ?? {}) as Record<string, unknown>;
+  const o = readAllOptions(options);
   const { onProgress, signal } = resolveAlphaOptions({ onProgress: o.onProgress as never, signal: o.signal as never });
   const method = methodOf(o);
   const resolved = methodOptions(method, o);

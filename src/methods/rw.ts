@@ -9,8 +9,11 @@ import type { AlphaMethod } from "./types.js";
 export interface RandomWalkOptions {
   /** rw: colour scale of the weights exp(-|I_i - I_j|^2 / sigma^2). Default 1/30 (pymatting's constant 900). */
   sigma?: number;
-  /** rw: added to the random-walk Laplacian's diagonal. Default 1e-8. */
-  regularization?: number;
+  /**
+   * rw: added to the random-walk Laplacian's diagonal (pymatting's `regularization`, renamed because matte's
+   * foreground options have a `regularization` of their own). Default 1e-8.
+   */
+  laplacianRegularization?: number;
 }
 
 interface RandomWalkKernels extends Kernels {
@@ -26,7 +29,7 @@ const options = {
    */
   sigma: numberSpec(1 / 30, (v) => Number.isFinite(v) && v >= 1e-3 && v <= 10, "a number from 0.001 to 10"),
   /** Added to the Laplacian's diagonal (times the row's degree). */
-  regularization: numberSpec(1e-8, (v) => Number.isFinite(v) && v >= 0 && v <= 1, "a number from 0 to 1"),
+  laplacianRegularization: numberSpec(1e-8, (v) => Number.isFinite(v) && v >= 0 && v <= 1, "a number from 0 to 1"),
   /**
    * "jacobi" (pymatting's): it also gives pymatting's alpha where pixels hang by weights of 1e-6 and less to the
    * rest, which no solver settles at a relative residual of 1e-7 and where the answer is the iteration's path;
@@ -62,7 +65,7 @@ export const randomWalk: AlphaMethod<typeof options> = {
     const half = halfOf(reach);
     const { freeIndex, rows } = indexFreePixels(arena, engine, pixels, width, height, BAND_REACHES * RADIUS, half, o.preconditioner);
     const stencil = allocateStencil(arena, rows, half);
-    k.rwStencil(pixels.image, pixels.labels, freeIndex, width, height, rows, RADIUS, 1 / (o.sigma * o.sigma), o.regularization, PENALTY, reach,
+    k.rwStencil(pixels.image, pixels.labels, freeIndex, width, height, rows, RADIUS, 1 / (o.sigma * o.sigma), o.laplacianRegularization, PENALTY, reach,
       stencil.columns, stencil.values, stencil.diagonal, stencil.rhs);
     return solvePenaltySystem(context, { rows, half, unknownIndex: freeIndex, ...stencil }, reach, performance.now() - started, o, BUILD_SHARE);
   },
