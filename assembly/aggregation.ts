@@ -27,7 +27,7 @@
 //           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
 
 import { field, pointerField } from "./record";
-import { threadIndex, threads } from "./team";
+import { beat, threadIndex, threads } from "./team";
 
 export const HEADER_BYTES: i32 = 64;
 export const LEVEL_BYTES: i32 = 64;
@@ -169,11 +169,12 @@ function neighbourSlot(cell: usize, gw: i32, n: i32, m: i32): i32 {
  */
 function firstLevelBasis(
   unknownIndex: usize, image: usize, width: i32, height: i32, gw: i32, cell: usize, blocks: usize, nullSpace: usize,
-  rowNode: usize, rowBasis: usize, scratch: usize, firstNode: i32, endNode: i32
+  rowNode: usize, rowBasis: usize, scratch: usize, firstNode: i32, endNode: i32, context: usize
 ): void {
   const v = scratch;
   const r = scratch + (<usize>(16 * DOFS) << 3);
   for (let n = firstNode; n < endNode; n++) {
+    beat(context);
     const c = load<i32>(cell + (<usize>n << 2));
     const x0 = (c % gw) * FIRST_BLOCK, y0 = (c / gw) * FIRST_BLOCK;
     let rows = 0;
@@ -214,9 +215,10 @@ function firstLevelBasis(
  */
 function firstLevelBlocks(
   fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize, gw: i32, cell: usize, blocks: usize,
-  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32
+  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, context: usize
 ): void {
   for (let u = firstRow; u < endRow; u++) {
+    beat(context);
     const n = load<i32>(rowNode + (<usize>u << 2));
     const tu = rowBasis + (<usize>(u * DOFS) << 2);
     const own = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
@@ -234,8 +236,9 @@ function firstLevelBlocks(
   }
 }
 
-function firstLevelCopy(blocks: usize, neighbours: usize, firstNode: i32, endNode: i32): void {
+function firstLevelCopy(blocks: usize, neighbours: usize, firstNode: i32, endNode: i32, context: usize): void {
   for (let m = firstNode; m < endNode; m++) {
+    beat(context);
     for (let slot = 0; slot < 4; slot++) {
       const n = load<i32>(neighbours + (<usize>(m * NEIGHBOURS + slot) << 2));
       if (n >= firstNode) continue; // this thread's node, or none (= nodes)
@@ -283,12 +286,12 @@ export function buildFirstLevelTogether(job: usize, context: usize): void {
   if (stage == 0) {
     firstLevelBasis(pointerField(job, 0), pointerField(job, 1), field(job, 2), field(job, 3), gw, cell, blocks, pointerField(job, 14),
       pointerField(job, 15), pointerField(job, 16), pointerField(job, 17) + <usize>(t * firstLevelScratchBytes()),
-      shareAt(firstNode, endNode, from), shareAt(firstNode, endNode, to));
+      shareAt(firstNode, endNode, from), shareAt(firstNode, endNode, to), context);
   } else if (stage == 1) {
     firstLevelBlocks(fineRows, field(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), gw, cell, blocks,
-      pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to));
+      pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to), context);
   } else if (t > 0) {
-    firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode);
+    firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode, context);
   }
 }
 

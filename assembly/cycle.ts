@@ -7,7 +7,7 @@ import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
 import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
 import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
 import { field, pointerField } from "./record";
-import { barrier, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
+import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -76,8 +76,8 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x);
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x);
+      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x, context);
+      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
     }
     return;
   }
@@ -93,6 +93,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     // bc = T^T r over this share; children and parents split at the same image rows
     memory.fill(bc + node(plo), 0, node(phi - plo));
     for (let n = clo; n < chi; n++) {
+      beat(share);
       const t = prolongator + (<usize>(n * BLOCK) << 2);
       const target = bc + node(load<i32>(parent + (<usize>n << 2)));
       for (let i = 0; i < DOFS; i++) {
@@ -106,6 +107,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     krylovCycle(hierarchy, levels, l + 1, scratch, share);
     // x += T xc
     for (let n = clo; n < chi; n++) {
+      beat(share);
       const t = prolongator + (<usize>(n * BLOCK) << 2);
       const source = xc + node(load<i32>(parent + (<usize>n << 2)));
       for (let i = 0; i < DOFS; i++) {
@@ -120,9 +122,9 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from r
-    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r);
+    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, context);
   } else {
-    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x);
+    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
   }
 }
 
@@ -144,7 +146,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   memory.copy(u + from, x + from, bytes);
   if (l == levels - 1) return;
   barrier(context); // every thread's x is in
-  blockProduct(neighbours, blocks, x, w1, lo, hi);
+  blockProduct(neighbours, blocks, x, w1, lo, hi, context);
   contribute(context, 0, dot32(u + from, bk + from, length));
   contribute(context, 1, dot32(u + from, w1 + from, length));
   contribute(context, 2, dot32(bk + from, bk + from, length));
@@ -166,7 +168,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   }
   smoothCycle(hierarchy, levels, l, scratch, context);
   barrier(context);
-  blockProduct(neighbours, blocks, x, w2, lo, hi);
+  blockProduct(neighbours, blocks, x, w2, lo, hi, context);
   contribute(context, 0, dot32(x + from, w1 + from, length));
   contribute(context, 1, dot32(x + from, w2 + from, length));
   contribute(context, 2, dot32(x + from, b + from, length));
@@ -198,6 +200,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     const nlo = firstNode(first, share), nhi = endNode(first, share);
     memory.fill(b1 + node(nlo), 0, node(nhi - nlo));
     for (let u = lo; u < hi; u++) {
+      beat(share);
       const ru = <f32>load<f64>(residual + (<usize>u << 3));
       const target = b1 + node(load<i32>(rowNode + (<usize>u << 2)));
       const t = rowBasis + (<usize>(u * DOFS) << 2);
@@ -213,6 +216,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     krylovCycle(hierarchy, levels, 0, scratch, share);
     const over = overCorrection(hierarchy);
     for (let u = lo; u < hi; u++) {
+      beat(share);
       const source = x1 + node(load<i32>(rowNode + (<usize>u << 2)));
       const t = rowBasis + (<usize>(u * DOFS) << 2);
       let sum: f32 = 0;

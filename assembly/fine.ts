@@ -21,7 +21,7 @@
 //   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts).
 
 import { field, pointerField } from "./record";
-import { barrier, rangeEnd, rangeStart, threadIndex, threads } from "./team";
+import { barrier, beat, rangeEnd, rangeStart, threadIndex, threads } from "./team";
 
 @inline
 export function firstRow(system: usize, context: usize): i32 {
@@ -116,8 +116,14 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
-  for (let u = lo; u < far; u++) multiplyRow(system, x, y, cross, hi, u, false);
-  for (let u = far; u < hi; u++) multiplyRow(system, x, y, cross, hi, u, true);
+  for (let u = lo; u < far; u++) {
+    beat(context);
+    multiplyRow(system, x, y, cross, hi, u, false);
+  }
+  for (let u = far; u < hi; u++) {
+    beat(context);
+    multiplyRow(system, x, y, cross, hi, u, true);
+  }
   barrier(context);
   addCross(system, context, lo, hi, y, 1);
 }
@@ -137,6 +143,7 @@ export function gaussSeidelFromZero(system: usize, b: usize, x: usize, sums: usi
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
   for (let i = lo; i < hi; i++) {
+    beat(context);
     const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));
     store<f64>(x + (<usize>i << 3), xi);
     if (i < far) scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
@@ -144,6 +151,7 @@ export function gaussSeidelFromZero(system: usize, b: usize, x: usize, sums: usi
   }
   barrier(context);
   for (let i = lo; i < hi; i++) {
+    beat(context);
     const row = <usize>i * <usize>half;
     let sum = 0.0;
     for (let s = 0; s < half; s++) {
@@ -183,14 +191,26 @@ export function gaussSeidelBackward(system: usize, b: usize, x: usize, sums: usi
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
-  for (let i = lo; i < far; i++) scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
-  for (let i = far; i < hi; i++) scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true);
+  for (let i = lo; i < far; i++) {
+    beat(context);
+    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
+  }
+  for (let i = far; i < hi; i++) {
+    beat(context);
+    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true);
+  }
   if (threads(context) > 1 && hi < rows) {
     memory.copy(ghost, x + (<usize>hi << 3), <usize>min(crossLength(system), rows - hi) << 3);
   }
   barrier(context);
   addCross(system, context, lo, hi, sums, 1);
-  for (let i = hi - 1; i >= far; i--) backwardRow(system, b, x, sums, ghost, hi, i, true);
-  for (let i = far - 1; i >= lo; i--) backwardRow(system, b, x, sums, ghost, hi, i, false);
+  for (let i = hi - 1; i >= far; i--) {
+    beat(context);
+    backwardRow(system, b, x, sums, ghost, hi, i, true);
+  }
+  for (let i = far - 1; i >= lo; i--) {
+    beat(context);
+    backwardRow(system, b, x, sums, ghost, hi, i, false);
+  }
   barrier(context); // cross and ghost buffers free again
 }

@@ -6,7 +6,7 @@ export {
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
 export { jacobiSetup, pcgStart, pcgIterate, pcgResidual } from "./solve";
-export { initContext, teamBytes, contextBytes, soloContextOf } from "./team";
+export { initContext, teamBytes, contextBytes, soloContextOf, heartbeatOf } from "./team";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,
 } from "./foreground";

@@ -3,7 +3,7 @@
 // a forward one, so forward-then-backward is a symmetric operator. With threads (assembly/team.ts)
 // each thread takes a range of nodes and the sweeps are hybrid, as on the fine level.
 
-import { barrier } from "./team";
+import { barrier, beat } from "./team";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -116,16 +116,20 @@ function storeProducts(n: i32, neighbours: usize, blocks: usize, x: usize, out: 
  */
 export function blockGaussSeidel(
   nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
-  lo: i32, hi: i32, old: usize
+  lo: i32, hi: i32, old: usize, context: usize
 ): void {
   for (let t = lo; t < hi; t++) {
+    beat(context);
     solveNode(backward ? hi - 1 - (t - lo) : t, nodes, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false);
   }
 }
 
 /** y = A x on nodes [lo, hi) of a block level. */
-export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usize, lo: i32, hi: i32): void {
-  for (let n = lo; n < hi; n++) storeProducts(n, neighbours, blocks, x, y + (<usize>(n * DOFS) << 2), i32.MAX_VALUE, true);
+export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usize, lo: i32, hi: i32, context: usize): void {
+  for (let n = lo; n < hi; n++) {
+    beat(context);
+    storeProducts(n, neighbours, blocks, x, y + (<usize>(n * DOFS) << 2), i32.MAX_VALUE, true);
+  }
 }
 
 /**
@@ -141,8 +145,14 @@ export function blockGaussSeidelFromZero(
   nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
   lo: i32, hi: i32, context: usize
 ): void {
-  for (let n = lo; n < hi; n++) solveNode(n, nodes, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
+  for (let n = lo; n < hi; n++) {
+    beat(context);
+    solveNode(n, nodes, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
+  }
   barrier(context);
   // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual.
-  for (let n = lo; n < hi; n++) storeProducts(n, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
+  for (let n = lo; n < hi; n++) {
+    beat(context);
+    storeProducts(n, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
+  }
 }

@@ -16,7 +16,7 @@
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "./convert";
 import { storeSymmetricInverse } from "./mat3";
 import { field, pointerField } from "./record";
-import { threadIndex, threads } from "./team";
+import { beat, threadIndex, threads } from "./team";
 
 // Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count.
 const CHANNELS: i32 = 10;
@@ -124,7 +124,7 @@ function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: u
 /** Rows of the unknown pixels on image row y, from the window statistics in the ring. */
 function assembleRow(
   image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, y: i32,
-  ring: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, local: usize
+  ring: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, local: usize, context: usize
 ): void {
   const size = 2 * radius + 1;
   const span = 4 * radius + 1;
@@ -134,6 +134,7 @@ function assembleRow(
   for (let x = 0; x < width; x++) {
     const i = <usize>(y * stride + x);
     if (load<u8>(labels + i) != LABEL_UNKNOWN) continue;
+    beat(context); // at radius 8 a pixel's row takes about half a millisecond
     const row = load<i32>(unknownIndex + (i << 2));
     memory.fill(local, 0, <usize>(span * span) << 3);
     const pixel = image + i * 24;
@@ -214,7 +215,7 @@ function assembleRow(
 function assembleStencil(
   image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, radius: i32, epsilon: f64,
   rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, scratch: usize,
-  boxX: i32, boxY: i32, boxWidth: i32, boxHeight: i32, first: i32, end: i32
+  boxX: i32, boxY: i32, boxWidth: i32, boxHeight: i32, first: i32, end: i32, context: usize
 ): void {
   if (first >= end) return;
   // Work inside the box only: a sub-image of the same row stride.
@@ -234,11 +235,12 @@ function assembleStencil(
   memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
   for (let y = firstCentre - radius; y <= firstCentre + radius; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
   for (let cy = firstCentre; cy < endCentre; cy++) {
+    beat(context);
     windowRow(columnSums, width, radius, epsilon, ring + (<usize>((cy % size) * width * STATS) << 3));
     // Image row cy - r needs window rows up to cy: all present now.
     const y = cy - radius;
     if (y >= first && y < end) {
-      assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local);
+      assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
     }
     if (cy + radius + 1 < height && cy + 1 < endCentre) {
       addRowToColumns(image, labels, width, stride, cy + radius + 1, columnSums, 1.0);
@@ -246,7 +248,7 @@ function assembleStencil(
     }
   }
   for (let y = max(first, height - 2 * radius); y < end; y++) {
-    assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local);
+    assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
   }
 }
 
@@ -274,7 +276,7 @@ export function assembleTogether(job: usize, context: usize): void {
   const bandEnd = threads(context) == 1 ? field(job, 16) : load<i32>(bands + (<usize>(t + 1) << 2));
   const first = rowAt(bandFirst, bandEnd, field(job, 20)), end = rowAt(bandFirst, bandEnd, field(job, 21));
   assembleStencil(pointerField(job, 0), pointerField(job, 1), pointerField(job, 2), field(job, 3), field(job, 4), field(job, 5), load<f64>(job, 72), field(job, 6), pointerField(job, 7), pointerField(job, 8),
-    pointerField(job, 9), pointerField(job, 10), pointerField(job, 11) + <usize>t * pointerField(job, 12), field(job, 13), field(job, 14), field(job, 15), field(job, 16), first, end);
+    pointerField(job, 9), pointerField(job, 10), pointerField(job, 11) + <usize>t * pointerField(job, 12), field(job, 13), field(job, 14), field(job, 15), field(job, 16), first, end, context);
 }
 
 /**

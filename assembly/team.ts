@@ -5,10 +5,14 @@
 // Context (one per thread, CONTEXT_BYTES): [0] threads N (i32) [4] this thread's index (i32)
 //   [8] team record (shared by the N threads) [12] reduction parity (i32) [16] sums of the last
 //   reduction (f64 x REDUCED) [64] 1 if this thread may block in atomic.wait (a browser's main
-//   thread may not) [96] a solo context (N = 1) for work that one thread does alone.
-// Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32: set by the
-//   engine when a thread threw or died, or by a barrier that waited too long, so that nobody waits on)
-//   [16] partial sums: 2 parities x N threads x REDUCED f64.
+//   thread may not) [68] offset of this thread's heartbeat (u32) [96] a solo context (N = 1) for work
+//   that one thread does alone (its heartbeat is its thread's).
+// Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32, so that nobody
+//   waits on: 1 when a thread threw or died and said so, FAILED_STALLED when a waiting thread took one
+//   for dead) [16] partial sums: 2 parities x N threads x REDUCED f64, then one heartbeat (i32) per
+//   thread, HEARTBEAT_STRIDE bytes apart: a count that the thread bumps as it works through its long loops
+//   (a row, a pixel, a node at a time: beat) and at every look while it waits, so that a waiting thread
+//   can tell a thread that is slow from one that is dead.
 
 const CONTEXT_BYTES: i32 = 192;
 // Spins before a thread that may block waits at a barrier instead: a few tens of microseconds.
@@ -17,12 +21,12 @@ const SPINS = 20000;
 const WAIT_NS: i64 = 1_000_000;
 // Spins between looks at the clock, for a thread that may not block.
 const SPINS_PER_LOOK = 4096;
-// A thread that has not arrived at a barrier this long (ms) after another did is taken for dead, and the
-// barrier fails the team (the engine then rejects the call and works alone). A helper thread that dies
-// cannot say so while the others wait inside the module (its exit event reaches the calling thread only
-// between kernel calls), so this wait is what bounds the calling thread's block. Between two barriers a
-// thread does a few milliseconds of work (kernels run in slices of tens of milliseconds), so a live thread
-// falls this far behind only if it is descheduled for most of a second.
+// A thread whose heartbeat has not moved for this long (ms) while another waits for it at a barrier is
+// taken for dead, and the barrier fails the team (the engine then rejects the call and works alone). A
+// helper thread that dies cannot always say so while the others wait inside the module (its exit event
+// reaches the calling thread only between kernel calls), so this wait is what bounds the calling thread's
+// block. It measures a lack of progress, not lateness: between two barriers a live thread may work for
+// seconds (a sweep of millions of rows at radius 8), but it bumps its heartbeat many times a millisecond.
 const STALL_MS: f64 = 600;
 // The wait is counted in steps of at most this (ms): when the waiting thread itself comes back late from a
 // 1 ms wait, the whole machine was paused or overloaded (a busy host, a throttled container), which stalls
@@ -36,6 +40,10 @@ const SPINNING_PATIENCE: f64 = 5;
 @external("env", "now")
 declare function now(): f64;
 const REDUCED = 6;
+// Heartbeats sit a cache line apart: each thread stores to its own, often, without slowing the others.
+const HEARTBEAT_STRIDE = 64;
+// The team's failed flag when a waiting thread took another for dead (1: the thread said it failed).
+const FAILED_STALLED = 2;
 
 export function contextBytes(): i32 {
   return CONTEXT_BYTES;
@@ -68,22 +76,49 @@ export function initContext(context: usize, count: i32, index: i32, team: usize,
   store<u32>(context, <u32>team, 8);
   store<i32>(context, 0, 12);
   store<i32>(context, mayBlock, 64);
+  store<u32>(context, <u32>heartbeatAt(team, count, index), 68);
   const solo = soloContext(context);
   store<i32>(solo, 1);
   store<i32>(solo, 0, 4);
   store<u32>(solo, <u32>team, 8);
   store<i32>(solo, 0, 12);
+  store<u32>(solo, <u32>heartbeatAt(team, count, index), 68);
 }
 
 /** Bytes of the team record for `count` threads. */
 export function teamBytes(count: i32): i32 {
-  return 16 + 2 * count * REDUCED * 8;
+  return 16 + 2 * count * REDUCED * 8 + count * HEARTBEAT_STRIDE;
+}
+
+@inline
+function heartbeatAt(team: usize, count: i32, index: i32): usize {
+  return team + <usize>(16 + 2 * count * REDUCED * 8 + index * HEARTBEAT_STRIDE);
+}
+
+/** Offset of the heartbeat of a context's thread (the engine and the threads read and bump it too). */
+export function heartbeatOf(context: usize): usize {
+  return <usize>load<u32>(context, 68);
+}
+
+/**
+ * One step of progress of this thread: kernels call it in every loop that may run long (per row, pixel or
+ * node), so that a thread waiting at a barrier sees it move (a plain store: only this thread writes it).
+ */
+@inline
+export function beat(context: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    const at = <usize>load<u32>(context, 68);
+    store<i32>(at, load<i32>(at) + 1);
+  }
 }
 
 /**
  * Waits until all N threads have arrived. Threads mostly arrive within microseconds of each other, so
  * a waiting thread spins first; then, if it may, it blocks, which keeps more threads than cores from
- * starving the ones they wait for. A failed thread (team [8]) releases everybody.
+ * starving the ones they wait for. A failed thread (team [8]) releases everybody. While it waits, the
+ * thread watches the other threads' heartbeats one at a time: one that moved is alive (a thread waiting
+ * here beats at each look too), and the next is watched afresh; one that stays still for STALL_MS is taken
+ * for dead. A dead thread is so reached after a look or two per live one.
  */
 export function barrier(context: usize): void {
   const count = threads(context);
@@ -97,25 +132,35 @@ export function barrier(context: usize): void {
       atomic.notify(team + 4, count);
     } else {
       const mayBlock = load<i32>(context, 64) != 0;
+      const self = threadIndex(context);
       let spins = 0;
       let looked: f64 = -1, stalled: f64 = 0;
+      let watched = self, watchedBeat = 0;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
         ++spins;
         if (spins <= SPINS || (!mayBlock && spins % SPINS_PER_LOOK != 0)) continue;
         if (mayBlock) atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        beat(context);
         const time = now();
-        if (looked >= 0) stalled += min(time - looked, STALL_STEP_MS);
+        if (watched == self || atomic.load<i32>(heartbeatAt(team, count, watched)) != watchedBeat) {
+          watched = (watched + 1) % count;
+          if (watched == self) watched = (watched + 1) % count;
+          watchedBeat = atomic.load<i32>(heartbeatAt(team, count, watched));
+          stalled = 0;
+        } else if (looked >= 0) {
+          stalled += min(time - looked, STALL_STEP_MS);
+        }
         looked = time;
-        if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team);
+        if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team, FAILED_STALLED);
       }
     }
   }
 }
 
-/** Marks the team failed and wakes every thread waiting at its barrier. */
-function failTeam(team: usize): void {
+/** Marks the team failed (unless it already is: the first reason stays) and wakes every thread waiting at its barrier. */
+function failTeam(team: usize, reason: i32): void {
   if (ASC_FEATURE_THREADS) {
-    atomic.store<i32>(team + 8, 1);
+    atomic.cmpxchg<i32>(team + 8, 0, reason);
     atomic.notify(team + 4, -1);
   }
 }

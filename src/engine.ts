@@ -2,7 +2,8 @@
 // growth, and calls queued so that one call owns the arena at a time.
 import { MattingError, abortError } from "./errors.js";
 import {
-  CONTROL_BYTES, EXIT, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel, failTeam, threadImports,
+  CONTROL_BYTES, EXIT, FAILED_DIED, FAILED_STALLED, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel,
+  failTeam, threadImports,
 } from "./team.js";
 
 /** The kernels exported by assembly/index.ts. Pointers are byte offsets into `memory`. */
@@ -40,6 +41,7 @@ export interface Kernels {
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;
   soloContextOf(context: number): number;
+  heartbeatOf(context: number): number;
   paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
   paddedFromFloat(src: number, pixels: number, dst: number): void;
   unpadRgb(src: number, pixels: number, dst: number): void;
@@ -206,8 +208,8 @@ function mayBlockHere(): boolean {
 }
 
 /**
- * Longest wait (ms) for helper threads to finish a kernel the calling thread has finished, while they still
- * make progress; as long as a barrier's (assembly/team.ts), for the same reason.
+ * Longest wait (ms) for helper threads to finish a kernel the calling thread has finished while none of them
+ * makes progress (neither finishes nor bumps its heartbeat); as long as a barrier's (assembly/team.ts).
  */
 const STALL_MS = 600;
 /**
@@ -338,7 +340,7 @@ export class Engine {
    */
   private lose(helper: ThreadHandle, reason: string): void {
     if (!this.helpers.includes(helper)) return; // stopped by close()
-    failTeam(this.kernels.memory, this.control);
+    failTeam(this.kernels.memory, this.control, FAILED_DIED);
     if (this.running) this.lostUnderCall ??= reason;
     this.close();
   }
@@ -351,7 +353,7 @@ export class Engine {
    * Runs a solver kernel on every thread (each with its context as the last argument) and returns
    * the calling thread's result; `alone`: on the calling thread only. A thread that throws or dies fails
    * the call with WASM_UNAVAILABLE, and the engine then works alone. No wait here or at the module's
-   * barriers lasts longer than STALL_MS without progress.
+   * barriers lasts longer than STALL_MS without progress (a helper finishing, or its heartbeat moving).
    */
   together(kernel: ThreadKernel, args: number[], alone = false): number {
     const run = this.kernels[kernel] as (...values: number[]) => number;
@@ -362,6 +364,8 @@ export class Engine {
     const control = new Int32Array(memory, this.control, 4);
     const failed = new Int32Array(memory, this.team + TEAM_FAILED_BYTE, 1);
     const command = new Float64Array(memory, this.control + 16, 14);
+    const heartbeats = this.contexts.slice(1).map((context) => new Int32Array(memory, this.kernels.heartbeatOf(context) >>> 0, 1));
+    const progress = () => heartbeats.reduce((sum, heartbeat) => (sum + Atomics.load(heartbeat, 0)) | 0, 0);
     command[0] = THREAD_KERNELS.indexOf(kernel);
     command[1] = args.length;
     command.set(args, 2);
@@ -370,20 +374,19 @@ export class Engine {
     Atomics.notify(control, 0);
     let result = 0;
     let error: unknown;
-    const started = performance.now();
     try {
       result = run(...args, this.contexts[0]);
     } catch (cause) {
       error = cause;
-      failTeam(this.kernels.memory, this.control);
+      failTeam(this.kernels.memory, this.control, FAILED_DIED);
     }
     // Helpers leave a kernel with barriers within microseconds of this thread (they meet at its last
-    // barrier), and one without barriers about as long after as this thread took for its share. A helper
-    // that makes no progress for STALL_MS more than that is taken for dead; once the team has failed, live
-    // helpers get FAILED_GRACE_MS to leave the kernel.
+    // barrier), and one without barriers once they have built their share, bumping their heartbeats as they
+    // go. Helpers none of which makes progress for STALL_MS are taken for dead; once the team has failed,
+    // live helpers get FAILED_GRACE_MS to leave the kernel.
     const mayBlock = mayBlockHere();
-    const patience = (STALL_MS + (performance.now() - started)) * (mayBlock ? 1 : SPINNING_PATIENCE);
-    let done = Atomics.load(control, 1);
+    const patience = STALL_MS * (mayBlock ? 1 : SPINNING_PATIENCE);
+    let done = Atomics.load(control, 1), beats = progress();
     let looked = performance.now(), stalled = 0, failedAt = 0;
     while (done < this.helpers.length) {
       const time = performance.now();
@@ -393,18 +396,26 @@ export class Engine {
         failedAt ||= time;
         if (time - failedAt > FAILED_GRACE_MS) break;
       } else if (stalled > patience) {
-        failTeam(this.kernels.memory, this.control);
+        failTeam(this.kernels.memory, this.control, FAILED_STALLED);
       }
       if (mayBlock) Atomics.wait(control, 1, done, 10);
-      const now = Atomics.load(control, 1);
-      if (now !== done) stalled = 0;
+      const now = Atomics.load(control, 1), latest = progress();
+      if (now !== done || latest !== beats) stalled = 0;
       done = now;
+      beats = latest;
     }
     if (error !== undefined) {
       this.close();
       throw this.lostError(`a solver thread failed: ${String(error)}`, error);
     }
-    if (Atomics.load(failed, 0) !== 0) throw new TeamStalled();
+    const failure = Atomics.load(failed, 0);
+    // A thread that threw or died said so itself: lost at once. One taken for dead by a waiter may only have been
+    // held up: the verdict (run) tells.
+    if (failure !== 0 && failure !== FAILED_STALLED) {
+      this.close();
+      throw this.lostError("a solver thread failed or died");
+    }
+    if (failure !== 0) throw new TeamStalled();
     return result;
   }
 
@@ -450,9 +461,17 @@ export class Engine {
             this.close();
             throw this.lostError(lost);
           }
-          // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team.
+          // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team;
+          // should it stall again, the threads go.
           this.setUpTeam(this.threads);
-          return await task(new Arena(this.kernels, this.base, this.limit));
+          try {
+            return await task(new Arena(this.kernels, this.base, this.limit));
+          } catch (again) {
+            if (!(again instanceof TeamStalled)) throw again;
+            const reason = (await this.verdict()) ?? "a solver thread stopped answering twice in one call";
+            this.close();
+            throw this.lostError(reason);
+          }
         }
       } finally {
         this.running = false;

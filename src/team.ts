@@ -5,10 +5,12 @@
 //   i32 [0] sequence number of the latest command [1] threads done with it [2] command (RUN or EXIT)
 //       [3] offset of the team record, whose i32 at byte 8 is set when a thread fails (the module's
 //       barriers stop waiting once it is, so that no thread is left spinning)
-// A helper that dies is noticed two ways: its exit or error event (ThreadHandle.watch), delivered to the
-// calling thread between kernel calls and while the engine is idle, and, while threads wait for each other
-// inside a kernel, by the bounded waits at barriers (assembly/team.ts) and for the helpers to finish
-// (Engine.together). Either way the call in flight rejects with WASM_UNAVAILABLE and the engine goes on alone.
+// A helper that dies is noticed three ways: a death it sees itself (an exception outside a kernel; under
+// Node, process.exit inside it: thread/node-run.ts) fails the team at once; its exit or error event
+// (ThreadHandle.watch) is delivered to the calling thread between kernel calls and while the engine is idle;
+// and, while threads wait for each other inside a kernel, the waits at barriers (assembly/team.ts) and for
+// the helpers to finish (Engine.together) take a thread whose heartbeat has not moved for 0.6 s for dead.
+// Either way the call in flight rejects with WASM_UNAVAILABLE and the engine goes on alone.
 //   f64 [2] kernel index in THREAD_KERNELS [3] argument count [4..] the arguments, context excluded
 // A thread's context is its own; the team record behind the barriers is shared.
 
@@ -44,10 +46,16 @@ export type SpawnThread = (init: ThreadInit) => Promise<ThreadHandle>;
 
 /** Offset of the failed flag shared with the module's barriers (team record, byte 8). */
 export const TEAM_FAILED_BYTE = 8;
+/** Values of the failed flag: a thread threw or died and said so; a waiting thread took one for dead (assembly/team.ts). */
+export const FAILED_DIED = 1;
+export const FAILED_STALLED = 2;
 
-/** Internal, for tests that make a helper die at a chosen moment: called before each command is run. */
+/**
+ * Internal, for tests that make a helper die, hang or dawdle at a chosen moment: called before each command
+ * is run, with a function that bumps the thread's heartbeat (as the kernels do while they work).
+ */
 export interface ThreadHooks {
-  beforeCommand?(kernel: ThreadKernel): void;
+  beforeCommand?(kernel: ThreadKernel, beat: () => void): void;
 }
 
 type Kernel = (...args: number[]) => number;
@@ -65,11 +73,14 @@ export function threadImports(memory: WebAssembly.Memory) {
   };
 }
 
-/** Marks the team failed and wakes whoever waits at its barriers or for commands to finish. */
-export function failTeam(memory: WebAssembly.Memory, control: number): void {
+/**
+ * Marks the team failed (the first reason stays: FAILED_DIED or FAILED_STALLED) and wakes whoever waits at
+ * its barriers or for commands to finish.
+ */
+export function failTeam(memory: WebAssembly.Memory, control: number, reason: number): void {
   const block = new Int32Array(memory.buffer, control, 4);
   const team = new Int32Array(memory.buffer, Atomics.load(block, 3) >>> 0, 4);
-  Atomics.store(team, TEAM_FAILED_BYTE / 4, 1);
+  Atomics.compareExchange(team, TEAM_FAILED_BYTE / 4, 0, reason);
   Atomics.notify(team, 1);
   Atomics.notify(block, 1);
 }
@@ -81,9 +92,11 @@ export function failTeam(memory: WebAssembly.Memory, control: number): void {
  */
 export function runThread(init: ThreadInit, ready: () => void, hooks: ThreadHooks = {}): void {
   const instance = new WebAssembly.Instance(init.module, threadImports(init.memory));
-  const kernels = instance.exports as unknown as Record<ThreadKernel, Kernel>;
+  const kernels = instance.exports as unknown as Record<ThreadKernel, Kernel> & { heartbeatOf(context: number): number };
   const control = new Int32Array(init.memory.buffer, init.control, 4);
   const team = new Int32Array(init.memory.buffer, Atomics.load(control, 3) >>> 0, 4);
+  const heartbeat = new Int32Array(init.memory.buffer, kernels.heartbeatOf(init.context) >>> 0, 1);
+  const beat = () => void Atomics.add(heartbeat, 0, 1);
   let seen = Atomics.load(control, 0);
   ready();
   let exited = false;
@@ -97,16 +110,16 @@ export function runThread(init: ThreadInit, ready: () => void, hooks: ThreadHook
       }
       const args = new Float64Array(init.memory.buffer, init.control + 16, 14);
       const index = args[0], count = args[1];
-      hooks.beforeCommand?.(THREAD_KERNELS[index]);
+      hooks.beforeCommand?.(THREAD_KERNELS[index], beat);
       try {
         kernels[THREAD_KERNELS[index]](...Array.from(args.subarray(2, 2 + count)), init.context);
       } catch {
-        Atomics.store(team, TEAM_FAILED_BYTE / 4, 1);
+        Atomics.compareExchange(team, TEAM_FAILED_BYTE / 4, 0, FAILED_DIED);
       }
       Atomics.add(control, 1, 1);
       Atomics.notify(control, 1);
     }
   } finally {
-    if (!exited) failTeam(init.memory, init.control);
+    if (!exited) failTeam(init.memory, init.control, FAILED_DIED);
   }
 }

@@ -1,7 +1,10 @@
 // A helper thread that dies, at every moment: while the engine is idle, mid-Laplacian, mid preconditioner
 // set-up and mid-solve; terminated from outside, by process.exit, or by an exception outside a kernel. The
 // call in flight rejects with WASM_UNAVAILABLE within a second of the death, the event loop keeps turning
-// meanwhile, and the engine goes on alone with the right alpha.
+// meanwhile, and the engine goes on alone with the right alpha. A death the thread sees itself fails the team
+// at once (not by the stall bound). A helper that hangs without dying is taken for dead after the bound and the
+// engine's wait for a verdict (an exit event, or its return); one that is
+// slow but alive (its heartbeat moving) for seconds between two barriers is waited for.
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +38,10 @@ interface Death {
   dieAt?: ThreadKernel;
   /** ...by process.exit, or by an exception outside the kernel. */
   how?: "exit" | "throw";
+  /** The helper pauses before its first command of this kernel, for stallMs, its heartbeat moving or not. */
+  stallAt?: ThreadKernel;
+  stallMs?: number;
+  beating?: boolean;
 }
 
 /** A two-thread engine whose helper is a real worker_threads Worker (tests/fixtures/dying-thread.mjs). */
@@ -110,8 +117,24 @@ describe("a helper thread that dies", () => {
     const { engine, diedAt } = await twoThreads(death);
     const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, options));
     expectLost(outcome);
+    // The dying thread failed the team itself: the others did not have to wait out the stall bound.
+    expect((outcome.error as MattingError).message).toMatch(/failed or died/);
     expect(diedAt()).toBeGreaterThan(0);
     expect(outcome.settledAt - diedAt()).toBeLessThan(1000);
+    expect(outcome.longestGap).toBeLessThan(1000);
+    await goesOnAlone(engine);
+  });
+
+  it.each([
+    ["mid-Laplacian (the calling thread waits for it to finish)", "assembleTogether"],
+    ["mid-solve (the calling thread waits at a barrier)", "pcgIterate"],
+  ] as [string, ThreadKernel][])("that hangs without dying %s: taken for dead after the stall bound and the verdict's wait (under 3.5 s), the loop turns, the engine goes on", async (_, kernel) => {
+    // 0.6 s without a heartbeat, then up to 2 s for an exit event or the thread's return (src/engine.ts, VERDICT_MS).
+    const { engine, diedAt } = await twoThreads({ stallAt: kernel, stallMs: 8000, beating: false });
+    const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, options));
+    expectLost(outcome);
+    expect((outcome.error as MattingError).message).toMatch(/stopped answering/);
+    expect(outcome.settledAt - diedAt()).toBeLessThan(3500);
     expect(outcome.longestGap).toBeLessThan(1000);
     await goesOnAlone(engine);
   });
@@ -133,5 +156,23 @@ describe("a helper thread that dies", () => {
     expect(outcome.settledAt - terminatedAt).toBeLessThan(1000);
     expect(outcome.longestGap).toBeLessThan(1000);
     await goesOnAlone(engine);
+  });
+});
+
+describe("a helper thread that is slow but alive", () => {
+  it.each([
+    ["mid-Laplacian (the calling thread waits for it to finish)", "assembleTogether"],
+    ["mid-solve (the calling thread waits at a barrier)", "pcgIterate"],
+  ] as [string, ThreadKernel][])("for 2 s, %s, its heartbeat moving: waited for, and the call succeeds on two threads", async (_, kernel) => {
+    const { engine, diedAt } = await twoThreads({ stallAt: kernel, stallMs: 2000, beating: true });
+    const started = epochNow();
+    const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, options);
+    expect(diedAt()).toBeGreaterThan(0); // the pause happened
+    expect(epochNow() - started).toBeGreaterThan(2000);
+    expect(stats.threads).toBe(2);
+    expect(stats.converged).toBe(true);
+    expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+    expect(engine.threads).toBe(2);
+    engine.close();
   });
 });

@@ -1,5 +1,6 @@
-// A solver thread under Node, Deno and Bun (worker_threads); see src/team.ts.
-import { parentPort, workerData } from "node:worker_threads";
-import { type ThreadInit, runThread } from "../team.js";
+// A solver thread under Node, Deno and Bun (worker_threads); see src/team.ts and ./node-run.ts.
+import { workerData } from "node:worker_threads";
+import type { ThreadInit } from "../team.js";
+import { runNodeThread } from "./node-run.js";
 
-runThread(workerData as ThreadInit, () => parentPort?.postMessage("ready"));
+runNodeThread(workerData as ThreadInit);
