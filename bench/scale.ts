@@ -153,6 +153,8 @@ if (anchored.length > 0) {
   const summary = `over ${anchored.length} case(s) the anchor finished: ours ${fixed(r.oursTotal, 1)} s, anchor ${fixed(r.anchorTotal, 1)} s`;
   console.log(`RATIO ours / anchor: median ${fixed(r.medianRatio, 3)}, of the totals ${fixed(r.totalRatio, 3)} (${summary})`);
   printVerdict(r.medianRatio <= TARGET_RATIO ? "PASS" : "MISSED", `median ratio ours / anchor ${fixed(r.medianRatio, 3)} <= ${TARGET_RATIO}`);
+} else if (anchor) {
+  printVerdict("n/a", "the anchor finished no case: no ratio");
 }
 for (const [key, target] of Object.entries(TARGET_SECONDS)) {
   const ours = finished.find((f) => f.key === key);
