@@ -8,12 +8,25 @@ import { type AlphaOptions, type AlphaResult, type AlphaStats, type Matting } fr
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Default data folders; they live beside the repository, never in it. */
-export const DEFAULT_LOWRES = "../shared/datasets/alphamatting-lowres";
-export const DEFAULT_HIGHRES = "../shared/datasets/alphamatting-highres";
-export const DEFAULT_PYMATTING_ALPHAS = "../shared/reference/pymatting-cf-lowres";
+/**
+ * The shared folder (data, reference figures, anchors) lives beside the repository, never in it: `../shared` for a
+ * checkout, or a `shared` beside one of its parents for a git worktree nested deeper (/work/wt/x -> /work/shared).
+ */
+export function findShared(from: string = repoRoot): string {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "shared");
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(from, "../shared");
+  }
+}
 
-/** A path given on the command line is taken from the working directory; a default one from the repository root. */
+/** Default data folders and the anchor script, inside the shared folder. */
+export const DEFAULT_LOWRES = path.join(findShared(), "datasets/alphamatting-lowres");
+export const DEFAULT_HIGHRES = path.join(findShared(), "datasets/alphamatting-highres");
+export const DEFAULT_PYMATTING_ALPHAS = path.join(findShared(), "reference/pymatting-cf-lowres");
+export const DEFAULT_ANCHOR = path.join(findShared(), "anchors/run.py");
+
+/** A path given on the command line is taken from the working directory; a default one is absolute already. */
 export function resolveDir(given: string | undefined, fallback: string): string {
   const dir = given === undefined ? path.resolve(repoRoot, fallback) : path.resolve(given);
   if (!existsSync(dir)) throw new Error(`folder not found: ${dir}`);

@@ -5,16 +5,13 @@
 // warm process. Prints the anchor's SAD, the mean |ours - anchor| over the unknown pixels, and time ratios.
 // npm run bench:quality -- [--method knn] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--chunk N]
 //                          [--no-anchor] [--anchor PATH/run.py] [--tolerance T] [--max-iterations N] [--threads N]
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { promisify } from "node:util";
 import { createMatting } from "../dist/entry/node.js";
+import { type AnchorCase, chunks, ratioSummary, runAnchor } from "./anchor.js";
 import {
-  DEFAULT_LOWRES, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive, parseTrimaps,
-  readFirstChannel, readRgb, relativeDifference, repoRoot, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask,
+  DEFAULT_ANCHOR, DEFAULT_LOWRES, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive, parseTrimaps,
+  readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
 import { runScenes } from "./scenes.js";
@@ -22,8 +19,6 @@ import { runScenes } from "./scenes.js";
 /** Issue 10's targets: mean SAD within 2 % of the anchor's (5 % for sampling methods), the same matte, a quarter of its time. */
 const SAMPLING_METHODS = ["sm"];
 const TARGET_RATIO = 0.25;
-const PYTHON = "/usr/bin/python3";
-const DEFAULT_ANCHOR = "../shared/anchors/run.py";
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +39,7 @@ const dataDir = resolveDir(args.data, DEFAULT_LOWRES);
 const names = imageNames(path.join(dataDir, "input"), parseList(args.images));
 const trimapSets = parseTrimaps(args.trimaps);
 const chunk = parsePositive(args.chunk, "chunk", 5, true);
-const anchor = args["no-anchor"] ? undefined : path.resolve(args.anchor ?? path.resolve(repoRoot, DEFAULT_ANCHOR));
+const anchor = args["no-anchor"] ? undefined : path.resolve(args.anchor ?? DEFAULT_ANCHOR);
 const subset = names.length !== 27;
 const { options: solver, threads, note } = solverOptions(args);
 const alphaOptions = { ...solver, method } as Parameters<typeof matting.estimateAlpha>[2];
@@ -59,29 +54,6 @@ async function loadCase(name: string, trimapSet: TrimapSet) {
   sameSize(image, trimap, `${name} ${trimapSet} against its photo`);
   sameSize(image, truth, `${name} ground truth against its photo`);
   return { image, trimap, truth: toUnit(truth.data), unknown: unknownMask(trimap.data) };
-}
-
-interface AnchorCase {
-  ms: number;
-  alpha: Float32Array;
-}
-
-/** The anchor on `chunkNames`, one warm process (run.py's untimed first call), its alphas read back. */
-async function runAnchor(trimapSet: TrimapSet, chunkNames: string[]): Promise<Map<string, AnchorCase>> {
-  const out = mkdtempSync(path.join(os.tmpdir(), "matting-anchor-"));
-  try {
-    const { stdout } = await promisify(execFile)(PYTHON, [anchor!, "--method", method, "--data", dataDir, "--trimap", trimapSet,
-      "--images", chunkNames.join(","), "--out", out], { maxBuffer: 1 << 24 });
-    const found = new Map<string, AnchorCase>();
-    for (const line of stdout.split("\n").filter((l) => l.startsWith("{"))) {
-      const row = JSON.parse(line) as { name: string; ms: number };
-      const bytes = readFileSync(path.join(out, `${row.name}.f32`));
-      found.set(row.name.split(".")[0], { ms: row.ms, alpha: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice() });
-    }
-    return found;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
 }
 
 interface CaseResult {
@@ -112,8 +84,7 @@ for (const trimapSet of trimapSets) {
   console.log(`\n## ${trimapSet}: ours against ground truth; pm = the anchor (${method}); |a-pm| = mean |ours - anchor| over the unknown pixels;`);
   console.log("## ratio = our seconds / the anchor's");
   table.header();
-  for (let from = 0; from < names.length; from += chunk) {
-    const chunkNames = names.slice(from, from + chunk);
+  for (const chunkNames of chunks(names, chunk)) {
     const ours = [];
     for (const name of chunkNames) {
       const c = await loadCase(name, trimapSet);
@@ -121,7 +92,7 @@ for (const trimapSet of trimapSets) {
       const { alpha, stats } = await matting.estimateAlpha(c.image, c.trimap, alphaOptions);
       ours.push({ name, c, alpha, stats, seconds: (performance.now() - started) / 1000 });
     }
-    const anchored = anchor ? await runAnchor(trimapSet, chunkNames) : new Map<string, AnchorCase>();
+    const anchored = anchor ? await runAnchor({ script: anchor, method }, { data: dataDir, trimapSet, names: chunkNames }) : new Map<string, AnchorCase>();
     for (const { name, c, alpha, stats, seconds } of ours) {
       const { width, height } = c.image;
       const scores = scoreMatte({ width, height, predicted: alpha, truth: c.truth, unknown: c.unknown });
@@ -171,12 +142,10 @@ console.log(`\n## Time and memory over ${all.length} cases (${threads} thread${t
 console.log(`ours: median ${fixed(median(all.map((r) => r.seconds)), 3)} s, total ${fixed(all.reduce((s, r) => s + r.seconds, 0), 1)} s; ` +
   `peak wasm bytes per unknown pixel: median ${fixed(median(all.map((r) => r.bytesPerUnknown)), 0)}, max ${fixed(Math.max(...all.map((r) => r.bytesPerUnknown)), 0)}`);
 if (all.every((r) => r.anchor)) {
-  const ratios = all.map((r) => r.seconds / r.anchor!.seconds);
-  const anchorTotal = all.reduce((s, r) => s + r.anchor!.seconds, 0);
-  const oursTotal = all.reduce((s, r) => s + r.seconds, 0);
-  console.log(`anchor: median ${fixed(median(all.map((r) => r.anchor!.seconds)), 3)} s, total ${fixed(anchorTotal, 1)} s`);
-  console.log(`ratio ours / anchor: median ${fixed(median(ratios), 3)}, of the totals ${fixed(oursTotal / anchorTotal, 3)}, worst ${fixed(Math.max(...ratios), 3)}`);
-  verdict(median(ratios) <= TARGET_RATIO, `median time ratio ours / anchor ${fixed(median(ratios), 3)} <= ${TARGET_RATIO}`);
+  const r = ratioSummary(all.map((c) => c.seconds), all.map((c) => c.anchor!.seconds));
+  console.log(`anchor: median ${fixed(r.anchorMedian, 3)} s, total ${fixed(r.anchorTotal, 1)} s`);
+  console.log(`ratio ours / anchor: median ${fixed(r.medianRatio, 3)}, of the totals ${fixed(r.totalRatio, 3)}, worst ${fixed(r.worstRatio, 3)}`);
+  verdict(r.medianRatio <= TARGET_RATIO, `median time ratio ours / anchor ${fixed(r.medianRatio, 3)} <= ${TARGET_RATIO}`);
 }
 await runScenes(matting, ["cf", "ifm", "combined"]);
 
