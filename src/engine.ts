@@ -241,7 +241,11 @@ export class Engine {
   readonly kernels: Kernels;
   private readonly base: number;
   private readonly limit: number;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The gates of the calls waiting for their turn, oldest first (see run), and whether a call holds the engine. */
+  private waiting: (() => void)[] = [];
+  private busy = false;
+  /** Settles once the helper threads that close() stopped have ended: the next call waits for it. */
+  private stopping: Promise<unknown> = Promise.resolve();
   /** Per-thread contexts (assembly/team.ts); [0] is the calling thread's. */
   private readonly contexts: number[] = [];
   private control = 0;
@@ -328,7 +332,7 @@ export class Engine {
     Atomics.notify(control, 0);
     // The next task waits (without blocking) until every helper has stopped, where the runtime says when.
     const stopped = Promise.allSettled(this.helpers.map((helper) => helper.terminate()));
-    this.queue = Promise.all([this.queue, stopped]);
+    this.stopping = Promise.all([this.stopping, stopped]);
     this.helpers = [];
     this.contexts.length = 1;
     this.setUpTeam(1);
@@ -419,6 +423,13 @@ export class Engine {
     return result;
   }
 
+  /** Opens the gate of the next waiting call, if any. */
+  private letNextIn(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+
   /**
    * After a stall (TeamStalled), waits without blocking for the verdict: a helper's exit or error event (it
    * died: the reason), or every helper back from the kernel (they live: undefined), or neither within
@@ -446,12 +457,18 @@ export class Engine {
    * itself between slices.
    */
   run<T>(task: (arena: Arena) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    // Each call waits at a gate of its own, made by itself and opened by the call before it as that one ends. (A
+    // chain of promises through every call would make each wait on promises made by earlier callers: in workerd, a
+    // request that ended, abandoned while queued, leaves such a promise unsettled for good.)
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
     let started = false;
-    const result = this.queue.then(async () => {
-      if (signal?.aborted) throw abortError(signal);
+    const result = gate.then(async () => {
       started = true;
-      this.running = true;
       try {
+        await this.stopping;
+        if (signal?.aborted) throw abortError(signal);
+        this.running = true;
         try {
           return await task(new Arena(this.kernels, this.base, this.limit));
         } catch (cause) {
@@ -476,14 +493,23 @@ export class Engine {
       } finally {
         this.running = false;
         this.lostUnderCall = undefined;
+        this.letNextIn();
       }
     });
-    this.queue = result.catch(() => undefined);
+    if (this.busy) this.waiting.push(open);
+    else {
+      this.busy = true;
+      open();
+    }
     // Validation accepts any object with a boolean `aborted`; only a real AbortSignal is listened to.
     if (typeof signal?.addEventListener !== "function") return result;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
-        if (!started) reject(abortError(signal));
+        if (started) return;
+        // It leaves the queue at once; the calls behind it move up.
+        const at = this.waiting.indexOf(open);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(abortError(signal));
       };
       signal.addEventListener("abort", onAbort, { once: true });
       result.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
