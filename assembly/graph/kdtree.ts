@@ -135,13 +135,13 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, elementBy
   }
 }
 
-// The query in progress: its point (and, for blocked leaves, each coordinate in four lanes), the cell offsets, and the k best so far as a max-heap on (distance, index).
+// The query in progress: its point (and, for blocked leaves, each coordinate in four lanes), the cell offsets, and the k best so far, sorted by (distance, index).
 let queryPoint: usize = 0;
 let querySplats: usize = 0;
 let offsets: usize = 0;
-let heapDistance: usize = 0;
-let heapIndex: usize = 0;
-let heapSize: i32 = 0;
+let keptDistance: usize = 0;
+let keptIndex: usize = 0;
+let keptCount: i32 = 0;
 let wanted: i32 = 0;
 
 /** Whether (da, ia) is farther than (db, ib): by distance, then by index. */
@@ -149,48 +149,35 @@ let wanted: i32 = 0;
   return da > db || (da == db && ia > ib);
 }
 
-function heapSiftDown(at: i32, size: i32): void {
-  const d = load<f64>(heapDistance + (<usize>at << 3)), idx = load<i32>(heapIndex + (<usize>at << 2));
-  let i = at;
-  while (true) {
-    let child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && farther(load<f64>(heapDistance + (<usize>(child + 1) << 3)), load<i32>(heapIndex + (<usize>(child + 1) << 2)),
-      load<f64>(heapDistance + (<usize>child << 3)), load<i32>(heapIndex + (<usize>child << 2)))) child++;
-    const cd = load<f64>(heapDistance + (<usize>child << 3)), ci = load<i32>(heapIndex + (<usize>child << 2));
-    if (!farther(cd, ci, d, idx)) break;
-    store<f64>(heapDistance + (<usize>i << 3), cd);
-    store<i32>(heapIndex + (<usize>i << 2), ci);
-    i = child;
+/** Inserts (distance, index) into the kept list, sorted nearest first, dropping the farthest when it is full. */
+function offer(distance: f64, index: i32): void {
+  let i = keptCount < wanted ? keptCount++ : keptCount - 1;
+  // Shift the farther ones up by one (a list of k rather than a heap: k is small and the moves are contiguous).
+  while (i > 0) {
+    const before = <usize>(i - 1);
+    const pd = load<f64>(keptDistance + (before << 3)), pi = load<i32>(keptIndex + (before << 2));
+    if (!farther(pd, pi, distance, index)) break;
+    store<f64>(keptDistance + (<usize>i << 3), pd);
+    store<i32>(keptIndex + (<usize>i << 2), pi);
+    i--;
   }
-  store<f64>(heapDistance + (<usize>i << 3), d);
-  store<i32>(heapIndex + (<usize>i << 2), idx);
+  store<f64>(keptDistance + (<usize>i << 3), distance);
+  store<i32>(keptIndex + (<usize>i << 2), index);
 }
 
-function offer(distance: f64, index: i32): void {
-  if (heapSize < wanted) {
-    // Sift up.
-    let i = heapSize++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pd = load<f64>(heapDistance + (<usize>parent << 3)), pi = load<i32>(heapIndex + (<usize>parent << 2));
-      if (!farther(distance, index, pd, pi)) break;
-      store<f64>(heapDistance + (<usize>i << 3), pd);
-      store<i32>(heapIndex + (<usize>i << 2), pi);
-      i = parent;
-    }
-    store<f64>(heapDistance + (<usize>i << 3), distance);
-    store<i32>(heapIndex + (<usize>i << 2), index);
-  } else if (farther(load<f64>(heapDistance), load<i32>(heapIndex), distance, index)) {
-    store<f64>(heapDistance, distance);
-    store<i32>(heapIndex, index);
-    heapSiftDown(0, heapSize);
-  }
+/** Whether (distance, index) would enter the kept list: it is not full, or it is nearer than the farthest kept. */
+@inline function wouldKeep(distance: f64, index: i32): bool {
+  return keptCount < wanted || farther(load<f64>(keptDistance + (<usize>(keptCount - 1) << 3)), load<i32>(keptIndex + (<usize>(keptCount - 1) << 2)), distance, index);
+}
+
+/** The farthest kept distance (the list is full). */
+@inline function worstKept(): f64 {
+  return load<f64>(keptDistance + (<usize>(keptCount - 1) << 3));
 }
 
 /** The distance a far cell must exceed to be skipped: the worst kept one, with slack for rounding (cell bounds are f64). */
 @inline function pruneAbove(): f64 {
-  return heapSize < wanted ? Infinity : load<f64>(heapDistance) * (1.0 + 1e-5) + 1e-300;
+  return keptCount < wanted ? Infinity : worstKept() * (1.0 + 1e-5) + 1e-300;
 }
 
 function searchLeaf<T>(tree: usize, lo: i32, hi: i32): void {
@@ -204,14 +191,14 @@ function searchLeaf<T>(tree: usize, lo: i32, hi: i32): void {
       distance += diff * diff;
     }
     const idx = load<i32>(index + (<usize>i << 2));
-    if (heapSize < wanted || farther(load<f64>(heapDistance), load<i32>(heapIndex), <f64>distance, idx)) offer(<f64>distance, idx);
+    if (wouldKeep(<f64>distance, idx)) offer(<f64>distance, idx);
   }
 }
 
 @inline function offerLane(lo: i32, hi: i32, i: i32, index: usize, distance: f32): void {
   if (i < lo || i >= hi) return;
   const idx = load<i32>(index + (<usize>i << 2));
-  if (heapSize < wanted || farther(load<f64>(heapDistance), load<i32>(heapIndex), <f64>distance, idx)) offer(<f64>distance, idx);
+  if (wouldKeep(<f64>distance, idx)) offer(<f64>distance, idx);
 }
 
 /** searchLeaf over the blocked copy: four distances at a time, each summed as searchLeaf<f32> sums it. */
@@ -227,7 +214,7 @@ function searchLeafBlocked(tree: usize, lo: i32, hi: i32): void {
       sum = f32x4.add(sum, f32x4.mul(diff, diff));
     }
     // Skip the block when every lane is farther than the worst kept (a tie may still win on its index).
-    if (heapSize == wanted && !v128.any_true(f32x4.le(sum, f32x4.splat(<f32>load<f64>(heapDistance))))) continue;
+    if (keptCount == wanted && !v128.any_true(f32x4.le(sum, f32x4.splat(<f32>worstKept())))) continue;
     const first = b << 2;
     offerLane(lo, hi, first, index, f32x4.extract_lane(sum, 0));
     offerLane(lo, hi, first + 1, index, f32x4.extract_lane(sum, 1));
@@ -267,8 +254,8 @@ export function kdQueryScratchBytes(k: i32): i32 {
 function startQueries(tree: usize, k: i32, scratch: usize): void {
   offsets = scratch;
   querySplats = scratch + <usize>(MAX_DIMS * 8);
-  heapDistance = querySplats + <usize>(MAX_DIMS * 16);
-  heapIndex = heapDistance + (<usize>k << 3);
+  keptDistance = querySplats + <usize>(MAX_DIMS * 16);
+  keptIndex = keptDistance + (<usize>k << 3);
   wanted = min(k, field(tree, 0));
 }
 
@@ -276,7 +263,7 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
 function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usize): void {
   const n = field(tree, 0), dims = field(tree, 1), elementBytes = field(tree, 2);
   memory.fill(offsets, 0, <usize>(MAX_DIMS * 8));
-  heapSize = 0;
+  keptCount = 0;
   if (elementBytes == 4) {
     if (ASC_FEATURE_SIMD) {
       for (let d = 0; d < dims; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(queryPoint + (<usize>d << 2))));
@@ -285,21 +272,11 @@ function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usiz
   } else {
     searchNode<f64>(tree, 0, 0, n, 0);
   }
-  // Heap sort: the farthest goes last.
-  for (let size = heapSize; size > 1; size--) {
-    const last = size - 1;
-    const d = load<f64>(heapDistance), i = load<i32>(heapIndex);
-    store<f64>(heapDistance, load<f64>(heapDistance + (<usize>last << 3)));
-    store<i32>(heapIndex, load<i32>(heapIndex + (<usize>last << 2)));
-    store<f64>(heapDistance + (<usize>last << 3), d);
-    store<i32>(heapIndex + (<usize>last << 2), i);
-    heapSiftDown(0, last);
-  }
   const out = indices + <usize>row * <usize>k * 4;
   for (let j = 0; j < k; j++) {
-    const found = j < heapSize;
-    store<i32>(out + (<usize>j << 2), found ? load<i32>(heapIndex + (<usize>j << 2)) : -1);
-    if (distances != 0) store<f64>(distances + ((<usize>row * <usize>k + <usize>j) << 3), found ? load<f64>(heapDistance + (<usize>j << 3)) : Infinity);
+    const found = j < keptCount;
+    store<i32>(out + (<usize>j << 2), found ? load<i32>(keptIndex + (<usize>j << 2)) : -1);
+    if (distances != 0) store<f64>(distances + ((<usize>row * <usize>k + <usize>j) << 3), found ? load<f64>(keptDistance + (<usize>j << 3)) : Infinity);
   }
 }
 
