@@ -33,6 +33,18 @@ export function resolveDir(given: string | undefined, fallback: string): string 
   return dir;
 }
 
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const TRIMAPS = ["trimap1", "trimap2"] as const;
 export type TrimapSet = (typeof TRIMAPS)[number];
 

@@ -3,7 +3,7 @@
 // alphamatting set are mostly opaque objects with hair; these show at once a change that helps them but hurts
 // transparent or soft objects. Deterministic (seeded), 8-bit like a photo.
 import type { Matting } from "../dist/entry/node.js";
-import { Table, fixed, mean } from "./common.js";
+import { Table, fixed, mean, random } from "./common.js";
 import { scoreMatte } from "./metrics.js";
 
 export interface Scene {
@@ -15,17 +15,6 @@ export interface Scene {
   alpha: Float32Array; // the truth
 }
 
-/** Deterministic numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Texture = (x: number, y: number) => [number, number, number];
 

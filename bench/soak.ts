@@ -3,23 +3,12 @@
 // npm run soak -- [--calls N] [--seed S]
 import { parseArgs } from "node:util";
 import { createMatting, MattingError, type Matting } from "../dist/entry/node.js";
-import { Table, fixed, formatBytes, machineHeader, median, parsePositive } from "./common.js";
+import { Table, fixed, formatBytes, machineHeader, median, parsePositive, random } from "./common.js";
 
 const { values: args } = parseArgs({ options: { calls: { type: "string" }, seed: { type: "string" } } });
 const totalCalls = parsePositive(args.calls, "calls", 1200, true);
 const seed = parsePositive(args.seed, "seed", 1, true);
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const next = random(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
 
