@@ -5,19 +5,11 @@ export const LABEL_BACKGROUND: u8 = 0;
 export const LABEL_FOREGROUND: u8 = 1;
 export const LABEL_UNKNOWN: u8 = 2;
 
+import { imageFromSamples, labelsFromSamples } from "./samples";
+
 /** 8-bit pixels with `channels` bytes each (3 or 4; the first three are RGB) -> f64 RGB interleaved. */
 export function imageFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
-  const scale = 1.0 / 255.0;
-  const step = <usize>channels;
-  let p = src;
-  let q = dst;
-  for (let i = 0; i < pixels; i++) {
-    store<f64>(q, <f64>load<u8>(p) * scale);
-    store<f64>(q, <f64>load<u8>(p, 1) * scale, 8);
-    store<f64>(q, <f64>load<u8>(p, 2) * scale, 16);
-    p += step;
-    q += 24;
-  }
+  imageFromSamples<u8>(src, pixels, channels, dst);
 }
 
 /** f32 RGB interleaved -> f64 RGB interleaved. */
@@ -44,26 +36,7 @@ export function firstValueOutsideUnit(src: usize, count: i32): i32 {
  * Writes [background, foreground, unknown] counts as i32 to `counts`.
  */
 export function labelsFromTrimap8(src: usize, pixels: i32, channels: i32, labels: usize, counts: usize): void {
-  const step = <usize>channels;
-  let background = 0;
-  let foreground = 0;
-  let p = src;
-  for (let i = 0; i < pixels; i++) {
-    const v = load<u8>(p);
-    let label = LABEL_UNKNOWN;
-    if (v == 0) {
-      label = LABEL_BACKGROUND;
-      background++;
-    } else if (v == 255) {
-      label = LABEL_FOREGROUND;
-      foreground++;
-    }
-    store<u8>(labels + <usize>i, label);
-    p += step;
-  }
-  store<i32>(counts, background);
-  store<i32>(counts, foreground, 4);
-  store<i32>(counts, pixels - background - foreground, 8);
+  labelsFromSamples<u8>(src, pixels, channels, labels, counts);
 }
 
 /** Float trimap (one value per pixel, checked beforehand to lie in [0, 1]): <= 0.1 background, >= 0.9 foreground. */

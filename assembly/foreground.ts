@@ -13,18 +13,11 @@
 //
 // Colour buffers hold f32 RGB padded to four lanes (16 bytes per pixel) so that one v128 carries a pixel;
 // the fourth lane is never read back. Alpha buffers hold one f32 per pixel.
+import { paddedFromSamples, planeFromSamples } from "./samples";
 
 /** 8-bit pixels with `channels` bytes each (first three RGB) -> padded f32 RGB in [0, 1]. */
 export function paddedFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
-  const scale: f32 = 1.0 / 255.0;
-  for (let i = 0; i < pixels; i++) {
-    const p = src + <usize>i * <usize>channels;
-    const q = dst + (<usize>i << 4);
-    store<f32>(q, <f32>load<u8>(p) * scale);
-    store<f32>(q, <f32>load<u8>(p, 1) * scale, 4);
-    store<f32>(q, <f32>load<u8>(p, 2) * scale, 8);
-    store<f32>(q, 0, 12);
-  }
+  paddedFromSamples<u8>(src, pixels, channels, dst);
 }
 
 /** f32 RGB interleaved -> padded f32 RGB. */
@@ -52,10 +45,7 @@ export function unpadRgb(src: usize, pixels: i32, dst: usize): void {
 
 /** First byte of each `channels`-byte pixel -> f32 in [0, 1]. */
 export function planeFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
-  const scale: f32 = 1.0 / 255.0;
-  for (let i = 0; i < pixels; i++) {
-    store<f32>(dst + (<usize>i << 2), <f32>load<u8>(src + <usize>i * <usize>channels) * scale);
-  }
+  planeFromSamples<u8>(src, pixels, channels, dst);
 }
 
 /** First float of each `channels`-float pixel -> f32. */

@@ -1,10 +1,9 @@
 // Trimaps (one byte per pixel: 0 background, 128 unknown, 255 foreground) from masks and alphas.
+import { maskFromSamples } from "./samples";
 
 /** First byte of each `channels`-byte pixel -> 1 where it is at least half of 255 (>= 128), else 0. */
 export function maskFrom8(src: usize, pixels: i32, channels: i32, dst: usize): void {
-  for (let i = 0; i < pixels; i++) {
-    store<u8>(dst + <usize>i, load<u8>(src + <usize>i * <usize>channels) >= 128 ? 1 : 0);
-  }
+  maskFromSamples<u8>(src, pixels, channels, dst);
 }
 
 /** First float of each `channels`-float pixel -> 1 where it is >= 0.5, else 0. */
