@@ -5,7 +5,7 @@ import { MattingError, abortError } from "./errors.js";
 import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
 import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
-import { type Pause, SLICE_MS, inSlices, within } from "./slices.js";
+import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
 
 const now = () => performance.now();
@@ -332,8 +332,7 @@ export async function solveSystem(
       const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], alone) : 0;
       const elapsed = now() - sliceStarted;
       iterations += ran;
-      const [, bNorm, rNorm] = arena.f64(state, 3);
-      residual = bNorm > 0 ? rNorm / bNorm : rNorm;
+      residual = relativeResidual(arena.f64(state, 3));
       if (indefinite()) {
         // The multigrid cycle gave r.z <= 0 on this system (f32 rounding, or a test's over-correction):
         // go on from x with the plain cycle, and failing that with Jacobi, which cannot break down.
@@ -349,7 +348,7 @@ export async function solveSystem(
         continue;
       }
       if (ran < steps) break; // converged, or the search direction vanished in rounding
-      slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
+      slice = nextSlice(slice, elapsed);
       report(iterations, residual);
       await yieldToEventLoop();
       if (options.signal?.aborted) throw abortError(options.signal);

@@ -46,3 +46,38 @@ export async function inSlices(total: number, step: (first: number, end: number)
     await pause(first / total);
   }
 }
+
+/** The next slice's iteration count: sized so that it takes about SLICE_MS, growing at most fourfold. */
+export function nextSlice(steps: number, elapsedMs: number): number {
+  return Math.max(1, Math.min(4 * steps, Math.round((steps * SLICE_MS) / Math.max(elapsedMs, 0.5))));
+}
+
+/** Relative residual |r| / |b| from a CG kernel's state record (f64: [r.z, |b|, |r|, ...]); |r| when b is 0. */
+export function relativeResidual(state: Float64Array): number {
+  const [, bNorm, rNorm] = state;
+  return bNorm > 0 ? rNorm / bNorm : rNorm;
+}
+
+/**
+ * An iterative solve in slices of about SLICE_MS, from the residual `first`: `iterate(steps)` runs at most `steps`
+ * iterations and returns how many ran (fewer when it converged, or its direction vanished in rounding);
+ * `residual()` reads the relative residual; `afterSlice` reports and yields (and may throw to abort).
+ */
+export async function iterateInSlices(
+  first: number, tolerance: number, maxIterations: number,
+  iterate: (steps: number) => number, residual: () => number, afterSlice: (iterations: number, residual: number) => Promise<void>,
+): Promise<{ iterations: number; residual: number }> {
+  let current = first, iterations = 0, steps = 1;
+  while (current > tolerance && iterations < maxIterations) {
+    const asked = Math.min(steps, maxIterations - iterations);
+    const started = now();
+    const ran = iterate(asked);
+    const elapsed = now() - started;
+    iterations += ran;
+    current = residual();
+    if (ran < asked) break;
+    steps = nextSlice(steps, elapsed);
+    await afterSlice(iterations, current);
+  }
+  return { iterations, residual: current };
+}

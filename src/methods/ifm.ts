@@ -10,6 +10,7 @@ import { buildKdTree, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ResolvedOptions } from "./types.js";
+import { iterateInSlices, relativeResidual } from "../slices.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -30,7 +31,6 @@ type IfmOptions = ResolvedOptions<typeof options>;
 
 /** Share of the progress bar for building the system. */
 const BUILD_SHARE = 0.3;
-const SLICE_MS = 40;
 
 /**
  * The paper's energy choice (section 5): least-squares fit of the unknown region's histogram by the foreground's
@@ -187,21 +187,12 @@ async function solveIfm(context: MethodContext, k: IfmKernels, record: number, r
   };
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(24);
-  let residual = k.ifmPcgStart(record, rhs, x, r, z, p, state);
-  let iterations = 0, slice = 1;
-  while (residual > o.tolerance && iterations < o.maxIterations) {
-    const steps = Math.min(slice, o.maxIterations - iterations);
-    const started = performance.now();
-    const ran = k.ifmPcgIterate(record, x, r, z, p, q, state, steps, o.tolerance);
-    const elapsed = performance.now() - started;
-    iterations += ran;
-    const [, bNorm, rNorm] = arena.f64(state, 3);
-    residual = bNorm > 0 ? rNorm / bNorm : rNorm;
-    if (ran < steps) break;
-    slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
-    report(iterations, residual);
-    await context.checkpoint();
-  }
+  const { iterations, residual } = await iterateInSlices(k.ifmPcgStart(record, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
+    (steps) => k.ifmPcgIterate(record, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
+    async (done, now) => {
+      report(done, now);
+      await context.checkpoint();
+    });
   return { x, iterations, residual };
 }
 

@@ -7,6 +7,7 @@ import { numberSpec, SOLVER_OPTIONS } from "./options.js";
 import { PENALTY } from "./penalty.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod } from "./types.js";
+import { iterateInSlices, relativeResidual } from "../slices.js";
 
 interface LargeKernelKernels extends Kernels {
   lkmScratchBytes(width: number, height: number): number;
@@ -28,8 +29,6 @@ const options = {
 
 /** Share of the progress bar given to the window set-up. */
 const SETUP_SHARE = 0.05;
-/** Target length of one uninterrupted solver slice. */
-const SLICE_MS = 40;
 
 /** f64 per window (10) and per pixel: diagonal, penalty, rhs, inverse diagonal, five CG vectors, scratch (20); the index. */
 function largeKernelBytes(width: number, height: number, radius: number): number {
@@ -67,22 +66,12 @@ export const largeKernel: AlphaMethod<typeof options> = {
     arena.f64(x, n).fill(0);
     const state = arena.alloc(24);
     const report = solveProgress(context, o.tolerance, SETUP_SHARE);
-    let residual = k.lkmCgStart(operator, rhs, x, r, z, p, state);
-    let iterations = 0;
-    let slice = 1;
-    while (residual > o.tolerance && iterations < o.maxIterations) {
-      const steps = Math.min(slice, o.maxIterations - iterations);
-      const sliceStarted = performance.now();
-      const ran = k.lkmCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance);
-      const elapsed = performance.now() - sliceStarted;
-      iterations += ran;
-      const [, bNorm, rNorm] = arena.f64(state, 3);
-      residual = bNorm > 0 ? rNorm / bNorm : rNorm;
-      if (ran < steps) break; // converged, or the search direction vanished in rounding
-      slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
-      report(iterations, residual);
-      await context.checkpoint();
-    }
+    const { iterations, residual } = await iterateInSlices(k.lkmCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
+      (steps) => k.lkmCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
+      async (done, now) => {
+        report(done, now);
+        await context.checkpoint();
+      });
     return {
       solution: x, unknownIndex: index, iterations, residual, converged: residual <= o.tolerance,
       milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian },

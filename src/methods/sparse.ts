@@ -2,6 +2,7 @@
 // the arena from its kernels, and solving it by preconditioned CG in slices with progress and abort.
 import type { Arena, Kernels } from "../engine.js";
 import type { MethodContext } from "./types.js";
+import { nextSlice, relativeResidual } from "../slices.js";
 
 export interface SparseKernels extends Kernels {
   sparseRowStarts(rows: number, rowStart: number): number;
@@ -100,8 +101,6 @@ export interface SparseSolution {
   setupMilliseconds: number;
 }
 
-/** Target length of one uninterrupted solver slice. */
-const SLICE_MS = 40;
 
 /**
  * Preconditioned CG from x = 0 until |b - Ax| <= tolerance |b| or maxIterations, in slices of about SLICE_MS
@@ -134,8 +133,7 @@ export async function solveSparse(
     const ran = indefinite() ? 0 : kernels.sparsePcgIterate(matrix, x, r, z, p, q, state, steps, options.tolerance);
     const elapsed = performance.now() - sliceStarted;
     iterations += ran;
-    const [, bNorm, rNorm] = arena.f64(state, 3);
-    residual = bNorm > 0 ? rNorm / bNorm : rNorm;
+    residual = relativeResidual(arena.f64(state, 3));
     if (indefinite()) {
       // Gauss-Seidel lost definiteness in rounding: go on from x with Jacobi, which cannot.
       if (kind === "jacobi") break;
@@ -145,7 +143,7 @@ export async function solveSparse(
       continue;
     }
     if (ran < steps) break; // converged, or the search direction vanished in rounding
-    slice = Math.max(1, Math.min(4 * slice, Math.round((slice * SLICE_MS) / Math.max(elapsed, 0.5))));
+    slice = nextSlice(slice, elapsed);
     report(iterations, residual);
     await context.checkpoint();
   }
