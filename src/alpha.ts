@@ -293,11 +293,12 @@ async function setUpPreconditioner(
 }
 
 /**
- * Preconditioned CG from x = 0, in slices of about SLICE_MS between which progress and abort are handled;
+ * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS between which progress and abort are handled;
  * `setUpPause` between the slices of the preconditioner's set-up.
  */
 export async function solveSystem(
-  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number }, options: ResolvedAlphaOptions,
+  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number },
+  options: ResolvedAlphaOptions & { seed?: (x: number) => void },
   report: (iteration: number, residual: number) => void, setUpPause = noPause,
 ): Promise<SolveResult> {
   const { rows } = system;
@@ -321,6 +322,7 @@ export async function solveSystem(
   let alone = !split;
   const start = () => engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state], alone);
   arena.f64(x, rows + 1).fill(0);
+  options.seed?.(x);
   let residual = start();
   await setUpPause(1);
   let iterations = 0;

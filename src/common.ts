@@ -11,3 +11,5 @@ export type {
   RGBAImage, TrimapFromAlphaOptions, TrimapFromMaskOptions, TrimapImage, TrimapStats,
 } from "./types.js";
 export { FOREGROUND_DEFAULTS, TRIMAP_FROM_ALPHA_DEFAULTS, TRIMAP_FROM_MASK_DEFAULTS } from "./validate-matte.js";
+export { matteSequence } from "./sequence.js";
+export type { SequenceEngine, SequenceFrame, SequenceOptions, SequenceProgress, SequenceResult } from "./sequence.js";

@@ -52,7 +52,9 @@ export function pinOptions<T>(options: T): T {
     const pinned = Object.create(options) as Record<string, unknown>;
     for (const key of Object.keys(options)) {
       // Defined, not assigned: an assignment would reach an inherited getter-only property of the original.
-      Object.defineProperty(pinned, key, { value: (options as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true });
+      const value = (options as Record<string, unknown>)[key];
+      // A warm start (AlphaOptions.initialAlpha) is an alpha plane: pinned like the call's other planes.
+      Object.defineProperty(pinned, key, { value: key === "initialAlpha" ? pinPlane(value, key) : value, enumerable: true, writable: true, configurable: true });
     }
     return pinned as T;
   } catch {

@@ -3,6 +3,7 @@
 import { buildSystem, bytesPerUnknown, solveSystem } from "../alpha.js";
 import { pauses, within } from "../slices.js";
 import { ALPHA_DEFAULTS, resolveAlphaOptions } from "../validate.js";
+import { seedGuess } from "./guess.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, OptionSpec } from "./types.js";
 
@@ -30,6 +31,7 @@ const LAPLACIAN_SHARE = 0.1;
 export const closedForm: AlphaMethod<typeof options> = {
   name: "cf",
   options,
+  warmStart: true,
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
   // The unknown index (4 per pixel), the stencil system and its solver, the alpha out (4 per pixel), row scratch.
   peakBytes: (size, o, engine) =>
@@ -42,7 +44,7 @@ export const closedForm: AlphaMethod<typeof options> = {
     const pause = pauses(context.signal, (fraction) => context.progress({ phase: "laplacian", fraction }));
     const system = await buildSystem(arena, engine, pixels, width, height, o.radius, o.epsilon, undefined, within(pause, 0, LAPLACIAN_SHARE / 2));
     const laplacian = performance.now() - started;
-    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, { ...o, signal: context.signal },
+    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, { ...o, signal: context.signal, seed: (x) => seedGuess(context, system.unknownIndex, x) },
       solveProgress(context, o.tolerance, LAPLACIAN_SHARE), within(pause, LAPLACIAN_SHARE / 2, LAPLACIAN_SHARE));
     return {
       solution: solved.solution, unknownIndex: system.unknownIndex,

@@ -27,6 +27,7 @@ const closedFormDefaults = Object.fromEntries(Object.entries(closedForm.options)
 export const combined: AlphaMethod<typeof options> = {
   name: "combined",
   options,
+  warmStart: true,
   minimumSide: () => ({ side: 3, reason: "3x3 windows" }),
   peakBytes: (size, o, engine) =>
     Math.max(informationFlow.peakBytes(size, o, engine), closedForm.peakBytes(size, closedFormDefaults, engine)) + size.pixels,

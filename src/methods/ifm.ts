@@ -8,6 +8,7 @@ import { buildSystem } from "../alpha.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
+import { seedGuess } from "./guess.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ResolvedOptions } from "./types.js";
 import { iterateInSlices, relativeResidual } from "../slices.js";
@@ -176,8 +177,8 @@ export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: 
   return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex };
 }
 
-/** Jacobi PCG from x = 0 in slices of about SLICE_MS, with progress and abort between them. */
-async function solveIfm(context: MethodContext, k: IfmKernels, record: number, rows: number, rhs: number, o: IfmOptions) {
+/** Jacobi PCG from x = 0 (or the caller's warm start) in slices of about SLICE_MS, with progress and abort between them. */
+async function solveIfm(context: MethodContext, k: IfmKernels, record: number, rows: number, rhs: number, unknownIndex: number, o: IfmOptions) {
   const { arena } = context;
   const report = solveProgress(context, o.tolerance, BUILD_SHARE);
   const vector = () => {
@@ -186,6 +187,7 @@ async function solveIfm(context: MethodContext, k: IfmKernels, record: number, r
     return v;
   };
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
+  seedGuess(context, unknownIndex, x);
   const state = arena.alloc(24);
   const { iterations, residual } = await iterateInSlices(k.ifmPcgStart(record, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
     (steps) => k.ifmPcgIterate(record, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
@@ -199,6 +201,7 @@ async function solveIfm(context: MethodContext, k: IfmKernels, record: number, r
 export const informationFlow: AlphaMethod<typeof options> = {
   name: "ifm",
   options,
+  warmStart: true,
   minimumSide: () => ({ side: 3, reason: "the local flow's 3x3 windows" }),
   // Building: labels (2), unknown index (4), search features (40) and a k-d tree over every pixel (about 32);
   // per unknown pixel the flows' neighbour lists and weights, the stencil system, CG vectors and diagonals.
@@ -215,7 +218,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, k, system.record, rows, system.rhs, o);
+    const solved = await solveIfm(context, k, system.record, rows, system.rhs, system.unknownIndex, o);
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,

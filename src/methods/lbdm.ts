@@ -30,6 +30,7 @@ const BUILD_SHARE = 0.15;
 export const learningBased: AlphaMethod<typeof options> = {
   name: "lbdm",
   options,
+  warmStart: true,
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
   peakBytes: (size, o, engine) => penaltyPeakBytes(size.pixels, size.unknown, engine.kernels.stencilHalf(o.radius), o.preconditioner),
   async solve(context, o) {

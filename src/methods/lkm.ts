@@ -5,6 +5,7 @@
 import type { Kernels } from "../engine.js";
 import { numberSpec, SOLVER_OPTIONS } from "./options.js";
 import { PENALTY } from "./penalty.js";
+import { seedGuess } from "./guess.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod } from "./types.js";
 import { iterateInSlices, relativeResidual } from "../slices.js";
@@ -39,6 +40,7 @@ function largeKernelBytes(width: number, height: number, radius: number): number
 export const largeKernel: AlphaMethod<typeof options> = {
   name: "lkm",
   options,
+  warmStart: true,
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
   peakBytes: (size, o) => largeKernelBytes(size.width, size.height, o.radius),
   async solve(context, o) {
@@ -64,6 +66,7 @@ export const largeKernel: AlphaMethod<typeof options> = {
 
     const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
     arena.f64(x, n).fill(0);
+    seedGuess(context, index, x);
     const state = arena.alloc(24);
     const report = solveProgress(context, o.tolerance, SETUP_SHARE);
     const { iterations, residual } = await iterateInSlices(k.lkmCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,

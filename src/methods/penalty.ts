@@ -6,6 +6,7 @@ import { type PixelBuffers, type StencilSystem, bytesPerUnknown, solveSystem } f
 import type { Arena, Engine, Kernels } from "../engine.js";
 import { splitRows } from "../split.js";
 import { choiceSpec } from "./options.js";
+import { seedGuess } from "./guess.js";
 import { solveProgress } from "./progress.js";
 import type { MethodContext, MethodSolution } from "./types.js";
 
@@ -64,7 +65,7 @@ export async function solvePenaltySystem(
   await context.checkpoint();
   const started = performance.now();
   const solved = await solveSystem(arena, engine, { ...system, split }, pixels, { width, height },
-    { ...o, radius: Math.ceil(reach / 2), epsilon: 0, signal: context.signal }, solveProgress(context, o.tolerance, share));
+    { ...o, radius: Math.ceil(reach / 2), epsilon: 0, signal: context.signal, seed: (x) => seedGuess(context, system.unknownIndex, x) }, solveProgress(context, o.tolerance, share));
   return {
     solution: solved.solution, unknownIndex: system.unknownIndex,
     iterations: solved.iterations, residual: solved.residual, converged: solved.converged,

@@ -3,7 +3,9 @@ import { checkTrimapCounts, loadPixels } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { MattingError, abortError } from "../errors.js";
 import type { AlphaOptions, AlphaResult, AlphaStats, Progress, RGBImage, Trimap } from "../types.js";
-import { checkImage, checkTrimap, describeValue, readOptions, resolveAlphaOptions } from "../validate.js";
+import { checkImage, checkTrimap, describeValue, readOptions, resolveAlphaOptions, type CheckedPlane } from "../validate.js";
+import { checkAlpha } from "../validate-matte.js";
+import { loadAlpha } from "../planes.js";
 import { yieldToEventLoop } from "../yield.js";
 import { DEFAULT_METHOD, METHODS, METHOD_NAMES, type MethodName } from "./index.js";
 import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from "./types.js";
@@ -12,7 +14,7 @@ import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from ".
 const PIXEL_BYTES = 24 + 1;
 
 /** Options every method takes. */
-const COMMON_OPTIONS = new Set(["method", "onProgress", "signal"]);
+const COMMON_OPTIONS = new Set(["method", "onProgress", "signal", "initialAlpha"]);
 
 function methodOf(options: Record<string, unknown>): AlphaMethod<OptionTable> {
   const name = options.method === undefined ? DEFAULT_METHOD : options.method;
@@ -46,6 +48,20 @@ function methodOptions(method: AlphaMethod<OptionTable>, options: Record<string,
   return resolved;
 }
 
+/**
+ * The caller's warm start checked against the image (SIZE_MISMATCH, BAD_CHANNELS, INVALID_INPUT; NaN or values
+ * outside [0, 1] are INVALID_VALUE when it is loaded). A method without an iterative solve (sm) refuses it: it
+ * would silently do nothing.
+ */
+function checkInitialAlpha(method: AlphaMethod<OptionTable>, value: unknown, image: CheckedPlane): CheckedPlane | undefined {
+  if (value === undefined) return undefined;
+  if (!method.warmStart) {
+    throw new MattingError("INVALID_OPTION", `option initialAlpha does not apply to method "${method.name}": it has no iterative solve to start`,
+      { option: "initialAlpha", method: method.name });
+  }
+  return checkAlpha(value, image, "initialAlpha");
+}
+
 /** Every option of estimateAlpha: the common ones and each method's. */
 export const ALPHA_OPTION_KEYS = [...new Set([...COMMON_OPTIONS, ...METHOD_NAMES.flatMap((name) => Object.keys(METHODS[name].options))])];
 
@@ -72,6 +88,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
   const method = methodOf(o);
   const resolved = methodOptions(method, o);
   method.checkOptions?.(resolved);
+  const initialAlpha = checkInitialAlpha(method, o.initialAlpha, checkedImage);
   const { width, height, pixels: n } = checkedImage;
   const minimum = method.minimumSide?.(resolved);
   if (minimum && (width < minimum.side || height < minimum.side)) {
@@ -84,7 +101,8 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
   return engine.run(async (arena) => {
     const started = performance.now();
     const rawBytes = Math.max(checkedImage.data.byteLength, checkedTrimap.data.byteLength);
-    const sized = (unknown: number) => n * PIXEL_BYTES + rawBytes + method.peakBytes({ width, height, pixels: n, unknown }, resolved, engine);
+    const guessBytes = initialAlpha ? n * 4 + initialAlpha.data.byteLength : 0;
+    const sized = (unknown: number) => n * PIXEL_BYTES + rawBytes + guessBytes + method.peakBytes({ width, height, pixels: n, unknown }, resolved, engine);
     arena.ensureFits(sized(0), `a ${width}x${height} image`);
     const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap, (counts) => {
       checkTrimapCounts(counts);
@@ -98,6 +116,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     if (pixels.counts.unknown > 0) {
       const context: MethodContext = {
         engine, arena, width, height, pixels, progress, signal,
+        initialAlpha: initialAlpha ? loadAlpha(arena, engine, initialAlpha, "initialAlpha") : 0,
         async checkpoint() {
           await yieldToEventLoop();
           if (signal?.aborted) throw abortError(signal);

@@ -54,6 +54,7 @@ const BUILD_SHARE = 0.05;
 export const randomWalk: AlphaMethod<typeof options> = {
   name: "rw",
   options,
+  warmStart: true,
   minimumSide: () => ({ side: 2, reason: "a random walk" }),
   peakBytes: (size, o) => penaltyPeakBytes(size.pixels, size.unknown, halfOf(reachOf(o.preconditioner)), o.preconditioner),
   async solve(context, o) {

@@ -39,6 +39,8 @@ export interface MethodContext {
   /** Yields to the event loop, then throws ABORTED if the caller's signal fired. Call between slices of work. */
   checkpoint(): Promise<void>;
   signal?: AbortSignal;
+  /** The caller's initialAlpha, f32 per pixel in [0, 1] in the arena, for the solve's initial guess (seedGuess); 0 when none. */
+  initialAlpha: number;
 }
 
 /** A method's answer: alpha of the unknown pixels, and how it was reached. */
@@ -70,6 +72,8 @@ export interface AlphaMethod<Table extends OptionTable = OptionTable> {
    * per pixel), reckoned before anything is allocated so that TOO_LARGE comes up front.
    */
   peakBytes(size: ProblemSize, options: ResolvedOptions<Table>, engine: Engine): number;
+  /** Whether its solve starts from the caller's initialAlpha (seedGuess); without, initialAlpha is INVALID_OPTION. */
+  warmStart?: boolean;
   /** Builds and solves; progress and abort checks between slices of work. */
   solve(context: MethodContext, options: ResolvedOptions<Table>): Promise<MethodSolution>;
 }
