@@ -1,0 +1,109 @@
+// npm run bench:video: warm starts on a generated moving scene with known alpha (bench/moving-scene.ts).
+// Each frame is solved cold (from 0) and warm (from the previous frame's warm alpha, as matteSequence does),
+// alternating which goes first, at the same tolerance. Prints total iterations and solve time each way (target:
+// >= 2x fewer iterations warm), the largest and mean alpha difference warm vs cold, SAD against the ground truth,
+// and temporal stability: the mean |alpha_t - alpha_t-1| over the unknown pixels whose true alpha did not change.
+//
+//   npx tsx bench/video.ts [--frames 60] [--width 720] [--height 480] [--method cf] [--tolerance 1e-7] [--threads 1]
+import { parseArgs } from "node:util";
+import { type AlphaResult, createMatting } from "../dist/entry/node.js";
+import { Table, fixed, machineHeader, parsePositive, solverOptions, warmUp } from "./common.js";
+import { type MovingFrame, movingFrame } from "./moving-scene.js";
+
+const { values: args } = parseArgs({
+  options: {
+    frames: { type: "string" }, width: { type: "string" }, height: { type: "string" },
+    method: { type: "string" }, tolerance: { type: "string" }, threads: { type: "string" }, "max-iterations": { type: "string" },
+  },
+});
+const frames = parsePositive(args.frames, "frames", 60, true);
+const width = parsePositive(args.width, "width", 720, true);
+const height = parsePositive(args.height, "height", 480, true);
+const { options, threads, note } = solverOptions(args);
+const matting = await createMatting({ threads });
+const scene = { width, height, frames };
+
+interface Run {
+  alphas: Float32Array[];
+  iterations: number;
+  milliseconds: number;
+}
+const runs = { cold: { alphas: [], iterations: 0, milliseconds: 0 } as Run, warm: { alphas: [], iterations: 0, milliseconds: 0 } as Run };
+const solve = (frame: MovingFrame, initialAlpha?: Float32Array): Promise<AlphaResult> =>
+  matting.estimateAlpha({ width, height, data: frame.image }, { width, height, data: frame.trimap }, { ...options, initialAlpha });
+
+console.log(machineHeader());
+console.log(`# ${frames} frames of ${width}x${height}; ${note}`);
+const first = movingFrame(0, scene);
+await warmUp(`frame 0`, () => solve(first));
+
+const truths: MovingFrame[] = [];
+let unknownMin = Infinity;
+for (let t = 0; t < frames; t++) {
+  const frame = movingFrame(t, scene);
+  truths.push(frame);
+  unknownMin = Math.min(unknownMin, frame.trimap.reduce((s, v) => s + (v === 128 ? 1 : 0), 0));
+  const previous = runs.warm.alphas[t - 1];
+  // Alternate which goes first, so that neither always meets a cache the other warmed.
+  for (const kind of t % 2 === 0 ? (["cold", "warm"] as const) : (["warm", "cold"] as const)) {
+    const result = await solve(frame, kind === "warm" ? previous : undefined);
+    const run = runs[kind];
+    run.alphas.push(result.alpha);
+    if (t > 0) {
+      // Frame 0 has no previous frame: both runs solve it cold, so it counts for neither.
+      run.iterations += result.stats.iterations;
+      run.milliseconds += result.stats.milliseconds.solve;
+    }
+  }
+}
+
+/** SAD (sum of |alpha - truth| over the unknown pixels, / 1000, as alphamatting.com) per frame, its mean. */
+function meanSad(alphas: Float32Array[]): number {
+  let total = 0;
+  alphas.forEach((alpha, t) => {
+    const { trimap, alpha: truth } = truths[t];
+    for (let i = 0; i < alpha.length; i++) if (trimap[i] === 128) total += Math.abs(alpha[i] - truth[i]);
+  });
+  return total / 1000 / alphas.length;
+}
+
+/** Mean |alpha_t - alpha_t-1| over pixels unknown in both frames whose true alpha did not change. */
+function flicker(alphas: Float32Array[]): number {
+  let sum = 0, count = 0;
+  for (let t = 1; t < alphas.length; t++) {
+    const now = truths[t], before = truths[t - 1];
+    for (let i = 0; i < now.alpha.length; i++) {
+      if (now.trimap[i] !== 128 || before.trimap[i] !== 128 || now.alpha[i] !== before.alpha[i]) continue;
+      sum += Math.abs(alphas[t][i] - alphas[t - 1][i]);
+      count++;
+    }
+  }
+  return count === 0 ? NaN : sum / count;
+}
+
+let maxDifference = 0, differenceSum = 0, differenceCount = 0;
+runs.warm.alphas.forEach((alpha, t) => {
+  const cold = runs.cold.alphas[t];
+  for (let i = 0; i < alpha.length; i++) {
+    const d = Math.abs(alpha[i] - cold[i]);
+    maxDifference = Math.max(maxDifference, d);
+    differenceSum += d;
+    differenceCount++;
+  }
+});
+
+console.log(`# at least ${unknownMin} unknown pixels per frame; frames 1..${frames - 1} counted`);
+const table = new Table([
+  { title: "start", width: 5, align: "left" }, { title: "iterations", width: 10 }, { title: "solve s", width: 8 },
+  { title: "mean SAD", width: 8 }, { title: "flicker x1e3", width: 12 },
+]);
+table.header();
+for (const kind of ["cold", "warm"] as const) {
+  const run = runs[kind];
+  table.row([kind, String(run.iterations), fixed(run.milliseconds / 1000, 1), fixed(meanSad(run.alphas), 2), fixed(1000 * flicker(run.alphas), 3)]);
+}
+const ratio = runs.cold.iterations / runs.warm.iterations;
+console.log(`warm vs cold: ${fixed(ratio, 2)}x fewer iterations, ${fixed(runs.cold.milliseconds / runs.warm.milliseconds, 2)}x less solve time; ` +
+  `alpha difference max ${maxDifference.toExponential(2)}, mean ${(differenceSum / differenceCount).toExponential(2)}`);
+console.log(`${ratio >= 2 ? "PASS" : "MISS"}  target: >= 2x fewer iterations warm`);
+matting.close();
