@@ -57,7 +57,7 @@ export interface SequenceEngine {
 const OWN_OPTIONS = ["warmStart", "band", "colours", "onProgress", "signal", "method"] as const;
 
 function checkSequenceOptions(options: SequenceOptions | undefined) {
-  const o = readOptions(options, OWN_OPTIONS);
+  const o = readOptions(options, [...OWN_OPTIONS, "initialAlpha"]);
   if (o.warmStart !== undefined && typeof o.warmStart !== "boolean") {
     throw new MattingError("INVALID_OPTION", `option warmStart must be true or false, got ${describeValue(o.warmStart)}`, { option: "warmStart" });
   }
@@ -131,8 +131,6 @@ export async function* matteSequence(
   for await (const frame of frames) {
     if (own.signal?.aborted) throw abortError(own.signal);
     const { image, trimap: given, mask } = frameFields(frame, index);
-    const made = given === undefined ? await engine.trimapFromMask(mask as AlphaMatte, bands) : undefined;
-    const trimap = given ?? (made as TrimapImage);
     const size = sizeOf(image);
     const warmStarted = own.warmStart && previous !== undefined && previous.size === size && previous.alpha.length > 0;
     const frameIndex = index;
@@ -142,7 +140,10 @@ export async function* matteSequence(
       onProgress: own.onProgress && ((p: Progress) => own.onProgress!({ ...p, frame: frameIndex })),
     } as AlphaOptions & ForegroundOptions;
     let result: SequenceResult;
+    let made: TrimapImage | undefined;
     try {
+      if (given === undefined) made = await engine.trimapFromMask(mask as AlphaMatte, bands);
+      const trimap = given ?? (made as TrimapImage);
       if (own.colours) {
         const { alpha, foreground, background, stats } = await engine.matte(image, trimap, call);
         result = { index, alpha, foreground, background, stats, warmStarted };

@@ -53,6 +53,7 @@ function fail(subject: string | undefined, message: string): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "frames") return (await import("./frames.js")).framesMain(argv.slice(1));
   let command: Command;
   let targets: Outputs = {};
   try {
