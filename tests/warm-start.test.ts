@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Matting, MattingError, createMatting, estimateAlpha } from "../dist/entry/node.js";
 import { movingFrame } from "../bench/moving-scene.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, makeEngine, random } from "./helpers.js";
+import { seedSolution } from "./reference/guess.js";
 
 const TOLERANCE = 1e-7;
 /** Method, options, frame size: lkm's radius-10 windows and the penalty methods want a little more room. */
@@ -106,5 +107,27 @@ describe("bad warm starts", () => {
     const pending = matting.estimateAlpha(frame.image, frame.trimap, { initialAlpha: start });
     start[3] = Number.NaN;
     await expect(pending).resolves.toBeDefined();
+  });
+});
+
+describe("seedSolution (assembly/solve/guess.ts) against its twin", () => {
+  it.each([["release"], ["scalar"]] as const)("%s build: random labels, rows and alphas, rows named by no pixel kept", async (build) => {
+    const engine = await makeEngine(build);
+    for (const [pixels, seed] of [[1, 1], [7, 2], [300, 3], [1001, 4]]) {
+      const next = random(seed);
+      const labels = Uint8Array.from({ length: pixels }, () => Math.floor(3 * next()));
+      // Every pixel a row, or -1; rows a permutation of a subset (as the methods' indexes are), with spare rows.
+      const rows = pixels + 3;
+      const order = Array.from({ length: rows }, (_, i) => i).sort(() => next() - 0.5);
+      const index = Int32Array.from({ length: pixels }, (_, i) => (next() < 0.3 ? -1 : order[i]));
+      const alpha = Float32Array.from({ length: pixels }, () => next());
+      const x = Float64Array.from({ length: rows }, () => next() - 2);
+      const got = await engine.run(async (arena) => {
+        const ptrs = [arena.copyIn(labels), arena.copyIn(index), arena.copyIn(alpha), arena.copyIn(x)];
+        (engine.kernels as unknown as { seedSolution(...args: number[]): void }).seedSolution(ptrs[0], ptrs[1], ptrs[2], pixels, ptrs[3]);
+        return arena.f64(ptrs[3], rows).slice();
+      });
+      expect(got).toEqual(seedSolution(labels, index, alpha, x));
+    }
   });
 });

@@ -14,7 +14,7 @@ interface GuessKernels extends Kernels {
  * Rows without a pixel keep what x holds.
  */
 export function seedGuess(context: MethodContext, index: number, x: number): void {
-  if (context.initialAlpha === 0) return;
+  if (!context.initialAlpha) return;
   const { engine, pixels, width, height } = context;
   (engine.kernels as GuessKernels).seedSolution(pixels.labels, index, context.initialAlpha, width * height, x);
 }

@@ -105,7 +105,7 @@ export const knn: AlphaMethod<typeof options> = {
     context.progress({ phase: "laplacian", fraction: GRAPH_SHARE });
     await context.checkpoint();
     // Jacobi, as pymatting: symmetric Gauss-Seidel halves the iterations on these graphs but doubles their cost.
-    const solved = await solveSparse(context, system, activeIndex, { ...o, preconditioner: "jacobi" }, solveProgress(context, o.tolerance, GRAPH_SHARE));
+    const solved = await solveSparse(context, system, { ...o, preconditioner: "jacobi" }, solveProgress(context, o.tolerance, GRAPH_SHARE), activeIndex);
     return {
       solution: solved.solution, unknownIndex: activeIndex,
       iterations: solved.iterations, residual: solved.residual, converged: solved.converged,

@@ -104,13 +104,13 @@ export interface SparseSolution {
 
 
 /**
- * Preconditioned CG from x = 0 (or the caller's warm start, on the rows `index` numbers) until |b - Ax| <= tolerance |b| or maxIterations, in slices of about SLICE_MS
+ * Preconditioned CG from x = 0 (or the caller's warm start, on the rows that `index` gives each pixel) until |b - Ax| <= tolerance |b| or maxIterations, in slices of about SLICE_MS
  * between which `report(iteration, residual)` is called and the caller's signal is checked.
  */
 export async function solveSparse(
-  context: MethodContext, system: SparseSystem, index: number,
+  context: MethodContext, system: SparseSystem,
   options: { tolerance: number; maxIterations: number; preconditioner: SparsePreconditioner },
-  report: (iteration: number, residual: number) => void,
+  report: (iteration: number, residual: number) => void, index?: number,
 ): Promise<SparseSolution> {
   const { arena } = context;
   const kernels = context.engine.kernels as SparseKernels;
@@ -123,7 +123,7 @@ export async function solveSparse(
   const vector = () => arena.alloc(rows * 8);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   arena.f64(x, rows).fill(0);
-  seedGuess(context, index, x);
+  if (index !== undefined) seedGuess(context, index, x);
   const state = arena.alloc(32);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;
   let residual = kernels.sparsePcgStart(matrix, system.rhs, x, r, z, p, state);

@@ -39,8 +39,8 @@ export interface MethodContext {
   /** Yields to the event loop, then throws ABORTED if the caller's signal fired. Call between slices of work. */
   checkpoint(): Promise<void>;
   signal?: AbortSignal;
-  /** The caller's initialAlpha, f32 per pixel in [0, 1] in the arena, for the solve's initial guess (seedGuess); 0 when none. */
-  initialAlpha: number;
+  /** The caller's initialAlpha, f32 per pixel in [0, 1] in the arena, for the solve's initial guess (seedGuess); 0 or absent when none. */
+  initialAlpha?: number;
 }
 
 /** A method's answer: alpha of the unknown pixels, and how it was reached. */
