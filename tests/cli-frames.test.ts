@@ -93,8 +93,10 @@ describe("matting frames", () => {
   });
 
   it("stops on Ctrl-C, leaving only complete frames", async () => {
-    const { child, outcome } = startCli(["frames", dir("frames"), "--trimaps", dir("trimaps"), "--out", dir("stopped"), "--json",
-      "--preconditioner", "jacobi", "--tolerance", "1e-14", "--max-iterations", "100000"], { killAfterMs: 60_000 });
+    // Each frame's file waits 300 ms before it is renamed into place (commit.ts's test hook): the signal comes
+    // while the frames are still being written, never after the last.
+    const { child, outcome } = startCli(["frames", dir("frames"), "--trimaps", dir("trimaps"), "--out", dir("stopped"), "--json"],
+      { killAfterMs: 60_000, env: { MATTING_TEST_WRITE_PAUSE_MS: "300" } });
     let sent = false;
     child.stdout!.on("data", () => {
       if (!sent) child.kill("SIGINT");
@@ -104,6 +106,7 @@ describe("matting frames", () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted/);
     const written = await readdir(dir("stopped"));
+    // No temporary left behind, and no frame after the one under way.
     expect(written.every((name) => /^frame\d+\.png$/.test(name))).toBe(true);
     expect(written.length).toBeLessThan(COUNT);
     for (const name of written) expect((await readAlpha(join(dir("stopped"), name))).length).toBe(W * H);
