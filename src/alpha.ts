@@ -293,8 +293,8 @@ async function setUpPreconditioner(
 }
 
 /**
- * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS between which progress and abort are handled;
- * `setUpPause` between the slices of the preconditioner's set-up.
+ * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS
+ * between which progress and abort are handled; `setUpPause` between the slices of the preconditioner's set-up.
  */
 export async function solveSystem(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number },

@@ -98,6 +98,13 @@ describe("bad warm starts", () => {
     expect(await code(value)).toBe(expected);
   });
 
+  it("is checked when nothing is unknown too", async () => {
+    const known = { width: 72, height: 56, data: Uint8Array.from({ length: N }, (_, i) => (i % 2 === 0 ? 255 : 0)) };
+    const bad = Float32Array.from({ length: N }, (_, i) => (i === 9 ? Number.NaN : 0.5));
+    const outcome = await matting.estimateAlpha(frame.image, known, { initialAlpha: bad }).then(() => "resolved", (e: MattingError) => e.code);
+    expect(outcome).toBe("INVALID_VALUE");
+  });
+
   it("sm, which has no iterative solve, refuses it with INVALID_OPTION", async () => {
     expect(await code(new Float32Array(N).fill(0.5), "sm")).toBe("INVALID_OPTION");
   });

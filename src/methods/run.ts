@@ -112,11 +112,13 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
       width, height, unknownPixels: pixels.counts.unknown, method: method.name as MethodName, iterations: 0, residual: 0, converged: true,
       milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1,
     };
+    // Loaded (and its floats checked) whether or not anything is unknown: a bad start is an error either way.
+    const startAlpha = initialAlpha ? loadAlpha(arena, engine, initialAlpha, "initialAlpha") : 0;
     let solution = 0, unknownIndex = 0;
     if (pixels.counts.unknown > 0) {
       const context: MethodContext = {
         engine, arena, width, height, pixels, progress, signal,
-        initialAlpha: initialAlpha ? loadAlpha(arena, engine, initialAlpha, "initialAlpha") : 0,
+        initialAlpha: startAlpha,
         async checkpoint() {
           await yieldToEventLoop();
           if (signal?.aborted) throw abortError(signal);
