@@ -75,14 +75,21 @@ async function* decodedFrames(frames: Frame[], command: FramesCommand, images: t
 function progressBar(enabled: boolean, total: number) {
   if (!enabled) return { update(_: number, __: string) {}, stop() {} };
   const bar = new cliProgress.SingleBar({
-    stream: process.stderr, format: "frames {bar} {value}/{total} | {eta_formatted} left | {detail}", barsize: 30, hideCursor: true,
-    clearOnComplete: true, fps: 10, etaBuffer: 20,
+    stream: process.stderr, format: "frames {bar} {value}/{total} | {timing} | {detail}", barsize: 30, hideCursor: true,
+    clearOnComplete: true, fps: 10,
   }, cliProgress.Presets.shades_classic);
-  bar.start(total, 0, { detail: "" });
+  const started = performance.now();
+  // The rate and ETA from the frames done so far: cli-progress's own ETA goes to infinity between two frames.
+  const timing = (done: number) => {
+    if (done === 0) return "first frame";
+    const seconds = (performance.now() - started) / 1000;
+    return `${(done / seconds).toFixed(2)} frames/s, ${Math.round((seconds / done) * (total - done))} s left`;
+  };
+  bar.start(total, 0, { detail: "", timing: timing(0) });
   let stopped = false;
   return {
     update(done: number, detail: string) {
-      if (!stopped) bar.update(done, { detail });
+      if (!stopped) bar.update(done, { detail, timing: timing(done) });
     },
     stop() {
       if (!stopped) bar.stop();
