@@ -219,8 +219,9 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
   };
 
   const spawn = (): Member => {
-    const worker = new Worker(new URL("./pool-worker.js", import.meta.url), { workerData: engineOptions });
-    worker.unref();
+    // Node's own flags pass to the worker, except --input-type, which a worker started from a file refuses.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--input-type"));
+    const worker = new Worker(new URL("./pool-worker.js", import.meta.url), { workerData: engineOptions, execArgv });
     const member: Member = { worker, started: Promise.resolve(), ready: false };
     member.started = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: FromWorker) => {
@@ -231,6 +232,7 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
             return reject(error);
           }
           member.ready = true;
+          worker.unref(); // idle from now on; referenced only while it holds a call
           resolve();
           return pump();
         }
