@@ -53,13 +53,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     fail(`${error.message} (see matting batch --help)`);
     return EXIT.usage;
   }
-  try {
-    await makeOutputFolders(tasks, command.folders);
-  } catch (cause) {
-    fail(`cannot make an output folder: ${systemReason(cause)} (WRITE_FAILED)`);
-    return EXIT.failed;
-  }
-
   const controller = new AbortController();
   const commits = new Set<OutputCommit>();
   let report: BatchReport | undefined;
@@ -83,6 +76,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const images = await import("./images.js");
     pool = await createMattePool({ jobs: command.jobs, threads: command.threads });
     await checkAlphaOptions(pool, command);
+    try {
+      await makeOutputFolders(tasks, command.folders);
+    } catch (cause) {
+      throw new MattingError("WRITE_FAILED", `cannot make an output folder: ${systemReason(cause)}`, {}, { cause });
+    }
     report = new BatchReport(tasks.length, { json: command.json, quiet: command.quiet, tty: process.stderr.isTTY === true });
     await runTasks(tasks, {
       command, pool, images, signal: controller.signal, report,
