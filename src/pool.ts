@@ -2,6 +2,7 @@
 // matted at once on N cores. Its operations are the engine's (same arguments, results, progress and abort), so a
 // pool call gives exactly what the same call on one engine gives. Calls queue in order and each goes to the
 // first idle worker; an idle pool does not keep the process alive.
+import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Matting } from "./api.js";
@@ -162,6 +163,14 @@ function unsendable(op: Operation, args: unknown[], cause: unknown): MattingErro
   return new MattingError("INVALID_INPUT", `the call cannot be sent to a pool worker: ${reasonOf(cause)}`, {}, { cause });
 }
 
+async function compileModule(): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(await readFile(new URL("./matting.wasm", import.meta.url)));
+  } catch (cause) {
+    throw new MattingError("WASM_UNAVAILABLE", `could not load the matting WebAssembly module: ${reasonOf(cause)}`, {}, { cause });
+  }
+}
+
 function checkJobs(jobs: unknown): number {
   if (jobs === undefined) return Math.min(MAX_JOBS, availableParallelism());
   if (!(typeof jobs === "number" && Number.isInteger(jobs) && jobs >= 1 && jobs <= MAX_JOBS)) {
@@ -177,7 +186,9 @@ function checkJobs(jobs: unknown): number {
 export async function createMattePool(options?: CreateMattePoolOptions): Promise<MattePool> {
   const read = readOptions(options, ["jobs", "threads", "maxMemoryBytes"]);
   const jobs = checkJobs(read.jobs);
-  const engineOptions = { ...(read.threads === undefined ? {} : { threads: read.threads }), ...(read.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: read.maxMemoryBytes }) };
+  // Compiled once here and shared: every worker's engine then runs the same compiled (and tiered-up) code.
+  const module = await compileModule();
+  const engineOptions = { module, ...(read.threads === undefined ? {} : { threads: read.threads }), ...(read.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: read.maxMemoryBytes }) };
   const members: Member[] = [];
   const queue: Call[] = [];
   let closed = false;

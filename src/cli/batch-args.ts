@@ -48,6 +48,8 @@ export interface BatchCommand {
 
 interface BatchFlag {
   name: string;
+  /** The single command's short flags where they mean the same here. */
+  short?: string;
   value?: string;
   group: string;
   help: string;
@@ -77,8 +79,8 @@ const BATCH_FLAGS: readonly BatchFlag[] = [
   { name: "shard", value: "K/N", group: "Resume and shards", help: "take only part K of N (K from 1): the photos whose stem hashes to K-1 modulo N (FNV-1a, 32 bit)" },
   { name: "max-pixels", value: "N", group: "Limits", help: `refuse inputs of more than N pixels, read from the file's header (default ${DEFAULT_MAX_PIXELS})` },
   { name: "json", group: "Reporting", help: "one JSON line per photo on stdout (paths, status, statistics or the error), then a summary line" },
-  { name: "quiet", group: "Reporting", help: "no progress bar, summary or warning" },
-  { name: "help", group: "Reporting", help: "show this help and exit" },
+  { name: "quiet", short: "q", group: "Reporting", help: "no progress bar, summary or warning" },
+  { name: "help", short: "h", group: "Reporting", help: "show this help and exit" },
 ];
 
 function parseJobs(text: string | undefined): number {
@@ -128,7 +130,7 @@ function parseSource(values: Record<string, string | boolean | undefined>, posit
 
 export function parseBatchCommandLine(argv: readonly string[]): BatchCommand | { kind: "help" } {
   const flags = [...BATCH_FLAGS, ...ALPHA_FLAGS];
-  const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.value ? "string" : "boolean" } as const]));
+  const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.value ? "string" : "boolean", ...("short" in f && f.short ? { short: f.short } : {}) } as const]));
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -170,10 +172,10 @@ export function parseBatchCommandLine(argv: readonly string[]): BatchCommand | {
   };
 }
 
-const flagColumn = (flag: BatchFlag) => `    --${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
+const flagColumn = (flag: BatchFlag) => `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
 
 export function batchHelpText(): string {
-  const flags: BatchFlag[] = [...BATCH_FLAGS, ...ALPHA_FLAGS];
+  const flags: BatchFlag[] = [...BATCH_FLAGS, ...ALPHA_FLAGS.map(({ short: _, ...flag }) => flag)];
   const width = Math.max(...flags.map((f) => flagColumn(f).length)) + 2;
   const groups = [...new Set(flags.map((f) => f.group))];
   const flagLines = groups.flatMap((group) => [
