@@ -2,7 +2,7 @@
 // trimap2, through a manifest since every photo has two trimaps), in alternating chunks; then a batch of generated
 // small photos with corrupt ones among them: every corrupt one must be reported by name and code, and the batch
 // process's RSS must stay flat.
-// npm run bench:batch -- [--data DIR] [--images GT01,GT02] [--jobs N] [--chunk N] [--photos N] [--corrupt F] [--no-corrupt-run]
+// npm run bench:batch -- [--data DIR] [--images GT01,GT02] [--jobs N] [--chunk N] [--photos N] [--corrupt F] [--no-throughput] [--no-corrupt-run]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -14,7 +14,7 @@ import { DEFAULT_LOWRES, TRIMAPS, Table, imageNames, machineHeader, parseList, p
 const { values: args } = parseArgs({
   options: {
     data: { type: "string" }, images: { type: "string" }, jobs: { type: "string" }, chunk: { type: "string" },
-    photos: { type: "string" }, corrupt: { type: "string" }, "no-corrupt-run": { type: "boolean" },
+    photos: { type: "string" }, corrupt: { type: "string" }, "no-corrupt-run": { type: "boolean" }, "no-throughput": { type: "boolean" },
   },
 });
 const jobs = parsePositive(args.jobs, "jobs", 2, true);
@@ -180,7 +180,8 @@ async function corruptRun(work: string): Promise<void> {
   const at = (fraction: number) => rss.find((sample) => sample.photos >= fraction * photoCount) ?? rss.at(-1);
   const mib = (bytes?: number) => (bytes === undefined ? "-" : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
   const start = rss.find((sample) => sample.photos > 0);
-  console.log(`RSS of the batch process: ${mib(start?.bytes)} after its first photo, ${mib(at(0.1)?.bytes)} at 10 %, ${mib(at(0.5)?.bytes)} at 50 %, ` +
+  console.log(`RSS of the batch process: ${mib(start?.bytes)} after its first photo, ` +
+    `${[0.1, 0.25, 0.5, 0.75].map((fraction) => `${mib(at(fraction)?.bytes)} at ${fraction * 100} %`).join(", ")}, ` +
     `${mib(rss.at(-1)?.bytes)} at the end; peak ${mib(Math.max(...rss.map((sample) => sample.bytes)))} (${rss.length} samples)`);
   console.log(`# load average at the end: ${load()}`);
 }
@@ -189,7 +190,7 @@ console.log(machineHeader());
 console.log(`# ${os.cpus().length} cores; the batch runs ${jobs} jobs`);
 const work = await mkdtemp(path.join(os.tmpdir(), "matting-bench-batch-"));
 try {
-  await throughput(work);
+  if (!args["no-throughput"]) await throughput(work);
   if (!args["no-corrupt-run"]) await corruptRun(work);
 } finally {
   await rm(work, { recursive: true, force: true });

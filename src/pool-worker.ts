@@ -23,10 +23,18 @@ function buffersOf(result: unknown): ArrayBuffer[] {
 
 const aborts = new Map<number, AbortController>();
 
+/**
+ * Test-only hook: the worker exits (code 7) when its Nth call arrives, so tests can check that the pool survives a
+ * worker's death. Not a user setting; unset in normal use.
+ */
+const EXIT_ON_CALL = Number(process.env.MATTING_TEST_POOL_EXIT_ON_CALL ?? 0);
+let calls = 0;
+
 try {
   const matting = await createMatting(workerData);
   port.on("message", async (message: ToWorker) => {
     if (message.type === "abort") return aborts.get(message.id)?.abort();
+    if (++calls === EXIT_ON_CALL) process.exit(7);
     const { id, op, args, optionsAt, progress, abortable } = message;
     const controller = new AbortController();
     aborts.set(id, controller);

@@ -193,7 +193,7 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
   const queue: Call[] = [];
   let closed = false;
   /** Set once every worker has its engine; after that, a replacement whose engine fails breaks the pool. */
-  let started = false;
+  let poolReady = false;
   let failure: Error | undefined;
   const broken = (error: Error) => {
     failure = error;
@@ -239,7 +239,7 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
         if (message.type === "ready") {
           if (message.error) {
             const error = receiveError(message.error);
-            if (started) broken(error);
+            if (poolReady) broken(error);
             return reject(error);
           }
           member.ready = true;
@@ -265,9 +265,14 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
           finish(call);
           call.reject(closed ? new MattingError("ABORTED", "the pool was closed") : new MattingError("WASM_UNAVAILABLE", `a pool worker ${why} during the call`));
         }
+        if (closed) return void members.splice(index, 1);
+        if (poolReady && !member.ready) {
+          // A replacement that died before its engine was made would die again: the pool is broken, not respawned.
+          members.splice(index, 1);
+          return broken(new MattingError("WASM_UNAVAILABLE", `a pool worker ${why} before its engine was ready`));
+        }
         // The pool goes on with a new worker in its place.
-        if (closed) members.splice(index, 1);
-        else members[index] = spawn();
+        members[index] = spawn();
       };
       worker.once("error", (error) => lost(`failed (${String(error)})`));
       worker.once("exit", (code) => lost(`exited (code ${code})`));
@@ -284,7 +289,7 @@ export async function createMattePool(options?: CreateMattePoolOptions): Promise
     await Promise.all(members.map((member) => member.worker.terminate()));
     throw error;
   }
-  started = true;
+  poolReady = true;
 
   const submit = (op: Operation) => (...args: unknown[]) => new Promise((resolve, reject) => {
     if (closed) throw new MattingError("ABORTED", "the pool was closed");

@@ -101,6 +101,21 @@ describe("createMattePool", () => {
     expect(await codeOf(own.estimateAlpha(image, trimap))).toBe("ABORTED");
   });
 
+  it("loses only the call of a worker that dies, and goes on with a new worker", async () => {
+    process.env.MATTING_TEST_POOL_EXIT_ON_CALL = "2";
+    const own = await createMattePool({ jobs: 1 });
+    delete process.env.MATTING_TEST_POOL_EXIT_ON_CALL;
+    try {
+      const expected = (await engine.estimateAlpha(image, trimap)).alpha;
+      expect((await own.estimateAlpha(image, trimap)).alpha).toEqual(expected);
+      const [dying, queued] = [own.estimateAlpha(image, trimap), own.estimateAlpha(image, trimap)];
+      expect(await codeOf(dying)).toBe("WASM_UNAVAILABLE");
+      expect((await queued).alpha).toEqual(expected);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("does not keep the process alive when idle", () => {
     const entry = new URL("../dist/entry/node.js", import.meta.url).href;
     const script = `const { createMattePool } = await import(${JSON.stringify(entry)});
