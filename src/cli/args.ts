@@ -8,9 +8,9 @@ import { DEFAULT_MAX_PIXELS, formatPixels } from "./limits.js";
 type Group = "Outputs" | "Trimap from a mask" | "Matting method" | "Closed-form matting" | "KNN matting" | "Limits" | "Reporting";
 
 /** The AlphaOptions fields the command line sets; the library checks their ranges. */
-type CliAlphaOptions = Pick<AlphaOptions, "method" | "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner" | "neighbors" | "distanceWeights" | "kernel">;
+export type CliAlphaOptions = Pick<AlphaOptions, "method" | "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner" | "neighbors" | "distanceWeights" | "kernel">;
 
-interface FlagSpec {
+export interface FlagSpec {
   name: string;
   short?: string;
   /** Placeholder shown in help for flags that take a value; boolean flags have none. */
@@ -25,7 +25,7 @@ interface FlagSpec {
 }
 
 const PRECONDITIONERS = ["jacobi", "multigrid"] as const;
-const DEFAULT_BAND = 10;
+export const DEFAULT_BAND = 10;
 
 const FLAGS: readonly FlagSpec[] = [
   { name: "alpha", short: "a", value: "A.png", group: "Outputs", help: "write the alpha matte as an 8-bit grey PNG" },
@@ -92,6 +92,9 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "version", short: "v", group: "Reporting", help: "print the version and exit" },
 ];
 
+/** The flags that set AlphaOptions, for other commands (batch) that pass them on. */
+export const ALPHA_FLAGS = FLAGS.filter((f) => f.alphaOption !== undefined);
+
 /** Output files by kind, in the order they are listed in help; only the requested ones are present. */
 export interface Outputs {
   alpha?: string;
@@ -139,7 +142,7 @@ export function flagForOption(option: unknown): string | undefined {
   return spec && `--${spec.name}`;
 }
 
-function parseNumber(flag: string, text: string): number {
+export function parseNumber(flag: string, text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${flag} expects a number, got '${text}'`);
   return value;
@@ -161,7 +164,7 @@ function parseArgsReason(message: string): string {
  * (paths.ts). A value that starts with "#" or "rgb(" or holds a comma but is no valid colour is a usage error
  * rather than a file name.
  */
-function parseBackground(text: string): BackgroundSource {
+export function parseBackground(text: string): BackgroundSource {
   const rgb = parseColour(text);
   if (rgb) return { kind: "colour", rgb };
   if (looksLikeColour(text)) throw new UsageError(`--background expects ${COLOUR_FORMS}, or an image file; got '${text}'`);
@@ -183,7 +186,7 @@ function parseOutputs(values: Record<string, string | boolean | undefined>): Out
   return outputs;
 }
 
-function parseAlphaOptions(values: Record<string, string | boolean | undefined>): CliAlphaOptions {
+export function parseAlphaOptions(values: Record<string, string | boolean | undefined>): CliAlphaOptions {
   const alphaOptions: Record<string, number | number[] | string> = {};
   for (const spec of FLAGS) {
     const text = values[spec.name];
@@ -200,14 +203,14 @@ function parseAlphaOptions(values: Record<string, string | boolean | undefined>)
   return alphaOptions as CliAlphaOptions;
 }
 
-function parseThreads(text: string | undefined): number {
+export function parseThreads(text: string | undefined): number {
   if (text === undefined) return 1;
   const threads = parseNumber("threads", text);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads must be an integer from 1 to 64, got '${text}'`);
   return threads;
 }
 
-function parseMaxPixels(text: string | undefined): number {
+export function parseMaxPixels(text: string | undefined): number {
   if (text === undefined) return DEFAULT_MAX_PIXELS;
   const pixels = parseNumber("max-pixels", text);
   if (!Number.isSafeInteger(pixels) || pixels < 1) throw new UsageError(`--max-pixels must be a whole number of pixels >= 1, got '${text}'`);
@@ -275,10 +278,10 @@ function flagColumn(spec: FlagSpec): string {
   return spec.short ? `-${spec.short}, ${long}` : `    ${long}`;
 }
 
-const HELP_COLUMNS = 110;
+export const HELP_COLUMNS = 110;
 
 /** Breaks text at spaces into lines of at most `columns` characters (a longer word gets a line of its own). */
-function wrap(text: string, columns: number): string[] {
+export function wrap(text: string, columns: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(" ")) {
@@ -304,6 +307,7 @@ export function helpText(): string {
   return [
     "Usage: matting IMAGE TRIMAP OUTPUT... [options]",
     "       matting IMAGE --mask M.png [--band N] OUTPUT... [options]",
+    "       matting batch PHOTOS_DIR --trimaps DIR --out DIR [options]   (a folder of photos: see matting batch --help)",
     "",
     "Estimates the alpha matte of a photo by closed-form matting (Levin, Lischinski and Weiss 2008): 255 where",
     "IMAGE is foreground, 0 where it is background. Writes it, the foreground colours, a cutout or a composite",

@@ -109,4 +109,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** Subcommands, `matting NAME ARGS...`: each module's main takes the arguments after NAME and returns the exit status. */
+const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<number> }>> = {
+  batch: () => import("./batch.js"),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const subcommand = name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+process.exitCode = subcommand ? await (await subcommand()).main(rest) : await main(process.argv.slice(2));

@@ -8,7 +8,10 @@ import { progressDisplay } from "./progress.js";
 
 type Images = typeof import("./images.js");
 
-interface Computed {
+/** The engine operations a run uses: an engine's, or a pool's (matting batch). */
+export type RunOperations = Pick<Matting, "estimateAlpha" | "matte" | "trimapFromMask" | "trimapStats" | "cutout" | "composite">;
+
+export interface Computed {
   trimap: Trimap;
   trimapStats?: TrimapStats;
   alpha?: Float32Array;
@@ -17,8 +20,8 @@ interface Computed {
 }
 
 /** Alpha only when alpha is all that is written; matte() (one progress stream) when colours are needed too. */
-async function compute(
-  matting: Matting, command: RunCommand, inputs: Inputs, signal: AbortSignal, onProgress: ReturnType<typeof progressDisplay>["onProgress"],
+export async function compute(
+  matting: RunOperations, command: RunCommand, inputs: Inputs, signal: AbortSignal, onProgress?: ReturnType<typeof progressDisplay>["onProgress"],
 ): Promise<Computed> {
   const { outputs, trimap: source } = command;
   let computed: Computed;
@@ -42,7 +45,7 @@ async function compute(
 }
 
 /** Encodes every requested output as a PNG, in command-line order. */
-async function encodeOutputs(matting: Matting, command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<Map<keyof Outputs, Buffer>> {
+export async function encodeOutputs(matting: RunOperations, command: RunCommand, inputs: Inputs, computed: Computed, images: Images): Promise<Map<keyof Outputs, Buffer>> {
   const { outputs, background } = command;
   const { width, height } = inputs.image;
   const { alpha, foreground } = computed;

@@ -36,3 +36,5 @@ export const trimapFromMask = api.trimapFromMask;
 export const trimapFromAlpha = api.trimapFromAlpha;
 export const trimapStats = api.trimapStats;
 export * from "../common.js";
+// Node only: a pool of worker threads, one engine each (src/pool.ts).
+export { createMattePool, type CreateMattePoolOptions, type MattePool } from "../pool.js";
