@@ -53,7 +53,6 @@ function fail(subject: string | undefined, message: string): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === "frames") return (await import("./frames.js")).framesMain(argv.slice(1));
   let command: Command;
   let targets: Outputs = {};
   try {
@@ -112,6 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Subcommands, `matting NAME ARGS...`: each module's main takes the arguments after NAME and returns the exit status. */
 const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<number> }>> = {
   batch: () => import("./batch.js"),
+  frames: async () => ({ main: (await import("./frames.js")).framesMain }),
 };
 
 const [name, ...rest] = process.argv.slice(2);
