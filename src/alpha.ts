@@ -119,10 +119,12 @@ export async function buildSystem(
 
 /**
  * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
- * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns).
+ * plus the preconditioner (multigrid: the entries again in f32 for its sweeps, and about 200 bytes at the first
+ * level's typical one node per 8 unknowns).
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
-  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 : 0);
+  const multigrid = preconditioner === "multigrid" && half <= MULTIGRID_MAX_HALF;
+  return half * (4 + 8) + 16 + 5 * 8 + 8 + (multigrid ? half * 4 + 200 : 0);
 }
 
 /** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
@@ -161,6 +163,8 @@ export interface SolveResult {
   setupMilliseconds: number;
   /** The threads' answer failed the check on one thread, which then finished the solve alone. */
   finishedAlone: boolean;
+  /** Offset of the preconditioner's data in the arena (multigrid: the hierarchy's header), for tests. */
+  preconditioner: number;
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
@@ -177,6 +181,8 @@ const OVER_CORRECTION = 1;
 const COARSEST_NODES = 128;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
+/** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
+const MULTIGRID_MAX_HALF = 40;
 
 /**
  * Zeroes entry `index` (the dummy unknown or node, of `bytes` bytes) of a vector and returns the vector. Kernels
@@ -198,6 +204,7 @@ async function setUpMultigrid(
   const fineVector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
   const sums = fineVector(), residual = fineVector();
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
+  const sweepValues = arena.alloc(rows * half * 4);
   const scratch = arena.alloc((64 + 16) * 8);
   const cycleScratch = arena.alloc(32);
   const temporaries: { offset: number; bytes: number }[] = [];
@@ -225,7 +232,8 @@ async function setUpMultigrid(
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
   const threads = ranges === 0 ? 1 : engine.threads;
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
-  const job = arena.alloc(24 * 4);
+  const job = arena.alloc(25 * 4);
+  arena.i32(job + 96, 1)[0] = sweepValues;
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
     level.neighbours]);
@@ -277,6 +285,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
+  arena.i32(hierarchy + 48, 1)[0] = sweepValues;
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -306,7 +315,7 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  const preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
+  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors.
   arena.recycle(pixels.image, grid.width * grid.height * 24);
   const setupMilliseconds = now() - started;
@@ -342,7 +351,8 @@ export async function solveSystem(
           arena.f32(preconditioner + 44, 1)[0] = 1;
         } else {
           kind = "jacobi";
-          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause)]);
+          preconditioner = await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause);
+          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, preconditioner]);
         }
         residual = start();
         continue;
@@ -361,5 +371,5 @@ export async function solveSystem(
     alone = true;
     residual = start();
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner };
 }
