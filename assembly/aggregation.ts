@@ -18,7 +18,7 @@
 //
 // Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
 //   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
-//           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1) [8] node of each fine row (i32)
+//           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1; may be the sums) [8] node of each fine row (i32)
 //           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
 //           [11] coarse correction factor (f32) [12] fine values in f32, read by the fine sweeps (fine.ts)
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once

@@ -202,9 +202,9 @@ async function setUpMultigrid(
   const { rows, half } = system;
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
   const fineVector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
-  const sums = fineVector(), residual = fineVector();
+  // The sweep from zero is done with its sums when it writes the residual (assembly/fine.ts): one vector for both.
+  const sums = fineVector(), residual = sums;
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
-  const sweepValues = arena.alloc(rows * half * 4);
   const scratch = arena.alloc((64 + 16) * 8);
   const cycleScratch = arena.alloc(32);
   const temporaries: { offset: number; bytes: number }[] = [];
@@ -233,7 +233,6 @@ async function setUpMultigrid(
   const threads = ranges === 0 ? 1 : engine.threads;
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
   const job = arena.alloc(25 * 4);
-  arena.i32(job + 96, 1)[0] = sweepValues;
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
     level.neighbours]);
@@ -243,6 +242,11 @@ async function setUpMultigrid(
     engine.together("buildFirstLevelTogether", [job], ranges === 0);
   };
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2));
+  // Stage 0 was the last to read the photo: its 24 bytes per pixel take the sweeps' f32 entries (4 per stored
+  // offset), which stage 1 writes, and whatever else fits.
+  arena.recycle(pixels.image, width * height * 24);
+  const sweepValues = arena.alloc(rows * half * 4);
+  arena.i32(job + 96, 1)[0] = sweepValues;
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
   firstLevelStage(2);
   const records: number[][] = [];
@@ -316,8 +320,9 @@ export async function solveSystem(
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
-  // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors.
-  arena.recycle(pixels.image, grid.width * grid.height * 24);
+  // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
+  // has handed them on already).
+  if (kind !== "multigrid") arena.recycle(pixels.image, grid.width * grid.height * 24);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,
