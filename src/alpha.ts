@@ -119,12 +119,12 @@ export async function buildSystem(
 
 /**
  * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
- * plus the preconditioner (multigrid: the entries again in f32 for its sweeps, and about 200 bytes at the first
- * level's typical one node per 8 unknowns).
+ * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns, and
+ * at the radii it runs at, the entries again in f32 for its sweeps).
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
-  const multigrid = preconditioner === "multigrid" && half <= MULTIGRID_MAX_HALF;
-  return half * (4 + 8) + 16 + 5 * 8 + 8 + (multigrid ? half * 4 + 200 : 0);
+  const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 : 0;
+  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 + sweepCopy : 0);
 }
 
 /** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
