@@ -18,9 +18,9 @@
 //
 // Level records (i32 fields, LEVEL_BYTES apart, after a header of HEADER_BYTES):
 //   header: [0] block levels [1] fine rows [2] fine half [3] fine columns [4] fine values [5] fine diagonal
-//           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1) [8] node of each fine row (i32)
+//           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1; may be the sums) [8] node of each fine row (i32)
 //           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
-//           [11] coarse correction factor (f32)
+//           [11] coarse correction factor (f32) [12] fine values in f32, read by the fine sweeps (fine.ts)
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
@@ -212,10 +212,11 @@ function firstLevelBasis(
  * Galerkin blocks. A fine entry (u, v), v > u, couples node n of u with node m of v, m >= n: it adds to
  * block (n, m) and, transposed, to block (m, n). The latter belongs to the next thread when m is past this
  * thread's nodes (endNode); that thread copies it in (firstLevelCopy), transposed from the finished (n, m).
+ * The same pass stores the fine entries in f32 (sweepValues) for the fine level's Gauss-Seidel sweeps.
  */
 function firstLevelBlocks(
   fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize, gw: i32, cell: usize, blocks: usize,
-  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, context: usize
+  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, sweepValues: usize, context: usize
 ): void {
   for (let u = firstRow; u < endRow; u++) {
     beat(context);
@@ -226,8 +227,9 @@ function firstLevelBlocks(
     for (let s = 0; s < fineHalf; s++) {
       const e = <usize>(u * fineHalf + s);
       const v2 = load<i32>(fineColumns + (e << 2));
-      if (v2 == fineRows) continue;
       const a = load<f64>(fineValues + (e << 3));
+      store<f32>(sweepValues + (e << 2), <f32>a);
+      if (v2 == fineRows) continue;
       const m = load<i32>(rowNode + (<usize>v2 << 2));
       const tv = rowBasis + (<usize>(v2 * DOFS) << 2);
       addOuter(blocks + (<usize>((n * NEIGHBOURS + neighbourSlot(cell, gw, n, m)) * BLOCK) << 2), tu, tv, a);
@@ -270,7 +272,8 @@ function shareAt(first: i32, end: i32, share: i32): i32 {
  * [7] fineValues [8] fineDiagonal [9] cells [10] gw [11] nodes [12] cell [13] blocks [14] nullSpace
  * [15] rowNode [16] rowBasis [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1)
  * [19] fine row ranges (i32 N + 1) [20] neighbours [21] stage (0, 1, 2) [22] [23] the share, from and to,
- * in 1 << SHARE_BITS units (stage 2 takes all). One thread (or no ranges): all nodes and rows.
+ * in 1 << SHARE_BITS units (stage 2 takes all) [24] the fine entries in f32 (out, rows x half; see
+ * gaussSeidelFromZero in fine.ts). One thread (or no ranges): all nodes and rows.
  */
 export function buildFirstLevelTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
@@ -289,7 +292,8 @@ export function buildFirstLevelTogether(job: usize, context: usize): void {
       shareAt(firstNode, endNode, from), shareAt(firstNode, endNode, to), context);
   } else if (stage == 1) {
     firstLevelBlocks(fineRows, field(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), gw, cell, blocks,
-      pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to), context);
+      pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to),
+      pointerField(job, 24), context);
   } else if (t > 0) {
     firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode, context);
   }

@@ -190,8 +190,8 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, context: usize): void {
   const levels = field(hierarchy, 0);
   const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
-  const scratch = pointerField(hierarchy, 10);
-  gaussSeidelFromZero(system, r, z, sums, residual, context);
+  const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12);
+  gaussSeidelFromZero(system, sweepValues, r, z, sums, residual, context);
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
@@ -225,5 +225,5 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       store<f64>(at, load<f64>(at) + <f64>(over * sum));
     }
   }
-  gaussSeidelBackward(system, r, z, sums, context);
+  gaussSeidelBackward(system, sweepValues, r, z, sums, context);
 }

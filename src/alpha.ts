@@ -119,10 +119,12 @@ export async function buildSystem(
 
 /**
  * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
- * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns).
+ * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns, and
+ * at the radii it runs at, the entries again in f32 for its sweeps).
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
-  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 : 0);
+  const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 : 0;
+  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 + sweepCopy : 0);
 }
 
 /** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
@@ -161,6 +163,8 @@ export interface SolveResult {
   setupMilliseconds: number;
   /** The threads' answer failed the check on one thread, which then finished the solve alone. */
   finishedAlone: boolean;
+  /** Offset of the preconditioner's data in the arena (multigrid: the hierarchy's header), for tests. */
+  preconditioner: number;
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
@@ -177,6 +181,8 @@ const OVER_CORRECTION = 1;
 const COARSEST_NODES = 128;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
+/** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
+const MULTIGRID_MAX_HALF = 40;
 
 /**
  * Zeroes entry `index` (the dummy unknown or node, of `bytes` bytes) of a vector and returns the vector. Kernels
@@ -196,7 +202,8 @@ async function setUpMultigrid(
   const { rows, half } = system;
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
   const fineVector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
-  const sums = fineVector(), residual = fineVector();
+  // The sweep from zero is done with its sums when it writes the residual (assembly/fine.ts): one vector for both.
+  const sums = fineVector(), residual = sums;
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
   const scratch = arena.alloc((64 + 16) * 8);
   const cycleScratch = arena.alloc(32);
@@ -225,7 +232,7 @@ async function setUpMultigrid(
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
   const threads = ranges === 0 ? 1 : engine.threads;
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
-  const job = arena.alloc(24 * 4);
+  const job = arena.alloc(25 * 4);
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
     level.neighbours]);
@@ -235,6 +242,11 @@ async function setUpMultigrid(
     engine.together("buildFirstLevelTogether", [job], ranges === 0);
   };
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2));
+  // Stage 0 was the last to read the photo: its 24 bytes per pixel take the sweeps' f32 entries (4 per stored
+  // offset), which stage 1 writes, and whatever else fits.
+  arena.recycle(pixels.image, width * height * 24);
+  const sweepValues = arena.alloc(rows * half * 4);
+  arena.i32(job + 96, 1)[0] = sweepValues;
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
   firstLevelStage(2);
   const records: number[][] = [];
@@ -277,6 +289,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
+  arena.i32(hierarchy + 48, 1)[0] = sweepValues;
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -307,9 +320,10 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  const preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
-  // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors.
-  arena.recycle(pixels.image, grid.width * grid.height * 24);
+  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
+  // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
+  // has handed them on already).
+  if (kind !== "multigrid") arena.recycle(pixels.image, grid.width * grid.height * 24);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,
@@ -344,7 +358,8 @@ export async function solveSystem(
           arena.f32(preconditioner + 44, 1)[0] = 1;
         } else {
           kind = "jacobi";
-          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause)]);
+          preconditioner = await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause);
+          arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, preconditioner]);
         }
         residual = start();
         continue;
@@ -363,5 +378,5 @@ export async function solveSystem(
     alone = true;
     residual = start();
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner };
 }
