@@ -67,7 +67,7 @@ export interface AlphaOptions extends MethodOptions {
   signal?: AbortSignal;
   /**
    * A warm start: alpha of the image's size (a Float32Array in [0, 1] as estimateAlpha returns, or an AlphaMatte),
-   * such as the previous video frame's, used as the conjugate-gradient solve's initial guess on the unknown pixels
+   * or better a previous result's unclamped `solution` (keepSolution), such as the previous video frame's, used as the conjugate-gradient solve's initial guess on the unknown pixels
    * (known pixels take their trimap value). The answer is the same system's solution at the same tolerance
    * (|b - Ax| <= tolerance |b|, b the system's own); only the iterations change. Every method but "sm" takes it;
    * "sm" has no iterative solve and rejects it (INVALID_OPTION). Default: none (the solve starts from 0).
