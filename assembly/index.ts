@@ -26,7 +26,7 @@ export { sparseRowStarts, sparseRowSplits, sparseSortRows } from "./solve/sparse
 export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondition";
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
-export { seedSolution } from "./solve/guess";
+export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";

@@ -1,8 +1,10 @@
 // A generated video with known alpha, for warm starts (bench/video.ts, tests/sequence.test.ts): a static
 // semi-transparent veil with a soft edge (its alpha textured, like smoke or a net curtain) over a textured
 // background, and a furry ball (a wavy, soft-edged outline) that moves slowly across the veil and deforms.
-// Every frame is composited I = alpha F + (1 - alpha) B; the trimap marks the soft pixels unknown, widened by
-// `dilation` pixels (Chebyshev), as a trimap from the ground truth by erosion and dilation would.
+// The veil is nowhere opaque (alpha 0.3..0.9), so the ball's core is the only known foreground. Camera and
+// background are still. Every frame is composited I = alpha F + (1 - alpha) B; the trimap marks the soft
+// pixels unknown, widened by `dilation` pixels (Chebyshev), as a trimap from the ground truth by erosion and
+// dilation would.
 
 export interface MovingFrame {
   width: number;

@@ -2,7 +2,7 @@
 export { MattingError } from "./errors.js";
 export type { MattingErrorCode } from "./errors.js";
 export type { CreateMattingOptions, Matting, ModuleSource } from "./api.js";
-export type { AlphaOptions, AlphaResult, AlphaStats, Phase, Progress, RGBImage, Trimap } from "./types.js";
+export type { AlphaOptions, AlphaResult, AlphaSolution, AlphaStats, Phase, Progress, RGBImage, Trimap } from "./types.js";
 export { ALPHA_DEFAULTS } from "./validate.js";
 export { METHOD_NAMES } from "./methods/index.js";
 export type { MethodName } from "./methods/index.js";

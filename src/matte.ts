@@ -18,7 +18,7 @@ export async function matteWith(engine: Engine, image: RGBImage, trimap: Trimap,
   const options = readOptions(given, MATTE_OPTIONS) as MatteOptions;
   // Foreground options are checked before the (long) alpha solve starts.
   const { onProgress } = resolveForegroundOptions(options);
-  const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, {
+  const { alpha, stats, solution } = await estimateAlphaWith(engine, image, trimap, {
     ...options,
     onProgress: onProgress && ((p) => onProgress({ ...p, fraction: p.fraction * ALPHA_SHARE })),
   });
@@ -28,6 +28,7 @@ export async function matteWith(engine: Engine, image: RGBImage, trimap: Trimap,
   });
   return {
     alpha,
+    ...(solution ? { solution } : {}),
     foreground: colours.foreground,
     background: colours.background,
     stats: {

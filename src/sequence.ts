@@ -1,11 +1,11 @@
-// Video frames in order: each frame's alpha solve warm-started from the previous frame's alpha (AlphaOptions
-// .initialAlpha), so that a scene that changes little from frame to frame costs fewer solver iterations, with
+// Video frames in order: each frame's alpha solve warm-started from the previous frame's solution before it
+// was clamped to alpha's [0, 1] (AlphaOptions.initialAlpha, keepSolution), so that a scene that changes little from frame to frame costs fewer solver iterations, with
 // the same answer at the same tolerance. Runs on any engine that has the bound operations (the package's module
 // itself, or createMatting()'s), so it works the same in every runtime.
 import { MattingError, abortError } from "./errors.js";
 import { METHODS, DEFAULT_METHOD } from "./methods/index.js";
 import type {
-  AlphaMatte, AlphaOptions, AlphaStats, ForegroundOptions, MatteResult, MatteStats, Progress, RGBImage, Trimap, TrimapFromMaskOptions,
+  AlphaMatte, AlphaOptions, AlphaSolution, AlphaStats, ForegroundOptions, MatteResult, MatteStats, Progress, RGBImage, Trimap, TrimapFromMaskOptions,
   TrimapImage, AlphaResult,
 } from "./types.js";
 import { describeValue, readOptions } from "./validate.js";
@@ -23,8 +23,8 @@ export interface SequenceProgress extends Progress {
   frame: number;
 }
 
-export interface SequenceOptions extends Omit<AlphaOptions, "initialAlpha" | "onProgress">, Omit<ForegroundOptions, "onProgress" | "signal"> {
-  /** Start each solve from the previous frame's alpha (when the sizes agree and the method has an iterative solve). Default true. */
+export interface SequenceOptions extends Omit<AlphaOptions, "initialAlpha" | "keepSolution" | "onProgress">, Omit<ForegroundOptions, "onProgress" | "signal"> {
+  /** Start each solve from the previous frame's unclamped solution (when the sizes agree and the method has an iterative solve). Default true. */
   warmStart?: boolean;
   /** Width in pixels of the unknown band on each side of a mask's edge, for frames given by mask. Default 10. */
   band?: number;
@@ -41,7 +41,7 @@ export interface SequenceResult {
   foreground?: Float32Array;
   background?: Float32Array;
   stats: AlphaStats | MatteStats;
-  /** Whether this frame's solve started from the previous frame's alpha. */
+  /** Whether this frame's solve started from the previous frame's solution. */
   warmStarted: boolean;
   /** The trimap made from the frame's mask, for frames given by mask. */
   trimap?: TrimapImage;
@@ -57,7 +57,7 @@ export interface SequenceEngine {
 const OWN_OPTIONS = ["warmStart", "band", "colours", "onProgress", "signal", "method"] as const;
 
 function checkSequenceOptions(options: SequenceOptions | undefined) {
-  const o = readOptions(options, [...OWN_OPTIONS, "initialAlpha"]);
+  const o = readOptions(options, [...OWN_OPTIONS, "initialAlpha", "keepSolution"]);
   if (o.warmStart !== undefined && typeof o.warmStart !== "boolean") {
     throw new MattingError("INVALID_OPTION", `option warmStart must be true or false, got ${describeValue(o.warmStart)}`, { option: "warmStart" });
   }
@@ -69,6 +69,9 @@ function checkSequenceOptions(options: SequenceOptions | undefined) {
   }
   if (o.initialAlpha !== undefined) {
     throw new MattingError("INVALID_OPTION", "option initialAlpha does not apply to a sequence: each frame starts from the previous one", { option: "initialAlpha" });
+  }
+  if (o.keepSolution !== undefined) {
+    throw new MattingError("INVALID_OPTION", "option keepSolution does not apply to a sequence: it keeps each frame's solution for the next", { option: "keepSolution" });
   }
   const method = (o.method ?? DEFAULT_METHOD) as keyof typeof METHODS;
   // An unknown method is left for estimateAlpha to name; only a known one with an iterative solve warm-starts.
@@ -110,7 +113,7 @@ function sizeOf(image: RGBImage): string {
 
 /**
  * Mattes `frames` (an array, iterable or async iterable) one after the other, yielding each frame's result as it
- * is done. Every solve after the first starts from the previous frame's alpha, unless `warmStart` is false, the
+ * is done. Every solve after the first starts from the previous frame's unclamped solution, unless `warmStart` is false, the
  * frame's size differs from the previous one's, or the method has no iterative solve ("sm"). An abort (signal)
  * rejects the pending step with ABORTED and ends the sequence; a bad frame rejects with its error, naming it.
  */
@@ -126,29 +129,33 @@ export async function* matteSequence(
   const rest: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
   for (const key of OWN_OPTIONS) if (key !== "signal" && key !== "method") delete rest[key];
   const bands = own.band === undefined ? TRIMAP_FROM_MASK_DEFAULTS : { foreground: own.band, background: own.band };
-  let previous: { alpha: Float32Array; size: string } | undefined;
+  let previous: { solution?: AlphaSolution; size: string } | undefined;
   let index = 0;
   for await (const frame of frames) {
     if (own.signal?.aborted) throw abortError(own.signal);
     const { image, trimap: given, mask } = frameFields(frame, index);
     const size = sizeOf(image);
-    const warmStarted = own.warmStart && previous !== undefined && previous.size === size && previous.alpha.length > 0;
+    const warmStarted = own.warmStart && previous?.solution !== undefined && previous.size === size;
     const frameIndex = index;
     const call = {
       ...rest,
-      ...(warmStarted ? { initialAlpha: previous!.alpha } : {}),
+      ...(warmStarted ? { initialAlpha: previous!.solution } : {}),
+      keepSolution: own.warmStart,
       onProgress: own.onProgress && ((p: Progress) => own.onProgress!({ ...p, frame: frameIndex })),
     } as AlphaOptions & ForegroundOptions;
     let result: SequenceResult;
+    let solution: AlphaSolution | undefined;
     let made: TrimapImage | undefined;
     try {
       if (given === undefined) made = await engine.trimapFromMask(mask as AlphaMatte, bands);
       const trimap = given ?? (made as TrimapImage);
       if (own.colours) {
-        const { alpha, foreground, background, stats } = await engine.matte(image, trimap, call);
+        const { alpha, foreground, background, stats, solution: kept } = await engine.matte(image, trimap, call);
+        solution = kept;
         result = { index, alpha, foreground, background, stats, warmStarted };
       } else {
-        const { alpha, stats } = await engine.estimateAlpha(image, trimap, call);
+        const { alpha, stats, solution: kept } = await engine.estimateAlpha(image, trimap, call);
+        solution = kept;
         result = { index, alpha, stats, warmStarted };
       }
     } catch (error) {
@@ -158,7 +165,7 @@ export async function* matteSequence(
       throw error;
     }
     if (made) result.trimap = made;
-    previous = { alpha: result.alpha, size };
+    previous = { solution, size };
     index++;
     yield result;
   }

@@ -4,6 +4,7 @@
 // Each public operation copies its typed arrays, images' sizes and options before it returns its promise;
 // what the copy holds is then checked as usual (validate.ts) when the call runs.
 import { MattingError } from "./errors.js";
+import { isSolution } from "./methods/guess.js";
 
 /** A copy of a typed array; INVALID_INPUT naming `name` when its buffer can no longer be read. */
 function copyView(view: ArrayBufferView, name: string): ArrayBufferView {
@@ -41,6 +42,18 @@ export function pinPlane<T>(value: T, name: string): T {
   return { width, height, data: ArrayBuffer.isView(data) ? copyView(data, `${name}.data`) : data } as T;
 }
 
+/** A warm start as it is now: an alpha plane pinned, or a solution { width, height, unclamped } with its values copied. */
+function pinStart(value: unknown): unknown {
+  if (!isSolution(value)) return pinPlane(value, "initialAlpha");
+  try {
+    const { width, height, unclamped } = value;
+    return { width, height, unclamped: ArrayBuffer.isView(unclamped) ? copyView(unclamped, "initialAlpha.unclamped") : unclamped };
+  } catch (error) {
+    if (error instanceof MattingError) throw error;
+    return value;
+  }
+}
+
 /**
  * Options as they are now: their own enumerable values, each read once, on an object that inherits from the
  * original, so that whatever else validation reads (or a Proxy answers) is still the caller's. Options whose
@@ -53,8 +66,8 @@ export function pinOptions<T>(options: T): T {
     for (const key of Object.keys(options)) {
       // Defined, not assigned: an assignment would reach an inherited getter-only property of the original.
       const value = (options as Record<string, unknown>)[key];
-      // A warm start (AlphaOptions.initialAlpha) is an alpha plane: pinned like the call's other planes.
-      Object.defineProperty(pinned, key, { value: key === "initialAlpha" ? pinPlane(value, key) : value, enumerable: true, writable: true, configurable: true });
+      // A warm start (AlphaOptions.initialAlpha) is a plane: pinned like the call's other planes.
+      Object.defineProperty(pinned, key, { value: key === "initialAlpha" ? pinStart(value) : value, enumerable: true, writable: true, configurable: true });
     }
     return pinned as T;
   } catch {

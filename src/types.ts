@@ -67,12 +67,29 @@ export interface AlphaOptions extends MethodOptions {
   signal?: AbortSignal;
   /**
    * A warm start: alpha of the image's size (a Float32Array in [0, 1] as estimateAlpha returns, or an AlphaMatte),
-   * such as the previous video frame's, used as the conjugate-gradient solve's initial guess on the unknown pixels
+   * or better a previous result's unclamped `solution` (keepSolution), such as the previous video frame's, used as the conjugate-gradient solve's initial guess on the unknown pixels
    * (known pixels take their trimap value). The answer is the same system's solution at the same tolerance
    * (|b - Ax| <= tolerance |b|, b the system's own); only the iterations change. Every method but "sm" takes it;
    * "sm" has no iterative solve and rejects it (INVALID_OPTION). Default: none (the solve starts from 0).
    */
-  initialAlpha?: AlphaInput;
+  initialAlpha?: AlphaInput | AlphaSolution;
+  /**
+   * Also return the solve's values before they are clamped to [0, 1] (AlphaResult.solution), the best warm start
+   * (initialAlpha) for the next, similar solve: a video's next frame. Default false.
+   */
+  keepSolution?: boolean;
+}
+
+/**
+ * A solve's answer before it is clamped into alpha's [0, 1] (AlphaOptions.keepSolution). As initialAlpha it is
+ * the system's own solution to within the tolerance, where the clamped alpha is not: the first iterations of a
+ * start from alpha only undo the clamping. Values may lie outside [0, 1]; NaN and infinities are refused.
+ */
+export interface AlphaSolution {
+  width: number;
+  height: number;
+  /** One value per pixel, row by row: the solver's answer on unknown pixels, 1 or 0 on known ones. */
+  unclamped: Float32Array;
 }
 
 export interface AlphaStats {
@@ -101,6 +118,8 @@ export interface AlphaResult {
   /** Alpha per pixel in [0, 1], row by row, length width*height. */
   alpha: Float32Array;
   stats: AlphaStats;
+  /** With keepSolution: the values before clamping, for the next solve's initialAlpha. */
+  solution?: AlphaSolution;
 }
 
 /**
@@ -155,6 +174,8 @@ export interface MatteStats extends Omit<AlphaStats, "milliseconds"> {
 export interface MatteResult extends ForegroundResult {
   alpha: Float32Array;
   stats: MatteStats;
+  /** With keepSolution: the values before clamping, for the next solve's initialAlpha. */
+  solution?: AlphaSolution;
 }
 
 /** 8-bit RGBA, row by row (ImageData-compatible). */

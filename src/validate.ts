@@ -144,7 +144,7 @@ export interface ResolvedAlphaOptions {
 
 export const ALPHA_DEFAULTS = {
   epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 20000, preconditioner: "multigrid",
-} as const satisfies Required<Omit<AlphaOptions, "onProgress" | "signal" | "method" | "initialAlpha" | keyof MethodOptions>>;
+} as const satisfies Required<Omit<AlphaOptions, "onProgress" | "signal" | "method" | "initialAlpha" | "keepSolution" | keyof MethodOptions>>;
 
 const PRECONDITIONERS = ["multigrid", "jacobi"] as const;
 

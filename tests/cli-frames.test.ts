@@ -92,6 +92,12 @@ describe("matting frames", () => {
     expect(tolerance.stderr).toMatch(/--tolerance: .*INVALID_OPTION/);
   });
 
+  it("is named in the main usage text, matting --help", async () => {
+    const { code, stdout } = await runCli(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ +matting frames FRAMES_DIR /m);
+  });
+
   it("stops on Ctrl-C, leaving only complete frames", async () => {
     // Each frame's file waits 300 ms before it is renamed into place (commit.ts's test hook): the signal comes
     // while the frames are still being written, never after the last.

@@ -1,4 +1,4 @@
-// matteSequence: frames in order, each warm-started from the previous frame's alpha; the same mattes as frames
+// matteSequence: frames in order, each warm-started from the previous frame's unclamped solution; the same mattes as frames
 // solved one by one; abort mid-sequence; typed errors naming the frame.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Matting, MattingError, type SequenceFrame, type SequenceResult, createMatting, matteSequence } from "../dist/entry/node.js";
@@ -29,14 +29,15 @@ describe("matteSequence", () => {
     const results = await collect(matteSequence(matting, frames));
     expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
     expect(results.map((r) => r.warmStarted)).toEqual([false, true, true, true, true]);
+    let start;
     for (const [t, result] of results.entries()) {
       const alone = await matting.estimateAlpha(frames[t].image, frames[t].trimap!);
       expect(maxDifference(result.alpha, alone.alpha)).toBeLessThan(1e-3);
-      // Exactly the call with the previous frame's alpha as the start.
-      const start = t === 0 ? undefined : results[t - 1].alpha;
-      const warm = await matting.estimateAlpha(frames[t].image, frames[t].trimap!, { initialAlpha: start });
+      // Exactly the call with the previous frame's solution before clamping as the start.
+      const warm = await matting.estimateAlpha(frames[t].image, frames[t].trimap!, { initialAlpha: start, keepSolution: true });
       expect(result.alpha).toEqual(warm.alpha);
       expect(result.stats.iterations).toBe(warm.stats.iterations);
+      start = warm.solution;
     }
   });
 
@@ -100,6 +101,7 @@ describe("matteSequence", () => {
     expect(await code(() => matteSequence(matting, 42 as never))).toBe("INVALID_INPUT");
     expect(await code(() => matteSequence(matting, frames, { warmStart: "yes" as never }))).toBe("INVALID_OPTION");
     expect(await code(() => matteSequence(matting, frames, { initialAlpha: new Float32Array(W * H) } as never))).toBe("INVALID_OPTION");
+    expect(await code(() => matteSequence(matting, frames, { keepSolution: true } as never))).toBe("INVALID_OPTION");
     expect(await code(() => matteSequence(matting, frames, { tolerance: -1 }))).toBe("INVALID_OPTION");
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Matting, MattingError, createMatting, estimateAlpha } from "../dist/entry/node.js";
 import { movingFrame } from "../bench/moving-scene.js";
 import { compiledModule, makeEngine, random } from "./helpers.js";
-import { seedSolution } from "./reference/guess.js";
+import { composeSolution, firstNonFinite, seedSolution } from "./reference/guess.js";
 
 const TOLERANCE = 1e-7;
 /** Method, options, frame size: lkm's radius-10 windows and the penalty methods want a little more room. */
@@ -57,6 +57,53 @@ describe("warm start, one thread", () => {
   });
 });
 
+describe("warm start from the unclamped solution (keepSolution)", () => {
+  // The scene moves 0.2 W over its frames: 60 frames of 72 px move 0.24 px a frame, a slow clip.
+  const clip = frames(72, 56, 60).slice(30, 34);
+  const options = { tolerance: TOLERANCE } as const;
+
+  it("is alpha before clamping: 0 or 1 on known pixels, some values outside [0, 1], clamped exactly alpha", async () => {
+    const { alpha, solution } = await matting.estimateAlpha(clip[0].image, clip[0].trimap, { ...options, keepSolution: true });
+    expect(solution).toBeDefined();
+    const { width, height, unclamped } = solution!;
+    expect([width, height, unclamped.length]).toEqual([72, 56, 72 * 56]);
+    const trimap = clip[0].trimap.data;
+    expect(Array.from(unclamped).every((u, i) => trimap[i] === 128 || u === trimap[i] / 255)).toBe(true);
+    expect(unclamped.some((u) => u < 0 || u > 1)).toBe(true);
+    expect(Array.from(unclamped).every((u, i) => Math.min(1, Math.max(0, u)) === alpha[i])).toBe(true);
+    expect((await matting.estimateAlpha(clip[0].image, clip[0].trimap, options)).solution).toBeUndefined();
+    const matted = await matting.matte(clip[0].image, clip[0].trimap, { ...options, keepSolution: true });
+    expect(matted.solution?.unclamped).toEqual(unclamped);
+  });
+
+  it("frame to frame: the same alpha as a cold start, fewer iterations than a start from the clamped alpha", async () => {
+    let solution, alpha;
+    let fromSolution = 0, fromAlpha = 0;
+    for (const [t, frame] of clip.entries()) {
+      const cold = await matting.estimateAlpha(frame.image, frame.trimap, options);
+      const warm = await matting.estimateAlpha(frame.image, frame.trimap, { ...options, initialAlpha: solution, keepSolution: true });
+      const clamped = await matting.estimateAlpha(frame.image, frame.trimap, { ...options, initialAlpha: alpha });
+      expect(warm.stats.residual).toBeLessThanOrEqual(TOLERANCE);
+      expect(maxDifference(warm.alpha, cold.alpha)).toBeLessThan(1e-3);
+      if (t > 0) {
+        fromSolution += warm.stats.iterations;
+        fromAlpha += clamped.stats.iterations;
+      }
+      ({ solution, alpha } = warm);
+    }
+    expect(fromSolution).toBeLessThan(fromAlpha);
+  });
+
+  it("from the frame's own solution: at most 2 iterations, where its clamped alpha takes more", async () => {
+    const cold = await matting.estimateAlpha(clip[1].image, clip[1].trimap, { ...options, keepSolution: true });
+    const again = await matting.estimateAlpha(clip[1].image, clip[1].trimap, { ...options, initialAlpha: cold.solution });
+    const clamped = await matting.estimateAlpha(clip[1].image, clip[1].trimap, { ...options, initialAlpha: cold.alpha });
+    expect(again.stats.iterations).toBeLessThanOrEqual(2);
+    expect(again.stats.iterations).toBeLessThan(clamped.stats.iterations);
+    expect(maxDifference(again.alpha, cold.alpha)).toBeLessThan(1e-3);
+  });
+});
+
 describe("warm start, two threads", () => {
   let threaded: Matting;
   beforeAll(async () => {
@@ -76,6 +123,11 @@ describe("warm start, two threads", () => {
     expect(maxDifference(warm.alpha, cold.alpha)).toBeLessThan(1e-3);
     const alone = await estimateAlpha(frame.image, frame.trimap, { method, initialAlpha: cold.alpha });
     expect(maxDifference(warm.alpha, alone.alpha)).toBeLessThan(1e-3);
+    const kept = await threaded.estimateAlpha(frame.image, frame.trimap, { method, keepSolution: true });
+    const fromSolution = await threaded.estimateAlpha(frame.image, frame.trimap, { method, initialAlpha: kept.solution });
+    // rw's answer lies in [0, 1] (a random walk's probabilities), so its clamped start is already exact.
+    expect(fromSolution.stats.iterations).toBeLessThanOrEqual(Math.min(2, warm.stats.iterations));
+    expect(maxDifference(fromSolution.alpha, cold.alpha)).toBeLessThan(1e-3);
   }, 120_000);
 });
 
@@ -98,6 +150,26 @@ describe("bad warm starts", () => {
     expect(await code(value)).toBe(expected);
   });
 
+  const solution = (unclamped: unknown, width = 72, height = 56) => ({ width, height, unclamped });
+  it.each([
+    ["a solution with a NaN", "INVALID_VALUE", solution(Float32Array.from({ length: N }, (_, i) => (i === 40 ? Number.NaN : 0.5)))],
+    ["a solution with an infinity", "INVALID_VALUE", solution(Float32Array.from({ length: N }, (_, i) => (i === N - 1 ? -Infinity : 0.5)))],
+    ["a solution of another size", "SIZE_MISMATCH", solution(new Float32Array(N), 56, 72)],
+    ["a solution of 3 values a pixel", "BAD_CHANNELS", solution(new Float32Array(3 * N))],
+    ["a solution of the wrong length", "BAD_CHANNELS", solution(new Float32Array(N + 1))],
+    ["a solution of bytes", "INVALID_INPUT", solution(new Uint8Array(N))],
+    ["a solution without values", "INVALID_INPUT", solution(undefined)],
+  ])("%s is %s", async (_, expected, value) => {
+    expect(await code(value)).toBe(expected);
+  });
+
+  it("a solution's values outside [0, 1] are a start, not an error; keepSolution must be a boolean", async () => {
+    expect(await code(solution(Float32Array.from({ length: N }, (_, i) => (i % 3) - 1.5)))).toBe("resolved");
+    const keep = await matting.estimateAlpha(frame.image, frame.trimap, { keepSolution: 1 } as never).then(() => "resolved", (e: MattingError) => e.code);
+    expect(keep).toBe("INVALID_OPTION");
+    expect(await code(solution(new Float32Array(N)), "sm")).toBe("INVALID_OPTION");
+  });
+
   it("is checked when nothing is unknown too", async () => {
     const known = { width: 72, height: 56, data: Uint8Array.from({ length: N }, (_, i) => (i % 2 === 0 ? 255 : 0)) };
     const bad = Float32Array.from({ length: N }, (_, i) => (i === 9 ? Number.NaN : 0.5));
@@ -114,6 +186,10 @@ describe("bad warm starts", () => {
     const pending = matting.estimateAlpha(frame.image, frame.trimap, { initialAlpha: start });
     start[3] = Number.NaN;
     await expect(pending).resolves.toBeDefined();
+    const values = new Float32Array(N).fill(0.5);
+    const fromSolution = matting.estimateAlpha(frame.image, frame.trimap, { initialAlpha: solution(values) });
+    values[3] = Number.POSITIVE_INFINITY;
+    await expect(fromSolution).resolves.toBeDefined();
   });
 });
 
@@ -135,6 +211,37 @@ describe("seedSolution (assembly/solve/guess.ts) against its twin", () => {
         return arena.f64(ptrs[3], rows).slice();
       });
       expect(got).toEqual(seedSolution(labels, index, alpha, x));
+    }
+  });
+});
+
+describe("composeSolution and firstNonFinite (assembly/solve/guess.ts) against their twins", () => {
+  it.each([["release"], ["scalar"]] as const)("%s build: random labels, rows and values", async (build) => {
+    const engine = await makeEngine(build);
+    const kernels = engine.kernels as unknown as { composeSolution(...args: number[]): void; firstNonFinite(src: number, count: number): number };
+    for (const [pixels, seed] of [[1, 5], [7, 6], [300, 7], [1001, 8]]) {
+      const next = random(seed);
+      const labels = Uint8Array.from({ length: pixels }, () => Math.floor(3 * next()));
+      const order = Array.from({ length: pixels }, (_, i) => i).sort(() => next() - 0.5);
+      const index = Int32Array.from(order);
+      const x = Float64Array.from({ length: pixels }, () => 4 * next() - 2);
+      const values = Float32Array.from(x);
+      const bad = Math.floor(next() * pixels);
+      const spoilt = values.slice();
+      spoilt[bad] = [Number.NaN, Infinity, -Infinity][seed % 3];
+      const got = await engine.run(async (arena) => {
+        const ptrs = [arena.copyIn(labels), arena.copyIn(index), arena.copyIn(x), arena.alloc(pixels * 4)];
+        kernels.composeSolution(ptrs[0], ptrs[1], ptrs[2], pixels, ptrs[3]);
+        return {
+          composed: arena.f32(ptrs[3], pixels).slice(),
+          finite: kernels.firstNonFinite(arena.copyIn(values), pixels),
+          spoilt: kernels.firstNonFinite(arena.copyIn(spoilt), pixels),
+        };
+      });
+      expect(got.composed).toEqual(composeSolution(labels, index, x));
+      expect(got.finite).toBe(firstNonFinite(values));
+      expect(got.spoilt).toBe(firstNonFinite(spoilt));
+      expect(got.spoilt).toBe(bad);
     }
   });
 });

@@ -308,6 +308,7 @@ export function helpText(): string {
     "Usage: matting IMAGE TRIMAP OUTPUT... [options]",
     "       matting IMAGE --mask M.png [--band N] OUTPUT... [options]",
     "       matting batch PHOTOS_DIR --trimaps DIR --out DIR [options]   (a folder of photos: see matting batch --help)",
+    "       matting frames FRAMES_DIR (--trimaps DIR | --masks DIR) --out DIR   video frames in order (frames --help)",
     "",
     "Estimates the alpha matte of a photo by closed-form matting (Levin, Lischinski and Weiss 2008): 255 where",
     "IMAGE is foreground, 0 where it is background. Writes it, the foreground colours, a cutout or a composite",

@@ -24,7 +24,7 @@ const DEFAULT_BAND = 10;
 export const FRAMES_HELP = `Usage: matting frames FRAMES_DIR (--trimaps DIR | --masks DIR [--band N]) --out DIR [options]
 
 Mattes the frames of a video in order (natural sort of their file names: frame2 before frame10), each solve
-starting from the previous frame's alpha, and writes each alpha as OUT/<stem>.png (atomically: a frame's file
+starting from the previous frame's solution, and writes each alpha as OUT/<stem>.png (atomically: a frame's file
 is complete or absent). A frame's trimap or mask is the file of the same stem in DIR, in any supported format.
 
     --trimaps DIR         the frames' trimaps (0 background, 255 foreground, anything else unknown)

@@ -1,5 +1,5 @@
 // `matting frames`: the frames of a video matted in order by matteSequence (src/sequence.ts), each solve warm-
-// started from the previous frame's alpha, each alpha written atomically (commit.ts) as soon as it is done.
+// started from the previous frame's solution, each alpha written atomically (commit.ts) as soon as it is done.
 // Ctrl-C stops between solver slices: the frames written so far are complete, the one under way is not written.
 import { mkdir, readdir } from "node:fs/promises";
 import { constants } from "node:os";

@@ -6,6 +6,7 @@ import type { AlphaOptions, AlphaResult, AlphaStats, Progress, RGBImage, Trimap 
 import { checkImage, checkTrimap, describeValue, readOptions, resolveAlphaOptions, type CheckedPlane } from "../validate.js";
 import { checkAlpha } from "../validate-matte.js";
 import { loadAlpha } from "../planes.js";
+import { checkSolution, composeSolution, isSolution, loadSolution } from "./guess.js";
 import { yieldToEventLoop } from "../yield.js";
 import { DEFAULT_METHOD, METHODS, METHOD_NAMES, type MethodName } from "./index.js";
 import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from "./types.js";
@@ -14,7 +15,7 @@ import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from ".
 const PIXEL_BYTES = 24 + 1;
 
 /** Options every method takes. */
-const COMMON_OPTIONS = new Set(["method", "onProgress", "signal", "initialAlpha"]);
+const COMMON_OPTIONS = new Set(["method", "onProgress", "signal", "initialAlpha", "keepSolution"]);
 
 function methodOf(options: Record<string, unknown>): AlphaMethod<OptionTable> {
   const name = options.method === undefined ? DEFAULT_METHOD : options.method;
@@ -49,17 +50,18 @@ function methodOptions(method: AlphaMethod<OptionTable>, options: Record<string,
 }
 
 /**
- * The caller's warm start checked against the image (SIZE_MISMATCH, BAD_CHANNELS, INVALID_INPUT; NaN or values
- * outside [0, 1] are INVALID_VALUE when it is loaded). A method without an iterative solve (sm) refuses it: it
- * would silently do nothing.
+ * The caller's warm start checked against the image (SIZE_MISMATCH, BAD_CHANNELS, INVALID_INPUT; when it is
+ * loaded, NaN is INVALID_VALUE, and so is an alpha outside [0, 1] or an infinite solution value). A method
+ * without an iterative solve (sm) refuses it: it would silently do nothing.
  */
-function checkInitialAlpha(method: AlphaMethod<OptionTable>, value: unknown, image: CheckedPlane): CheckedPlane | undefined {
+function checkInitialAlpha(method: AlphaMethod<OptionTable>, value: unknown, image: CheckedPlane): { plane: CheckedPlane; solution: boolean } | undefined {
   if (value === undefined) return undefined;
   if (!method.warmStart) {
     throw new MattingError("INVALID_OPTION", `option initialAlpha does not apply to method "${method.name}": it has no iterative solve to start`,
       { option: "initialAlpha", method: method.name });
   }
-  return checkAlpha(value, image, "initialAlpha");
+  if (isSolution(value)) return { plane: checkSolution(value, image, "initialAlpha"), solution: true };
+  return { plane: checkAlpha(value, image, "initialAlpha"), solution: false };
 }
 
 /** Every option of estimateAlpha: the common ones and each method's. */
@@ -89,6 +91,10 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
   const resolved = methodOptions(method, o);
   method.checkOptions?.(resolved);
   const initialAlpha = checkInitialAlpha(method, o.initialAlpha, checkedImage);
+  if (o.keepSolution !== undefined && typeof o.keepSolution !== "boolean") {
+    throw new MattingError("INVALID_OPTION", `option keepSolution must be true or false, got ${describeValue(o.keepSolution)}`, { option: "keepSolution" });
+  }
+  const keepSolution = o.keepSolution === true;
   const { width, height, pixels: n } = checkedImage;
   const minimum = method.minimumSide?.(resolved);
   if (minimum && (width < minimum.side || height < minimum.side)) {
@@ -101,8 +107,8 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
   return engine.run(async (arena) => {
     const started = performance.now();
     const rawBytes = Math.max(checkedImage.data.byteLength, checkedTrimap.data.byteLength);
-    const guessBytes = initialAlpha ? n * 4 + initialAlpha.data.byteLength : 0;
-    const sized = (unknown: number) => n * PIXEL_BYTES + rawBytes + guessBytes + method.peakBytes({ width, height, pixels: n, unknown }, resolved, engine);
+    const guessBytes = initialAlpha ? n * 4 + initialAlpha.plane.data.byteLength : 0;
+    const sized = (unknown: number) => n * PIXEL_BYTES + rawBytes + guessBytes + (keepSolution ? n * 4 : 0) + method.peakBytes({ width, height, pixels: n, unknown }, resolved, engine);
     arena.ensureFits(sized(0), `a ${width}x${height} image`);
     const pixels = loadPixels(arena, engine, checkedImage, checkedTrimap, (counts) => {
       checkTrimapCounts(counts);
@@ -113,7 +119,8 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
       milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1,
     };
     // Loaded (and its floats checked) whether or not anything is unknown: a bad start is an error either way.
-    const startAlpha = initialAlpha ? loadAlpha(arena, engine, initialAlpha, "initialAlpha") : 0;
+    const startAlpha = !initialAlpha ? 0
+      : initialAlpha.solution ? loadSolution(arena, engine, initialAlpha.plane, "initialAlpha") : loadAlpha(arena, engine, initialAlpha.plane, "initialAlpha");
     let solution = 0, unknownIndex = 0;
     if (pixels.counts.unknown > 0) {
       const context: MethodContext = {
@@ -132,10 +139,16 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     const alpha = arena.alloc(n * 4);
     engine.kernels.composeAlpha(pixels.labels, unknownIndex, solution, n, alpha);
     const result = arena.f32(alpha, n).slice();
+    let unclamped: Float32Array | undefined;
+    if (keepSolution) {
+      const values = arena.alloc(n * 4);
+      composeSolution(engine, pixels.labels, unknownIndex, solution, n, values);
+      unclamped = arena.f32(values, n).slice();
+    }
     if (pixels.counts.unknown > 0) progress({ phase: "solve", fraction: 1, iteration: stats.iterations, residual: stats.residual });
     stats.milliseconds.total = performance.now() - started;
     stats.wasmMemoryBytes = engine.memoryBytes;
     stats.peakBytes = arena.peak;
-    return { alpha: result, stats };
+    return unclamped ? { alpha: result, stats, solution: { width, height, unclamped } } : { alpha: result, stats };
   }, signal);
 }

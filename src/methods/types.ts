@@ -39,7 +39,7 @@ export interface MethodContext {
   /** Yields to the event loop, then throws ABORTED if the caller's signal fired. Call between slices of work. */
   checkpoint(): Promise<void>;
   signal?: AbortSignal;
-  /** The caller's initialAlpha, f32 per pixel in [0, 1] in the arena, for the solve's initial guess (seedGuess); 0 or absent when none. */
+  /** The caller's initialAlpha, f32 per pixel in the arena (an alpha in [0, 1], or a solution's finite values), for the solve's initial guess (seedGuess); 0 or absent when none. */
   initialAlpha?: number;
 }
 

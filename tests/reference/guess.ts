@@ -9,3 +9,13 @@ export function seedSolution(labels: Uint8Array, index: Int32Array, alpha: Float
   }
   return out;
 }
+
+/** The values before clamping: x[index[i]] (as f32) on unknown pixels, 1 or 0 on known ones. */
+export function composeSolution(labels: Uint8Array, index: Int32Array, x: Float64Array): Float32Array {
+  return Float32Array.from(labels, (label, i) => (label === 2 ? x[index[i]] : label === 1 ? 1 : 0));
+}
+
+/** Index of the first value that is NaN or infinite, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  return values.findIndex((v) => !Number.isFinite(v));
+}
