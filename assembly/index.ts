@@ -31,4 +31,4 @@ export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScra
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
-export { gatherMatte, medianOfThree } from "./methods/combined";
+export { gatherMatte, weightedMedianVote } from "./methods/combined";

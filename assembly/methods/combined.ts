@@ -1,5 +1,5 @@
-// The combined method's vote: per unknown pixel, the median of three mattes (closed-form, information flow, shared
-// matting). Each method hands back its own row order (its unknownIndex); the mattes are gathered into one
+// The combined method's vote: per unknown pixel, the weighted median of three mattes, information flow (slot 0)
+// counted twice, shared matting and closed-form once each. Each method hands back its own row order (its unknownIndex); the mattes are gathered into one
 // pixel-ordered table of three clamped alphas per unknown pixel first.
 
 import { LABEL_UNKNOWN } from "../convert";
@@ -20,11 +20,16 @@ export function gatherMatte(labels: usize, pixels: i32, unknownIndex: usize, sol
   return row;
 }
 
-/** alpha[r] = the median of mattes[3 r], mattes[3 r + 1], mattes[3 r + 2], for each of `rows` rows. */
-export function medianOfThree(rows: i32, mattes: usize, alpha: usize): void {
+/**
+ * alpha[r] = (a + median(a, b, c)) / 2 with a, b, c = mattes[3 r], mattes[3 r + 1], mattes[3 r + 2]: the median of
+ * the four votes a, a, b, c (the midpoint of the two middle ones). a stays where b and c lie on either side of it,
+ * and moves halfway to the nearer of them where both lie on one side.
+ */
+export function weightedMedianVote(rows: i32, mattes: usize, alpha: usize): void {
   for (let r = 0; r < rows; r++) {
     const at = mattes + (<usize>(3 * r) << 3);
     const a = load<f64>(at), b = load<f64>(at, 8), c = load<f64>(at, 16);
-    store<f64>(alpha + (<usize>r << 3), max(min(a, b), min(max(a, b), c)));
+    const median = max(min(a, b), min(max(a, b), c));
+    store<f64>(alpha + (<usize>r << 3), 0.5 * (a + median));
   }
 }

@@ -1,11 +1,12 @@
 // The combination of information flow, closed-form and shared matting. Where the paper's own transparency test
 // (assembly/methods/ifm-trim.ts, Aksoy et al. 2017 section 5), computed from the photo and trimap alone, finds a
 // highly transparent matte (veils, soft gradients, where information flow without its known-to-unknown flow
-// measured worse than closed-form), closed-form alone. Elsewhere every unknown pixel takes the median of three
-// mattes from three families that fail in different places: closed-form (local colour-line affinities),
-// information flow (non-local affinities) and shared matting (foreground / background sampling). Where one of
-// them goes wrong at a pixel, the other two outvote it. No parameter is fitted: each method runs with its
-// defaults, and the median has none.
+// measured worse than closed-form), closed-form alone. Elsewhere every unknown pixel takes a weighted median of
+// three mattes from three families that fail in different places: information flow (non-local affinities, the
+// most accurate alone, two votes), closed-form (local colour-line affinities, one vote) and shared matting
+// (foreground / background sampling, one vote). Information flow's alpha stands unless the other two both lie on
+// one side of it; then it moves halfway to the nearer. No parameter is fitted: each method runs with its
+// defaults, and the vote's weights are the integers above.
 import type { Engine } from "../engine.js";
 import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, informationFlow } from "./ifm.js";
@@ -19,7 +20,7 @@ const options = { ...SOLVER_OPTIONS };
 interface VoteKernels {
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
   gatherMatte(labels: number, pixels: number, unknownIndex: number, solution: number, slot: number, mattes: number): number;
-  medianOfThree(rows: number, mattes: number, alpha: number): void;
+  weightedMedianVote(rows: number, mattes: number, alpha: number): void;
 }
 
 /** Whether the paper's test finds the matte highly transparent. */
@@ -57,7 +58,7 @@ function stage(context: MethodContext, from: number, to: number): MethodContext 
   return { ...context, progress: (p) => context.progress({ ...p, fraction: from + (to - from) * p.fraction }) };
 }
 
-/** Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes and the median (32 per unknown). */
+/** Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes and the vote (32 per unknown). */
 const voteBytes = (size: ProblemSize) => size.pixels * 4 + size.unknown * 32 + 64;
 
 export const combined: AlphaMethod<typeof options> = {
@@ -90,7 +91,7 @@ export const combined: AlphaMethod<typeof options> = {
       summary.threads = Math.max(summary.threads, solved.threads);
       for (const phase of ["laplacian", "preconditioner", "solve"] as const) summary.milliseconds[phase] += solved.milliseconds[phase];
     }
-    k.medianOfThree(rows, mattes, alpha);
+    k.weightedMedianVote(rows, mattes, alpha);
     return summary;
   },
 };
