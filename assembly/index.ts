@@ -32,3 +32,4 @@ export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScra
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
+export { gatherMatte, weightedMedianVote } from "./methods/combined";
