@@ -30,6 +30,6 @@ export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
-export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
 export { gatherMatte, weightedMedianVote } from "./methods/combined";

@@ -63,7 +63,7 @@ async function nearest(context: MethodContext, k: IfmKernels, features: number, 
     points = arena.alloc(candidateCount * dims * 4);
     k.gatherRows(features, dims, featureBytes, candidates, candidateCount, points);
   }
-  const tree = buildKdTree(arena, k, points, candidateCount, dims, 4);
+  const tree = buildKdTree(arena, k, points, candidateCount, dims);
   const queryPoints = arena.alloc(queryCount * dims * 4);
   k.gatherRows(features, dims, featureBytes, queries, queryCount, queryPoints);
   // One more than wanted, for the query itself when it is among the candidates.

@@ -3,11 +3,10 @@
 import type { Arena, Kernels } from "../engine.js";
 
 export interface KdTreeKernels extends Kernels {
-  kdTreeBytes(n: number, dims: number, elementBytes: number): number;
   kdNodeCount(n: number): number;
-  kdBlockedBytes(n: number, dims: number, elementBytes: number): number;
+  kdCoordinateBytes(n: number, dims: number): number;
   kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
-  kdBuild(tree: number, source: number, n: number, dims: number, elementBytes: number): void;
+  kdBuild(tree: number, source: number, n: number, dims: number, work: number): void;
   kdQuery(tree: number, queries: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdQueryScratchBytes(k: number): number;
 }
@@ -15,17 +14,21 @@ export interface KdTreeKernels extends Kernels {
 /** Coordinates per point the tree accepts. */
 export const KD_MAX_DIMS = 16;
 
-/** Builds a tree over n points of `dims` coordinates at `points` (f32 when elementBytes is 4, f64 when 8); returns its record. */
-export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number, n: number, dims: number, elementBytes: 4 | 8): number {
+/**
+ * Builds a tree over n points of `dims` f32 coordinates at `points` (left as they are); returns its record. The tree
+ * holds 4 * dims + 4 bytes per point and 8 per inner node (about n / 16 of them); the build needs 4 * dims more per
+ * point while it runs.
+ */
+export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number, n: number, dims: number): number {
   if (!(dims >= 1 && dims <= KD_MAX_DIMS)) throw new RangeError(`a k-d tree takes 1 to ${KD_MAX_DIMS} coordinates, got ${dims}`);
-  const nodes = kernels.kdNodeCount(n);
-  const tree = arena.alloc(48);
-  const coordinates = arena.alloc(n * dims * elementBytes), index = arena.alloc(n * 4);
-  const splitDim = arena.alloc(nodes * 4), splitValue = arena.alloc(nodes * 8);
-  const blockedBytes = kernels.kdBlockedBytes(n, dims, elementBytes);
-  const blocked = blockedBytes > 0 ? arena.alloc(blockedBytes) : 0;
-  arena.i32(tree + 20, 5).set([coordinates, index, splitDim, splitValue, blocked]);
-  kernels.kdBuild(tree, points, n, dims, elementBytes);
+  const inner = kernels.kdNodeCount(n) >> 1;
+  const tree = arena.alloc(28);
+  const coordinates = arena.alloc(kernels.kdCoordinateBytes(n, dims)), index = arena.alloc(n * 4);
+  const splitDim = arena.alloc(inner * 4), splitValue = arena.alloc(inner * 4);
+  arena.i32(tree + 12, 4).set([coordinates, index, splitDim, splitValue]);
+  const mark = arena.mark();
+  kernels.kdBuild(tree, points, n, dims, arena.alloc(n * dims * 4));
+  arena.release(mark);
   return tree;
 }
 
@@ -33,7 +36,7 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
 const QUERIES_PER_SLICE = 16384;
 
 /**
- * The k nearest tree points to each of `count` query points (the tree's dims and precision), or to each of the
+ * The k nearest tree points to each of `count` query points (the tree's dims, f32), or to each of the
  * tree's own n points when `queries` is "own points": their indices at `indices` (i32, count * k, nearest first,
  * ties to the lower index, -1 past the tree's size) and, unless `distances` is 0, their squared distances (f64).
  * `between(done)` runs after each slice (yield, abort, progress).

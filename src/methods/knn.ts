@@ -83,7 +83,7 @@ export const knn: AlphaMethod<typeof options> = {
       const mark = arena.mark();
       const features = arena.alloc(n * FEATURES * 4);
       kernels.knnFeatures(pixels.image, width, height, o.distanceWeights[s], features);
-      const tree = buildKdTree(arena, kernels, features, n, FEATURES, 4);
+      const tree = buildKdTree(arena, kernels, features, n, FEATURES);
       await nearestNeighbours(arena, kernels, tree, "own points", n, k, neighbours, 0, async (done) => {
         graphProgress(s, done);
         await context.checkpoint();

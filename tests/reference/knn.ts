@@ -1,10 +1,10 @@
 // Brute-force k nearest neighbours, the twin of assembly/graph/kdtree.ts: squared Euclidean distances summed
-// coordinate by coordinate in the points' precision (f32 rounding via Math.fround), ties to the lower index.
+// coordinate by coordinate in f32 (Math.fround), ties to the lower index.
 
-export function bruteForceKnn(points: Float32Array | Float64Array, dims: number, queries: Float32Array | Float64Array, k: number):
+export function bruteForceKnn(points: Float32Array, dims: number, queries: Float32Array, k: number):
   { indices: Int32Array; distances: Float64Array } {
   const n = points.length / dims, count = queries.length / dims;
-  const round = points instanceof Float32Array ? Math.fround : (v: number) => v;
+  const round = Math.fround;
   const indices = new Int32Array(count * k).fill(-1), distances = new Float64Array(count * k).fill(Infinity);
   for (let q = 0; q < count; q++) {
     const all: [number, number][] = [];
