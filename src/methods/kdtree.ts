@@ -15,8 +15,14 @@ export interface KdTreeKernels extends Kernels {
 /** Coordinates per point the tree accepts. */
 export const KD_MAX_DIMS = 16;
 
-/** Builds a tree over n points of `dims` coordinates at `points` (f32 when elementBytes is 4, f64 when 8); returns its record. */
-export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number, n: number, dims: number, elementBytes: 4 | 8): number {
+/**
+ * Builds a tree over n points of `dims` coordinates at `points` (f32 when elementBytes is 4, f64 when 8); returns its
+ * record. `points` may instead write the points straight into the tree's own copy of them, which saves the memory
+ * of a second copy while the tree is built.
+ */
+export function buildKdTree(
+  arena: Arena, kernels: KdTreeKernels, points: number | ((coordinates: number) => void), n: number, dims: number, elementBytes: 4 | 8,
+): number {
   if (!(dims >= 1 && dims <= KD_MAX_DIMS)) throw new RangeError(`a k-d tree takes 1 to ${KD_MAX_DIMS} coordinates, got ${dims}`);
   const nodes = kernels.kdNodeCount(n);
   const tree = arena.alloc(48);
@@ -25,7 +31,8 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
   const blockedBytes = kernels.kdBlockedBytes(n, dims, elementBytes);
   const blocked = blockedBytes > 0 ? arena.alloc(blockedBytes) : 0;
   arena.i32(tree + 20, 5).set([coordinates, index, splitDim, splitValue, blocked]);
-  kernels.kdBuild(tree, points, n, dims, elementBytes);
+  if (typeof points === "function") points(coordinates);
+  kernels.kdBuild(tree, typeof points === "function" ? coordinates : points, n, dims, elementBytes);
   return tree;
 }
 
