@@ -4,12 +4,13 @@
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
 // ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG.
-import { buildSystem } from "../alpha.js";
+import { buildSystem, bytesPerUnknown } from "../alpha.js";
+import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
 import { solveProgress } from "./progress.js";
-import type { AlphaMethod, MethodContext, ResolvedOptions } from "./types.js";
+import type { AlphaMethod, MethodContext, ProblemSize, ResolvedOptions } from "./types.js";
 import { iterateInSlices, relativeResidual } from "../slices.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
@@ -250,13 +251,40 @@ async function solveIfm(context: MethodContext, k: IfmKernels, record: number, r
   return { x, iterations, residual };
 }
 
+/**
+ * The most arena bytes buildFlows, assembleIfm and the solve hold at once: the largest of their phases' (each
+ * phase holds what the later ones need, plus its own searches and scratch), for TOO_LARGE up front.
+ */
+export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
+  const k = ifmKernels(engine);
+  const { pixels: n, unknown: u, width } = size;
+  const P = IFM_PARAMETERS;
+  const found = (count: number) => foundEntries(u, count) * 4;
+  /** A search of u queries over `points` points: the tree, the query points, the query scratch. */
+  const search = (points: number, dims: number, count: number) => k.kdTreeBytes(points, dims, 4) + 64 + u * dims * 4 + k.kdQueryScratchBytes(count + 1);
+  const knownLists = (n + 2 * u) * 4;
+  const cmK = P.colourMixture.k, iuK = P.intraUnknown.k + P.intraUnknown.farK;
+  const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k;
+  // Unknown list, edge- and patch-trimmed labels, known-to-unknown queries, estimates and confidences.
+  const held = u * 4 + 2 * n + u * 20;
+  const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
+  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes();
+  const colourMixture = Math.max(found(cmK) + search(n, 5, cmK), cm + weightScratch(cmK));
+  const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k), iu + weightScratch(iuK));
+  const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
+  // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
+  // scratch and the threads' cross buffers (src/split.ts), and the alpha the runner composes on top (4 per pixel).
+  const half = engine.kernels.stencilHalf(P.local.radius);
+  const threadBytes = engine.threads * (engine.kernels.stencilScratchBytes(width, P.local.radius) + 2 * (2 * width + 2) * 8);
+  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + n * 4;
+  return held + Math.max(trim, colourMixture, intraUnknown, knownToUnknown, system) + 65536;
+}
+
 export const informationFlow: AlphaMethod<typeof options> = {
   name: "ifm",
   options,
   minimumSide: () => ({ side: 3, reason: "the local flow's 3x3 windows" }),
-  // Building: labels (2), unknown index (4), search features (40) and a k-d tree over every pixel (about 32);
-  // per unknown pixel the flows' neighbour lists and weights, the stencil system, CG vectors and diagonals.
-  peakBytes: (size) => size.pixels * 80 + size.unknown * 720 + size.width * 80 + 65536,
+  peakBytes: (size, _options, engine) => ifmPeakBytes(size, engine),
   async solve(context, o) {
     const { engine, width, height, pixels } = context;
     const k = ifmKernels(engine);
