@@ -27,6 +27,7 @@ export { sparsePreconditionerSetup, sparsePrecondition } from "./solve/precondit
 export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export * from "./methods/ifm-system";
+export * from "./methods/ifm-pcg";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { kdNodeCount, kdTreeBytes, kdBlockedBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";

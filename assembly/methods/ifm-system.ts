@@ -1,5 +1,5 @@
 // Information-flow matting's linear system on the unknown pixels (Aksoy et al., CVPR 2017, eq. 13 with the trimap
-// as a hard constraint) and its Jacobi-preconditioned conjugate gradients (Saad, alg. 9.1), on one thread.
+// as a hard constraint), assembled from the flows; its product and solver are in assembly/methods/ifm-pcg.ts.
 //
 //   A = S + s_cm (I - W)^T (I - W) + s_iu L_iu + diag(d),   restricted to the unknown rows and columns,
 //
@@ -11,6 +11,7 @@
 // that every product reads.
 //
 // system (i32 fields): [0] rows [1] stencil half [2] its columns [3] its values
+//   [4] the threads' first rows (i32 x threads + 1; 0: one thread) [5] their scatter buffers (f64 x threads x (rows + 1))
 //   [11] colour-mixture k [12] its columns (i32 rows x k: unknown row, or `rows` where the neighbour is known)
 //   [13] its weights (f32 rows x k; s_cm = 1) [14] intra-unknown k [15] its columns (i32 rows x k)
 //   [16] its weights (f32 rows x k, times s_iu; each pair once per direction it was found in)
@@ -19,8 +20,6 @@
 // Vectors hold rows + 1 f64 whose last entry (the dummy unknown) is 0 on entry.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { field, pointerField } from "../record";
-import { axpy, dot, multiply, xpay } from "../vector";
 
 /**
  * Colour-mixture rows into the system: neighbour pixels -> unknown rows (`rows` for known pixels), and their
@@ -133,96 +132,4 @@ export function applyEdgeTrim(pixels: i32, labels: usize, unknownIndex: usize, e
     if (load<u8>(labels + <usize>p) != LABEL_UNKNOWN || label == LABEL_UNKNOWN) continue;
     store<f64>(solution + (<usize>load<i32>(unknownIndex + (<usize>p << 2)) << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
   }
-}
-
-/**
- * y = A x (see the header), in one pass over the rows: each row gathers its stored entries and scatters their
- * mirror images (the stencil's lower half, (I - W)^T, the other end of each intra-unknown pair).
- */
-export function ifmMultiply(system: usize, x: usize, y: usize): void {
-  const rows = field(system, 0);
-  const half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
-  const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
-  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
-  const ownDiagonal = pointerField(system, 17);
-  memory.fill(y, 0, <usize>(rows + 1) << 3);
-  for (let u = 0; u < rows; u++) {
-    const xu = load<f64>(x + (<usize>u << 3));
-    let sum = load<f64>(ownDiagonal + (<usize>u << 3)) * xu;
-    let at = <usize>u * <usize>half;
-    for (let s = 0; s < half; s++, at++) {
-      const v = load<i32>(columns + (at << 2));
-      const a = load<f64>(values + (at << 3));
-      sum += a * load<f64>(x + (<usize>v << 3));
-      const yv = y + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) + a * xu);
-    }
-    // (I - W)^T (I - W): the row's residual e_u = x_u - sum_j w_uj x_j goes to u and, times -w_uj, to each j.
-    const cmRow = <usize>u * <usize>cmK;
-    let residual = xu;
-    for (let j = 0; j < cmK; j++) {
-      const e = cmRow + <usize>j;
-      residual -= <f64>load<f32>(cmWeights + (e << 2)) * load<f64>(x + (<usize>load<i32>(cmColumns + (e << 2)) << 3));
-    }
-    sum += residual;
-    for (let j = 0; j < cmK; j++) {
-      const e = cmRow + <usize>j;
-      const yv = y + (<usize>load<i32>(cmColumns + (e << 2)) << 3);
-      store<f64>(yv, load<f64>(yv) - <f64>load<f32>(cmWeights + (e << 2)) * residual);
-    }
-    const iuRow = <usize>u * <usize>iuK;
-    for (let j = 0; j < iuK; j++) {
-      const e = iuRow + <usize>j;
-      const v = load<i32>(iuColumns + (e << 2));
-      const flow = <f64>load<f32>(iuWeights + (e << 2)) * (xu - load<f64>(x + (<usize>v << 3)));
-      sum += flow;
-      const yv = y + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) - flow);
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + sum);
-  }
-  store<f64>(y + (<usize>rows << 3), 0);
-}
-
-/** r = b - A x, z = M^-1 r, p = z; state (f64): [0] r.z [1] |b| [2] |r|. Returns |r| / |b| (|r| when b = 0). */
-export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
-  const rows = field(system, 0);
-  ifmMultiply(system, x, r);
-  xpay(b, -1.0, r, rows);
-  multiply(pointerField(system, 18), r, z, rows);
-  memory.copy(p, z, <usize>rows << 3);
-  const bNorm = Math.sqrt(dot(b, b, rows)), rNorm = Math.sqrt(dot(r, r, rows));
-  store<f64>(state, dot(r, z, rows));
-  store<f64>(state, bNorm, 8);
-  store<f64>(state, rNorm, 16);
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
-}
-
-/** Up to maxSteps iterations, stopping once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */
-export function ifmPcgIterate(system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64): i32 {
-  const rows = field(system, 0);
-  const inverseDiagonal = pointerField(system, 18);
-  let rz = load<f64>(state);
-  let rNorm = load<f64>(state, 16);
-  const target = tolerance * load<f64>(state, 8);
-  let steps = 0;
-  while (steps < maxSteps && rNorm > target) {
-    ifmMultiply(system, p, q);
-    const pq = dot(p, q, rows);
-    if (!(pq > 0)) break;
-    const step = rz / pq;
-    axpy(step, p, x, rows);
-    axpy(-step, q, r, rows);
-    rNorm = Math.sqrt(dot(r, r, rows));
-    steps++;
-    if (rNorm <= target) break;
-    multiply(inverseDiagonal, r, z, rows);
-    const rzNext = dot(r, z, rows);
-    xpay(z, rzNext / rz, p, rows);
-    rz = rzNext;
-  }
-  store<f64>(state, rz);
-  store<f64>(state, rNorm, 16);
-  return steps;
 }

@@ -39,8 +39,6 @@ export interface IfmKernels extends KdTreeKernels {
   ifmJacobiSetup(diagonal: number, rows: number): void;
   narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;
-  ifmPcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
-  ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
 }
 
 /** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */

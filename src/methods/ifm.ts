@@ -3,7 +3,8 @@
 // (yaksoy/AffinityBasedMattingToolbox, getMattingParams('IFM')): the colour-mixture, known-to-unknown,
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
-// ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG.
+// ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
+// on the engine's threads where each has enough rows.
 import { buildSystem, bytesPerUnknown } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
@@ -12,6 +13,7 @@ import { SOLVER_OPTIONS } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize, ResolvedOptions } from "./types.js";
 import { iterateInSlices, relativeResidual } from "../slices.js";
+import { MIN_ROWS_PER_THREAD } from "../split.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -231,9 +233,36 @@ export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: 
   return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex };
 }
 
-/** Jacobi PCG from x = 0 in slices of about SLICE_MS, with progress and abort between them. */
-async function solveIfm(context: MethodContext, k: IfmKernels, record: number, rows: number, rhs: number, o: IfmOptions) {
-  const { arena } = context;
+/** Fewer unknowns per thread than this, and one thread solves alone (lowered by tests only, to split small images). */
+export const IFM_THREADING = { minRowsPerThread: MIN_ROWS_PER_THREAD };
+
+/**
+ * How many threads share the solve: the engine's when each has IFM_THREADING.minRowsPerThread rows, else 1. For
+ * several, their first rows and scatter buffers go into the system record (assembly/methods/ifm-pcg.ts).
+ */
+export function splitIfmRows(context: MethodContext, system: { record: number; rows: number }): number {
+  const { arena, engine } = context;
+  const { record, rows } = system;
+  const threads = engine.threads > 1 && rows >= engine.threads * IFM_THREADING.minRowsPerThread ? engine.threads : 1;
+  if (threads > 1) {
+    const ranges = arena.alloc((threads + 1) * 4);
+    arena.i32(ranges, threads + 1).set(Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * rows) / threads)));
+    const buffers = arena.alloc(threads * (rows + 1) * 8);
+    arena.f64(buffers, threads * (rows + 1)).fill(0);
+    arena.i32(record + 16, 2).set([ranges, buffers]);
+  }
+  return threads;
+}
+
+/**
+ * Jacobi PCG from x = 0 in slices of about SLICE_MS, with progress and abort between them, on `threads` threads
+ * (splitIfmRows). CG updates its residual rather than recomputing it, so a threaded product that went wrong would
+ * still look converged: the threads' answer is judged by one thread's product, and should it fail the solve goes
+ * on from it alone. Returns x and how many threads finished the solve.
+ */
+export async function solveIfm(context: MethodContext, system: { record: number; rows: number; rhs: number }, threads: number, o: IfmOptions) {
+  const { arena, engine } = context;
+  const { record, rows, rhs } = system;
   const report = solveProgress(context, o.tolerance, BUILD_SHARE);
   const vector = () => {
     const v = arena.alloc((rows + 1) * 8);
@@ -242,13 +271,23 @@ async function solveIfm(context: MethodContext, k: IfmKernels, record: number, r
   };
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(24);
-  const { iterations, residual } = await iterateInSlices(k.ifmPcgStart(record, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
-    (steps) => k.ifmPcgIterate(record, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
-    async (done, now) => {
-      report(done, now);
-      await context.checkpoint();
-    });
-  return { x, iterations, residual };
+  let alone = threads === 1, iterations = 0, residual = 1;
+  for (;;) {
+    const done = iterations;
+    const round = await iterateInSlices(engine.together("ifmPcgStart", [record, rhs, x, r, z, p, state], alone), o.tolerance, o.maxIterations - done,
+      (steps) => engine.together("ifmPcgIterate", [record, x, r, z, p, q, state, steps, o.tolerance], alone), () => relativeResidual(arena.f64(state, 3)),
+      async (ran, now) => {
+        report(done + ran, now);
+        await context.checkpoint();
+      });
+    iterations += round.iterations;
+    residual = round.residual;
+    if (alone) break;
+    residual = engine.together("ifmPcgResidual", [record, rhs, x, q], true);
+    if (residual <= o.tolerance || iterations >= o.maxIterations) break;
+    alone = true;
+  }
+  return { x, iterations, residual, threads: alone && threads > 1 ? 1 : threads };
 }
 
 /**
@@ -273,10 +312,12 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
   const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
   // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
-  // scratch and the threads' cross buffers (src/split.ts), and the alpha the runner composes on top (4 per pixel).
+  // scratch and the threads' cross buffers (src/split.ts), the solve's scatter buffers on threads (assembly/methods/
+  // ifm-pcg.ts), and the alpha the runner composes on top (4 per pixel).
   const half = engine.kernels.stencilHalf(P.local.radius);
   const threadBytes = engine.threads * (engine.kernels.stencilScratchBytes(width, P.local.radius) + 2 * (2 * width + 2) * 8);
-  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + n * 4;
+  const scatterBuffers = engine.threads > 1 ? engine.threads * (u + 1) * 8 + 64 : 0;
+  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + scatterBuffers + n * 4;
   return held + Math.max(trim, colourMixture, intraUnknown, knownToUnknown, system) + 65536;
 }
 
@@ -299,11 +340,12 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, k, system.record, rows, system.rhs, o);
+    const solved = await solveIfm(context, system, splitIfmRows(context, system), o);
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
-      converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian }, threads: 1,
+      converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian },
+      threads: solved.threads,
     };
   },
 };
