@@ -65,10 +65,13 @@ console.log(machineHeader());
 console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min): other jobs on this machine slow both sides`);
 console.log(`# ${method} against cf on one engine of ${threads} thread(s), median of ${repeat} run(s) each, order alternating per case`);
 const matting = await createMatting({ threads });
-const first = await cases[0].load();
-await warmUp(`cf and ${method} on ${cases[0].name} ${cases[0].trimapSet}`, async () => {
-  await matting.estimateAlpha(first.image, first.trimap, { method: "cf" });
-  await matting.estimateAlpha(first.image, first.trimap, { method });
+// Warm-up on a low-res case always: a high-res one would take minutes per run.
+const warmDir = resolveDir(args.data, DEFAULT_LOWRES);
+const warmName = imageNames(path.join(warmDir, "input"))[0];
+const warm = { image: await readRgb(path.join(warmDir, "input", `${warmName}.png`)), trimap: await readFirstChannel(path.join(warmDir, "trimap1", `${warmName}.png`)) };
+await warmUp(`cf and ${method} on low-res ${warmName} trimap1`, async () => {
+  await matting.estimateAlpha(warm.image, warm.trimap, { method: "cf" });
+  await matting.estimateAlpha(warm.image, warm.trimap, { method });
 });
 
 const table = new Table([
