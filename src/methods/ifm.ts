@@ -11,9 +11,8 @@ import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.
 import { buildKdTree, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
 import { solveProgress } from "./progress.js";
-import type { AlphaMethod, MethodContext, ProblemSize, ResolvedOptions } from "./types.js";
-import { iterateInSlices, relativeResidual } from "../slices.js";
-import { MIN_ROWS_PER_THREAD } from "../split.js";
+import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
+import { solveIfm, splitIfmRows } from "./ifm-solve.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -30,7 +29,6 @@ export const IFM_PARAMETERS = {
 };
 
 const options = { ...SOLVER_OPTIONS };
-type IfmOptions = ResolvedOptions<typeof options>;
 
 /** Share of the progress bar for building the system. */
 const BUILD_SHARE = 0.3;
@@ -233,63 +231,6 @@ export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: 
   return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex };
 }
 
-/** Fewer unknowns per thread than this, and one thread solves alone (lowered by tests only, to split small images). */
-export const IFM_THREADING = { minRowsPerThread: MIN_ROWS_PER_THREAD };
-
-/**
- * How many threads share the solve: the engine's when each has IFM_THREADING.minRowsPerThread rows, else 1. For
- * several, their first rows and scatter buffers go into the system record (assembly/methods/ifm-pcg.ts).
- */
-export function splitIfmRows(context: MethodContext, system: { record: number; rows: number }): number {
-  const { arena, engine } = context;
-  const { record, rows } = system;
-  const threads = engine.threads > 1 && rows >= engine.threads * IFM_THREADING.minRowsPerThread ? engine.threads : 1;
-  if (threads > 1) {
-    const ranges = arena.alloc((threads + 1) * 4);
-    arena.i32(ranges, threads + 1).set(Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * rows) / threads)));
-    const buffers = arena.alloc(threads * (rows + 1) * 8);
-    arena.f64(buffers, threads * (rows + 1)).fill(0);
-    arena.i32(record + 16, 2).set([ranges, buffers]);
-  }
-  return threads;
-}
-
-/**
- * Jacobi PCG from x = 0 in slices of about SLICE_MS, with progress and abort between them, on `threads` threads
- * (splitIfmRows). CG updates its residual rather than recomputing it, so a threaded product that went wrong would
- * still look converged: the threads' answer is judged by one thread's product, and should it fail the solve goes
- * on from it alone. Returns x and how many threads finished the solve.
- */
-export async function solveIfm(context: MethodContext, system: { record: number; rows: number; rhs: number }, threads: number, o: IfmOptions) {
-  const { arena, engine } = context;
-  const { record, rows, rhs } = system;
-  const report = solveProgress(context, o.tolerance, BUILD_SHARE);
-  const vector = () => {
-    const v = arena.alloc((rows + 1) * 8);
-    arena.f64(v, rows + 1).fill(0);
-    return v;
-  };
-  const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
-  const state = arena.alloc(24);
-  let alone = threads === 1, iterations = 0, residual = 1;
-  for (;;) {
-    const done = iterations;
-    const round = await iterateInSlices(engine.together("ifmPcgStart", [record, rhs, x, r, z, p, state], alone), o.tolerance, o.maxIterations - done,
-      (steps) => engine.together("ifmPcgIterate", [record, x, r, z, p, q, state, steps, o.tolerance], alone), () => relativeResidual(arena.f64(state, 3)),
-      async (ran, now) => {
-        report(done + ran, now);
-        await context.checkpoint();
-      });
-    iterations += round.iterations;
-    residual = round.residual;
-    if (alone) break;
-    residual = engine.together("ifmPcgResidual", [record, rhs, x, q], true);
-    if (residual <= o.tolerance || iterations >= o.maxIterations) break;
-    alone = true;
-  }
-  return { x, iterations, residual, threads: alone && threads > 1 ? 1 : threads };
-}
-
 /**
  * The most arena bytes buildFlows, assembleIfm and the solve hold at once: the largest of their phases' (each
  * phase holds what the later ones need, plus its own searches and scratch), for TOO_LARGE up front.
@@ -340,7 +281,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, system, splitIfmRows(context, system), o);
+    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE));
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
