@@ -28,6 +28,7 @@ export { sparsePcgStart, sparsePcgIterate } from "./solve/pcg";
 export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/constrain";
 export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
+export * from "./methods/ifm-pcg";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";

@@ -37,6 +37,11 @@ export interface Kernels {
   pcgResidual(system: number, b: number, x: number, r: number, context: number): number;
   pcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
     maxSteps: number, tolerance: number, context: number): number;
+  /** Information flow's CG (assembly/methods/ifm-pcg.ts), run by the team like the three above. */
+  ifmPcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
+  ifmPcgResidual(system: number, b: number, x: number, r: number, context: number): number;
+  ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
+    maxSteps: number, tolerance: number, context: number): number;
   contextBytes(): number;
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;

@@ -15,7 +15,9 @@
 // A thread's context is its own; the team record behind the barriers is shared.
 
 /** The kernels that threads run together, by index in the control block. */
-export const THREAD_KERNELS = ["assembleTogether", "buildFirstLevelTogether", "pcgStart", "pcgIterate", "pcgResidual"] as const;
+export const THREAD_KERNELS = [
+  "assembleTogether", "buildFirstLevelTogether", "pcgStart", "pcgIterate", "pcgResidual", "ifmPcgStart", "ifmPcgIterate", "ifmPcgResidual",
+] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 
 export const CONTROL_BYTES = 16 + 8 * 14;

@@ -1,29 +1,31 @@
 // Information-flow matting's linear system on the unknown pixels (Aksoy et al., CVPR 2017, eq. 13 with the trimap
-// as a hard constraint) and its Jacobi-preconditioned conjugate gradients (Saad, alg. 9.1), on one thread.
+// as a hard constraint), assembled from the flows; its product and solver are in assembly/methods/ifm-pcg.ts.
 //
 //   A = S + s_cm (I - W)^T (I - W) + s_iu L_iu + diag(d),   restricted to the unknown rows and columns,
 //
 // S the closed-form stencil system of assembly/stencil.ts (built with the method's epsilon and scaled by the
 // caller), W the colour-mixture weights (rows of unknown pixels only), L_iu the Laplacian of the symmetric
 // intra-unknown affinity, d the known-to-unknown data weights. The non-local terms are applied as products with
-// their rows, never formed: (I - W)^T (I - W) would hold some 400 entries per row.
+// their rows, never formed: (I - W)^T (I - W) holds some 65 entries per row where W holds 20. The non-local
+// weights are stored as f32 (their LLE fit and affinity are far coarser than its rounding), halving the bytes
+// that every product reads.
 //
-// system (i32 fields): [0] rows [1] stencil half [2] its columns [3] its values [4] A's whole diagonal
+// system (i32 fields): [0] rows [1] stencil half [2] its columns [3] its values
+//   [4] the threads' first rows (i32 x threads + 1; 0: one thread) [5] their scatter buffers (f64 x threads x (rows + 1))
 //   [11] colour-mixture k [12] its columns (i32 rows x k: unknown row, or `rows` where the neighbour is known)
-//   [13] its weights (f64 rows x k; s_cm = 1) [14] intra-unknown k [15] its columns (i32 rows x k)
-//   [16] its weights (f64 rows x k, times s_iu; each pair once per direction it was found in)
+//   [13] its weights (f32 rows x k; s_cm = 1) [14] intra-unknown k [15] its columns (i32 rows x k)
+//   [16] its weights (f32 rows x k, times s_iu; each pair once per direction it was found in)
 //   [17] the stencil's diagonal plus d (f64 rows): the diagonal the non-local products do not supply
 //   [18] the Jacobi preconditioner, 1 / A's diagonal (f64 rows + 1)
 // Vectors hold rows + 1 f64 whose last entry (the dummy unknown) is 0 on entry.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { field, pointerField } from "../record";
-import { axpy, dot, multiply, xpay } from "../vector";
 
 /**
  * Colour-mixture rows into the system: neighbour pixels -> unknown rows (`rows` for known pixels), and their
  * share of the diagonal and of the right-hand side, b -= (I - W)^T c with c = (I - W) a_known over each row.
- * `columns` holds the neighbours' pixel indices on entry. The term's weight is 1 (the others are relative to it).
+ * `columns` holds the neighbours' pixel indices on entry, `weights` f32. The term's weight is 1 (the others are
+ * relative to it).
  */
 export function addColourMixture(rows: i32, k: i32, columns: usize, weights: usize, unknownIndex: usize, labels: usize, diagonal: usize, rhs: usize): void {
   for (let u = 0; u < rows; u++) {
@@ -32,7 +34,7 @@ export function addColourMixture(rows: i32, k: i32, columns: usize, weights: usi
     for (let j = 0; j < k; j++) {
       const at = entries + <usize>j;
       const pixel = load<i32>(columns + (at << 2));
-      const w = load<f64>(weights + (at << 3));
+      const w = <f64>load<f32>(weights + (at << 2));
       const v = load<i32>(unknownIndex + (<usize>pixel << 2));
       store<i32>(columns + (at << 2), v < 0 ? rows : v);
       if (v < 0) {
@@ -51,21 +53,21 @@ export function addColourMixture(rows: i32, k: i32, columns: usize, weights: usi
       const v = load<i32>(columns + (at << 2));
       if (v == rows) continue;
       const bv = rhs + (<usize>v << 3);
-      store<f64>(bv, load<f64>(bv) + load<f64>(weights + (at << 3)) * c);
+      store<f64>(bv, load<f64>(bv) + <f64>load<f32>(weights + (at << 2)) * c);
     }
   }
 }
 
-/** Intra-unknown rows: neighbour pixels -> unknown rows, weights scaled in place, both ends' diagonal. */
+/** Intra-unknown rows: neighbour pixels -> unknown rows, weights (f32) scaled in place, both ends' diagonal. */
 export function addIntraUnknown(rows: i32, k: i32, columns: usize, weights: usize, scale: f64, unknownIndex: usize, diagonal: usize): void {
   for (let u = 0; u < rows; u++) {
     for (let j = 0; j < k; j++) {
       const at = <usize>(u * k + j);
       const pixel = load<i32>(columns + (at << 2));
       const v = pixel < 0 ? rows : load<i32>(unknownIndex + (<usize>pixel << 2));
-      const w = v == rows ? 0.0 : load<f64>(weights + (at << 3)) * scale;
+      const w = v == rows ? 0.0 : <f64>load<f32>(weights + (at << 2)) * scale;
       store<i32>(columns + (at << 2), v);
-      store<f64>(weights + (at << 3), w);
+      store<f32>(weights + (at << 2), <f32>w);
       const du = diagonal + (<usize>u << 3), dv = diagonal + (<usize>v << 3);
       store<f64>(du, load<f64>(du) + w);
       if (v != rows) store<f64>(dv, load<f64>(dv) + w);
@@ -73,10 +75,15 @@ export function addIntraUnknown(rows: i32, k: i32, columns: usize, weights: usiz
   }
 }
 
-/** 1 / diagonal into inverse (rows + 1 entries, the last 0). */
-export function ifmJacobiSetup(diagonal: usize, rows: i32, inverse: usize): void {
-  for (let u = 0; u < rows; u++) store<f64>(inverse + (<usize>u << 3), 1.0 / load<f64>(diagonal + (<usize>u << 3)));
-  store<f64>(inverse + (<usize>rows << 3), 0);
+/** A's diagonal (rows f64, rows + 1 allocated) -> 1 / itself in place, the last entry 0: the Jacobi preconditioner. */
+export function ifmJacobiSetup(diagonal: usize, rows: i32): void {
+  for (let u = 0; u < rows; u++) store<f64>(diagonal + (<usize>u << 3), 1.0 / load<f64>(diagonal + (<usize>u << 3)));
+  store<f64>(diagonal + (<usize>rows << 3), 0);
+}
+
+/** count f64 values -> f32 at `out`, which may be `values` itself (each value is read before a write reaches it). */
+export function narrowToF32(values: usize, count: i32, out: usize): void {
+  for (let i = 0; i < count; i++) store<f32>(out + (<usize>i << 2), <f32>load<f64>(values + (<usize>i << 3)));
 }
 
 /** values *= scale over count f64: the closed-form stencil system times the local flow's weight. */
@@ -125,105 +132,4 @@ export function applyEdgeTrim(pixels: i32, labels: usize, unknownIndex: usize, e
     if (load<u8>(labels + <usize>p) != LABEL_UNKNOWN || label == LABEL_UNKNOWN) continue;
     store<f64>(solution + (<usize>load<i32>(unknownIndex + (<usize>p << 2)) << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
   }
-}
-
-/** y = A x (see the header). */
-export function ifmMultiply(system: usize, x: usize, y: usize): void {
-  const rows = field(system, 0);
-  // The stencil's upper entries, each gathered into its own row and scattered into the lower one.
-  const half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
-  memory.fill(y, 0, <usize>(rows + 1) << 3);
-  for (let u = 0; u < rows; u++) {
-    const xu = load<f64>(x + (<usize>u << 3));
-    let sum = 0.0;
-    for (let s = 0; s < half; s++) {
-      const at = <usize>u * <usize>half + <usize>s;
-      const v = load<i32>(columns + (at << 2));
-      const a = load<f64>(values + (at << 3));
-      sum += a * load<f64>(x + (<usize>v << 3));
-      const yv = y + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) + a * xu);
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + sum);
-  }
-  const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
-  for (let u = 0; u < rows; u++) {
-    const entries = <usize>(u * cmK);
-    let residual = load<f64>(x + (<usize>u << 3));
-    for (let j = 0; j < cmK; j++) {
-      const at = entries + <usize>j;
-      residual -= load<f64>(cmWeights + (at << 3)) * load<f64>(x + (<usize>load<i32>(cmColumns + (at << 2)) << 3));
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + residual);
-    for (let j = 0; j < cmK; j++) {
-      const at = entries + <usize>j;
-      const yv = y + (<usize>load<i32>(cmColumns + (at << 2)) << 3);
-      store<f64>(yv, load<f64>(yv) - load<f64>(cmWeights + (at << 3)) * residual);
-    }
-  }
-  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
-  for (let u = 0; u < rows; u++) {
-    const xu = load<f64>(x + (<usize>u << 3));
-    let sum = 0.0;
-    for (let j = 0; j < iuK; j++) {
-      const at = <usize>(u * iuK + j);
-      const v = load<i32>(iuColumns + (at << 2));
-      const flow = load<f64>(iuWeights + (at << 3)) * (xu - load<f64>(x + (<usize>v << 3)));
-      sum += flow;
-      const yv = y + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) - flow);
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + sum);
-  }
-  const stencilDiagonal = pointerField(system, 17);
-  for (let u = 0; u < rows; u++) {
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, load<f64>(yu) + load<f64>(stencilDiagonal + (<usize>u << 3)) * load<f64>(x + (<usize>u << 3)));
-  }
-  store<f64>(y + (<usize>rows << 3), 0);
-}
-
-/** r = b - A x, z = M^-1 r, p = z; state (f64): [0] r.z [1] |b| [2] |r|. Returns |r| / |b| (|r| when b = 0). */
-export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
-  const rows = field(system, 0);
-  ifmMultiply(system, x, r);
-  xpay(b, -1.0, r, rows);
-  multiply(pointerField(system, 18), r, z, rows);
-  memory.copy(p, z, <usize>rows << 3);
-  const bNorm = Math.sqrt(dot(b, b, rows)), rNorm = Math.sqrt(dot(r, r, rows));
-  store<f64>(state, dot(r, z, rows));
-  store<f64>(state, bNorm, 8);
-  store<f64>(state, rNorm, 16);
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
-}
-
-/** Up to maxSteps iterations, stopping once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */
-export function ifmPcgIterate(system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64): i32 {
-  const rows = field(system, 0);
-  const inverseDiagonal = pointerField(system, 18);
-  let rz = load<f64>(state);
-  let rNorm = load<f64>(state, 16);
-  const target = tolerance * load<f64>(state, 8);
-  let steps = 0;
-  while (steps < maxSteps && rNorm > target) {
-    ifmMultiply(system, p, q);
-    const pq = dot(p, q, rows);
-    if (!(pq > 0)) break;
-    const step = rz / pq;
-    axpy(step, p, x, rows);
-    axpy(-step, q, r, rows);
-    rNorm = Math.sqrt(dot(r, r, rows));
-    steps++;
-    if (rNorm <= target) break;
-    multiply(inverseDiagonal, r, z, rows);
-    const rzNext = dot(r, z, rows);
-    xpay(z, rzNext / rz, p, rows);
-    rz = rzNext;
-  }
-  store<f64>(state, rz);
-  store<f64>(state, rNorm, 16);
-  return steps;
 }

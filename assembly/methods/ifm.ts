@@ -12,21 +12,27 @@ const LLE_CONDITIONER: f64 = 1e-10;
  * alone when s = 0 (dims 3); s weighs spatial proximity against colour. Returns dims.
  */
 export function pixelFeatures(image: usize, width: i32, height: i32, spatial: f64, features: usize): i32 {
+  return pixelFeatureRows(image, width, height, spatial, 0, width * height, features);
+}
+
+/**
+ * The search features of pixelFeatures for `count` pixels listed at `pixels` (i32; 0: every pixel in raster
+ * order), one row after another into `out`: a k-d tree's points or its queries. Returns dims.
+ */
+export function pixelFeatureRows(image: usize, width: i32, height: i32, spatial: f64, pixels: usize, count: i32, out: usize): i32 {
   const dims = spatial > 0 ? 5 : 3;
   const sx = spatial / <f64>width, sy = spatial / <f64>height;
-  let out = features;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const src = image + (<usize>(y * width + x) * 24);
-      store<f32>(out, <f32>load<f64>(src));
-      store<f32>(out, <f32>load<f64>(src, 8), 4);
-      store<f32>(out, <f32>load<f64>(src, 16), 8);
-      if (dims == 5) {
-        store<f32>(out, <f32>(sx * <f64>(x + 1)), 12);
-        store<f32>(out, <f32>(sy * <f64>(y + 1)), 16);
-      }
-      out += <usize>dims << 2;
+  for (let i = 0; i < count; i++) {
+    const p = pixels == 0 ? i : load<i32>(pixels + (<usize>i << 2));
+    const src = image + <usize>p * 24;
+    store<f32>(out, <f32>load<f64>(src));
+    store<f32>(out, <f32>load<f64>(src, 8), 4);
+    store<f32>(out, <f32>load<f64>(src, 16), 8);
+    if (dims == 5) {
+      store<f32>(out, <f32>(sx * <f64>(p % width + 1)), 12);
+      store<f32>(out, <f32>(sy * <f64>(p / width + 1)), 16);
     }
+    out += <usize>dims << 2;
   }
   return dims;
 }
@@ -150,6 +156,7 @@ export function gatherRows(features: usize, dims: i32, sourceBytes: i32, rows: u
  * Neighbour lists of a k-d tree over a subset of pixels -> pixel indices, the query pixel itself left out:
  * `found` holds kFound tree indices per query (nearest first), `candidates` the pixel of each tree index (0: the
  * tree holds every pixel, index = pixel), `queries` the query pixels. The first k others go to `out` (k per query).
+ * `out` may be `found` itself: each entry is written at or before where it was read.
  */
 export function neighbourPixels(found: usize, count: i32, kFound: i32, candidates: usize, queries: usize, k: i32, out: usize): void {
   for (let q = 0; q < count; q++) {

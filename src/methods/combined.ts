@@ -43,7 +43,8 @@ const closedFormWith = (o: object) => ({ ...(closedFormDefaults as object), ...o
 
 /**
  * The three voters, each with its share of the progress bar (about its share of the time). Closed-form runs last:
- * its solver takes the photo's memory for its vectors (src/alpha.ts, solveSystem).
+ * its solver takes the photo's memory for its vectors (src/alpha.ts, solveSystem); the others are told to keep it
+ * (MethodContext.keepPhoto).
  */
 function voters(o: object) {
   return [
@@ -54,12 +55,15 @@ function voters(o: object) {
 }
 
 /** The context a voter runs in: its progress fractions mapped into [from, to] of the whole call. */
-function stage(context: MethodContext, from: number, to: number): MethodContext {
-  return { ...context, progress: (p) => context.progress({ ...p, fraction: from + (to - from) * p.fraction }) };
+function stage(context: MethodContext, from: number, to: number, last: boolean): MethodContext {
+  return { ...context, keepPhoto: !last || context.keepPhoto, progress: (p) => context.progress({ ...p, fraction: from + (to - from) * p.fraction }) };
 }
 
-/** Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes and the vote (32 per unknown). */
-const voteBytes = (size: ProblemSize) => size.pixels * 4 + size.unknown * 32 + 64;
+/**
+ * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes and the vote (32 per
+ * unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
+ */
+const voteBytes = (size: ProblemSize) => size.pixels * 28 + size.unknown * 32 + 64;
 
 export const combined: AlphaMethod<typeof options> = {
   name: "combined",
@@ -80,9 +84,10 @@ export const combined: AlphaMethod<typeof options> = {
       solution: alpha, unknownIndex, iterations: 0, residual: 0, converged: true, milliseconds: { laplacian: 0, preconditioner: 0, solve: 0 }, threads: 1,
     };
     let from = 0;
-    for (const [slot, voter] of voters(o).entries()) {
+    const all = voters(o);
+    for (const [slot, voter] of all.entries()) {
       const mark = arena.mark();
-      const solved = await voter.method.solve(stage(context, from, voter.progressTo), voter.options);
+      const solved = await voter.method.solve(stage(context, from, voter.progressTo, slot === all.length - 1), voter.options);
       k.gatherMatte(pixels.labels, n, solved.unknownIndex, solved.solution, slot, mattes);
       arena.release(mark);
       from = voter.progressTo;

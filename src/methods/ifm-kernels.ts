@@ -7,6 +7,7 @@ export interface IfmKernels extends KdTreeKernels {
   lleScratchBytes(k: number): number;
   lleWeights(point: number, neighbours: number, k: number, dims: number, conditioner: number, scratch: number, weights: number): void;
   pixelFeatures(image: number, width: number, height: number, spatial: number, features: number): number;
+  pixelFeatureRows(image: number, width: number, height: number, spatial: number, pixels: number, count: number, out: number): number;
   flowScratchBytes(k: number): number;
   colourMixtureWeights(image: number, queries: number, count: number, neighbours: number, k: number, scratch: number, weights: number): void;
   knownToUnknownEstimates(
@@ -35,10 +36,9 @@ export interface IfmKernels extends KdTreeKernels {
   addColourMixture(rows: number, k: number, columns: number, weights: number, unknownIndex: number, labels: number, diagonal: number, rhs: number): void;
   addIntraUnknown(rows: number, k: number, columns: number, weights: number, scale: number, unknownIndex: number, diagonal: number): void;
   applyEdgeTrim(pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, solution: number): void;
-  ifmJacobiSetup(diagonal: number, rows: number, inverse: number): void;
+  ifmJacobiSetup(diagonal: number, rows: number): void;
+  narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;
-  ifmPcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
-  ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
 }
 
 /** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */

@@ -3,15 +3,16 @@
 // (yaksoy/AffinityBasedMattingToolbox, getMattingParams('IFM')): the colour-mixture, known-to-unknown,
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
-// ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG.
-import { buildSystem } from "../alpha.js";
+// ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
+// on the engine's threads where each has enough rows.
+import { buildSystem, bytesPerUnknown } from "../alpha.js";
+import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
-import { buildKdTree, nearestNeighbours } from "./kdtree.js";
+import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
-import { seedGuess } from "./guess.js";
 import { solveProgress } from "./progress.js";
-import type { AlphaMethod, MethodContext, ResolvedOptions } from "./types.js";
-import { iterateInSlices, relativeResidual } from "../slices.js";
+import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
+import { solveIfm, splitIfmRows } from "./ifm-solve.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -28,7 +29,6 @@ export const IFM_PARAMETERS = {
 };
 
 const options = { ...SOLVER_OPTIONS };
-type IfmOptions = ResolvedOptions<typeof options>;
 
 /** Share of the progress bar for building the system. */
 const BUILD_SHARE = 0.3;
@@ -49,38 +49,72 @@ export function highlyTransparent(histograms: Float64Array, threshold: number): 
   return Math.sqrt(residual) / 30 > threshold;
 }
 
+/** Writes the f32 search points of `count` pixels listed at `pixels` (i32; 0: every pixel) to `out`. */
+type SearchPoints = (pixels: number, count: number, out: number) => void;
+
+/** Search points: pixelFeatures' colour-and-position features with spatial weight s, computed for the listed pixels. */
+function featurePoints(context: MethodContext, k: IfmKernels, spatial: number): { points: SearchPoints; dims: number } {
+  const { width, height, pixels } = context;
+  return { points: (list, count, out) => k.pixelFeatureRows(pixels.image, width, height, spatial, list, count, out), dims: spatial > 0 ? 5 : 3 };
+}
+
+/** Rows of neighbour lists `nearest` needs room for: one more per query than asked (for the query itself). */
+const foundEntries = (queries: number, count: number) => queries * (count + 1);
+
 /**
- * The k nearest candidates (rows of `features`, dims values each, f32 or f64 by featureBytes; candidates 0 means
- * every pixel, f32 only) of each query pixel, the query itself left out, as pixel indices: k i32 per query at
- * `out`. The search runs in f32: features are colours and scaled positions, far coarser than its rounding.
+ * The k nearest candidates (pixels listed at `candidates`, candidateCount of them; 0: every pixel) of each query
+ * pixel, the query itself left out, as pixel indices: `count` i32 per query at `out`, which must hold
+ * foundEntries(queryCount, count) i32 (the search's own list, compacted in place). Points are written straight
+ * into the tree, so no table of every pixel's features is held beside it. The search runs in f32: features are
+ * colours and scaled positions, far coarser than its rounding.
  */
-async function nearest(context: MethodContext, k: IfmKernels, features: number, featureBytes: 4 | 8, dims: number, candidates: number,
+async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoints, dims: number, candidates: number,
   candidateCount: number, queries: number, queryCount: number, count: number, out: number): Promise<void> {
   const { arena } = context;
   const mark = arena.mark();
-  let points = features;
-  if (candidates !== 0) {
-    points = arena.alloc(candidateCount * dims * 4);
-    k.gatherRows(features, dims, featureBytes, candidates, candidateCount, points);
-  }
-  const tree = buildKdTree(arena, k, points, candidateCount, dims);
   const queryPoints = arena.alloc(queryCount * dims * 4);
-  k.gatherRows(features, dims, featureBytes, queries, queryCount, queryPoints);
-  // One more than wanted, for the query itself when it is among the candidates.
-  const found = arena.alloc(queryCount * (count + 1) * 4);
-  await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, found, 0, () => context.checkpoint());
-  k.neighbourPixels(found, queryCount, count + 1, candidates, queries, count, out);
+  points(queries, queryCount, queryPoints);
+  const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims);
+  await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, out, 0, () => context.checkpoint());
+  k.neighbourPixels(out, queryCount, count + 1, candidates, queries, count, out);
   arena.release(mark);
+}
+
+/** Rows of weights computed per slice (f64 scratch of this many rows, then narrowed into the f32 table). */
+const WEIGHT_ROWS_PER_SLICE = 8192;
+
+/**
+ * A flow's weights as an f32 table of rows x k: `compute(first, count, out)` writes rows [first, first + count)
+ * as f64 into `out`, in slices with abort checks between.
+ */
+async function weightTable(context: MethodContext, k: IfmKernels, rows: number, perRow: number,
+  compute: (first: number, count: number, out: number) => void): Promise<number> {
+  const { arena } = context;
+  const table = arena.alloc(rows * perRow * 4);
+  const mark = arena.mark();
+  const scratch = arena.alloc(Math.min(rows, WEIGHT_ROWS_PER_SLICE) * perRow * 8);
+  for (let first = 0; first < rows; first += WEIGHT_ROWS_PER_SLICE) {
+    const count = Math.min(WEIGHT_ROWS_PER_SLICE, rows - first);
+    compute(first, count, scratch);
+    k.narrowToF32(scratch, count * perRow, table + first * perRow * 4);
+    await context.checkpoint();
+  }
+  arena.release(mark);
+  return table;
 }
 
 export interface Flows {
   unknown: number; // i32 pixel per row
   edgeTrimmed: number; // labels
-  colourMixture: { neighbours: number; weights: number };
-  intraUnknown: { neighbours: number; weights: number; k: number };
+  colourMixture: { neighbours: number; weights: number }; // i32 and f32, rows x k
+  intraUnknown: { neighbours: number; weights: number; k: number }; // i32 and f32, rows x k
   knownToUnknown?: { patchTrimmed: number; queries: number; count: number; estimate: number; confidence: number };
 }
 
+/**
+ * The flows' neighbours and weights. The arena is a stack: what the system needs is allocated where it stays,
+ * each phase's searches and scratch above it and released at the phase's end, so that the peak is one phase's.
+ */
 export async function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Promise<Flows> {
   const { arena, width, height, pixels } = context;
   const n = width * height;
@@ -95,56 +129,76 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
   arena.release(mark);
   k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, arena.alloc(n));
   arena.release(mark);
-
-  const cm = { neighbours: arena.alloc(rows * P.colourMixture.k * 4), weights: arena.alloc(rows * P.colourMixture.k * 8) };
-  const iuK = P.intraUnknown.k + P.intraUnknown.farK;
-  const iu = { neighbours: arena.alloc(rows * iuK * 4), weights: arena.alloc(rows * iuK * 8), k: iuK };
   const ku = useKnownToUnknown
     ? { patchTrimmed: arena.alloc(n), queries: arena.alloc(rows * 4), count: 0, estimate: arena.alloc(rows * 8), confidence: arena.alloc(rows * 8) }
     : undefined;
+  // Known pixels, listed for the searches (trimming only adds to them), and their nearest to each query.
+  const knownLists = () => ({
+    foreground: arena.alloc((pixels.counts.foreground + rows) * 4), background: arena.alloc((pixels.counts.background + rows) * 4),
+  });
+  const knownNear = (queries: number, count: number) => ({
+    fgNear: arena.alloc(foundEntries(queries, count) * 4), bgNear: arena.alloc(foundEntries(queries, count) * 4),
+  });
 
-  mark = arena.mark();
-  // Known pixels, listed once for the searches; trimming only adds to them.
-  const foreground = arena.alloc((pixels.counts.foreground + rows) * 4), background = arena.alloc((pixels.counts.background + rows) * 4);
-  const fgNear = arena.alloc(ku ? rows * P.knownToUnknown.k * 4 : 0), bgNear = arena.alloc(ku ? rows * P.knownToUnknown.k * 4 : 0);
   if (ku) {
     // Patch trimming compares window distributions with those of the nearest known pixels by window mean.
-    const meansMark = arena.mark();
+    mark = arena.mark();
     const means = arena.alloc(n * 24);
     k.windowMeans(pixels.image, width, height, means);
+    const { foreground, background } = knownLists();
+    const { fgNear, bgNear } = knownNear(rows, P.patchTrimK);
     const fgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.foreground, foreground);
     const bgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.background, background);
-    await nearest(context, k, means, 8, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
-    await nearest(context, k, means, 8, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
+    const meanPoints: SearchPoints = (list, count, out) => k.gatherRows(means, 3, 8, list, count, out);
+    await nearest(context, k, meanPoints, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
+    await nearest(context, k, meanPoints, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
     arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
     k.patchTrim(pixels.image, width, height, means, unknown, rows, fgNear, bgNear, P.patchTrimK, arena.alloc(k.patchTrimScratchBytes()), ku.patchTrimmed);
-    arena.release(meansMark);
+    arena.release(mark);
   }
-  const features = arena.alloc(n * 5 * 4);
-  let dims = k.pixelFeatures(pixels.image, width, height, P.colourMixture.spatial, features);
-  await nearest(context, k, features, 4, dims, 0, n, unknown, rows, P.colourMixture.k, cm.neighbours);
-  k.colourMixtureWeights(pixels.image, unknown, rows, cm.neighbours, P.colourMixture.k, arena.alloc(k.flowScratchBytes(P.colourMixture.k)), cm.weights);
 
-  const near = arena.alloc(rows * P.intraUnknown.k * 4), far = arena.alloc(rows * P.intraUnknown.farK * 4);
-  dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.spatial, features);
-  await nearest(context, k, features, 4, dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
-  dims = k.pixelFeatures(pixels.image, width, height, P.intraUnknown.farSpatial, features);
-  await nearest(context, k, features, 4, dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
-  k.interleaveRows(rows, near, P.intraUnknown.k, far, P.intraUnknown.farK, iu.neighbours);
-  k.intraUnknownWeights(pixels.image, width, height, P.intraUnknown.weightSpatial, unknown, rows, iu.neighbours, iuK, iu.weights);
+  const cmK = P.colourMixture.k;
+  const cmNeighbours = arena.alloc(foundEntries(rows, cmK) * 4);
+  const colourMixture = featurePoints(context, k, P.colourMixture.spatial);
+  await nearest(context, k, colourMixture.points, colourMixture.dims, 0, n, unknown, rows, cmK, cmNeighbours);
+  arena.recycle(cmNeighbours + rows * cmK * 4, rows * 4);
+  const cmScratch = arena.alloc(k.flowScratchBytes(cmK));
+  const cm = {
+    neighbours: cmNeighbours,
+    weights: await weightTable(context, k, rows, cmK, (first, count, out) =>
+      k.colourMixtureWeights(pixels.image, unknown + first * 4, count, cmNeighbours + first * cmK * 4, cmK, cmScratch, out)),
+  };
+
+  const iuK = P.intraUnknown.k + P.intraUnknown.farK;
+  const iuNeighbours = arena.alloc(rows * iuK * 4);
+  mark = arena.mark();
+  const near = arena.alloc(foundEntries(rows, P.intraUnknown.k) * 4), far = arena.alloc(foundEntries(rows, P.intraUnknown.farK) * 4);
+  const nearPoints = featurePoints(context, k, P.intraUnknown.spatial), farPoints = featurePoints(context, k, P.intraUnknown.farSpatial);
+  await nearest(context, k, nearPoints.points, nearPoints.dims, unknown, rows, unknown, rows, P.intraUnknown.k, near);
+  await nearest(context, k, farPoints.points, farPoints.dims, unknown, rows, unknown, rows, P.intraUnknown.farK, far);
+  k.interleaveRows(rows, near, P.intraUnknown.k, far, P.intraUnknown.farK, iuNeighbours);
+  arena.release(mark);
+  const iu = {
+    neighbours: iuNeighbours, k: iuK,
+    weights: await weightTable(context, k, rows, iuK, (first, count, out) =>
+      k.intraUnknownWeights(pixels.image, width, height, P.intraUnknown.weightSpatial, unknown + first * 4, count, iuNeighbours + first * iuK * 4, iuK, out)),
+  };
 
   if (ku) {
     // The known-to-unknown flow samples the trimmed trimap's known pixels for the pixels it leaves unknown.
+    mark = arena.mark();
+    const { foreground, background } = knownLists();
+    const { fgNear, bgNear } = knownNear(rows, P.knownToUnknown.k);
     const trimmedFg = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.foreground, foreground);
     const trimmedBg = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.background, background);
     ku.count = k.pixelsWithLabel(ku.patchTrimmed, n, LABEL.unknown, ku.queries);
-    dims = k.pixelFeatures(pixels.image, width, height, P.knownToUnknown.spatial, features);
-    await nearest(context, k, features, 4, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
-    await nearest(context, k, features, 4, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
+    const { points, dims } = featurePoints(context, k, P.knownToUnknown.spatial);
+    await nearest(context, k, points, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
+    await nearest(context, k, points, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
     k.knownToUnknownEstimates(pixels.image, ku.queries, ku.count, fgNear, bgNear, P.knownToUnknown.k,
       arena.alloc(k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k), ku.estimate, ku.confidence);
+    arena.release(mark);
   }
-  arena.release(mark);
   return { unknown, edgeTrimmed, colourMixture: cm, intraUnknown: iu, knownToUnknown: ku };
 }
 
@@ -163,39 +217,49 @@ export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: 
     k.addKnownToUnknown(n, pixels.labels, stencil.unknownIndex, flows.edgeTrimmed, ku.patchTrimmed, ku.queries, ku.count,
       ku.estimate, ku.confidence, P.knownToUnknown.weight, stencil.diagonal, stencil.rhs);
   }
-  const diagonal = arena.alloc(rows * 8);
-  arena.f64(diagonal, rows).set(arena.f64(stencil.diagonal, rows));
-  k.addColourMixture(rows, P.colourMixture.k, flows.colourMixture.neighbours, flows.colourMixture.weights, stencil.unknownIndex, pixels.labels,
-    diagonal, stencil.rhs);
-  const iu = flows.intraUnknown;
-  k.addIntraUnknown(rows, iu.k, iu.neighbours, iu.weights, P.intraUnknown.weight, stencil.unknownIndex, diagonal);
+  // A's whole diagonal is summed where the preconditioner then inverts it.
   const inverse = arena.alloc((rows + 1) * 8);
-  k.ifmJacobiSetup(diagonal, rows, inverse);
+  arena.f64(inverse, rows).set(arena.f64(stencil.diagonal, rows));
+  k.addColourMixture(rows, P.colourMixture.k, flows.colourMixture.neighbours, flows.colourMixture.weights, stencil.unknownIndex, pixels.labels,
+    inverse, stencil.rhs);
+  const iu = flows.intraUnknown;
+  k.addIntraUnknown(rows, iu.k, iu.neighbours, iu.weights, P.intraUnknown.weight, stencil.unknownIndex, inverse);
+  k.ifmJacobiSetup(inverse, rows);
   const record = arena.alloc(19 * 4);
-  arena.i32(record, 19).set([rows, half, stencil.columns, stencil.values, diagonal, 0, 0, 0, 0, 0, 0,
+  arena.i32(record, 19).set([rows, half, stencil.columns, stencil.values, 0, 0, 0, 0, 0, 0, 0,
     P.colourMixture.k, flows.colourMixture.neighbours, flows.colourMixture.weights, iu.k, iu.neighbours, iu.weights, stencil.diagonal, inverse]);
   return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex };
 }
 
-/** Jacobi PCG from x = 0 (or the caller's warm start) in slices of about SLICE_MS, with progress and abort between them. */
-async function solveIfm(context: MethodContext, k: IfmKernels, record: number, rows: number, rhs: number, unknownIndex: number, o: IfmOptions) {
-  const { arena } = context;
-  const report = solveProgress(context, o.tolerance, BUILD_SHARE);
-  const vector = () => {
-    const v = arena.alloc((rows + 1) * 8);
-    arena.f64(v, rows + 1).fill(0);
-    return v;
-  };
-  const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
-  seedGuess(context, unknownIndex, x);
-  const state = arena.alloc(24);
-  const { iterations, residual } = await iterateInSlices(k.ifmPcgStart(record, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
-    (steps) => k.ifmPcgIterate(record, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
-    async (done, now) => {
-      report(done, now);
-      await context.checkpoint();
-    });
-  return { x, iterations, residual };
+/**
+ * The most arena bytes buildFlows, assembleIfm and the solve hold at once: the largest of their phases' (each
+ * phase holds what the later ones need, plus its own searches and scratch), for TOO_LARGE up front.
+ */
+export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
+  const k = ifmKernels(engine);
+  const { pixels: n, unknown: u, width } = size;
+  const P = IFM_PARAMETERS;
+  const found = (count: number) => foundEntries(u, count) * 4;
+  /** A search of u queries over `points` points: the tree, the query points, the query scratch. */
+  const search = (points: number, dims: number, count: number) => kdTreeBytes(k, points, dims) + 64 + u * dims * 4 + k.kdQueryScratchBytes(count + 1);
+  const knownLists = (n + 2 * u) * 4;
+  const cmK = P.colourMixture.k, iuK = P.intraUnknown.k + P.intraUnknown.farK;
+  const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k;
+  // Unknown list, edge- and patch-trimmed labels, known-to-unknown queries, estimates and confidences.
+  const held = u * 4 + 2 * n + u * 20;
+  const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
+  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes();
+  const colourMixture = Math.max(found(cmK) + search(n, 5, cmK), cm + weightScratch(cmK));
+  const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k), iu + weightScratch(iuK));
+  const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
+  // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
+  // scratch and the threads' cross buffers (src/split.ts), the solve's scatter buffers on threads (assembly/methods/
+  // ifm-pcg.ts), and the alpha the runner composes on top (4 per pixel).
+  const half = engine.kernels.stencilHalf(P.local.radius);
+  const threadBytes = engine.threads * (engine.kernels.stencilScratchBytes(width, P.local.radius) + 2 * (2 * width + 2) * 8);
+  const scatterBuffers = engine.threads > 1 ? engine.threads * (u + 1) * 8 + 64 : 0;
+  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + scatterBuffers + n * 4;
+  return held + Math.max(trim, colourMixture, intraUnknown, knownToUnknown, system) + 65536;
 }
 
 export const informationFlow: AlphaMethod<typeof options> = {
@@ -203,9 +267,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "the local flow's 3x3 windows" }),
-  // Building: labels (2), unknown index (4), search features (40) and a k-d tree over every pixel (about 32);
-  // per unknown pixel the flows' neighbour lists and weights, the stencil system, CG vectors and diagonals.
-  peakBytes: (size) => size.pixels * 80 + size.unknown * 720 + size.width * 80 + 65536,
+  peakBytes: (size, _options, engine) => ifmPeakBytes(size, engine),
   async solve(context, o) {
     const { engine, width, height, pixels } = context;
     const k = ifmKernels(engine);
@@ -215,14 +277,18 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const flows = await buildFlows(context, k, rows);
     await context.checkpoint();
     const system = await assembleIfm(context, k, flows);
+    // Nothing of ours reads the photo after assembly: its 24 bytes per pixel take the solver's vectors, unless a
+    // method run after this one needs it (context.keepPhoto).
+    if (!context.keepPhoto) context.arena.recycle(pixels.image, width * height * 24);
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, k, system.record, rows, system.rhs, system.unknownIndex, o);
+    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE));
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
-      converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian }, threads: 1,
+      converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian },
+      threads: solved.threads,
     };
   },
 };

@@ -14,12 +14,18 @@ export interface KdTreeKernels extends Kernels {
 /** Coordinates per point the tree accepts. */
 export const KD_MAX_DIMS = 16;
 
+/** Bytes buildKdTree takes at its peak for n points of `dims` coordinates: the tree and the build's working copy. */
+export function kdTreeBytes(kernels: KdTreeKernels, n: number, dims: number): number {
+  return 28 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + n * dims * 4;
+}
+
 /**
  * Builds a tree over n points of `dims` f32 coordinates at `points` (left as they are); returns its record. The tree
  * holds 4 * dims + 4 bytes per point and 8 per inner node (about n / 16 of them); the build needs 4 * dims more per
- * point while it runs.
+ * point while it runs. `points` may instead be a function that writes the points into the build's working copy,
+ * which saves the memory of a table of them beside the tree.
  */
-export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number, n: number, dims: number): number {
+export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number | ((coordinates: number) => void), n: number, dims: number): number {
   if (!(dims >= 1 && dims <= KD_MAX_DIMS)) throw new RangeError(`a k-d tree takes 1 to ${KD_MAX_DIMS} coordinates, got ${dims}`);
   const inner = kernels.kdNodeCount(n) >> 1;
   const tree = arena.alloc(28);
@@ -27,7 +33,10 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
   const splitDim = arena.alloc(inner * 4), splitValue = arena.alloc(inner * 4);
   arena.i32(tree + 12, 4).set([coordinates, index, splitDim, splitValue]);
   const mark = arena.mark();
-  kernels.kdBuild(tree, points, n, dims, arena.alloc(n * dims * 4));
+  const work = arena.alloc(n * dims * 4);
+  if (typeof points === "function") points(work);
+  // The build copies its source into `work` first; a source that is `work` itself is left as it is.
+  kernels.kdBuild(tree, typeof points === "function" ? work : points, n, dims, work);
   arena.release(mark);
   return tree;
 }

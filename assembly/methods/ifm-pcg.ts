@@ -1,0 +1,190 @@
+// Information-flow matting's product y = A x and its Jacobi-preconditioned conjugate gradients (Saad, Iterative
+// Methods for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one
+// thread or on the engine's team (assembly/team.ts).
+//
+// With threads every thread makes the same call with its own context and takes the rows [4][t]..[4][t + 1]. A row
+// gathers its own stored entries and scatters their mirror images into rows anywhere, so each thread scatters into
+// a buffer of its own ([5], zero between products); after a barrier each thread adds every buffer's entries for its
+// rows (in thread order, so that the sums do not depend on timing) and zeroes them. Reductions give all threads the
+// same dot products, so all take the same path through the loop; thread 0 writes the state.
+// state (f64): [0] r.z  [1] |b|  [2] |r|
+
+import { field, pointerField } from "../record";
+import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
+import { axpy, dot, multiply, xpay } from "../vector";
+
+@inline
+function firstRow(system: usize, context: usize): i32 {
+  return rangeStart(context, pointerField(system, 4));
+}
+
+@inline
+function endRow(system: usize, context: usize): i32 {
+  return rangeEnd(context, pointerField(system, 4), field(system, 0));
+}
+
+/**
+ * Rows [lo, hi) of y = A x: each row's gathered sum into y (added to what is there when `add`, else stored) and
+ * the mirror images of its entries into `scatter` (y itself on one thread). context 0: no team (no heartbeat).
+ */
+function multiplyRows(system: usize, x: usize, y: usize, scatter: usize, lo: i32, hi: i32, add: bool, context: usize): void {
+  const half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
+  const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
+  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
+  const ownDiagonal = pointerField(system, 17);
+  for (let u = lo; u < hi; u++) {
+    if (context != 0) beat(context);
+    const xu = load<f64>(x + (<usize>u << 3));
+    let sum = load<f64>(ownDiagonal + (<usize>u << 3)) * xu;
+    // The stencil's upper entries, each gathered into its own row and scattered into the lower one.
+    let at = <usize>u * <usize>half;
+    for (let s = 0; s < half; s++, at++) {
+      const v = load<i32>(columns + (at << 2));
+      const a = load<f64>(values + (at << 3));
+      sum += a * load<f64>(x + (<usize>v << 3));
+      const yv = scatter + (<usize>v << 3);
+      store<f64>(yv, load<f64>(yv) + a * xu);
+    }
+    // (I - W)^T (I - W): the row's residual e_u = x_u - sum_j w_uj x_j goes to u and, times -w_uj, to each j.
+    const cmRow = <usize>u * <usize>cmK;
+    let residual = xu;
+    for (let j = 0; j < cmK; j++) {
+      const e = cmRow + <usize>j;
+      residual -= <f64>load<f32>(cmWeights + (e << 2)) * load<f64>(x + (<usize>load<i32>(cmColumns + (e << 2)) << 3));
+    }
+    sum += residual;
+    for (let j = 0; j < cmK; j++) {
+      const e = cmRow + <usize>j;
+      const yv = scatter + (<usize>load<i32>(cmColumns + (e << 2)) << 3);
+      store<f64>(yv, load<f64>(yv) - <f64>load<f32>(cmWeights + (e << 2)) * residual);
+    }
+    // Intra-unknown pairs: the flow w (x_u - x_v) leaves u and enters v.
+    const iuRow = <usize>u * <usize>iuK;
+    for (let j = 0; j < iuK; j++) {
+      const e = iuRow + <usize>j;
+      const v = load<i32>(iuColumns + (e << 2));
+      const flow = <f64>load<f32>(iuWeights + (e << 2)) * (xu - load<f64>(x + (<usize>v << 3)));
+      sum += flow;
+      const yv = scatter + (<usize>v << 3);
+      store<f64>(yv, load<f64>(yv) - flow);
+    }
+    const yu = y + (<usize>u << 3);
+    store<f64>(yu, add ? load<f64>(yu) + sum : sum);
+  }
+}
+
+/** y = A x on one thread (see the header of assembly/methods/ifm-system.ts). */
+export function ifmMultiply(system: usize, x: usize, y: usize): void {
+  const rows = field(system, 0);
+  memory.fill(y, 0, <usize>(rows + 1) << 3);
+  multiplyRows(system, x, y, y, 0, rows, true, 0);
+  store<f64>(y + (<usize>rows << 3), 0);
+}
+
+/** y = A x by the team: this thread's rows of y, complete once every thread has returned. */
+function teamMultiply(system: usize, x: usize, y: usize, context: usize): void {
+  const count = threads(context);
+  if (count == 1) {
+    ifmMultiply(system, x, y);
+    return;
+  }
+  const rows = field(system, 0);
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const stride = <usize>(rows + 1) << 3, buffers = pointerField(system, 5);
+  barrier(context); // x complete
+  multiplyRows(system, x, y, buffers + <usize>threadIndex(context) * stride, lo, hi, false, context);
+  barrier(context); // every scatter done
+  for (let u = lo; u < hi; u++) {
+    let sum = load<f64>(y + (<usize>u << 3));
+    for (let t = 0; t < count; t++) {
+      const at = buffers + <usize>t * stride + (<usize>u << 3);
+      sum += load<f64>(at);
+      store<f64>(at, 0);
+    }
+    store<f64>(y + (<usize>u << 3), sum);
+  }
+  // Scatters into the dummy row land in each buffer's last entry; the last thread clears them.
+  if (hi == rows) for (let t = 0; t < count; t++) store<f64>(buffers + <usize>t * stride + (<usize>rows << 3), 0);
+}
+
+/** a . b over this thread's rows, summed over the threads. */
+function teamDot(system: usize, a: usize, b: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  contribute(context, 0, dot(a + (<usize>lo << 3), b + (<usize>lo << 3), hi - lo));
+  reduce(context, 1);
+  return total(context, 0);
+}
+
+/** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (|r| when b = 0). */
+export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
+  teamMultiply(system, x, r, context);
+  xpay(b + offset, -1.0, r + offset, count);
+  multiply(pointerField(system, 18) + offset, r + offset, z + offset, count);
+  memory.copy(p + offset, z + offset, <usize>count << 3);
+  contribute(context, 0, dot(b + offset, b + offset, count));
+  contribute(context, 1, dot(r + offset, r + offset, count));
+  contribute(context, 2, dot(r + offset, z + offset, count));
+  reduce(context, 3);
+  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
+  if (threadIndex(context) == 0) {
+    store<f64>(state, total(context, 2));
+    store<f64>(state, bNorm, 8);
+    store<f64>(state, rNorm, 16);
+  }
+  barrier(context); // the state is written before any thread returns
+  return bNorm > 0 ? rNorm / bNorm : rNorm;
+}
+
+/**
+ * r = b - A x; returns |r| / |b| (|r| when b = 0). CG updates its residual rather than recomputing it; the engine
+ * runs this on one thread after a threaded solve, so that convergence is judged by one thread's product.
+ */
+export function ifmPcgResidual(system: usize, b: usize, x: usize, r: usize, context: usize): f64 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
+  teamMultiply(system, x, r, context);
+  xpay(b + offset, -1.0, r + offset, count);
+  contribute(context, 0, dot(b + offset, b + offset, count));
+  contribute(context, 1, dot(r + offset, r + offset, count));
+  reduce(context, 2);
+  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
+  return bNorm > 0 ? rNorm / bNorm : rNorm;
+}
+
+/** Up to maxSteps iterations, stopping once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */
+export function ifmPcgIterate(
+  system: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64, context: usize,
+): i32 {
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3, count = hi - lo;
+  const inverseDiagonal = pointerField(system, 18);
+  let rz = load<f64>(state);
+  let rNorm = load<f64>(state, 16);
+  const target = tolerance * load<f64>(state, 8);
+  let steps = 0;
+  barrier(context); // every thread has read the state
+  while (steps < maxSteps && rNorm > target) {
+    teamMultiply(system, p, q, context);
+    const pq = teamDot(system, p, q, context);
+    // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
+    if (!(pq > 0)) break;
+    const step = rz / pq;
+    axpy(step, p + offset, x + offset, count);
+    axpy(-step, q + offset, r + offset, count);
+    rNorm = Math.sqrt(teamDot(system, r, r, context));
+    steps++;
+    if (rNorm <= target) break;
+    multiply(inverseDiagonal + offset, r + offset, z + offset, count);
+    const rzNext = teamDot(system, r, z, context);
+    xpay(z + offset, rzNext / rz, p + offset, count);
+    rz = rzNext;
+  }
+  if (threadIndex(context) == 0) {
+    store<f64>(state, rz);
+    store<f64>(state, rNorm, 16);
+  }
+  barrier(context);
+  return steps;
+}
