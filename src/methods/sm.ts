@@ -91,6 +91,8 @@ const options = {
 
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
+/** assembly/methods/sm.ts smGatherScratchBytes(). */
+const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 48;
 /**
@@ -102,7 +104,8 @@ const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + 2 * 4 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
   options,
-  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + 4096,
+  /** The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. */
+  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + GATHER_SCRATCH_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
