@@ -36,7 +36,7 @@ export function smExpandScratchBytes(kI: i32): i32 {
  * The offsets within kI are visited nearest first (raster order among equals), so the first match is the one.
  * fgDistance and bgDistance: chessboard distances to the nearest foreground and background pixel of `labels`
  * (smLabelDistances). No known pixel is nearer than their minimum d, in Euclidean distance either, so the offsets
- * with d^2 < d^2 are skipped, and pixels with d > kI at once.
+ * nearer than d are skipped, and pixels with d > kI at once.
  */
 export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize,
   fgDistance: usize, bgDistance: usize): void {
