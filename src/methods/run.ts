@@ -8,8 +8,8 @@ import { yieldToEventLoop } from "../yield.js";
 import { DEFAULT_METHOD, METHODS, METHOD_NAMES, type MethodName } from "./index.js";
 import type { AlphaMethod, MethodContext, OptionTable, ResolvedOptions } from "./types.js";
 
-/** Bytes per pixel the runner itself holds: the photo as f64 RGB, one label, and the f32 alpha it composes at the end. */
-const PIXEL_BYTES = 24 + 1 + 4;
+/** Bytes per pixel the runner itself holds: the photo as f64 RGB and one label. */
+const PIXEL_BYTES = 24 + 1;
 
 /** Options every method takes. */
 const COMMON_OPTIONS = new Set(["method", "onProgress", "signal"]);
