@@ -1,4 +1,5 @@
-// The built command line's --method and the method flags (--neighbors, --distance-weights, --kernel).
+// The built command line's --method and the method flags (knn's --neighbors, --distance-weights, --kernel; rw's and sm's).
+import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { estimateAlpha } from "../dist/entry/node.js";
 import { H, W, file, maxLevelDifference, pic, raw, readAlphaPng, runCli, useTempDir, writeTrimap } from "./cli-helpers.js";
@@ -38,5 +39,52 @@ describe("matting CLI: --method", () => {
     }
     const list = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", out, "--method", "knn", "--neighbors", "20,x"]);
     expect(list.code).toBe(2);
+  });
+});
+
+describe("matting CLI: random-walk and shared-matting flags", () => {
+  beforeAll(async () => {
+    await raw(pic.rgb, W, H, 3).png().toFile(file("scene.png"));
+    await writeTrimap("scene-trimap.png", pic.trimap, W, H);
+  });
+  const image = () => ({ width: W, height: H, data: pic.rgb });
+  const trimap = () => ({ width: W, height: H, data: pic.trimap });
+
+  it.each([
+    ["rw", ["--sigma", "0.2", "--laplacian-regularization", "1e-4"], { sigma: 0.2, laplacianRegularization: 1e-4 }],
+    ["sm", ["--trimap-expansion-radius", "0", "--sample-gathering-angles", "9", "--sample-gathering-weights", "1,1,2,0.5",
+      "--sample-refinement-radius", "2", "--local-smoothing-radius-1", "3", "--local-smoothing-sigma-sq-2", "0.5"],
+      { trimapExpansionRadius: 0, sampleGatheringAngles: 9, sampleGatheringWeights: [1, 1, 2, 0.5], sampleRefinementRadius: 2,
+        localSmoothingRadius1: 3, localSmoothingSigmaSq2: 0.5 }],
+  ] as const)("%s: the flags reach the library and change the matte", async (method, flags, options) => {
+    const out = file(`${method}-flags.png`);
+    const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", out, "--method", method, ...flags, "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).options).toMatchObject({ method, ...options });
+    const written = (await readAlphaPng(out)).data;
+    const tuned = await estimateAlpha(image(), trimap(), { method, ...options } as never);
+    const plain = await estimateAlpha(image(), trimap(), { method });
+    expect(maxLevelDifference(written, tuned.alpha)).toBeLessThanOrEqual(0.5);
+    expect(maxLevelDifference(written, plain.alpha)).toBeGreaterThan(2);
+  });
+
+  it.each([
+    ["rw", "--sigma", "100"], ["rw", "--laplacian-regularization", "-1"], ["rw", "--sigma", "x"],
+    ["sm", "--sample-gathering-angles", "0"], ["sm", "--sample-gathering-weights", "1,2,3,x"], ["sm", "--local-smoothing-sigma-sq-3", "0"],
+    ["sm", "--sample-gathering-weights", "1,2"],
+  ])("%s: a bad %s value (%s) is a usage error naming the flag, and nothing is written", async (method, flag, value) => {
+    const out = file("bad-value.png");
+    const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", out, "--method", method, flag, value]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(flag);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a shared-matting flag with another method", async () => {
+    const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", file("other.png"), "--method", "rw", "--sample-gathering-angles", "8"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("--sample-gathering-angles");
+    expect(result.stderr).toContain("does not apply to method");
   });
 });

@@ -7,6 +7,7 @@
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
+import { pathEnergy } from "./sm-path";
 
 const MAX_ANGLES: i32 = 64;
 
@@ -24,17 +25,21 @@ function power(x: f64, e: f64): f64 {
   return Math.pow(x, e);
 }
 
-/** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first. */
+/** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, and where each ring starts. */
 export function smExpandScratchBytes(kI: i32): i32 {
-  return (2 * kI + 1) * (2 * kI + 1) * 8;
+  return (2 * kI + 1) * (2 * kI + 1) * 8 + (kI + 2) * 4;
 }
 
 /**
  * Expansion (sec. 4.1): an unknown pixel takes the label of the nearest known pixel within kI pixels
  * (Euclidean; the first in raster order on ties) whose colour lies within kC. Reads `labels`, writes `expanded`.
  * The offsets within kI are visited nearest first (raster order among equals), so the first match is the one.
+ * fgDistance and bgDistance: chessboard distances to the nearest foreground and background pixel of `labels`
+ * (smLabelDistances). No known pixel is nearer than their minimum d, in Euclidean distance either, so the offsets
+ * nearer than d are skipped, and pixels with d > kI at once.
  */
-export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize): void {
+export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize,
+  fgDistance: usize, bgDistance: usize): void {
   const pixels = width * height;
   memory.copy(expanded, labels, <usize>pixels);
   if (kI <= 0 || kC <= 0) return;
@@ -56,12 +61,24 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
       store<i32>(scratch + (<usize>at << 3), dy, 4);
     }
   }
+  // ringStart[t] = the first offset with dx^2 + dy^2 >= t^2, for t = 0..kI.
+  const ringStart = scratch + (<usize>((2 * kI + 1) * (2 * kI + 1)) << 3);
+  for (let t = 0, k = 0; t <= kI; t++) {
+    while (k < count) {
+      const dx = load<i32>(scratch + (<usize>k << 3)), dy = load<i32>(scratch + (<usize>k << 3), 4);
+      if (dx * dx + dy * dy >= t * t) break;
+      k++;
+    }
+    store<i32>(ringStart + (<usize>t << 2), k);
+  }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (load<u8>(labels + <usize>i) != LABEL_UNKNOWN) continue;
+      const nearest = min(load<i32>(fgDistance + (<usize>i << 2)), load<i32>(bgDistance + (<usize>i << 2)));
+      if (nearest > kI) continue;
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-      for (let k = 0; k < count; k++) {
+      for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
         const x2 = x + load<i32>(scratch + (<usize>k << 3)), y2 = y + load<i32>(scratch + (<usize>k << 3), 4);
         if (x2 < 0 || x2 >= width || y2 < 0 || y2 >= height) continue;
         const j = y2 * width + x2;
@@ -92,47 +109,24 @@ export function smMeans(image: usize, labels: usize, pixels: i32, means: usize):
 }
 
 /**
- * E_p(s): the image gradient integrated along the straight path from p to s in at most 10 steps (eq. 4),
- * with pymatting's sampling of the path (its y coordinate advances by the x increment).
+ * The pair cost g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), N_p(F, B) the chromatic distortion summed over the
+ * (2r+1)^2 pixels around p, clamped to the image (eq. 10); a, f, b = A_p^eA, D_f^ef, D_b^eb, multiplied in that order.
+ * Only a cost below `bound` matters: the cost grows with N_p (non-negative factors, monotone rounding), so once
+ * a row's partial sum gives a cost of `bound` or more, the pair is out and that cost is returned.
  */
-function pathEnergy(image: usize, width: i32, height: i32, px: i32, py: i32, sx: i32, sy: i32): f64 {
-  const spx = sx - px, spy = sy - py;
-  const d = Math.sqrt(<f64>(spx * spx + spy * spy));
-  if (d == 0) return 0;
-  const steps = min(10, max(1, <i32>Math.ceil(d)));
-  const stepX = <f64>spx / <f64>steps, stepY = <f64>spy / <f64>steps;
-  let result = 0.0;
-  for (let i = 0; i <= steps; i++) {
-    let qx = <i32>(<f64>px + <f64>i * stepX);
-    let qy = <i32>(<f64>py + <f64>i * stepX);
-    const left = min(width - 1, max(0, qx - 1)), right = min(width - 1, max(0, qx + 1));
-    const up = min(height - 1, max(0, qy + 1)), down = min(height - 1, max(0, qy - 1));
-    qx = min(width - 1, max(0, qx));
-    qy = min(height - 1, max(0, qy));
-    let sum = 0.0;
-    for (let c = 0; c < 3; c++) {
-      const gx = 0.5 * (rgb(image, qy * width + right, c) - rgb(image, qy * width + left, c));
-      const gy = 0.5 * (rgb(image, up * width + qx, c) - rgb(image, down * width + qx, c));
-      const v = stepX * gx + stepY * gy;
-      sum += v * v;
-    }
-    result += Math.sqrt(sum);
-  }
-  return <f64><f32>result;
-}
-
-/** N_p(F, B): the chromatic distortion summed over the (2r+1)^2 pixels around p, clamped to the image (eq. 10). */
-function neighbourhoodDistortion(image: usize, width: i32, height: i32, x: i32, y: i32,
-  fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64, radius: i32): f64 {
-  let result = 0.0;
+function pairCost(image: usize, width: i32, height: i32, x: i32, y: i32,
+  fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64, radius: i32, eN: f64, a: f64, f: f64, b: f64, bound: f64): f64 {
+  let distortion = 0.0;
   for (let y2 = y - radius; y2 <= y + radius; y2++) {
     const yc = min(height - 1, max(0, y2));
     for (let x2 = x - radius; x2 <= x + radius; x2++) {
       const j = yc * width + min(width - 1, max(0, x2));
-      result += chromaticDistance(rgb(image, j, 0), rgb(image, j, 1), rgb(image, j, 2), fr, fg, fb, br, bg, bb);
+      distortion += chromaticDistance(rgb(image, j, 0), rgb(image, j, 1), rgb(image, j, 2), fr, fg, fb, br, bg, bb);
     }
+    const cost = power(<f64><f32>distortion, eN) * a * f * b;
+    if (cost >= bound) return cost;
   }
-  return <f64><f32>result;
+  return power(<f64><f32>distortion, eN) * a * f * b;
 }
 
 /**
@@ -180,7 +174,8 @@ export function smGatherScratchBytes(): i32 {
  */
 export function smGather(
   image: usize, labels: usize, width: i32, height: i32, means: usize, angles: i32,
-  eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, fgDistance: usize, bgDistance: usize, gatherF: usize, gatherB: usize, scratch: usize
+  eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, fgDistance: usize, bgDistance: usize, gradients: usize,
+  gatherF: usize, gatherB: usize, scratch: usize
 ): void {
   const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
   const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
@@ -252,10 +247,10 @@ export function smGather(
       }
       let minEf = Infinity, minEb = Infinity;
       for (let k = 0; k < fgCount; k++) {
-        minEf = min(minEf, pathEnergy(image, width, height, x, y, load<i32>(fgSamples + (<usize>k << 3)), load<i32>(fgSamples + (<usize>k << 3), 4)));
+        minEf = min(minEf, pathEnergy(image, gradients, width, height, x, y, load<i32>(fgSamples + (<usize>k << 3)), load<i32>(fgSamples + (<usize>k << 3), 4), minEf));
       }
       for (let k = 0; k < bgCount; k++) {
-        minEb = min(minEb, pathEnergy(image, width, height, x, y, load<i32>(bgSamples + (<usize>k << 3)), load<i32>(bgSamples + (<usize>k << 3), 4)));
+        minEb = min(minEb, pathEnergy(image, gradients, width, height, x, y, load<i32>(bgSamples + (<usize>k << 3)), load<i32>(bgSamples + (<usize>k << 3), 4), minEb));
       }
       const pf = minEb / (minEf + minEb + 1e-5);
       let minCost = Infinity;
@@ -271,8 +266,8 @@ export function smGather(
           const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
           const ap = pf + (1.0 - 2.0 * pf) * alpha;
           const distanceB = Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by)));
-          const cost = power(neighbourhoodDistortion(image, width, height, x, y, fr, fg, fb, br, bg, bb, npRadius), eN)
-            * power(ap, eA) * power(distanceF, ef) * power(distanceB, eb);
+          const cost = pairCost(image, width, height, x, y, fr, fg, fb, br, bg, bb, npRadius, eN,
+            power(ap, eA), power(distanceF, ef), power(distanceB, eb), minCost);
           if (minCost > cost) {
             minCost = cost;
             setF3(gatherF, i, fr, fg, fb);

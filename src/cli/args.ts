@@ -5,10 +5,15 @@ import { ALPHA_DEFAULTS, type AlphaOptions, METHOD_NAMES } from "../entry/node.j
 import { COLOUR_FORMS, type RGB, looksLikeColour, parseColour } from "./colours.js";
 import { DEFAULT_MAX_PIXELS, formatPixels } from "./limits.js";
 
-type Group = "Outputs" | "Trimap from a mask" | "Matting method" | "Closed-form matting" | "KNN matting" | "Limits" | "Reporting";
+type Group = "Outputs" | "Trimap from a mask" | "Matting method" | "Closed-form matting" | "KNN matting" | "Random-walk matting" | "Shared matting" | "Limits" | "Reporting";
 
 /** The AlphaOptions fields the command line sets; the library checks their ranges. */
-export type CliAlphaOptions = Pick<AlphaOptions, "method" | "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner" | "neighbors" | "distanceWeights" | "kernel">;
+export type CliAlphaOptions = Pick<AlphaOptions, "method" | "epsilon" | "radius" | "tolerance" | "maxIterations" | "preconditioner" | "neighbors" | "distanceWeights" | "kernel"
+  | "sigma" | "laplacianRegularization" | SharedMattingFlagOption>;
+/** Shared matting's options, each a flag of the same name in kebab case. */
+type SharedMattingFlagOption = "trimapExpansionRadius" | "trimapExpansionThreshold" | "sampleGatheringAngles" | "sampleGatheringWeights"
+  | "sampleGatheringNpRadius" | "sampleRefinementRadius" | "localSmoothingRadius1" | "localSmoothingRadius2" | "localSmoothingRadius3"
+  | "localSmoothingSigmaSq1" | "localSmoothingSigmaSq2" | "localSmoothingSigmaSq3";
 
 export interface FlagSpec {
   name: string;
@@ -47,15 +52,16 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "band", value: "N", group: "Trimap from a mask", help: `width in pixels of the unknown band each side of the mask's edge (default ${DEFAULT_BAND})` },
   {
     name: "method", value: "NAME", choices: METHOD_NAMES, group: "Matting method", alphaOption: "method",
-    help: `the alpha method: ${METHOD_NAMES.join(", ")} (cf closed-form, knn KNN matting; default cf); a flag of another method's group is refused, --tolerance and --max-iterations serve both`,
+    help: `the alpha method: ${METHOD_NAMES.join(", ")} (cf closed-form, knn KNN, lkm large-kernel, rw random-walk, lbdm learning-based, ` +
+      "sm shared matting, ifm information-flow, combined; default cf); a flag that the method does not take is refused",
   },
   {
     name: "epsilon", value: "E", group: "Closed-form matting", alphaOption: "epsilon",
-    help: `regularisation of the matting Laplacian, from 1e-12 to 1; larger is smoother (default ${ALPHA_DEFAULTS.epsilon})`,
+    help: `regularisation of the matting Laplacian, from 1e-12 to 1; larger is smoother (default ${ALPHA_DEFAULTS.epsilon}); also lkm's and lbdm's (default 1e-7)`,
   },
   {
     name: "radius", value: "R", group: "Closed-form matting", alphaOption: "radius",
-    help: `window radius, integer 1..8; windows are (2R+1)x(2R+1) pixels (default ${ALPHA_DEFAULTS.radius})`,
+    help: `window radius, integer 1..8; windows are (2R+1)x(2R+1) pixels (default ${ALPHA_DEFAULTS.radius}); also lkm's (1..50, default 10) and lbdm's (1..2, default 1)`,
   },
   {
     name: "tolerance", value: "T", group: "Closed-form matting", alphaOption: "tolerance",
@@ -79,6 +85,15 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: "kernel", value: "K", choices: ["binary", "soft"], group: "KNN matting", alphaOption: "kernel", help: "affinity of neighbours: binary or soft (default binary)" },
   {
+    name: "sigma", value: "S", group: "Random-walk matting", alphaOption: "sigma",
+    help: "colour scale of the weights exp(-|I_i - I_j|^2 / S^2), from 0.001 to 10 (default 1/30, what pymatting computes)",
+  },
+  {
+    name: "laplacian-regularization", value: "R", group: "Random-walk matting", alphaOption: "laplacianRegularization",
+    help: "added to the random-walk Laplacian's diagonal, from 0 to 1 (default 1e-8)",
+  },
+  ...sharedMattingFlags(),
+  {
     name: "threads", short: "j", value: "N", group: "Closed-form matting",
     help: "threads that share the solve, 1..64: worker threads over shared WebAssembly memory (default 1)",
   },
@@ -91,6 +106,28 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "help", short: "h", group: "Reporting", help: "show this help and exit" },
   { name: "version", short: "v", group: "Reporting", help: "print the version and exit" },
 ];
+
+/** Shared matting's flags: its options (pymatting's estimate_alpha_sm arguments) in kebab case; the library checks their ranges. */
+function sharedMattingFlags(): FlagSpec[] {
+  const flag = (alphaOption: SharedMattingFlagOption, value: string, help: string, list = false): FlagSpec => ({
+    name: alphaOption.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/(\d)$/, "-$1"),
+    value, group: "Shared matting", alphaOption, help, ...(list ? { list } : {}),
+  });
+  return [
+    flag("trimapExpansionRadius", "R", "unknown pixels take the label of a known pixel within R pixels, 0..50 (default 10)..."),
+    flag("trimapExpansionThreshold", "T", "...of a colour within T (RGB in 0..1), 0..2; 0 turns expansion off (default 0.02)"),
+    flag("sampleGatheringAngles", "N", "rays cast from each unknown pixel for samples, 1..64 (default 4)"),
+    flag("sampleGatheringWeights", "EN,EA,EF,EB", "the four exponents of the sample-pair cost, each 0..16 (default 3,2,1,4)", true),
+    flag("sampleGatheringNpRadius", "R", "radius of the chromatic distortion's neighbourhood, 0..50 (default 1)"),
+    flag("sampleRefinementRadius", "R", "radius of sample refinement, 1..50 (default 5)"),
+    flag("localSmoothingRadius1", "R", "radius of the first local smoothing pass (colours), 1..50 (default 5)"),
+    flag("localSmoothingRadius2", "R", "radius of the second pass (confidence), 1..50 (default 5)"),
+    flag("localSmoothingRadius3", "R", "radius of the third pass (alpha), 1..50 (default 5)"),
+    flag("localSmoothingSigmaSq1", "S", "squared sigma of the first pass, in (0, 1e6] (default (2 R1 + 1)^2 / (9 pi))"),
+    flag("localSmoothingSigmaSq2", "S", "squared sigma of the second pass, in (0, 1e6] (default 0.1)"),
+    flag("localSmoothingSigmaSq3", "S", "squared sigma of the third pass, in (0, 1e6] (default (2 R1 + 1)^2 / (9 pi), from the first radius as in pymatting)"),
+  ];
+}
 
 /** The flags that set AlphaOptions, for other commands (batch) that pass them on. */
 export const ALPHA_FLAGS = FLAGS.filter((f) => f.alphaOption !== undefined);
@@ -297,7 +334,8 @@ export function wrap(text: string, columns: number): string[] {
 
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => flagColumn(f).length)) + 2;
-  const groups: Group[] = ["Outputs", "Trimap from a mask", "Matting method", "Closed-form matting", "KNN matting", "Limits", "Reporting"];
+  const groups: Group[] = ["Outputs", "Trimap from a mask", "Matting method", "Closed-form matting", "KNN matting", "Random-walk matting", "Shared matting",
+    "Limits", "Reporting"];
   const flagLines = groups.flatMap((group) => [
     "",
     `${group}:`,

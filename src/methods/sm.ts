@@ -33,13 +33,15 @@ export interface SharedMattingOptions {
 
 interface SharedKernels extends Kernels {
   smExpandScratchBytes(kI: number): number;
-  smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number): void;
+  smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number,
+    fgDistance: number, bgDistance: number): void;
   smTableBytes(radius: number): number;
   smMeans(image: number, labels: number, pixels: number, means: number): void;
   smGatherScratchBytes(): number;
   smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
-    eN: number, eA: number, ef: number, eb: number, npRadius: number, fgDistance: number, bgDistance: number,
+    eN: number, eA: number, ef: number, eb: number, npRadius: number, fgDistance: number, bgDistance: number, gradients: number,
     gatherF: number, gatherB: number, scratch: number): void;
+  smGradients(image: number, width: number, height: number, gradients: number): void;
   smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
     gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number): void;
@@ -89,13 +91,21 @@ const options = {
 
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
-/** Bytes per pixel: expanded labels, F and B (f32 x 3) at three stages, three f32 planes, two label distances, alpha f64, index. */
-const BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4 + 2 * 4 + 8 + 4;
+/** assembly/methods/sm.ts smGatherScratchBytes(). */
+const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16;
+/** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
+const GRADIENT_BYTES = 48;
+/**
+ * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
+ * alpha f64, index. Gathering holds less: labels, F and B once, two label distances and the gradient table.
+ */
+const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + 2 * 4 + GRADIENT_BYTES);
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
   options,
-  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + 4096,
+  /** The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. */
+  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + GATHER_SCRATCH_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
@@ -114,23 +124,28 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     };
     context.progress({ phase: "laplacian", fraction: 0 });
     const labels = arena.alloc(n);
+    const colours = () => arena.alloc(n * 12);
+    const plane = () => arena.alloc(n * 4);
     const mark = arena.mark();
-    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels,
-      arena.alloc(k.smExpandScratchBytes(o.trimapExpansionRadius)));
+    const expandScratch = arena.alloc(k.smExpandScratchBytes(o.trimapExpansionRadius));
+    const knownFg = plane(), knownBg = plane();
+    k.smLabelDistances(pixels.labels, width, height, LABEL_FOREGROUND, knownFg);
+    k.smLabelDistances(pixels.labels, width, height, LABEL_BACKGROUND, knownBg);
+    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels, expandScratch, knownFg, knownBg);
     arena.release(mark);
     const means = arena.alloc(48);
     k.smMeans(pixels.image, labels, n, means);
-    const colours = () => arena.alloc(n * 12);
-    const plane = () => arena.alloc(n * 4);
     const gatherF = colours(), gatherB = colours();
     const scratch = arena.alloc(k.smGatherScratchBytes());
     const distances = arena.mark();
     const fgDistance = plane(), bgDistance = plane();
     k.smLabelDistances(labels, width, height, LABEL_FOREGROUND, fgDistance);
     k.smLabelDistances(labels, width, height, LABEL_BACKGROUND, bgDistance);
+    const gradients = arena.alloc(n * GRADIENT_BYTES);
+    k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
     k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
-      fgDistance, bgDistance, gatherF, gatherB, scratch);
+      fgDistance, bgDistance, gradients, gatherF, gatherB, scratch);
     arena.release(distances);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
