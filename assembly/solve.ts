@@ -16,6 +16,7 @@
 // Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
+import { residualAfterProduct } from "./residual";
 import { dot, axpy, xpay, multiply } from "./vector";
 import { endRow, firstRow, stencilMultiply } from "./fine";
 import { field, pointerField } from "./record";
@@ -82,15 +83,8 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
  * so that convergence is judged by a product that does not depend on how the threads split the rows.
  */
 export function pcgResidual(system: usize, b: usize, x: usize, r: usize, context: usize): f64 {
-  const lo = firstRow(system, context), hi = endRow(system, context);
-  const offset = <usize>lo << 3, count = hi - lo;
   stencilMultiply(system, x, r, context);
-  xpay(b + offset, -1.0, r + offset, count);
-  contribute(context, 0, dot(b + offset, b + offset, count));
-  contribute(context, 1, dot(r + offset, r + offset, count));
-  reduce(context, 2);
-  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
+  return residualAfterProduct(b, r, firstRow(system, context), endRow(system, context), context);
 }
 
 /**

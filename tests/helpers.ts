@@ -1,6 +1,8 @@
-// Shared helpers for tests: the built engine, and synthetic images.
+// Shared helpers for tests: the built engine (one thread or a team of Node worker threads), and random numbers.
 import { readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import { Engine } from "../dist/engine.js";
+import type { SpawnThread } from "../dist/team.js";
 
 const wasmUrl = (name: string) => new URL(`../dist/${name}`, import.meta.url);
 
@@ -25,4 +27,22 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The threads build of the wasm, compiled. */
+export const threadModule = async () => WebAssembly.compile(await readFile(wasmUrl("matting-threads.wasm")));
+
+/** What the Node entry does to start a solver thread. */
+export const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reject) => {
+  const worker = new Worker(new URL("../dist/thread/node.js", import.meta.url), { workerData: init });
+  worker.once("error", reject);
+  worker.once("message", () => {
+    worker.unref();
+    resolve({ terminate: () => void worker.terminate() });
+  });
+});
+
+/** An engine with a team of `count` threads on the threads build. */
+export async function threadEngine(count: number): Promise<Engine> {
+  return Engine.create(await compiledModule(), undefined, { count, module: await threadModule(), spawn: spawnNodeThread });
 }

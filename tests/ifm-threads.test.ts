@@ -1,8 +1,6 @@
 // Information flow's solve on threads (assembly/methods/ifm-pcg.ts): 2, 3 and 4 threads give one thread's alpha,
 // for ifm and combined; a wrong threaded answer is caught by the one-thread residual check and finished alone;
 // progress and abort work on threads. The split threshold is lowered so that small images are split.
-import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkTrimapCounts, loadPixels } from "../dist/alpha.js";
 import { type Arena, Engine } from "../dist/engine.js";
@@ -12,24 +10,9 @@ import { assembleIfm, buildFlows } from "../dist/methods/ifm.js";
 import { IFM_THREADING, solveIfm, splitIfmRows } from "../dist/methods/ifm-solve.js";
 import { estimateAlphaWith } from "../dist/methods/run.js";
 import type { MethodContext } from "../dist/methods/types.js";
-import type { SpawnThread } from "../dist/team.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, threadEngine } from "./helpers.js";
 import { type Image8, randomTrimap, smoothImage } from "./synthetic.js";
-
-const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reject) => {
-  const worker = new Worker(new URL("../dist/thread/node.js", import.meta.url), { workerData: init });
-  worker.once("error", reject);
-  worker.once("message", () => {
-    worker.unref();
-    resolve({ terminate: () => void worker.terminate() });
-  });
-});
-
-async function threadEngine(count: number): Promise<Engine> {
-  const module = await WebAssembly.compile(await readFile(new URL("../dist/matting-threads.wasm", import.meta.url)));
-  return Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
-}
 
 const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let worst = 0;

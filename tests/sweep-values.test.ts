@@ -3,24 +3,12 @@
 // its own rows. The copy must be every entry rounded to f32, on every thread's rows, at both radii multigrid
 // takes (1 and 2), on the SIMD build, its scalar twin and the threads build with 1 to 4 threads; and the solve
 // that uses it must give the plain Jacobi-preconditioned solve's answer (the outer CG keeps the f64 entries).
-import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
 import { Engine } from "../dist/engine.js";
-import type { SpawnThread } from "../dist/team.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, spawnNodeThread, threadModule } from "./helpers.js";
 import { bandTrimap, smoothImage } from "./synthetic.js";
-
-const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reject) => {
-  const worker = new Worker(new URL("../dist/thread/node.js", import.meta.url), { workerData: init });
-  worker.once("error", reject);
-  worker.once("message", () => {
-    worker.unref();
-    resolve({ terminate: () => void worker.terminate() });
-  });
-});
 
 /** Byte offset of the f32 sweep entries in the hierarchy's header (assembly/aggregation.ts, field 12). */
 const SWEEP_VALUES_FIELD = 48;
@@ -31,7 +19,7 @@ const engines = new Map<string, Engine>();
 beforeAll(async () => {
   engines.set("release", await Engine.create(await compiledModule("release")));
   engines.set("scalar", await Engine.create(await compiledModule("scalar")));
-  const module = await WebAssembly.compile(await readFile(new URL("../dist/matting-threads.wasm", import.meta.url)));
+  const module = await threadModule();
   for (const count of [1, 2, 3, 4]) {
     const engine = await Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
     expect(engine.threads).toBe(count);

@@ -2,30 +2,13 @@
 // thread scatters into or reads from the next one's rows must be kept for 2r rows, not two (issue 9: at
 // radius >= 2 threads gave a wrong alpha reported as converged). And a threaded solve whose answer is wrong
 // must not be reported as converged: it is checked on one thread and, failing that, finished alone.
-import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem, type StencilSystem } from "../dist/alpha.js";
 import { estimateAlphaWith } from "../dist/methods/run.js";
 import { type Arena, Engine } from "../dist/engine.js";
-import type { SpawnThread } from "../dist/team.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, threadEngine } from "./helpers.js";
 import { type Image8, smoothImage } from "./synthetic.js";
-
-const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reject) => {
-  const worker = new Worker(new URL("../dist/thread/node.js", import.meta.url), { workerData: init });
-  worker.once("error", reject);
-  worker.once("message", () => {
-    worker.unref();
-    resolve({ terminate: () => void worker.terminate() });
-  });
-});
-
-async function threadEngine(count: number): Promise<Engine> {
-  const module = await WebAssembly.compile(await readFile(new URL("../dist/matting-threads.wasm", import.meta.url)));
-  return Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
-}
 
 /**
  * Three unknown columns in every four, the fourth alternately foreground and background: 2r image rows

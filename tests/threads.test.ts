@@ -1,26 +1,11 @@
 // Solver threads (createMatting({ threads })): the same alpha as one thread, on images large enough to be
 // split between threads; a clean fallback to one thread where threads cannot be had; option checks.
-import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateAlphaWith } from "../dist/methods/run.js";
 import { Engine } from "../dist/engine.js";
-import type { SpawnThread } from "../dist/team.js";
 import { type Matting, MattingError, createMatting } from "../dist/entry/node.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, spawnNodeThread, threadModule } from "./helpers.js";
 import { type Image8, bandTrimap, randomTrimap, smoothImage } from "./synthetic.js";
-
-const threadModule = async () => WebAssembly.compile(await readFile(new URL("../dist/matting-threads.wasm", import.meta.url)));
-
-/** What the Node entry does to start a solver thread. */
-const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reject) => {
-  const worker = new Worker(new URL("../dist/thread/node.js", import.meta.url), { workerData: init });
-  worker.once("error", reject);
-  worker.once("message", () => {
-    worker.unref();
-    resolve({ terminate: () => void worker.terminate() });
-  });
-});
 
 const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((worst, value, i) => Math.max(worst, Math.abs(value - b[i])), 0);
 

@@ -9,6 +9,7 @@
 // same dot products, so all take the same path through the loop; thread 0 writes the state.
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
+import { residualAfterProduct } from "../residual";
 import { field, pointerField } from "../record";
 import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
 import { axpy, dot, multiply, xpay } from "../vector";
@@ -142,15 +143,8 @@ export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usiz
  * runs this on one thread after a threaded solve, so that convergence is judged by one thread's product.
  */
 export function ifmPcgResidual(system: usize, b: usize, x: usize, r: usize, context: usize): f64 {
-  const lo = firstRow(system, context), hi = endRow(system, context);
-  const offset = <usize>lo << 3, count = hi - lo;
   teamMultiply(system, x, r, context);
-  xpay(b + offset, -1.0, r + offset, count);
-  contribute(context, 0, dot(b + offset, b + offset, count));
-  contribute(context, 1, dot(r + offset, r + offset, count));
-  reduce(context, 2);
-  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
+  return residualAfterProduct(b, r, firstRow(system, context), endRow(system, context), context);
 }
 
 /** Up to maxSteps iterations, stopping once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */

@@ -1,7 +1,6 @@
 // `matting batch`: many photos through a pool of workers (batch-run.ts), resumable and shardable. Everything that
 // can be wrong with the command (flags, folders, the manifest, option values) is a usage error before any photo is
 // read; after that a photo that fails is reported and the batch goes on.
-import { constants } from "node:os";
 import { type MattePool, MattingError, createMattePool } from "../entry/node.js";
 import { UsageError, flagForOption } from "./args.js";
 import { type BatchCommand, batchHelpText, parseBatchCommandLine } from "./batch-args.js";
@@ -10,11 +9,10 @@ import { BatchReport } from "./batch-report.js";
 import { runTasks } from "./batch-run.js";
 import { OutputCommit } from "./commit.js";
 import { systemReason } from "./reasons.js";
+import { STOPS, stopStatus, watchStops } from "./stops.js";
 
 const EXIT = { ok: 0, failed: 1, usage: 2, someFailed: 3 } as const;
 
-const STOPS = { SIGINT: "interrupted", SIGTERM: "terminated" } as const;
-type Stop = keyof typeof STOPS;
 
 function fail(message: string): void {
   process.stderr.write(`matting batch: ${message.replace(/\s*\n\s*/g, "; ")}\n`);
@@ -53,23 +51,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     fail(`${error.message} (see matting batch --help)`);
     return EXIT.usage;
   }
-  const controller = new AbortController();
   const commits = new Set<OutputCommit>();
   let report: BatchReport | undefined;
-  let stoppedBy: Stop | undefined;
   // The first Ctrl-C or SIGTERM stops starting photos and aborts those in hand (their solves stop at the next
   // slice, their outputs are not written); a second one leaves at once, removing every temporary file.
-  const onStop = (signal: Stop) => {
-    if (stoppedBy !== undefined) {
-      for (const commit of commits) commit.discard();
-      report?.stop();
-      fail(STOPS[stoppedBy]);
-      process.exit(128 + constants.signals[stoppedBy]);
-    }
-    stoppedBy = signal;
-    controller.abort();
-  };
-  for (const signal of Object.keys(STOPS) as Stop[]) process.on(signal, onStop);
+  const stops = watchStops([() => {
+    for (const commit of commits) commit.discard();
+  }, () => report?.stop()], fail);
   let pool: MattePool | undefined;
   try {
     // Loaded here, not at the top: sharp takes longer to load than --help or a usage error take to answer.
@@ -83,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     report = new BatchReport(tasks.length, { json: command.json, quiet: command.quiet, tty: process.stderr.isTTY === true });
     await runTasks(tasks, {
-      command, pool, images, signal: controller.signal, report,
+      command, pool, images, signal: stops.signal, report,
       newCommit: () => {
         const commit = new OutputCommit();
         commits.add(commit);
@@ -92,10 +80,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       endCommit: (commit) => commits.delete(commit),
     });
     const shard = `${command.shard.index}/${command.shard.count}`;
-    report.summary({ jobs: command.jobs, shard, ...(stoppedBy ? { stoppedBy: STOPS[stoppedBy] } : {}) });
-    if (stoppedBy) {
-      fail(STOPS[stoppedBy]);
-      return 128 + constants.signals[stoppedBy];
+    report.summary({ jobs: command.jobs, shard, ...(stops.stoppedBy ? { stoppedBy: STOPS[stops.stoppedBy] } : {}) });
+    if (stops.stoppedBy) {
+      fail(STOPS[stops.stoppedBy]);
+      return stopStatus(stops.stoppedBy);
     }
     return report.counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } catch (error) {
@@ -104,15 +92,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       fail(`${error.message} (see matting batch --help)`);
       return EXIT.usage;
     }
-    if (stoppedBy) {
-      fail(STOPS[stoppedBy]);
-      return 128 + constants.signals[stoppedBy];
+    if (stops.stoppedBy) {
+      fail(STOPS[stops.stoppedBy]);
+      return stopStatus(stops.stoppedBy);
     }
     const code = error instanceof MattingError ? ` (${error.code})` : "";
     fail(`${error instanceof Error ? error.message : String(error)}${code}`);
     return EXIT.failed;
   } finally {
     await pool?.close();
-    for (const signal of Object.keys(STOPS) as Stop[]) process.off(signal, onStop);
+    stops.release();
   }
 }

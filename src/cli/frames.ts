@@ -2,7 +2,6 @@
 // started from the previous frame's solution, each alpha written atomically (commit.ts) as soon as it is done.
 // Ctrl-C stops between solver slices: the frames written so far are complete, the one under way is not written.
 import { mkdir, readdir } from "node:fs/promises";
-import { constants } from "node:os";
 import { extname, join, parse } from "node:path";
 import cliProgress from "cli-progress";
 import { MattingError, type AlphaMatte, type Matting, type RGBImage, type Trimap, createMatting, matteSequence } from "../entry/node.js";
@@ -12,13 +11,12 @@ import { OutputCommit } from "./commit.js";
 import { FRAMES_HELP, type FramesCommand, parseFramesCommand } from "./frames-args.js";
 import { realTarget } from "./paths.js";
 import { systemReason } from "./reasons.js";
+import { STOPS, stopStatus, watchStops } from "./stops.js";
 
 /** File extensions read as frames, trimaps and masks (what sharp decodes). */
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".avif", ".gif"]);
 /** Natural order: digit runs compare as numbers, so frame2 comes before frame10. */
 const naturalOrder = new Intl.Collator("en", { numeric: true, sensitivity: "variant" }).compare;
-const STOPS = { SIGINT: "interrupted", SIGTERM: "terminated" } as const;
-type Stop = keyof typeof STOPS;
 
 /** The image files of a folder by stem, in natural order; two files of one stem are refused (which is meant?). */
 export async function imagesByStem(dir: string): Promise<Map<string, string>> {
@@ -174,28 +172,16 @@ export async function framesMain(argv: readonly string[]): Promise<number> {
     fail(undefined, `${error.message} (see matting frames --help)`);
     return 2;
   }
-  const controller = new AbortController();
   const commit = new OutputCommit();
   const beforeExitNow = [() => commit.discard()];
-  let stoppedBy: Stop | undefined;
-  // As the single-image command: the first signal aborts and unwinds, a second leaves at once.
-  const onStop = (signal: Stop) => {
-    if (stoppedBy !== undefined) {
-      for (const cleanUp of beforeExitNow) cleanUp();
-      fail(undefined, STOPS[stoppedBy]);
-      process.exit(128 + constants.signals[stoppedBy]);
-    }
-    stoppedBy = signal;
-    controller.abort();
-  };
-  for (const signal of Object.keys(STOPS) as Stop[]) process.on(signal, onStop);
+  const stops = watchStops(beforeExitNow, (message) => fail(undefined, message));
   try {
-    await run(command, controller.signal, commit, beforeExitNow);
+    await run(command, stops.signal, commit, beforeExitNow);
     return 0;
   } catch (error) {
-    if (stoppedBy !== undefined) {
-      fail(undefined, STOPS[stoppedBy]);
-      return 128 + constants.signals[stoppedBy];
+    if (stops.stoppedBy !== undefined) {
+      fail(undefined, STOPS[stops.stoppedBy]);
+      return stopStatus(stops.stoppedBy);
     }
     if (!(error instanceof MattingError)) {
       fail(undefined, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -210,6 +196,6 @@ export async function framesMain(argv: readonly string[]): Promise<number> {
     }
     return error.code === "INVALID_OPTION" ? 2 : 1;
   } finally {
-    for (const signal of Object.keys(STOPS) as Stop[]) process.off(signal, onStop);
+    stops.release();
   }
 }

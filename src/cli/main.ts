@@ -2,19 +2,16 @@
 // The `matting` command: arguments, exit statuses and error lines; run.ts does the work.
 // Every failure becomes one line on stderr, "matting: FILE: problem (CODE)", and a distinct exit status.
 import { readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { MattingError } from "../entry/node.js";
 import { type Command, type Outputs, type RunCommand, UsageError, flagForOption, helpText, parseCommandLine } from "./args.js";
 import { OutputCommit } from "./commit.js";
 import { checkFiles } from "./paths.js";
 import { run } from "./run.js";
+import { STOPS, stopStatus, watchStops } from "./stops.js";
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** The signals that stop a run, and what the run says as it stops; the exit status is 128 + the signal's number. */
-const STOPS = { SIGINT: "interrupted", SIGTERM: "terminated" } as const;
-type Stop = keyof typeof STOPS;
-const stopStatus = (signal: Stop) => 128 + constants.signals[signal];
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -72,29 +69,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const controller = new AbortController();
   const commit = new OutputCommit();
   const beforeExitNow = [() => commit.discard()];
-  let stoppedBy: Stop | undefined;
-  // The first Ctrl-C or SIGTERM aborts (between solver slices, or between output files) and lets the run
-  // unwind; a second one leaves at once, removing the progress bar and the temporary files of outputs being written.
-  const onStop = (signal: Stop) => {
-    if (stoppedBy !== undefined) {
-      for (const cleanUp of beforeExitNow) cleanUp();
-      fail(undefined, STOPS[stoppedBy]);
-      process.exit(stopStatus(stoppedBy));
-    }
-    stoppedBy = signal;
-    controller.abort();
-  };
-  for (const signal of Object.keys(STOPS) as Stop[]) process.on(signal, onStop);
+  const stops = watchStops(beforeExitNow, (message) => fail(undefined, message));
   try {
-    await run(command, { targets, signal: controller.signal, commit, beforeExitNow });
+    await run(command, { targets, signal: stops.signal, commit, beforeExitNow });
     return EXIT.ok;
   } catch (error) {
-    if (stoppedBy !== undefined) {
-      fail(undefined, STOPS[stoppedBy]);
-      return stopStatus(stoppedBy);
+    if (stops.stoppedBy !== undefined) {
+      fail(undefined, STOPS[stops.stoppedBy]);
+      return stopStatus(stops.stoppedBy);
     }
     if (!(error instanceof MattingError)) {
       fail(undefined, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -104,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     fail(subjectOf(error, command), `${message} (${error.code})`);
     return error.code === "INVALID_OPTION" ? EXIT.usage : EXIT.failed;
   } finally {
-    for (const signal of Object.keys(STOPS) as Stop[]) process.off(signal, onStop);
+    stops.release();
   }
 }
 
