@@ -23,9 +23,15 @@ export interface PixelBuffers {
   image: number; // f64 RGB
   labels: number; // u8
   counts: TrimapCounts;
+  /** Set when something reads the photo after the method at hand (combined's voters): releasePhoto leaves it. */
+  keepImage?: boolean;
 }
 
-/** Copies image and trimap into the arena as f64 RGB and labels, rejecting NaN or out-of-range floats. */
+/** Hands the photo's 24 bytes per pixel back to the arena once its last reader is done, unless it is to be kept. */
+export function releasePhoto(arena: Arena, pixels: PixelBuffers, width: number, height: number): void {
+  if (!pixels.keepImage) arena.recycle(pixels.image, width * height * 24);
+}
+
 /**
  * Copies trimap and image into the arena as labels and f64 RGB, rejecting NaN or out-of-range floats.
  * The trimap goes first so that `beforeImage` can judge its counts (and the memory they imply) before
@@ -244,7 +250,7 @@ async function setUpMultigrid(
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2));
   // Stage 0 was the last to read the photo: its 24 bytes per pixel take the sweeps' f32 entries (4 per stored
   // offset), which stage 1 writes, and whatever else fits.
-  arena.recycle(pixels.image, width * height * 24);
+  releasePhoto(arena, pixels, width, height);
   const sweepValues = arena.alloc(rows * half * 4);
   arena.i32(job + 96, 1)[0] = sweepValues;
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
@@ -323,7 +329,7 @@ export async function solveSystem(
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
   // has handed them on already).
-  if (kind !== "multigrid") arena.recycle(pixels.image, grid.width * grid.height * 24);
+  if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,

@@ -44,7 +44,7 @@ const closedFormWith = (o: object) => ({ ...(closedFormDefaults as object), ...o
 /**
  * The three voters, each with its share of the progress bar (about its share of the time). Closed-form runs last:
  * its solver takes the photo's memory for its vectors (src/alpha.ts, solveSystem); the others are told to keep it
- * (MethodContext.keepPhoto).
+ * (PixelBuffers.keepImage, which releasePhoto honours).
  */
 function voters(o: object) {
   return [
@@ -54,9 +54,10 @@ function voters(o: object) {
   ];
 }
 
-/** The context a voter runs in: its progress fractions mapped into [from, to] of the whole call. */
+/** The context a voter runs in: its progress fractions mapped into [from, to] of the whole call, the photo kept unless it is the last. */
 function stage(context: MethodContext, from: number, to: number, last: boolean): MethodContext {
-  return { ...context, keepPhoto: !last || context.keepPhoto, progress: (p) => context.progress({ ...p, fraction: from + (to - from) * p.fraction }) };
+  const pixels = { ...context.pixels, keepImage: !last || context.pixels.keepImage };
+  return { ...context, pixels, progress: (p) => context.progress({ ...p, fraction: from + (to - from) * p.fraction }) };
 }
 
 /**

@@ -5,7 +5,7 @@
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
 // ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
 // on the engine's threads where each has enough rows.
-import { buildSystem, bytesPerUnknown } from "../alpha.js";
+import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
@@ -277,9 +277,8 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const flows = await buildFlows(context, k, rows);
     await context.checkpoint();
     const system = await assembleIfm(context, k, flows);
-    // Nothing of ours reads the photo after assembly: its 24 bytes per pixel take the solver's vectors, unless a
-    // method run after this one needs it (context.keepPhoto).
-    if (!context.keepPhoto) context.arena.recycle(pixels.image, width * height * 24);
+    // Nothing of ours reads the photo after assembly: its 24 bytes per pixel take the solver's vectors.
+    releasePhoto(context.arena, pixels, width, height);
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();

@@ -41,8 +41,6 @@ export interface MethodContext {
   signal?: AbortSignal;
   /** The caller's initialAlpha, f32 per pixel in the arena (an alpha in [0, 1], or a solution's finite values), for the solve's initial guess (seedGuess); 0 or absent when none. */
   initialAlpha?: number;
-  /** Set when another method reads the photo after this one (combined's voters): the method must leave it intact. */
-  keepPhoto?: boolean;
 }
 
 /** A method's answer: alpha of the unknown pixels, and how it was reached. */
