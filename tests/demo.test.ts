@@ -237,9 +237,12 @@ describe.skipIf(skipBrowserSuites)("the demo page with a new user", () => {
     await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Photo scaled to 1200×750"));
     for (const [width, height] of [[1600, 1000], [1200, 750]] as const) {
       await fresh.setInputFiles("#trimap-input", { name: "t.png", mimeType: "image/png", buffer: await png(width, height, 128) });
-      await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Trimap loaded"));
+      // Clear leaves the status line as it was, so "Trimap loaded" may still be showing from the previous size:
+      // wait for the trimap itself to change as well.
+      await fresh.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Trimap loaded") && window.__demo.trimap.labels[0] === 128);
       expect(await labelCounts()).toEqual({ 128: 1200 * 750 });
       await fresh.click("#clear-trimap");
+      await fresh.waitForFunction(() => window.__demo.trimap.labels[0] === 0);
     }
     await fresh.setInputFiles("#trimap-input", { name: "t.png", mimeType: "image/png", buffer: await png(1000, 1000, 128) });
     await fresh.waitForSelector('#status[data-state="error"]');
