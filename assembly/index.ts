@@ -29,7 +29,8 @@ export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/con
 export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
 export * from "./methods/ifm-pcg";
-export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
+export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGather } from "./methods/sm";
+export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";

@@ -8,6 +8,7 @@
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
 import { pathEnergy } from "./sm-path";
+import { castRays } from "./sm-rays";
 
 const MAX_ANGLES: i32 = 64;
 
@@ -129,38 +130,6 @@ function pairCost(image: usize, width: i32, height: i32, x: i32, y: i32,
   return power(<f64><f32>distortion, eN) * a * f * b;
 }
 
-/**
- * distance[i] = chessboard distance from pixel i to the nearest pixel labelled `target` (two raster passes over
- * the 8-neighbourhood; a large number when there is none). Rays use it to skip runs that cannot hold a sample.
- */
-export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
-  const far = width + height;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      let d = load<u8>(labels + <usize>i) == target ? 0 : far;
-      if (d > 0) {
-        if (x > 0) d = min(d, load<i32>(distance + (<usize>(i - 1) << 2)) + 1);
-        if (y > 0) {
-          for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i - width + x2 - x) << 2)) + 1);
-        }
-      }
-      store<i32>(distance + (<usize>i << 2), d);
-    }
-  }
-  for (let y = height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--) {
-      const i = y * width + x;
-      let d = load<i32>(distance + (<usize>i << 2));
-      if (x < width - 1) d = min(d, load<i32>(distance + (<usize>(i + 1) << 2)) + 1);
-      if (y < height - 1) {
-        for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i + width + x2 - x) << 2)) + 1);
-      }
-      store<i32>(distance + (<usize>i << 2), d);
-    }
-  }
-}
-
 /** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions. */
 export function smGatherScratchBytes(): i32 {
   return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16;
@@ -174,7 +143,7 @@ export function smGatherScratchBytes(): i32 {
  */
 export function smGather(
   image: usize, labels: usize, width: i32, height: i32, means: usize, angles: i32,
-  eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, fgDistance: usize, bgDistance: usize, gradients: usize,
+  eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, rayMap: usize, gradients: usize,
   gatherF: usize, gatherB: usize, scratch: usize
 ): void {
   const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
@@ -192,8 +161,11 @@ export function smGather(
       store<f64>(at, Math.sin(angle), 8);
     }
   }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  // Pixel by pixel along the diagonals x - y = const: the path points of a pixel lie on or next to its diagonal (pymatting
+  // steps y by the x increment, see sm-path.ts), so the next pixel finds them in cache. Each pixel's answer depends
+  // on nothing but the image and the labels, so the order does not change it.
+  for (let diagonal = 1 - height; diagonal < width; diagonal++) {
+    for (let x = max(0, diagonal), y = x - diagonal; x < width && y < height; x++, y++) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
@@ -205,34 +177,8 @@ export function smGather(
         continue;
       }
       const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-      let fgCount = 0, bgCount = 0;
-      for (let a = 0; a < angles; a++) {
-        const direction = directions + (<usize>(tile * angles + a) << 4);
-        const c = load<f64>(direction), s = load<f64>(direction, 8);
-        let hasFg = false, hasBg = false;
-        for (let step = 0; step < maxSteps && !(hasFg && hasBg); step++) {
-          const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
-          if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) break;
-          const seen = load<u8>(labels + <usize>(y2 * width + x2));
-          if (!hasFg && seen == LABEL_FOREGROUND) {
-            store<i32>(fgSamples + (<usize>fgCount << 3), x2);
-            store<i32>(fgSamples + (<usize>fgCount << 3), y2, 4);
-            fgCount++;
-            hasFg = true;
-          }
-          if (!hasBg && seen == LABEL_BACKGROUND) {
-            store<i32>(bgSamples + (<usize>bgCount << 3), x2);
-            store<i32>(bgSamples + (<usize>bgCount << 3), y2, 4);
-            bgCount++;
-            hasBg = true;
-          }
-          // Ray points t steps on lie within chessboard distance t + 1 of this one (|cos|, |sin| <= 1, truncation):
-          // none of the next (distance to the nearest pixel still sought) - 2 can be one.
-          const q = <usize>(y2 * width + x2) << 2;
-          const needed = min(hasFg ? maxSteps : load<i32>(fgDistance + q), hasBg ? maxSteps : load<i32>(bgDistance + q));
-          if (needed > 2) step += needed - 2;
-        }
-      }
+      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples);
+      let fgCount = counts & 0xffff, bgCount = counts >>> 16;
       // No sample of a kind: the mean colour of that kind, placed at p itself.
       const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
       if (fgMissing) {

@@ -39,10 +39,11 @@ interface SharedKernels extends Kernels {
   smMeans(image: number, labels: number, pixels: number, means: number): void;
   smGatherScratchBytes(): number;
   smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
-    eN: number, eA: number, ef: number, eb: number, npRadius: number, fgDistance: number, bgDistance: number, gradients: number,
+    eN: number, eA: number, ef: number, eb: number, npRadius: number, rayMap: number, gradients: number,
     gatherF: number, gatherB: number, scratch: number): void;
   smGradients(image: number, width: number, height: number, gradients: number): void;
   smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
+  smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
     gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number): void;
   smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
@@ -95,11 +96,14 @@ const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 48;
+/** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
+const RAY_MAP_BYTES = 2;
 /**
  * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
- * alpha f64, index. Gathering holds less: labels, F and B once, two label distances and the gradient table.
+ * alpha f64, index. Gathering holds less: labels, F and B once, the ray map and the gradient table (before it, the
+ * two label distances the map is made from).
  */
-const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + 2 * 4 + GRADIENT_BYTES);
+const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
@@ -138,14 +142,18 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const gatherF = colours(), gatherB = colours();
     const scratch = arena.alloc(k.smGatherScratchBytes());
     const distances = arena.mark();
+    const rayMap = arena.alloc(n * 2);
+    const planes = arena.mark();
     const fgDistance = plane(), bgDistance = plane();
     k.smLabelDistances(labels, width, height, LABEL_FOREGROUND, fgDistance);
     k.smLabelDistances(labels, width, height, LABEL_BACKGROUND, bgDistance);
+    k.smRayMap(fgDistance, bgDistance, n, rayMap);
+    arena.release(planes);
     const gradients = arena.alloc(n * GRADIENT_BYTES);
     k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
     k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
-      fgDistance, bgDistance, gradients, gatherF, gatherB, scratch);
+      rayMap, gradients, gatherF, gatherB, scratch);
     arena.release(distances);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
