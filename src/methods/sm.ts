@@ -45,7 +45,7 @@ interface SharedKernels extends Kernels {
   smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
   smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
-    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number): void;
+    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, costs: number): void;
   smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
     refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, table: number): void;
   indexAllPixels(pixels: number, index: number): void;
@@ -157,7 +157,8 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     arena.release(distances);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
-    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
+    const costs = arena.alloc((2 * o.sampleRefinementRadius + 1) * 8);
+    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha, costs);
     await phase(0.75);
     const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
     const table = arena.alloc(k.smTableBytes(Math.max(o.localSmoothingRadius1, o.localSmoothingRadius3)));
