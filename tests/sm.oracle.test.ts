@@ -23,6 +23,13 @@ const cases: { name: string; image: Image8; trimap: Image8; options: Record<stri
       localSmoothingRadius2: 4, localSmoothingRadius3: 2, localSmoothingSigmaSq1: 2, localSmoothingSigmaSq2: 0.3, localSmoothingSigmaSq3: 5 },
     twin: { expansionRadius: 3, expansionThreshold: 0.2, npRadius: 2, refinementRadius: 1, radius1: 3, radius2: 4, radius3: 2,
       sigmaSquared1: 2, sigmaSquared2: 0.3, sigmaSquared3: 5 } },
+  // A path's y steps by its x increment (pymatting's sampling), so on an image 7 rows high many paths to samples a
+  // few columns away leave it at the top or bottom, where the path energy clamps the neighbours of the point
+  // outside (sm-path.ts); these two cases fail when that branch reads the table of central differences at the
+  // clamped point instead.
+  { name: "defaults, noise 32x7, band: paths leave the image", image: noiseImage(32, 7, 443), trimap: bandTrimap(32, 7, 13, 19), options: {}, twin: {} },
+  { name: "7 angles, no expansion, noise 32x7, band: paths leave the image", image: noiseImage(32, 7, 443), trimap: bandTrimap(32, 7, 13, 19),
+    options: { sampleGatheringAngles: 7, trimapExpansionThreshold: 0 }, twin: { angles: 7, expansionThreshold: 0 } },
 ];
 
 describe.each(builds)("shared matting, %s build", (build) => {
