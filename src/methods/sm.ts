@@ -50,7 +50,8 @@ interface SharedKernels extends Kernels {
     refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, table: number): void;
   indexAllPixels(pixels: number, index: number): void;
   smSmoothAlpha(image: number, labels: number, width: number, height: number, radius2: number, sigmaSquared2: number, radius3: number,
-    sigmaSquared3: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, alpha: number, table: number): void;
+    sigmaSquared3: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, alpha: number, table: number,
+    gaps: number): void;
 }
 
 const radiusSpec = (fallback: number, least: number) =>
@@ -167,7 +168,8 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     await phase(0.9);
     const alpha = arena.alloc(n * 8);
     k.smSmoothAlpha(pixels.image, labels, width, height, o.localSmoothingRadius2, o.localSmoothingSigmaSq2, o.localSmoothingRadius3,
-      o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table);
+      o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table,
+      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f64 colour gaps
     const index = arena.alloc(n * 4);
     k.indexAllPixels(n, index);
     return {
