@@ -55,37 +55,67 @@ export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map:
  * foreground and a background pixel or left the image (at most maxSteps steps); writes the first foreground pixel
  * of each ray that meets one to fgSamples and the first background pixel to bgSamples, as (x, y) i32 pairs in ray
  * order. Returns the foreground count + 65536 x the background count.
+ * Rays go two at a time, a step of one then a step of the other: each step waits for its load from the map, and
+ * the other ray's step fills that wait.
  */
 export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, directions: usize, angles: i32, maxSteps: i32,
   fgSamples: usize, bgSamples: usize): i32 {
   let fgCount = 0, bgCount = 0;
-  for (let a = 0; a < angles; a++) {
-    const direction = directions + (<usize>a << 4);
-    const c = load<f64>(direction), s = load<f64>(direction, 8);
-    let hasFg = false, hasBg = false;
-    for (let step = 0; step < maxSteps; step++) {
-      const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
-      if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) break;
-      const distances = <i32>load<u16>(map + (<usize>(y2 * width + x2) << 1));
-      const toFg = distances & 0xff, toBg = distances >> 8;
-      if (!hasFg && toFg == 0) {
-        store<i32>(fgSamples + (<usize>fgCount << 3), x2);
-        store<i32>(fgSamples + (<usize>fgCount << 3), y2, 4);
-        fgCount++;
-        hasFg = true;
+  for (let a = 0; a < angles; a += 2) {
+    const c0 = load<f64>(directions + (<usize>a << 4)), s0 = load<f64>(directions + (<usize>a << 4), 8);
+    const two = a + 1 < angles;
+    const c1 = two ? load<f64>(directions + (<usize>(a + 1) << 4)) : 0.0, s1 = two ? load<f64>(directions + (<usize>(a + 1) << 4), 8) : 0.0;
+    // Per ray: the next step, and the first foreground and background pixel met (-1: none yet).
+    let step0 = 0, fg0 = -1, bg0 = -1, step1 = two ? 0 : maxSteps, fg1 = -1, bg1 = -1;
+    while (step0 < maxSteps || step1 < maxSteps) {
+      if (step0 < maxSteps) {
+        const x2 = <i32>(<f64>x + <f64>step0 * c0), y2 = <i32>(<f64>y + <f64>step0 * s0);
+        if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) {
+          step0 = maxSteps;
+        } else {
+          const q = y2 * width + x2;
+          const distances = <i32>load<u16>(map + (<usize>q << 1));
+          if (fg0 < 0 && (distances & 0xff) == 0) fg0 = q;
+          if (bg0 < 0 && distances >> 8 == 0) bg0 = q;
+          step0 = fg0 >= 0 && bg0 >= 0 ? maxSteps : step0 + skip(distances, fg0 >= 0, bg0 >= 0);
+        }
       }
-      if (!hasBg && toBg == 0) {
-        store<i32>(bgSamples + (<usize>bgCount << 3), x2);
-        store<i32>(bgSamples + (<usize>bgCount << 3), y2, 4);
-        bgCount++;
-        hasBg = true;
+      if (step1 < maxSteps) {
+        const x2 = <i32>(<f64>x + <f64>step1 * c1), y2 = <i32>(<f64>y + <f64>step1 * s1);
+        if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) {
+          step1 = maxSteps;
+        } else {
+          const q = y2 * width + x2;
+          const distances = <i32>load<u16>(map + (<usize>q << 1));
+          if (fg1 < 0 && (distances & 0xff) == 0) fg1 = q;
+          if (bg1 < 0 && distances >> 8 == 0) bg1 = q;
+          step1 = fg1 >= 0 && bg1 >= 0 ? maxSteps : step1 + skip(distances, fg1 >= 0, bg1 >= 0);
+        }
       }
-      if (hasFg && hasBg) break;
-      // Ray points t steps on lie within chessboard distance t + 1 of this one (|cos|, |sin| <= 1, truncation):
-      // none of the next (distance to the nearest pixel still sought) - 2 can be one.
-      const needed = hasFg ? toBg : hasBg ? toFg : min(toFg, toBg);
-      if (needed > 2) step += needed - 2;
     }
+    if (fg0 >= 0) fgCount = appendSample(fgSamples, fgCount, fg0, width);
+    if (fg1 >= 0) fgCount = appendSample(fgSamples, fgCount, fg1, width);
+    if (bg0 >= 0) bgCount = appendSample(bgSamples, bgCount, bg0, width);
+    if (bg1 >= 0) bgCount = appendSample(bgSamples, bgCount, bg1, width);
   }
   return fgCount | bgCount << 16;
+}
+
+/**
+ * Steps to the next ray point that may be a pixel still sought. Ray points t steps on lie within chessboard distance
+ * t + 1 of this one (|cos|, |sin| <= 1, truncation): none of the next (distance to the nearest such pixel) - 2 can be one.
+ */
+@inline
+function skip(distances: i32, hasFg: bool, hasBg: bool): i32 {
+  const toFg = distances & 0xff, toBg = distances >> 8;
+  const needed = hasFg ? toBg : hasBg ? toFg : min(toFg, toBg);
+  return max(1, needed - 1);
+}
+
+/** Writes pixel q as an (x, y) pair at samples[count]; returns count + 1. */
+@inline
+function appendSample(samples: usize, count: i32, q: i32, width: i32): i32 {
+  store<i32>(samples + (<usize>count << 3), q % width);
+  store<i32>(samples + (<usize>count << 3), q / width, 4);
+  return count + 1;
 }
