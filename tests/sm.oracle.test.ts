@@ -2,7 +2,7 @@
 // option variants, on the release (SIMD) and scalar builds.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, type Matting } from "../dist/entry/node.js";
-import { compiledModule } from "./helpers.js";
+import { compiledModule, random } from "./helpers.js";
 import { SHARED_DEFAULTS, type SharedOptions, sharedMattingAlpha } from "./reference/sm.js";
 import { bandTrimap, type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
@@ -38,6 +38,32 @@ describe.each(builds)("shared matting, %s build", (build) => {
       { ...SHARED_DEFAULTS, ...twin });
     const { alpha, stats } = await engines[build].estimateAlpha(image, trimap, { method: "sm", ...options } as never);
     expect(stats.method).toBe("sm");
+    let worst = 0;
+    for (let i = 0; i < alpha.length; i++) worst = Math.max(worst, Math.abs(alpha[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+// Random small cases: odd and even widths (the smoothing's two-pixel lanes and their scalar edges), odd ray counts
+// (rays are cast two at a time), refinement rows of odd length, and the smoothing sigmas' defaults from radius 1.
+const next = random(2010);
+const randomCases = Array.from({ length: 10 }, (_, k) => {
+  const width = 4 + Math.floor(next() * 37), height = 3 + Math.floor(next() * 28), seed = 100 + k;
+  const angles = 1 + Math.floor(next() * 9), radius1 = 1 + Math.floor(next() * 6), refinementRadius = 1 + Math.floor(next() * 6);
+  const image = next() < 0.5 ? noiseImage(width, height, seed) : smoothImage(width, height, seed);
+  return {
+    name: `${width}x${height}, ${angles} angles, radius1 ${radius1}, refinement radius ${refinementRadius}`,
+    image, trimap: randomTrimap(width, height, seed + 1, 0.3 + 0.6 * next()),
+    options: { sampleGatheringAngles: angles, localSmoothingRadius1: radius1, sampleRefinementRadius: refinementRadius },
+    twin: { angles, radius1, refinementRadius, sigmaSquared1: (2 * radius1 + 1) ** 2 / (9 * Math.PI), sigmaSquared3: (2 * radius1 + 1) ** 2 / (9 * Math.PI) },
+  };
+});
+
+describe.each(builds)("shared matting on random small cases, %s build", (build) => {
+  it.each(randomCases)("$name", async ({ image, trimap, options, twin }) => {
+    const expected = sharedMattingAlpha({ width: image.width, height: image.height, rgb: unitRgb(image.data, 3), labels: labels8(trimap.data) },
+      { ...SHARED_DEFAULTS, ...twin });
+    const { alpha } = await engines[build].estimateAlpha(image, trimap, { method: "sm", ...options } as never);
     let worst = 0;
     for (let i = 0; i < alpha.length; i++) worst = Math.max(worst, Math.abs(alpha[i] - expected[i]));
     expect(worst).toBeLessThan(1e-5);
