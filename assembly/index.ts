@@ -35,4 +35,4 @@ export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./method
 export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
-export { gatherMatte, weightedMedianVote } from "./methods/combined";
+export { gatherMatte, listKnownPixels, towardClosedForm, weightedMedianVote } from "./methods/combined";

@@ -5,12 +5,17 @@
 // three mattes from three families that fail in different places: information flow (non-local affinities, the
 // most accurate alone, two votes), closed-form (local colour-line affinities, one vote) and shared matting
 // (foreground / background sampling, one vote). Information flow's alpha stands unless the other two both lie on
-// one side of it; then it moves halfway to the nearer. No parameter is fitted: each method runs with its
-// defaults, and the vote's weights are the integers above.
+// one side of it; then it moves halfway to the nearer. Last, where a pixel's colour is one that no known pixel
+// shows (a flag in the unknown band, a background object the trimap left out), the sampling voters have no sample
+// that explains it and guess one side (information flow's flows and shared matting both draw on known colours),
+// while closed-form's local colour lines only interpolate; such a pixel moves toward closed-form, all the way at
+// an RGB distance of UNEXPLAINED_DISTANCE from the nearest known colour (unit RGB), in proportion below it. Each
+// method runs with its defaults; the vote's weights are the integers above.
 import type { Engine } from "../engine.js";
 import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, informationFlow } from "./ifm.js";
-import { TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
+import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
+import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
 import { sharedMatting } from "./sm.js";
 import type { AlphaMethod, MethodContext, MethodSolution, OptionTable, ProblemSize } from "./types.js";
@@ -21,6 +26,41 @@ interface VoteKernels {
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
   gatherMatte(labels: number, pixels: number, unknownIndex: number, solution: number, slot: number, mattes: number): number;
   weightedMedianVote(rows: number, mattes: number, alpha: number): void;
+  listKnownPixels(labels: number, pixels: number, out: number): number;
+  towardClosedForm(rows: number, mattes: number, distances: number, scale: number, alpha: number): void;
+}
+
+/**
+ * The RGB distance (unit cube) from the nearest known colour at which an unknown pixel takes closed-form's alpha
+ * alone: 0.05, about 13 of 255 levels, several times the photos' 8-bit noise, so that a known colour seen again
+ * through noise counts as explained. Measured at half and double this value in the README.
+ */
+export const UNEXPLAINED_DISTANCE = 0.05;
+
+const LABEL_UNKNOWN = 2;
+
+/**
+ * Squared RGB distance (f64 per unknown pixel, raster order) from each unknown pixel's colour to the nearest colour
+ * of a known pixel, by one k-d tree over the known pixels' colours. Must run while the photo is still loaded.
+ */
+async function knownColourDistances(context: MethodContext, k: IfmKernels & VoteKernels, rows: number, distances: number): Promise<void> {
+  const { arena, width, height, pixels } = context;
+  const n = width * height;
+  const mark = arena.mark();
+  const known = arena.alloc((n - rows) * 4), unknown = arena.alloc(rows * 4);
+  const knownCount = k.listKnownPixels(pixels.labels, n, known);
+  k.pixelsWithLabel(pixels.labels, n, LABEL_UNKNOWN, unknown);
+  const queries = arena.alloc(rows * 12);
+  k.pixelFeatureRows(pixels.image, width, height, 0, unknown, rows, queries);
+  const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, known, knownCount, points), knownCount, 3);
+  await nearestNeighbours(arena, k, tree, queries, rows, 1, arena.alloc(rows * 4), distances, () => context.checkpoint());
+  arena.release(mark);
+}
+
+/** The most bytes knownColourDistances holds: the two pixel lists, the queries, the tree, the found indices. */
+function knownColourBytes(size: ProblemSize, engine: Engine): number {
+  const k = ifmKernels(engine);
+  return size.pixels * 4 + size.unknown * 20 + kdTreeBytes(k, size.pixels - size.unknown, 3) + k.kdQueryScratchBytes(1) + 256;
 }
 
 /** Whether the paper's test finds the matte highly transparent. */
@@ -61,10 +101,10 @@ function stage(context: MethodContext, from: number, to: number, last: boolean):
 }
 
 /**
- * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes and the vote (32 per
- * unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
+ * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes, the known-colour distances
+ * and the vote (40 per unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
  */
-const voteBytes = (size: ProblemSize) => size.pixels * 28 + size.unknown * 32 + 64;
+const voteBytes = (size: ProblemSize) => size.pixels * 28 + size.unknown * 40 + 64;
 
 export const combined: AlphaMethod<typeof options> = {
   name: "combined",
@@ -72,15 +112,16 @@ export const combined: AlphaMethod<typeof options> = {
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "3x3 windows" }),
   peakBytes: (size, o, engine: Engine) =>
-    Math.max(...voters(o).map((v) => v.method.peakBytes(size, v.options, engine))) + voteBytes(size) + size.pixels,
+    Math.max(knownColourBytes(size, engine), ...voters(o).map((v) => v.method.peakBytes(size, v.options, engine))) + voteBytes(size) + size.pixels,
   async solve(context, o) {
     if (transparentMatte(context)) return closedForm.solve(context, closedFormWith(o));
     const { arena, engine, width, height, pixels } = context;
-    const k = engine.kernels as unknown as VoteKernels;
+    const k = ifmKernels(engine) as IfmKernels & VoteKernels;
     const n = width * height;
     const rows = pixels.counts.unknown;
-    const unknownIndex = arena.alloc(n * 4), mattes = arena.alloc(rows * 24), alpha = arena.alloc(rows * 8);
+    const unknownIndex = arena.alloc(n * 4), mattes = arena.alloc(rows * 24), alpha = arena.alloc(rows * 8), distances = arena.alloc(rows * 8);
     k.indexUnknowns(pixels.labels, n, unknownIndex);
+    await knownColourDistances(context, k, rows, distances);
     const summary: MethodSolution = {
       solution: alpha, unknownIndex, iterations: 0, residual: 0, converged: true, milliseconds: { laplacian: 0, preconditioner: 0, solve: 0 }, threads: 1,
     };
@@ -99,6 +140,7 @@ export const combined: AlphaMethod<typeof options> = {
       for (const phase of ["laplacian", "preconditioner", "solve"] as const) summary.milliseconds[phase] += solved.milliseconds[phase];
     }
     k.weightedMedianVote(rows, mattes, alpha);
+    k.towardClosedForm(rows, mattes, distances, 1 / UNEXPLAINED_DISTANCE, alpha);
     return summary;
   },
 };

@@ -22,3 +22,27 @@ export function referenceWeightedMedianVote(labels: Uint8Array, mattes: [MethodM
   });
   return Float64Array.from(votes);
 }
+
+/**
+ * Squared RGB distance from each unknown pixel's colour (raster order) to the nearest known pixel's, by brute
+ * force; `rgb` is unit RGB, 3 per pixel.
+ */
+export function referenceKnownColourDistances(rgb: Float64Array, labels: Uint8Array): Float64Array {
+  const known = [...labels.keys()].filter((p) => labels[p] !== UNKNOWN);
+  const distances: number[] = [];
+  labels.forEach((label, p) => {
+    if (label !== UNKNOWN) return;
+    let best = Infinity;
+    for (const q of known) best = Math.min(best, (rgb[3 * p] - rgb[3 * q]) ** 2 + (rgb[3 * p + 1] - rgb[3 * q + 1]) ** 2 + (rgb[3 * p + 2] - rgb[3 * q + 2]) ** 2);
+    distances.push(best);
+  });
+  return Float64Array.from(distances);
+}
+
+/** vote + w (closedForm - vote), w = min(sqrt(distance) / unexplainedDistance, 1), per unknown pixel. */
+export function referenceTowardClosedForm(vote: Float64Array, closedForm: Float64Array, distances: Float64Array, unexplainedDistance: number): Float64Array {
+  return vote.map((v, r) => {
+    const w = Math.min(Math.sqrt(distances[r]) / unexplainedDistance, 1);
+    return v + w * (closedForm[r] - v);
+  });
+}
