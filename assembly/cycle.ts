@@ -5,7 +5,7 @@
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
 import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
-import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
+import { endRow, firstRow, gaussSeidelBackwardFromZero, gaussSeidelForward } from "./fine";
 import { field, pointerField } from "./record";
 import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
@@ -191,7 +191,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
   const levels = field(hierarchy, 0);
   const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
   const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12);
-  gaussSeidelFromZero(system, sweepValues, r, z, sums, residual, context);
+  gaussSeidelBackwardFromZero(system, sweepValues, r, z, residual, context);
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
@@ -225,5 +225,5 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       store<f64>(at, load<f64>(at) + <f64>(over * sum));
     }
   }
-  gaussSeidelBackward(system, sweepValues, r, z, sums, context);
+  gaussSeidelForward(system, sweepValues, r, z, sums, context);
 }
