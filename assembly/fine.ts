@@ -93,17 +93,20 @@ function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
   const xu = load<f64>(x + (<usize>u << 3));
-  let sum = load<f64>(diagonal + (<usize>u << 3)) * xu;
+  // half = 4r(2r + 1) is even: two sums side by side, so that the additions' latency overlaps
+  let sum0 = load<f64>(diagonal + (<usize>u << 3)) * xu, sum1 = 0.0;
   let entry = <usize>u * <usize>half;
-  for (let s = 0; s < half; s++) {
-    const v = load<i32>(columns + (entry << 2));
-    const a = load<f64>(values + (entry << 3));
-    sum += a * load<f64>(x + (<usize>v << 3));
-    scatter(y, cross, hi, rows, v, a * xu, nearCross);
-    entry++;
+  for (let s = 0; s < half; s += 2) {
+    const v0 = load<i32>(columns + (entry << 2)), v1 = load<i32>(columns + (entry << 2), 4);
+    const a0 = load<f64>(values + (entry << 3)), a1 = load<f64>(values + (entry << 3), 8);
+    sum0 += a0 * load<f64>(x + (<usize>v0 << 3));
+    sum1 += a1 * load<f64>(x + (<usize>v1 << 3));
+    scatter(y, cross, hi, rows, v0, a0 * xu, nearCross);
+    scatter(y, cross, hi, rows, v1, a1 * xu, nearCross);
+    entry += 2;
   }
   const yu = y + (<usize>u << 3);
-  store<f64>(yu, load<f64>(yu) + sum);
+  store<f64>(yu, load<f64>(yu) + (sum0 + sum1));
 }
 
 /** y = A x on this thread's rows. x and y hold rows + 1 entries; x[rows] must be 0 and stays so in y. */
@@ -128,18 +131,31 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   addCross(system, context, lo, hi, y, 1);
 }
 
-/** Row i of a backward sweep from x = 0: x_i = (b_i - sum_{i<j<hi} a_ij x_j) / a_ii; later threads' rows are still 0. */
+/** Entry s of row `row` times x_j; near the next thread's rows (nearCross), those count as 0, read as the dummy. */
+@inline
+function termFromZero(columns: usize, values: usize, row: usize, s: i32, x: usize, rows: i32, hi: i32, nearCross: bool): f64 {
+  let j = load<i32>(columns + ((row + <usize>s) << 2));
+  if (nearCross && j >= hi) j = rows;
+  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
+}
+
+/**
+ * Row i of a backward sweep from x = 0: x_i = (b_i - sum_{i<j<hi} a_ij x_j) / a_ii; later threads' rows are still 0.
+ * half = 4r(2r + 1) is a multiple of 4: four sums side by side, so that the additions' latency overlaps.
+ */
 @inline
 function backwardFromZeroRow(
-  columns: usize, values: usize, diagonal: usize, half: i32, b: usize, x: usize, hi: i32, i: i32, nearCross: bool
+  columns: usize, values: usize, diagonal: usize, half: i32, rows: i32, b: usize, x: usize, hi: i32, i: i32, nearCross: bool
 ): void {
   const row = <usize>i * <usize>half;
-  let sum = 0.0;
-  for (let s = 0; s < half; s++) {
-    const j = load<i32>(columns + ((row + <usize>s) << 2));
-    if (nearCross && j >= hi) continue; // the next thread's rows, or the dummy: 0
-    sum += <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
+  let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
+  for (let s = 0; s < half; s += 4) {
+    sum0 += termFromZero(columns, values, row, s, x, rows, hi, nearCross);
+    sum1 += termFromZero(columns, values, row, s + 1, x, rows, hi, nearCross);
+    sum2 += termFromZero(columns, values, row, s + 2, x, rows, hi, nearCross);
+    sum3 += termFromZero(columns, values, row, s + 3, x, rows, hi, nearCross);
   }
+  const sum = (sum0 + sum1) + (sum2 + sum3);
   store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
 }
 
@@ -164,11 +180,11 @@ export function gaussSeidelBackwardFromZero(system: usize, values: usize, b: usi
   const far = farEnd(system, lo, hi);
   for (let i = hi - 1; i >= far; i--) {
     beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, b, x, hi, i, true);
+    backwardFromZeroRow(columns, values, diagonal, half, rows, b, x, hi, i, true);
   }
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, b, x, hi, i, false);
+    backwardFromZeroRow(columns, values, diagonal, half, rows, b, x, hi, i, false);
   }
   memory.fill(residual + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
@@ -194,8 +210,16 @@ export function gaussSeidelBackwardFromZero(system: usize, values: usize, b: usi
   addCross(system, context, lo, hi, residual, 1);
 }
 
+/** Entry s of row `row` times x_j; near the next thread's rows (nearCross), those are read from the ghost copy. */
+@inline
+function termOrGhost(columns: usize, values: usize, row: usize, s: i32, x: usize, ghost: usize, rows: i32, hi: i32, nearCross: bool): f64 {
+  const j = load<i32>(columns + ((row + <usize>s) << 2));
+  const at = !nearCross || j < hi || j == rows ? x + (<usize>j << 3) : ghost + (<usize>(j - hi) << 3);
+  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(at);
+}
+
 /**
- * Row i of a forward sweep: x_i = (b_i - sums_i - sum_{j>i} a_ij x_j) / a_ii, where sums_i holds the lower
+ * Row i of a forward sweep (four sums side by side, as in backwardFromZeroRow): x_i = (b_i - sums_i - sum_{j>i} a_ij x_j) / a_ii, where sums_i holds the lower
  * rows' part; then row i's part of the later rows' sums. Near the next thread's rows, those are read from
  * the ghost copy and get nothing (their sums took this thread's rows as they were before the sweep).
  */
@@ -205,12 +229,14 @@ function forwardRow(
   hi: i32, i: i32, nearCross: bool
 ): void {
   const row = <usize>i * <usize>half;
-  let sum = load<f64>(sums + (<usize>i << 3));
-  for (let s = 0; s < half; s++) {
-    const j = load<i32>(columns + ((row + <usize>s) << 2));
-    const at = !nearCross || j < hi || j == rows ? x + (<usize>j << 3) : ghost + (<usize>(j - hi) << 3);
-    sum += <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(at);
+  let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
+  for (let s = 0; s < half; s += 4) {
+    sum0 += termOrGhost(columns, values, row, s, x, ghost, rows, hi, nearCross);
+    sum1 += termOrGhost(columns, values, row, s + 1, x, ghost, rows, hi, nearCross);
+    sum2 += termOrGhost(columns, values, row, s + 2, x, ghost, rows, hi, nearCross);
+    sum3 += termOrGhost(columns, values, row, s + 3, x, ghost, rows, hi, nearCross);
   }
+  const sum = load<f64>(sums + (<usize>i << 3)) + ((sum0 + sum1) + (sum2 + sum3));
   const xi = (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3));
   store<f64>(x + (<usize>i << 3), xi);
   for (let s = 0; s < half; s++) {
