@@ -30,6 +30,10 @@ function subtractProduct(acc: v128, block: usize, xm: v128): v128 {
   return f32x4.sub(acc, f32x4.add(low, high));
 }
 
+/**
+ * block * xm, block column-major, the column products added in order. For the inverse diagonal blocks,
+ * whose large entries of both signs cancel: one product per node, not worth another rounding there.
+ */
 @inline
 function productSequential(block: usize, xm: v128): v128 {
   let acc = f32x4.mul(v128.load(block), v128.shuffle<f32>(xm, xm, 0, 0, 0, 0));
@@ -84,7 +88,7 @@ function solveNode(
       const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
       acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
     }
-    // x_n = D^-1 acc = -(D^-1 (-acc)) through the same column products.
+    // x_n = D^-1 acc
     v128.store(xn, productSequential(inverse, acc));
   } else {
     memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
