@@ -140,22 +140,32 @@ function termFromZero(columns: usize, values: usize, row: usize, s: i32, x: usiz
 }
 
 /**
+ * Entries per row on the row's own image row: the first 2r of the row's half = 2r(4r + 1) + 2r entries,
+ * at columns 1 to 2r to the right (assembly/stencil.ts stores them first). From half: (sqrt(2 half + 1) - 1) / 2.
+ */
+@inline
+function sameRowEntries(half: i32): i32 {
+  return (<i32>Math.round(Math.sqrt(<f64>(2 * half + 1))) - 1) >> 1;
+}
+
+/**
  * Row i of a backward sweep from x = 0: x_i = (b_i - sum_{i<j<hi} a_ij x_j) / a_ii; later threads' rows are still 0.
- * half = 4r(2r + 1) is a multiple of 4: four sums side by side, so that the additions' latency overlaps.
+ * The sweep is bound by its recurrence: x_i waits for x_{i+1}. So the entries on the image rows below, computed
+ * long before, are summed first (two sums side by side: their count 2r(4r + 1) is even), and the `near` ones on
+ * the row's own image row last, nearest last.
  */
 @inline
 function backwardFromZeroRow(
-  columns: usize, values: usize, diagonal: usize, half: i32, rows: i32, b: usize, x: usize, hi: i32, i: i32, nearCross: bool
+  columns: usize, values: usize, diagonal: usize, half: i32, near: i32, rows: i32, b: usize, x: usize, hi: i32, i: i32, nearCross: bool
 ): void {
   const row = <usize>i * <usize>half;
-  let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
-  for (let s = 0; s < half; s += 4) {
+  let sum0 = 0.0, sum1 = 0.0;
+  for (let s = near; s < half; s += 2) {
     sum0 += termFromZero(columns, values, row, s, x, rows, hi, nearCross);
     sum1 += termFromZero(columns, values, row, s + 1, x, rows, hi, nearCross);
-    sum2 += termFromZero(columns, values, row, s + 2, x, rows, hi, nearCross);
-    sum3 += termFromZero(columns, values, row, s + 3, x, rows, hi, nearCross);
   }
-  const sum = (sum0 + sum1) + (sum2 + sum3);
+  let sum = sum0 + sum1;
+  for (let s = near - 1; s >= 0; s--) sum += termFromZero(columns, values, row, s, x, rows, hi, nearCross);
   store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
 }
 
@@ -177,14 +187,14 @@ export function gaussSeidelBackwardFromZero(system: usize, values: usize, b: usi
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
   const cross = buffer(system, 8, context, 0);
-  const far = farEnd(system, lo, hi);
+  const far = farEnd(system, lo, hi), near = sameRowEntries(half);
   for (let i = hi - 1; i >= far; i--) {
     beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, rows, b, x, hi, i, true);
+    backwardFromZeroRow(columns, values, diagonal, half, near, rows, b, x, hi, i, true);
   }
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, rows, b, x, hi, i, false);
+    backwardFromZeroRow(columns, values, diagonal, half, near, rows, b, x, hi, i, false);
   }
   memory.fill(residual + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
