@@ -273,7 +273,7 @@ function shareAt(first: i32, end: i32, share: i32): i32 {
  * [15] rowNode [16] rowBasis [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1)
  * [19] fine row ranges (i32 N + 1) [20] neighbours [21] stage (0, 1, 2) [22] [23] the share, from and to,
  * in 1 << SHARE_BITS units (stage 2 takes all) [24] the fine entries in f32 (out, rows x half; see
- * gaussSeidelBackwardFromZero in fine.ts). One thread (or no ranges): all nodes and rows.
+ * gaussSeidelFromZero in fine.ts). One thread (or no ranges): all nodes and rows.
  */
 export function buildFirstLevelTogether(job: usize, context: usize): void {
   const t = threadIndex(context);

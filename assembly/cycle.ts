@@ -5,7 +5,7 @@
 
 import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
 import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
-import { endRow, firstRow, gaussSeidelBackwardFromZero, gaussSeidelForward } from "./fine";
+import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
 import { field, pointerField } from "./record";
 import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
@@ -243,7 +243,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
   const levels = field(hierarchy, 0);
   const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
   const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12);
-  gaussSeidelBackwardFromZero(system, sweepValues, r, z, residual, context);
+  gaussSeidelFromZero(system, sweepValues, r, z, sums, residual, context);
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
@@ -277,5 +277,5 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       store<f64>(at, load<f64>(at) + <f64>(over * sum));
     }
   }
-  gaussSeidelForward(system, sweepValues, r, z, sums, context);
+  gaussSeidelBackward(system, sweepValues, r, z, sums, context);
 }

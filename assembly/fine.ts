@@ -61,7 +61,7 @@ function farEnd(system: usize, lo: i32, hi: i32): i32 {
   return hi == field(system, 0) ? hi : max(lo, hi - crossLength(system));
 }
 
-/** Scatters row i's upper entries (f32, see gaussSeidelBackwardFromZero) times xi. */
+/** Scatters row i's upper entries (f32, see gaussSeidelFromZero) times xi. */
 @inline
 function scatterRow(
   columns: usize, values: usize, half: i32, i: i32, xi: f64, target: usize, cross: usize, hi: i32, rows: i32, nearCross: bool
@@ -131,14 +131,6 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   addCross(system, context, lo, hi, y, 1);
 }
 
-/** Entry s of row `row` times x_j; near the next thread's rows (nearCross), those count as 0, read as the dummy. */
-@inline
-function termFromZero(columns: usize, values: usize, row: usize, s: i32, x: usize, rows: i32, hi: i32, nearCross: bool): f64 {
-  let j = load<i32>(columns + ((row + <usize>s) << 2));
-  if (nearCross && j >= hi) j = rows;
-  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
-}
-
 /**
  * Entries per row on the row's own image row: the first 2r of the row's half = 2r(4r + 1) + 2r entries,
  * at columns 1 to 2r to the right (assembly/stencil.ts stores them first). From half: (sqrt(2 half + 1) - 1) / 2.
@@ -148,76 +140,55 @@ function sameRowEntries(half: i32): i32 {
   return (<i32>Math.round(Math.sqrt(<f64>(2 * half + 1))) - 1) >> 1;
 }
 
-/**
- * Row i of a backward sweep from x = 0: x_i = (b_i - sum_{i<j<hi} a_ij x_j) / a_ii; later threads' rows are still 0.
- * The sweep is bound by its recurrence: x_i waits for x_{i+1}. So the entries on the image rows below, computed
- * long before, are summed first (two sums side by side: their count 2r(4r + 1) is even), and the `near` ones on
- * the row's own image row last, nearest last.
- */
+/** Entry s of row `row` (f32) times x_j, x_j read from `at`. */
 @inline
-function backwardFromZeroRow(
-  columns: usize, values: usize, diagonal: usize, half: i32, near: i32, rows: i32, b: usize, x: usize, hi: i32, i: i32, nearCross: bool
-): void {
-  const row = <usize>i * <usize>half;
-  let sum0 = 0.0, sum1 = 0.0;
-  for (let s = near; s < half; s += 2) {
-    sum0 += termFromZero(columns, values, row, s, x, rows, hi, nearCross);
-    sum1 += termFromZero(columns, values, row, s + 1, x, rows, hi, nearCross);
-  }
-  let sum = sum0 + sum1;
-  for (let s = near - 1; s >= 0; s--) sum += termFromZero(columns, values, row, s, x, rows, hi, nearCross);
-  store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
+function term(columns: usize, values: usize, row: usize, s: i32, x: usize): f64 {
+  const j = load<i32>(columns + ((row + <usize>s) << 2));
+  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
 }
 
 /**
- * The pre-smoother: a backward sweep from x = 0 and the residual it leaves. The symmetric layout keeps row
- * i's upper entries with it, and from zero a backward sweep needs only those: x_i = (b_i - sum_{j>i} a_ij
- * x_j) / a_ii, one gather pass with no sums to prepare. Afterwards b - A x is exactly -sum_{j<i} a_ji x_j
- * (less the next thread's rows, which this thread's sweep saw as 0): one scatter pass. The post-smoother
- * (gaussSeidelForward) is then a forward sweep, which the same layout does in one pass too, where a
- * forward pre-smoother needed a second pass for the backward post-smoother's lower sums: three passes over
- * the entries per cycle instead of four. residual may be the post-smoother's sums.
+ * A forward sweep from x = 0 and the residual it leaves, fused. From zero the upper neighbours of row
+ * i are still 0 when it is updated, so x_i = (b_i - sum_{j<i} a_ij x_j) / a_ii, and afterwards b - A x
+ * is exactly -sum_{j>i} a_ij x_j (less the previous thread's rows, which this thread's sweep did not
+ * see): one scatter pass and one gather pass instead of a sweep and a product. residual may be sums: the
+ * gather pass writes only this thread's rows, whose sums the scatter pass has used up. The gather's
+ * sums run four side by side (half = 4r(2r + 1) is a multiple of 4): they are bound by the additions'
+ * latency, not by memory.
  * The sweeps are the preconditioner's and read the off-diagonal entries in f32 (`values`, rows x half;
  * sums in f64): a third less memory traffic than f64 entries and i32 columns. The preconditioner needs
  * only to approximate A^-1; the outer CG's products use the f64 entries, so the answer and its residual
  * are unchanged in kind, and only the iteration count could move.
  */
-export function gaussSeidelBackwardFromZero(system: usize, values: usize, b: usize, x: usize, residual: usize, context: usize): void {
+export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: usize, sums: usize, residual: usize, context: usize): void {
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
   const cross = buffer(system, 8, context, 0);
-  const far = farEnd(system, lo, hi), near = sameRowEntries(half);
-  for (let i = hi - 1; i >= far; i--) {
-    beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, near, rows, b, x, hi, i, true);
-  }
-  for (let i = far - 1; i >= lo; i--) {
-    beat(context);
-    backwardFromZeroRow(columns, values, diagonal, half, near, rows, b, x, hi, i, false);
-  }
-  memory.fill(residual + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
+  memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  barrier(context); // every thread's x is final
-  for (let i = lo; i < far; i++) {
+  const far = farEnd(system, lo, hi);
+  for (let i = lo; i < hi; i++) {
     beat(context);
-    scatterRow(columns, values, half, i, -load<f64>(x + (<usize>i << 3)), residual, cross, hi, rows, false);
-  }
-  for (let i = far; i < hi; i++) {
-    beat(context);
-    scatterRow(columns, values, half, i, -load<f64>(x + (<usize>i << 3)), residual, cross, hi, rows, true);
-    // the next thread's rows, which the sweep saw as 0, now final
-    const row = <usize>i * <usize>half;
-    let sum = 0.0;
-    for (let s = 0; s < half; s++) {
-      const j = load<i32>(columns + ((row + <usize>s) << 2));
-      if (j >= hi && j < rows) sum += <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
-    }
-    const at = residual + (<usize>i << 3);
-    store<f64>(at, load<f64>(at) - sum);
+    const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));
+    store<f64>(x + (<usize>i << 3), xi);
+    if (i < far) scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
+    else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
   }
   barrier(context);
-  addCross(system, context, lo, hi, residual, 1);
+  for (let i = lo; i < hi; i++) {
+    beat(context);
+    const row = <usize>i * <usize>half;
+    let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
+    for (let s = 0; s < half; s += 4) {
+      sum0 += term(columns, values, row, s, x);
+      sum1 += term(columns, values, row, s + 1, x);
+      sum2 += term(columns, values, row, s + 2, x);
+      sum3 += term(columns, values, row, s + 3, x);
+    }
+    store<f64>(residual + (<usize>i << 3), -((sum0 + sum1) + (sum2 + sum3)));
+  }
+  addCross(system, context, lo, hi, residual, -1);
 }
 
 /** Entry s of row `row` times x_j; near the next thread's rows (nearCross), those are read from the ghost copy. */
@@ -229,41 +200,33 @@ function termOrGhost(columns: usize, values: usize, row: usize, s: i32, x: usize
 }
 
 /**
- * Row i of a forward sweep (four sums side by side, as in backwardFromZeroRow): x_i = (b_i - sums_i - sum_{j>i} a_ij x_j) / a_ii, where sums_i holds the lower
- * rows' part; then row i's part of the later rows' sums. Near the next thread's rows, those are read from
- * the ghost copy and get nothing (their sums took this thread's rows as they were before the sweep).
+ * Row i of a backward sweep; near the next thread's rows, those are read from the ghost copy. The sweep is
+ * bound by its recurrence: x_i waits for x_{i+1}. So the entries on the image rows below, computed long
+ * before, are summed first (two sums side by side: their count 2r(4r + 1) is even), and the `near` ones on
+ * the row's own image row last, nearest last.
  */
 @inline
-function forwardRow(
-  columns: usize, values: usize, diagonal: usize, half: i32, rows: i32, b: usize, x: usize, sums: usize, ghost: usize,
+function backwardRow(
+  columns: usize, values: usize, diagonal: usize, half: i32, near: i32, rows: i32, b: usize, x: usize, sums: usize, ghost: usize,
   hi: i32, i: i32, nearCross: bool
 ): void {
   const row = <usize>i * <usize>half;
-  let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
-  for (let s = 0; s < half; s += 4) {
+  let sum0 = 0.0, sum1 = 0.0;
+  for (let s = near; s < half; s += 2) {
     sum0 += termOrGhost(columns, values, row, s, x, ghost, rows, hi, nearCross);
     sum1 += termOrGhost(columns, values, row, s + 1, x, ghost, rows, hi, nearCross);
-    sum2 += termOrGhost(columns, values, row, s + 2, x, ghost, rows, hi, nearCross);
-    sum3 += termOrGhost(columns, values, row, s + 3, x, ghost, rows, hi, nearCross);
   }
-  const sum = load<f64>(sums + (<usize>i << 3)) + ((sum0 + sum1) + (sum2 + sum3));
-  const xi = (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3));
-  store<f64>(x + (<usize>i << 3), xi);
-  for (let s = 0; s < half; s++) {
-    const j = load<i32>(columns + ((row + <usize>s) << 2));
-    if (nearCross && j >= hi) continue;
-    const at = sums + (<usize>j << 3);
-    store<f64>(at, load<f64>(at) + <f64>load<f32>(values + ((row + <usize>s) << 2)) * xi);
-  }
+  let sum = load<f64>(sums + (<usize>i << 3)) + (sum0 + sum1);
+  for (let s = near - 1; s >= 0; s--) sum += termOrGhost(columns, values, row, s, x, ghost, rows, hi, nearCross);
+  store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
 }
 
 /**
- * The post-smoother: one forward Gauss-Seidel sweep from the current x, the adjoint of
- * gaussSeidelBackwardFromZero. Each row's lower part arrives in sums from the rows before it, as they are
- * updated; the previous thread's rows send theirs, from before the sweep, through the cross buffer, and the
- * next thread's rows are read from a copy taken before the sweep. values: the entries in f32.
+ * One backward Gauss-Seidel sweep: the lower sums of the current x first, then rows from the end.
+ * Upper neighbours in the next thread's rows are read from a copy taken before the sweep. values: the
+ * entries in f32, as for gaussSeidelFromZero.
  */
-export function gaussSeidelForward(system: usize, values: usize, b: usize, x: usize, sums: usize, context: usize): void {
+export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: usize, sums: usize, context: usize): void {
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
@@ -271,30 +234,27 @@ export function gaussSeidelForward(system: usize, values: usize, b: usize, x: us
   barrier(context); // x complete
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  const far = farEnd(system, lo, hi);
+  const far = farEnd(system, lo, hi), near = sameRowEntries(half);
+  for (let i = lo; i < far; i++) {
+    beat(context);
+    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
+  }
+  for (let i = far; i < hi; i++) {
+    beat(context);
+    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true);
+  }
   if (threads(context) > 1 && hi < rows) {
-    for (let i = far; i < hi; i++) {
-      beat(context);
-      const row = <usize>i * <usize>half;
-      const xi = load<f64>(x + (<usize>i << 3));
-      for (let s = 0; s < half; s++) {
-        const j = load<i32>(columns + ((row + <usize>s) << 2));
-        if (j < hi || j == rows) continue;
-        const at = cross + (<usize>(j - hi) << 3);
-        store<f64>(at, load<f64>(at) + <f64>load<f32>(values + ((row + <usize>s) << 2)) * xi);
-      }
-    }
     memory.copy(ghost, x + (<usize>hi << 3), <usize>min(crossLength(system), rows - hi) << 3);
   }
   barrier(context);
   addCross(system, context, lo, hi, sums, 1);
-  for (let i = lo; i < far; i++) {
+  for (let i = hi - 1; i >= far; i--) {
     beat(context);
-    forwardRow(columns, values, diagonal, half, rows, b, x, sums, ghost, hi, i, false);
+    backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, true);
   }
-  for (let i = far; i < hi; i++) {
+  for (let i = far - 1; i >= lo; i--) {
     beat(context);
-    forwardRow(columns, values, diagonal, half, rows, b, x, sums, ghost, hi, i, true);
+    backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
   }
   barrier(context); // cross and ghost buffers free again
 }

@@ -154,8 +154,8 @@ export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usiz
 }
 
 /**
- * A forward block sweep from x = 0 and the residual it leaves, fused into two passes as on the fine
- * level (gaussSeidelBackwardFromZero in fine.ts, which runs backward): nodes are numbered in raster order, so neighbour slots 0-3 come before a node and
+ * A forward block sweep from x = 0 and the residual it leaves, fused as gaussSeidelFromZero does for
+ * the fine level: nodes are numbered in raster order, so neighbour slots 0-3 come before a node and
  * 5-8 after it. From zero, x_n = D^-1 (b_n - sum_{s < 4} A_s x_s), and then b - A x is exactly
  * -sum_{s > 4} A_s x_s: 8 block products per node instead of 17. With threads each sweeps its nodes
  * [lo, hi) seeing earlier threads' nodes as 0, and its residual takes their final values back in.
