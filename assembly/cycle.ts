@@ -27,11 +27,41 @@ function overCorrection(hierarchy: usize): f32 {
   return load<f32>(hierarchy + 44);
 }
 
-/** a . b over `count` f32, accumulated in f64. */
-function dot32(a: usize, b: usize, count: i32): f64 {
-  let sum = 0.0;
-  for (let i = 0; i < count; i++) sum += <f64>load<f32>(a + (<usize>i << 2)) * <f64>load<f32>(b + (<usize>i << 2));
-  return sum;
+/**
+ * The first step's five sums over `count` f32 (accumulated in f64), in one pass over u, bk and w1, each
+ * contributed to the team's slot: u.bk, u.w1, bk.bk, w1.w1, bk.w1.
+ */
+function contributeFirstDots(u: usize, bk: usize, w1: usize, count: i32, context: usize): void {
+  let ub = 0.0, uw = 0.0, bb = 0.0, ww = 0.0, bw = 0.0;
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    const ui = <f64>load<f32>(u + o), bi = <f64>load<f32>(bk + o), wi = <f64>load<f32>(w1 + o);
+    ub += ui * bi;
+    uw += ui * wi;
+    bb += bi * bi;
+    ww += wi * wi;
+    bw += bi * wi;
+  }
+  contribute(context, 0, ub);
+  contribute(context, 1, uw);
+  contribute(context, 2, bb);
+  contribute(context, 3, ww);
+  contribute(context, 4, bw);
+}
+
+/** The second step's three sums in one pass over v2 (the cycle's x), w1, w2 and b: v2.w1, v2.w2, v2.b. */
+function contributeSecondDots(v2: usize, w1: usize, w2: usize, b: usize, count: i32, context: usize): void {
+  let gamma = 0.0, beta = 0.0, alpha = 0.0;
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    const vi = <f64>load<f32>(v2 + o);
+    gamma += vi * <f64>load<f32>(w1 + o);
+    beta += vi * <f64>load<f32>(w2 + o);
+    alpha += vi * <f64>load<f32>(b + o);
+  }
+  contribute(context, 0, gamma);
+  contribute(context, 1, beta);
+  contribute(context, 2, alpha);
 }
 
 function scale(v: usize, s: f32, count: i32): void {
@@ -68,6 +98,49 @@ function sharedOrSolo(coarse: usize, context: usize): usize {
   return threadIndex(context) == 0 ? soloContext(context) : 0;
 }
 
+/** target += T^T r for a child node's prolongator T (row i: child unknown i, f32 4x4 row-major) and residual r. */
+@inline
+function restrictNode(t: usize, r: usize, target: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const rv = v128.load(r);
+    let sum = f32x4.mul(v128.load(t), v128.shuffle<f32>(rv, rv, 0, 0, 0, 0));
+    sum = f32x4.add(sum, f32x4.mul(v128.load(t, 16), v128.shuffle<f32>(rv, rv, 1, 1, 1, 1)));
+    sum = f32x4.add(sum, f32x4.mul(v128.load(t, 32), v128.shuffle<f32>(rv, rv, 2, 2, 2, 2)));
+    sum = f32x4.add(sum, f32x4.mul(v128.load(t, 48), v128.shuffle<f32>(rv, rv, 3, 3, 3, 3)));
+    v128.store(target, f32x4.add(v128.load(target), sum));
+  } else {
+    for (let i = 0; i < DOFS; i++) {
+      const ri = load<f32>(r + (<usize>i << 2));
+      for (let k = 0; k < DOFS; k++) {
+        const at = target + (<usize>k << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
+      }
+    }
+  }
+}
+
+/** x += T xc for a child node's prolongator T (as in restrictNode) and its parent's correction xc. */
+@inline
+function prolongNode(t: usize, xc: usize, x: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const c = v128.load(xc);
+    // row i's four products, then their sums: a 4x4 transpose by shuffles, added lane by lane
+    const p0 = f32x4.mul(v128.load(t), c), p1 = f32x4.mul(v128.load(t, 16), c);
+    const p2 = f32x4.mul(v128.load(t, 32), c), p3 = f32x4.mul(v128.load(t, 48), c);
+    const s01 = f32x4.add(v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), v128.shuffle<f32>(p0, p1, 2, 6, 3, 7));
+    const s23 = f32x4.add(v128.shuffle<f32>(p2, p3, 0, 4, 1, 5), v128.shuffle<f32>(p2, p3, 2, 6, 3, 7));
+    const sums = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+    v128.store(x, f32x4.add(v128.load(x), sums));
+  } else {
+    for (let i = 0; i < DOFS; i++) {
+      let sum: f32 = 0;
+      for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(xc + (<usize>k << 2));
+      const at = x + (<usize>i << 2);
+      store<f32>(at, load<f32>(at) + sum);
+    }
+  }
+}
+
 /** x_l from b_l on block level l: smoothing around a Krylov-accelerated correction from level l + 1. */
 function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
@@ -94,28 +167,13 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     memory.fill(bc + node(plo), 0, node(phi - plo));
     for (let n = clo; n < chi; n++) {
       beat(share);
-      const t = prolongator + (<usize>(n * BLOCK) << 2);
-      const target = bc + node(load<i32>(parent + (<usize>n << 2)));
-      for (let i = 0; i < DOFS; i++) {
-        const ri = load<f32>(r + (<usize>(n * DOFS + i) << 2));
-        for (let k = 0; k < DOFS; k++) {
-          const at = target + (<usize>k << 2);
-          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>(i * DOFS + k) << 2)) * ri);
-        }
-      }
+      restrictNode(prolongator + (<usize>(n * BLOCK) << 2), r + node(n), bc + node(load<i32>(parent + (<usize>n << 2))));
     }
     krylovCycle(hierarchy, levels, l + 1, scratch, share);
     // x += T xc
     for (let n = clo; n < chi; n++) {
       beat(share);
-      const t = prolongator + (<usize>(n * BLOCK) << 2);
-      const source = xc + node(load<i32>(parent + (<usize>n << 2)));
-      for (let i = 0; i < DOFS; i++) {
-        let sum: f32 = 0;
-        for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>(i * DOFS + k) << 2)) * load<f32>(source + (<usize>k << 2));
-        const at = x + (<usize>(n * DOFS + i) << 2);
-        store<f32>(at, load<f32>(at) + sum);
-      }
+      prolongNode(prolongator + (<usize>(n * BLOCK) << 2), xc + node(load<i32>(parent + (<usize>n << 2))), x + node(n));
     }
   }
   if (threads(context) > 1) {
@@ -147,11 +205,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   if (l == levels - 1) return;
   barrier(context); // every thread's x is in
   blockProduct(neighbours, blocks, x, w1, lo, hi, context);
-  contribute(context, 0, dot32(u + from, bk + from, length));
-  contribute(context, 1, dot32(u + from, w1 + from, length));
-  contribute(context, 2, dot32(bk + from, bk + from, length));
-  contribute(context, 3, dot32(w1 + from, w1 + from, length));
-  contribute(context, 4, dot32(bk + from, w1 + from, length));
+  contributeFirstDots(u + from, bk + from, w1 + from, length, context);
   reduce(context, 5);
   const c1 = total(context, 0), a1 = total(context, 1), bb = total(context, 2), ww = total(context, 3), bw = total(context, 4);
   if (!(a1 > 0)) return;
@@ -169,9 +223,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   smoothCycle(hierarchy, levels, l, scratch, context);
   barrier(context);
   blockProduct(neighbours, blocks, x, w2, lo, hi, context);
-  contribute(context, 0, dot32(x + from, w1 + from, length));
-  contribute(context, 1, dot32(x + from, w2 + from, length));
-  contribute(context, 2, dot32(x + from, b + from, length));
+  contributeSecondDots(x + from, w1 + from, w2 + from, b + from, length, context);
   reduce(context, 3);
   const gamma = total(context, 0), beta = total(context, 1), alpha2 = total(context, 2);
   const rho2 = beta - gamma * gamma / a1;

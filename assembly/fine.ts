@@ -93,17 +93,20 @@ function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
   const xu = load<f64>(x + (<usize>u << 3));
-  let sum = load<f64>(diagonal + (<usize>u << 3)) * xu;
+  // half = 4r(2r + 1) is even: two sums side by side, so that the additions' latency overlaps
+  let sum0 = load<f64>(diagonal + (<usize>u << 3)) * xu, sum1 = 0.0;
   let entry = <usize>u * <usize>half;
-  for (let s = 0; s < half; s++) {
-    const v = load<i32>(columns + (entry << 2));
-    const a = load<f64>(values + (entry << 3));
-    sum += a * load<f64>(x + (<usize>v << 3));
-    scatter(y, cross, hi, rows, v, a * xu, nearCross);
-    entry++;
+  for (let s = 0; s < half; s += 2) {
+    const v0 = load<i32>(columns + (entry << 2)), v1 = load<i32>(columns + (entry << 2), 4);
+    const a0 = load<f64>(values + (entry << 3)), a1 = load<f64>(values + (entry << 3), 8);
+    sum0 += a0 * load<f64>(x + (<usize>v0 << 3));
+    sum1 += a1 * load<f64>(x + (<usize>v1 << 3));
+    scatter(y, cross, hi, rows, v0, a0 * xu, nearCross);
+    scatter(y, cross, hi, rows, v1, a1 * xu, nearCross);
+    entry += 2;
   }
   const yu = y + (<usize>u << 3);
-  store<f64>(yu, load<f64>(yu) + sum);
+  store<f64>(yu, load<f64>(yu) + (sum0 + sum1));
 }
 
 /** y = A x on this thread's rows. x and y hold rows + 1 entries; x[rows] must be 0 and stays so in y. */
@@ -129,11 +132,29 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
 }
 
 /**
+ * Entries per row on the row's own image row: the first 2r of the row's half = 2r(4r + 1) + 2r entries,
+ * at columns 1 to 2r to the right (assembly/stencil.ts stores them first). From half: (sqrt(2 half + 1) - 1) / 2.
+ */
+@inline
+function sameRowEntries(half: i32): i32 {
+  return (<i32>Math.round(Math.sqrt(<f64>(2 * half + 1))) - 1) >> 1;
+}
+
+/** Entry s of row `row` (f32) times x_j. */
+@inline
+function term(columns: usize, values: usize, row: usize, s: i32, x: usize): f64 {
+  const j = load<i32>(columns + ((row + <usize>s) << 2));
+  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + (<usize>j << 3));
+}
+
+/**
  * A forward sweep from x = 0 and the residual it leaves, fused. From zero the upper neighbours of row
  * i are still 0 when it is updated, so x_i = (b_i - sum_{j<i} a_ij x_j) / a_ii, and afterwards b - A x
  * is exactly -sum_{j>i} a_ij x_j (less the previous thread's rows, which this thread's sweep did not
  * see): one scatter pass and one gather pass instead of a sweep and a product. residual may be sums: the
- * gather pass writes only this thread's rows, whose sums the scatter pass has used up.
+ * gather pass writes only this thread's rows, whose sums the scatter pass has used up. The gather's
+ * sums run four side by side (half = 4r(2r + 1) is a multiple of 4): they are bound by the additions'
+ * latency, not by memory.
  * The sweeps are the preconditioner's and read the off-diagonal entries in f32 (`values`, rows x half;
  * sums in f64): a third less memory traffic than f64 entries and i32 columns. The preconditioner needs
  * only to approximate A^-1; the outer CG's products use the f64 entries, so the answer and its residual
@@ -159,29 +180,46 @@ export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: u
   for (let i = lo; i < hi; i++) {
     beat(context);
     const row = <usize>i * <usize>half;
-    let sum = 0.0;
-    for (let s = 0; s < half; s++) {
-      const j = <usize>load<i32>(columns + ((row + <usize>s) << 2)) << 3;
-      sum -= <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(x + j);
+    let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
+    for (let s = 0; s < half; s += 4) {
+      sum0 += term(columns, values, row, s, x);
+      sum1 += term(columns, values, row, s + 1, x);
+      sum2 += term(columns, values, row, s + 2, x);
+      sum3 += term(columns, values, row, s + 3, x);
     }
-    store<f64>(residual + (<usize>i << 3), sum);
+    store<f64>(residual + (<usize>i << 3), -((sum0 + sum1) + (sum2 + sum3)));
   }
   addCross(system, context, lo, hi, residual, -1);
 }
 
-/** Row i of a backward sweep; near the next thread's rows, those are read from the ghost copy. */
+/** Entry s of row `row` times x_j; near the next thread's rows (nearCross), those are read from the ghost copy. */
 @inline
-function backwardRow(system: usize, values: usize, b: usize, x: usize, sums: usize, ghost: usize, hi: i32, i: i32, nearCross: bool): void {
-  const rows = field(system, 0), half = field(system, 1);
-  const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
+function termOrGhost(columns: usize, values: usize, row: usize, s: i32, x: usize, ghost: usize, rows: i32, hi: i32, nearCross: bool): f64 {
+  const j = load<i32>(columns + ((row + <usize>s) << 2));
+  const at = !nearCross || j < hi || j == rows ? x + (<usize>j << 3) : ghost + (<usize>(j - hi) << 3);
+  return <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(at);
+}
+
+/**
+ * Row i of a backward sweep; near the next thread's rows, those are read from the ghost copy. The sweep is
+ * bound by its recurrence: x_i waits for x_{i+1}. So the entries on the image rows below, computed long
+ * before, are summed first (two sums side by side: their count 2r(4r + 1) is even), and the `near` ones on
+ * the row's own image row last, nearest last.
+ */
+@inline
+function backwardRow(
+  columns: usize, values: usize, diagonal: usize, half: i32, near: i32, rows: i32, b: usize, x: usize, sums: usize, ghost: usize,
+  hi: i32, i: i32, nearCross: bool
+): void {
   const row = <usize>i * <usize>half;
-  let sum = load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3));
-  for (let s = 0; s < half; s++) {
-    const j = load<i32>(columns + ((row + <usize>s) << 2));
-    const at = !nearCross || j < hi || j == rows ? x + (<usize>j << 3) : ghost + (<usize>(j - hi) << 3);
-    sum -= <f64>load<f32>(values + ((row + <usize>s) << 2)) * load<f64>(at);
+  let sum0 = 0.0, sum1 = 0.0;
+  for (let s = near; s < half; s += 2) {
+    sum0 += termOrGhost(columns, values, row, s, x, ghost, rows, hi, nearCross);
+    sum1 += termOrGhost(columns, values, row, s + 1, x, ghost, rows, hi, nearCross);
   }
-  store<f64>(x + (<usize>i << 3), sum / load<f64>(diagonal + (<usize>i << 3)));
+  let sum = load<f64>(sums + (<usize>i << 3)) + (sum0 + sum1);
+  for (let s = near - 1; s >= 0; s--) sum += termOrGhost(columns, values, row, s, x, ghost, rows, hi, nearCross);
+  store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
 }
 
 /**
@@ -197,7 +235,7 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   barrier(context); // x complete
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  const far = farEnd(system, lo, hi);
+  const far = farEnd(system, lo, hi), near = sameRowEntries(half);
   for (let i = lo; i < far; i++) {
     beat(context);
     scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
@@ -213,11 +251,11 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   addCross(system, context, lo, hi, sums, 1);
   for (let i = hi - 1; i >= far; i--) {
     beat(context);
-    backwardRow(system, values, b, x, sums, ghost, hi, i, true);
+    backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, true);
   }
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
-    backwardRow(system, values, b, x, sums, ghost, hi, i, false);
+    backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
   }
   barrier(context); // cross and ghost buffers free again
 }

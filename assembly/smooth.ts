@@ -12,13 +12,34 @@ const NEIGHBOURS = 9;
 // Block levels: nodes of 4 unknowns with 3x3 neighbour blocks of 4x4 f32 entries stored column by column
 // (neighbours: i32 nodes x 9, `nodes` for none), vectors of 4 f32 per node plus a zero dummy node.
 
-/** acc -= block * xm, block column-major. */
+/**
+ * acc -= block * xm, block column-major. The four column products are summed in a tree before they meet
+ * acc, so that a node's eight blocks form a chain of eight dependent subtractions rather than 32: the
+ * sweeps were bound by that chain's latency, not by arithmetic.
+ */
 @inline
 function subtractProduct(acc: v128, block: usize, xm: v128): v128 {
-  acc = f32x4.sub(acc, f32x4.mul(v128.load(block), v128.shuffle<f32>(xm, xm, 0, 0, 0, 0)));
-  acc = f32x4.sub(acc, f32x4.mul(v128.load(block, 16), v128.shuffle<f32>(xm, xm, 1, 1, 1, 1)));
-  acc = f32x4.sub(acc, f32x4.mul(v128.load(block, 32), v128.shuffle<f32>(xm, xm, 2, 2, 2, 2)));
-  return f32x4.sub(acc, f32x4.mul(v128.load(block, 48), v128.shuffle<f32>(xm, xm, 3, 3, 3, 3)));
+  const low = f32x4.add(
+    f32x4.mul(v128.load(block), v128.shuffle<f32>(xm, xm, 0, 0, 0, 0)),
+    f32x4.mul(v128.load(block, 16), v128.shuffle<f32>(xm, xm, 1, 1, 1, 1)),
+  );
+  const high = f32x4.add(
+    f32x4.mul(v128.load(block, 32), v128.shuffle<f32>(xm, xm, 2, 2, 2, 2)),
+    f32x4.mul(v128.load(block, 48), v128.shuffle<f32>(xm, xm, 3, 3, 3, 3)),
+  );
+  return f32x4.sub(acc, f32x4.add(low, high));
+}
+
+/**
+ * block * xm, block column-major, the column products added in order. For the inverse diagonal blocks,
+ * whose large entries of both signs cancel: one product per node, not worth another rounding there.
+ */
+@inline
+function productSequential(block: usize, xm: v128): v128 {
+  let acc = f32x4.mul(v128.load(block), v128.shuffle<f32>(xm, xm, 0, 0, 0, 0));
+  acc = f32x4.add(acc, f32x4.mul(v128.load(block, 16), v128.shuffle<f32>(xm, xm, 1, 1, 1, 1)));
+  acc = f32x4.add(acc, f32x4.mul(v128.load(block, 32), v128.shuffle<f32>(xm, xm, 2, 2, 2, 2)));
+  return f32x4.add(acc, f32x4.mul(v128.load(block, 48), v128.shuffle<f32>(xm, xm, 3, 3, 3, 3)));
 }
 
 /** out[k] = sum_j block[j][k] * v[j] - ... scalar twin of the column products: acc[k] -= sum_j col_j[k] x[j]. */
@@ -67,8 +88,8 @@ function solveNode(
       const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
       acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
     }
-    // x_n = D^-1 acc = -(D^-1 (-acc)) through the same column products.
-    v128.store(xn, f32x4.neg(subtractProduct(f32x4.splat(0), inverse, acc)));
+    // x_n = D^-1 acc
+    v128.store(xn, productSequential(inverse, acc));
   } else {
     memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
     for (let s = 0; s < last; s++) {

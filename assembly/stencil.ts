@@ -155,11 +155,17 @@ function assembleRow(
         for (let jy = ky - radius; jy <= ky + radius; jy++) {
           let slot = local + (<usize>((jy - y + reach) * span + (kx - radius - x + reach)) << 3);
           let neighbour = image + (<usize>(jy * stride + kx - radius)) * 24;
+          const neighbourLabels = labels + <usize>(jy * stride + kx - radius);
           for (let t = 0; t < size; t++) {
-            const er = load<f64>(neighbour) - mr;
-            const eg = load<f64>(neighbour, 8) - mg;
-            const eb = load<f64>(neighbour, 16) - mb;
-            store<f64>(slot, load<f64>(slot) - invN - (vr * er + vg * eg + vb * eb));
+            // Only the diagonal and the upper entries are stored (the lower ones are their rows' upper ones);
+            // a lower neighbour's entry is needed only for the right-hand side, when it is foreground.
+            const lower = jy < y || (jy == y && kx - radius + t < x);
+            if (!lower || load<u8>(neighbourLabels + <usize>t) == LABEL_FOREGROUND) {
+              const er = load<f64>(neighbour) - mr;
+              const eg = load<f64>(neighbour, 8) - mg;
+              const eb = load<f64>(neighbour, 16) - mb;
+              store<f64>(slot, load<f64>(slot) - invN - (vr * er + vg * eg + vb * eb));
+            }
             slot += 8;
             neighbour += 24;
           }

@@ -3,8 +3,12 @@
 // warm process, and so on. Per case: our phase times, peak wasm memory and SAD, the anchor's time and SAD, and the
 // ratio ours / anchor; then the median and total ratios against issue 12's targets. With --threads N each case also
 // runs on an engine of N threads: its total time, its SAD and the speed-up. --no-anchor times ours alone.
+// --baseline FILE.wasm also runs an older one-thread build of ours (say main's dist/matting.wasm, copied aside) on
+// each case right after this one: its iterations, time and SAD, to show what a change did under the same load.
 // npm run bench -- [--method NAME] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--repeat N] [--threads N]
 //                  [--chunk N] [--no-anchor] [--anchor PATH/run.py] [--tolerance T] [--max-iterations N]
+//                  [--baseline FILE.wasm]
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -39,6 +43,7 @@ const { values: args } = parseArgs({
     method: { type: "string" },
     tolerance: { type: "string" },
     "max-iterations": { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const dataDir = resolveDir(args.data, DEFAULT_LOWRES);
@@ -65,12 +70,15 @@ console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} 
 console.log(`# data ${dataDir}; median of ${repeat} run(s) per case on a warm engine; ${note}`);
 console.log(`# anchor ${anchor === undefined ? "none (--no-anchor)" : `${anchor} --method ${method}`}; chunks of ${chunk} cases, ours then the anchor's (ours on ${threads > 1 ? "1 and " : ""}${threads} thread${threads > 1 ? "s" : ""}; the anchor as run.py runs it)`);
 const matting = await createMatting();
+const baseline = args.baseline === undefined ? undefined : await createMatting({ module: readFileSync(path.resolve(args.baseline)) });
+if (baseline) console.log(`# baseline ${path.resolve(args.baseline!)}: an older build of ours, one thread, run right after this build on each case`);
 const threaded = threads > 1 ? await createMatting({ threads }) : undefined;
 if (threaded && threaded.threads !== threads) throw new Error(`asked for ${threads} threads, got ${threaded.threads}`);
 {
   const first = await loadCase(names[0], trimapSets[0]);
   await warmUp(`${names[0]} ${trimapSets[0]}`, () => matting.estimateAlpha(first.image, first.trimap, options));
   if (threaded) await warmUp(`${names[0]} ${trimapSets[0]} on ${threads} threads`, () => threaded.estimateAlpha(first.image, first.trimap, options));
+  if (baseline) await warmUp(`${names[0]} ${trimapSets[0]} on the baseline`, () => baseline.estimateAlpha(first.image, first.trimap, options));
 }
 
 const table = new Table([
@@ -80,10 +88,14 @@ const table = new Table([
   { title: "peak MiB", width: 8 }, { title: "B/unknown", width: 9 }, { title: "SAD", width: 6 },
   ...(anchor ? [{ title: "pm ms", width: 6 }, { title: "pm SAD", width: 6 }, { title: "ratio", width: 5 }] : []),
   ...(threaded ? [{ title: "thr", width: 3 }, { title: `ms ${threads}-thr`, width: 8 }, { title: `SAD ${threads}-thr`, width: 9 }, { title: "speed-up", width: 8 }] : []),
+  ...(baseline ? [{ title: "base iter", width: 9 }, { title: "base ms", width: 7 }, { title: "base SAD", width: 8 }, { title: "ms / base", width: 9 }] : []),
 ]);
 if (anchor) console.log("\n## pm = the anchor, timed in its own process after the same chunk of ours; ratio = ms total / pm ms");
 table.header();
-interface Row { name: string; trimapSet: TrimapSet; seconds: number; sad: number; anchor?: { seconds: number; sad: number }; threadedSeconds?: number }
+interface Row {
+  name: string; trimapSet: TrimapSet; seconds: number; sad: number; iterations: number; anchor?: { seconds: number; sad: number }; threadedSeconds?: number;
+  base?: { seconds: number; sad: number; iterations: number };
+}
 const rows: Row[] = [];
 for (const trimapSet of trimapSets) {
   for (const chunkNames of chunks(names, chunk)) {
@@ -92,13 +104,14 @@ for (const trimapSet of trimapSets) {
       const c = await loadCase(name, trimapSet);
       const timed = await timedRuns(matting, c.image, c.trimap, options, repeat);
       const other = threaded ? await timedRuns(threaded, c.image, c.trimap, options, repeat) : undefined;
-      ours.push({ name, c, timed, other });
+      const older = baseline ? await timedRuns(baseline, c.image, c.trimap, options, repeat) : undefined;
+      ours.push({ name, c, timed, other, older });
     }
     const anchored = anchor ? await runAnchor({ script: anchor, method }, { data: dataDir, trimapSet, names: chunkNames }) : new Map<string, AnchorCase>();
-    for (const { name, c, timed: { alpha, stats, milliseconds }, other } of ours) {
+    for (const { name, c, timed: { alpha, stats, milliseconds }, other, older } of ours) {
       const { width, height } = c.image;
       const score = (predicted: Float32Array) => sad({ width, height, predicted, truth: c.truth, unknown: c.unknown });
-      const row: Row = { name, trimapSet, seconds: milliseconds.total / 1000, sad: score(alpha) };
+      const row: Row = { name, trimapSet, seconds: milliseconds.total / 1000, sad: score(alpha), iterations: stats.iterations };
       const theirs = anchored.get(name);
       if (theirs) row.anchor = { seconds: theirs.ms / 1000, sad: score(theirs.alpha) };
       else if (anchor) throw new Error(`the anchor gave no alpha for ${name} ${trimapSet}`);
@@ -108,11 +121,16 @@ for (const trimapSet of trimapSets) {
         row.threadedSeconds = other.milliseconds.total / 1000;
         threadCells.push(String(other.stats.threads), fixed(other.milliseconds.total, 0), fixed(score(other.alpha), 3), `${fixed(milliseconds.total / other.milliseconds.total, 2)}x`);
       }
+      const baseCells: string[] = [];
+      if (older) {
+        row.base = { seconds: older.milliseconds.total / 1000, sad: score(older.alpha), iterations: older.stats.iterations };
+        baseCells.push(String(row.base.iterations), fixed(older.milliseconds.total, 0), fixed(row.base.sad, 3), fixed(row.seconds / row.base.seconds, 3));
+      }
       rows.push(row);
       table.row([
         name, trimapSet, `${width}x${height}`, String(stats.unknownPixels), String(stats.iterations), stats.converged ? "yes" : "NO",
         ...PHASES.map((phase) => phaseCell(milliseconds, phase)),
-        fixed(stats.peakBytes / 2 ** 20, 1), fixed(stats.peakBytes / Math.max(1, stats.unknownPixels), 0), fixed(row.sad, 3), ...anchorCells, ...threadCells,
+        fixed(stats.peakBytes / 2 ** 20, 1), fixed(stats.peakBytes / Math.max(1, stats.unknownPixels), 0), fixed(row.sad, 3), ...anchorCells, ...threadCells, ...baseCells,
       ]);
     }
   }
@@ -154,6 +172,15 @@ if (threaded) {
     `speed-up over one thread: median ${fixed(speedUp, 2)}x, of the totals ${fixed(total, 2)}x`);
   verdicts.push([speedUp >= TARGET_THREAD_SPEEDUP ? "PASS" : "MISSED", `median speed-up on ${threads} threads ${fixed(speedUp, 2)}x >= ${TARGET_THREAD_SPEEDUP}x`]);
 }
+if (baseline) {
+  const base = rows.map((r) => r.base!);
+  const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
+  const meanSad = mean(rows.map((r) => r.sad)), baseSad = mean(base.map((b) => b.sad));
+  console.log(`this build against the baseline: time median ${fixed(median(rows.map((r, i) => r.seconds / base[i].seconds)), 3)}, of the totals ` +
+    `${fixed(sum(seconds) / sum(base.map((b) => b.seconds)), 3)}; iterations ${sum(rows.map((r) => r.iterations))} against ${sum(base.map((b) => b.iterations))}; ` +
+    `mean SAD over the ${rows.length} cases ${fixed(meanSad, 5)} against ${fixed(baseSad, 5)} (${signedPercent(relativeDifference(meanSad, baseSad), 3)})`);
+}
+console.log(`# load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
 console.log("\n## Verdict");
 if (!anchor) printVerdict("n/a", "no anchor (--no-anchor): no ratio; speed is only claimed side by side");
 for (const [verdict, text] of verdicts) printVerdict(verdict, text);

@@ -91,7 +91,8 @@ const sizes: [number, number][] = [[5, 7], [9, 13], [11, 6], [7, 5], [13, 9], [6
 function cases(): Case[] {
   const all: Case[] = [];
   let seed = 1;
-  for (const radius of [1, 2]) {
+  // Radius 3 too: the assembly skips lower neighbours unless they are foreground, at every radius.
+  for (const radius of [1, 2, 3]) {
     for (const [width, height] of sizes) {
       if (width < 2 * radius + 1 || height < 2 * radius + 1) continue;
       for (const unknownShare of [0.3, 0.8]) {
