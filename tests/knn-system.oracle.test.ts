@@ -31,6 +31,8 @@ function randomSets(n: number, ks: number[], soft: boolean, seed: number): Neigh
       const i = Math.floor(at / k), e = at % k;
       neighbours[at] = e === 0 ? i : e === 1 ? (i + 1 + Math.floor(roll * 5)) % n : roll < 0.05 ? -1 : roll < 0.1 ? i : roll < 0.7 ? Math.min(n - 1, Math.max(0, i + Math.floor(next() * 7) - 3)) : Math.floor(next() * n);
       if (weights) weights[at] = Math.fround(next());
+      // A pixel's list holds each pixel once, as the tree's does (so no pair is repeated more than twice per search).
+      if (neighbours.subarray(i * k, at).includes(neighbours[at])) neighbours[at] = -1;
     }
     return { k, neighbours, weights };
   });
