@@ -1,4 +1,4 @@
-// KNN matting's matrix-free system (assembly/methods/knn.ts, knn-cg.ts) against its dense twin
+// KNN matting's system and its products (assembly/methods/knn.ts, knn-cg.ts) against its dense twin
 // (tests/reference/knn-system.ts), on random neighbour lists with what real ones hold and more: edges both ways,
 // the same edge from two searches, a pixel among its own neighbours, missing neighbours (-1), soft weights, a few
 // scattered unknown pixels or many; the binary kernel's compressed rows (repeats summed) and the plain lists; on

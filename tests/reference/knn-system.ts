@@ -1,5 +1,5 @@
-// The plain twin of KNN matting's system (assembly/methods/knn.ts knnDegrees, knnActiveRows, knnSystem and the
-// matrix-free product of knn-cg.ts): W = K + K^T summed edge by edge into a dense matrix over all pixels, the rows
+// The plain twin of KNN matting's system (assembly/methods/knn.ts knnDegrees, knnActiveRows, knnSystem, the compressed
+// rows, and the products of knn-cg.ts): W = K + K^T summed edge by edge into a dense matrix over all pixels, the rows
 // of the unknown pixels and of every pixel sharing an edge with one, numbered in pixel order, and over them
 // D - W + lambda D C with the couplings to the other (fixed) pixels moved to the right-hand side.
 
