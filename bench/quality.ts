@@ -8,6 +8,7 @@
 // npm run bench:quality -- [--method knn] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--chunk N]
 //                          [--no-anchor] [--anchor PATH/run.py] [--baseline cf|none] [--tolerance T] [--max-iterations N]
 //                          [--threads N]
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createMatting } from "../dist/entry/node.js";
@@ -75,6 +76,8 @@ interface CaseResult extends CaseScores {
 }
 
 console.log(machineHeader());
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(", ");
+console.log(`# load average ${loadAverage()} (1, 5, 15 min): other jobs on this machine slow both sides`);
 console.log(`# method ${method}; baseline ${baselineMethod ?? "none"}; data ${dataDir}; anchor ${anchor ? `${anchor} --method ${anchorMethod}` : "none"}; ` +
   `chunks of ${chunk} cases, ours then the anchor's; ${note}`);
 const matting = await createMatting({ threads });
@@ -165,6 +168,7 @@ for (const trimapSet of trimapSets) {
 }
 if (informationFlow) for (const line of ifmVerdicts(trimapSets.map((t) => ({ trimapSet: t, rows: results[t] })), subset)) verdicts.push(line);
 const all = trimapSets.flatMap((t) => results[t]);
+console.log(`\n# load average at the end ${loadAverage()} (1, 5, 15 min)`);
 console.log(`\n## Time and memory over ${all.length} cases (${threads} thread${threads > 1 ? "s" : ""})`);
 console.log(`ours: median ${fixed(median(all.map((r) => r.seconds)), 3)} s, total ${fixed(all.reduce((s, r) => s + r.seconds, 0), 1)} s; ` +
   `peak wasm bytes per unknown pixel: median ${fixed(median(all.map((r) => r.bytesPerUnknown)), 0)}, max ${fixed(Math.max(...all.map((r) => r.bytesPerUnknown)), 0)}`);

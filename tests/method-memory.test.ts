@@ -2,11 +2,14 @@
 // anything is built, refusing with TOO_LARGE) against the arena's actual peak, on a few sizes and unknown shares:
 // never below it (else a case could pass the check and then run out of memory), and not far above (else cases that
 // fit would be refused). lkm and sm know their whole peak from the size alone; rw and lbdm check again with the
-// count of pixels they solve for before building their system.
+// count of pixels they solve for before building their system. knn's rows depend on the neighbours it finds (the
+// unknown pixels and every pixel one edge from one: from 1.4 times the unknown pixels on photos to all pixels where a
+// few unknown pixels are scattered), so its bound takes every pixel as a row.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, type Matting } from "../dist/entry/node.js";
 import { METHODS } from "../dist/methods/index.js";
-import { bandTrimap, randomTrimap, smoothImage } from "./synthetic.js";
+import { makeEngine } from "./helpers.js";
+import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 /**
  * What estimateAlpha holds besides the method (src/methods/run.ts): the photo as f64 RGB and a label per pixel (in
@@ -38,4 +41,26 @@ describe.each(["lkm", "sm"] as const)("%s's memory estimate", (method) => {
     expect(stats.peakBytes).toBeLessThanOrEqual(estimate);
     expect(estimate).toBeLessThan(8 * stats.peakBytes);
   });
+});
+
+describe("knn's memory estimate", () => {
+  const cases = [
+    ...sizes.map((s) => ({ ...s, image: smoothImage })),
+    // A few scattered unknown pixels: most known pixels are one edge from one, so there are far more rows than
+    // unknown pixels (the cases that the former estimate, rows = twice the unknown pixels, put 30-55 % below the peak).
+    { width: 20, height: 16, trimap: (w: number, h: number) => randomTrimap(w, h, 5, 0.05), image: noiseImage },
+    { width: 90, height: 70, trimap: (w: number, h: number) => randomTrimap(w, h, 9, 0.02), image: smoothImage },
+  ];
+  it.each(cases.flatMap((c) => (["binary", "soft"] as const).map((kernel) => ({ ...c, kernel }))))(
+    "covers the actual peak at $width x $height ($kernel kernel), within a factor of 2.5", async ({ width, height, trimap, image: makeImage, kernel }) => {
+      const engine = await makeEngine();
+      const image = makeImage(width, height, 7);
+      const { stats } = await matting.estimateAlpha(image, trimap(width, height), { method: "knn", kernel });
+      const pixels = width * height;
+      const defaults = Object.fromEntries(Object.entries(METHODS.knn.options).map(([key, spec]) => [key, spec.default]));
+      const own = METHODS.knn.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, { ...defaults, kernel } as never, engine);
+      const estimate = pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own;
+      expect(stats.peakBytes).toBeLessThanOrEqual(estimate);
+      expect(estimate).toBeLessThan(2.5 * stats.peakBytes);
+    });
 });

@@ -5,7 +5,10 @@
 //
 // L is not symmetric, D L = D - W is: the system solved is D (L + lambda C) x = D lambda [foreground], restricted
 // to the unknown pixels and the known ones within `hops` hops (see assembly/solve/constrain.ts for why that gives
-// the same alpha), assembled straight from the neighbour lists without W over all pixels.
+// the same alpha). knnSystem turns the neighbour lists into lists of rows in place, with the diagonal and the
+// right-hand side beside them. The soft kernel's CG (assembly/methods/knn-cg.ts) multiplies straight from those lists,
+// adding each edge to both its rows; the binary kernel's lays them out as compressed rows first (knnEdgeCounts,
+// knnEdgeFill, knnMergeRows), whose product reads row after row. No row sort is needed: Jacobi CG takes any order.
 //
 // sets (i32 fields): [0] number of sets, then per set: [1 + 3s] k, [2 + 3s] neighbour indices (i32, pixels * k,
 // -1 where a pixel has fewer neighbours), [3 + 3s] weights (f32, pixels * k; 0 for the binary kernel: all 1).
@@ -105,39 +108,18 @@ export function knnActiveRows(sets: usize, pixels: i32, labels: usize, hops: i32
   return rows;
 }
 
-/** counts[row]: off-diagonal entries (repeats included) of each row: an edge between two active pixels gives one to each. */
-export function knnRowCounts(sets: usize, pixels: i32, activeIndex: usize, counts: usize): void {
-  const count = field(sets, 0);
-  for (let s = 0; s < count; s++) {
-    const k = field(sets, 1 + 3 * s), neighbours = pointerField(sets, 2 + 3 * s);
-    for (let i = 0; i < pixels; i++) {
-      const ri = load<i32>(activeIndex + (<usize>i << 2));
-      for (let e = 0; e < k; e++) {
-        const j = load<i32>(neighbours + (<usize>(i * k + e) << 2));
-        if (j < 0 || j == i) continue;
-        const rj = load<i32>(activeIndex + (<usize>j << 2));
-        if (ri < 0 || rj < 0) continue;
-        const ci = counts + (<usize>ri << 2), cj = counts + (<usize>rj << 2);
-        store<i32>(ci, load<i32>(ci) + 1);
-        store<i32>(cj, load<i32>(cj) + 1);
-      }
-    }
-  }
-}
-
 @inline function trimapValue(labels: usize, p: i32): f64 {
   return load<u8>(labels + <usize>p) == FOREGROUND ? 1.0 : 0.0;
 }
 
 /**
- * The rows of D - W + lambda D C over the active pixels: -w per edge between active pixels (in both rows), the
- * couplings to fixed pixels (at their trimap value) moved to the right-hand side, and diagonal d_i - W_ii + lambda d_i
- * [known], right-hand side lambda d_i [foreground] + sum of w b_j over fixed neighbours j.
+ * The diagonal and right-hand side of D - W + lambda D C over the active pixels, and each set's neighbour lists
+ * rewritten in place as lists of rows (row r's k entries at r * k): the row of each active neighbour, -1 for the
+ * rest. The diagonal is d_i - W_ii + lambda d_i [known] (W_ii = 2 w for a pixel among its own neighbours: the edge
+ * is in K and in K^T), the right-hand side lambda d_i [foreground] + w b_j for every edge to a fixed pixel j, in
+ * either direction. A row's list goes to r * k <= i * k, never past the pixel lists still to be read.
  */
-export function knnFill(
-  sets: usize, pixels: i32, labels: usize, degree: usize, activeIndex: usize, lambda: f64,
-  cursor: usize, columns: usize, values: usize, diagonal: usize, rhs: usize,
-): void {
+export function knnSystem(sets: usize, pixels: i32, labels: usize, degree: usize, activeIndex: usize, lambda: f64, diagonal: usize, rhs: usize): void {
   for (let p = 0; p < pixels; p++) {
     const row = load<i32>(activeIndex + (<usize>p << 2));
     if (row < 0) continue;
@@ -154,31 +136,105 @@ export function knnFill(
       for (let e = 0; e < k; e++) {
         const at = <usize>(i * k + e);
         const j = load<i32>(neighbours + (at << 2));
-        if (j < 0) continue;
-        const w = edgeWeight(weights, at);
-        if (j == i) {
-          // W_ii = 2 w (the edge in K and in K^T), off the diagonal of D - W.
-          if (ri >= 0) store<f64>(diagonal + (<usize>ri << 3), load<f64>(diagonal + (<usize>ri << 3)) - 2 * w);
-          continue;
+        let column = -1;
+        if (j >= 0) {
+          const w = edgeWeight(weights, at);
+          const rj = j == i ? -1 : load<i32>(activeIndex + (<usize>j << 2));
+          if (j == i) {
+            if (ri >= 0) store<f64>(diagonal + (<usize>ri << 3), load<f64>(diagonal + (<usize>ri << 3)) - 2 * w);
+          } else if (ri >= 0 && rj >= 0) {
+            column = rj;
+          } else if (ri >= 0) {
+            store<f64>(rhs + (<usize>ri << 3), load<f64>(rhs + (<usize>ri << 3)) + w * trimapValue(labels, j));
+          } else if (rj >= 0) {
+            store<f64>(rhs + (<usize>rj << 3), load<f64>(rhs + (<usize>rj << 3)) + w * trimapValue(labels, i));
+          }
         }
-        const rj = load<i32>(activeIndex + (<usize>j << 2));
-        if (ri >= 0 && rj >= 0) {
-          appendEntry(cursor, columns, values, ri, rj, -w);
-          appendEntry(cursor, columns, values, rj, ri, -w);
-        } else if (ri >= 0) {
-          store<f64>(rhs + (<usize>ri << 3), load<f64>(rhs + (<usize>ri << 3)) + w * trimapValue(labels, j));
-        } else if (rj >= 0) {
-          store<f64>(rhs + (<usize>rj << 3), load<f64>(rhs + (<usize>rj << 3)) + w * trimapValue(labels, i));
-        }
+        if (ri < 0) continue;
+        const to = <usize>(ri * k + e);
+        store<i32>(neighbours + (to << 2), column);
+        if (weights != 0) store<f32>(weights + (to << 2), load<f32>(weights + (at << 2)));
       }
     }
   }
 }
 
-@inline function appendEntry(cursor: usize, columns: usize, values: usize, row: i32, column: i32, value: f64): void {
-  const c = cursor + (<usize>row << 2);
-  const at = load<i32>(c);
-  store<i32>(columns + (<usize>at << 2), column);
-  store<f64>(values + (<usize>at << 3), value);
-  store<i32>(c, at + 1);
+/** A binary kernel's entry in the product's compressed rows: the column in the low 27 bits, its multiplicity less one in the next four. */
+export const ROW_BITS: i32 = 27;
+export const ROW_MASK: i32 = (1 << ROW_BITS) - 1;
+
+/**
+ * For the binary kernel (every weight 1), after knnSystem: counts[r] += 1 for each entry an edge gives row r in the
+ * product's compressed rows (one in each of its two rows), so that rowStart can be summed from them.
+ */
+export function knnEdgeCounts(sets: usize, rows: i32, counts: usize): void {
+  const count = field(sets, 0);
+  for (let s = 0; s < count; s++) {
+    const k = field(sets, 1 + 3 * s), lists = pointerField(sets, 2 + 3 * s);
+    for (let r = 0; r < rows; r++) {
+      for (let e = 0; e < k; e++) {
+        const entry = load<i32>(lists + (<usize>(r * k + e) << 2));
+        if (entry < 0) continue;
+        const cr = counts + (<usize>r << 2), cc = counts + (<usize>entry << 2);
+        store<i32>(cr, load<i32>(cr) + 1);
+        store<i32>(cc, load<i32>(cc) + 1);
+      }
+    }
+  }
+}
+
+/** The compressed rows: each edge between rows r and c as c in row r and r in row c, from cursor[r] and cursor[c] on. */
+export function knnEdgeFill(sets: usize, rows: i32, cursor: usize, columns: usize): void {
+  const count = field(sets, 0);
+  for (let s = 0; s < count; s++) {
+    const k = field(sets, 1 + 3 * s), lists = pointerField(sets, 2 + 3 * s);
+    for (let r = 0; r < rows; r++) {
+      for (let e = 0; e < k; e++) {
+        const entry = load<i32>(lists + (<usize>(r * k + e) << 2));
+        if (entry < 0) continue;
+        appendEntry(cursor, columns, r, entry);
+        appendEntry(cursor, columns, entry, r);
+      }
+    }
+  }
+}
+
+@inline function appendEntry(cursor: usize, columns: usize, row: i32, entry: i32): void {
+  const at = cursor + (<usize>row << 2);
+  const slot = load<i32>(at);
+  store<i32>(columns + (<usize>slot << 2), entry);
+  store<i32>(at, slot + 1);
+}
+
+/**
+ * Sums the repeats of each column within each row into one entry carrying their count (kNN graphs are largely
+ * mutual, and two searches often find the same neighbour, so this about halves the product's reads), in place;
+ * rowStart is rewritten for the shorter rows. `seen` (i32, rows, all -1 on entry): where each column's entry went,
+ * which is in the current row when it is at or past the row's first. Returns the number of entries left. A count is
+ * at most 2 * 8 searches (four bits); columns < 2^27 (a picture with more rows needs more than wasm32's 4 GiB).
+ */
+export function knnMergeRows(rows: i32, rowStart: usize, columns: usize, seen: usize): i32 {
+  let out = 0;
+  let start = load<i32>(rowStart);
+  for (let r = 0; r < rows; r++) {
+    const end = load<i32>(rowStart + (<usize>(r + 1) << 2));
+    const rowOut = out;
+    for (let at = start; at < end; at++) {
+      const c = load<i32>(columns + (<usize>at << 2));
+      const seenAt = seen + (<usize>c << 2);
+      const earlier = load<i32>(seenAt);
+      if (earlier >= rowOut) {
+        const entry = columns + (<usize>earlier << 2);
+        store<i32>(entry, load<i32>(entry) + (1 << ROW_BITS));
+      } else {
+        store<i32>(seenAt, out);
+        store<i32>(columns + (<usize>out << 2), c);
+        out++;
+      }
+    }
+    store<i32>(rowStart + (<usize>r << 2), rowOut);
+    start = end;
+  }
+  store<i32>(rowStart + (<usize>rows << 2), out);
+  return out;
 }

@@ -1,13 +1,18 @@
 // KNN matting (Chen, Li, Tang 2013) as pymatting 1.1.15 computes it (estimate_alpha_knn): the k nearest pixels in
 // colour and position for each (neighbors, distanceWeights) pair, the graph Laplacian of their symmetrised
-// affinities, pymatting's soft constraints (make_linear_system, lambda 100) and CG. Hot loops in
-// assembly/methods/knn.ts; the system's form and why it may be restricted are explained there.
+// affinities, pymatting's soft constraints (make_linear_system, lambda 100) and Jacobi CG, as pymatting (symmetric
+// Gauss-Seidel halves the iterations on these graphs but doubles their cost; starting from the trimap saves at most a
+// tenth of them). Hot loops in assembly/methods/knn.ts and knn-cg.ts; the system's form, why it may be restricted and
+// how its matrix is held are explained there.
 import { MattingError } from "../errors.js";
-import { type KdTreeKernels, buildKdTree, nearestNeighbours } from "./kdtree.js";
+import { type KdTreeKernels, buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS, choiceSpec, numberListSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
-import { CONSTRAINT_WEIGHT, SPARSE_BYTES, type SparseKernels, assembleSparse, solveSparse } from "./sparse.js";
+import { CONSTRAINT_WEIGHT } from "./sparse.js";
+import { seedGuess } from "./guess.js";
+import { iterateInSlices, relativeResidual } from "../slices.js";
 import type { AlphaMethod } from "./types.js";
+import type { Arena } from "../engine.js";
 
 /** Options of method "knn" (pymatting's knn_laplacian arguments, camelCase). */
 export interface KnnOptions {
@@ -19,14 +24,19 @@ export interface KnnOptions {
   kernel?: "binary" | "soft";
 }
 
-interface KnnKernels extends SparseKernels, KdTreeKernels {
+interface KnnKernels extends KdTreeKernels {
   knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
   knnSoftWeights(features: number, pixels: number, k: number, neighbours: number, weights: number): void;
   knnDegrees(sets: number, pixels: number, degree: number): void;
   knnActiveRows(sets: number, pixels: number, labels: number, hops: number, activeIndex: number): number;
-  knnRowCounts(sets: number, pixels: number, activeIndex: number, counts: number): void;
-  knnFill(sets: number, pixels: number, labels: number, degree: number, activeIndex: number, lambda: number,
-    cursor: number, columns: number, values: number, diagonal: number, rhs: number): void;
+  knnSystem(sets: number, pixels: number, labels: number, degree: number, activeIndex: number, lambda: number, diagonal: number, rhs: number): void;
+  knnEdgeCounts(sets: number, rows: number, counts: number): void;
+  knnEdgeFill(sets: number, rows: number, cursor: number, columns: number): void;
+  knnMergeRows(rows: number, rowStart: number, columns: number, seen: number): number;
+  sparseRowStarts(rows: number, rowStart: number): number;
+  knnJacobi(diagonal: number, rows: number, inverse: number): void;
+  knnCgStart(operator: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  knnCgIterate(operator: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
 }
 
 const MAX_SEARCHES = 8;
@@ -36,6 +46,60 @@ const HOPS = 1;
 /** Share of the progress bar given to the neighbour searches and the assembly. */
 const GRAPH_SHARE = 0.5;
 const FEATURES = 5;
+
+/** The arena rounds every allocation up to 16 bytes. */
+const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * The most solve() holds at once, for n pixels: the neighbour lists (and soft weights) of every search, then either
+ * a search's features, tree and query scratch, or the system: each pixel's row index, per row the diagonal and the
+ * right-hand side, beside the degrees while they are set up, then for the binary kernel its compressed rows (two
+ * entries per edge before repeats are summed, and a row's worth of scratch), and the CG record, the inverse
+ * diagonal, five CG vectors and their state, which reuse the binary kernel's dead lists where they fit (first fit,
+ * as Arena.alloc). The rows are the unknown pixels and every pixel one edge from one, which depends on the
+ * neighbours found, so the bound takes every pixel as a row and every edge as joining two (on the photos, a quarter
+ * to a half of the pixels are rows, with about 28 entries each).
+ */
+export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kernels: KdTreeKernels): number {
+  const lists = neighbors.reduce((sum, k) => sum + aligned(n * k * 4) * (soft ? 2 : 1), aligned(4 * (1 + 3 * neighbors.length)));
+  const search = aligned(n * FEATURES * 4) + kdTreeBytes(kernels, n, FEATURES) + aligned(kernels.kdQueryScratchBytes(Math.max(...neighbors))) + 5 * 16;
+  const rows = n, edges = neighbors.reduce((sum, k) => sum + k, 0) * rows;
+  const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(2 * edges * 4);
+  const solveAllocations = [24, ...Array(6).fill(rows * 8), 24].map(aligned);
+  const free = soft ? [] : neighbors.map((k) => n * k * 4);
+  let atTop = 0;
+  for (const bytes of solveAllocations) {
+    const range = free.findIndex((room) => room >= bytes);
+    if (range >= 0) free[range] -= bytes;
+    else atTop += bytes;
+  }
+  const system = aligned(n * 4) + 2 * aligned(rows * 8) + Math.max(aligned(n * 8), compressed + Math.max(aligned(rows * 4), atTop));
+  return lists + Math.max(search, system);
+}
+
+/**
+ * The binary kernel's system as compressed rows, each edge in both its rows, repeats summed (assembly/methods/knn.ts
+ * knnEdgeCounts, knnEdgeFill, knnMergeRows); the neighbour lists are dead after it and their memory is recycled for
+ * the CG vectors. `fields`: the sets record's.
+ */
+function compressEdges(arena: Arena, kernels: KnnKernels, sets: number, n: number, rows: number, fields: number[]): { rowStart: number; columns: number } {
+  const rowStart = arena.alloc((rows + 1) * 4);
+  arena.i32(rowStart, rows + 1).fill(0);
+  kernels.knnEdgeCounts(sets, rows, rowStart + 4);
+  const counted = kernels.sparseRowStarts(rows, rowStart);
+  const columns = arena.alloc(counted * 4);
+  const mark = arena.mark();
+  const cursor = arena.alloc(rows * 4);
+  arena.i32(cursor, rows).set(arena.i32(rowStart, rows));
+  kernels.knnEdgeFill(sets, rows, cursor, columns);
+  const seen = cursor;
+  arena.i32(seen, rows).fill(-1);
+  const entries = kernels.knnMergeRows(rows, rowStart, columns, seen);
+  arena.release(mark);
+  arena.recycle(columns + entries * 4, (counted - entries) * 4);
+  for (let s = 1; s < fields.length; s += 3) arena.recycle(fields[s + 1], n * fields[s] * 4);
+  return { rowStart, columns };
+}
 
 const options = {
   neighbors: numberListSpec([20, 10], (v) => Number.isInteger(v) && v >= 1 && v <= MAX_NEIGHBORS, `integers from 1 to ${MAX_NEIGHBORS}`, MAX_SEARCHES),
@@ -55,16 +119,7 @@ export const knn: AlphaMethod<typeof options> = {
         { option: "distanceWeights", value: distanceWeights });
     }
   },
-  peakBytes(size, o) {
-    const edges = o.neighbors.reduce((sum, k) => sum + k, 0);
-    // Per pixel: features and the tree over them (about 50 bytes), neighbour lists (and soft weights), degree, row index, alpha out.
-    const graph = size.pixels * (50 + edges * (o.kernel === "soft" ? 8 : 4) + 8 + 4 + 4);
-    // The system: its rows (the unknown pixels and, as measured on photos, up to as many known ones again), each with
-    // its own edges and, on average as many, those of the pixels that have it as a neighbour, before repeats are summed.
-    // An estimate: assembleSparse checks the exact count before it allocates the entries.
-    const rows = Math.min(size.pixels, 2 * size.unknown);
-    return graph + rows * (SPARSE_BYTES.perRow + 2 * edges * SPARSE_BYTES.perEntry) + 4096;
-  },
+  peakBytes: (size, o, engine) => knnPeakBytes(size.pixels, o.neighbors, o.kernel === "soft", engine.kernels as KnnKernels),
   async solve(context, o) {
     const { arena, pixels, width, height } = context;
     const kernels = context.engine.kernels as KnnKernels;
@@ -93,23 +148,40 @@ export const knn: AlphaMethod<typeof options> = {
       fields.push(k, neighbours, weights);
     }
     arena.i32(sets, fields.length).set(fields);
-    const degree = arena.alloc(n * 8);
-    kernels.knnDegrees(sets, n, degree);
     const activeIndex = arena.alloc(n * 4);
     const rows = kernels.knnActiveRows(sets, n, pixels.labels, HOPS, activeIndex);
-    const system = assembleSparse(arena, kernels, rows,
-      (counts) => kernels.knnRowCounts(sets, n, activeIndex, counts),
-      (cursor, columns, values, diagonal, rhs) =>
-        kernels.knnFill(sets, n, pixels.labels, degree, activeIndex, CONSTRAINT_WEIGHT, cursor, columns, values, diagonal, rhs));
+    const diagonal = arena.alloc(rows * 8), rhs = arena.alloc(rows * 8);
+    const mark = arena.mark();
+    const degree = arena.alloc(n * 8);
+    kernels.knnDegrees(sets, n, degree);
+    kernels.knnSystem(sets, n, pixels.labels, degree, activeIndex, CONSTRAINT_WEIGHT, diagonal, rhs);
+    arena.release(mark);
+    const compressed = o.kernel === "binary" ? compressEdges(arena, kernels, sets, n, rows, fields) : { rowStart: 0, columns: 0 };
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: GRAPH_SHARE });
     await context.checkpoint();
-    // Jacobi, as pymatting: symmetric Gauss-Seidel halves the iterations on these graphs but doubles their cost.
-    const solved = await solveSparse(context, system, { ...o, preconditioner: "jacobi" }, solveProgress(context, o.tolerance, GRAPH_SHARE), activeIndex);
+
+    const setupStarted = performance.now();
+    const operator = arena.alloc(24);
+    const inverse = arena.alloc(rows * 8);
+    kernels.knnJacobi(diagonal, rows, inverse);
+    arena.i32(operator, 6).set([rows, sets, diagonal, inverse, compressed.rowStart, compressed.columns]);
+    const preconditioner = performance.now() - setupStarted;
+    const vector = () => arena.alloc(rows * 8);
+    const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
+    arena.f64(x, rows).fill(0);
+    seedGuess(context, activeIndex, x);
+    const state = arena.alloc(24);
+    const report = solveProgress(context, o.tolerance, GRAPH_SHARE);
+    const { iterations, residual } = await iterateInSlices(kernels.knnCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
+      (steps) => kernels.knnCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
+      async (done, now) => {
+        report(done, now);
+        await context.checkpoint();
+      });
     return {
-      solution: solved.solution, unknownIndex: activeIndex,
-      iterations: solved.iterations, residual: solved.residual, converged: solved.converged,
-      milliseconds: { laplacian, preconditioner: solved.setupMilliseconds, solve: performance.now() - started - laplacian - solved.setupMilliseconds },
+      solution: x, unknownIndex: activeIndex, iterations, residual, converged: residual <= o.tolerance,
+      milliseconds: { laplacian, preconditioner, solve: performance.now() - started - laplacian - preconditioner },
       threads: 1,
     };
   },
