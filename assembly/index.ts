@@ -32,6 +32,6 @@ export * from "./methods/ifm-pcg";
 export { smExpandScratchBytes, smExpand, smMeans, smLabelDistances, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";
-export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnRowCounts, knnFill } from "./methods/knn";
 export { gatherMatte, weightedMedianVote } from "./methods/combined";

@@ -10,9 +10,16 @@
 // same order (the same f32 results). A candidate is the 64-bit key (distance bits << 32 | original index): keys of
 // non-negative f32 distances order as the distances do, ties by the lower index, so one integer comparison ranks them.
 //
+// Each node also keeps the bounding box of its points. A cell bounded by splits alone can be far larger than the
+// points in it: photo colours lie on thin curves and sheets of the colour cube, and a query outside them (an
+// unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A child is skipped
+// when the split cell is beyond the bound (cheap, incremental), or else when its box is.
+//
 // tree (i32 fields): [0] points n [1] dims [2] nodes [3] blocked coordinates (kdCoordinateBytes) [4] original index
 //                    of each reordered point (i32) [5] split coordinate per inner node (i32) [6] split value per inner
-//                    node (f32)
+//                    node (f32) [7] bounding box per node (kdBoxBytes: boxVectors(dims) groups of four lows, then as
+//                    many of four highs, f32; lanes past dims hold -Infinity lows and Infinity highs, so that they
+//                    add nothing; an empty node Infinity lows and -Infinity highs)
 
 import { field, pointerField } from "../record";
 
@@ -32,6 +39,21 @@ export function kdNodeCount(n: i32): i32 {
 /** Bytes of the blocked coordinates: whole blocks of four points, 16 bytes per coordinate. */
 export function kdCoordinateBytes(n: i32, dims: i32): i32 {
   return ((n + 3) >> 2) * dims * 16;
+}
+
+/** Groups of four coordinates a box holds: the dims, padded. */
+@inline function boxVectors(dims: i32): i32 {
+  return (dims + 3) >> 2;
+}
+
+/** Bytes of one node's box: lows and highs, four lanes per group. */
+@inline function boxBytes(dims: i32): usize {
+  return <usize>boxVectors(dims) << 5;
+}
+
+/** Bytes of the nodes' bounding boxes. */
+export function kdBoxBytes(n: i32, dims: i32): i32 {
+  return kdNodeCount(n) * <i32>boxBytes(dims);
 }
 
 /** Where a node over [lo, hi) splits: near the middle, on a multiple of four points from lo (lo is one too). */
@@ -105,9 +127,42 @@ function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): voi
   buildNode(tree, points, 2 * node + 2, mid, hi);
 }
 
+/** The bounding box of node `node` over [lo, hi) of the reordered points, and those of its descendants. */
+function boxNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const dims = field(tree, 1);
+  const lanes = boxVectors(dims) << 2, stride = boxBytes(dims);
+  const box = pointerField(tree, 7) + <usize>node * stride, highs = box + (stride >> 1);
+  if (2 * node + 1 >= field(tree, 2)) {
+    for (let d = 0; d < lanes; d++) {
+      let low = Infinity as f32, high = -Infinity as f32;
+      if (d >= dims) {
+        low = -Infinity;
+        high = Infinity;
+      }
+      for (let i = lo; i < hi && d < dims; i++) {
+        const v = coordinate(points, dims, i, d);
+        low = min(low, v);
+        high = max(high, v);
+      }
+      store<f32>(box + (<usize>d << 2), low);
+      store<f32>(highs + (<usize>d << 2), high);
+    }
+    return;
+  }
+  const mid = splitAt(lo, hi);
+  boxNode(tree, points, 2 * node + 1, lo, mid);
+  boxNode(tree, points, 2 * node + 2, mid, hi);
+  const left = pointerField(tree, 7) + <usize>(2 * node + 1) * stride, right = left + stride;
+  for (let d = 0; d < lanes; d++) {
+    const low = <usize>d << 2, high = (stride >> 1) + low;
+    store<f32>(box + low, min(load<f32>(left + low), load<f32>(right + low)));
+    store<f32>(box + high, max(load<f32>(left + high), load<f32>(right + high)));
+  }
+}
+
 /**
  * Builds the tree over `source` (n points of `dims` f32 coordinates) into the arrays named in the record, which the
- * engine allocated: fields [3..6] must be set, [0..2] are written. `work` holds n * dims f32 during the build.
+ * engine allocated: fields [3..7] must be set, [0..2] are written. `work` holds n * dims f32 during the build.
  */
 export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
   store<i32>(tree, n);
@@ -117,6 +172,7 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usi
   memory.copy(work, source, <usize>n * <usize>dims * 4);
   for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
   buildNode(tree, work, 0, 0, n);
+  boxNode(tree, work, 0, 0, n);
   const blocked = pointerField(tree, 3);
   memory.fill(blocked, 0, <usize>kdCoordinateBytes(n, dims));
   for (let i = 0; i < n; i++) {
@@ -132,6 +188,7 @@ let blocked: usize = 0;
 let pointIndex: usize = 0;
 let splitDims: usize = 0;
 let splitValues: usize = 0;
+let boxes: usize = 0;
 let dimensions: i32 = 0;
 let innerNodes: i32 = 0;
 let queryPoint: usize = 0;
@@ -214,6 +271,32 @@ function searchLeaf(lo: i32, hi: i32): void {
   return <f64>worstDistance * (1.0 + 1e-5) + 1e-37;
 }
 
+/**
+ * The squared distance from the query to node `node`'s bounding box, in f32: its rounding (a relative 1e-6 for 16
+ * coordinates at most) is far inside pruneAbove's slack, and a square that underflows only makes it smaller.
+ */
+function boxDistance(node: i32): f32 {
+  const vectors = boxVectors(dimensions);
+  const box = boxes + <usize>node * (<usize>vectors << 5), highs = box + (<usize>vectors << 4);
+  if (ASC_FEATURE_SIMD) {
+    let sum = f32x4.splat(0);
+    for (let v = 0; v < vectors; v++) {
+      const q = v128.load(queryPoint + (<usize>v << 4));
+      const below = f32x4.sub(v128.load(box + (<usize>v << 4)), q), above = f32x4.sub(q, v128.load(highs + (<usize>v << 4)));
+      const outside = f32x4.max(f32x4.max(below, above), f32x4.splat(0));
+      sum = f32x4.add(sum, f32x4.mul(outside, outside));
+    }
+    return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+  }
+  let sum: f32 = 0;
+  for (let d = 0, lanes = vectors << 2; d < lanes; d++) {
+    const q = load<f32>(queryPoint + (<usize>d << 2));
+    const outside = max(max(load<f32>(box + (<usize>d << 2)) - q, q - load<f32>(highs + (<usize>d << 2))), 0 as f32);
+    sum += outside * outside;
+  }
+  return sum;
+}
+
 function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
   if (node >= innerNodes) {
     searchLeaf(lo, hi);
@@ -228,10 +311,11 @@ function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
   const offsetAt = offsets + (<usize>splitDim << 3);
   const oldOffset = load<f64>(offsetAt);
   const farDistance = cellDistance - oldOffset * oldOffset + diff * diff;
-  if (farDistance > pruneAbove()) return;
+  const far = diff < 0 ? near + 1 : near - 1;
+  if (farDistance > pruneAbove() || <f64>boxDistance(far) > pruneAbove()) return;
   store<f64>(offsetAt, diff);
-  if (diff < 0) searchNode(near + 1, mid, hi, farDistance);
-  else searchNode(near - 1, lo, mid, farDistance);
+  if (diff < 0) searchNode(far, mid, hi, farDistance);
+  else searchNode(far, lo, mid, farDistance);
   store<f64>(offsetAt, oldOffset);
 }
 
@@ -247,10 +331,13 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   pointIndex = pointerField(tree, 4);
   splitDims = pointerField(tree, 5);
   splitValues = pointerField(tree, 6);
+  boxes = pointerField(tree, 7);
   offsets = scratch;
   querySplats = offsets + <usize>(MAX_DIMS * 8);
   queryPoint = querySplats + <usize>(MAX_DIMS * 16);
   laneDistances = queryPoint + <usize>(MAX_DIMS * 4);
+  // Zero past dims, read as groups of four by boxDistance.
+  memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
   keptKeys = laneDistances + 16;
   wanted = min(k, field(tree, 0));
 }
