@@ -66,11 +66,21 @@ export function kdBoxBytes(n: i32, dims: i32): i32 {
 }
 
 function swapPoints(points: usize, index: usize, dims: i32, a: i32, b: i32): void {
-  for (let d = 0; d < dims; d++) {
-    const pa = points + ((<usize>a * <usize>dims + <usize>d) << 2), pb = points + ((<usize>b * <usize>dims + <usize>d) << 2);
-    const t = load<f32>(pa);
-    store<f32>(pa, load<f32>(pb));
-    store<f32>(pb, t);
+  const pa = points + ((<usize>a * <usize>dims) << 2), pb = points + ((<usize>b * <usize>dims) << 2);
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; d + 4 <= dims; d += 4) {
+      const at = <usize>d << 2;
+      const t = v128.load(pa + at);
+      v128.store(pa + at, v128.load(pb + at));
+      v128.store(pb + at, t);
+    }
+  }
+  for (; d < dims; d++) {
+    const at = <usize>d << 2;
+    const t = load<f32>(pa + at);
+    store<f32>(pa + at, load<f32>(pb + at));
+    store<f32>(pb + at, t);
   }
   const ia = index + (<usize>a << 2), ib = index + (<usize>b << 2);
   const t = load<i32>(ia);
@@ -86,14 +96,25 @@ function selectNth(points: usize, index: usize, dims: i32, lo: i32, hi: i32, nth
     const mid = left + ((right - left) >> 1);
     const a = coordinate(points, dims, left, d), b = coordinate(points, dims, mid, d), c = coordinate(points, dims, right, d);
     const pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    // Stepping pointers to coordinate d of points i and j.
+    const row = <usize>dims << 2, base = points + (<usize>d << 2);
     let i = left, j = right;
+    let atI = base + <usize>i * row, atJ = base + <usize>j * row;
     while (i <= j) {
-      while (coordinate(points, dims, i, d) < pivot) i++;
-      while (coordinate(points, dims, j, d) > pivot) j--;
+      while (load<f32>(atI) < pivot) {
+        i++;
+        atI += row;
+      }
+      while (load<f32>(atJ) > pivot) {
+        j--;
+        atJ -= row;
+      }
       if (i <= j) {
         swapPoints(points, index, dims, i, j);
         i++;
         j--;
+        atI += row;
+        atJ -= row;
       }
     }
     if (nth <= j) right = j;
@@ -102,19 +123,63 @@ function selectNth(points: usize, index: usize, dims: i32, lo: i32, hi: i32, nth
   }
 }
 
+/**
+ * The bounding box of the points [lo, hi) into node `node`'s box, in one pass over them (each point's coordinates
+ * are contiguous). With SIMD a point's groups of four are read whole: past the last point's dims that reads up to
+ * 12 bytes beyond the points, which the build's working copy has room for (kdBuild); those lanes are set after.
+ */
+function measureBox(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const dims = field(tree, 1), vectors = boxVectors(dims);
+  const stride = boxBytes(dims), box = pointerField(tree, 7) + <usize>node * stride, highs = box + (stride >> 1);
+  const row = <usize>dims << 2;
+  if (ASC_FEATURE_SIMD && vectors <= 2) {
+    let low0 = f32x4.splat(Infinity), high0 = f32x4.splat(-Infinity), low1 = low0, high1 = high0;
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      const a = v128.load(at);
+      low0 = f32x4.min(low0, a);
+      high0 = f32x4.max(high0, a);
+      if (vectors == 2) {
+        const b = v128.load(at, 16);
+        low1 = f32x4.min(low1, b);
+        high1 = f32x4.max(high1, b);
+      }
+    }
+    v128.store(box, low0);
+    v128.store(highs, high0);
+    if (vectors == 2) {
+      v128.store(box, low1, 16);
+      v128.store(highs, high1, 16);
+    }
+  } else {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(box + (<usize>d << 2), Infinity);
+      store<f32>(highs + (<usize>d << 2), -Infinity);
+    }
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      for (let d = 0; d < dims; d++) {
+        const v = load<f32>(at + (<usize>d << 2)), l = box + (<usize>d << 2), h = highs + (<usize>d << 2);
+        store<f32>(l, min(load<f32>(l), v));
+        store<f32>(h, max(load<f32>(h), v));
+      }
+    }
+  }
+  for (let d = dims; d < vectors << 2; d++) {
+    store<f32>(box + (<usize>d << 2), -Infinity);
+    store<f32>(highs + (<usize>d << 2), Infinity);
+  }
+}
+
 function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
   const dims = field(tree, 1);
+  measureBox(tree, points, node, lo, hi);
   if (2 * node + 1 >= field(tree, 2)) return;
+  // Split by the widest coordinate of the box (the first of equals).
+  const box = pointerField(tree, 7) + <usize>node * boxBytes(dims), highs = box + (boxBytes(dims) >> 1);
   let widest = 0, widestSpan: f32 = -1;
   for (let d = 0; d < dims; d++) {
-    let low = Infinity as f32, high = -Infinity as f32;
-    for (let i = lo; i < hi; i++) {
-      const v = coordinate(points, dims, i, d);
-      low = min(low, v);
-      high = max(high, v);
-    }
-    if (high - low > widestSpan) {
-      widestSpan = high - low;
+    const span = load<f32>(highs + (<usize>d << 2)) - load<f32>(box + (<usize>d << 2));
+    if (span > widestSpan) {
+      widestSpan = span;
       widest = d;
     }
   }
@@ -127,42 +192,10 @@ function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): voi
   buildNode(tree, points, 2 * node + 2, mid, hi);
 }
 
-/** The bounding box of node `node` over [lo, hi) of the reordered points, and those of its descendants. */
-function boxNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
-  const dims = field(tree, 1);
-  const lanes = boxVectors(dims) << 2, stride = boxBytes(dims);
-  const box = pointerField(tree, 7) + <usize>node * stride, highs = box + (stride >> 1);
-  if (2 * node + 1 >= field(tree, 2)) {
-    for (let d = 0; d < lanes; d++) {
-      let low = Infinity as f32, high = -Infinity as f32;
-      if (d >= dims) {
-        low = -Infinity;
-        high = Infinity;
-      }
-      for (let i = lo; i < hi && d < dims; i++) {
-        const v = coordinate(points, dims, i, d);
-        low = min(low, v);
-        high = max(high, v);
-      }
-      store<f32>(box + (<usize>d << 2), low);
-      store<f32>(highs + (<usize>d << 2), high);
-    }
-    return;
-  }
-  const mid = splitAt(lo, hi);
-  boxNode(tree, points, 2 * node + 1, lo, mid);
-  boxNode(tree, points, 2 * node + 2, mid, hi);
-  const left = pointerField(tree, 7) + <usize>(2 * node + 1) * stride, right = left + stride;
-  for (let d = 0; d < lanes; d++) {
-    const low = <usize>d << 2, high = (stride >> 1) + low;
-    store<f32>(box + low, min(load<f32>(left + low), load<f32>(right + low)));
-    store<f32>(box + high, max(load<f32>(left + high), load<f32>(right + high)));
-  }
-}
-
 /**
  * Builds the tree over `source` (n points of `dims` f32 coordinates) into the arrays named in the record, which the
- * engine allocated: fields [3..7] must be set, [0..2] are written. `work` holds n * dims f32 during the build.
+ * engine allocated: fields [3..7] must be set, [0..2] are written. `work` holds n * dims f32 and 16 bytes more
+ * (measureBox reads past the last point) during the build.
  */
 export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
   store<i32>(tree, n);
@@ -172,7 +205,6 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usi
   memory.copy(work, source, <usize>n * <usize>dims * 4);
   for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
   buildNode(tree, work, 0, 0, n);
-  boxNode(tree, work, 0, 0, n);
   const blocked = pointerField(tree, 3);
   memory.fill(blocked, 0, <usize>kdCoordinateBytes(n, dims));
   for (let i = 0; i < n; i++) {

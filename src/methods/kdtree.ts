@@ -17,7 +17,7 @@ export const KD_MAX_DIMS = 16;
 
 /** Bytes buildKdTree takes at its peak for n points of `dims` coordinates: the tree and the build's working copy. */
 export function kdTreeBytes(kernels: KdTreeKernels, n: number, dims: number): number {
-  return 32 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + kernels.kdBoxBytes(n, dims) + n * dims * 4;
+  return 32 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + kernels.kdBoxBytes(n, dims) + n * dims * 4 + 16;
 }
 
 /**
@@ -34,7 +34,8 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
   const splitDim = arena.alloc(inner * 4), splitValue = arena.alloc(inner * 4), boxes = arena.alloc(kernels.kdBoxBytes(n, dims));
   arena.i32(tree + 12, 5).set([coordinates, index, splitDim, splitValue, boxes]);
   const mark = arena.mark();
-  const work = arena.alloc(n * dims * 4);
+  // 16 bytes past the points: the build reads a point's coordinates four at a time.
+  const work = arena.alloc(n * dims * 4 + 16);
   if (typeof points === "function") points(work);
   // The build copies its source into `work` first; a source that is `work` itself is left as it is.
   kernels.kdBuild(tree, typeof points === "function" ? work : points, n, dims, work);
