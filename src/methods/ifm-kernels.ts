@@ -36,6 +36,9 @@ export interface IfmKernels extends KdTreeKernels {
   addColourMixture(rows: number, k: number, columns: number, weights: number, unknownIndex: number, labels: number, diagonal: number, rhs: number): void;
   addIntraUnknown(rows: number, k: number, columns: number, weights: number, scale: number, unknownIndex: number, diagonal: number): void;
   applyEdgeTrim(pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, solution: number): void;
+  ifmEstimateGuess(
+    pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number, queries: number, count: number, estimate: number, x: number,
+  ): void;
   ifmJacobiSetup(diagonal: number, rows: number): void;
   narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;

@@ -4,7 +4,7 @@
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
 // ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
-// on the engine's threads where each has enough rows.
+// on the engine's threads where each has enough rows, from the known-to-unknown estimates unless the caller gives a start.
 import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
@@ -282,7 +282,10 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE));
+    const ku = flows.knownToUnknown;
+    const start = ku && ((x: number) => k.ifmEstimateGuess(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, ku.patchTrimmed,
+      ku.queries, ku.count, ku.estimate, x));
+    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE), start);
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
