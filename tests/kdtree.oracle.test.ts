@@ -1,6 +1,7 @@
 // The k-d tree (assembly/graph/kdtree.ts) against brute force: random points, duplicates, all points equal,
 // k >= n, trees of a few points (halves that are empty, a last block of four partly filled), every k from 1 to 33,
-// 1 to 16 coordinates, points on thin curves with queries away from them (where the nodes' boxes prune), both builds.
+// 1 to 16 coordinates, points on thin curves with queries away from them (where the nodes' boxes prune), the tree's
+// own points as queries (all, or some with rows of their own), both builds.
 import { describe, expect, it } from "vitest";
 import { type KdTreeKernels, buildKdTree, nearestNeighbours } from "../dist/methods/kdtree.js";
 import { makeEngine, random } from "./helpers.js";
@@ -84,6 +85,18 @@ describe("k-d tree nearest neighbours against brute force", () => {
       const own = arena.alloc(c.n * c.k * 4);
       await nearestNeighbours(arena, kernels, tree, "own points", c.n, c.k, own, 0, () => {});
       expect(Array.from(arena.i32(own, c.n * c.k))).toEqual(Array.from(expected.indices.subarray(0, c.n * c.k)));
+      // Some of the own points, each answered in a row of its own (every third point left out, the rows reversed).
+      const asked = Array.from({ length: c.n }, (_, i) => i).filter((i) => i % 3 !== 1);
+      const rowOf = new Int32Array(c.n).fill(-1);
+      asked.forEach((i, j) => (rowOf[i] = asked.length - 1 - j));
+      const rows = arena.copyIn(rowOf), some = arena.alloc(asked.length * c.k * 4);
+      arena.i32(some, asked.length * c.k).fill(-7);
+      await nearestNeighbours(arena, kernels, tree, { rows }, c.n, c.k, some, 0, () => {});
+      const answered = arena.i32(some, asked.length * c.k);
+      asked.forEach((i) => {
+        const row = rowOf[i];
+        expect(Array.from(answered.subarray(row * c.k, row * c.k + c.k))).toEqual(Array.from(expected.indices.subarray(i * c.k, i * c.k + c.k)));
+      });
     });
   });
 });

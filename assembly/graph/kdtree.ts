@@ -412,13 +412,17 @@ export function kdQuery(tree: usize, queries: usize, from: i32, to: i32, k: i32,
 /**
  * kdQuery with the tree's own points as the queries, taken in the tree's order (neighbouring queries then walk
  * the same nodes, which the cache keeps): positions [from, to) of the reordered points; each answer goes to the
- * row of the point's original index.
+ * row of the point's original index, or, when `rows` is not 0, to rows[original index] (i32; a point whose row is
+ * negative is not asked).
  */
-export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize): void {
+export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize, rows: usize): void {
   startQueries(tree, k, scratch);
   for (let position = from; position < to; position++) {
+    const original = load<i32>(pointIndex + (<usize>position << 2));
+    const row = rows == 0 ? original : load<i32>(rows + (<usize>original << 2));
+    if (row < 0) continue;
     const lane = blocked + ((<usize>(position >> 2) * <usize>dimensions) << 4) + (<usize>(position & 3) << 2);
     for (let d = 0; d < dimensions; d++) store<f32>(queryPoint + (<usize>d << 2), load<f32>(lane + (<usize>d << 4)));
-    queryOne(tree, k, load<i32>(pointIndex + (<usize>position << 2)), indices, distances);
+    queryOne(tree, k, row, indices, distances);
   }
 }

@@ -6,7 +6,7 @@ export interface KdTreeKernels extends Kernels {
   kdNodeCount(n: number): number;
   kdCoordinateBytes(n: number, dims: number): number;
   kdBoxBytes(n: number, dims: number): number;
-  kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
+  kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number, rows: number): void;
   kdBuild(tree: number, source: number, n: number, dims: number, work: number): void;
   kdQuery(tree: number, queries: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdQueryScratchBytes(k: number): number;
@@ -50,17 +50,19 @@ const QUERIES_PER_SLICE = 16384;
  * The k nearest tree points to each of `count` query points (the tree's dims, f32), or to each of the
  * tree's own n points when `queries` is "own points": their indices at `indices` (i32, count * k, nearest first,
  * ties to the lower index, -1 past the tree's size) and, unless `distances` is 0, their squared distances (f64).
- * `between(done)` runs after each slice (yield, abort, progress).
+ * `{ rows }` asks the own points whose rows[index] (i32) is not negative, answered in that row (count: the tree's
+ * size). `between(done)` runs after each slice (yield, abort, progress).
  */
 export async function nearestNeighbours(
-  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points", count: number, k: number, indices: number, distances: number,
-  between: (done: number) => Promise<void> | void,
+  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points" | { rows: number }, count: number, k: number, indices: number,
+  distances: number, between: (done: number) => Promise<void> | void,
 ): Promise<void> {
   const mark = arena.mark();
   const scratch = arena.alloc(kernels.kdQueryScratchBytes(k));
   for (let from = 0; from < count; from += QUERIES_PER_SLICE) {
     const to = Math.min(count, from + QUERIES_PER_SLICE);
-    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch);
+    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, 0);
+    else if (typeof queries === "object") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, queries.rows);
     else kernels.kdQuery(tree, queries, from, to, k, indices, distances, scratch);
     await between(to);
   }
