@@ -12,8 +12,8 @@
 //
 // Each node also keeps the bounding box of its points. A cell bounded by splits alone can be far larger than the
 // points in it: photo colours lie on thin curves and sheets of the colour cube, and a query outside them (an
-// unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A child is skipped
-// when the split cell is beyond the bound (cheap, incremental), or else when its box is.
+// unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A far child is skipped
+// when its split cell is beyond the bound (cheap, incremental), or else when its box is.
 //
 // tree (i32 fields): [0] points n [1] dims [2] nodes [3] blocked coordinates (kdCoordinateBytes) [4] original index
 //                    of each reordered point (i32) [5] split coordinate per inner node (i32) [6] split value per inner
