@@ -33,7 +33,7 @@ export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGather
 export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";
-export { kdNodeCount, kdCoordinateBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
+export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows } from "./methods/knn";
 export { knnJacobi, knnProduct, knnCgStart, knnCgIterate } from "./methods/knn-cg";
 export { gatherMatte, listKnownPixels, towardClosedForm, weightedMedianVote } from "./methods/combined";

@@ -11,8 +11,11 @@ import type { MethodContext } from "../dist/methods/types.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { compiledModule, makeEngine } from "./helpers.js";
 import { type DenseMatrix } from "./reference/dense.js";
-import { bruteForceSearch } from "./reference/ifm-flows.js";
-import { IFM_DEFAULT_CHOICES, composeIfmAlpha, denseSystem, referenceIfmAlpha, referenceIfmTerms, restrictEnergy } from "./reference/ifm.js";
+import { bruteForceSearch, referenceHighlyTransparent, referenceKnownToUnknown } from "./reference/ifm-flows.js";
+import { referenceEdgeTrim, referencePatchTrim } from "./reference/ifm-trim.js";
+import {
+  IFM_DEFAULT_CHOICES, composeIfmAlpha, denseSystem, referenceIfmAlpha, referenceIfmStart, referenceIfmTerms, restrictEnergy,
+} from "./reference/ifm.js";
 import { type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
 type Plane = { width: number; height: number; data: Uint8Array };
@@ -89,6 +92,42 @@ for (const build of ["release", "scalar"] as const) {
         for (let i = 0; i < n; i++) expect(Math.abs(actual.rhs[i] - reference.rhs[i])).toBeLessThanOrEqual(1e-6 * scale);
         for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(actual.matrix.entries[i * n + j]).toBeCloseTo(actual.matrix.entries[j * n + i], 12);
         expect(() => cholesky(actual.matrix)).not.toThrow();
+      });
+
+      it(`${name}: the solve starts from the reference's trimmed labels and known-to-unknown estimates`, async () => {
+        const patchTrimmed = referencePatchTrim(rgb, image.width, image.height, labels, bruteForceSearch);
+        const estimate = referenceKnownToUnknown(rgb, image.width, image.height, patchTrimmed, bruteForceSearch);
+        const edgeTrimmed = referenceEdgeTrim(rgb, image.width, image.height, labels);
+        const actual = await engine.run(async (arena: Arena) => {
+          const checked = checkImage(image);
+          const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+          const context: MethodContext = {
+            engine, arena, width: image.width, height: image.height, pixels, progress: () => {}, checkpoint: async () => {},
+          };
+          const flows = await buildFlows(context, k, pixels.counts.unknown);
+          const system = await assembleIfm(context, k, flows);
+          const ku = flows.knownToUnknown;
+          // Noise reads as highly transparent: no estimates, and the solve starts from 0.
+          expect(ku === undefined).toBe(referenceHighlyTransparent(rgb, image.width, image.height, labels));
+          if (ku === undefined) return undefined;
+          const x = arena.alloc((system.rows + 1) * 8);
+          arena.f64(x, system.rows + 1).fill(-1);
+          k.ifmEstimateGuess(image.width * image.height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, ku.patchTrimmed, ku.queries, ku.count,
+            ku.estimate, x);
+          const index = arena.i32(system.unknownIndex, image.width * image.height), values = arena.f64(x, system.rows + 1);
+          return {
+            start: Array.from(labels, (l, p) => (l === 2 ? values[index[p]] : 0)), dummy: values[system.rows],
+            queries: Array.from(arena.i32(ku.queries, ku.count)), estimates: arena.f64(ku.estimate, ku.count).slice(),
+          };
+        });
+        if (actual === undefined) return;
+        expect(actual.dummy).toBe(-1);
+        // The estimates as the reference's (their ill-conditioned LLE fit, regulariser 1e-10, differs by f64 rounding
+        // near 1e-6), then the start from the wasm's own estimates exactly as the reference composes it.
+        expect(actual.queries).toEqual(Array.from(estimate.pixels));
+        actual.estimates.forEach((e, row) => expect(Math.abs(e - estimate.estimate[row])).toBeLessThanOrEqual(1e-5));
+        const expected = referenceIfmStart({ ...estimate, estimate: actual.estimates }, patchTrimmed, edgeTrimmed, labels);
+        expect(actual.start).toEqual(Array.from(expected));
       });
 
       it(`${name}: the alpha equals a dense direct solve of the reference system`, async () => {

@@ -1,6 +1,7 @@
 // The k-d tree (assembly/graph/kdtree.ts) against brute force: random points, duplicates, all points equal,
 // k >= n, trees of a few points (halves that are empty, a last block of four partly filled), every k from 1 to 33,
-// 1 to 16 coordinates, both builds.
+// 1 to 16 coordinates, points on thin curves with queries away from them (where the nodes' boxes prune), the tree's
+// own points as queries (all, or some with rows of their own), both builds.
 import { describe, expect, it } from "vitest";
 import { type KdTreeKernels, buildKdTree, nearestNeighbours } from "../dist/methods/kdtree.js";
 import { makeEngine, random } from "./helpers.js";
@@ -13,7 +14,15 @@ interface Case {
   k: number;
   /** Coordinate j of point i. */
   value: (next: () => number, i: number, j: number) => number;
+  /** How far the queries that are not points stray from a point (each coordinate, uniform); 0.1 unless given. */
+  spread?: number;
 }
+
+/** Coordinate j of point i on a thin curve through the unit cube, like a photo's colours; position after three. */
+const onCurve = (next: () => number, i: number, j: number) => {
+  const t = (i * 0.618034) % 1;
+  return j < 3 ? 0.5 + 0.4 * Math.sin(6 * t + 2 * j) + (next() - 0.5) * 0.01 : ((j === 3 ? i % 30 : Math.floor(i / 30)) * 0.03);
+};
 
 const cases: Case[] = [
   { name: "uniform 1 point", n: 1, dims: 3, k: 4, value: (next) => next() },
@@ -29,6 +38,11 @@ const cases: Case[] = [
   { name: "a few points", n: 6, dims: 2, k: 3, value: (next) => Math.floor(next() * 4) },
   { name: "blocks partly filled", n: 70, dims: 5, k: 6, value: (next) => next() },
   { name: "16 coordinates", n: 300, dims: 16, k: 5, value: (next) => next() },
+  // Boxes: far tighter than the split cells on a curve; 3, 4, 5 and 7 coordinates fill one or two groups of four.
+  { name: "a curve, queries off it, 3 coordinates", n: 900, dims: 3, k: 6, value: onCurve, spread: 0.6 },
+  { name: "a curve, queries off it, 4 coordinates", n: 700, dims: 4, k: 8, value: onCurve, spread: 0.4 },
+  { name: "a curve and position, queries off it", n: 900, dims: 5, k: 21, value: onCurve, spread: 0.5 },
+  { name: "a curve, 7 coordinates, queries far off", n: 600, dims: 7, k: 3, value: onCurve, spread: 3 },
   // Every k: each takes its own list length, so a shift or a screen wrong for one length shows.
   ...Array.from({ length: 33 }, (_, i): Case => ({
     name: `knn-like features, k ${i + 1}`, n: 333, dims: 5, k: i + 1,
@@ -42,7 +56,7 @@ function makeInputs(c: Case) {
   const next = random(c.n * 31 + c.dims);
   const points = Float32Array.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims));
   // Queries: the points themselves (as knn asks) and as many others.
-  const others = Float32Array.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims) + (next() - 0.5) * 0.1);
+  const others = Float32Array.from({ length: c.n * c.dims }, (_, at) => c.value(next, Math.floor(at / c.dims), at % c.dims) + (next() - 0.5) * (c.spread ?? 0.1));
   const queries = new Float32Array(points.length * 2);
   queries.set(points);
   queries.set(others, points.length);
@@ -71,6 +85,18 @@ describe("k-d tree nearest neighbours against brute force", () => {
       const own = arena.alloc(c.n * c.k * 4);
       await nearestNeighbours(arena, kernels, tree, "own points", c.n, c.k, own, 0, () => {});
       expect(Array.from(arena.i32(own, c.n * c.k))).toEqual(Array.from(expected.indices.subarray(0, c.n * c.k)));
+      // Some of the own points, each answered in a row of its own (every third point left out, the rows reversed).
+      const asked = Array.from({ length: c.n }, (_, i) => i).filter((i) => i % 3 !== 1);
+      const rowOf = new Int32Array(c.n).fill(-1);
+      asked.forEach((i, j) => (rowOf[i] = asked.length - 1 - j));
+      const rows = arena.copyIn(rowOf), some = arena.alloc(asked.length * c.k * 4);
+      arena.i32(some, asked.length * c.k).fill(-7);
+      await nearestNeighbours(arena, kernels, tree, { rows }, c.n, c.k, some, 0, () => {});
+      const answered = arena.i32(some, asked.length * c.k);
+      asked.forEach((i) => {
+        const row = rowOf[i];
+        expect(Array.from(answered.subarray(row * c.k, row * c.k + c.k))).toEqual(Array.from(expected.indices.subarray(i * c.k, i * c.k + c.k)));
+      });
     });
   });
 });

@@ -10,9 +10,16 @@
 // same order (the same f32 results). A candidate is the 64-bit key (distance bits << 32 | original index): keys of
 // non-negative f32 distances order as the distances do, ties by the lower index, so one integer comparison ranks them.
 //
+// Each node also keeps the bounding box of its points. A cell bounded by splits alone can be far larger than the
+// points in it: photo colours lie on thin curves and sheets of the colour cube, and a query outside them (an
+// unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A far child is skipped
+// when its split cell is beyond the bound (cheap, incremental), or else when its box is.
+//
 // tree (i32 fields): [0] points n [1] dims [2] nodes [3] blocked coordinates (kdCoordinateBytes) [4] original index
 //                    of each reordered point (i32) [5] split coordinate per inner node (i32) [6] split value per inner
-//                    node (f32)
+//                    node (f32) [7] bounding box per node (kdBoxBytes: boxVectors(dims) groups of four lows, then as
+//                    many of four highs, f32; lanes past dims hold -Infinity lows and Infinity highs, so that they
+//                    add nothing; an empty node Infinity lows and -Infinity highs)
 
 import { field, pointerField } from "../record";
 
@@ -34,6 +41,21 @@ export function kdCoordinateBytes(n: i32, dims: i32): i32 {
   return ((n + 3) >> 2) * dims * 16;
 }
 
+/** Groups of four coordinates a box holds: the dims, padded. */
+@inline function boxVectors(dims: i32): i32 {
+  return (dims + 3) >> 2;
+}
+
+/** Bytes of one node's box: lows and highs, four lanes per group. */
+@inline function boxBytes(dims: i32): usize {
+  return <usize>boxVectors(dims) << 5;
+}
+
+/** Bytes of the nodes' bounding boxes. */
+export function kdBoxBytes(n: i32, dims: i32): i32 {
+  return kdNodeCount(n) * <i32>boxBytes(dims);
+}
+
 /** Where a node over [lo, hi) splits: near the middle, on a multiple of four points from lo (lo is one too). */
 @inline function splitAt(lo: i32, hi: i32): i32 {
   return lo + (((hi - lo) >> 3) << 2);
@@ -44,11 +66,21 @@ export function kdCoordinateBytes(n: i32, dims: i32): i32 {
 }
 
 function swapPoints(points: usize, index: usize, dims: i32, a: i32, b: i32): void {
-  for (let d = 0; d < dims; d++) {
-    const pa = points + ((<usize>a * <usize>dims + <usize>d) << 2), pb = points + ((<usize>b * <usize>dims + <usize>d) << 2);
-    const t = load<f32>(pa);
-    store<f32>(pa, load<f32>(pb));
-    store<f32>(pb, t);
+  const pa = points + ((<usize>a * <usize>dims) << 2), pb = points + ((<usize>b * <usize>dims) << 2);
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; d + 4 <= dims; d += 4) {
+      const at = <usize>d << 2;
+      const t = v128.load(pa + at);
+      v128.store(pa + at, v128.load(pb + at));
+      v128.store(pb + at, t);
+    }
+  }
+  for (; d < dims; d++) {
+    const at = <usize>d << 2;
+    const t = load<f32>(pa + at);
+    store<f32>(pa + at, load<f32>(pb + at));
+    store<f32>(pb + at, t);
   }
   const ia = index + (<usize>a << 2), ib = index + (<usize>b << 2);
   const t = load<i32>(ia);
@@ -64,14 +96,25 @@ function selectNth(points: usize, index: usize, dims: i32, lo: i32, hi: i32, nth
     const mid = left + ((right - left) >> 1);
     const a = coordinate(points, dims, left, d), b = coordinate(points, dims, mid, d), c = coordinate(points, dims, right, d);
     const pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    // Stepping pointers to coordinate d of points i and j.
+    const row = <usize>dims << 2, base = points + (<usize>d << 2);
     let i = left, j = right;
+    let atI = base + <usize>i * row, atJ = base + <usize>j * row;
     while (i <= j) {
-      while (coordinate(points, dims, i, d) < pivot) i++;
-      while (coordinate(points, dims, j, d) > pivot) j--;
+      while (load<f32>(atI) < pivot) {
+        i++;
+        atI += row;
+      }
+      while (load<f32>(atJ) > pivot) {
+        j--;
+        atJ -= row;
+      }
       if (i <= j) {
         swapPoints(points, index, dims, i, j);
         i++;
         j--;
+        atI += row;
+        atJ -= row;
       }
     }
     if (nth <= j) right = j;
@@ -80,19 +123,63 @@ function selectNth(points: usize, index: usize, dims: i32, lo: i32, hi: i32, nth
   }
 }
 
+/**
+ * The bounding box of the points [lo, hi) into node `node`'s box, in one pass over them (each point's coordinates
+ * are contiguous). With SIMD a point's groups of four are read whole: past the last point's dims that reads up to
+ * 12 bytes beyond the points, which the build's working copy has room for (kdBuild); those lanes are set after.
+ */
+function measureBox(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const dims = field(tree, 1), vectors = boxVectors(dims);
+  const stride = boxBytes(dims), box = pointerField(tree, 7) + <usize>node * stride, highs = box + (stride >> 1);
+  const row = <usize>dims << 2;
+  if (ASC_FEATURE_SIMD && vectors <= 2) {
+    let low0 = f32x4.splat(Infinity), high0 = f32x4.splat(-Infinity), low1 = low0, high1 = high0;
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      const a = v128.load(at);
+      low0 = f32x4.min(low0, a);
+      high0 = f32x4.max(high0, a);
+      if (vectors == 2) {
+        const b = v128.load(at, 16);
+        low1 = f32x4.min(low1, b);
+        high1 = f32x4.max(high1, b);
+      }
+    }
+    v128.store(box, low0);
+    v128.store(highs, high0);
+    if (vectors == 2) {
+      v128.store(box, low1, 16);
+      v128.store(highs, high1, 16);
+    }
+  } else {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(box + (<usize>d << 2), Infinity);
+      store<f32>(highs + (<usize>d << 2), -Infinity);
+    }
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      for (let d = 0; d < dims; d++) {
+        const v = load<f32>(at + (<usize>d << 2)), l = box + (<usize>d << 2), h = highs + (<usize>d << 2);
+        store<f32>(l, min(load<f32>(l), v));
+        store<f32>(h, max(load<f32>(h), v));
+      }
+    }
+  }
+  for (let d = dims; d < vectors << 2; d++) {
+    store<f32>(box + (<usize>d << 2), -Infinity);
+    store<f32>(highs + (<usize>d << 2), Infinity);
+  }
+}
+
 function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
   const dims = field(tree, 1);
+  measureBox(tree, points, node, lo, hi);
   if (2 * node + 1 >= field(tree, 2)) return;
+  // Split by the widest coordinate of the box (the first of equals).
+  const box = pointerField(tree, 7) + <usize>node * boxBytes(dims), highs = box + (boxBytes(dims) >> 1);
   let widest = 0, widestSpan: f32 = -1;
   for (let d = 0; d < dims; d++) {
-    let low = Infinity as f32, high = -Infinity as f32;
-    for (let i = lo; i < hi; i++) {
-      const v = coordinate(points, dims, i, d);
-      low = min(low, v);
-      high = max(high, v);
-    }
-    if (high - low > widestSpan) {
-      widestSpan = high - low;
+    const span = load<f32>(highs + (<usize>d << 2)) - load<f32>(box + (<usize>d << 2));
+    if (span > widestSpan) {
+      widestSpan = span;
       widest = d;
     }
   }
@@ -107,7 +194,8 @@ function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): voi
 
 /**
  * Builds the tree over `source` (n points of `dims` f32 coordinates) into the arrays named in the record, which the
- * engine allocated: fields [3..6] must be set, [0..2] are written. `work` holds n * dims f32 during the build.
+ * engine allocated: fields [3..7] must be set, [0..2] are written. `work` holds n * dims f32 and 16 bytes more
+ * (measureBox reads past the last point) during the build.
  */
 export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
   store<i32>(tree, n);
@@ -132,6 +220,7 @@ let blocked: usize = 0;
 let pointIndex: usize = 0;
 let splitDims: usize = 0;
 let splitValues: usize = 0;
+let boxes: usize = 0;
 let dimensions: i32 = 0;
 let innerNodes: i32 = 0;
 let queryPoint: usize = 0;
@@ -214,6 +303,32 @@ function searchLeaf(lo: i32, hi: i32): void {
   return <f64>worstDistance * (1.0 + 1e-5) + 1e-37;
 }
 
+/**
+ * The squared distance from the query to node `node`'s bounding box, in f32: its rounding (a relative 1e-6 for 16
+ * coordinates at most) is far inside pruneAbove's slack, and a square that underflows only makes it smaller.
+ */
+function boxDistance(node: i32): f32 {
+  const vectors = boxVectors(dimensions);
+  const box = boxes + <usize>node * (<usize>vectors << 5), highs = box + (<usize>vectors << 4);
+  if (ASC_FEATURE_SIMD) {
+    let sum = f32x4.splat(0);
+    for (let v = 0; v < vectors; v++) {
+      const q = v128.load(queryPoint + (<usize>v << 4));
+      const below = f32x4.sub(v128.load(box + (<usize>v << 4)), q), above = f32x4.sub(q, v128.load(highs + (<usize>v << 4)));
+      const outside = f32x4.max(f32x4.max(below, above), f32x4.splat(0));
+      sum = f32x4.add(sum, f32x4.mul(outside, outside));
+    }
+    return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+  }
+  let sum: f32 = 0;
+  for (let d = 0, lanes = vectors << 2; d < lanes; d++) {
+    const q = load<f32>(queryPoint + (<usize>d << 2));
+    const outside = max(max(load<f32>(box + (<usize>d << 2)) - q, q - load<f32>(highs + (<usize>d << 2))), 0 as f32);
+    sum += outside * outside;
+  }
+  return sum;
+}
+
 function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
   if (node >= innerNodes) {
     searchLeaf(lo, hi);
@@ -228,10 +343,11 @@ function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
   const offsetAt = offsets + (<usize>splitDim << 3);
   const oldOffset = load<f64>(offsetAt);
   const farDistance = cellDistance - oldOffset * oldOffset + diff * diff;
-  if (farDistance > pruneAbove()) return;
+  const far = diff < 0 ? near + 1 : near - 1;
+  if (farDistance > pruneAbove() || <f64>boxDistance(far) > pruneAbove()) return;
   store<f64>(offsetAt, diff);
-  if (diff < 0) searchNode(near + 1, mid, hi, farDistance);
-  else searchNode(near - 1, lo, mid, farDistance);
+  if (diff < 0) searchNode(far, mid, hi, farDistance);
+  else searchNode(far, lo, mid, farDistance);
   store<f64>(offsetAt, oldOffset);
 }
 
@@ -247,10 +363,13 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   pointIndex = pointerField(tree, 4);
   splitDims = pointerField(tree, 5);
   splitValues = pointerField(tree, 6);
+  boxes = pointerField(tree, 7);
   offsets = scratch;
   querySplats = offsets + <usize>(MAX_DIMS * 8);
   queryPoint = querySplats + <usize>(MAX_DIMS * 16);
   laneDistances = queryPoint + <usize>(MAX_DIMS * 4);
+  // Zero past dims, read as groups of four by boxDistance.
+  memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
   keptKeys = laneDistances + 16;
   wanted = min(k, field(tree, 0));
 }
@@ -293,13 +412,17 @@ export function kdQuery(tree: usize, queries: usize, from: i32, to: i32, k: i32,
 /**
  * kdQuery with the tree's own points as the queries, taken in the tree's order (neighbouring queries then walk
  * the same nodes, which the cache keeps): positions [from, to) of the reordered points; each answer goes to the
- * row of the point's original index.
+ * row of the point's original index, or, when `rows` is not 0, to rows[original index] (i32; a point whose row is
+ * negative is not asked).
  */
-export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize): void {
+export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize, rows: usize): void {
   startQueries(tree, k, scratch);
   for (let position = from; position < to; position++) {
+    const original = load<i32>(pointIndex + (<usize>position << 2));
+    const row = rows == 0 ? original : load<i32>(rows + (<usize>original << 2));
+    if (row < 0) continue;
     const lane = blocked + ((<usize>(position >> 2) * <usize>dimensions) << 4) + (<usize>(position & 3) << 2);
     for (let d = 0; d < dimensions; d++) store<f32>(queryPoint + (<usize>d << 2), load<f32>(lane + (<usize>d << 4)));
-    queryOne(tree, k, load<i32>(pointIndex + (<usize>position << 2)), indices, distances);
+    queryOne(tree, k, row, indices, distances);
   }
 }

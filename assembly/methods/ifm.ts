@@ -128,6 +128,12 @@ export function pixelsWithLabel(labels: usize, pixels: i32, label: u8, out: usiz
   return count;
 }
 
+/** Each pixel's row in the list of `count` query pixels at `queries` (i32), -1 for pixels not listed, into `rows`. */
+export function queryRows(queries: usize, count: i32, pixels: i32, rows: usize): void {
+  memory.fill(rows, 0xff, <usize>pixels << 2);
+  for (let row = 0; row < count; row++) store<i32>(rows + (<usize>load<i32>(queries + (<usize>row << 2)) << 2), row);
+}
+
 /** Row by row, ka i32 of `a` then kb of `b` into `out` (rows x (ka + kb)): two neighbour lists as one. */
 export function interleaveRows(rows: i32, a: usize, ka: i32, b: usize, kb: i32, out: usize): void {
   for (let row = 0; row < rows; row++) {

@@ -26,6 +26,7 @@ export interface IfmKernels extends KdTreeKernels {
   transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
   pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;
   interleaveRows(rows: number, a: number, ka: number, b: number, kb: number, out: number): void;
+  queryRows(queries: number, count: number, pixels: number, rows: number): void;
   gatherRows(features: number, dims: number, sourceBytes: number, rows: number, count: number, out: number): void;
   neighbourPixels(found: number, count: number, kFound: number, candidates: number, queries: number, k: number, out: number): void;
   scaleValues(values: number, count: number, scale: number): void;
@@ -36,6 +37,9 @@ export interface IfmKernels extends KdTreeKernels {
   addColourMixture(rows: number, k: number, columns: number, weights: number, unknownIndex: number, labels: number, diagonal: number, rhs: number): void;
   addIntraUnknown(rows: number, k: number, columns: number, weights: number, scale: number, unknownIndex: number, diagonal: number): void;
   applyEdgeTrim(pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, solution: number): void;
+  ifmEstimateGuess(
+    pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number, queries: number, count: number, estimate: number, x: number,
+  ): void;
   ifmJacobiSetup(diagonal: number, rows: number): void;
   narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;

@@ -27,14 +27,15 @@ export function splitIfmRows(context: MethodContext, system: { record: number; r
 }
 
 /**
- * Jacobi PCG from x = 0 (or the caller's warm start) in slices of about SLICE_MS, with `report` and abort between them, on `threads` threads
- * (splitIfmRows). CG updates its residual rather than recomputing it, so a threaded product that went wrong would
- * still look converged: the threads' answer is judged by one thread's product, and should it fail the solve goes
- * on from it alone. Returns x and how many threads finished the solve.
+ * Jacobi PCG from the caller's warm start, else from `start` (which writes x: ifm's estimates), else from x = 0, in
+ * slices of about SLICE_MS, with `report` and abort between them, on `threads` threads (splitIfmRows). CG updates
+ * its residual rather than recomputing it, so a threaded product that went wrong would still look converged: the
+ * threads' answer is judged by one thread's product, and should it fail the solve goes on from it alone. Returns x
+ * and how many threads finished the solve.
  */
 export async function solveIfm(
   context: MethodContext, system: { record: number; rows: number; rhs: number; unknownIndex: number }, threads: number, o: { tolerance: number; maxIterations: number },
-  report: (iteration: number, residual: number) => void = () => {},
+  report: (iteration: number, residual: number) => void = () => {}, start?: (x: number) => void,
 ) {
   const { arena, engine } = context;
   const { record, rows, rhs } = system;
@@ -44,7 +45,8 @@ export async function solveIfm(
     return v;
   };
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
-  seedGuess(context, system.unknownIndex, x);
+  if (context.initialAlpha) seedGuess(context, system.unknownIndex, x);
+  else start?.(x);
   const state = arena.alloc(24);
   let alone = threads === 1, iterations = 0, residual = 1;
   for (;;) {

@@ -4,7 +4,7 @@
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
 // ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
-// on the engine's threads where each has enough rows.
+// on the engine's threads where each has enough rows, from the known-to-unknown estimates unless the caller gives a start.
 import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
@@ -72,10 +72,20 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   candidateCount: number, queries: number, queryCount: number, count: number, out: number): Promise<void> {
   const { arena } = context;
   const mark = arena.mark();
-  const queryPoints = arena.alloc(queryCount * dims * 4);
-  points(queries, queryCount, queryPoints);
   const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims);
-  await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, out, 0, () => context.checkpoint());
+  // Queries that are the tree's own points are asked in the tree's order, where neighbouring queries walk the same nodes.
+  if (queries === candidates && queryCount === candidateCount) {
+    await nearestNeighbours(arena, k, tree, "own points", queryCount, count + 1, out, 0, () => context.checkpoint());
+  } else if (candidates === 0) {
+    // A tree of every pixel: each query pixel's row, -1 for the others.
+    const rows = arena.alloc(candidateCount * 4);
+    k.queryRows(queries, queryCount, candidateCount, rows);
+    await nearestNeighbours(arena, k, tree, { rows }, candidateCount, count + 1, out, 0, () => context.checkpoint());
+  } else {
+    const queryPoints = arena.alloc(queryCount * dims * 4);
+    points(queries, queryCount, queryPoints);
+    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, out, 0, () => context.checkpoint());
+  }
   k.neighbourPixels(out, queryCount, count + 1, candidates, queries, count, out);
   arena.release(mark);
 }
@@ -240,8 +250,12 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
   const { pixels: n, unknown: u, width } = size;
   const P = IFM_PARAMETERS;
   const found = (count: number) => foundEntries(u, count) * 4;
-  /** A search of u queries over `points` points: the tree, the query points, the query scratch. */
-  const search = (points: number, dims: number, count: number) => kdTreeBytes(k, points, dims) + 64 + u * dims * 4 + k.kdQueryScratchBytes(count + 1);
+  /**
+   * A search of u queries over `points` points: the tree, the query points (or, for queries among the tree's own
+   * points, the rows of a tree of every pixel: `ownPoints`), the query scratch.
+   */
+  const search = (points: number, dims: number, count: number, ownPoints?: "all" | "same") =>
+    kdTreeBytes(k, points, dims) + 64 + (ownPoints === "all" ? points * 4 : ownPoints === "same" ? 0 : u * dims * 4) + k.kdQueryScratchBytes(count + 1);
   const knownLists = (n + 2 * u) * 4;
   const cmK = P.colourMixture.k, iuK = P.intraUnknown.k + P.intraUnknown.farK;
   const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k;
@@ -249,8 +263,8 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
   const held = u * 4 + 2 * n + u * 20;
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
   const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes();
-  const colourMixture = Math.max(found(cmK) + search(n, 5, cmK), cm + weightScratch(cmK));
-  const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k), iu + weightScratch(iuK));
+  const colourMixture = Math.max(found(cmK) + search(n, 5, cmK, "all"), cm + weightScratch(cmK));
+  const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k, "same"), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
   // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
   // scratch and the threads' cross buffers (src/split.ts), the solve's scatter buffers on threads (assembly/methods/
@@ -282,7 +296,10 @@ export const informationFlow: AlphaMethod<typeof options> = {
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: BUILD_SHARE });
     await context.checkpoint();
-    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE));
+    const ku = flows.knownToUnknown;
+    const start = ku && ((x: number) => k.ifmEstimateGuess(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, ku.patchTrimmed,
+      ku.queries, ku.count, ku.estimate, x));
+    const solved = await solveIfm(context, system, splitIfmRows(context, system), o, solveProgress(context, o.tolerance, BUILD_SHARE), start);
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,

@@ -5,7 +5,8 @@ import type { Arena, Kernels } from "../engine.js";
 export interface KdTreeKernels extends Kernels {
   kdNodeCount(n: number): number;
   kdCoordinateBytes(n: number, dims: number): number;
-  kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
+  kdBoxBytes(n: number, dims: number): number;
+  kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number, rows: number): void;
   kdBuild(tree: number, source: number, n: number, dims: number, work: number): void;
   kdQuery(tree: number, queries: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdQueryScratchBytes(k: number): number;
@@ -16,24 +17,25 @@ export const KD_MAX_DIMS = 16;
 
 /** Bytes buildKdTree takes at its peak for n points of `dims` coordinates: the tree and the build's working copy. */
 export function kdTreeBytes(kernels: KdTreeKernels, n: number, dims: number): number {
-  return 28 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + n * dims * 4;
+  return 32 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + kernels.kdBoxBytes(n, dims) + n * dims * 4 + 16;
 }
 
 /**
  * Builds a tree over n points of `dims` f32 coordinates at `points` (left as they are); returns its record. The tree
- * holds 4 * dims + 4 bytes per point and 8 per inner node (about n / 16 of them); the build needs 4 * dims more per
+ * holds 4 * dims + 4 bytes per point, 8 per inner node (about n / 16 of them) and 8 * dims per node for its box; the build needs 4 * dims more per
  * point while it runs. `points` may instead be a function that writes the points into the build's working copy,
  * which saves the memory of a table of them beside the tree.
  */
 export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number | ((coordinates: number) => void), n: number, dims: number): number {
   if (!(dims >= 1 && dims <= KD_MAX_DIMS)) throw new RangeError(`a k-d tree takes 1 to ${KD_MAX_DIMS} coordinates, got ${dims}`);
   const inner = kernels.kdNodeCount(n) >> 1;
-  const tree = arena.alloc(28);
+  const tree = arena.alloc(32);
   const coordinates = arena.alloc(kernels.kdCoordinateBytes(n, dims)), index = arena.alloc(n * 4);
-  const splitDim = arena.alloc(inner * 4), splitValue = arena.alloc(inner * 4);
-  arena.i32(tree + 12, 4).set([coordinates, index, splitDim, splitValue]);
+  const splitDim = arena.alloc(inner * 4), splitValue = arena.alloc(inner * 4), boxes = arena.alloc(kernels.kdBoxBytes(n, dims));
+  arena.i32(tree + 12, 5).set([coordinates, index, splitDim, splitValue, boxes]);
   const mark = arena.mark();
-  const work = arena.alloc(n * dims * 4);
+  // 16 bytes past the points: the build reads a point's coordinates four at a time.
+  const work = arena.alloc(n * dims * 4 + 16);
   if (typeof points === "function") points(work);
   // The build copies its source into `work` first; a source that is `work` itself is left as it is.
   kernels.kdBuild(tree, typeof points === "function" ? work : points, n, dims, work);
@@ -48,17 +50,19 @@ const QUERIES_PER_SLICE = 16384;
  * The k nearest tree points to each of `count` query points (the tree's dims, f32), or to each of the
  * tree's own n points when `queries` is "own points": their indices at `indices` (i32, count * k, nearest first,
  * ties to the lower index, -1 past the tree's size) and, unless `distances` is 0, their squared distances (f64).
- * `between(done)` runs after each slice (yield, abort, progress).
+ * `{ rows }` asks the own points whose rows[index] (i32) is not negative, answered in that row (count: the tree's
+ * size). `between(done)` runs after each slice (yield, abort, progress).
  */
 export async function nearestNeighbours(
-  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points", count: number, k: number, indices: number, distances: number,
-  between: (done: number) => Promise<void> | void,
+  arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points" | { rows: number }, count: number, k: number, indices: number,
+  distances: number, between: (done: number) => Promise<void> | void,
 ): Promise<void> {
   const mark = arena.mark();
   const scratch = arena.alloc(kernels.kdQueryScratchBytes(k));
   for (let from = 0; from < count; from += QUERIES_PER_SLICE) {
     const to = Math.min(count, from + QUERIES_PER_SLICE);
-    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch);
+    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, 0);
+    else if (typeof queries === "object") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, queries.rows);
     else kernels.kdQuery(tree, queries, from, to, k, indices, distances, scratch);
     await between(to);
   }

@@ -158,6 +158,23 @@ export function knownToUnknownData(estimate: AlphaEstimate, patchTrimmed: Uint8A
   return { target, confidence };
 }
 
+/**
+ * The solve's starting point on the unknown pixels (the twin of ifmEstimateGuess): 0 / 1 where a trimming step
+ * labelled the pixel, the known-to-unknown estimate clamped to [0, 1] where the flow made one, else 1/2.
+ */
+export function referenceIfmStart(estimate: AlphaEstimate, patchTrimmed: Uint8Array, edgeTrimmed: Uint8Array, labels: Uint8Array): Float64Array {
+  const start = new Float64Array(labels.length);
+  for (let p = 0; p < labels.length; p++) {
+    if (labels[p] !== UNKNOWN) continue;
+    const trimmed = edgeTrimmed[p] !== UNKNOWN ? edgeTrimmed[p] : patchTrimmed[p];
+    start[p] = trimmed === FOREGROUND ? 1 : trimmed === BACKGROUND ? 0 : 0.5;
+  }
+  estimate.pixels.forEach((p, row) => {
+    if (edgeTrimmed[p] === UNKNOWN) start[p] = Math.min(1, Math.max(0, estimate.estimate[row]));
+  });
+  return start;
+}
+
 /** Every term of information-flow matting for an image (f64 RGB in [0, 1]) and trimap labels. */
 export function referenceIfmTerms(image: Float64Array, width: number, height: number, labels: Uint8Array, search: NeighbourSearch,
   choices: IfmChoices = IFM_DEFAULT_CHOICES): { terms: IfmTerms; edgeTrimmed: Uint8Array; usedKnownToUnknown: boolean } {
