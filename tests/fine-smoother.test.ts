@@ -8,9 +8,9 @@
 // neighbours) and on a band.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
-import { Engine } from "../dist/engine.js";
+import type { Engine } from "../dist/engine.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { compiledModule, random, spawnNodeThread, threadModule } from "./helpers.js";
+import { enginesOfEveryBuild, random } from "./helpers.js";
 import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 /** Byte offsets in the hierarchy's header (assembly/aggregation.ts): the coarse correction's scale, the f32 entries. */
@@ -19,16 +19,9 @@ const SWEEP_VALUES_OFFSET = 48;
 /** Small enough that every thread count splits the scenes' unknowns (src/split.ts). */
 const MIN_ROWS = 256;
 
-const engines = new Map<string, Engine>();
+let engines = new Map<string, Engine>();
 beforeAll(async () => {
-  engines.set("release", await Engine.create(await compiledModule("release")));
-  engines.set("scalar", await Engine.create(await compiledModule("scalar")));
-  const module = await threadModule();
-  for (const count of [1, 2, 3, 4]) {
-    const engine = await Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
-    expect(engine.threads).toBe(count);
-    engines.set(`threads ${count}`, engine);
-  }
+  engines = await enginesOfEveryBuild([1, 2, 3, 4]);
 });
 afterAll(() => engines.forEach((engine) => engine.close()));
 

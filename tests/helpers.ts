@@ -46,3 +46,20 @@ export const spawnNodeThread: SpawnThread = (init) => new Promise((resolve, reje
 export async function threadEngine(count: number): Promise<Engine> {
   return Engine.create(await compiledModule(), undefined, { count, module: await threadModule(), spawn: spawnNodeThread });
 }
+
+/**
+ * One engine per build and thread count, for tests that compare a kernel over all of them: "release", "scalar",
+ * and "threads N" for each N of `threadCounts` (the threads build with N Node worker threads). Close them after.
+ */
+export async function enginesOfEveryBuild(threadCounts: number[]): Promise<Map<string, Engine>> {
+  const engines = new Map<string, Engine>();
+  engines.set("release", await Engine.create(await compiledModule("release")));
+  engines.set("scalar", await Engine.create(await compiledModule("scalar")));
+  const module = await threadModule();
+  for (const count of threadCounts) {
+    const engine = await Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
+    if (engine.threads !== count) throw new Error(`asked for ${count} threads, the engine has ${engine.threads}`);
+    engines.set(`threads ${count}`, engine);
+  }
+  return engines;
+}

@@ -5,20 +5,10 @@
 // both builds.
 import { describe, expect, it } from "vitest";
 import type { Arena, Engine } from "../dist/engine.js";
+import type { KnnKernels } from "../dist/methods/knn.js";
 import { makeEngine, random } from "./helpers.js";
 import { type NeighbourSet, referenceKnnSystem } from "./reference/knn-system.js";
 
-interface KnnSystemKernels {
-  knnDegrees(sets: number, pixels: number, degree: number): void;
-  knnActiveRows(sets: number, pixels: number, labels: number, hops: number, activeIndex: number): number;
-  knnSystem(sets: number, pixels: number, labels: number, degree: number, activeIndex: number, lambda: number, diagonal: number, rhs: number): void;
-  knnEdgeCounts(sets: number, rows: number, counts: number): void;
-  knnEdgeFill(sets: number, rows: number, cursor: number, columns: number): void;
-  knnMergeRows(rows: number, rowStart: number, columns: number, seen: number): number;
-  sparseRowStarts(rows: number, rowStart: number): number;
-  knnJacobi(diagonal: number, rows: number, inverse: number): void;
-  knnProduct(operator: number, x: number, y: number): void;
-}
 
 function randomSets(n: number, ks: number[], soft: boolean, seed: number): NeighbourSet[] {
   const next = random(seed);
@@ -44,7 +34,7 @@ function randomLabels(n: number, unknownShare: number, seed: number): Uint8Array
 }
 
 async function engineSystem(engine: Engine, sets: NeighbourSet[], labels: Uint8Array, lambda: number, x: Float64Array, compress: boolean) {
-  const kernels = engine.kernels as unknown as KnnSystemKernels;
+  const kernels = engine.kernels as unknown as KnnKernels;
   const n = labels.length;
   return engine.run((arena: Arena) => {
     const fields = [sets.length];

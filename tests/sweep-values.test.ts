@@ -5,9 +5,9 @@
 // that uses it must give the plain Jacobi-preconditioned solve's answer (the outer CG keeps the f64 entries).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
-import { Engine } from "../dist/engine.js";
+import type { Engine } from "../dist/engine.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { compiledModule, spawnNodeThread, threadModule } from "./helpers.js";
+import { enginesOfEveryBuild } from "./helpers.js";
 import { bandTrimap, smoothImage } from "./synthetic.js";
 
 /** Byte offset of the f32 sweep entries in the hierarchy's header (assembly/aggregation.ts, field 12). */
@@ -15,16 +15,9 @@ const SWEEP_VALUES_FIELD = 48;
 /** Small enough that every thread count splits the 96x80 scene's unknowns (src/split.ts). */
 const MIN_ROWS = 256;
 
-const engines = new Map<string, Engine>();
+let engines = new Map<string, Engine>();
 beforeAll(async () => {
-  engines.set("release", await Engine.create(await compiledModule("release")));
-  engines.set("scalar", await Engine.create(await compiledModule("scalar")));
-  const module = await threadModule();
-  for (const count of [1, 2, 3, 4]) {
-    const engine = await Engine.create(await compiledModule(), undefined, { count, module, spawn: spawnNodeThread });
-    expect(engine.threads).toBe(count);
-    engines.set(`threads ${count}`, engine);
-  }
+  engines = await enginesOfEveryBuild([1, 2, 3, 4]);
 });
 afterAll(() => engines.forEach((engine) => engine.close()));
 

@@ -24,7 +24,8 @@ export interface KnnOptions {
   kernel?: "binary" | "soft";
 }
 
-interface KnnKernels extends KdTreeKernels {
+/** The knn kernels of the wasm module (assembly/methods/knn.ts, knn-cg.ts); exported for the tests' system oracle. */
+export interface KnnKernels extends KdTreeKernels {
   knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
   knnSoftWeights(features: number, pixels: number, k: number, neighbours: number, weights: number): void;
   knnDegrees(sets: number, pixels: number, degree: number): void;
