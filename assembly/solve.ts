@@ -16,7 +16,7 @@
 // Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 
-import { residualAfterProduct } from "./residual";
+import { residualAfterProduct, writeStartState } from "./residual";
 import { dot, axpy, xpay, multiply } from "./vector";
 import { endRow, firstRow, stencilMultiply } from "./fine";
 import { field, pointerField } from "./record";
@@ -62,19 +62,7 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
   barrier(context); // the product's cross buffers are read before the preconditioner fills them again
   precondition(system, r, z, context);
   memory.copy(p + offset, z + offset, <usize>count << 3);
-  contribute(context, 0, dot(b + offset, b + offset, count));
-  contribute(context, 1, dot(r + offset, r + offset, count));
-  contribute(context, 2, dot(r + offset, z + offset, count));
-  reduce(context, 3);
-  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1)), rz = total(context, 2);
-  if (threadIndex(context) == 0) {
-    store<f64>(state, rz);
-    store<f64>(state, bNorm, 8);
-    store<f64>(state, rNorm, 16);
-    store<f64>(state, rNorm > 0 && !(rz > 0) ? 1.0 : 0.0, 24);
-  }
-  barrier(context); // the state is written before any thread returns
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
+  return writeStartState(b, r, z, lo, hi, state, true, context);
 }
 
 /**

@@ -9,7 +9,7 @@
 // same dot products, so all take the same path through the loop; thread 0 writes the state.
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
-import { residualAfterProduct } from "../residual";
+import { residualAfterProduct, writeStartState } from "../residual";
 import { field, pointerField } from "../record";
 import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
 import { axpy, dot, multiply, xpay } from "../vector";
@@ -124,18 +124,7 @@ export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usiz
   xpay(b + offset, -1.0, r + offset, count);
   multiply(pointerField(system, 18) + offset, r + offset, z + offset, count);
   memory.copy(p + offset, z + offset, <usize>count << 3);
-  contribute(context, 0, dot(b + offset, b + offset, count));
-  contribute(context, 1, dot(r + offset, r + offset, count));
-  contribute(context, 2, dot(r + offset, z + offset, count));
-  reduce(context, 3);
-  const bNorm = Math.sqrt(total(context, 0)), rNorm = Math.sqrt(total(context, 1));
-  if (threadIndex(context) == 0) {
-    store<f64>(state, total(context, 2));
-    store<f64>(state, bNorm, 8);
-    store<f64>(state, rNorm, 16);
-  }
-  barrier(context); // the state is written before any thread returns
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
+  return writeStartState(b, r, z, lo, hi, state, false, context);
 }
 
 /**
