@@ -1,5 +1,5 @@
-// Jacobi-preconditioned conjugate gradients (Saad, Iterative Methods for Sparse Linear Systems, alg. 9.1) on KNN
-// matting's system without forming its matrix: the product reads the lists of rows that knnSystem
+// Jacobi-preconditioned conjugate gradients (assembly/solve/jacobi-cg.ts) on KNN matting's system without forming
+// its matrix: the product reads the lists of rows that knnSystem
 // (assembly/methods/knn.ts) left in the neighbour lists, and each edge r -> c of weight w subtracts w x_c from
 // y_r and w x_r from y_c, so that the product is (D - W + lambda D C) x with W = K + K^T. With the binary kernel the
 // edges are laid out as compressed rows instead, each in both its rows, repeats summed into one entry carrying their
@@ -10,7 +10,8 @@
 //                        [4] rowStart (i32, rows + 1) and [5] columns of the binary kernel's compressed rows, or 0, 0
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
-import { axpy, dot, multiply, xpay } from "../vector";
+import { multiply } from "../vector";
+import { jacobiCgIterate, jacobiCgStart } from "../solve/jacobi-cg";
 import { field, pointerField } from "../record";
 import { ROW_BITS, ROW_MASK } from "./knn";
 
@@ -82,42 +83,10 @@ function listProduct(operator: usize, x: usize, y: usize): void {
 
 /** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (|r| when b = 0). */
 export function knnCgStart(operator: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
-  const rows = field(operator, 0);
-  knnProduct(operator, x, r);
-  xpay(b, -1.0, r, rows);
-  multiply(pointerField(operator, 3), r, z, rows);
-  memory.copy(p, z, <usize>rows << 3);
-  const bNorm = Math.sqrt(dot(b, b, rows)), rNorm = Math.sqrt(dot(r, r, rows));
-  store<f64>(state, dot(r, z, rows));
-  store<f64>(state, bNorm, 8);
-  store<f64>(state, rNorm, 16);
-  return bNorm > 0 ? rNorm / bNorm : rNorm;
+  return jacobiCgStart(knnProduct, operator, field(operator, 0), pointerField(operator, 3), b, x, r, z, p, state);
 }
 
 /** Up to maxSteps iterations; stops early once |r| <= tolerance |b|. Returns the iterations run; |r| is left in state[2]. */
 export function knnCgIterate(operator: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64): i32 {
-  const rows = field(operator, 0), inverse = pointerField(operator, 3);
-  let rz = load<f64>(state);
-  let rNorm = load<f64>(state, 16);
-  const target = tolerance * load<f64>(state, 8);
-  let steps = 0;
-  while (steps < maxSteps && rNorm > target) {
-    knnProduct(operator, p, q);
-    const pq = dot(p, q, rows);
-    // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
-    if (!(pq > 0)) break;
-    const step = rz / pq;
-    axpy(step, p, x, rows);
-    axpy(-step, q, r, rows);
-    rNorm = Math.sqrt(dot(r, r, rows));
-    steps++;
-    if (rNorm <= target) break;
-    multiply(inverse, r, z, rows);
-    const rzNext = dot(r, z, rows);
-    xpay(z, rzNext / rz, p, rows);
-    rz = rzNext;
-  }
-  store<f64>(state, rz);
-  store<f64>(state, rNorm, 16);
-  return steps;
+  return jacobiCgIterate(knnProduct, operator, field(operator, 0), pointerField(operator, 3), x, r, z, p, q, state, maxSteps, tolerance);
 }
