@@ -36,4 +36,6 @@ export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows } from "./methods/knn";
 export { knnJacobi, knnProduct, knnCgStart, knnCgIterate } from "./methods/knn-cg";
-export { gatherMatte, listKnownPixels, towardClosedForm, weightedMedianVote } from "./methods/combined";
+export {
+  colourLineResiduals, gatherMatte, towardClosedForm, unexplainedWeights, weightedMedianVote,
+} from "./methods/combined";

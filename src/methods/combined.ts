@@ -5,12 +5,15 @@
 // three mattes from three families that fail in different places: information flow (non-local affinities, the
 // most accurate alone, two votes), closed-form (local colour-line affinities, one vote) and shared matting
 // (foreground / background sampling, one vote). Information flow's alpha stands unless the other two both lie on
-// one side of it; then it moves halfway to the nearer. Last, where a pixel's colour is one that no known pixel
-// shows (a flag in the unknown band, a background object the trimap left out), the sampling voters have no sample
-// that explains it and guess one side (information flow's flows and shared matting both draw on known colours),
-// while closed-form's local colour lines only interpolate; such a pixel moves toward closed-form, all the way at
-// an RGB distance of UNEXPLAINED_DISTANCE from the nearest known colour (unit RGB), in proportion below it. Each
-// method runs with its defaults; the vote's weights are the integers above.
+// one side of it; then it moves halfway to the nearer. Last, where a pixel's colour is one that no mix of a known
+// foreground and a known background colour explains (a flag in the unknown band, an object the trimap left out),
+// the sampling voters have no sample that explains it and guess one side (information flow's flows and shared
+// matting both draw on known colours), while closed-form's local colour lines only interpolate. Such a pixel moves
+// toward closed-form by w = u m: u = min(r / UNEXPLAINED_RESIDUAL, 1), r its colour-line residual (the RGB distance
+// from its colour to the segment between its nearest known foreground colour and its nearest known background
+// colour, unit RGB), and m the mean of u over the unknown pixels of the window of UNEXPLAINED_RADIUS about it, so
+// that a region of unexplained colours moves all the way and a lone unexplained pixel amid explained ones (noise,
+// a glint in hair) barely. Each method runs with its defaults; the vote's weights are the integers above.
 import type { Engine } from "../engine.js";
 import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, informationFlow } from "./ifm.js";
@@ -26,42 +29,65 @@ interface VoteKernels {
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
   gatherMatte(labels: number, pixels: number, unknownIndex: number, solution: number, slot: number, mattes: number): number;
   weightedMedianVote(rows: number, mattes: number, alpha: number): void;
-  listKnownPixels(labels: number, pixels: number, out: number): number;
-  towardClosedForm(rows: number, mattes: number, distances: number, scale: number, alpha: number): void;
+  colourLineResiduals(
+    image: number, unknown: number, rows: number, foreground: number, nearestForeground: number, background: number, nearestBackground: number, residuals: number,
+  ): void;
+  unexplainedWeights(labels: number, width: number, height: number, residuals: number, scale: number, radius: number, table: number, weights: number): void;
+  towardClosedForm(rows: number, mattes: number, weights: number, alpha: number): void;
 }
 
 /**
- * The RGB distance (unit cube) from the nearest known colour at which an unknown pixel takes closed-form's alpha
- * alone: 0.05, about 13 of 255 levels, several times the photos' 8-bit noise, so that a known colour seen again
- * through noise counts as explained. Measured at half and double this value in the README.
+ * The colour-line residual (unit RGB) at which a pixel counts as wholly unexplained: 0.025, about 6 of 255 levels,
+ * a few times the photos' 8-bit noise, so that a mix of known colours seen through noise counts as explained.
+ * Partly fitted (the README gives the figures at half and double this value).
  */
-export const UNEXPLAINED_DISTANCE = 0.05;
-
-const LABEL_UNKNOWN = 2;
+export const UNEXPLAINED_RESIDUAL = 0.025;
 
 /**
- * Squared RGB distance (f64 per unknown pixel, raster order) from each unknown pixel's colour to the nearest colour
- * of a known pixel, by one k-d tree over the known pixels' colours. Must run while the photo is still loaded.
+ * The half-width of the window over which a pixel's neighbours must be unexplained too: 7, a 15 x 15 window, wider
+ * than a strand of hair or a glint and several times the 3 x 3 colour-line window, narrower than the objects the
+ * move is for. The README gives the figures at 3 and 15.
  */
-async function knownColourDistances(context: MethodContext, k: IfmKernels & VoteKernels, rows: number, distances: number): Promise<void> {
+export const UNEXPLAINED_RADIUS = 7;
+
+const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1, LABEL_UNKNOWN = 2;
+
+/**
+ * Each unknown pixel's colour-line residual (f64 per unknown pixel, raster order): the nearest known foreground
+ * and background colours by one k-d tree over each side's colours in turn, then the distance to their segment.
+ * Must run while the photo is still loaded.
+ */
+async function colourLineResiduals(context: MethodContext, k: IfmKernels & VoteKernels, rows: number, residuals: number): Promise<void> {
   const { arena, width, height, pixels } = context;
   const n = width * height;
   const mark = arena.mark();
-  const known = arena.alloc((n - rows) * 4), unknown = arena.alloc(rows * 4);
-  const knownCount = k.listKnownPixels(pixels.labels, n, known);
+  const unknown = arena.alloc(rows * 4);
   k.pixelsWithLabel(pixels.labels, n, LABEL_UNKNOWN, unknown);
   const queries = arena.alloc(rows * 12);
   k.pixelFeatureRows(pixels.image, width, height, 0, unknown, rows, queries);
-  const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, known, knownCount, points), knownCount, 3);
-  await nearestNeighbours(arena, k, tree, queries, rows, 1, arena.alloc(rows * 4), distances, () => context.checkpoint());
+  const nearest = async (label: number) => {
+    const count = label === LABEL_FOREGROUND ? pixels.counts.foreground : pixels.counts.background;
+    const list = arena.alloc(count * 4), found = arena.alloc(rows * 4);
+    k.pixelsWithLabel(pixels.labels, n, label, list);
+    const inner = arena.mark();
+    const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, list, count, points), count, 3);
+    await nearestNeighbours(arena, k, tree, queries, rows, 1, found, 0, () => context.checkpoint());
+    arena.release(inner);
+    return { list, found };
+  };
+  const f = await nearest(LABEL_FOREGROUND), b = await nearest(LABEL_BACKGROUND);
+  k.colourLineResiduals(pixels.image, unknown, rows, f.list, f.found, b.list, b.found, residuals);
   arena.release(mark);
 }
 
-/** The most bytes knownColourDistances holds: the two pixel lists, the queries, the tree, the found indices. */
-function knownColourBytes(size: ProblemSize, engine: Engine): number {
+/** The most bytes colourLineResiduals holds: the pixel lists, the queries, the found rows, one side's tree. */
+function colourLineBytes(size: ProblemSize, engine: Engine): number {
   const k = ifmKernels(engine);
-  return size.pixels * 4 + size.unknown * 20 + kdTreeBytes(k, size.pixels - size.unknown, 3) + k.kdQueryScratchBytes(1) + 256;
+  return size.pixels * 4 + size.unknown * 24 + kdTreeBytes(k, size.pixels - size.unknown, 3) + k.kdQueryScratchBytes(1) + 256;
 }
+
+/** Bytes of unexplainedWeights' summed-area tables: an f64 sum and an i32 count per corner. */
+const unexplainedTableBytes = (width: number, height: number) => (width + 1) * (height + 1) * 12;
 
 /** Whether the paper's test finds the matte highly transparent. */
 export function transparentMatte(context: MethodContext): boolean {
@@ -101,8 +127,8 @@ function stage(context: MethodContext, from: number, to: number, last: boolean):
 }
 
 /**
- * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes, the known-colour distances
- * and the vote (40 per unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
+ * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes, the residuals and the vote
+ * (40 per unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
  */
 const voteBytes = (size: ProblemSize) => size.pixels * 28 + size.unknown * 40 + 64;
 
@@ -112,16 +138,19 @@ export const combined: AlphaMethod<typeof options> = {
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "3x3 windows" }),
   peakBytes: (size, o, engine: Engine) =>
-    Math.max(knownColourBytes(size, engine), ...voters(o).map((v) => v.method.peakBytes(size, v.options, engine))) + voteBytes(size) + size.pixels,
+    Math.max(
+      colourLineBytes(size, engine), unexplainedTableBytes(size.width, size.height) + size.unknown * 8 + 64,
+      ...voters(o).map((v) => v.method.peakBytes(size, v.options, engine)),
+    ) + voteBytes(size) + size.pixels,
   async solve(context, o) {
     if (transparentMatte(context)) return closedForm.solve(context, closedFormWith(o));
     const { arena, engine, width, height, pixels } = context;
     const k = ifmKernels(engine) as IfmKernels & VoteKernels;
     const n = width * height;
     const rows = pixels.counts.unknown;
-    const unknownIndex = arena.alloc(n * 4), mattes = arena.alloc(rows * 24), alpha = arena.alloc(rows * 8), distances = arena.alloc(rows * 8);
+    const unknownIndex = arena.alloc(n * 4), mattes = arena.alloc(rows * 24), alpha = arena.alloc(rows * 8), residuals = arena.alloc(rows * 8);
     k.indexUnknowns(pixels.labels, n, unknownIndex);
-    await knownColourDistances(context, k, rows, distances);
+    await colourLineResiduals(context, k, rows, residuals);
     const summary: MethodSolution = {
       solution: alpha, unknownIndex, iterations: 0, residual: 0, converged: true, milliseconds: { laplacian: 0, preconditioner: 0, solve: 0 }, threads: 1,
     };
@@ -140,7 +169,11 @@ export const combined: AlphaMethod<typeof options> = {
       for (const phase of ["laplacian", "preconditioner", "solve"] as const) summary.milliseconds[phase] += solved.milliseconds[phase];
     }
     k.weightedMedianVote(rows, mattes, alpha);
-    k.towardClosedForm(rows, mattes, distances, 1 / UNEXPLAINED_DISTANCE, alpha);
+    const mark = arena.mark();
+    const weights = arena.alloc(rows * 8);
+    k.unexplainedWeights(pixels.labels, width, height, residuals, 1 / UNEXPLAINED_RESIDUAL, UNEXPLAINED_RADIUS, arena.alloc(unexplainedTableBytes(width, height)), weights);
+    k.towardClosedForm(rows, mattes, weights, alpha);
+    arena.release(mark);
     return summary;
   },
 };
