@@ -44,11 +44,11 @@ interface VoteKernels {
 export const UNEXPLAINED_RESIDUAL = 0.025;
 
 /**
- * The half-width of the window over which a pixel's neighbours must be unexplained too: 7, a 15 x 15 window, wider
- * than a strand of hair or a glint and several times the 3 x 3 colour-line window, narrower than the objects the
- * move is for. The README gives the figures at 3 and 15.
+ * The half-width of the window over which a pixel's neighbours must be unexplained too: 3, a 7 x 7 window, wider
+ * than a strand of hair or a glint (1-3 pixels at the photos' scale) and than the 3 x 3 colour-line window,
+ * narrower than the objects the move is for. The README gives the figures at 3 x 3 and 15 x 15.
  */
-export const UNEXPLAINED_RADIUS = 7;
+export const UNEXPLAINED_RADIUS = 3;
 
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1, LABEL_UNKNOWN = 2;
 
