@@ -35,6 +35,7 @@ export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./method
 export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows } from "./methods/knn";
+export { knnMarkReached, knnGatherReached, knnGatherLate, knnBoundScratchBytes, knnSkipFar, knnCheckSkipped, knnRowsOfLabel } from "./methods/knn-skip";
 export { knnJacobi, knnProduct, knnCgStart, knnCgIterate } from "./methods/knn-cg";
 export {
   colourLineResiduals, gatherMatte, towardClosedForm, unexplainedWeights, weightedMedianVote,

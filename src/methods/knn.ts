@@ -3,9 +3,10 @@
 // affinities, pymatting's soft constraints (make_linear_system, lambda 100) and Jacobi CG, as pymatting (symmetric
 // Gauss-Seidel halves the iterations on these graphs but doubles their cost; starting from the trimap saves at most a
 // tenth of them). Hot loops in assembly/methods/knn.ts and knn-cg.ts; the system's form, why it may be restricted and
-// how its matrix is held are explained there.
+// how its matrix is held are explained there. The neighbour searches, and which of them are skipped, are in
+// knn-search.ts.
 import { MattingError } from "../errors.js";
-import { type KdTreeKernels, buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
+import { type KnnSearchKernels, knnGraph, knnGraphBytes } from "./knn-search.js";
 import { SOLVER_OPTIONS, choiceSpec, numberListSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
 import { CONSTRAINT_WEIGHT } from "./sparse.js";
@@ -25,11 +26,8 @@ export interface KnnOptions {
 }
 
 /** The knn kernels of the wasm module (assembly/methods/knn.ts, knn-cg.ts); exported for the tests' system oracle. */
-export interface KnnKernels extends KdTreeKernels {
-  knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
-  knnSoftWeights(features: number, pixels: number, k: number, neighbours: number, weights: number): void;
+export interface KnnKernels extends KnnSearchKernels {
   knnDegrees(sets: number, pixels: number, degree: number): void;
-  knnActiveRows(sets: number, pixels: number, labels: number, hops: number, activeIndex: number): number;
   knnSystem(sets: number, pixels: number, labels: number, degree: number, activeIndex: number, lambda: number, diagonal: number, rhs: number): void;
   knnEdgeCounts(sets: number, rows: number, counts: number): void;
   knnEdgeFill(sets: number, rows: number, cursor: number, columns: number): void;
@@ -46,24 +44,23 @@ const MAX_NEIGHBORS = 1000;
 const HOPS = 1;
 /** Share of the progress bar given to the neighbour searches and the assembly. */
 const GRAPH_SHARE = 0.5;
-const FEATURES = 5;
 
 /** The arena rounds every allocation up to 16 bytes. */
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /**
- * The most solve() holds at once, for n pixels: the neighbour lists (and soft weights) of every search, then either
- * a search's features, tree and query scratch, or the system: each pixel's row index, per row the diagonal and the
- * right-hand side, beside the degrees while they are set up, then for the binary kernel its compressed rows (two
+ * The most solve() holds at once, for n pixels: the neighbour lists (and soft weights) of every search, then
+ * either the searches' allocations (knn-search.ts knnGraphBytes) or the system: each pixel's row index, per row the
+ * diagonal and the right-hand side, beside the degrees while they are set up, then for the binary kernel its compressed rows (two
  * entries per edge before repeats are summed, and a row's worth of scratch), and the CG record, the inverse
  * diagonal, five CG vectors and their state, which reuse the binary kernel's dead lists where they fit (first fit,
  * as Arena.alloc). The rows are the unknown pixels and every pixel one edge from one, which depends on the
  * neighbours found, so the bound takes every pixel as a row and every edge as joining two (on the photos, a quarter
  * to a half of the pixels are rows, with about 28 entries each).
  */
-export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kernels: KdTreeKernels): number {
+export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kernels: KnnSearchKernels): number {
   const lists = neighbors.reduce((sum, k) => sum + aligned(n * k * 4) * (soft ? 2 : 1), aligned(4 * (1 + 3 * neighbors.length)));
-  const search = aligned(n * FEATURES * 4) + kdTreeBytes(kernels, n, FEATURES) + aligned(kernels.kdQueryScratchBytes(Math.max(...neighbors))) + 5 * 16;
+  const search = knnGraphBytes(kernels, n, neighbors, true);
   const rows = n, edges = neighbors.reduce((sum, k) => sum + k, 0) * rows;
   const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(2 * edges * 4);
   const solveAllocations = [24, ...Array(6).fill(rows * 8), 24].map(aligned);
@@ -126,31 +123,15 @@ export const knn: AlphaMethod<typeof options> = {
     const kernels = context.engine.kernels as KnnKernels;
     const n = width * height;
     const started = performance.now();
-    const searches = o.neighbors.length;
-    const sets = arena.alloc(4 * (1 + 3 * searches));
-    const fields = [searches];
-    const graphProgress = (search: number, done: number) =>
-      context.progress({ phase: "laplacian", fraction: (GRAPH_SHARE * 0.9 * (search + done / n)) / searches });
-    graphProgress(0, 0);
-    for (let s = 0; s < searches; s++) {
-      const k = o.neighbors[s];
-      const neighbours = arena.alloc(n * k * 4);
-      const weights = o.kernel === "soft" ? arena.alloc(n * k * 4) : 0;
-      const mark = arena.mark();
-      const features = arena.alloc(n * FEATURES * 4);
-      kernels.knnFeatures(pixels.image, width, height, o.distanceWeights[s], features);
-      const tree = buildKdTree(arena, kernels, features, n, FEATURES);
-      await nearestNeighbours(arena, kernels, tree, "own points", n, k, neighbours, 0, async (done) => {
-        graphProgress(s, done);
-        await context.checkpoint();
-      });
-      if (weights !== 0) kernels.knnSoftWeights(features, n, k, neighbours, weights);
-      arena.release(mark);
-      fields.push(k, neighbours, weights);
-    }
-    arena.i32(sets, fields.length).set(fields);
-    const activeIndex = arena.alloc(n * 4);
-    const rows = kernels.knnActiveRows(sets, n, pixels.labels, HOPS, activeIndex);
+    const graphProgress = (fraction: number) => context.progress({ phase: "laplacian", fraction: GRAPH_SHARE * 0.9 * fraction });
+    graphProgress(0);
+    const { sets, fields, activeIndex, rows } = await knnGraph(arena, kernels, {
+      image: pixels.image, labels: pixels.labels, width, height, neighbors: o.neighbors, distanceWeights: o.distanceWeights,
+      soft: o.kernel === "soft", skipFar: true, hops: HOPS,
+    }, async (fraction) => {
+      graphProgress(fraction);
+      await context.checkpoint();
+    });
     const diagonal = arena.alloc(rows * 8), rhs = arena.alloc(rows * 8);
     const mark = arena.mark();
     const degree = arena.alloc(n * 8);
