@@ -69,21 +69,35 @@ export function ifmCoarseBasis(image: usize, unknownIndex: usize, pixels: i32, a
   }
 }
 
-/** E[a block, b block] += scale phi_u phi_v^T (4 x 4 entries), phi the rows' basis values. */
+/** The 4 f64 at `row` += left x (the 4 f64 at `right`), in two v128 pairs where SIMD is on. */
 @inline
-function addOuter(matrix: usize, m: i32, a: i32, b: i32, phiU: usize, phiV: usize, scale: f64): void {
-  for (let i = 0; i < DOFS; i++) {
-    const left = scale * <f64>load<f32>(phiU + (<usize>i << 2));
-    const row = matrix + (<usize>((a * DOFS + i) * m + b * DOFS) << 3);
-    for (let j = 0; j < DOFS; j++) {
-      const at = row + (<usize>j << 3);
-      store<f64>(at, load<f64>(at) + left * <f64>load<f32>(phiV + (<usize>j << 2)));
-    }
+function addScaledRow(row: usize, left: f64, right: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const l = f64x2.splat(left);
+    v128.store(row, f64x2.add(v128.load(row), f64x2.mul(l, v128.load(right))));
+    v128.store(row, f64x2.add(v128.load(row, 16), f64x2.mul(l, v128.load(right, 16))), 16);
+  } else {
+    for (let j = 0; j < DOFS; j++) store<f64>(row + (<usize>j << 3), load<f64>(row + (<usize>j << 3)) + left * load<f64>(right + (<usize>j << 3)));
   }
 }
 
 /**
- * Rows [first, end)'s share of E = Z^T A Z into the coarse record's matrix (zeroed by the slice with first = 0),
+ * E[a block, b block] += scale phi_u phi_v^T (4 x 4 entries; phi the rows' basis values, f32, widened into
+ * `wide`, 4 f64) where the block lies in E's lower triangle (a >= b), the only part the factor reads: the
+ * caller adds each off-diagonal pair both ways, and one of the two lands there.
+ */
+@inline
+function addOuter(matrix: usize, m: i32, a: i32, b: i32, phiU: usize, phiV: usize, scale: f64, wide: usize): void {
+  if (a < b) return;
+  for (let j = 0; j < DOFS; j++) store<f64>(wide + (<usize>j << 3), <f64>load<f32>(phiV + (<usize>j << 2)));
+  for (let i = 0; i < DOFS; i++) {
+    addScaledRow(matrix + (<usize>((a * DOFS + i) * m + b * DOFS) << 3), scale * <f64>load<f32>(phiU + (<usize>i << 2)), wide);
+  }
+}
+
+/**
+ * Rows [first, end)'s share of E = Z^T A Z, its lower triangle (in 4 x 4 blocks), into the coarse record's matrix
+ * (zeroed by the slice with first = 0),
  * from the system's parts as ifmMultiply applies them: the stencil and the diagonal it does not hold, the
  * colour-mixture term ((I - W) Z)^T ((I - W) Z) row by row, the intra-unknown pairs. scratch: ifmCoarseScratchBytes
  * for one row of (I - W) Z.
@@ -95,27 +109,27 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
   const ownDiagonal = pointerField(system, 17);
   const m = field(coarse, 0), aggregateOf = pointerField(coarse, 1), basis = pointerField(coarse, 2), matrix = pointerField(coarse, 3);
   if (first == 0) memory.fill(matrix, 0, <usize>m * <usize>m << 3);
-  const rowAggregates = scratch, rowValues = scratch + ((<usize>(cmK + 1) << 2) + 7 & ~7);
+  const wide = scratch, rowAggregates = scratch + (DOFS << 3), rowValues = rowAggregates + ((<usize>(cmK + 1) << 2) + 15 & ~15);
   for (let u = first; u < end; u++) {
     const a = load<i32>(aggregateOf + (<usize>u << 2)), phiU = basis + (<usize>u << 4);
-    addOuter(matrix, m, a, a, phiU, phiU, load<f64>(ownDiagonal + (<usize>u << 3)));
+    addOuter(matrix, m, a, a, phiU, phiU, load<f64>(ownDiagonal + (<usize>u << 3)), wide);
     for (let s = 0; s < half; s++) {
       const at = <usize>u * <usize>half + <usize>s;
       const v = load<i32>(columns + (at << 2));
       if (v == rows) continue;
       const value = load<f64>(values + (at << 3)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
-      addOuter(matrix, m, a, b, phiU, phiV, value);
-      addOuter(matrix, m, b, a, phiV, phiU, value);
+      addOuter(matrix, m, a, b, phiU, phiV, value, wide);
+      addOuter(matrix, m, b, a, phiV, phiU, value, wide);
     }
     for (let j = 0; j < iuK; j++) {
       const e = <usize>u * <usize>iuK + <usize>j;
       const v = load<i32>(iuColumns + (e << 2));
       if (v == rows) continue;
       const w = <f64>load<f32>(iuWeights + (e << 2)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
-      addOuter(matrix, m, a, a, phiU, phiU, w);
-      addOuter(matrix, m, b, b, phiV, phiV, w);
-      addOuter(matrix, m, a, b, phiU, phiV, -w);
-      addOuter(matrix, m, b, a, phiV, phiU, -w);
+      addOuter(matrix, m, a, a, phiU, phiU, w, wide);
+      addOuter(matrix, m, b, b, phiV, phiV, w, wide);
+      addOuter(matrix, m, a, b, phiU, phiV, -w, wide);
+      addOuter(matrix, m, b, a, phiV, phiU, -w, wide);
     }
     // Row u of (I - W) Z, merged by aggregate: phi_u on u's, minus w_uj phi_v on each unknown neighbour's.
     let count = 1;
@@ -142,15 +156,10 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
     for (let s = 0; s < count; s++) {
       const left = rowValues + (<usize>(s * DOFS) << 3), a1 = load<i32>(rowAggregates + (<usize>s << 2));
       for (let t = 0; t < count; t++) {
-        const right = rowValues + (<usize>(t * DOFS) << 3), b1 = load<i32>(rowAggregates + (<usize>t << 2));
-        for (let i = 0; i < DOFS; i++) {
-          const li = load<f64>(left + (<usize>i << 3));
-          const row = matrix + (<usize>((a1 * DOFS + i) * m + b1 * DOFS) << 3);
-          for (let j = 0; j < DOFS; j++) {
-            const at = row + (<usize>j << 3);
-            store<f64>(at, load<f64>(at) + li * load<f64>(right + (<usize>j << 3)));
-          }
-        }
+        const b1 = load<i32>(rowAggregates + (<usize>t << 2));
+        if (a1 < b1) continue; // E's lower triangle only (see addOuter)
+        const right = rowValues + (<usize>(t * DOFS) << 3);
+        for (let i = 0; i < DOFS; i++) addScaledRow(matrix + (<usize>((a1 * DOFS + i) * m + b1 * DOFS) << 3), load<f64>(left + (<usize>i << 3)), right);
       }
     }
   }
@@ -158,7 +167,7 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
 
 /** Bytes of ifmCoarseOperator's scratch for k colour-mixture neighbours. */
 export function ifmCoarseScratchBytes(k: i32): i32 {
-  return (k + 1) * (4 + DOFS * 8) + 8;
+  return DOFS * 8 + (k + 1) * (4 + DOFS * 8) + 16;
 }
 
 /** sum_{k < count} a[k] b[k] over f64 (v128 pairs where SIMD is on). */

@@ -14,7 +14,7 @@ export function maxCoarseUnknowns(rows: number): number {
 }
 
 /** Aggregate sides tried, smallest first: the first whose aggregates fit maxCoarseUnknowns is taken. */
-const SIDES = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 4096, 8192, 16384, 32768];
+export const SIDES = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 4096, 8192, 16384, 32768];
 
 /** Arena bytes the coarse correction holds for `rows` unknown pixels (its set-up's scratch included). */
 export function coarseBytes(rows: number, pixels: number, k: number): number {
@@ -40,6 +40,8 @@ export async function setUpCoarse(context: MethodContext, k: IfmKernels, record:
   const cells = arena.alloc(Math.ceil(width / 4) * Math.ceil(height / 4) * 4);
   let aggregates = 0;
   for (const side of SIDES) {
+    // A block holds at most side^2 unknowns: smaller sides give too many aggregates for certain.
+    if (rows > side * side * Math.floor(limit / DOFS) && side < Math.max(width, height)) continue;
     aggregates = k.ifmCoarseAggregates(unknownIndex, width, height, side, cells, aggregateOf);
     if (aggregates * DOFS <= limit || side >= Math.max(width, height)) break;
   }
