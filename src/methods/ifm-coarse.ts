@@ -7,10 +7,10 @@ import type { MethodContext } from "./types.js";
 const DOFS = 4;
 /**
  * Coarse unknowns m at most: E's factorisation (m^3 / 3 multiply-adds) costs at most about 15 products with A (some
- * 150 per row) and E's m^2 f64 at most 64 bytes per unknown pixel: m <= min(cbrt(6750 rows), sqrt(8 rows)).
+ * 150 per row) and E's m^2 f64 at most 32 bytes per unknown pixel: m <= min(cbrt(6750 rows), sqrt(4 rows)).
  */
 export function maxCoarseUnknowns(rows: number): number {
-  return Math.floor(Math.min(Math.cbrt(6750 * rows), Math.sqrt(8 * rows)));
+  return Math.floor(Math.min(Math.cbrt(6750 * rows), Math.sqrt(4 * rows)));
 }
 
 /** Aggregate sides tried, smallest first: the first whose aggregates fit maxCoarseUnknowns is taken. */
