@@ -13,6 +13,7 @@
 //   (f64 m x m, lower triangle; a dropped unknown's diagonal entry 0) [4] coarse vector (f64 m)
 
 import { field, pointerField } from "../record";
+import { beat } from "../team";
 
 const DOFS = 4;
 // A Cholesky pivot below this share of E's diagonal entry: its unknown is dropped (dependent basis function).
@@ -203,10 +204,11 @@ export function ifmCoarseFactor(coarse: usize, first: i32, end: i32): void {
   }
 }
 
-/** y = E^+ y by the factor: forward then backward substitution, dropped unknowns 0. */
-function coarseSolve(coarse: usize): void {
+/** y = E^+ y by the factor: forward then backward substitution, dropped unknowns 0; a heartbeat per row. */
+function coarseSolve(coarse: usize, context: usize): void {
   const m = field(coarse, 0), factor = pointerField(coarse, 3), y = pointerField(coarse, 4);
   for (let i = 0; i < m; i++) {
+    beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
     if (diagonal == 0) {
       store<f64>(y + (<usize>i << 3), 0);
@@ -218,6 +220,7 @@ function coarseSolve(coarse: usize): void {
     store<f64>(y + (<usize>i << 3), sum / diagonal);
   }
   for (let i = m - 1; i >= 0; i--) {
+    beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
     if (diagonal == 0) continue;
     let sum = load<f64>(y + (<usize>i << 3));
@@ -226,11 +229,15 @@ function coarseSolve(coarse: usize): void {
   }
 }
 
-/** The coarse vector y = E^+ Z^T r over all rows (one thread's work). */
-export function ifmCoarseRestrictSolve(coarse: usize, rows: i32, r: usize): void {
+/**
+ * The coarse vector y = E^+ Z^T r over all rows: one thread's work, with heartbeats (context: its team context, so
+ * that the threads waiting for it at a barrier see it alive).
+ */
+export function ifmCoarseRestrictSolve(coarse: usize, rows: i32, r: usize, context: usize): void {
   const m = field(coarse, 0), aggregateOf = pointerField(coarse, 1), basis = pointerField(coarse, 2), y = pointerField(coarse, 4);
   memory.fill(y, 0, <usize>m << 3);
   for (let u = 0; u < rows; u++) {
+    if ((u & 1023) == 0) beat(context);
     const ru = load<f64>(r + (<usize>u << 3)), phi = basis + (<usize>u << 4);
     const target = y + (<usize>(load<i32>(aggregateOf + (<usize>u << 2)) * DOFS) << 3);
     for (let i = 0; i < DOFS; i++) {
@@ -238,7 +245,7 @@ export function ifmCoarseRestrictSolve(coarse: usize, rows: i32, r: usize): void
       store<f64>(at, load<f64>(at) + <f64>load<f32>(phi + (<usize>i << 2)) * ru);
     }
   }
-  coarseSolve(coarse);
+  coarseSolve(coarse, context);
 }
 
 /** z = D^-1 r + Z y on rows [lo, hi), y the coarse vector of ifmCoarseRestrictSolve. */

@@ -123,7 +123,7 @@ function precondition(system: usize, r: usize, z: usize, lo: i32, hi: i32, conte
   }
   const coarse = pointerField(system, 20);
   barrier(context); // every thread's r is in
-  if (threadIndex(context) == 0) ifmCoarseRestrictSolve(coarse, field(system, 0), r);
+  if (threadIndex(context) == 0) ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
   barrier(context); // the coarse vector is in
   ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
 }
