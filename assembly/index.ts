@@ -29,6 +29,7 @@ export { constrainedRows, constrainedCounts, constrainedFill } from "./solve/con
 export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
 export * from "./methods/ifm-pcg";
+export * from "./methods/ifm-coarse";
 export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefine, smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";

@@ -87,9 +87,13 @@ describe.each(METHODS)("method %s", (method) => {
 it("ifm's solve starts from its known-to-unknown estimates: fewer iterations than from 0, the same alpha within the tolerance", async () => {
   const [width, height] = [64, 48];
   const image = smoothImage(width, height, 7), trimap = bandTrimap(width, height, 19, 45);
-  const estimated = await matting.estimateAlpha(image, trimap, { method: "ifm" });
+  // Under Jacobi, which the start was measured with: on this small band the two-level preconditioner's coarse
+  // correction already supplies the smooth part that the estimates give.
+  const estimated = await matting.estimateAlpha(image, trimap, { method: "ifm", preconditioner: "jacobi" });
   // A warm start of alpha 0 everywhere is x = 0 on the unknowns: the start the solve had before.
-  const fromZero = await matting.estimateAlpha(image, trimap, { method: "ifm", initialAlpha: { width, height, data: new Float32Array(width * height) } });
+  const fromZero = await matting.estimateAlpha(image, trimap, {
+    method: "ifm", preconditioner: "jacobi", initialAlpha: { width, height, data: new Float32Array(width * height) },
+  });
   expect(estimated.stats.converged && fromZero.stats.converged).toBe(true);
   expect(estimated.stats.iterations).toBeLessThan(fromZero.stats.iterations);
   let worst = 0;

@@ -33,7 +33,7 @@ describe("warm start, one thread", () => {
   it.each(CASES)("%s %o: from the previous frame, the same alpha as a cold start; from the answer, fewer iterations", async (method, extra) => {
     const options = { method, tolerance: TOLERANCE, ...extra } as const;
     const previous = await matting.estimateAlpha(first.image, first.trimap, options);
-    const cold = await matting.estimateAlpha(second.image, second.trimap, options);
+    const cold = await matting.estimateAlpha(second.image, second.trimap, { ...options, keepSolution: true });
     const warm = await matting.estimateAlpha(second.image, second.trimap, { ...options, initialAlpha: previous.alpha });
     expect(cold.stats.converged && warm.stats.converged).toBe(true);
     expect(warm.stats.residual).toBeLessThanOrEqual(TOLERANCE);
@@ -42,9 +42,12 @@ describe("warm start, one thread", () => {
     // matte as a whole, not every such pixel (measured: 16 of 4032 pixels off by over 0.01, mean 1.4e-3).
     if (method === "rw") expect(meanDifference(warm.alpha, cold.alpha)).toBeLessThan(5e-3);
     else expect(maxDifference(warm.alpha, cold.alpha)).toBeLessThan(1e-3);
-    // A start at the (clamped, f32) answer leaves far less to do than a start from 0.
-    const again = await matting.estimateAlpha(second.image, second.trimap, { ...options, initialAlpha: cold.alpha });
-    expect(again.stats.iterations).toBeLessThan(cold.stats.iterations);
+    // A start at the answer (unclamped: ifm's clamped alpha, far from its solution where that leaves [0, 1], saved
+    // its two-level solve nothing here, 104 iterations both) leaves far less to do than a start from 0.
+    const again = await matting.estimateAlpha(second.image, second.trimap, { ...options, initialAlpha: cold.solution });
+    // combined's answer is a vote of three solves, the solution of none of their systems: from it, ifm's two-level
+    // solve and cf's take about as many iterations as from their own starts (131 against 130), so only the alpha is held.
+    if (method !== "combined") expect(again.stats.iterations).toBeLessThan(cold.stats.iterations);
     expect(maxDifference(again.alpha, cold.alpha)).toBeLessThan(1e-3);
   });
 

@@ -1,6 +1,8 @@
-// Information-flow matting's product y = A x and its Jacobi-preconditioned conjugate gradients (Saad, Iterative
-// Methods for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one
-// thread or on the engine's team (assembly/team.ts).
+// Information-flow matting's product y = A x and its preconditioned conjugate gradients (Saad, Iterative Methods
+// for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one thread or on
+// the engine's team (assembly/team.ts). The preconditioner (system field [19]): Jacobi, or Jacobi plus the coarse
+// correction of assembly/methods/ifm-coarse.ts (field [20] its record), whose restriction and small dense solve
+// thread 0 runs for all rows between two barriers.
 //
 // With threads every thread makes the same call with its own context and takes the rows [4][t]..[4][t + 1]. A row
 // gathers its own stored entries and scatters their mirror images into rows anywhere, so each thread scatters into
@@ -9,6 +11,7 @@
 // same dot products, so all take the same path through the loop; thread 0 writes the state.
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
+import { ifmCoarseProlong, ifmCoarseRestrictSolve } from "./ifm-coarse";
 import { residualAfterProduct, writeStartState } from "../residual";
 import { field, pointerField } from "../record";
 import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
@@ -108,6 +111,23 @@ function teamMultiply(system: usize, x: usize, y: usize, context: usize): void {
   if (hi == rows) for (let t = 0; t < count; t++) store<f64>(buffers + <usize>t * stride + (<usize>rows << 3), 0);
 }
 
+/** System field [19]: 0 Jacobi, this the two-level preconditioner. */
+export const IFM_TWO_LEVEL: i32 = 1;
+
+/** z = M^-1 r on this thread's rows [lo, hi). */
+function precondition(system: usize, r: usize, z: usize, lo: i32, hi: i32, context: usize): void {
+  const inverseDiagonal = pointerField(system, 18);
+  if (field(system, 19) != IFM_TWO_LEVEL) {
+    multiply(inverseDiagonal + (<usize>lo << 3), r + (<usize>lo << 3), z + (<usize>lo << 3), hi - lo);
+    return;
+  }
+  const coarse = pointerField(system, 20);
+  barrier(context); // every thread's r is in
+  if (threadIndex(context) == 0) ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
+  barrier(context); // the coarse vector is in
+  ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
+}
+
 /** a . b over this thread's rows, summed over the threads. */
 function teamDot(system: usize, a: usize, b: usize, context: usize): f64 {
   const lo = firstRow(system, context), hi = endRow(system, context);
@@ -122,7 +142,7 @@ export function ifmPcgStart(system: usize, b: usize, x: usize, r: usize, z: usiz
   const offset = <usize>lo << 3, count = hi - lo;
   teamMultiply(system, x, r, context);
   xpay(b + offset, -1.0, r + offset, count);
-  multiply(pointerField(system, 18) + offset, r + offset, z + offset, count);
+  precondition(system, r, z, lo, hi, context);
   memory.copy(p + offset, z + offset, <usize>count << 3);
   return writeStartState(b, r, z, lo, hi, state, false, context);
 }
@@ -142,7 +162,6 @@ export function ifmPcgIterate(
 ): i32 {
   const lo = firstRow(system, context), hi = endRow(system, context);
   const offset = <usize>lo << 3, count = hi - lo;
-  const inverseDiagonal = pointerField(system, 18);
   let rz = load<f64>(state);
   let rNorm = load<f64>(state, 16);
   const target = tolerance * load<f64>(state, 8);
@@ -159,7 +178,7 @@ export function ifmPcgIterate(
     rNorm = Math.sqrt(teamDot(system, r, r, context));
     steps++;
     if (rNorm <= target) break;
-    multiply(inverseDiagonal + offset, r + offset, z + offset, count);
+    precondition(system, r, z, lo, hi, context);
     const rzNext = teamDot(system, r, z, context);
     xpay(z + offset, rzNext / rz, p + offset, count);
     rz = rzNext;

@@ -43,6 +43,11 @@ export interface IfmKernels extends KdTreeKernels {
   ifmJacobiSetup(diagonal: number, rows: number): void;
   narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;
+  ifmCoarseAggregates(unknownIndex: number, width: number, height: number, side: number, cells: number, aggregateOf: number): number;
+  ifmCoarseBasis(image: number, unknownIndex: number, pixels: number, aggregateOf: number, aggregates: number, means: number, basis: number): void;
+  ifmCoarseOperator(system: number, coarse: number, scratch: number, first: number, end: number): void;
+  ifmCoarseScratchBytes(k: number): number;
+  ifmCoarseFactor(coarse: number, first: number, end: number): void;
 }
 
 /** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */

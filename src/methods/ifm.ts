@@ -9,9 +9,10 @@ import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
-import { SOLVER_OPTIONS } from "./options.js";
+import { SOLVER_OPTIONS, choiceSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
+import { coarseBytes, setUpCoarse } from "./ifm-coarse.js";
 import { solveIfm, splitIfmRows } from "./ifm-solve.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
@@ -28,7 +29,11 @@ export const IFM_PARAMETERS = {
   finalEdgeTrim: true,
 };
 
-const options = { ...SOLVER_OPTIONS };
+/**
+ * preconditioner: "multigrid", Jacobi plus a coarse correction (a two-level method, assembly/methods/ifm-coarse.ts),
+ * or "jacobi" alone.
+ */
+const options = { ...SOLVER_OPTIONS, preconditioner: choiceSpec<"multigrid" | "jacobi">("multigrid", ["multigrid", "jacobi"]) };
 
 /** Share of the progress bar for building the system. */
 const BUILD_SHARE = 0.3;
@@ -212,8 +217,11 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
   return { unknown, edgeTrimmed, colourMixture: cm, intraUnknown: iu, knownToUnknown: ku };
 }
 
-/** The system record of assembly/methods/ifm-system.ts, with its right-hand side. */
-export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: Flows) {
+/**
+ * The system record of assembly/methods/ifm-system.ts, with its right-hand side; with "multigrid", the coarse
+ * correction's set-up (src/methods/ifm-coarse.ts) from the assembled parts and the photo, which must still be held.
+ */
+export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: Flows, preconditioner: "jacobi" | "multigrid" = "jacobi") {
   const { arena, engine, width, height, pixels } = context;
   const n = width * height;
   const P = IFM_PARAMETERS;
@@ -235,17 +243,19 @@ export async function assembleIfm(context: MethodContext, k: IfmKernels, flows: 
   const iu = flows.intraUnknown;
   k.addIntraUnknown(rows, iu.k, iu.neighbours, iu.weights, P.intraUnknown.weight, stencil.unknownIndex, inverse);
   k.ifmJacobiSetup(inverse, rows);
-  const record = arena.alloc(19 * 4);
-  arena.i32(record, 19).set([rows, half, stencil.columns, stencil.values, 0, 0, 0, 0, 0, 0, 0,
-    P.colourMixture.k, flows.colourMixture.neighbours, flows.colourMixture.weights, iu.k, iu.neighbours, iu.weights, stencil.diagonal, inverse]);
-  return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex };
+  const record = arena.alloc(21 * 4);
+  arena.i32(record, 21).set([rows, half, stencil.columns, stencil.values, 0, 0, 0, 0, 0, 0, 0,
+    P.colourMixture.k, flows.colourMixture.neighbours, flows.colourMixture.weights, iu.k, iu.neighbours, iu.weights, stencil.diagonal, inverse, 0, 0]);
+  const setUpStarted = performance.now();
+  if (preconditioner === "multigrid") await setUpCoarse(context, k, record, stencil.unknownIndex);
+  return { record, rows, rhs: stencil.rhs, unknownIndex: stencil.unknownIndex, setUpMilliseconds: performance.now() - setUpStarted };
 }
 
 /**
  * The most arena bytes buildFlows, assembleIfm and the solve hold at once: the largest of their phases' (each
  * phase holds what the later ones need, plus its own searches and scratch), for TOO_LARGE up front.
  */
-export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
+export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: "jacobi" | "multigrid" = options.preconditioner.default): number {
   const k = ifmKernels(engine);
   const { pixels: n, unknown: u, width } = size;
   const P = IFM_PARAMETERS;
@@ -268,11 +278,12 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine): number {
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
   // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
   // scratch and the threads' cross buffers (src/split.ts), the solve's scatter buffers on threads (assembly/methods/
-  // ifm-pcg.ts), and the alpha the runner composes on top (4 per pixel).
+  // ifm-pcg.ts), the coarse correction (src/methods/ifm-coarse.ts) and the alpha the runner composes on top (4 per pixel).
   const half = engine.kernels.stencilHalf(P.local.radius);
   const threadBytes = engine.threads * (engine.kernels.stencilScratchBytes(width, P.local.radius) + 2 * (2 * width + 2) * 8);
   const scatterBuffers = engine.threads > 1 ? engine.threads * (u + 1) * 8 + 64 : 0;
-  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + scatterBuffers + n * 4;
+  const coarse = preconditioner === "multigrid" ? coarseBytes(u, n, cmK) : 0;
+  const system = cm + iu + n * 4 + u * bytesPerUnknown(half, "jacobi") + threadBytes + scatterBuffers + n * 4 + coarse;
   return held + Math.max(trim, colourMixture, intraUnknown, knownToUnknown, system) + 65536;
 }
 
@@ -281,7 +292,7 @@ export const informationFlow: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "the local flow's 3x3 windows" }),
-  peakBytes: (size, _options, engine) => ifmPeakBytes(size, engine),
+  peakBytes: (size, o, engine) => ifmPeakBytes(size, engine, o.preconditioner ?? options.preconditioner.default),
   async solve(context, o) {
     const { engine, width, height, pixels } = context;
     const k = ifmKernels(engine);
@@ -290,7 +301,8 @@ export const informationFlow: AlphaMethod<typeof options> = {
     context.progress({ phase: "laplacian", fraction: 0 });
     const flows = await buildFlows(context, k, rows);
     await context.checkpoint();
-    const system = await assembleIfm(context, k, flows);
+    // Callers that run ifm inside themselves (combined) pass their own options, without this one.
+    const system = await assembleIfm(context, k, flows, o.preconditioner ?? options.preconditioner.default);
     // Nothing of ours reads the photo after assembly: its 24 bytes per pixel take the solver's vectors.
     releasePhoto(context.arena, pixels, width, height);
     const laplacian = performance.now() - started;
@@ -303,7 +315,8 @@ export const informationFlow: AlphaMethod<typeof options> = {
     if (IFM_PARAMETERS.finalEdgeTrim) k.applyEdgeTrim(width * height, pixels.labels, system.unknownIndex, flows.edgeTrimmed, solved.x);
     return {
       solution: solved.x, unknownIndex: system.unknownIndex, iterations: solved.iterations, residual: solved.residual,
-      converged: solved.residual <= o.tolerance, milliseconds: { laplacian, preconditioner: 0, solve: performance.now() - started - laplacian },
+      converged: solved.residual <= o.tolerance,
+      milliseconds: { laplacian: laplacian - system.setUpMilliseconds, preconditioner: system.setUpMilliseconds, solve: performance.now() - started - laplacian },
       threads: solved.threads,
     };
   },

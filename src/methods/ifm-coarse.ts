@@ -1,0 +1,60 @@
+// Set-up of information flow's two-level preconditioner (assembly/methods/ifm-coarse.ts): the aggregates' size, the
+// basis, the coarse operator E = Z^T A Z and its Cholesky factor, in slices with abort checks between.
+import { inSlices } from "../slices.js";
+import type { IfmKernels } from "./ifm-kernels.js";
+import type { MethodContext } from "./types.js";
+
+const DOFS = 4;
+/**
+ * Coarse unknowns m at most: E's factorisation (m^3 / 3 multiply-adds) costs at most about 15 products with A (some
+ * 150 per row) and E's m^2 f64 at most 32 bytes per unknown pixel: m <= min(cbrt(6750 rows), sqrt(4 rows)).
+ */
+export function maxCoarseUnknowns(rows: number): number {
+  return Math.floor(Math.min(Math.cbrt(6750 * rows), Math.sqrt(4 * rows)));
+}
+
+/** Aggregate sides tried, smallest first: the first whose aggregates fit maxCoarseUnknowns is taken. */
+export const SIDES = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 4096, 8192, 16384, 32768];
+
+/** Arena bytes the coarse correction holds for `rows` unknown pixels (its set-up's scratch included). */
+export function coarseBytes(rows: number, pixels: number, k: number): number {
+  const m = maxCoarseUnknowns(rows);
+  return rows * (4 + 16) + m * m * 8 + m * 8 + 64 + Math.max(Math.ceil(pixels / 16) * 4, (m / DOFS) * 32 + (k + 1) * 36 + 8);
+}
+
+/** Rows of E's operator built per slice. */
+const OPERATOR_ROWS_PER_SLICE = 16384;
+
+/**
+ * The coarse record (layout in assembly/methods/ifm-coarse.ts) for the assembled system `record` (whose colour-
+ * mixture and intra-unknown columns are rows already), its fields [19] and [20] set so that the solve uses it. The
+ * photo must still be held (the basis reads its colours).
+ */
+export async function setUpCoarse(context: MethodContext, k: IfmKernels, record: number, unknownIndex: number): Promise<void> {
+  const { arena, width, height, pixels } = context;
+  const [rows] = arena.i32(record, 1);
+  const cmK = arena.i32(record + 11 * 4, 1)[0];
+  const limit = maxCoarseUnknowns(rows);
+  const coarse = arena.alloc(5 * 4), aggregateOf = arena.alloc(rows * 4), basis = arena.alloc(rows * 16);
+  const mark = arena.mark();
+  const cells = arena.alloc(Math.ceil(width / 4) * Math.ceil(height / 4) * 4);
+  let aggregates = 0;
+  for (const side of SIDES) {
+    // A block holds at most side^2 unknowns: smaller sides give too many aggregates for certain.
+    if (rows > side * side * Math.floor(limit / DOFS) && side < Math.max(width, height)) continue;
+    aggregates = k.ifmCoarseAggregates(unknownIndex, width, height, side, cells, aggregateOf);
+    if (aggregates * DOFS <= limit || side >= Math.max(width, height)) break;
+  }
+  arena.release(mark);
+  const m = aggregates * DOFS;
+  const matrix = arena.alloc(m * m * 8), coarseVector = arena.alloc(m * 8);
+  arena.i32(coarse, 5).set([m, aggregateOf, basis, matrix, coarseVector]);
+  const scratchMark = arena.mark();
+  k.ifmCoarseBasis(pixels.image, unknownIndex, width * height, aggregateOf, aggregates, arena.alloc(aggregates * 32), basis);
+  const scratch = arena.alloc(k.ifmCoarseScratchBytes(cmK));
+  const pause = () => context.checkpoint();
+  await inSlices(rows, (first, end) => k.ifmCoarseOperator(record, coarse, scratch, first, end), pause, OPERATOR_ROWS_PER_SLICE);
+  arena.release(scratchMark);
+  await inSlices(m, (first, end) => k.ifmCoarseFactor(coarse, first, end), pause);
+  arena.i32(record + 19 * 4, 2).set([1, coarse]);
+}
