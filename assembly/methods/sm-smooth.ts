@@ -1,80 +1,8 @@
-// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phases 3 and 4: sample
-// refinement (sec. 4.3) and local smoothing (4.4). Phases 1 and 2 are in methods/sm.ts.
+// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phase 4: local smoothing (sec. 4.4).
+// Phases 1 and 2 are in methods/sm.ts, phase 3 in methods/sm-refine.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, chromaticDistancePair, f3, f3Pair, rgb, setF3 } from "./sm-colour";
-
-/** costs[k] = M_p(F, B)^2 of colour (ir, ig, ib) and pixel first + k's F and B, k < count; two at a time in the SIMD build. */
-@inline
-function rowCosts(ir: f64, ig: f64, ib: f64, gatherF: usize, gatherB: usize, first: i32, count: i32, costs: usize): void {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const irPair = f64x2.splat(ir), igPair = f64x2.splat(ig), ibPair = f64x2.splat(ib);
-    for (; k + 2 <= count; k += 2) {
-      const q = first + k;
-      v128.store(costs + (<usize>k << 3), chromaticDistancePair(irPair, igPair, ibPair, f3Pair(gatherF, q, 0), f3Pair(gatherF, q, 1),
-        f3Pair(gatherF, q, 2), f3Pair(gatherB, q, 0), f3Pair(gatherB, q, 1), f3Pair(gatherB, q, 2)));
-    }
-  }
-  for (; k < count; k++) {
-    const q = first + k;
-    store<f64>(costs + (<usize>k << 3), chromaticDistance(ir, ig, ib, f3(gatherF, q, 0), f3(gatherF, q, 1), f3(gatherF, q, 2),
-      f3(gatherB, q, 0), f3(gatherB, q, 1), f3(gatherB, q, 2)));
-  }
-}
-
-/**
- * Sample refinement (sec. 4.3): for each unknown pixel, the three (F, B) pairs of its (2r+1)^2 neighbours
- * (inside the image) that best explain its colour, averaged; alpha from the average. Known pixels keep their
- * gathered F and B and their label as alpha. `costs`: scratch of 2 radius + 1 f64.
- */
-export function smRefine(
-  image: usize, labels: usize, width: i32, height: i32, radius: i32,
-  gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize, costs: usize
-): void {
-  const pixels = width * height;
-  memory.copy(refinedF, gatherF, <usize>pixels * 12);
-  memory.copy(refinedB, gatherB, <usize>pixels * 12);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const label = load<u8>(labels + <usize>i);
-      if (label != LABEL_UNKNOWN) {
-        store<f32>(refinedAlpha + (<usize>i << 2), label == LABEL_FOREGROUND ? 1 : 0);
-        continue;
-      }
-      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-      // The three best so far (cost, neighbour); a new one replaces the worst (the first worst on ties), so only a
-      // cost below the worst of the three matters.
-      let c0 = Infinity, c1 = Infinity, c2 = Infinity, worst = Infinity;
-      let n0 = -1, n1 = -1, n2 = -1;
-      const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
-      for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-        const first = y2 * width + x1;
-        rowCosts(ir, ig, ib, gatherF, gatherB, first, count, costs);
-        for (let k = 0; k < count; k++) {
-          const cost = load<f64>(costs + (<usize>k << 3));
-          if (cost >= worst) continue;
-          if (c0 == worst) { c0 = cost; n0 = first + k; }
-          else if (c1 == worst) { c1 = cost; n1 = first + k; }
-          else { c2 = cost; n2 = first + k; }
-          worst = max(c0, max(c1, c2));
-        }
-      }
-      let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
-      for (let k = 0; k < 3; k++) {
-        const q = k == 0 ? n0 : k == 1 ? n1 : n2;
-        if (q < 0) continue;
-        fr += f3(gatherF, q, 0); fg += f3(gatherF, q, 1); fb += f3(gatherF, q, 2);
-        br += f3(gatherB, q, 0); bg += f3(gatherB, q, 1); bb += f3(gatherB, q, 2);
-      }
-      fr /= 3; fg /= 3; fb /= 3; br /= 3; bg /= 3; bb /= 3;
-      setF3(refinedF, i, fr, fg, fb);
-      setF3(refinedB, i, br, bg, bb);
-      store<f32>(refinedAlpha + (<usize>i << 2), <f32>alphaOf(ir, ig, ib, <f64><f32>fr, <f64><f32>fg, <f64><f32>fb, <f64><f32>br, <f64><f32>bg, <f64><f32>bb));
-    }
-  }
-}
+import { alphaOf, chromaticDistance, f3, f3Pair, rgb, setF3 } from "./sm-colour";
 
 /** Bytes of the spatial weight table for smoothing radius r. */
 export function smTableBytes(radius: i32): i32 {
