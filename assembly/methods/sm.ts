@@ -8,7 +8,7 @@
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
 import { pathEnergy } from "./sm-path";
-import { castRays } from "./sm-rays";
+import { castRays, RAY_HITS_BYTES } from "./sm-rays";
 
 const MAX_ANGLES: i32 = 64;
 
@@ -130,9 +130,9 @@ function pairCost(image: usize, width: i32, height: i32, x: i32, y: i32,
   return power(<f64><f32>distortion, eN) * a * f * b;
 }
 
-/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions. */
+/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions, castRays' hits. */
 export function smGatherScratchBytes(): i32 {
-  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16;
+  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES;
 }
 
 /**
@@ -152,6 +152,7 @@ export function smGather(
   const fgSamples = scratch, bgSamples = scratch + (<usize>MAX_ANGLES << 3); // (x, y) i32 pairs
   // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
   const directions = scratch + (<usize>MAX_ANGLES << 4);
+  const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
   for (let tile = 0; tile < 64; tile++) {
     const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
     for (let a = 0; a < angles; a++) {
@@ -177,7 +178,7 @@ export function smGather(
         continue;
       }
       const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples);
+      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples, hits);
       let fgCount = counts & 0xffff, bgCount = counts >>> 16;
       // No sample of a kind: the mean colour of that kind, placed at p itself.
       const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
