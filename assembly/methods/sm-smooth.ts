@@ -145,16 +145,27 @@ export function smSmoothAlpha(
   refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize
 ): void {
   spatialWeights(radius3, sigmaSquared3, table);
-  const span = 2 * radius3 + 1;
   // Each pixel's |F - B| once, instead of once per window it falls in.
   for (let q = 0; q < width * height; q++) store<f64>(gaps + (<usize>q << 3), colourGap(finalF, finalB, q));
+  const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    while (x < width) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
       if (label != LABEL_UNKNOWN) {
         store<f64>(alpha + (<usize>i << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+        x++;
         continue;
+      }
+      if (ASC_FEATURE_SIMD) {
+        // Two unknown neighbours whose windows both lie inside the image's columns: one lane each.
+        if (x >= reach && x + 1 + reach < width && load<u8>(labels + <usize>(i + 1)) == LABEL_UNKNOWN) {
+          smoothAlphaPair(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
+            alpha, table, gaps);
+          x += 2;
+          continue;
+        }
       }
       let gapSum = 0.0, weightSum = 0.0;
       for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
@@ -165,24 +176,66 @@ export function smSmoothAlpha(
           gapSum += w * load<f64>(gaps + (<usize>q << 3));
         }
       }
-      const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
-      const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
-        f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
-      const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
-      let alphaSum = 0.0;
-      weightSum = 0.0;
+      let alphaSum = 0.0, alphaWeightSum = 0.0;
       for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
         for (let x2 = max(0, x - radius3); x2 <= min(width - 1, x + radius3); x2++) {
           const q = y2 * width + x2;
-          const dx = x2 - x, dy = y2 - y;
-          const w = load<f64>(table + (<usize>((dy + radius3) * span + dx + radius3) << 3)) + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
+          const w = load<f64>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 3))
+            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
           alphaSum += w * <f64>load<f32>(refinedAlpha + (<usize>q << 2));
-          weightSum += w;
+          alphaWeightSum += w;
         }
       }
-      const lowFrequency = alphaSum / weightSum;
-      const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
-      store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
+      storeAlpha(image, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
+      x++;
     }
   }
+}
+
+/** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
+@inline
+function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f64, weightSum: f64, alphaSum: f64, alphaWeightSum: f64,
+  finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
+  const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
+  const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
+    f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
+  const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
+  const lowFrequency = alphaSum / alphaWeightSum;
+  const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
+  store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
+}
+
+/**
+ * Passes 2 and 3 at the unknown pixels (x, y) and (x + 1, y), whose windows' columns lie inside the image, as two
+ * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ */
+function smoothAlphaPair(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
+  radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
+  const i = y * width + x;
+  let gapSum = f64x2.splat(0), weightSum = gapSum;
+  for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+    for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(weights + (<usize>q << 2)));
+      weightSum = f64x2.add(weightSum, w);
+      gapSum = f64x2.add(gapSum, f64x2.mul(w, v128.load(gaps + (<usize>q << 3))));
+    }
+  }
+  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f64x2.splat(1.0);
+  let alphaSum = f64x2.splat(0), alphaWeightSum = alphaSum;
+  for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
+    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 3);
+    for (let dx = -radius3; dx <= radius3; dx++) {
+      const q = y2 * width + x + dx;
+      // 1.0 in the lanes of known pixels q and q + 1, 0.0 in the others.
+      const known = i64x2.extend_low_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(
+        i8x16.ne(i16x8.splat(<i16>load<u16>(labels + <usize>q)), unknown))));
+      const w = f64x2.add(f64x2.splat(load<f64>(row + (<usize>(dx + radius3) << 3))), v128.and(known, one));
+      alphaSum = f64x2.add(alphaSum, f64x2.mul(w, f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>q << 2)))));
+      alphaWeightSum = f64x2.add(alphaWeightSum, w);
+    }
+  }
+  storeAlpha(image, i, sigmaSquared2, f64x2.extract_lane(gapSum, 0), f64x2.extract_lane(weightSum, 0), f64x2.extract_lane(alphaSum, 0),
+    f64x2.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 1, sigmaSquared2, f64x2.extract_lane(gapSum, 1), f64x2.extract_lane(weightSum, 1), f64x2.extract_lane(alphaSum, 1),
+    f64x2.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
 }
