@@ -11,29 +11,37 @@
 export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
   const far = width + height;
   for (let y = 0; y < height; y++) {
+    const row = distance + (<usize>(y * width) << 2), above = row - (<usize>width << 2);
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      let d = load<u8>(labels + <usize>i) == target ? 0 : far;
-      if (d > 0) {
-        if (x > 0) d = min(d, load<i32>(distance + (<usize>(i - 1) << 2)) + 1);
-        if (y > 0) {
-          for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i - width + x2 - x) << 2)) + 1);
-        }
+      if (load<u8>(labels + <usize>(y * width + x)) == target) {
+        store<i32>(row + (<usize>x << 2), 0);
+        continue;
       }
-      store<i32>(distance + (<usize>i << 2), d);
+      let d = far - 1;
+      if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+      if (y > 0) d = min(d, nearestOfThree(above, x, width));
+      store<i32>(row + (<usize>x << 2), d + 1);
     }
   }
   for (let y = height - 1; y >= 0; y--) {
+    const row = distance + (<usize>(y * width) << 2), below = row + (<usize>width << 2);
     for (let x = width - 1; x >= 0; x--) {
-      const i = y * width + x;
-      let d = load<i32>(distance + (<usize>i << 2));
-      if (x < width - 1) d = min(d, load<i32>(distance + (<usize>(i + 1) << 2)) + 1);
-      if (y < height - 1) {
-        for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i + width + x2 - x) << 2)) + 1);
-      }
-      store<i32>(distance + (<usize>i << 2), d);
+      let d = load<i32>(row + (<usize>x << 2));
+      if (d == 0) continue;
+      if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)) + 1);
+      if (y < height - 1) d = min(d, nearestOfThree(below, x, width) + 1);
+      store<i32>(row + (<usize>x << 2), d);
     }
   }
+}
+
+/** The least of row[x - 1], row[x], row[x + 1] (i32), those inside the row's `width`. */
+@inline
+function nearestOfThree(row: usize, x: i32, width: i32): i32 {
+  let d = load<i32>(row + (<usize>x << 2));
+  if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+  if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)));
+  return d;
 }
 
 /** Distances above this are stored as this: a smaller distance only makes a ray skip less, never wrongly. */
