@@ -26,6 +26,17 @@ function power(x: f64, e: f64): f64 {
   return Math.pow(x, e);
 }
 
+/**
+ * The largest f64 s with sqrt(s) <= kC (kC > 0): as sqrt rounds correctly it is monotone, so sqrt(s) > kC exactly
+ * when s > this, and the colour test needs no square root.
+ */
+function largestSquareWithin(kC: f64): f64 {
+  let s = kC * kC;
+  while (Math.sqrt(s) > kC) s = reinterpret<f64>(reinterpret<u64>(s) - 1);
+  while (Math.sqrt(reinterpret<f64>(reinterpret<u64>(s) + 1)) <= kC) s = reinterpret<f64>(reinterpret<u64>(s) + 1);
+  return s;
+}
+
 /** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, and where each ring starts. */
 export function smExpandScratchBytes(kI: i32): i32 {
   return (2 * kI + 1) * (2 * kI + 1) * 8 + (kI + 2) * 4;
@@ -72,6 +83,7 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     }
     store<i32>(ringStart + (<usize>t << 2), k);
   }
+  const squaredKC = largestSquareWithin(kC);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -86,7 +98,7 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
         const label = load<u8>(labels + <usize>j);
         if (label == LABEL_UNKNOWN) continue;
         const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
-        if (Math.sqrt(dr * dr + dg * dg + db * db) > kC) continue;
+        if (dr * dr + dg * dg + db * db > squaredKC) continue;
         store<u8>(expanded + <usize>i, label);
         break;
       }
