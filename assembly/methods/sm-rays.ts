@@ -73,7 +73,7 @@ export const RAY_HITS_BYTES: i32 = GROUP * 8;
  * the state after the step (maxSteps once both are met or the ray has left the image).
  */
 @inline
-function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s: f64, state: i32, maxSteps: i32, hits: usize): i32 {
+function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s: f64, stretch: i32, state: i32, maxSteps: i32, hits: usize): i32 {
   const step = state & STEP_MASK;
   if (step >= maxSteps) return state;
   const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
@@ -90,7 +90,7 @@ function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s:
     store<i32>(hits, q, 4);
   }
   if (found == (HAS_FG | HAS_BG)) return found | maxSteps;
-  return found | (step + skip(distances, (found & HAS_FG) != 0, (found & HAS_BG) != 0));
+  return found | (step + skip(distances, (found & HAS_FG) != 0, (found & HAS_BG) != 0, stretch));
 }
 
 /**
@@ -108,12 +108,13 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
     const c1 = a + 1 < angles ? load<f64>(directions + (<usize>(a + 1) << 4)) : 0.0, s1 = a + 1 < angles ? load<f64>(directions + (<usize>(a + 1) << 4), 8) : 0.0;
     const c2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4)) : 0.0, s2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4), 8) : 0.0;
     const c3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4)) : 0.0, s3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4), 8) : 0.0;
+    const stretch0 = rayStretch(c0, s0), stretch1 = rayStretch(c1, s1), stretch2 = rayStretch(c2, s2), stretch3 = rayStretch(c3, s3);
     let state0 = 0, state1 = a + 1 < angles ? 0 : maxSteps, state2 = a + 2 < angles ? 0 : maxSteps, state3 = a + 3 < angles ? 0 : maxSteps;
     while ((state0 & STEP_MASK) < maxSteps || (state1 & STEP_MASK) < maxSteps || (state2 & STEP_MASK) < maxSteps || (state3 & STEP_MASK) < maxSteps) {
-      state0 = advance(map, width, height, x, y, c0, s0, state0, maxSteps, hits);
-      state1 = advance(map, width, height, x, y, c1, s1, state1, maxSteps, hits + 8);
-      state2 = advance(map, width, height, x, y, c2, s2, state2, maxSteps, hits + 16);
-      state3 = advance(map, width, height, x, y, c3, s3, state3, maxSteps, hits + 24);
+      state0 = advance(map, width, height, x, y, c0, s0, stretch0, state0, maxSteps, hits);
+      state1 = advance(map, width, height, x, y, c1, s1, stretch1, state1, maxSteps, hits + 8);
+      state2 = advance(map, width, height, x, y, c2, s2, stretch2, state2, maxSteps, hits + 16);
+      state3 = advance(map, width, height, x, y, c3, s3, stretch3, state3, maxSteps, hits + 24);
     }
     for (let r = 0; r < GROUP; r++) {
       const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
@@ -128,14 +129,25 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
 }
 
 /**
- * Steps to the next ray point that may be a pixel still sought. Ray points t steps on lie within chessboard distance
- * t + 1 of this one (|cos|, |sin| <= 1, truncation): none of the next (distance to the nearest such pixel) - 2 can be one.
+ * Steps to the next ray point that may be a pixel still sought, for a ray of `stretch` = floor(65536 / m) - 1,
+ * m = max(|cos|, |sin|) (rayStretch). The point t steps on lies within chessboard distance floor(t m + e) + 1 of this
+ * one (truncation moves a coordinate by at most one more than the real distance; e covers the rounding of the
+ * positions, far below 1e-6), so with d = the distance to the nearest such pixel none of the points at t with
+ * t m < d - 1 - 1e-6 can be one; t = ceil((d - 1) stretch / 65536) is the first not ruled out that way, as
+ * (t - 1) m <= (d - 1) - m / 65536. Axis-parallel rays (m = 1) skip d - 1, diagonal ones up to 1.41 (d - 1).
  */
 @inline
-function skip(distances: i32, hasFg: bool, hasBg: bool): i32 {
+function skip(distances: i32, hasFg: bool, hasBg: bool, stretch: i32): i32 {
   const toFg = distances & 0xff, toBg = distances >> 8;
   const needed = hasFg ? toBg : hasBg ? toFg : min(toFg, toBg);
-  return max(1, needed - 1);
+  return max(1, ((needed - 1) * stretch + 0xffff) >> 16);
+}
+
+/** skip's stretch of a ray in direction (c, s): floor(65536 / max(|c|, |s|)) - 1 (65535 for no direction). */
+@inline
+function rayStretch(c: f64, s: f64): i32 {
+  const m = max(Math.abs(c), Math.abs(s));
+  return m > 0 ? <i32>Math.floor(65536.0 / m) - 1 : 65535;
 }
 
 /** Writes pixel q as an (x, y) pair at samples[count]; returns count + 1. */
