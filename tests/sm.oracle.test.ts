@@ -23,6 +23,13 @@ const cases: { name: string; image: Image8; trimap: Image8; options: Record<stri
       localSmoothingRadius2: 4, localSmoothingRadius3: 2, localSmoothingSigmaSq1: 2, localSmoothingSigmaSq2: 0.3, localSmoothingSigmaSq3: 5 },
     twin: { expansionRadius: 3, expansionThreshold: 0.2, npRadius: 2, refinementRadius: 1, radius1: 3, radius2: 4, radius3: 2,
       sigmaSquared1: 2, sigmaSquared2: 0.3, sigmaSquared3: 5 } },
+  // Smoothing passes 2 and 3 go two pixels at a time where both windows fit (the wider of radius2 and radius3), and
+  // refinement and pass 1 read rings of 2r + 1 rows, more than this picture's 4 rows.
+  { name: "radius2 1, radius3 6, refinement radius 4, noise 34x4, scattered", image: noiseImage(34, 4, 71), trimap: randomTrimap(34, 4, 74, 0.8),
+    options: { localSmoothingRadius2: 1, localSmoothingRadius3: 6, sampleRefinementRadius: 4, localSmoothingRadius1: 2 },
+    twin: { radius2: 1, radius3: 6, refinementRadius: 4, radius1: 2, sigmaSquared1: 25 / (9 * Math.PI), sigmaSquared3: 25 / (9 * Math.PI) } },
+  { name: "radius2 6, radius3 1, smooth 29x15, scattered", image: smoothImage(29, 15, 72), trimap: randomTrimap(29, 15, 73, 0.8),
+    options: { localSmoothingRadius2: 6, localSmoothingRadius3: 1 }, twin: { radius2: 6, radius3: 1 } },
   // A path's y steps by its x increment (pymatting's sampling), so on an image 7 rows high many paths to samples a
   // few columns away leave it at the top or bottom, where the path energy clamps the neighbours of the point
   // outside (sm-path.ts); these two cases fail when that branch reads the table of central differences at the

@@ -36,41 +36,9 @@ export function chromaticDistance(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, f
   return <f64><f32>(dr * dr + dg * dg + db * db);
 }
 
-// Two lanes at once (the SIMD build): each lane computes what the scalar function above computes, operation for
-// operation in the same order and precision (f64x2 rounds as f64 does; min and max treat -0 and NaN alike), so a
-// lane's result is the scalar result bit for bit.
-
-/** Channel `channel` of the f32 x 3 estimates of pixels i and i + 1, as f64x2. */
+/** Channel `channel` of the f32 x 3 estimates of pixels i and i + 1, as f64x2 (the SIMD build's two-pixel lanes). */
 @inline
 export function f3Pair(plane: usize, i: i32, channel: i32): v128 {
   const at = plane + <usize>i * 12 + (<usize>channel << 2);
   return f64x2.promote_low_f32x4(v128.load32_lane(at + 12, v128.load32_zero(at), 1));
-}
-
-/** Channel `channel` of the f64 colours of pixels i and i + 1. */
-@inline
-export function rgbPair(image: usize, i: i32, channel: i32): v128 {
-  const at = image + <usize>i * 24 + (<usize>channel << 3);
-  return v128.load64_lane(at + 24, v128.load64_zero(at), 1);
-}
-
-/** alphaOf lane by lane. */
-@inline
-export function alphaOfPair(ir: v128, ig: v128, ib: v128, fr: v128, fg: v128, fb: v128, br: v128, bg: v128, bb: v128): v128 {
-  const dr = f64x2.sub(fr, br), dg = f64x2.sub(fg, bg), db = f64x2.sub(fb, bb);
-  const numerator = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(ir, br), dr), f64x2.mul(f64x2.sub(ig, bg), dg)), f64x2.mul(f64x2.sub(ib, bb), db));
-  const denominator = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(dr, dr), f64x2.mul(dg, dg)), f64x2.mul(db, db)), f64x2.splat(1e-5));
-  return f64x2.min(f64x2.splat(1.0), f64x2.max(f64x2.splat(0.0), f64x2.div(numerator, denominator)));
-}
-
-/** chromaticDistance lane by lane. */
-@inline
-export function chromaticDistancePair(ir: v128, ig: v128, ib: v128, fr: v128, fg: v128, fb: v128, br: v128, bg: v128, bb: v128): v128 {
-  const a = alphaOfPair(ir, ig, ib, fr, fg, fb, br, bg, bb);
-  const rest = f64x2.sub(f64x2.splat(1.0), a);
-  const dr = f64x2.sub(f64x2.add(f64x2.mul(a, fr), f64x2.mul(rest, br)), ir);
-  const dg = f64x2.sub(f64x2.add(f64x2.mul(a, fg), f64x2.mul(rest, bg)), ig);
-  const db = f64x2.sub(f64x2.add(f64x2.mul(a, fb), f64x2.mul(rest, bb)), ib);
-  const sum = f64x2.add(f64x2.add(f64x2.mul(dr, dr), f64x2.mul(dg, dg)), f64x2.mul(db, db));
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(sum));
 }

@@ -11,29 +11,37 @@
 export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
   const far = width + height;
   for (let y = 0; y < height; y++) {
+    const row = distance + (<usize>(y * width) << 2), above = row - (<usize>width << 2);
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      let d = load<u8>(labels + <usize>i) == target ? 0 : far;
-      if (d > 0) {
-        if (x > 0) d = min(d, load<i32>(distance + (<usize>(i - 1) << 2)) + 1);
-        if (y > 0) {
-          for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i - width + x2 - x) << 2)) + 1);
-        }
+      if (load<u8>(labels + <usize>(y * width + x)) == target) {
+        store<i32>(row + (<usize>x << 2), 0);
+        continue;
       }
-      store<i32>(distance + (<usize>i << 2), d);
+      let d = far - 1;
+      if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+      if (y > 0) d = min(d, nearestOfThree(above, x, width));
+      store<i32>(row + (<usize>x << 2), d + 1);
     }
   }
   for (let y = height - 1; y >= 0; y--) {
+    const row = distance + (<usize>(y * width) << 2), below = row + (<usize>width << 2);
     for (let x = width - 1; x >= 0; x--) {
-      const i = y * width + x;
-      let d = load<i32>(distance + (<usize>i << 2));
-      if (x < width - 1) d = min(d, load<i32>(distance + (<usize>(i + 1) << 2)) + 1);
-      if (y < height - 1) {
-        for (let x2 = max(0, x - 1); x2 <= min(width - 1, x + 1); x2++) d = min(d, load<i32>(distance + (<usize>(i + width + x2 - x) << 2)) + 1);
-      }
-      store<i32>(distance + (<usize>i << 2), d);
+      let d = load<i32>(row + (<usize>x << 2));
+      if (d == 0) continue;
+      if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)) + 1);
+      if (y < height - 1) d = min(d, nearestOfThree(below, x, width) + 1);
+      store<i32>(row + (<usize>x << 2), d);
     }
   }
+}
+
+/** The least of row[x - 1], row[x], row[x + 1] (i32), those inside the row's `width`. */
+@inline
+function nearestOfThree(row: usize, x: i32, width: i32): i32 {
+  let d = load<i32>(row + (<usize>x << 2));
+  if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+  if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)));
+  return d;
 }
 
 /** Distances above this are stored as this: a smaller distance only makes a ray skip less, never wrongly. */
@@ -50,66 +58,96 @@ export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map:
   }
 }
 
+/** A ray's state: its next step in the low 30 bits, and whether it has met a foreground / background pixel. */
+const HAS_FG: i32 = 1 << 30;
+const HAS_BG: i32 = 1 << 31;
+const STEP_MASK: i32 = HAS_FG - 1;
+/** Rays cast side by side: each step waits for its load from the map, and the other rays' steps fill that wait. */
+const GROUP: i32 = 4;
+/** castRays' scratch: the first foreground and background pixel of each ray of a group. */
+export const RAY_HITS_BYTES: i32 = GROUP * 8;
+
+/**
+ * One step of the ray from (x, y) in direction (c, s), state as above (done once its step reaches maxSteps): looks at
+ * the ray's point, writes the first foreground and background pixel met to hits[0] and hits[1] (i32), and returns
+ * the state after the step (maxSteps once both are met or the ray has left the image).
+ */
+@inline
+function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s: f64, stretch: i32, state: i32, maxSteps: i32, hits: usize): i32 {
+  const step = state & STEP_MASK;
+  if (step >= maxSteps) return state;
+  const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
+  if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) return (state & ~STEP_MASK) | maxSteps;
+  const q = y2 * width + x2;
+  const distances = <i32>load<u16>(map + (<usize>q << 1));
+  let found = state & ~STEP_MASK;
+  if ((found & HAS_FG) == 0 && (distances & 0xff) == 0) {
+    found |= HAS_FG;
+    store<i32>(hits, q);
+  }
+  if ((found & HAS_BG) == 0 && distances >> 8 == 0) {
+    found |= HAS_BG;
+    store<i32>(hits, q, 4);
+  }
+  if (found == (HAS_FG | HAS_BG)) return found | maxSteps;
+  return found | (step + skip(distances, (found & HAS_FG) != 0, (found & HAS_BG) != 0, stretch));
+}
+
 /**
  * Casts `angles` rays from (x, y), directions (cos, sin) as f64 pairs at `directions`, each until it has met a
  * foreground and a background pixel or left the image (at most maxSteps steps); writes the first foreground pixel
  * of each ray that meets one to fgSamples and the first background pixel to bgSamples, as (x, y) i32 pairs in ray
- * order. Returns the foreground count + 65536 x the background count.
- * Rays go two at a time, a step of one then a step of the other: each step waits for its load from the map, and
- * the other ray's step fills that wait.
+ * order. Returns the foreground count + 65536 x the background count. `hits`: RAY_HITS_BYTES of scratch.
+ * Rays go GROUP at a time, a step of each in turn.
  */
 export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, directions: usize, angles: i32, maxSteps: i32,
-  fgSamples: usize, bgSamples: usize): i32 {
+  fgSamples: usize, bgSamples: usize, hits: usize): i32 {
   let fgCount = 0, bgCount = 0;
-  for (let a = 0; a < angles; a += 2) {
+  for (let a = 0; a < angles; a += GROUP) {
     const c0 = load<f64>(directions + (<usize>a << 4)), s0 = load<f64>(directions + (<usize>a << 4), 8);
-    const two = a + 1 < angles;
-    const c1 = two ? load<f64>(directions + (<usize>(a + 1) << 4)) : 0.0, s1 = two ? load<f64>(directions + (<usize>(a + 1) << 4), 8) : 0.0;
-    // Per ray: the next step, and the first foreground and background pixel met (-1: none yet).
-    let step0 = 0, fg0 = -1, bg0 = -1, step1 = two ? 0 : maxSteps, fg1 = -1, bg1 = -1;
-    while (step0 < maxSteps || step1 < maxSteps) {
-      if (step0 < maxSteps) {
-        const x2 = <i32>(<f64>x + <f64>step0 * c0), y2 = <i32>(<f64>y + <f64>step0 * s0);
-        if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) {
-          step0 = maxSteps;
-        } else {
-          const q = y2 * width + x2;
-          const distances = <i32>load<u16>(map + (<usize>q << 1));
-          if (fg0 < 0 && (distances & 0xff) == 0) fg0 = q;
-          if (bg0 < 0 && distances >> 8 == 0) bg0 = q;
-          step0 = fg0 >= 0 && bg0 >= 0 ? maxSteps : step0 + skip(distances, fg0 >= 0, bg0 >= 0);
-        }
-      }
-      if (step1 < maxSteps) {
-        const x2 = <i32>(<f64>x + <f64>step1 * c1), y2 = <i32>(<f64>y + <f64>step1 * s1);
-        if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) {
-          step1 = maxSteps;
-        } else {
-          const q = y2 * width + x2;
-          const distances = <i32>load<u16>(map + (<usize>q << 1));
-          if (fg1 < 0 && (distances & 0xff) == 0) fg1 = q;
-          if (bg1 < 0 && distances >> 8 == 0) bg1 = q;
-          step1 = fg1 >= 0 && bg1 >= 0 ? maxSteps : step1 + skip(distances, fg1 >= 0, bg1 >= 0);
-        }
-      }
+    const c1 = a + 1 < angles ? load<f64>(directions + (<usize>(a + 1) << 4)) : 0.0, s1 = a + 1 < angles ? load<f64>(directions + (<usize>(a + 1) << 4), 8) : 0.0;
+    const c2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4)) : 0.0, s2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4), 8) : 0.0;
+    const c3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4)) : 0.0, s3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4), 8) : 0.0;
+    const stretch0 = rayStretch(c0, s0), stretch1 = rayStretch(c1, s1), stretch2 = rayStretch(c2, s2), stretch3 = rayStretch(c3, s3);
+    let state0 = 0, state1 = a + 1 < angles ? 0 : maxSteps, state2 = a + 2 < angles ? 0 : maxSteps, state3 = a + 3 < angles ? 0 : maxSteps;
+    while ((state0 & STEP_MASK) < maxSteps || (state1 & STEP_MASK) < maxSteps || (state2 & STEP_MASK) < maxSteps || (state3 & STEP_MASK) < maxSteps) {
+      state0 = advance(map, width, height, x, y, c0, s0, stretch0, state0, maxSteps, hits);
+      state1 = advance(map, width, height, x, y, c1, s1, stretch1, state1, maxSteps, hits + 8);
+      state2 = advance(map, width, height, x, y, c2, s2, stretch2, state2, maxSteps, hits + 16);
+      state3 = advance(map, width, height, x, y, c3, s3, stretch3, state3, maxSteps, hits + 24);
     }
-    if (fg0 >= 0) fgCount = appendSample(fgSamples, fgCount, fg0, width);
-    if (fg1 >= 0) fgCount = appendSample(fgSamples, fgCount, fg1, width);
-    if (bg0 >= 0) bgCount = appendSample(bgSamples, bgCount, bg0, width);
-    if (bg1 >= 0) bgCount = appendSample(bgSamples, bgCount, bg1, width);
+    for (let r = 0; r < GROUP; r++) {
+      const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
+      if ((state & HAS_FG) != 0) fgCount = appendSample(fgSamples, fgCount, load<i32>(hits + (<usize>r << 3)), width);
+    }
+    for (let r = 0; r < GROUP; r++) {
+      const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
+      if ((state & HAS_BG) != 0) bgCount = appendSample(bgSamples, bgCount, load<i32>(hits + (<usize>r << 3), 4), width);
+    }
   }
   return fgCount | bgCount << 16;
 }
 
 /**
- * Steps to the next ray point that may be a pixel still sought. Ray points t steps on lie within chessboard distance
- * t + 1 of this one (|cos|, |sin| <= 1, truncation): none of the next (distance to the nearest such pixel) - 2 can be one.
+ * Steps to the next ray point that may be a pixel still sought, for a ray of `stretch` = floor(65536 / m) - 1,
+ * m = max(|cos|, |sin|) (rayStretch). The point t steps on lies within chessboard distance floor(t m + e) + 1 of this
+ * one (truncation moves a coordinate by at most one more than the real distance; e covers the rounding of the
+ * positions, far below 1e-6), so with d = the distance to the nearest such pixel none of the points at t with
+ * t m < d - 1 - 1e-6 can be one; t = ceil((d - 1) stretch / 65536) is the first not ruled out that way, as
+ * (t - 1) m <= (d - 1) - m / 65536. Axis-parallel rays (m = 1) skip d - 1, diagonal ones up to 1.41 (d - 1).
  */
 @inline
-function skip(distances: i32, hasFg: bool, hasBg: bool): i32 {
+function skip(distances: i32, hasFg: bool, hasBg: bool, stretch: i32): i32 {
   const toFg = distances & 0xff, toBg = distances >> 8;
   const needed = hasFg ? toBg : hasBg ? toFg : min(toFg, toBg);
-  return max(1, needed - 1);
+  return max(1, ((needed - 1) * stretch + 0xffff) >> 16);
+}
+
+/** skip's stretch of a ray in direction (c, s): floor(65536 / max(|c|, |s|)) - 1 (65535 for no direction). */
+@inline
+function rayStretch(c: f64, s: f64): i32 {
+  const m = max(Math.abs(c), Math.abs(s));
+  return m > 0 ? <i32>Math.floor(65536.0 / m) - 1 : 65535;
 }
 
 /** Writes pixel q as an (x, y) pair at samples[count]; returns count + 1. */

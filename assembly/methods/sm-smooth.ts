@@ -1,80 +1,8 @@
-// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phases 3 and 4: sample
-// refinement (sec. 4.3) and local smoothing (4.4). Phases 1 and 2 are in methods/sm.ts.
+// Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phase 4: local smoothing (sec. 4.4).
+// Phases 1 and 2 are in methods/sm.ts, phase 3 in methods/sm-refine.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, chromaticDistancePair, f3, f3Pair, rgb, setF3 } from "./sm-colour";
-
-/** costs[k] = M_p(F, B)^2 of colour (ir, ig, ib) and pixel first + k's F and B, k < count; two at a time in the SIMD build. */
-@inline
-function rowCosts(ir: f64, ig: f64, ib: f64, gatherF: usize, gatherB: usize, first: i32, count: i32, costs: usize): void {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const irPair = f64x2.splat(ir), igPair = f64x2.splat(ig), ibPair = f64x2.splat(ib);
-    for (; k + 2 <= count; k += 2) {
-      const q = first + k;
-      v128.store(costs + (<usize>k << 3), chromaticDistancePair(irPair, igPair, ibPair, f3Pair(gatherF, q, 0), f3Pair(gatherF, q, 1),
-        f3Pair(gatherF, q, 2), f3Pair(gatherB, q, 0), f3Pair(gatherB, q, 1), f3Pair(gatherB, q, 2)));
-    }
-  }
-  for (; k < count; k++) {
-    const q = first + k;
-    store<f64>(costs + (<usize>k << 3), chromaticDistance(ir, ig, ib, f3(gatherF, q, 0), f3(gatherF, q, 1), f3(gatherF, q, 2),
-      f3(gatherB, q, 0), f3(gatherB, q, 1), f3(gatherB, q, 2)));
-  }
-}
-
-/**
- * Sample refinement (sec. 4.3): for each unknown pixel, the three (F, B) pairs of its (2r+1)^2 neighbours
- * (inside the image) that best explain its colour, averaged; alpha from the average. Known pixels keep their
- * gathered F and B and their label as alpha. `costs`: scratch of 2 radius + 1 f64.
- */
-export function smRefine(
-  image: usize, labels: usize, width: i32, height: i32, radius: i32,
-  gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize, costs: usize
-): void {
-  const pixels = width * height;
-  memory.copy(refinedF, gatherF, <usize>pixels * 12);
-  memory.copy(refinedB, gatherB, <usize>pixels * 12);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const label = load<u8>(labels + <usize>i);
-      if (label != LABEL_UNKNOWN) {
-        store<f32>(refinedAlpha + (<usize>i << 2), label == LABEL_FOREGROUND ? 1 : 0);
-        continue;
-      }
-      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-      // The three best so far (cost, neighbour); a new one replaces the worst (the first worst on ties), so only a
-      // cost below the worst of the three matters.
-      let c0 = Infinity, c1 = Infinity, c2 = Infinity, worst = Infinity;
-      let n0 = -1, n1 = -1, n2 = -1;
-      const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
-      for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-        const first = y2 * width + x1;
-        rowCosts(ir, ig, ib, gatherF, gatherB, first, count, costs);
-        for (let k = 0; k < count; k++) {
-          const cost = load<f64>(costs + (<usize>k << 3));
-          if (cost >= worst) continue;
-          if (c0 == worst) { c0 = cost; n0 = first + k; }
-          else if (c1 == worst) { c1 = cost; n1 = first + k; }
-          else { c2 = cost; n2 = first + k; }
-          worst = max(c0, max(c1, c2));
-        }
-      }
-      let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
-      for (let k = 0; k < 3; k++) {
-        const q = k == 0 ? n0 : k == 1 ? n1 : n2;
-        if (q < 0) continue;
-        fr += f3(gatherF, q, 0); fg += f3(gatherF, q, 1); fb += f3(gatherF, q, 2);
-        br += f3(gatherB, q, 0); bg += f3(gatherB, q, 1); bb += f3(gatherB, q, 2);
-      }
-      fr /= 3; fg /= 3; fb /= 3; br /= 3; bg /= 3; bb /= 3;
-      setF3(refinedF, i, fr, fg, fb);
-      setF3(refinedB, i, br, bg, bb);
-      store<f32>(refinedAlpha + (<usize>i << 2), <f32>alphaOf(ir, ig, ib, <f64><f32>fr, <f64><f32>fg, <f64><f32>fb, <f64><f32>br, <f64><f32>bg, <f64><f32>bb));
-    }
-  }
-}
+import { alphaOf, chromaticDistance, f3, f3Pair, rgb, setF3 } from "./sm-colour";
 
 /** Bytes of the spatial weight table for smoothing radius r. */
 export function smTableBytes(radius: i32): i32 {
@@ -217,16 +145,27 @@ export function smSmoothAlpha(
   refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize
 ): void {
   spatialWeights(radius3, sigmaSquared3, table);
-  const span = 2 * radius3 + 1;
   // Each pixel's |F - B| once, instead of once per window it falls in.
   for (let q = 0; q < width * height; q++) store<f64>(gaps + (<usize>q << 3), colourGap(finalF, finalB, q));
+  const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    while (x < width) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
       if (label != LABEL_UNKNOWN) {
         store<f64>(alpha + (<usize>i << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+        x++;
         continue;
+      }
+      if (ASC_FEATURE_SIMD) {
+        // Two unknown neighbours whose windows both lie inside the image's columns: one lane each.
+        if (x >= reach && x + 1 + reach < width && load<u8>(labels + <usize>(i + 1)) == LABEL_UNKNOWN) {
+          smoothAlphaPair(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
+            alpha, table, gaps);
+          x += 2;
+          continue;
+        }
       }
       let gapSum = 0.0, weightSum = 0.0;
       for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
@@ -237,24 +176,66 @@ export function smSmoothAlpha(
           gapSum += w * load<f64>(gaps + (<usize>q << 3));
         }
       }
-      const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
-      const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
-        f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
-      const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
-      let alphaSum = 0.0;
-      weightSum = 0.0;
+      let alphaSum = 0.0, alphaWeightSum = 0.0;
       for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
         for (let x2 = max(0, x - radius3); x2 <= min(width - 1, x + radius3); x2++) {
           const q = y2 * width + x2;
-          const dx = x2 - x, dy = y2 - y;
-          const w = load<f64>(table + (<usize>((dy + radius3) * span + dx + radius3) << 3)) + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
+          const w = load<f64>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 3))
+            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
           alphaSum += w * <f64>load<f32>(refinedAlpha + (<usize>q << 2));
-          weightSum += w;
+          alphaWeightSum += w;
         }
       }
-      const lowFrequency = alphaSum / weightSum;
-      const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
-      store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
+      storeAlpha(image, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
+      x++;
     }
   }
+}
+
+/** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
+@inline
+function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f64, weightSum: f64, alphaSum: f64, alphaWeightSum: f64,
+  finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
+  const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
+  const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
+    f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
+  const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
+  const lowFrequency = alphaSum / alphaWeightSum;
+  const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
+  store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
+}
+
+/**
+ * Passes 2 and 3 at the unknown pixels (x, y) and (x + 1, y), whose windows' columns lie inside the image, as two
+ * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ */
+function smoothAlphaPair(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
+  radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
+  const i = y * width + x;
+  let gapSum = f64x2.splat(0), weightSum = gapSum;
+  for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+    for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(weights + (<usize>q << 2)));
+      weightSum = f64x2.add(weightSum, w);
+      gapSum = f64x2.add(gapSum, f64x2.mul(w, v128.load(gaps + (<usize>q << 3))));
+    }
+  }
+  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f64x2.splat(1.0);
+  let alphaSum = f64x2.splat(0), alphaWeightSum = alphaSum;
+  for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
+    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 3);
+    for (let dx = -radius3; dx <= radius3; dx++) {
+      const q = y2 * width + x + dx;
+      // 1.0 in the lanes of known pixels q and q + 1, 0.0 in the others.
+      const known = i64x2.extend_low_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(
+        i8x16.ne(i16x8.splat(<i16>load<u16>(labels + <usize>q)), unknown))));
+      const w = f64x2.add(f64x2.splat(load<f64>(row + (<usize>(dx + radius3) << 3))), v128.and(known, one));
+      alphaSum = f64x2.add(alphaSum, f64x2.mul(w, f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>q << 2)))));
+      alphaWeightSum = f64x2.add(alphaWeightSum, w);
+    }
+  }
+  storeAlpha(image, i, sigmaSquared2, f64x2.extract_lane(gapSum, 0), f64x2.extract_lane(weightSum, 0), f64x2.extract_lane(alphaSum, 0),
+    f64x2.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 1, sigmaSquared2, f64x2.extract_lane(gapSum, 1), f64x2.extract_lane(weightSum, 1), f64x2.extract_lane(alphaSum, 1),
+    f64x2.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
 }

@@ -8,7 +8,7 @@
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
 import { pathEnergy } from "./sm-path";
-import { castRays } from "./sm-rays";
+import { castRays, RAY_HITS_BYTES } from "./sm-rays";
 
 const MAX_ANGLES: i32 = 64;
 
@@ -24,6 +24,17 @@ function power(x: f64, e: f64): f64 {
     return square * square;
   }
   return Math.pow(x, e);
+}
+
+/**
+ * The largest f64 s with sqrt(s) <= kC (kC > 0): as sqrt rounds correctly it is monotone, so sqrt(s) > kC exactly
+ * when s > this, and the colour test needs no square root.
+ */
+function largestSquareWithin(kC: f64): f64 {
+  let s = kC * kC;
+  while (Math.sqrt(s) > kC) s = reinterpret<f64>(reinterpret<u64>(s) - 1);
+  while (Math.sqrt(reinterpret<f64>(reinterpret<u64>(s) + 1)) <= kC) s = reinterpret<f64>(reinterpret<u64>(s) + 1);
+  return s;
 }
 
 /** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, and where each ring starts. */
@@ -72,6 +83,7 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     }
     store<i32>(ringStart + (<usize>t << 2), k);
   }
+  const squaredKC = largestSquareWithin(kC);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -86,7 +98,7 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
         const label = load<u8>(labels + <usize>j);
         if (label == LABEL_UNKNOWN) continue;
         const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
-        if (Math.sqrt(dr * dr + dg * dg + db * db) > kC) continue;
+        if (dr * dr + dg * dg + db * db > squaredKC) continue;
         store<u8>(expanded + <usize>i, label);
         break;
       }
@@ -130,9 +142,12 @@ function pairCost(image: usize, width: i32, height: i32, x: i32, y: i32,
   return power(<f64><f32>distortion, eN) * a * f * b;
 }
 
-/** Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions. */
+/**
+ * Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions, castRays'
+ * hits, the background samples' colours and distance factors.
+ */
 export function smGatherScratchBytes(): i32 {
-  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16;
+  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32;
 }
 
 /**
@@ -152,6 +167,8 @@ export function smGather(
   const fgSamples = scratch, bgSamples = scratch + (<usize>MAX_ANGLES << 3); // (x, y) i32 pairs
   // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
   const directions = scratch + (<usize>MAX_ANGLES << 4);
+  const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
+  const bgTable = hits + <usize>RAY_HITS_BYTES; // per background sample: colour, D_b^eb (f64 x 4)
   for (let tile = 0; tile < 64; tile++) {
     const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
     for (let a = 0; a < angles; a++) {
@@ -177,7 +194,7 @@ export function smGather(
         continue;
       }
       const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples);
+      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples, hits);
       let fgCount = counts & 0xffff, bgCount = counts >>> 16;
       // No sample of a kind: the mean colour of that kind, placed at p itself.
       const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
@@ -199,21 +216,28 @@ export function smGather(
         minEb = min(minEb, pathEnergy(image, gradients, width, height, x, y, load<i32>(bgSamples + (<usize>k << 3)), load<i32>(bgSamples + (<usize>k << 3), 4), minEb));
       }
       const pf = minEb / (minEf + minEb + 1e-5);
+      // Each background sample's colour and D_b^eb, once for all foreground samples.
+      for (let m = 0; m < bgCount; m++) {
+        const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
+        const b = by * width + bx, at = bgTable + (<usize>m << 5);
+        store<f64>(at, bgMissing ? meanBr : rgb(image, b, 0));
+        store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
+        store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
+        store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
+      }
       let minCost = Infinity;
       for (let k = 0; k < fgCount; k++) {
         const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
         const f = fy * width + fx;
         const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
-        const distanceF = Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy)));
+        const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
         for (let m = 0; m < bgCount; m++) {
-          const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
-          const b = by * width + bx;
-          const br = bgMissing ? meanBr : rgb(image, b, 0), bg = bgMissing ? meanBg : rgb(image, b, 1), bb = bgMissing ? meanBb : rgb(image, b, 2);
+          const at = bgTable + (<usize>m << 5);
+          const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
           const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
           const ap = pf + (1.0 - 2.0 * pf) * alpha;
-          const distanceB = Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by)));
           const cost = pairCost(image, width, height, x, y, fr, fg, fb, br, bg, bb, npRadius, eN,
-            power(ap, eA), power(distanceF, ef), power(distanceB, eb), minCost);
+            power(ap, eA), factorF, load<f64>(at, 24), minCost);
           if (minCost > cost) {
             minCost = cost;
             setF3(gatherF, i, fr, fg, fb);

@@ -44,8 +44,9 @@ interface SharedKernels extends Kernels {
   smGradients(image: number, width: number, height: number, gradients: number): void;
   smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
   smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
+  smRefineScratchBytes(radius: number, width: number): number;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
-    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, costs: number): void;
+    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, scratch: number): void;
   smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
     refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, table: number): void;
   indexAllPixels(pixels: number, index: number): void;
@@ -94,7 +95,7 @@ const options = {
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
-const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16;
+const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 48;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
@@ -105,12 +106,20 @@ const RAY_MAP_BYTES = 2;
  * two label distances the map is made from).
  */
 const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
+/** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
+const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
+/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of ten f64 a pixel, and a row's costs. */
+const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width * 10 * 8 + 8);
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
   options,
-  /** The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. */
-  peakBytes: (size) => size.pixels * BYTES_PER_PIXEL + GATHER_SCRATCH_BYTES + 4096,
+  /**
+   * The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. Refinement
+   * holds less per pixel than smoothing, plus its ring of rows, which on a short wide picture can be more.
+   */
+  peakBytes: (size, o) => Math.max(size.pixels * BYTES_PER_PIXEL, size.pixels * REFINEMENT_BYTES_PER_PIXEL
+    + refineScratchBytes(o.sampleRefinementRadius, size.width)) + GATHER_SCRATCH_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
@@ -158,8 +167,10 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     arena.release(distances);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
-    const costs = arena.alloc((2 * o.sampleRefinementRadius + 1) * 8);
-    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha, costs);
+    const refineMark = arena.mark();
+    const refineScratch = arena.alloc(k.smRefineScratchBytes(o.sampleRefinementRadius, width));
+    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch);
+    arena.release(refineMark);
     await phase(0.75);
     const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
     const table = arena.alloc(k.smTableBytes(Math.max(o.localSmoothingRadius1, o.localSmoothingRadius3)));
