@@ -1,7 +1,7 @@
 // Shared by the CLI tests: run the built command line as a user would, on files the tests write with sharp.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, deflateRawSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,28 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     });
   });
   return { child, outcome };
+}
+
+/** The bit of `signal` in the masks of /proc/PID/status ("SigCgt: 0000000000004a02": bit n - 1 for signal n). */
+const signalBit = (signal: "SIGINT" | "SIGTERM") => 1n << BigInt(osConstants.signals[signal] - 1);
+
+async function signalMasks(pid: number): Promise<Record<string, bigint>> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Object.fromEntries([...status.matchAll(/^(Sig\w+|ShdPnd):\s*([0-9a-f]+)$/gm)].map(([, name, hex]) => [name, BigInt(`0x${hex}`)]));
+}
+
+/**
+ * Waits (Linux /proc) until `pid` handles `signal` itself (the CLI has installed its handler) and has none of that
+ * kind pending (the last one sent was taken: two of one kind sent while the first is still pending merge into one).
+ * A fixed delay instead fails on a loaded machine, where starting node alone can take seconds.
+ */
+export async function untilReadyFor(pid: number, signal: "SIGINT" | "SIGTERM", timeoutMs = 30_000): Promise<void> {
+  const bit = signalBit(signal);
+  for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((done) => setTimeout(done, 20))) {
+    const masks = await signalMasks(pid);
+    if ((masks.SigCgt & bit) !== 0n && ((masks.SigPnd | masks.ShdPnd) & bit) === 0n) return;
+  }
+  throw new Error(`process ${pid} did not become ready for ${signal} within ${timeoutMs} ms`);
 }
 
 export function runCli(args: string[]): Promise<Outcome> {
