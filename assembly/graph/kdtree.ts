@@ -255,25 +255,41 @@ function keep(key: u64): void {
   }
 }
 
+/**
+ * The squared distances (f32) from a query to the four points of a block stored coordinate by coordinate at `base`,
+ * the query given as one four-lane splat per coordinate at `splats`, summed coordinate by coordinate from the first.
+ * Whoever compares distances with this tree's exactly (assembly/methods/knn-skip.ts) sums through this function.
+ */
+@inline export function blockSquaredDistances(base: usize, splats: usize, dims: i32): v128 {
+  let sum = f32x4.splat(0);
+  for (let d = 0; d < dims; d++) {
+    const diff = f32x4.sub(v128.load(splats + (<usize>d << 4)), v128.load(base + (<usize>d << 4)));
+    sum = f32x4.add(sum, f32x4.mul(diff, diff));
+  }
+  return sum;
+}
+
+/** One lane of blockSquaredDistances from the query's plain coordinates at `query`, in the same order (the scalar build). */
+@inline export function laneSquaredDistance(base: usize, query: usize, lane: i32, dims: i32): f32 {
+  let sum: f32 = 0;
+  for (let d = 0; d < dims; d++) {
+    const diff = load<f32>(query + (<usize>d << 2)) - load<f32>(base + (<usize>d << 4) + (<usize>lane << 2));
+    sum += diff * diff;
+  }
+  return sum;
+}
+
 /** Lanes of block b whose distance (at laneDistances) is within the worst kept: a bit per lane. */
 @inline function blockDistances(b: i32): i32 {
   const base = blocked + ((<usize>b * <usize>dimensions) << 4);
   if (ASC_FEATURE_SIMD) {
-    let sum = f32x4.splat(0);
-    for (let d = 0; d < dimensions; d++) {
-      const diff = f32x4.sub(v128.load(querySplats + (<usize>d << 4)), v128.load(base + (<usize>d << 4)));
-      sum = f32x4.add(sum, f32x4.mul(diff, diff));
-    }
+    const sum = blockSquaredDistances(base, querySplats, dimensions);
     v128.store(laneDistances, sum);
     return i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance)));
   }
   let within = 0;
   for (let lane = 0; lane < 4; lane++) {
-    let sum: f32 = 0;
-    for (let d = 0; d < dimensions; d++) {
-      const diff = load<f32>(queryPoint + (<usize>d << 2)) - load<f32>(base + (<usize>d << 4) + (<usize>lane << 2));
-      sum += diff * diff;
-    }
+    const sum = laneSquaredDistance(base, queryPoint, lane, dimensions);
     store<f32>(laneDistances + (<usize>lane << 2), sum);
     if (sum <= worstDistance) within |= 1 << lane;
   }

@@ -18,6 +18,7 @@
 // no neighbour.
 
 import { LABEL_UNKNOWN as UNKNOWN } from "../convert";
+import { blockSquaredDistances, laneSquaredDistance } from "../graph/kdtree";
 import { field, pointerField } from "../record";
 
 const FEATURES: usize = 5;
@@ -212,25 +213,16 @@ const BOX_BYTES: usize = 64;
 
 /**
  * Whether a point of the tree's block b (four points, coordinate by coordinate) among its first `lanes` is within
- * the bound; the distances summed as kdtree.ts sums them (coordinate by coordinate from the first, in f32).
+ * the bound; the distances summed by kdtree.ts's own function, so that they compare exactly with the tree's.
  */
 @inline function blockWithin(b: i32, lanes: i32): bool {
   const base = treeBlocked + ((<usize>b * <usize>DIMS) << 4);
   if (ASC_FEATURE_SIMD) {
-    let sum = f32x4.splat(0);
-    for (let d = 0; d < DIMS; d++) {
-      const diff = f32x4.sub(v128.load(querySplats + (<usize>d << 4)), v128.load(base + (<usize>d << 4)));
-      sum = f32x4.add(sum, f32x4.mul(diff, diff));
-    }
+    const sum = blockSquaredDistances(base, querySplats, DIMS);
     return (i32x4.bitmask(f32x4.le(sum, f32x4.splat(bound))) & ((1 << lanes) - 1)) != 0;
   }
   for (let lane = 0; lane < lanes; lane++) {
-    let sum: f32 = 0;
-    for (let d = 0; d < DIMS; d++) {
-      const diff = load<f32>(queryAt + (<usize>d << 2)) - load<f32>(base + (<usize>d << 4) + (<usize>lane << 2));
-      sum += diff * diff;
-    }
-    if (sum <= bound) return true;
+    if (laneSquaredDistance(base, queryAt, lane, DIMS) <= bound) return true;
   }
   return false;
 }
