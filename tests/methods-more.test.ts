@@ -100,7 +100,7 @@ describe("method options", () => {
 interface ProductKernels {
   lkmScratchBytes(width: number, height: number): number;
   lkmSetup(image: number, width: number, height: number, radius: number, epsilon: number, windows: number, diagonal: number, scratch: number): void;
-  lkmProduct(image: number, windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): void;
+  lkmProduct(windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): void;
 }
 
 /** The wasm large-kernel product (L + diag(penalty)) p and diagonal of L. */
@@ -110,11 +110,11 @@ function wasmProduct(engine: Engine, rgb: Float64Array, width: number, height: n
     const k = engine.kernels as unknown as ProductKernels;
     const n = width * height;
     const image = arena.copyIn(rgb), penaltyPtr = arena.copyIn(penalty), pPtr = arena.copyIn(p);
-    const windows = arena.alloc((width - 2 * radius) * (height - 2 * radius) * 80);
+    const windows = arena.alloc((width - 2 * radius) * (height - 2 * radius) * 88);
     const diagonal = arena.alloc(n * 8), out = arena.alloc(n * 8);
     const scratch = arena.alloc(k.lkmScratchBytes(width, height));
     k.lkmSetup(image, width, height, radius, epsilon, windows, diagonal, scratch);
-    k.lkmProduct(image, windows, width, height, radius, penaltyPtr, pPtr, out, scratch);
+    k.lkmProduct(windows, width, height, radius, penaltyPtr, pPtr, out, scratch);
     return { product: arena.f64(out, n).slice(), diagonal: arena.f64(diagonal, n).slice() };
   });
 }

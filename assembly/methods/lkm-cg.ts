@@ -2,22 +2,22 @@
 // on the matrix-free large-kernel system of methods/lkm.ts, over all pixels; the engine runs it in slices
 // (lkmCgStart, then lkmCgIterate repeatedly) to report progress and honour cancellation.
 //
-// operator (i32 fields): [0] image [1] windows [2] width [3] height [4] radius [5] penalty (f64 per pixel)
-//                        [6] scratch (lkmScratchBytes) [7] inverse diagonal (f64 per pixel)
+// operator (i32 fields): [0] windows [1] width [2] height [3] radius [4] penalty (f64 per pixel)
+//                        [5] scratch (lkmScratchBytes, as lkmSetup left it) [6] inverse diagonal (f64 per pixel)
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
 import { jacobiCgIterate, jacobiCgStart } from "../solve/jacobi-cg";
 import { field, pointerField } from "../record";
-import { lkmProduct } from "./lkm";
+import { lkmProduct } from "./lkm-product";
 
 @inline
 function pixelsOf(operator: usize): i32 {
-  return field(operator, 2) * field(operator, 3);
+  return field(operator, 1) * field(operator, 2);
 }
 
 function apply(operator: usize, p: usize, out: usize): void {
-  lkmProduct(pointerField(operator, 0), pointerField(operator, 1), field(operator, 2), field(operator, 3), field(operator, 4),
-    pointerField(operator, 5), p, out, pointerField(operator, 6));
+  lkmProduct(pointerField(operator, 0), field(operator, 1), field(operator, 2), field(operator, 3),
+    pointerField(operator, 4), p, out, pointerField(operator, 5));
 }
 
 /** inverse = 1 / (diagonal + penalty), the Jacobi preconditioner pymatting uses. */
@@ -30,10 +30,10 @@ export function lkmJacobi(diagonal: usize, penalty: usize, pixels: i32, inverse:
 
 /** r = b - A x, z = M^-1 r, p = z. Returns |r| / |b| (|r| when b = 0). */
 export function lkmCgStart(operator: usize, b: usize, x: usize, r: usize, z: usize, p: usize, state: usize): f64 {
-  return jacobiCgStart(apply, operator, pixelsOf(operator), pointerField(operator, 7), b, x, r, z, p, state);
+  return jacobiCgStart(apply, operator, pixelsOf(operator), pointerField(operator, 6), b, x, r, z, p, state);
 }
 
 /** Up to maxSteps iterations; stops early once |r| <= tolerance |b|. Returns the iterations run. */
 export function lkmCgIterate(operator: usize, x: usize, r: usize, z: usize, p: usize, q: usize, state: usize, maxSteps: i32, tolerance: f64): i32 {
-  return jacobiCgIterate(apply, operator, pixelsOf(operator), pointerField(operator, 7), x, r, z, p, q, state, maxSteps, tolerance);
+  return jacobiCgIterate(apply, operator, pixelsOf(operator), pointerField(operator, 6), x, r, z, p, q, state, maxSteps, tolerance);
 }

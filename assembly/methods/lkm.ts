@@ -8,18 +8,16 @@
 // A = L + lambda C over all pixels (methods/penalty.ts); with r = 10 the Laplacian's diagonal (about |w|)
 // outweighs lambda, so every pixel is solved for.
 //
-// Layouts: image f64 RGB interleaved; windows (valid centres, (w - 2r) x (h - 2r)) hold 10 f64 each:
-// V packed [v00 v01 v02 v11 v12 v22], Vm (3), mVm. Channel planes are interleaved f64.
+// The product itself is methods/lkm-product.ts.
+//
+// Layouts: image f64 RGB interleaved; windows (valid centres, (w - 2r) x (h - 2r)) hold 10 f64 each while
+// set up: V packed [v00 v01 v02 v11 v12 v22], Vm (3), mVm; lkmSetup leaves them in the product's layout
+// (WINDOW_STRIDE bytes each). Channel planes are interleaved f64.
 
 import { storeSymmetricInverse } from "../mat3";
+import { WINDOW_STRIDE } from "./lkm-product";
 
 const WINDOW_FIELDS: i32 = 10;
-
-/** How many valid window centres along an axis lie within r of coordinate a (extent pixels). */
-@inline
-function windowsAlong(a: i32, extent: i32, radius: i32): i32 {
-  return min(a + radius, extent - 1 - radius) - max(a - radius, radius) + 1;
-}
 
 /**
  * dst[k] = sum of src over the window of side 2r + 1 whose top-left pixel is k, for the (w - 2r) x (h - 2r)
@@ -94,14 +92,19 @@ function addRows(a: usize, b: usize, count: i32, sign: f64): void {
   }
 }
 
-/** Bytes of scratch lkmSetup and lkmProduct need: 20 f64 per pixel, plus 10 per column. */
+/**
+ * Bytes of scratch lkmSetup and lkmProduct need: 20 f64 per pixel, plus 10 per column (the product's colours,
+ * ring of 2r + 1 window rows and two rows of column sums take at most 8 f64 per pixel and 8 per column).
+ */
 export function lkmScratchBytes(width: i32, height: i32): f64 {
   return <f64>(width * (2 * height + 1)) * 80.0;
 }
 
 /**
- * Window quantities V, Vm, mVm into `windows`, and the Laplacian's diagonal into `diagonal` (f64 per pixel):
- *   L_ii = sum_{k ∋ i} (1 - mVm_k) + I_i . (2 sum_k Vm_k - (sum_k V_k) I_i).
+ * Window quantities V, Vm, mVm into `windows` (WINDOW_STRIDE bytes per window), the Laplacian's diagonal into
+ * `diagonal` (f64 per pixel):
+ *   L_ii = sum_{k ∋ i} (1 - mVm_k) + I_i . (2 sum_k Vm_k - (sum_k V_k) I_i),
+ * and the colours [r g b 1] (32 bytes per pixel) the product reads into the start of `scratch`.
  */
 export function lkmSetup(image: usize, width: i32, height: i32, radius: i32, epsilon: f64, windows: usize, diagonal: usize, scratch: usize): void {
   const pixels = width * height;
@@ -157,53 +160,26 @@ export function lkmSetup(image: usize, width: i32, height: i32, radius: i32, eps
     const value = load<f64>(s, 72)
       + r * (2.0 * load<f64>(s, 48) - vIr) + g * (2.0 * load<f64>(s, 56) - vIg) + b * (2.0 * load<f64>(s, 64) - vIb);
     store<f64>(diagonal + (<usize>i << 3), value);
+    // The planes are spent: the colours go over them.
+    const c = scratch + (<usize>i << 5);
+    store<f64>(c, r); store<f64>(c, g, 8); store<f64>(c, b, 16); store<f64>(c, 1.0, 24);
   }
+  toProductLayout(windows, count);
 }
 
 /**
- * out = (L + diag(penalty)) p, the operator of pymatting's large-kernel system (penalty = lambda on known
- * pixels, 0 elsewhere). Scratch as lkmScratchBytes.
+ * From [v00 v01 v02 v11 v12 v22 vr vg vb mVm] (80 bytes per window) to the product's
+ * [v00 v01 v11 v02 v12 v22 -vb vb -mVm vr vg] (WINDOW_STRIDE bytes), in place: from the last window to the
+ * first, as window k's new place starts at or after its old one, past every earlier window's.
  */
-export function lkmProduct(
-  image: usize, windows: usize, width: i32, height: i32, radius: i32, penalty: usize, p: usize, out: usize, scratch: usize
-): void {
-  const pixels = width * height;
-  const count = (width - 2 * radius) * (height - 2 * radius);
-  const planes = scratch; // [p, p r, p g, p b] per pixel, later the windows' values spread to the pixels
-  const sums = scratch + <usize>pixels * 32; // per window: [P, Q] then the two bracketed terms
-  const columns = sums + <usize>count * 32;
-  for (let i = 0; i < pixels; i++) {
-    const value = load<f64>(p + (<usize>i << 3));
-    const pixel = image + <usize>i * 24, q = planes + (<usize>i << 5);
-    store<f64>(q, value);
-    store<f64>(q, value * load<f64>(pixel), 8);
-    store<f64>(q, value * load<f64>(pixel, 8), 16);
-    store<f64>(q, value * load<f64>(pixel, 16), 24);
-  }
-  boxValid(planes, 4, width, height, radius, columns, sums);
-  for (let k = 0; k < count; k++) {
-    const w = windows + <usize>k * 80, s = sums + (<usize>k << 5);
-    const total = load<f64>(s), qr = load<f64>(s, 8), qg = load<f64>(s, 16), qb = load<f64>(s, 24);
-    const v00 = load<f64>(w), v01 = load<f64>(w, 8), v02 = load<f64>(w, 16);
-    const v11 = load<f64>(w, 24), v12 = load<f64>(w, 32), v22 = load<f64>(w, 40);
-    const vr = load<f64>(w, 48), vg = load<f64>(w, 56), vb = load<f64>(w, 64);
-    store<f64>(s, total * vr - (v00 * qr + v01 * qg + v02 * qb));
-    store<f64>(s, total * vg - (v01 * qr + v11 * qg + v12 * qb), 8);
-    store<f64>(s, total * vb - (v02 * qr + v12 * qg + v22 * qb), 16);
-    store<f64>(s, total * load<f64>(w, 72) - (qr * vr + qg * vg + qb * vb), 24);
-  }
-  boxFull(sums, 4, width, height, radius, columns, planes);
-  for (let y = 0; y < height; y++) {
-    const along = windowsAlong(y, height, radius);
-    for (let x = 0; x < width; x++) {
-      const i = <usize>(y * width + x);
-      const pixel = image + i * 24, s = planes + (i << 5);
-      const value = load<f64>(p + (i << 3));
-      const result = (<f64>(along * windowsAlong(x, width, radius)) + load<f64>(penalty + (i << 3))) * value
-        + load<f64>(pixel) * load<f64>(s) + load<f64>(pixel, 8) * load<f64>(s, 8) + load<f64>(pixel, 16) * load<f64>(s, 16)
-        - load<f64>(s, 24);
-      store<f64>(out + (i << 3), result);
-    }
+function toProductLayout(windows: usize, count: i32): void {
+  for (let k = count - 1; k >= 0; k--) {
+    const w = windows + <usize>k * 80, v = windows + <usize>k * WINDOW_STRIDE;
+    const v00 = load<f64>(w), v01 = load<f64>(w, 8), v02 = load<f64>(w, 16), v11 = load<f64>(w, 24), v12 = load<f64>(w, 32);
+    const v22 = load<f64>(w, 40), vr = load<f64>(w, 48), vg = load<f64>(w, 56), vb = load<f64>(w, 64), mVm = load<f64>(w, 72);
+    store<f64>(v, v00); store<f64>(v, v01, 8); store<f64>(v, v11, 16); store<f64>(v, v02, 24); store<f64>(v, v12, 32);
+    store<f64>(v, v22, 40); store<f64>(v, -vb, 48); store<f64>(v, vb, 56); store<f64>(v, -mVm, 64);
+    store<f64>(v, vr, 72); store<f64>(v, vg, 80);
   }
 }
 

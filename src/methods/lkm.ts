@@ -31,10 +31,13 @@ const options = {
 /** Share of the progress bar given to the window set-up. */
 const SETUP_SHARE = 0.05;
 
-/** f64 per window (10) and per pixel: diagonal, penalty, rhs, inverse diagonal, five CG vectors, scratch (20); the index. */
+/** Bytes per window: 11 f64 (assembly/methods/lkm-product.ts's layout). */
+const WINDOW_BYTES = 88;
+
+/** f64 per window (11) and per pixel: diagonal, penalty, rhs, inverse diagonal, five CG vectors, scratch (20); the index. */
 function largeKernelBytes(width: number, height: number, radius: number): number {
   const windows = Math.max(0, width - 2 * radius) * Math.max(0, height - 2 * radius);
-  return windows * 80 + width * height * (9 * 8 + 160 + 4) + width * 80 + 4096;
+  return windows * WINDOW_BYTES + width * height * (9 * 8 + 160 + 4) + width * 80 + 4096;
 }
 
 export const largeKernel: AlphaMethod<typeof options> = {
@@ -50,7 +53,7 @@ export const largeKernel: AlphaMethod<typeof options> = {
     const started = performance.now();
     context.progress({ phase: "laplacian", fraction: 0 });
     const vector = () => arena.alloc(n * 8);
-    const windows = arena.alloc((width - 2 * o.radius) * (height - 2 * o.radius) * 80);
+    const windows = arena.alloc((width - 2 * o.radius) * (height - 2 * o.radius) * WINDOW_BYTES);
     const diagonal = vector(), penalty = vector(), rhs = vector(), inverse = vector();
     const scratch = arena.alloc(k.lkmScratchBytes(width, height));
     const index = arena.alloc(n * 4);
@@ -58,8 +61,8 @@ export const largeKernel: AlphaMethod<typeof options> = {
     k.lkmSetup(pixels.image, width, height, o.radius, o.epsilon, windows, diagonal, scratch);
     k.penaltyTerms(pixels.labels, n, PENALTY, penalty, rhs);
     k.lkmJacobi(diagonal, penalty, n, inverse);
-    const operator = arena.alloc(32);
-    arena.i32(operator, 8).set([pixels.image, windows, width, height, o.radius, penalty, scratch, inverse]);
+    const operator = arena.alloc(28);
+    arena.i32(operator, 7).set([windows, width, height, o.radius, penalty, scratch, inverse]);
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: SETUP_SHARE });
     await context.checkpoint();
