@@ -1,11 +1,9 @@
 // Properties of the rw, lbdm, lkm and sm methods (range, known pixels kept, constant images, options checked),
-// progress and abort, and the large-kernel product (box filters) against the dense Laplacian times a vector.
+// progress and abort. The large-kernel product is tested in lkm-product.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMatting, MattingError, type Matting, type Progress } from "../dist/entry/node.js";
-import type { Engine } from "../dist/engine.js";
-import { compiledModule, makeEngine, random } from "./helpers.js";
-import { largeKernelLaplacian, multiply } from "./reference/pymatting.js";
-import { bandTrimap, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
+import { compiledModule } from "./helpers.js";
+import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 const METHODS = ["rw", "lbdm", "lkm", "sm"] as const;
 /** Options that make each method fit a small image. */
@@ -94,54 +92,6 @@ describe("method options", () => {
   it("refuses an image smaller than the large kernel's window with IMAGE_TOO_SMALL", async () => {
     const error = await matting.estimateAlpha(image, trimap, { method: "lkm" }).then(() => undefined, (e: unknown) => e);
     expect((error as MattingError).code).toBe("IMAGE_TOO_SMALL");
-  });
-});
-
-interface ProductKernels {
-  lkmScratchBytes(width: number, height: number): number;
-  lkmSetup(image: number, width: number, height: number, radius: number, epsilon: number, windows: number, diagonal: number, scratch: number): void;
-  lkmProduct(windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): void;
-}
-
-/** The wasm large-kernel product (L + diag(penalty)) p and diagonal of L. */
-function wasmProduct(engine: Engine, rgb: Float64Array, width: number, height: number, radius: number, epsilon: number,
-  penalty: Float64Array, p: Float64Array): Promise<{ product: Float64Array; diagonal: Float64Array }> {
-  return engine.run((arena) => {
-    const k = engine.kernels as unknown as ProductKernels;
-    const n = width * height;
-    const image = arena.copyIn(rgb), penaltyPtr = arena.copyIn(penalty), pPtr = arena.copyIn(p);
-    const windows = arena.alloc((width - 2 * radius) * (height - 2 * radius) * 88);
-    const diagonal = arena.alloc(n * 8), out = arena.alloc(n * 8);
-    const scratch = arena.alloc(k.lkmScratchBytes(width, height));
-    k.lkmSetup(image, width, height, radius, epsilon, windows, diagonal, scratch);
-    k.lkmProduct(windows, width, height, radius, penaltyPtr, pPtr, out, scratch);
-    return { product: arena.f64(out, n).slice(), diagonal: arena.f64(diagonal, n).slice() };
-  });
-}
-
-describe.each(["release", "scalar"] as const)("large-kernel product by box filters, %s build", (build) => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await makeEngine(build);
-  });
-  it.each([
-    [3, 3, 1, "one window"], [7, 5, 1, "odd"], [12, 9, 2, "even by odd"], [9, 14, 3, "tall"], [25, 23, 10, "radius 10"], [6, 6, 1, "constant"],
-  ] as const)("%ix%i radius %i (%s) equals the dense Laplacian's", async (width, height, radius, kind) => {
-    const next = random(width * 100 + height);
-    const n = width * height;
-    const image = kind === "constant" ? { width, height, data: new Uint8Array(n * 3).fill(77) } : smoothImage(width, height, radius);
-    const rgb = unitRgb(image.data, 3);
-    const epsilon = kind === "constant" ? 1e-2 : 1e-7;
-    const p = Float64Array.from({ length: n }, () => next() * 2 - 1);
-    const penalty = Float64Array.from({ length: n }, () => (next() < 0.5 ? 100 : 0));
-    const laplacian = largeKernelLaplacian({ width, height, rgb, labels: labels8(new Uint8Array(n)) }, radius, epsilon);
-    const expected = multiply(laplacian, p).map((v, i) => v + penalty[i] * p[i]);
-    const { product, diagonal } = await wasmProduct(engine, rgb, width, height, radius, epsilon, penalty, p);
-    const scale = Math.max(...expected.map(Math.abs), 1);
-    for (let i = 0; i < n; i++) {
-      expect(Math.abs(product[i] - expected[i]), `pixel ${i}`).toBeLessThan(1e-8 * scale);
-      expect(Math.abs(diagonal[i] - laplacian.entries[i * n + i]), `diagonal ${i}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(laplacian.entries[i * n + i])));
-    }
   });
 });
 

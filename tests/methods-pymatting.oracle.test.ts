@@ -51,6 +51,10 @@ const cases: Case[] = [
     laplacian: (p) => largeKernelLaplacian(p, 1, 1e-3) },
   { name: "lkm radius 10, smooth 23x21", image: smooth(23, 21, 17), trimap: randomTrimap(23, 21, 18), options: { method: "lkm" },
     laplacian: (p) => largeKernelLaplacian(p, 10, 1e-7) },
+  { name: "lkm radius 5 epsilon 1e-5, noise 19x23", image: noiseImage(19, 23, 19), trimap: randomTrimap(19, 23, 20), options: { method: "lkm", radius: 5, epsilon: 1e-5 },
+    laplacian: (p) => largeKernelLaplacian(p, 5, 1e-5) },
+  { name: "lkm radius 13, smooth 31x29", image: smooth(31, 29, 21), trimap: randomTrimap(31, 29, 22), options: { method: "lkm", radius: 13 },
+    laplacian: (p) => largeKernelLaplacian(p, 13, 1e-7) },
 ];
 
 describe.each(builds)("pymatting's systems, %s build", (build) => {

@@ -154,3 +154,43 @@ export function multiply(matrix: DenseMatrix, p: Float64Array): Float64Array {
   }
   return out;
 }
+
+/**
+ * The large-kernel Laplacian times p without the matrix, window by window from the same formula as
+ * largeKernelLaplacian (for radii whose dense matrix would not fit): each window k adds to each of its pixels i
+ *   p_i - (1 / |w|) sum_{j in w_k} (1 + (I_i - mu_k)^T (Sigma_k + eps / |w| I)^-1 (I_j - mu_k)) p_j
+ *   = p_i - (1 / |w|) (sum_j p_j + (I_i - mu_k)^T (Sigma_k + eps / |w| I)^-1 sum_j p_j (I_j - mu_k)).
+ */
+export function largeKernelProduct(p: Picture, radius: number, epsilon: number, vector: Float64Array): Float64Array {
+  const { width, height, rgb } = p;
+  const size = 2 * radius + 1;
+  const area = size * size;
+  const out = new Float64Array(width * height);
+  const pixels = new Int32Array(area);
+  for (let cy = radius; cy < height - radius; cy++) {
+    for (let cx = radius; cx < width - radius; cx++) {
+      let count = 0;
+      for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) pixels[count++] = y * width + x;
+      const mean = [0, 0, 0];
+      for (const i of pixels) for (let c = 0; c < 3; c++) mean[c] += rgb[3 * i + c] / area;
+      const covariance = denseMatrix(3);
+      const weighted = [0, 0, 0];
+      let total = 0;
+      for (const i of pixels) {
+        for (let a = 0; a < 3; a++) {
+          for (let b = 0; b < 3; b++) covariance.entries[a * 3 + b] += (rgb[3 * i + a] - mean[a]) * (rgb[3 * i + b] - mean[b]) / area;
+          weighted[a] += vector[i] * (rgb[3 * i + a] - mean[a]);
+        }
+        total += vector[i];
+      }
+      for (let a = 0; a < 3; a++) covariance.entries[a * 4] += epsilon / area;
+      const solved = solveDense(covariance, weighted);
+      for (const i of pixels) {
+        let d = 0;
+        for (let c = 0; c < 3; c++) d += (rgb[3 * i + c] - mean[c]) * solved[c];
+        out[i] += vector[i] - (total + d) / area;
+      }
+    }
+  }
+  return out;
+}
