@@ -6,12 +6,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../dist/engine.js";
 import { makeEngine, random } from "./helpers.js";
 import { largeKernelLaplacian, largeKernelProduct, multiply } from "./reference/pymatting.js";
-import { labels8, noiseImage, smoothImage, unitRgb } from "./synthetic.js";
+import { labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
 interface ProductKernels {
   lkmScratchBytes(width: number, height: number): number;
   lkmSetup(image: number, width: number, height: number, radius: number, epsilon: number, windows: number, diagonal: number, scratch: number): void;
-  lkmProduct(windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): void;
+  lkmProduct(windows: number, width: number, height: number, radius: number, penalty: number, p: number, out: number, scratch: number): number;
 }
 
 /** Bytes per window of the product's layout. */
@@ -19,7 +19,7 @@ const WINDOW_BYTES = 88;
 
 /** The wasm products (L + diag(penalty)) p for each p (one set-up) and the diagonal of L. */
 function wasmProducts(engine: Engine, rgb: Float64Array, width: number, height: number, radius: number, epsilon: number,
-  penalty: Float64Array, vectors: Float64Array[]): Promise<{ products: Float64Array[]; diagonal: Float64Array }> {
+  penalty: Float64Array, vectors: Float64Array[]): Promise<{ products: Float64Array[]; dots: number[]; diagonal: Float64Array }> {
   return engine.run((arena) => {
     const k = engine.kernels as unknown as ProductKernels;
     const n = width * height;
@@ -28,11 +28,12 @@ function wasmProducts(engine: Engine, rgb: Float64Array, width: number, height: 
     const diagonal = arena.alloc(n * 8), out = arena.alloc(n * 8);
     const scratch = arena.alloc(k.lkmScratchBytes(width, height));
     k.lkmSetup(image, width, height, radius, epsilon, windows, diagonal, scratch);
+    const dots: number[] = [];
     const products = vectors.map((p) => {
-      k.lkmProduct(windows, width, height, radius, penaltyPtr, arena.copyIn(p), out, scratch);
+      dots.push(k.lkmProduct(windows, width, height, radius, penaltyPtr, arena.copyIn(p), out, scratch));
       return arena.f64(out, n).slice();
     });
-    return { products, diagonal: arena.f64(diagonal, n).slice() };
+    return { products, dots, diagonal: arena.f64(diagonal, n).slice() };
   });
 }
 
@@ -47,6 +48,37 @@ function inputs(width: number, height: number, radius: number, kind: string) {
   const p = Float64Array.from({ length: n }, () => next() * 2 - 1);
   const penalty = Float64Array.from({ length: n }, () => (next() < 0.5 ? 100 : 0));
   return { rgb, epsilon, p, penalty, picture: { width, height, rgb, labels: labels8(new Uint8Array(n)) } };
+}
+
+interface SolverKernels extends ProductKernels {
+  penaltyTerms(labels: number, pixels: number, lambda: number, penalty: number, rhs: number): void;
+  lkmJacobi(diagonal: number, penalty: number, pixels: number, inverse: number): void;
+  lkmCgStart(operator: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
+  lkmCgIterate(operator: number, x: number, r: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+}
+
+/** `steps` iterations of the wasm Jacobi CG on the large-kernel system from x = 0: x (f64) and the CG state. */
+function cgIterates(engine: Engine, rgb: Float64Array, labels: Uint8Array, width: number, height: number, radius: number, epsilon: number,
+  steps: number): Promise<{ x: Float64Array; state: Float64Array; iterations: number }> {
+  return engine.run((arena) => {
+    const k = engine.kernels as unknown as SolverKernels;
+    const n = width * height;
+    const vector = () => arena.alloc(n * 8);
+    const image = arena.copyIn(rgb), labelsPtr = arena.copyIn(labels);
+    const windows = arena.alloc((width - 2 * radius) * (height - 2 * radius) * WINDOW_BYTES);
+    const diagonal = vector(), penalty = vector(), rhs = vector(), inverse = vector();
+    const scratch = arena.alloc(k.lkmScratchBytes(width, height));
+    k.lkmSetup(image, width, height, radius, epsilon, windows, diagonal, scratch);
+    k.penaltyTerms(labelsPtr, n, 100, penalty, rhs);
+    k.lkmJacobi(diagonal, penalty, n, inverse);
+    const operator = arena.alloc(28);
+    arena.i32(operator, 7).set([windows, width, height, radius, penalty, scratch, inverse]);
+    const x = vector(), r = vector(), z = vector(), p = vector(), q = vector(), state = arena.alloc(24);
+    arena.f64(x, n).fill(0);
+    k.lkmCgStart(operator, rhs, x, r, z, p, state);
+    const iterations = k.lkmCgIterate(operator, x, r, p, q, state, steps, 1e-30);
+    return { x: arena.f64(x, n).slice(), state: arena.f64(state, 3).slice(), iterations };
+  });
 }
 
 const largest = (values: Float64Array) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
@@ -71,8 +103,10 @@ describe.each(["release", "scalar"] as const)("large-kernel product, %s build", 
     const laplacian = largeKernelLaplacian(picture, radius, epsilon);
     const n = width * height;
     const expected = multiply(laplacian, p).map((v, i) => v + penalty[i] * p[i]);
-    const { products: [product], diagonal } = await wasmProducts(engine, rgb, width, height, radius, epsilon, penalty, [p]);
+    const { products: [product], dots: [pq], diagonal } = await wasmProducts(engine, rgb, width, height, radius, epsilon, penalty, [p]);
     const scale = largest(expected);
+    const expectedDot = expected.reduce((sum, v, i) => sum + v * p[i], 0);
+    expect(Math.abs(pq - expectedDot)).toBeLessThan(1e-8 * scale * n);
     expect(worstDifference(largeKernelProduct(picture, radius, epsilon, p), multiply(laplacian, p))).toBeLessThan(1e-9 * scale);
     for (let i = 0; i < n; i++) {
       expect(Math.abs(product[i] - expected[i]), `pixel ${i}`).toBeLessThan(1e-8 * scale);
@@ -103,5 +137,18 @@ describe("the SIMD and scalar builds", () => {
       wasmProducts(await makeEngine(build), rgb, width, height, radius, epsilon, penalty, [p])));
     expect(Array.from(simd.products[0])).toEqual(Array.from(scalar.products[0]));
     expect(Array.from(simd.diagonal)).toEqual(Array.from(scalar.diagonal));
+    expect(simd.dots).toEqual(scalar.dots);
+  });
+
+  it("run the same CG iterations, bit for bit (the fused sweeps sum in the same lanes)", async () => {
+    const [width, height, radius] = [45, 37, 4];
+    const { rgb, epsilon } = inputs(width, height, radius, "noise");
+    const labels = labels8(randomTrimap(width, height, 6).data);
+    const [simd, scalar] = await Promise.all((["release", "scalar"] as const).map(async (build) =>
+      cgIterates(await makeEngine(build), rgb, labels, width, height, radius, epsilon, 12)));
+    expect(simd.iterations).toBe(12);
+    expect(scalar.iterations).toBe(12);
+    expect(Array.from(scalar.x)).toEqual(Array.from(simd.x));
+    expect(Array.from(scalar.state)).toEqual(Array.from(simd.state));
   });
 });

@@ -26,10 +26,10 @@ export function windowsAlong(a: i32, extent: i32, radius: i32): i32 {
 }
 
 /**
- * out = (L + diag(penalty)) p. scratch as lkmScratchBytes, holding lkmSetup's colours in its first 32 bytes
- * per pixel; the rest is overwritten.
+ * out = (L + diag(penalty)) p; returns p . out (summed pixel by pixel in order, for the CG's step). scratch as
+ * lkmScratchBytes, holding lkmSetup's colours in its first 32 bytes per pixel; the rest is overwritten.
  */
-export function lkmProduct(windows: usize, width: i32, height: i32, radius: i32, penalty: usize, p: usize, out: usize, scratch: usize): void {
+export function lkmProduct(windows: usize, width: i32, height: i32, radius: i32, penalty: usize, p: usize, out: usize, scratch: usize): f64 {
   const size = 2 * radius + 1;
   const validWidth = width - 2 * radius, validHeight = height - 2 * radius;
   const colours = scratch;
@@ -38,19 +38,21 @@ export function lkmProduct(windows: usize, width: i32, height: i32, radius: i32,
   const windowColumns = pixelColumns + (<usize>width << 5); // per window column: sums of (T_r T_g T_b -U)
   memory.fill(pixelColumns, 0, <usize>width << 5);
   memory.fill(windowColumns, 0, <usize>validWidth << 5);
+  let pq = 0.0;
   for (let y = 0; y < height; y++) {
     enterPixelRow(pixelColumns, colours, p, width, y, y >= size ? y - size : -1);
     if (y < size - 1) continue;
     const row = y - size + 1;
     const slot = ring + (<usize>((row % size) * validWidth) << 5);
     enterWindowRow(pixelColumns, windows + <usize>(row * validWidth) * WINDOW_STRIDE, slot, windowColumns, validWidth, size, row >= size);
-    finishPixelRow(windowColumns, colours, p, penalty, out, width, height, radius, row);
+    pq = finishPixelRow(windowColumns, colours, p, penalty, out, width, height, radius, row, pq);
   }
   // The last 2r pixel rows have all their windows in: only the oldest window rows leave.
   for (let row = validHeight; row < height; row++) {
     if (row >= size) leaveWindowRow(windowColumns, ring + (<usize>(((row - size) % size) * validWidth) << 5), validWidth);
-    finishPixelRow(windowColumns, colours, p, penalty, out, width, height, radius, row);
+    pq = finishPixelRow(windowColumns, colours, p, penalty, out, width, height, radius, row, pq);
   }
+  return pq;
 }
 
 /** columns += p I over image row y, minus p I over row `leaving` (when >= 0). */
@@ -177,11 +179,12 @@ function leaveWindowRow(columns: usize, slot: usize, validWidth: i32): void {
 
 /**
  * Pixel row `row`: the window columns summed along the row over the windows holding each pixel (window
- * columns x - 2r .. x that exist) give (T, -U); out = (c_i + penalty_i) p_i + I_i . T_i - U_i.
+ * columns x - 2r .. x that exist) give (T, -U); out = (c_i + penalty_i) p_i + I_i . T_i - U_i. Returns
+ * pq + the row's p_i out_i.
  */
 function finishPixelRow(
-  columns: usize, colours: usize, p: usize, penalty: usize, out: usize, width: i32, height: i32, radius: i32, row: i32,
-): void {
+  columns: usize, colours: usize, p: usize, penalty: usize, out: usize, width: i32, height: i32, radius: i32, row: i32, pq: f64,
+): f64 {
   const size = 2 * radius + 1, validWidth = width - 2 * radius;
   const along = windowsAlong(row, height, radius);
   const start = <usize>(row * width);
@@ -207,7 +210,10 @@ function finishPixelRow(
       const i = start + <usize>x, e = colours + (i << 5);
       const v = f64x2.add(f64x2.mul(v128.load(e), lo), f64x2.mul(v128.load(e, 16), hi));
       const diagonal = <f64>(along * windowsAlong(x, width, radius)) + load<f64>(penalty + (i << 3));
-      store<f64>(out + (i << 3), diagonal * load<f64>(p + (i << 3)) + (f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1)));
+      const pi = load<f64>(p + (i << 3));
+      const result = diagonal * pi + (f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+      store<f64>(out + (i << 3), result);
+      pq += pi * result;
     }
   } else {
     let tr = 0.0, tg = 0.0, tb = 0.0, tu = 0.0;
@@ -228,7 +234,11 @@ function finishPixelRow(
       const i = start + <usize>x, e = colours + (i << 5);
       const first = load<f64>(e) * tr + load<f64>(e, 16) * tb, second = load<f64>(e, 8) * tg + load<f64>(e, 24) * tu;
       const diagonal = <f64>(along * windowsAlong(x, width, radius)) + load<f64>(penalty + (i << 3));
-      store<f64>(out + (i << 3), diagonal * load<f64>(p + (i << 3)) + (first + second));
+      const pi = load<f64>(p + (i << 3));
+      const result = diagonal * pi + (first + second);
+      store<f64>(out + (i << 3), result);
+      pq += pi * result;
     }
   }
+  return pq;
 }

@@ -17,7 +17,7 @@ interface LargeKernelKernels extends Kernels {
   penaltyTerms(labels: number, pixels: number, lambda: number, penalty: number, rhs: number): void;
   lkmJacobi(diagonal: number, penalty: number, pixels: number, inverse: number): void;
   lkmCgStart(operator: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
-  lkmCgIterate(operator: number, x: number, r: number, z: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
+  lkmCgIterate(operator: number, x: number, r: number, p: number, q: number, state: number, maxSteps: number, tolerance: number): number;
 }
 
 const options = {
@@ -73,7 +73,7 @@ export const largeKernel: AlphaMethod<typeof options> = {
     const state = arena.alloc(24);
     const report = solveProgress(context, o.tolerance, SETUP_SHARE);
     const { iterations, residual } = await iterateInSlices(k.lkmCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
-      (steps) => k.lkmCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
+      (steps) => k.lkmCgIterate(operator, x, r, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
       async (done, now) => {
         report(done, now);
         await context.checkpoint();
