@@ -32,17 +32,14 @@ export function boxValid(src: usize, channels: i32, width: i32, height: i32, rad
   for (let y = 0; y < height; y++) {
     addRows(columns, src + <usize>y * rowBytes, width * channels, 1.0);
     if (y < size - 1) continue;
-    // Sliding sum along the row of column sums, emitted for each window.
+    // Sliding sum along the row of column sums, emitted for each window: the first from the first 2r + 1
+    // columns, each next one from the one before.
     const out = dst + <usize>((y - size + 1) * validWidth) * stride;
-    for (let c = 0; c < channels; c++) {
-      const offset = <usize>c << 3;
-      let sum = 0.0;
-      for (let x = 0; x < size - 1; x++) sum += load<f64>(columns + <usize>x * stride + offset);
-      for (let x = size - 1; x < width; x++) {
-        sum += load<f64>(columns + <usize>x * stride + offset);
-        store<f64>(out + <usize>(x - size + 1) * stride + offset, sum);
-        sum -= load<f64>(columns + <usize>(x - size + 1) * stride + offset);
-      }
+    memory.copy(out, columns, stride);
+    for (let x = 1; x < size; x++) slide(out, out, columns + <usize>x * stride, 0, true, false, channels);
+    for (let x = 1; x < validWidth; x++) {
+      const o = out + <usize>x * stride;
+      slide(o, o - stride, columns + <usize>(x + size - 1) * stride, columns + <usize>(x - 1) * stride, true, true, channels);
     }
     addRows(columns, src + <usize>(y - size + 1) * rowBytes, width * channels, -1.0);
   }
@@ -62,16 +59,38 @@ export function boxFull(src: usize, channels: i32, width: i32, height: i32, radi
     // columns = sum of window rows y - 2r .. y (those that exist).
     if (y < validHeight) addRows(columns, src + <usize>y * validRowBytes, validWidth * channels, 1.0);
     if (y >= size) addRows(columns, src + <usize>(y - size) * validRowBytes, validWidth * channels, -1.0);
+    // Pixel x sums window columns x - 2r .. x (those that exist): column x enters, column x - 2r - 1 leaves.
     const out = dst + <usize>(y * width) * stride;
-    for (let c = 0; c < channels; c++) {
-      const offset = <usize>c << 3;
-      let sum = 0.0;
-      for (let x = 0; x < width; x++) {
-        if (x < validWidth) sum += load<f64>(columns + <usize>x * stride + offset);
-        if (x >= size) sum -= load<f64>(columns + <usize>(x - size) * stride + offset);
-        store<f64>(out + <usize>x * stride + offset, sum);
-      }
+    memory.copy(out, columns, stride);
+    for (let x = 1; x < width; x++) {
+      const o = out + <usize>x * stride;
+      const leave = x >= size ? columns + <usize>(x - size) * stride : 0;
+      slide(o, o - stride, columns + <usize>x * stride, leave, x < validWidth, x >= size, channels);
     }
+  }
+}
+
+/** dst = prev + (enter - leave) over `count` f64; without enter or leave when not `entering` or `leaving`. */
+@inline
+function slide(dst: usize, prev: usize, enter: usize, leave: usize, entering: bool, leaving: bool, count: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= count; i += 2) {
+      const o = <usize>i << 3;
+      let v = v128.load(prev + o);
+      if (entering && leaving) v = f64x2.add(v, f64x2.sub(v128.load(enter + o), v128.load(leave + o)));
+      else if (entering) v = f64x2.add(v, v128.load(enter + o));
+      else if (leaving) v = f64x2.sub(v, v128.load(leave + o));
+      v128.store(dst + o, v);
+    }
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 3;
+    let v = load<f64>(prev + o);
+    if (entering && leaving) v += load<f64>(enter + o) - load<f64>(leave + o);
+    else if (entering) v += load<f64>(enter + o);
+    else if (leaving) v -= load<f64>(leave + o);
+    store<f64>(dst + o, v);
   }
 }
 
