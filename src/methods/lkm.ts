@@ -1,7 +1,8 @@
 // Large-kernel matting (He, Sun, Tang 2010) as pymatting 1.1.15 computes it (estimate_alpha_lkm): the
-// matting Laplacian of radius-10 windows applied by box filters without forming it
-// (assembly/methods/lkm.ts), pymatting's penalty system over all pixels, Jacobi-preconditioned CG
-// (assembly/methods/lkm-cg.ts) run in slices between which progress and abort are served.
+// matting Laplacian of radius-10 windows applied by box sums without forming it (set up in
+// assembly/methods/lkm.ts, applied in one sweep by assembly/methods/lkm-product.ts), pymatting's penalty system
+// over all pixels, Jacobi-preconditioned CG (assembly/methods/lkm-cg.ts) run in slices between which progress
+// and abort are served.
 import type { Kernels } from "../engine.js";
 import { numberSpec, SOLVER_OPTIONS } from "./options.js";
 import { PENALTY } from "./penalty.js";
@@ -34,10 +35,10 @@ const SETUP_SHARE = 0.05;
 /** Bytes per window: 11 f64 (assembly/methods/lkm-product.ts's layout). */
 const WINDOW_BYTES = 88;
 
-/** f64 per window (11) and per pixel: diagonal, penalty, rhs, inverse diagonal, five CG vectors, scratch (20); the index. */
+/** f64 per window (11) and per pixel: diagonal, penalty, rhs, inverse diagonal, four CG vectors, scratch (20); the index. */
 function largeKernelBytes(width: number, height: number, radius: number): number {
   const windows = Math.max(0, width - 2 * radius) * Math.max(0, height - 2 * radius);
-  return windows * WINDOW_BYTES + width * height * (9 * 8 + 160 + 4) + width * 80 + 4096;
+  return windows * WINDOW_BYTES + width * height * (8 * 8 + 160 + 4) + width * 80 + 4096;
 }
 
 export const largeKernel: AlphaMethod<typeof options> = {
@@ -67,12 +68,13 @@ export const largeKernel: AlphaMethod<typeof options> = {
     context.progress({ phase: "laplacian", fraction: SETUP_SHARE });
     await context.checkpoint();
 
-    const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
+    // The start's z = M^-1 r is copied to p at once: q holds it (the iterations keep no z).
+    const x = vector(), r = vector(), p = vector(), q = vector();
     arena.f64(x, n).fill(0);
     seedGuess(context, index, x);
     const state = arena.alloc(24);
     const report = solveProgress(context, o.tolerance, SETUP_SHARE);
-    const { iterations, residual } = await iterateInSlices(k.lkmCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
+    const { iterations, residual } = await iterateInSlices(k.lkmCgStart(operator, rhs, x, r, q, p, state), o.tolerance, o.maxIterations,
       (steps) => k.lkmCgIterate(operator, x, r, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
       async (done, now) => {
         report(done, now);
