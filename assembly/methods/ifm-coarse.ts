@@ -204,28 +204,43 @@ export function ifmCoarseFactor(coarse: usize, first: i32, end: i32): void {
   }
 }
 
-/** y = E^+ y by the factor: forward then backward substitution, dropped unknowns 0; a heartbeat per row. */
+/** a[k] -= scale b[k] for k < count (v128 pairs where SIMD is on). */
+@inline
+function subtractScaled(a: usize, scale: f64, b: usize, count: i32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s = f64x2.splat(scale);
+    for (; k + 1 < count; k += 2) {
+      const at = a + (<usize>k << 3);
+      v128.store(at, f64x2.sub(v128.load(at), f64x2.mul(s, v128.load(b + (<usize>k << 3)))));
+    }
+  }
+  for (; k < count; k++) {
+    const at = a + (<usize>k << 3);
+    store<f64>(at, load<f64>(at) - scale * load<f64>(b + (<usize>k << 3)));
+  }
+}
+
+/**
+ * y = E^+ y by the factor: forward substitution (L y' = y, each entry a dot product with its row of L), then
+ * backward (L^T y = y', column by column: once y_i is known, row i of L times y_i leaves the entries before it,
+ * so that both read L's rows contiguously); dropped unknowns 0; a heartbeat per row.
+ */
 function coarseSolve(coarse: usize, context: usize): void {
   const m = field(coarse, 0), factor = pointerField(coarse, 3), y = pointerField(coarse, 4);
   for (let i = 0; i < m; i++) {
     beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
-    if (diagonal == 0) {
-      store<f64>(y + (<usize>i << 3), 0);
-      continue;
-    }
-    const row = factor + (<usize>(i * m) << 3);
-    let sum = load<f64>(y + (<usize>i << 3));
-    for (let k = 0; k < i; k++) sum -= load<f64>(row + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
-    store<f64>(y + (<usize>i << 3), sum / diagonal);
+    const at = y + (<usize>i << 3);
+    store<f64>(at, diagonal == 0 ? 0 : (load<f64>(at) - rowDot(factor + (<usize>(i * m) << 3), y, i)) / diagonal);
   }
   for (let i = m - 1; i >= 0; i--) {
     beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
     if (diagonal == 0) continue;
-    let sum = load<f64>(y + (<usize>i << 3));
-    for (let k = i + 1; k < m; k++) sum -= load<f64>(factor + (<usize>(k * m + i) << 3)) * load<f64>(y + (<usize>k << 3));
-    store<f64>(y + (<usize>i << 3), sum / diagonal);
+    const at = y + (<usize>i << 3), value = load<f64>(at) / diagonal;
+    store<f64>(at, value);
+    subtractScaled(y, value, factor + (<usize>(i * m) << 3), i);
   }
 }
 
