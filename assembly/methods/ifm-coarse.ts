@@ -97,11 +97,52 @@ function addOuter(matrix: usize, m: i32, a: i32, b: i32, phiU: usize, phiV: usiz
 }
 
 /**
+ * Adds scale x (the 4 f32 at phi) into the slot of aggregate b among the `count` slots (aggregates at `slots`, i32;
+ * 4 f64 each at `sums`), opening one where b has none. Returns the new count.
+ */
+@inline
+function addToSlot(slots: usize, sums: usize, count: i32, b: i32, scale: f64, phi: usize): i32 {
+  let slot = 0;
+  while (slot < count && load<i32>(slots + (<usize>slot << 2)) != b) slot++;
+  const target = sums + (<usize>(slot * DOFS) << 3);
+  if (slot == count) {
+    store<i32>(slots + (<usize>slot << 2), b);
+    memory.fill(target, 0, DOFS << 3);
+    count++;
+  }
+  for (let i = 0; i < DOFS; i++) {
+    const at = target + (<usize>i << 3);
+    store<f64>(at, load<f64>(at) + scale * <f64>load<f32>(phi + (<usize>i << 2)));
+  }
+  return count;
+}
+
+/**
+ * Row u's pairs merged by aggregate into E: each slot holds s = sum a_uv phi_v over u's pairs (u, v) with v in
+ * aggregate b, which adds phi_u s^T to E[a, b] and s phi_u^T to E[b, a] (those of the two in E's lower triangle;
+ * both where a = b). phiU: the 4 f32 of phi_u; wide: 4 f64 of scratch.
+ */
+function addPairSlots(matrix: usize, m: i32, a: i32, phiU: usize, wide: usize, slots: usize, sums: usize, count: i32): void {
+  for (let i = 0; i < DOFS; i++) store<f64>(wide + (<usize>i << 3), <f64>load<f32>(phiU + (<usize>i << 2)));
+  for (let s = 0; s < count; s++) {
+    const b = load<i32>(slots + (<usize>s << 2)), sum = sums + (<usize>(s * DOFS) << 3);
+    if (a >= b) {
+      for (let i = 0; i < DOFS; i++) addScaledRow(matrix + (<usize>((a * DOFS + i) * m + b * DOFS) << 3), <f64>load<f32>(phiU + (<usize>i << 2)), sum);
+    }
+    if (b >= a) {
+      for (let i = 0; i < DOFS; i++) addScaledRow(matrix + (<usize>((b * DOFS + i) * m + a * DOFS) << 3), load<f64>(sum + (<usize>i << 3)), wide);
+    }
+  }
+}
+
+/**
  * Rows [first, end)'s share of E = Z^T A Z, its lower triangle (in 4 x 4 blocks), into the coarse record's matrix
  * (zeroed by the slice with first = 0),
  * from the system's parts as ifmMultiply applies them: the stencil and the diagonal it does not hold, the
- * colour-mixture term ((I - W) Z)^T ((I - W) Z) row by row, the intra-unknown pairs. scratch: ifmCoarseScratchBytes
- * for one row of (I - W) Z.
+ * colour-mixture term ((I - W) Z)^T ((I - W) Z) row by row, the intra-unknown pairs. A row's off-diagonal pairs
+ * (the stencil's entries a_uv, the intra-unknown flows' -w) are summed by aggregate first, so that each aggregate
+ * they reach costs one or two 4 x 4 blocks rather than two per pair. scratch: ifmCoarseScratchBytes(max(colour-mixture
+ * k, stencil half + intra-unknown k)).
  */
 export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, first: i32, end: i32): void {
   const rows = field(system, 0), half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
@@ -110,49 +151,40 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
   const ownDiagonal = pointerField(system, 17);
   const m = field(coarse, 0), aggregateOf = pointerField(coarse, 1), basis = pointerField(coarse, 2), matrix = pointerField(coarse, 3);
   if (first == 0) memory.fill(matrix, 0, <usize>m * <usize>m << 3);
-  const wide = scratch, rowAggregates = scratch + (DOFS << 3), rowValues = rowAggregates + ((<usize>(cmK + 1) << 2) + 15 & ~15);
+  // Slots for the most aggregates a row's merge can reach: its pairs' or its colour-mixture neighbours' and its own.
+  const slots = max(cmK, half + iuK) + 1;
+  const wide = scratch, rowAggregates = scratch + (DOFS << 3), rowValues = rowAggregates + ((<usize>slots << 2) + 15 & ~15);
   for (let u = first; u < end; u++) {
     const a = load<i32>(aggregateOf + (<usize>u << 2)), phiU = basis + (<usize>u << 4);
-    addOuter(matrix, m, a, a, phiU, phiU, load<f64>(ownDiagonal + (<usize>u << 3)), wide);
+    // u's diagonal: the stencil's and data term's, plus the weight of each of its intra-unknown flows.
+    let diagonal = load<f64>(ownDiagonal + (<usize>u << 3));
+    let count = 0;
     for (let s = 0; s < half; s++) {
       const at = <usize>u * <usize>half + <usize>s;
       const v = load<i32>(columns + (at << 2));
       if (v == rows) continue;
-      const value = load<f64>(values + (at << 3)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
-      addOuter(matrix, m, a, b, phiU, phiV, value, wide);
-      addOuter(matrix, m, b, a, phiV, phiU, value, wide);
+      count = addToSlot(rowAggregates, rowValues, count, load<i32>(aggregateOf + (<usize>v << 2)), load<f64>(values + (at << 3)), basis + (<usize>v << 4));
     }
     for (let j = 0; j < iuK; j++) {
       const e = <usize>u * <usize>iuK + <usize>j;
       const v = load<i32>(iuColumns + (e << 2));
       if (v == rows) continue;
       const w = <f64>load<f32>(iuWeights + (e << 2)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
-      addOuter(matrix, m, a, a, phiU, phiU, w, wide);
+      diagonal += w;
       addOuter(matrix, m, b, b, phiV, phiV, w, wide);
-      addOuter(matrix, m, a, b, phiU, phiV, -w, wide);
-      addOuter(matrix, m, b, a, phiV, phiU, -w, wide);
+      count = addToSlot(rowAggregates, rowValues, count, b, -w, phiV);
     }
+    addPairSlots(matrix, m, a, phiU, wide, rowAggregates, rowValues, count);
+    addOuter(matrix, m, a, a, phiU, phiU, diagonal, wide);
     // Row u of (I - W) Z, merged by aggregate: phi_u on u's, minus w_uj phi_v on each unknown neighbour's.
-    let count = 1;
     store<i32>(rowAggregates, a);
     for (let i = 0; i < DOFS; i++) store<f64>(rowValues + (<usize>i << 3), <f64>load<f32>(phiU + (<usize>i << 2)));
+    count = 1;
     for (let j = 0; j < cmK; j++) {
       const e = <usize>u * <usize>cmK + <usize>j;
       const v = load<i32>(cmColumns + (e << 2));
       if (v == rows) continue;
-      const w = <f64>load<f32>(cmWeights + (e << 2)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
-      let slot = 0;
-      while (slot < count && load<i32>(rowAggregates + (<usize>slot << 2)) != b) slot++;
-      const target = rowValues + (<usize>(slot * DOFS) << 3);
-      if (slot == count) {
-        store<i32>(rowAggregates + (<usize>slot << 2), b);
-        memory.fill(target, 0, DOFS << 3);
-        count++;
-      }
-      for (let i = 0; i < DOFS; i++) {
-        const at = target + (<usize>i << 3);
-        store<f64>(at, load<f64>(at) - w * <f64>load<f32>(phiV + (<usize>i << 2)));
-      }
+      count = addToSlot(rowAggregates, rowValues, count, load<i32>(aggregateOf + (<usize>v << 2)), -<f64>load<f32>(cmWeights + (e << 2)), basis + (<usize>v << 4));
     }
     for (let s = 0; s < count; s++) {
       const left = rowValues + (<usize>(s * DOFS) << 3), a1 = load<i32>(rowAggregates + (<usize>s << 2));
@@ -166,7 +198,7 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
   }
 }
 
-/** Bytes of ifmCoarseOperator's scratch for k colour-mixture neighbours. */
+/** Bytes of ifmCoarseOperator's scratch for rows that reach at most k + 1 aggregates (see ifmCoarseOperator). */
 export function ifmCoarseScratchBytes(k: i32): i32 {
   return DOFS * 8 + (k + 1) * (4 + DOFS * 8) + 16;
 }
@@ -204,28 +236,43 @@ export function ifmCoarseFactor(coarse: usize, first: i32, end: i32): void {
   }
 }
 
-/** y = E^+ y by the factor: forward then backward substitution, dropped unknowns 0; a heartbeat per row. */
+/** a[k] -= scale b[k] for k < count (v128 pairs where SIMD is on). */
+@inline
+function subtractScaled(a: usize, scale: f64, b: usize, count: i32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s = f64x2.splat(scale);
+    for (; k + 1 < count; k += 2) {
+      const at = a + (<usize>k << 3);
+      v128.store(at, f64x2.sub(v128.load(at), f64x2.mul(s, v128.load(b + (<usize>k << 3)))));
+    }
+  }
+  for (; k < count; k++) {
+    const at = a + (<usize>k << 3);
+    store<f64>(at, load<f64>(at) - scale * load<f64>(b + (<usize>k << 3)));
+  }
+}
+
+/**
+ * y = E^+ y by the factor: forward substitution (L y' = y, each entry a dot product with its row of L), then
+ * backward (L^T y = y', column by column: once y_i is known, row i of L times y_i leaves the entries before it,
+ * so that both read L's rows contiguously); dropped unknowns 0; a heartbeat per row.
+ */
 function coarseSolve(coarse: usize, context: usize): void {
   const m = field(coarse, 0), factor = pointerField(coarse, 3), y = pointerField(coarse, 4);
   for (let i = 0; i < m; i++) {
     beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
-    if (diagonal == 0) {
-      store<f64>(y + (<usize>i << 3), 0);
-      continue;
-    }
-    const row = factor + (<usize>(i * m) << 3);
-    let sum = load<f64>(y + (<usize>i << 3));
-    for (let k = 0; k < i; k++) sum -= load<f64>(row + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
-    store<f64>(y + (<usize>i << 3), sum / diagonal);
+    const at = y + (<usize>i << 3);
+    store<f64>(at, diagonal == 0 ? 0 : (load<f64>(at) - rowDot(factor + (<usize>(i * m) << 3), y, i)) / diagonal);
   }
   for (let i = m - 1; i >= 0; i--) {
     beat(context);
     const diagonal = load<f64>(factor + (<usize>(i * m + i) << 3));
     if (diagonal == 0) continue;
-    let sum = load<f64>(y + (<usize>i << 3));
-    for (let k = i + 1; k < m; k++) sum -= load<f64>(factor + (<usize>(k * m + i) << 3)) * load<f64>(y + (<usize>k << 3));
-    store<f64>(y + (<usize>i << 3), sum / diagonal);
+    const at = y + (<usize>i << 3), value = load<f64>(at) / diagonal;
+    store<f64>(at, value);
+    subtractScaled(y, value, factor + (<usize>(i * m) << 3), i);
   }
 }
 

@@ -16,7 +16,10 @@ export function maxCoarseUnknowns(rows: number): number {
 /** Aggregate sides tried, smallest first: the first whose aggregates fit maxCoarseUnknowns is taken. */
 export const SIDES = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 4096, 8192, 16384, 32768];
 
-/** Arena bytes the coarse correction holds for `rows` unknown pixels (its set-up's scratch included). */
+/**
+ * Arena bytes the coarse correction holds for `rows` unknown pixels (its set-up's scratch included); k: the colour-
+ * mixture k, which is at least the stencil's half plus the intra-unknown k that the set-up's scratch also holds.
+ */
 export function coarseBytes(rows: number, pixels: number, k: number): number {
   const m = maxCoarseUnknowns(rows);
   return rows * (4 + 16) + m * m * 8 + m * 8 + 64 + Math.max(Math.ceil(pixels / 16) * 4, (m / DOFS) * 32 + (k + 1) * 36 + 8);
@@ -32,8 +35,8 @@ const OPERATOR_ROWS_PER_SLICE = 16384;
  */
 export async function setUpCoarse(context: MethodContext, k: IfmKernels, record: number, unknownIndex: number): Promise<void> {
   const { arena, width, height, pixels } = context;
-  const [rows] = arena.i32(record, 1);
-  const cmK = arena.i32(record + 11 * 4, 1)[0];
+  const [rows, half] = arena.i32(record, 2);
+  const cmK = arena.i32(record + 11 * 4, 1)[0], iuK = arena.i32(record + 14 * 4, 1)[0];
   const limit = maxCoarseUnknowns(rows);
   const coarse = arena.alloc(5 * 4), aggregateOf = arena.alloc(rows * 4), basis = arena.alloc(rows * 16);
   const mark = arena.mark();
@@ -51,7 +54,7 @@ export async function setUpCoarse(context: MethodContext, k: IfmKernels, record:
   arena.i32(coarse, 5).set([m, aggregateOf, basis, matrix, coarseVector]);
   const scratchMark = arena.mark();
   k.ifmCoarseBasis(pixels.image, unknownIndex, width * height, aggregateOf, aggregates, arena.alloc(aggregates * 32), basis);
-  const scratch = arena.alloc(k.ifmCoarseScratchBytes(cmK));
+  const scratch = arena.alloc(k.ifmCoarseScratchBytes(Math.max(cmK, half + iuK)));
   const pause = () => context.checkpoint();
   await inSlices(rows, (first, end) => k.ifmCoarseOperator(record, coarse, scratch, first, end), pause, OPERATOR_ROWS_PER_SLICE);
   arena.release(scratchMark);
