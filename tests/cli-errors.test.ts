@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, tempDir, useTempDir, runCli, startCli, untilReadyFor, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
+import { cli, tempDir, useTempDir, runCli, startCli, listening, reportingListeners, file, lines, W, raw, pic, writeTrimap, H } from "./cli-helpers.js";
 
 useTempDir();
 
@@ -186,8 +186,9 @@ describe("matting CLI: errors are one line naming the file, with an exit status"
     { signal: "SIGTERM", name: "SIGTERM", code: 143, says: "terminated" },
   ] as const)("$name aborts the solve, says so and exits $code without writing", async ({ signal, code, says }) => {
     const out = file(`busy-alpha-${signal}.png`);
-    const { child, outcome } = startCli(busyArgs(out), { killAfterMs: 60_000 });
-    await untilReadyFor(child.pid!, signal);
+    const listeners = file(`listening-${signal}.txt`);
+    const { child, outcome } = startCli(busyArgs(out), { ...reportingListeners(listeners), killAfterMs: 60_000 });
+    await listening(listeners, signal);
     await new Promise((done) => setTimeout(done, 500)); // into the solve
     const started = Date.now();
     child.kill(signal);

@@ -3,7 +3,7 @@
 import { link, mkdir, readdir, readFile, stat, symlink, writeFile, chmod, lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { file, lines, pic, raw, readPng, runCli, startCli, tempDir, untilReadyFor, useTempDir, W, H, writeTrimap } from "./cli-helpers.js";
+import { file, lines, pic, raw, readPng, runCli, startCli, tempDir, untilNonePending, useTempDir, W, H, writeTrimap } from "./cli-helpers.js";
 
 useTempDir();
 
@@ -75,7 +75,7 @@ describe("matting CLI: outputs are written all or none", () => {
     const { child, outcome } = startCli([...inputs(), ...flags], { env: { MATTING_TEST_WRITE_PAUSE_MS: "20000" }, killAfterMs: 60_000 });
     await temporaryAppears(folder);
     child.kill("SIGINT");
-    await untilReadyFor(child.pid!, "SIGINT");
+    await untilNonePending(child.pid!, "SIGINT");
     child.kill("SIGINT");
     const started = Date.now();
     expect(await outcome).toEqual({ code: 130, stdout: "", stderr: "matting: interrupted\n" });

@@ -72,17 +72,34 @@ async function signalMasks(pid: number): Promise<Record<string, bigint>> {
 }
 
 /**
- * Waits (Linux /proc) until `pid` handles `signal` itself (the CLI has installed its handler) and has none of that
- * kind pending (the last one sent was taken: two of one kind sent while the first is still pending merge into one).
- * A fixed delay instead fails on a loaded machine, where starting node alone can take seconds.
+ * Waits (Linux /proc) until `pid` has no `signal` pending: two signals of one kind sent while the first is still
+ * pending merge into one. (Node catches SIGINT and SIGTERM from its start, so this says nothing about whether the
+ * CLI listens for them yet: see `listening`.)
  */
-export async function untilReadyFor(pid: number, signal: "SIGINT" | "SIGTERM", timeoutMs = 30_000): Promise<void> {
+export async function untilNonePending(pid: number, signal: "SIGINT" | "SIGTERM", timeoutMs = 30_000): Promise<void> {
   const bit = signalBit(signal);
   for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((done) => setTimeout(done, 20))) {
     const masks = await signalMasks(pid);
-    if ((masks.SigCgt & bit) !== 0n && ((masks.SigPnd | masks.ShdPnd) & bit) === 0n) return;
+    if (((masks.SigPnd | masks.ShdPnd) & bit) === 0n) return;
   }
-  throw new Error(`process ${pid} did not become ready for ${signal} within ${timeoutMs} ms`);
+  throw new Error(`process ${pid} still had ${signal} pending after ${timeoutMs} ms`);
+}
+
+/** Options for startCli that preload tests/fixtures/report-stop-listeners.cjs, reporting to `file`. */
+export function reportingListeners(file: string): CliOptions {
+  return { nodeArgs: ["--require", join(root, "tests/fixtures/report-stop-listeners.cjs")], env: { MATTING_TEST_LISTENING_FILE: file } };
+}
+
+/**
+ * Waits until a CLI started with reportingListeners(file) listens for `signal` itself. A fixed delay instead fails on
+ * a loaded machine, where starting node alone can take seconds, and node's own handler then kills it (code null).
+ */
+export async function listening(file: string, signal: "SIGINT" | "SIGTERM", timeoutMs = 30_000): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((done) => setTimeout(done, 20))) {
+    const lines = await readFile(file, "utf8").catch(() => "");
+    if (lines.split("\n").includes(signal)) return;
+  }
+  throw new Error(`the CLI did not listen for ${signal} within ${timeoutMs} ms`);
 }
 
 export function runCli(args: string[]): Promise<Outcome> {
