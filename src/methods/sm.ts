@@ -108,8 +108,8 @@ const RAY_MAP_BYTES = 2;
 const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
 const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
-/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of ten f64 a pixel, and a row's costs. */
-const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width * 10 * 8 + 8);
+/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel. */
+const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width + 3) * 10 * 4;
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",

@@ -1,6 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
-// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32.
+// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and refinement's distortions
+// are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -27,6 +28,7 @@ export const SHARED_DEFAULTS: SharedOptions = {
 type Colour = [number, number, number];
 const f32 = Math.fround;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+const round = (c: Colour): Colour => [f32(c[0]), f32(c[1]), f32(c[2])];
 
 function estimateAlpha(c: Colour, f: Colour, b: Colour): number {
   const fb = [0, 1, 2].map((k) => f[k] - b[k]);
@@ -39,11 +41,25 @@ function distortion(c: Colour, f: Colour, b: Colour): number {
   return f32([0, 1, 2].reduce((s, k) => s + (a * f[k] + (1 - a) * b[k] - c[k]) ** 2, 0));
 }
 
+/**
+ * distortion in f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-refine.ts (refinement
+ * computes there in f32, as pymatting does).
+ */
+function distortionF32(colour: Colour, f: Colour, b: Colour): number {
+  const c = round(colour);
+  const gap = [0, 1, 2].map((k) => f32(f[k] - b[k]));
+  const denominator = f32(f32(f32(f32(gap[0] * gap[0]) + f32(gap[1] * gap[1])) + f32(gap[2] * gap[2])) + f32(1e-5));
+  const term = (k: number) => f32(f32(c[k] - b[k]) * gap[k]);
+  const a = clamp(f32(f32(f32(term(0) + term(1)) + term(2)) / denominator), 0, 1);
+  const rest = f32(1 - a);
+  const d = [0, 1, 2].map((k) => f32(f32(f32(a * f[k]) + f32(rest * b[k])) - c[k]));
+  return f32(f32(f32(d[0] * d[0]) + f32(d[1] * d[1])) + f32(d[2] * d[2]));
+}
+
 export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULTS): Float64Array {
   const { width: w, height: h, rgb } = p;
   const n = w * h;
   const colour = (i: number): Colour => [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]];
-  const round = (c: Colour): Colour => [f32(c[0]), f32(c[1]), f32(c[2])];
   // Expansion.
   const labels = Uint8Array.from(p.labels);
   if (o.expansionRadius > 0 && o.expansionThreshold > 0) {
@@ -151,7 +167,7 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
         for (let x2 = x - o.refinementRadius; x2 <= x + o.refinementRadius; x2++) {
           if (x2 < 0 || x2 >= w || y2 < 0 || y2 >= h) continue;
           const q = y2 * w + x2;
-          const cost = distortion(colour(i), gatherF[q], gatherB[q]);
+          const cost = distortionF32(colour(i), gatherF[q], gatherB[q]);
           let worst = 0;
           for (let k = 1; k < 3; k++) if (best[k].cost > best[worst].cost) worst = k;
           if (cost < best[worst].cost) best[worst] = { cost, q };
