@@ -1,7 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
 // no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and refinement's distortions
-// are computed in f32 as the kernel computes them.
+// and smoothing pass 1's sums are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -187,15 +187,17 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
   };
   for (let i = 0; i < n; i++) {
     if (labels[i] !== UNKNOWN) continue;
+    // In f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-smooth.ts (pass 1 computes
+    // there in f32, as pymatting does).
     const f: Colour = [0, 0, 0], b: Colour = [0, 0, 0];
     let sumF = 0, sumB = 0;
     window(i % w, Math.floor(i / w), o.radius1, (q, dx, dy) => {
-      let wc = Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared1);
-      if (q !== i) wc *= Math.abs(refinedAlpha[i] - refinedAlpha[q]);
-      const wf = Math.max(wc * refinedAlpha[q], 1e-5), wb = Math.max(wc * (1 - refinedAlpha[q]), 1e-5);
-      sumF += wf;
-      sumB += wb;
-      for (let k = 0; k < 3; k++) { f[k] += wf * refinedF[q][k]; b[k] += wb * refinedB[q][k]; }
+      let wc = f32(Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared1));
+      if (q !== i) wc = f32(wc * Math.abs(f32(refinedAlpha[i] - refinedAlpha[q])));
+      const wf = Math.max(f32(wc * refinedAlpha[q]), f32(1e-5)), wb = Math.max(f32(wc * f32(1 - refinedAlpha[q])), f32(1e-5));
+      sumF = f32(sumF + wf);
+      sumB = f32(sumB + wb);
+      for (let k = 0; k < 3; k++) { f[k] = f32(f[k] + f32(wf * refinedF[q][k])); b[k] = f32(b[k] + f32(wb * refinedB[q][k])); }
     });
     finalF[i] = round([f[0] / sumF, f[1] / sumF, f[2] / sumF]);
     finalB[i] = round([b[0] / sumB, b[1] / sumB, b[2] / sumB]);
