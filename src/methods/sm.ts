@@ -98,7 +98,7 @@ const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
 const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
-const GRADIENT_BYTES = 48;
+const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
 const RAY_MAP_BYTES = 2;
 /**

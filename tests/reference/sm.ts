@@ -1,7 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
-// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and refinement's distortions
-// and smoothing pass 1's sums are computed in f32 as the kernel computes them.
+// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and refinement's distortions,
+// path energies and smoothing pass 1's sums are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -98,18 +98,20 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
     if (d === 0) return 0;
     const steps = clamp(Math.ceil(d), 1, 10);
     const stepX = (sx - px) / steps, stepY = (sy - py) / steps;
+    // In f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-path.ts.
+    const stepX32 = f32(stepX), stepY32 = f32(stepY);
     let result = 0;
     for (let i = 0; i <= steps; i++) {
       const qx = Math.trunc(px + i * stepX), qy = Math.trunc(py + i * stepX); // pymatting steps y by the x increment
-      let sum = 0;
-      for (let k = 0; k < 3; k++) {
-        const gx = 0.5 * (rgb[3 * at(qx + 1, qy) + k] - rgb[3 * at(qx - 1, qy) + k]);
-        const gy = 0.5 * (rgb[3 * at(qx, qy + 1) + k] - rgb[3 * at(qx, qy - 1) + k]);
-        sum += (stepX * gx + stepY * gy) ** 2;
-      }
-      result += Math.sqrt(sum);
+      const squares = [0, 1, 2].map((k) => {
+        const gx = f32(0.5 * (rgb[3 * at(qx + 1, qy) + k] - rgb[3 * at(qx - 1, qy) + k]));
+        const gy = f32(0.5 * (rgb[3 * at(qx, qy + 1) + k] - rgb[3 * at(qx, qy - 1) + k]));
+        const v = f32(f32(stepX32 * gx) + f32(stepY32 * gy));
+        return f32(v * v);
+      });
+      result = f32(result + f32(Math.sqrt(f32(f32(squares[0] + squares[1]) + squares[2]))));
     }
-    return f32(result);
+    return result;
   };
   // Gathering.
   const gatherF: Colour[] = [], gatherB: Colour[] = [];
