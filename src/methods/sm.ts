@@ -96,7 +96,7 @@ const options = {
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
-const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32;
+const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */

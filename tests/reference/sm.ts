@@ -1,7 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
-// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and refinement's distortions,
-// path energies and smoothing pass 1's sums are computed in f32 as the kernel computes them.
+// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and the pair costs' and
+// refinement's distortions, path energies and smoothing pass 1's sums are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -42,8 +42,8 @@ function distortion(c: Colour, f: Colour, b: Colour): number {
 }
 
 /**
- * distortion in f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-refine.ts (refinement
- * computes there in f32, as pymatting does).
+ * distortion in f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-refine.ts and
+ * sm-pair.ts (refinement and the pair costs compute there in f32, as pymatting does).
  */
 function distortionF32(colour: Colour, f: Colour, b: Colour): number {
   const c = round(colour);
@@ -146,7 +146,9 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
         for (const b of bgs) {
           const alpha = f32(estimateAlpha(c, f.c, b.c));
           let np = 0;
-          for (let y2 = y - o.npRadius; y2 <= y + o.npRadius; y2++) for (let x2 = x - o.npRadius; x2 <= x + o.npRadius; x2++) np += distortion(colour(at(x2, y2)), f.c, b.c);
+          for (let y2 = y - o.npRadius; y2 <= y + o.npRadius; y2++) {
+            for (let x2 = x - o.npRadius; x2 <= x + o.npRadius; x2++) np = f32(np + distortionF32(colour(at(x2, y2)), round(f.c), round(b.c)));
+          }
           const cost = f32(np) ** eN * (pf + (1 - 2 * pf) * alpha) ** eA * Math.hypot(x - f.x, y - f.y) ** ef * Math.hypot(x - b.x, y - b.y) ** eb;
           if (best > cost) {
             best = cost;
