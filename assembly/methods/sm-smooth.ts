@@ -4,20 +4,9 @@
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, chromaticDistance, f3, rgb } from "./sm-colour";
 
-/** Bytes of the spatial weight table for smoothing radius r. */
+/** Bytes of the f32 spatial weight table of passes 2 and 3 for smoothing radius r: exp(-(dx^2 + dy^2) / sigma^2) in raster order. */
 export function smTableBytes(radius: i32): i32 {
-  return (2 * radius + 1) * (2 * radius + 1) * 8;
-}
-
-/** table[(dy + r)(2r + 1) + dx + r] = exp(-(dx^2 + dy^2) / sigma^2). */
-function spatialWeights(radius: i32, sigmaSquared: f64, table: usize): void {
-  let k = 0;
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) {
-      store<f64>(table + (<usize>k << 3), Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared));
-      k++;
-    }
-  }
+  return (2 * radius + 1) * (2 * radius + 1) * 4;
 }
 
 /** f32 planes of a pass-1 ring row: the refined alpha, F (r, g, b), B (r, g, b). */
@@ -181,24 +170,29 @@ function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32
 }
 
 @inline
-function colourGap(finalF: usize, finalB: usize, i: i32): f64 {
+function colourGap(finalF: usize, finalB: usize, i: i32): f32 {
   const dr = f3(finalF, i, 0) - f3(finalB, i, 0), dg = f3(finalF, i, 1) - f3(finalB, i, 1), db = f3(finalF, i, 2) - f3(finalB, i, 2);
-  return Math.sqrt(dr * dr + dg * dg + db * db);
+  return <f32>Math.sqrt(dr * dr + dg * dg + db * db);
 }
 
 /**
  * Local smoothing, passes 2 and 3: the confidence of each unknown pixel's F, B (eq. 18), and alpha as the
  * confidence-weighted mix of its own estimate and a low-frequency alpha, the refined alphas averaged with
  * weights exp(-d^2 / sigma3^2) plus 1 on known pixels (eq. 19-20). Writes f64 alpha per pixel to `alpha`
- * (known pixels: their label). `gaps`: scratch of an f64 per pixel.
+ * (known pixels: their label). `gaps`: scratch of an f32 per pixel; `table`: smTableBytes(radius3).
+ * The window sums are computed in f32, as pymatting computes them, four pixels side by side as f32x4 lanes; the
+ * scalar build, and pixels whose windows are clipped, run each lane's arithmetic in the same order.
  */
 export function smSmoothAlpha(
   image: usize, labels: usize, width: i32, height: i32, radius2: i32, sigmaSquared2: f64, radius3: i32, sigmaSquared3: f64,
   refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize
 ): void {
-  spatialWeights(radius3, sigmaSquared3, table);
+  let k = 0;
+  for (let dy = -radius3; dy <= radius3; dy++) {
+    for (let dx = -radius3; dx <= radius3; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared3));
+  }
   // Each pixel's |F - B| once, instead of once per window it falls in.
-  for (let q = 0; q < width * height; q++) store<f64>(gaps + (<usize>q << 3), colourGap(finalF, finalB, q));
+  for (let q = 0; q < width * height; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
   const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
     let x = 0;
@@ -211,30 +205,30 @@ export function smSmoothAlpha(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Two unknown neighbours whose windows both lie inside the image's columns: one lane each.
-        if (x >= reach && x + 1 + reach < width && load<u8>(labels + <usize>(i + 1)) == LABEL_UNKNOWN) {
-          smoothAlphaPair(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
+        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
+        if (x >= reach && x + 3 + reach < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
+          smoothAlphaQuad(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
             alpha, table, gaps);
-          x += 2;
+          x += 4;
           continue;
         }
       }
-      let gapSum = 0.0, weightSum = 0.0;
+      let gapSum: f32 = 0, weightSum: f32 = 0;
       for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
         for (let x2 = max(0, x - radius2); x2 <= min(width - 1, x + radius2); x2++) {
           const q = y2 * width + x2;
-          const w = <f64>load<f32>(weights + (<usize>q << 2));
+          const w = load<f32>(weights + (<usize>q << 2));
           weightSum += w;
-          gapSum += w * load<f64>(gaps + (<usize>q << 3));
+          gapSum += w * load<f32>(gaps + (<usize>q << 2));
         }
       }
-      let alphaSum = 0.0, alphaWeightSum = 0.0;
+      let alphaSum: f32 = 0, alphaWeightSum: f32 = 0;
       for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
         for (let x2 = max(0, x - radius3); x2 <= min(width - 1, x + radius3); x2++) {
           const q = y2 * width + x2;
-          const w = load<f64>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 3))
-            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
-          alphaSum += w * <f64>load<f32>(refinedAlpha + (<usize>q << 2));
+          const w = load<f32>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 2))
+            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? <f32>1 : <f32>0);
+          alphaSum += w * load<f32>(refinedAlpha + (<usize>q << 2));
           alphaWeightSum += w;
         }
       }
@@ -246,48 +240,51 @@ export function smSmoothAlpha(
 
 /** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
 @inline
-function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f64, weightSum: f64, alphaSum: f64, alphaWeightSum: f64,
+function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
   finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
-  const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
+  const typicalGap = <f64>gapSum / (<f64>weightSum + 1e-5) + 1e-5;
   const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
     f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
-  const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
-  const lowFrequency = alphaSum / alphaWeightSum;
+  const confidence = <f64><f32>(min(1.0, <f64>load<f32>(gaps + (<usize>i << 2)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
+  const lowFrequency = <f64>alphaSum / <f64>alphaWeightSum;
   const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
   store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
 }
 
 /**
- * Passes 2 and 3 at the unknown pixels (x, y) and (x + 1, y), whose windows' columns lie inside the image, as two
- * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ * Passes 2 and 3 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four
+ * f32x4 lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
  */
-function smoothAlphaPair(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
+function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
   const i = y * width + x;
-  let gapSum = f64x2.splat(0), weightSum = gapSum;
+  let gapSum = f32x4.splat(0), weightSum = gapSum;
   for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
     for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
-      const w = f64x2.promote_low_f32x4(v128.load64_zero(weights + (<usize>q << 2)));
-      weightSum = f64x2.add(weightSum, w);
-      gapSum = f64x2.add(gapSum, f64x2.mul(w, v128.load(gaps + (<usize>q << 3))));
+      const w = v128.load(weights + (<usize>q << 2));
+      weightSum = f32x4.add(weightSum, w);
+      gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
     }
   }
-  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f64x2.splat(1.0);
-  let alphaSum = f64x2.splat(0), alphaWeightSum = alphaSum;
+  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f32x4.splat(1.0);
+  let alphaSum = f32x4.splat(0), alphaWeightSum = alphaSum;
   for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
-    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 3);
+    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
     for (let dx = -radius3; dx <= radius3; dx++) {
       const q = y2 * width + x + dx;
-      // 1.0 in the lanes of known pixels q and q + 1, 0.0 in the others.
-      const known = i64x2.extend_low_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(
-        i8x16.ne(i16x8.splat(<i16>load<u16>(labels + <usize>q)), unknown))));
-      const w = f64x2.add(f64x2.splat(load<f64>(row + (<usize>(dx + radius3) << 3))), v128.and(known, one));
-      alphaSum = f64x2.add(alphaSum, f64x2.mul(w, f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>q << 2)))));
-      alphaWeightSum = f64x2.add(alphaWeightSum, w);
+      // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
+      const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
+      const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+      alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
+      alphaWeightSum = f32x4.add(alphaWeightSum, w);
     }
   }
-  storeAlpha(image, i, sigmaSquared2, f64x2.extract_lane(gapSum, 0), f64x2.extract_lane(weightSum, 0), f64x2.extract_lane(alphaSum, 0),
-    f64x2.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 1, sigmaSquared2, f64x2.extract_lane(gapSum, 1), f64x2.extract_lane(weightSum, 1), f64x2.extract_lane(alphaSum, 1),
-    f64x2.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
+    f32x4.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
+    f32x4.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
+    f32x4.extract_lane(alphaWeightSum, 2), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
+    f32x4.extract_lane(alphaWeightSum, 3), finalF, finalB, finalAlpha, alpha, gaps);
 }

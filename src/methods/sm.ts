@@ -190,7 +190,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const alpha = arena.alloc(n * 8);
     k.smSmoothAlpha(pixels.image, labels, width, height, o.localSmoothingRadius2, o.localSmoothingSigmaSq2, o.localSmoothingRadius3,
       o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table,
-      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f64 colour gaps
+      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f32 colour gaps
     const index = arena.alloc(n * 4);
     k.indexAllPixels(n, index);
     return {

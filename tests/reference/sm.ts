@@ -1,7 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
 // no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and the pair costs' and
-// refinement's distortions, path energies and smoothing pass 1's sums are computed in f32 as the kernel computes them.
+// refinement's distortions, path energies and the smoothing passes' sums are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -208,19 +208,21 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
     finalAlpha[i] = f32(estimateAlpha(colour(i), finalF[i], finalB[i]));
     weights[i] = f32(refinedAlpha[i] * (1 - refinedAlpha[i]));
   }
-  const gap = (q: number) => Math.hypot(finalF[q][0] - finalB[q][0], finalF[q][1] - finalB[q][1], finalF[q][2] - finalB[q][2]);
+  // Passes 2 and 3: the gaps and the window sums in f32 arithmetic, every operation rounded, in the order of
+  // assembly/methods/sm-smooth.ts.
+  const gap = (q: number) => f32(Math.hypot(finalF[q][0] - finalB[q][0], finalF[q][1] - finalB[q][1], finalF[q][2] - finalB[q][2]));
   return Float64Array.from({ length: n }, (_, i) => {
     if (labels[i] !== UNKNOWN) return labels[i] === FOREGROUND ? 1 : 0;
     let gaps = 0, weightSum = 0;
-    window(i % w, Math.floor(i / w), o.radius2, (q) => { weightSum += weights[q]; gaps += weights[q] * gap(q); });
+    window(i % w, Math.floor(i / w), o.radius2, (q) => { weightSum = f32(weightSum + weights[q]); gaps = f32(gaps + f32(weights[q] * gap(q))); });
     const typical = gaps / (weightSum + 1e-5) + 1e-5;
     const confidence = f32(Math.min(1, gap(i) / typical) * Math.exp(-Math.sqrt(distortion(colour(i), finalF[i], finalB[i])) / o.sigmaSquared2));
     let alphaSum = 0;
     weightSum = 0;
     window(i % w, Math.floor(i / w), o.radius3, (q, dx, dy) => {
-      const wq = Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared3) + (labels[q] !== UNKNOWN ? 1 : 0);
-      alphaSum += wq * refinedAlpha[q];
-      weightSum += wq;
+      const wq = f32(f32(Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared3)) + (labels[q] !== UNKNOWN ? 1 : 0));
+      alphaSum = f32(alphaSum + f32(wq * refinedAlpha[q]));
+      weightSum = f32(weightSum + wq);
     });
     return confidence * finalAlpha[i] + (1 - confidence) * (alphaSum / weightSum);
   });
