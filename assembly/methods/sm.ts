@@ -38,9 +38,12 @@ function largestSquareWithin(kC: f64): f64 {
   return s;
 }
 
-/** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, and where each ring starts. */
+/**
+ * Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, as (dx, dy) and as index steps
+ * dy width + dx, and where each ring starts.
+ */
 export function smExpandScratchBytes(kI: i32): i32 {
-  return (2 * kI + 1) * (2 * kI + 1) * 8 + (kI + 2) * 4;
+  return (2 * kI + 1) * (2 * kI + 1) * 12 + (kI + 2) * 4;
 }
 
 /**
@@ -84,6 +87,11 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     }
     store<i32>(ringStart + (<usize>t << 2), k);
   }
+  // steps[k] = dy width + dx of offset k: for pixels whose disc lies inside the image, no bounds to check.
+  const steps = ringStart + (<usize>(kI + 2) << 2);
+  for (let k = 0; k < count; k++) {
+    store<i32>(steps + (<usize>k << 2), load<i32>(scratch + (<usize>k << 3), 4) * width + load<i32>(scratch + (<usize>k << 3)));
+  }
   const squaredKC = largestSquareWithin(kC);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -92,6 +100,18 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
       const nearest = min(load<i32>(fgDistance + (<usize>i << 2)), load<i32>(bgDistance + (<usize>i << 2)));
       if (nearest > kI) continue;
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      if (x >= kI && x + kI < width && y >= kI && y + kI < height) {
+        for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
+          const j = i + load<i32>(steps + (<usize>k << 2));
+          const label = load<u8>(labels + <usize>j);
+          if (label == LABEL_UNKNOWN) continue;
+          const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
+          if (dr * dr + dg * dg + db * db > squaredKC) continue;
+          store<u8>(expanded + <usize>i, label);
+          break;
+        }
+        continue;
+      }
       for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
         const x2 = x + load<i32>(scratch + (<usize>k << 3)), y2 = y + load<i32>(scratch + (<usize>k << 3), 4);
         if (x2 < 0 || x2 >= width || y2 < 0 || y2 >= height) continue;
