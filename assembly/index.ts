@@ -34,7 +34,7 @@ export * from "./methods/ifm-coarse";
 export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGather } from "./methods/sm";
 export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";
-export { smTableBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
+export { smTableBytes, smSmoothColoursScratchBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdBuild, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows } from "./methods/knn";

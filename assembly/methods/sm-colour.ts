@@ -35,10 +35,3 @@ export function chromaticDistance(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, f
   const dr = a * fr + (1 - a) * br - ir, dg = a * fg + (1 - a) * bg - ig, db = a * fb + (1 - a) * bb - ib;
   return <f64><f32>(dr * dr + dg * dg + db * db);
 }
-
-/** Channel `channel` of the f32 x 3 estimates of pixels i and i + 1, as f64x2 (the SIMD build's two-pixel lanes). */
-@inline
-export function f3Pair(plane: usize, i: i32, channel: i32): v128 {
-  const at = plane + <usize>i * 12 + (<usize>channel << 2);
-  return f64x2.promote_low_f32x4(v128.load32_lane(at + 12, v128.load32_zero(at), 1));
-}

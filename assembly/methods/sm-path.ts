@@ -1,15 +1,22 @@
 // Shared matting's path energy E_p(s) (Gastal and Oliveira 2010, eq. 4) as pymatting 1.1.15 samples it, read from
 // a table of the image's central differences. The path points of one pixel's samples lie all over the image, so
-// one 48-byte record per point instead of four pixels on three rows saves most of the memory traffic.
+// one 32-byte record per point instead of four pixels on three rows saves most of the memory traffic. The energy
+// is computed in f32, as pymatting computes it, the three channels of a point as lanes of one f32x4.
 
 import { rgb } from "./sm-colour";
 
-/** Bytes per pixel of the gradient table: gx then gy (f64) for each of R, G, B. */
-export const GRADIENT_BYTES: i32 = 48;
+/** Bytes per pixel of the gradient table: gx (R, G, B, 0) then gy (R, G, B, 0), f32. */
+export const GRADIENT_BYTES: i32 = 32;
+
+/** The central difference (I(after) - I(before)) / 2 of one channel, rounded to f32. */
+@inline
+function difference(image: usize, after: i32, before: i32, channel: i32): f32 {
+  return <f32>(0.5 * (rgb(image, after, channel) - rgb(image, before, channel)));
+}
 
 /**
  * gradients[i] = (gx, gy) per channel at pixel i = (x, y): gx = (I(x+1, y) - I(x-1, y)) / 2 and gy = (I(x, y+1) -
- * I(x, y-1)) / 2, neighbours clamped to the image, in the arithmetic of the path energy below.
+ * I(x, y-1)) / 2, neighbours clamped to the image.
  */
 export function smGradients(image: usize, width: i32, height: i32, gradients: usize): void {
   for (let y = 0; y < height; y++) {
@@ -18,19 +25,28 @@ export function smGradients(image: usize, width: i32, height: i32, gradients: us
       const left = max(0, x - 1), right = min(width - 1, x + 1);
       const at = gradients + <usize>(y * width + x) * GRADIENT_BYTES;
       for (let c = 0; c < 3; c++) {
-        store<f64>(at + (<usize>c << 4), 0.5 * (rgb(image, y * width + right, c) - rgb(image, y * width + left, c)));
-        store<f64>(at + (<usize>c << 4), 0.5 * (rgb(image, up * width + x, c) - rgb(image, down * width + x, c)), 8);
+        store<f32>(at + (<usize>c << 2), difference(image, y * width + right, y * width + left, c));
+        store<f32>(at + (<usize>c << 2), difference(image, up * width + x, down * width + x, c), 16);
       }
+      store<f32>(at, 0, 12);
+      store<f32>(at, 0, 28);
     }
   }
+}
+
+/** |stepX gx + stepY gy| at a point, in f32: the three channels' squares summed R + G, then + B. */
+@inline
+function pointEnergy(stepX: f32, stepY: f32, gxR: f32, gxG: f32, gxB: f32, gyR: f32, gyG: f32, gyB: f32): f32 {
+  const r = stepX * gxR + stepY * gyR, g = stepX * gxG + stepY * gyG, b = stepX * gxB + stepY * gyB;
+  return Mathf.sqrt(r * r + g * g + b * b);
 }
 
 /**
  * E_p(s): the image gradient integrated along the straight path from p to s in at most 10 steps (eq. 4),
  * with pymatting's sampling of the path (its y coordinate advances by the x increment, so it can leave the image:
- * there the neighbours are clamped as pymatting clamps them, which the table does not hold).
- * Only min(bound, E_p(s)) is wanted: once the partial sum, rounded to f32 as the whole is, reaches `bound`, the
- * whole (a sum of non-negative terms, and rounding is monotone) cannot fall below it, and the partial sum is returned.
+ * there the neighbours are clamped as pymatting clamps them, which the table does not hold), in f32.
+ * Only min(bound, E_p(s)) is wanted: once the partial sum (of non-negative terms, rounding being monotone) reaches
+ * `bound`, the whole cannot fall below it, and the partial sum is returned.
  */
 export function pathEnergy(image: usize, gradients: usize, width: i32, height: i32, px: i32, py: i32, sx: i32, sy: i32, bound: f64): f64 {
   const spx = sx - px, spy = sy - py;
@@ -38,30 +54,31 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
   if (d == 0) return 0;
   const steps = min(10, max(1, <i32>Math.ceil(d)));
   const stepX = <f64>spx / <f64>steps, stepY = <f64>spy / <f64>steps;
-  let result = 0.0;
+  const stepX32 = <f32>stepX, stepY32 = <f32>stepY;
+  let result: f32 = 0;
   for (let i = 0; i <= steps; i++) {
     const rawX = <i32>(<f64>px + <f64>i * stepX);
     const rawY = <i32>(<f64>py + <f64>i * stepX);
-    let sum = 0.0;
     if (rawX >= 0 && rawX < width && rawY >= 0 && rawY < height) {
       const at = gradients + <usize>(rawY * width + rawX) * GRADIENT_BYTES;
-      for (let c = 0; c < 3; c++) {
-        const v = stepX * load<f64>(at + (<usize>c << 4)) + stepY * load<f64>(at + (<usize>c << 4), 8);
-        sum += v * v;
+      if (ASC_FEATURE_SIMD) {
+        const v = f32x4.add(f32x4.mul(f32x4.splat(stepX32), v128.load(at)), f32x4.mul(f32x4.splat(stepY32), v128.load(at, 16)));
+        const square = f32x4.mul(v, v);
+        result += Mathf.sqrt(f32x4.extract_lane(square, 0) + f32x4.extract_lane(square, 1) + f32x4.extract_lane(square, 2));
+      } else {
+        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 16), load<f32>(at, 20), load<f32>(at, 24));
       }
     } else {
       const left = min(width - 1, max(0, rawX - 1)), right = min(width - 1, max(0, rawX + 1));
       const up = min(height - 1, max(0, rawY + 1)), down = min(height - 1, max(0, rawY - 1));
       const qx = min(width - 1, max(0, rawX)), qy = min(height - 1, max(0, rawY));
-      for (let c = 0; c < 3; c++) {
-        const gx = 0.5 * (rgb(image, qy * width + right, c) - rgb(image, qy * width + left, c));
-        const gy = 0.5 * (rgb(image, up * width + qx, c) - rgb(image, down * width + qx, c));
-        const v = stepX * gx + stepY * gy;
-        sum += v * v;
-      }
+      const row = qy * width;
+      result += pointEnergy(stepX32, stepY32,
+        difference(image, row + right, row + left, 0), difference(image, row + right, row + left, 1), difference(image, row + right, row + left, 2),
+        difference(image, up * width + qx, down * width + qx, 0), difference(image, up * width + qx, down * width + qx, 1),
+        difference(image, up * width + qx, down * width + qx, 2));
     }
-    result += Math.sqrt(sum);
-    if (<f64><f32>result >= bound) break;
+    if (<f64>result >= bound) break;
   }
-  return <f64><f32>result;
+  return <f64>result;
 }

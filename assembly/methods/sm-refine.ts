@@ -1,84 +1,120 @@
 // Shared matting (Gastal and Oliveira 2010) as pymatting 1.1.15 computes it, phase 3: sample refinement (sec. 4.3).
 // Each unknown pixel weighs the (F, B) pairs of its (2r+1)^2 neighbours by the chromatic distortion M_p(F, B)^2
-// (eq. 9), 121 of them at the default radius. The parts of that distortion that depend on the neighbour alone (its
-// F and B as f64, F - B and |F - B|^2 + 1e-5) are computed once per pixel into a ring of 2r + 1 rows, one f64
-// plane per part, so that two neighbours side by side are one v128 load a part. The arithmetic left per neighbour
-// is chromaticDistance's (methods/sm-colour.ts), in its order, so the costs are its costs bit for bit.
+// (eq. 9), 121 of them at the default radius. These distortions are computed in f32, as pymatting computes them
+// (its images and estimates are float32), so that four neighbours side by side are one f32x4 lane each. The parts
+// of a distortion that depend on the neighbour alone (its F and B, F - B and |F - B|^2 + 1e-5) are computed once
+// per pixel into a ring of 2r + 1 rows, one f32 plane per part. The scalar build runs each lane's arithmetic in the
+// same order, so both builds pick the same neighbours.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, f3, rgb, setF3 } from "./sm-colour";
 
-/** f64 planes of a ring row: F (r, g, b), B (r, g, b), F - B (r, g, b), |F - B|^2 + 1e-5. */
+/** f32 planes of a ring row: F (r, g, b), B (r, g, b), F - B (r, g, b), |F - B|^2 + 1e-5. */
 const PARTS: i32 = 10;
 const F_R = 0, B_R = 3, GAP_R = 6, DENOMINATOR = 9;
+/** Columns a ring plane holds beyond the image's, so that a row's last group of four reads inside it. */
+const PADDING: i32 = 3;
 
-/** Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` pixels, and one row's costs. */
+/** Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels. */
 export function smRefineScratchBytes(radius: i32, width: i32): i32 {
-  return (2 * radius + 1) * width * PARTS * 8 + (2 * radius + 1) * 8;
+  return (2 * radius + 1) * (width + PADDING) * PARTS * 4;
 }
 
-/** Ring row of image row y2: PARTS planes of `width` f64 each. */
+/** Ring row of image row y2: PARTS planes of `pitch` f32 each. */
 @inline
-function ringRow(ring: usize, y2: i32, span: i32, width: i32): usize {
-  return ring + <usize>(y2 % span) * <usize>width * <usize>(PARTS * 8);
+function ringRow(ring: usize, y2: i32, span: i32, pitch: i32): usize {
+  return ring + <usize>(y2 % span) * <usize>pitch * <usize>(PARTS * 4);
 }
 
 @inline
-function part(row: usize, width: i32, which: i32, x: i32): usize {
-  return row + (<usize>(which * width + x) << 3);
+function part(row: usize, pitch: i32, which: i32, x: i32): usize {
+  return row + (<usize>(which * pitch + x) << 2);
 }
 
-/** Fills the ring row of image row y2 from the gathered F and B, in alphaOf's arithmetic. */
-function fillRow(gatherF: usize, gatherB: usize, width: i32, y2: i32, row: usize): void {
-  for (let x = 0; x < width; x++) {
-    const q = y2 * width + x;
-    const fr = f3(gatherF, q, 0), fg = f3(gatherF, q, 1), fb = f3(gatherF, q, 2);
-    const br = f3(gatherB, q, 0), bg = f3(gatherB, q, 1), bb = f3(gatherB, q, 2);
+/** Fills the ring row of image row y2 from the gathered F and B (f32 arithmetic); the padding columns get zeros. */
+function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32, row: usize): void {
+  for (let x = 0; x < pitch; x++) {
+    let fr: f32 = 0, fg: f32 = 0, fb: f32 = 0, br: f32 = 0, bg: f32 = 0, bb: f32 = 0;
+    if (x < width) {
+      const q = y2 * width + x;
+      fr = <f32>f3(gatherF, q, 0); fg = <f32>f3(gatherF, q, 1); fb = <f32>f3(gatherF, q, 2);
+      br = <f32>f3(gatherB, q, 0); bg = <f32>f3(gatherB, q, 1); bb = <f32>f3(gatherB, q, 2);
+    }
     const dr = fr - br, dg = fg - bg, db = fb - bb;
-    store<f64>(part(row, width, F_R, x), fr); store<f64>(part(row, width, F_R + 1, x), fg); store<f64>(part(row, width, F_R + 2, x), fb);
-    store<f64>(part(row, width, B_R, x), br); store<f64>(part(row, width, B_R + 1, x), bg); store<f64>(part(row, width, B_R + 2, x), bb);
-    store<f64>(part(row, width, GAP_R, x), dr); store<f64>(part(row, width, GAP_R + 1, x), dg); store<f64>(part(row, width, GAP_R + 2, x), db);
-    store<f64>(part(row, width, DENOMINATOR, x), dr * dr + dg * dg + db * db + 1e-5);
+    store<f32>(part(row, pitch, F_R, x), fr); store<f32>(part(row, pitch, F_R + 1, x), fg); store<f32>(part(row, pitch, F_R + 2, x), fb);
+    store<f32>(part(row, pitch, B_R, x), br); store<f32>(part(row, pitch, B_R + 1, x), bg); store<f32>(part(row, pitch, B_R + 2, x), bb);
+    store<f32>(part(row, pitch, GAP_R, x), dr); store<f32>(part(row, pitch, GAP_R + 1, x), dg); store<f32>(part(row, pitch, GAP_R + 2, x), db);
+    store<f32>(part(row, pitch, DENOMINATOR, x), dr * dr + dg * dg + db * db + <f32>1e-5);
   }
 }
 
-/** M_p(F, B)^2 of colour (ir, ig, ib) and the neighbour at column x of a ring row: chromaticDistance, from the parts. */
+/**
+ * M_p(F, B)^2 of colour (ir, ig, ib) and the neighbour at column x of a ring row, in f32: a = clip((I - B).(F - B) /
+ * (|F - B|^2 + 1e-5), 0, 1), then |a F + (1 - a) B - I|^2, each sum from left to right.
+ */
 @inline
-function distortionAt(ir: f64, ig: f64, ib: f64, row: usize, width: i32, x: i32): f64 {
-  const br = load<f64>(part(row, width, B_R, x)), bg = load<f64>(part(row, width, B_R + 1, x)), bb = load<f64>(part(row, width, B_R + 2, x));
-  const numerator = (ir - br) * load<f64>(part(row, width, GAP_R, x)) + (ig - bg) * load<f64>(part(row, width, GAP_R + 1, x))
-    + (ib - bb) * load<f64>(part(row, width, GAP_R + 2, x));
-  const a = min(1.0, max(0.0, numerator / load<f64>(part(row, width, DENOMINATOR, x))));
-  const dr = a * load<f64>(part(row, width, F_R, x)) + (1 - a) * br - ir;
-  const dg = a * load<f64>(part(row, width, F_R + 1, x)) + (1 - a) * bg - ig;
-  const db = a * load<f64>(part(row, width, F_R + 2, x)) + (1 - a) * bb - ib;
-  return <f64><f32>(dr * dr + dg * dg + db * db);
+function distortionAt(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x: i32): f32 {
+  const br = load<f32>(part(row, pitch, B_R, x)), bg = load<f32>(part(row, pitch, B_R + 1, x)), bb = load<f32>(part(row, pitch, B_R + 2, x));
+  const numerator = (ir - br) * load<f32>(part(row, pitch, GAP_R, x)) + (ig - bg) * load<f32>(part(row, pitch, GAP_R + 1, x))
+    + (ib - bb) * load<f32>(part(row, pitch, GAP_R + 2, x));
+  const a = min<f32>(1, max<f32>(0, numerator / load<f32>(part(row, pitch, DENOMINATOR, x))));
+  const rest: f32 = 1 - a;
+  const dr = a * load<f32>(part(row, pitch, F_R, x)) + rest * br - ir;
+  const dg = a * load<f32>(part(row, pitch, F_R + 1, x)) + rest * bg - ig;
+  const db = a * load<f32>(part(row, pitch, F_R + 2, x)) + rest * bb - ib;
+  return dr * dr + dg * dg + db * db;
 }
 
-/** distortionAt for the neighbours at columns x and x + 1, one per f64x2 lane, each lane in the scalar order. */
+/**
+ * distortionAt for the neighbours at columns x to x + 3, one per f32x4 lane, each lane in the scalar order. pmin and
+ * pmax (one instruction each) clip as min and max do, the quotient being neither NaN nor -0 compared with 0 and 1.
+ */
 @inline
-function distortionPair(ir: v128, ig: v128, ib: v128, row: usize, width: i32, x: i32): v128 {
-  const br = v128.load(part(row, width, B_R, x)), bg = v128.load(part(row, width, B_R + 1, x)), bb = v128.load(part(row, width, B_R + 2, x));
-  const numerator = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(ir, br), v128.load(part(row, width, GAP_R, x))),
-    f64x2.mul(f64x2.sub(ig, bg), v128.load(part(row, width, GAP_R + 1, x)))), f64x2.mul(f64x2.sub(ib, bb), v128.load(part(row, width, GAP_R + 2, x))));
-  const a = f64x2.min(f64x2.splat(1.0), f64x2.max(f64x2.splat(0.0), f64x2.div(numerator, v128.load(part(row, width, DENOMINATOR, x)))));
-  const rest = f64x2.sub(f64x2.splat(1.0), a);
-  const dr = f64x2.sub(f64x2.add(f64x2.mul(a, v128.load(part(row, width, F_R, x))), f64x2.mul(rest, br)), ir);
-  const dg = f64x2.sub(f64x2.add(f64x2.mul(a, v128.load(part(row, width, F_R + 1, x))), f64x2.mul(rest, bg)), ig);
-  const db = f64x2.sub(f64x2.add(f64x2.mul(a, v128.load(part(row, width, F_R + 2, x))), f64x2.mul(rest, bb)), ib);
-  const sum = f64x2.add(f64x2.add(f64x2.mul(dr, dr), f64x2.mul(dg, dg)), f64x2.mul(db, db));
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(sum));
+function distortionQuad(ir: v128, ig: v128, ib: v128, row: usize, pitch: i32, x: i32): v128 {
+  const br = v128.load(part(row, pitch, B_R, x)), bg = v128.load(part(row, pitch, B_R + 1, x)), bb = v128.load(part(row, pitch, B_R + 2, x));
+  const numerator = f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(ir, br), v128.load(part(row, pitch, GAP_R, x))),
+    f32x4.mul(f32x4.sub(ig, bg), v128.load(part(row, pitch, GAP_R + 1, x)))), f32x4.mul(f32x4.sub(ib, bb), v128.load(part(row, pitch, GAP_R + 2, x))));
+  const a = f32x4.pmin(f32x4.splat(1.0), f32x4.pmax(f32x4.splat(0.0), f32x4.div(numerator, v128.load(part(row, pitch, DENOMINATOR, x)))));
+  const rest = f32x4.sub(f32x4.splat(1.0), a);
+  const dr = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R, x))), f32x4.mul(rest, br)), ir);
+  const dg = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R + 1, x))), f32x4.mul(rest, bg)), ig);
+  const db = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R + 2, x))), f32x4.mul(rest, bb)), ib);
+  return f32x4.add(f32x4.add(f32x4.mul(dr, dr), f32x4.mul(dg, dg)), f32x4.mul(db, db));
 }
 
-/** costs[k] = M_p(F, B)^2 of colour (ir, ig, ib) and the neighbour at column x1 + k of a ring row, k < count. */
+// The three best (F, B) pairs of the pixel being refined: costs and neighbours. A new cost replaces the worst of the
+// three (the first worst on ties), so only a cost below the worst matters. Module globals, as offer updates them all.
+let c0: f32 = Infinity, c1: f32 = Infinity, c2: f32 = Infinity, worst: f32 = Infinity;
+let n0: i32 = -1, n1: i32 = -1, n2: i32 = -1;
+
 @inline
-function rowCosts(ir: f64, ig: f64, ib: f64, row: usize, width: i32, x1: i32, count: i32, costs: usize): void {
+function offer(cost: f32, q: i32): void {
+  if (cost >= worst) return;
+  if (c0 == worst) { c0 = cost; n0 = q; }
+  else if (c1 == worst) { c1 = cost; n1 = q; }
+  else { c2 = cost; n2 = q; }
+  worst = max(c0, max(c1, c2));
+}
+
+/** Offers the neighbours at columns x1 to x1 + count - 1 of a ring row (pixel index `first` at x1), in order. */
+@inline
+function offerRow(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x1: i32, count: i32, first: i32): void {
   let k = 0;
   if (ASC_FEATURE_SIMD) {
-    const irPair = f64x2.splat(ir), igPair = f64x2.splat(ig), ibPair = f64x2.splat(ib);
-    for (; k + 2 <= count; k += 2) v128.store(costs + (<usize>k << 3), distortionPair(irPair, igPair, ibPair, row, width, x1 + k));
+    const irQuad = f32x4.splat(ir), igQuad = f32x4.splat(ig), ibQuad = f32x4.splat(ib);
+    for (; k < count; k += 4) {
+      const costs = distortionQuad(irQuad, igQuad, ibQuad, row, pitch, x1 + k);
+      // Mostly none of the four beats the worst of the three; the lanes are offered in order only when one may.
+      if (!v128.any_true(f32x4.lt(costs, f32x4.splat(worst)))) continue;
+      const lanes = min(4, count - k);
+      offer(f32x4.extract_lane(costs, 0), first + k);
+      if (lanes > 1) offer(f32x4.extract_lane(costs, 1), first + k + 1);
+      if (lanes > 2) offer(f32x4.extract_lane(costs, 2), first + k + 2);
+      if (lanes > 3) offer(f32x4.extract_lane(costs, 3), first + k + 3);
+    }
+    return;
   }
-  for (; k < count; k++) store<f64>(costs + (<usize>k << 3), distortionAt(ir, ig, ib, row, width, x1 + k));
+  for (; k < count; k++) offer(distortionAt(ir, ig, ib, row, pitch, x1 + k), first + k);
 }
 
 /**
@@ -91,14 +127,14 @@ export function smRefine(
   gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize, scratch: usize
 ): void {
   const pixels = width * height;
-  const span = 2 * radius + 1;
-  const ring = scratch, costs = scratch + <usize>span * <usize>width * <usize>(PARTS * 8);
+  const span = 2 * radius + 1, pitch = width + PADDING;
+  const ring = scratch;
   memory.copy(refinedF, gatherF, <usize>pixels * 12);
   memory.copy(refinedB, gatherB, <usize>pixels * 12);
-  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, y2, ringRow(ring, y2, span, width));
+  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch));
   for (let y = 0; y < height; y++) {
     // Row y + r replaces row y - r - 1, which no pixel from row y on reads.
-    if (y + radius < height) fillRow(gatherF, gatherB, width, y + radius, ringRow(ring, y + radius, span, width));
+    if (y + radius < height) fillRow(gatherF, gatherB, width, pitch, y + radius, ringRow(ring, y + radius, span, pitch));
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
@@ -107,22 +143,11 @@ export function smRefine(
         continue;
       }
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-      // The three best so far (cost, neighbour); a new one replaces the worst (the first worst on ties), so only a
-      // cost below the worst of the three matters.
-      let c0 = Infinity, c1 = Infinity, c2 = Infinity, worst = Infinity;
-      let n0 = -1, n1 = -1, n2 = -1;
+      c0 = Infinity; c1 = Infinity; c2 = Infinity; worst = Infinity;
+      n0 = -1; n1 = -1; n2 = -1;
       const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
       for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-        const first = y2 * width + x1;
-        rowCosts(ir, ig, ib, ringRow(ring, y2, span, width), width, x1, count, costs);
-        for (let k = 0; k < count; k++) {
-          const cost = load<f64>(costs + (<usize>k << 3));
-          if (cost >= worst) continue;
-          if (c0 == worst) { c0 = cost; n0 = first + k; }
-          else if (c1 == worst) { c1 = cost; n1 = first + k; }
-          else { c2 = cost; n2 = first + k; }
-          worst = max(c0, max(c1, c2));
-        }
+        offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch), pitch, x1, count, y2 * width + x1);
       }
       let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
       for (let k = 0; k < 3; k++) {

@@ -2,20 +2,43 @@
 // Phases 1 and 2 are in methods/sm.ts, phase 3 in methods/sm-refine.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, f3, f3Pair, rgb, setF3 } from "./sm-colour";
+import { alphaOf, chromaticDistance, f3, rgb } from "./sm-colour";
 
-/** Bytes of the spatial weight table for smoothing radius r. */
+/** Bytes of the f32 spatial weight table of passes 2 and 3 for smoothing radius r: exp(-(dx^2 + dy^2) / sigma^2) in raster order. */
 export function smTableBytes(radius: i32): i32 {
-  return (2 * radius + 1) * (2 * radius + 1) * 8;
+  return (2 * radius + 1) * (2 * radius + 1) * 4;
 }
 
-/** table[(dy + r)(2r + 1) + dx + r] = exp(-(dx^2 + dy^2) / sigma^2). */
-function spatialWeights(radius: i32, sigmaSquared: f64, table: usize): void {
-  let k = 0;
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) {
-      store<f64>(table + (<usize>k << 3), Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared));
-      k++;
+/** f32 planes of a pass-1 ring row: the refined alpha, F (r, g, b), B (r, g, b). */
+const PLANES: i32 = 7;
+const ALPHA = 0, RING_F = 1, RING_B = 4;
+/** Bytes of the nine f32x4 sums of four pixels, stored to be read lane by lane. */
+const SUMS_BYTES: i32 = 9 * 16;
+
+/** Scratch bytes smSmoothColours needs: a ring of 2 radius + 1 rows of `width` pixels, four pixels' sums, its f32 weight table. */
+export function smSmoothColoursScratchBytes(radius: i32, width: i32): i32 {
+  return (2 * radius + 1) * width * PLANES * 4 + SUMS_BYTES + (2 * radius + 1) * (2 * radius + 1) * 4;
+}
+
+/** Ring row of image row y2: PLANES planes of `width` f32 each. */
+@inline
+function ringRow(ring: usize, y2: i32, span: i32, width: i32): usize {
+  return ring + <usize>(y2 % span) * <usize>width * <usize>(PLANES * 4);
+}
+
+@inline
+function plane(row: usize, width: i32, which: i32, x: i32): usize {
+  return row + (<usize>(which * width + x) << 2);
+}
+
+/** Copies image row y2's refined alpha, F and B into a ring row, one plane each. */
+function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i32, y2: i32, row: usize): void {
+  for (let x = 0; x < width; x++) {
+    const q = y2 * width + x;
+    store<f32>(plane(row, width, ALPHA, x), load<f32>(refinedAlpha + (<usize>q << 2)));
+    for (let c = 0; c < 3; c++) {
+      store<f32>(plane(row, width, RING_F + c, x), load<f32>(refinedF + <usize>q * 12 + (<usize>c << 2)));
+      store<f32>(plane(row, width, RING_B + c, x), load<f32>(refinedB + <usize>q * 12 + (<usize>c << 2)));
     }
   }
 }
@@ -24,17 +47,28 @@ function spatialWeights(radius: i32, sigmaSquared: f64, table: usize): void {
  * Local smoothing (sec. 4.4), pass 1: F and B of each unknown pixel averaged over (2r+1)^2 neighbours with
  * spatial weights exp(-d^2 / sigma^2) scaled by the alpha difference (eq. 15-16); alpha from them; and the
  * weight alpha (1 - alpha) for pass 2. Known pixels keep their refined F and B (and weight 0).
+ * The weighted sums are computed in f32, as pymatting computes them, so that four pixels side by side are one f32x4
+ * lane each; the scalar build, and pixels whose window is clipped, run each lane's arithmetic in the same order.
+ * `scratch`: smSmoothColoursScratchBytes(radius, width) bytes.
  */
 export function smSmoothColours(
   image: usize, labels: usize, width: i32, height: i32, radius: i32, sigmaSquared: f64,
-  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, table: usize
+  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, scratch: usize
 ): void {
   const pixels = width * height;
-  spatialWeights(radius, sigmaSquared, table);
+  const span = 2 * radius + 1;
+  const ring = scratch, sums = ring + <usize>span * <usize>width * <usize>(PLANES * 4), table = sums + <usize>SUMS_BYTES;
+  let k = 0;
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared));
+  }
   memory.copy(finalF, refinedF, <usize>pixels * 12);
   memory.copy(finalB, refinedB, <usize>pixels * 12);
   memory.fill(weights, 0, <usize>pixels << 2);
+  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(refinedF, refinedB, refinedAlpha, width, y2, ringRow(ring, y2, span, width));
   for (let y = 0; y < height; y++) {
+    // Row y + r replaces row y - r - 1, which no pixel from row y on reads.
+    if (y + radius < height) fillRow(refinedF, refinedB, refinedAlpha, width, y + radius, ringRow(ring, y + radius, span, width));
     let x = 0;
     while (x < width) {
       const i = y * width + x;
@@ -43,110 +77,122 @@ export function smSmoothColours(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Two unknown neighbours whose windows both lie inside the image's columns: one lane each.
-        if (x >= radius && x + 1 + radius < width && load<u8>(labels + <usize>(i + 1)) == LABEL_UNKNOWN) {
-          smoothColoursPair(image, width, height, x, y, radius, refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, table);
-          x += 2;
+        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
+        if (x >= radius && x + 3 + radius < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
+          smoothColoursQuad(image, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights, sums);
+          x += 4;
           continue;
         }
       }
-      smoothColoursAt(image, width, height, x, y, radius, refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, table);
+      smoothColoursAt(image, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights);
       x++;
     }
   }
 }
 
-/** F = (fr, fg, fb) / sumF and B = (br, bg, bb) / sumB of pixel i, its alpha and its weight alpha (1 - alpha) for pass 2. */
+/** F = (fr, fg, fb) / sumF and B = (br, bg, bb) / sumB of pixel i (f32), its alpha and its weight alpha (1 - alpha) for pass 2. */
 @inline
-function storeSmoothed(image: usize, i: i32, alphaP: f64, fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64, sumF: f64, sumB: f64,
+function storeSmoothed(image: usize, i: i32, alphaP: f32, fr: f32, fg: f32, fb: f32, br: f32, bg: f32, bb: f32, sumF: f32, sumB: f32,
   finalF: usize, finalB: usize, finalAlpha: usize, weights: usize): void {
-  setF3(finalF, i, fr / sumF, fg / sumF, fb / sumF);
-  setF3(finalB, i, br / sumB, bg / sumB, bb / sumB);
+  const at = finalF + <usize>i * 12, bt = finalB + <usize>i * 12;
+  store<f32>(at, fr / sumF); store<f32>(at, fg / sumF, 4); store<f32>(at, fb / sumF, 8);
+  store<f32>(bt, br / sumB); store<f32>(bt, bg / sumB, 4); store<f32>(bt, bb / sumB, 8);
   store<f32>(finalAlpha + (<usize>i << 2), <f32>alphaOf(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
     f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2)));
-  store<f32>(weights + (<usize>i << 2), <f32>(alphaP * (1.0 - alphaP)));
+  const a = <f64>alphaP;
+  store<f32>(weights + (<usize>i << 2), <f32>(a * (1.0 - a)));
 }
 
-/** Pass 1 at the unknown pixel (x, y), its window clipped to the image. */
-function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32,
-  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, table: usize): void {
+/** Pass 1 at the unknown pixel (x, y), its window clipped to the image, in f32. */
+function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
+  finalF: usize, finalB: usize, finalAlpha: usize, weights: usize): void {
   const span = 2 * radius + 1;
-  const i = y * width + x;
-  const alphaP = <f64>load<f32>(refinedAlpha + (<usize>i << 2));
-  let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0, sumF = 0.0, sumB = 0.0;
+  const alphaP = load<f32>(plane(ringRow(ring, y, span, width), width, ALPHA, x));
+  const least: f32 = 1e-5;
+  let fr: f32 = 0, fg: f32 = 0, fb: f32 = 0, br: f32 = 0, bg: f32 = 0, bb: f32 = 0, sumF: f32 = 0, sumB: f32 = 0;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
+    const row = ringRow(ring, y2, span, width);
     for (let x2 = max(0, x - radius); x2 <= min(width - 1, x + radius); x2++) {
-      const q = y2 * width + x2;
       const dx = x2 - x, dy = y2 - y;
-      const alphaQ = <f64>load<f32>(refinedAlpha + (<usize>q << 2));
-      let spatial = load<f64>(table + (<usize>((dy + radius) * span + dx + radius) << 3));
-      if (q != i) spatial *= Math.abs(alphaP - alphaQ);
-      const wF = max(spatial * alphaQ, 1e-5), wB = max(spatial * (1.0 - alphaQ), 1e-5);
+      const alphaQ = load<f32>(plane(row, width, ALPHA, x2));
+      let spatial = load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2));
+      if (dx != 0 || dy != 0) spatial *= abs<f32>(alphaP - alphaQ);
+      const wF = max<f32>(spatial * alphaQ, least), wB = max<f32>(spatial * (1 - alphaQ), least);
       sumF += wF;
       sumB += wB;
-      fr += wF * f3(refinedF, q, 0); fg += wF * f3(refinedF, q, 1); fb += wF * f3(refinedF, q, 2);
-      br += wB * f3(refinedB, q, 0); bg += wB * f3(refinedB, q, 1); bb += wB * f3(refinedB, q, 2);
+      fr += wF * load<f32>(plane(row, width, RING_F, x2)); fg += wF * load<f32>(plane(row, width, RING_F + 1, x2));
+      fb += wF * load<f32>(plane(row, width, RING_F + 2, x2));
+      br += wB * load<f32>(plane(row, width, RING_B, x2)); bg += wB * load<f32>(plane(row, width, RING_B + 1, x2));
+      bb += wB * load<f32>(plane(row, width, RING_B + 2, x2));
     }
   }
-  storeSmoothed(image, i, alphaP, fr, fg, fb, br, bg, bb, sumF, sumB, finalF, finalB, finalAlpha, weights);
+  storeSmoothed(image, y * width + x, alphaP, fr, fg, fb, br, bg, bb, sumF, sumB, finalF, finalB, finalAlpha, weights);
 }
 
 /**
- * Pass 1 at the unknown pixels (x, y) and (x + 1, y), whose windows' columns lie inside the image, as two lanes:
- * each lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same bits.
+ * Pass 1 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4
+ * lanes: each lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same
+ * bits. pmax(least, w) is max(w, least) (w is never NaN). `sums`: SUMS_BYTES of scratch.
  */
-function smoothColoursPair(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32,
-  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, table: usize): void {
+function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
+  finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, sums: usize): void {
   const span = 2 * radius + 1;
-  const i = y * width + x;
-  const alphaP = f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>i << 2)));
-  const least = f64x2.splat(1e-5), one = f64x2.splat(1.0);
-  let fr = f64x2.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
+  const alphaP = v128.load(plane(ringRow(ring, y, span, width), width, ALPHA, x));
+  const least = f32x4.splat(1e-5), one = f32x4.splat(1.0);
+  let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
     const dy = y2 - y;
+    const row = ringRow(ring, y2, span, width);
     for (let dx = -radius; dx <= radius; dx++) {
-      const q = y2 * width + x + dx;
-      const alphaQ = f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>q << 2)));
-      let spatial = f64x2.splat(load<f64>(table + (<usize>((dy + radius) * span + dx + radius) << 3)));
-      if (q != i) spatial = f64x2.mul(spatial, f64x2.abs(f64x2.sub(alphaP, alphaQ)));
-      const wF = f64x2.max(f64x2.mul(spatial, alphaQ), least), wB = f64x2.max(f64x2.mul(spatial, f64x2.sub(one, alphaQ)), least);
-      sumF = f64x2.add(sumF, wF);
-      sumB = f64x2.add(sumB, wB);
-      fr = f64x2.add(fr, f64x2.mul(wF, f3Pair(refinedF, q, 0)));
-      fg = f64x2.add(fg, f64x2.mul(wF, f3Pair(refinedF, q, 1)));
-      fb = f64x2.add(fb, f64x2.mul(wF, f3Pair(refinedF, q, 2)));
-      br = f64x2.add(br, f64x2.mul(wB, f3Pair(refinedB, q, 0)));
-      bg = f64x2.add(bg, f64x2.mul(wB, f3Pair(refinedB, q, 1)));
-      bb = f64x2.add(bb, f64x2.mul(wB, f3Pair(refinedB, q, 2)));
+      const x2 = x + dx;
+      const alphaQ = v128.load(plane(row, width, ALPHA, x2));
+      let spatial = f32x4.splat(load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2)));
+      if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
+      const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
+      sumF = f32x4.add(sumF, wF);
+      sumB = f32x4.add(sumB, wB);
+      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(plane(row, width, RING_F, x2))));
+      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(plane(row, width, RING_F + 1, x2))));
+      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(plane(row, width, RING_F + 2, x2))));
+      br = f32x4.add(br, f32x4.mul(wB, v128.load(plane(row, width, RING_B, x2))));
+      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(plane(row, width, RING_B + 1, x2))));
+      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(plane(row, width, RING_B + 2, x2))));
     }
   }
-  storeSmoothed(image, i, f64x2.extract_lane(alphaP, 0), f64x2.extract_lane(fr, 0), f64x2.extract_lane(fg, 0), f64x2.extract_lane(fb, 0),
-    f64x2.extract_lane(br, 0), f64x2.extract_lane(bg, 0), f64x2.extract_lane(bb, 0), f64x2.extract_lane(sumF, 0), f64x2.extract_lane(sumB, 0),
-    finalF, finalB, finalAlpha, weights);
-  storeSmoothed(image, i + 1, f64x2.extract_lane(alphaP, 1), f64x2.extract_lane(fr, 1), f64x2.extract_lane(fg, 1), f64x2.extract_lane(fb, 1),
-    f64x2.extract_lane(br, 1), f64x2.extract_lane(bg, 1), f64x2.extract_lane(bb, 1), f64x2.extract_lane(sumF, 1), f64x2.extract_lane(sumB, 1),
-    finalF, finalB, finalAlpha, weights);
+  // The sums go through memory to be taken apart lane by lane (extract_lane takes only a constant lane).
+  v128.store(sums, alphaP); v128.store(sums, fr, 16); v128.store(sums, fg, 32); v128.store(sums, fb, 48); v128.store(sums, br, 64);
+  v128.store(sums, bg, 80); v128.store(sums, bb, 96); v128.store(sums, sumF, 112); v128.store(sums, sumB, 128);
+  for (let lane = 0; lane < 4; lane++) {
+    const at = sums + (<usize>lane << 2);
+    storeSmoothed(image, y * width + x + lane, load<f32>(at), load<f32>(at, 16), load<f32>(at, 32), load<f32>(at, 48), load<f32>(at, 64),
+      load<f32>(at, 80), load<f32>(at, 96), load<f32>(at, 112), load<f32>(at, 128), finalF, finalB, finalAlpha, weights);
+  }
 }
 
 @inline
-function colourGap(finalF: usize, finalB: usize, i: i32): f64 {
+function colourGap(finalF: usize, finalB: usize, i: i32): f32 {
   const dr = f3(finalF, i, 0) - f3(finalB, i, 0), dg = f3(finalF, i, 1) - f3(finalB, i, 1), db = f3(finalF, i, 2) - f3(finalB, i, 2);
-  return Math.sqrt(dr * dr + dg * dg + db * db);
+  return <f32>Math.sqrt(dr * dr + dg * dg + db * db);
 }
 
 /**
  * Local smoothing, passes 2 and 3: the confidence of each unknown pixel's F, B (eq. 18), and alpha as the
  * confidence-weighted mix of its own estimate and a low-frequency alpha, the refined alphas averaged with
  * weights exp(-d^2 / sigma3^2) plus 1 on known pixels (eq. 19-20). Writes f64 alpha per pixel to `alpha`
- * (known pixels: their label). `gaps`: scratch of an f64 per pixel.
+ * (known pixels: their label). `gaps`: scratch of an f32 per pixel; `table`: smTableBytes(radius3).
+ * The window sums are computed in f32, as pymatting computes them, four pixels side by side as f32x4 lanes; the
+ * scalar build, and pixels whose windows are clipped, run each lane's arithmetic in the same order.
  */
 export function smSmoothAlpha(
   image: usize, labels: usize, width: i32, height: i32, radius2: i32, sigmaSquared2: f64, radius3: i32, sigmaSquared3: f64,
   refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize
 ): void {
-  spatialWeights(radius3, sigmaSquared3, table);
+  let k = 0;
+  for (let dy = -radius3; dy <= radius3; dy++) {
+    for (let dx = -radius3; dx <= radius3; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared3));
+  }
   // Each pixel's |F - B| once, instead of once per window it falls in.
-  for (let q = 0; q < width * height; q++) store<f64>(gaps + (<usize>q << 3), colourGap(finalF, finalB, q));
+  for (let q = 0; q < width * height; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
   const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
     let x = 0;
@@ -159,30 +205,30 @@ export function smSmoothAlpha(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Two unknown neighbours whose windows both lie inside the image's columns: one lane each.
-        if (x >= reach && x + 1 + reach < width && load<u8>(labels + <usize>(i + 1)) == LABEL_UNKNOWN) {
-          smoothAlphaPair(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
+        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
+        if (x >= reach && x + 3 + reach < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
+          smoothAlphaQuad(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
             alpha, table, gaps);
-          x += 2;
+          x += 4;
           continue;
         }
       }
-      let gapSum = 0.0, weightSum = 0.0;
+      let gapSum: f32 = 0, weightSum: f32 = 0;
       for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
         for (let x2 = max(0, x - radius2); x2 <= min(width - 1, x + radius2); x2++) {
           const q = y2 * width + x2;
-          const w = <f64>load<f32>(weights + (<usize>q << 2));
+          const w = load<f32>(weights + (<usize>q << 2));
           weightSum += w;
-          gapSum += w * load<f64>(gaps + (<usize>q << 3));
+          gapSum += w * load<f32>(gaps + (<usize>q << 2));
         }
       }
-      let alphaSum = 0.0, alphaWeightSum = 0.0;
+      let alphaSum: f32 = 0, alphaWeightSum: f32 = 0;
       for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
         for (let x2 = max(0, x - radius3); x2 <= min(width - 1, x + radius3); x2++) {
           const q = y2 * width + x2;
-          const w = load<f64>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 3))
-            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? 1.0 : 0.0);
-          alphaSum += w * <f64>load<f32>(refinedAlpha + (<usize>q << 2));
+          const w = load<f32>(table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1) + x2 - x + radius3) << 2))
+            + (load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? <f32>1 : <f32>0);
+          alphaSum += w * load<f32>(refinedAlpha + (<usize>q << 2));
           alphaWeightSum += w;
         }
       }
@@ -194,48 +240,51 @@ export function smSmoothAlpha(
 
 /** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
 @inline
-function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f64, weightSum: f64, alphaSum: f64, alphaWeightSum: f64,
+function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
   finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
-  const typicalGap = gapSum / (weightSum + 1e-5) + 1e-5;
+  const typicalGap = <f64>gapSum / (<f64>weightSum + 1e-5) + 1e-5;
   const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
     f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
-  const confidence = <f64><f32>(min(1.0, load<f64>(gaps + (<usize>i << 3)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
-  const lowFrequency = alphaSum / alphaWeightSum;
+  const confidence = <f64><f32>(min(1.0, <f64>load<f32>(gaps + (<usize>i << 2)) / typicalGap) * Math.exp(-Math.sqrt(distortion) / sigmaSquared2));
+  const lowFrequency = <f64>alphaSum / <f64>alphaWeightSum;
   const own = <f64>load<f32>(finalAlpha + (<usize>i << 2));
   store<f64>(alpha + (<usize>i << 3), confidence * own + (1.0 - confidence) * lowFrequency);
 }
 
 /**
- * Passes 2 and 3 at the unknown pixels (x, y) and (x + 1, y), whose windows' columns lie inside the image, as two
- * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ * Passes 2 and 3 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four
+ * f32x4 lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
  */
-function smoothAlphaPair(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
+function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
   const i = y * width + x;
-  let gapSum = f64x2.splat(0), weightSum = gapSum;
+  let gapSum = f32x4.splat(0), weightSum = gapSum;
   for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
     for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
-      const w = f64x2.promote_low_f32x4(v128.load64_zero(weights + (<usize>q << 2)));
-      weightSum = f64x2.add(weightSum, w);
-      gapSum = f64x2.add(gapSum, f64x2.mul(w, v128.load(gaps + (<usize>q << 3))));
+      const w = v128.load(weights + (<usize>q << 2));
+      weightSum = f32x4.add(weightSum, w);
+      gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
     }
   }
-  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f64x2.splat(1.0);
-  let alphaSum = f64x2.splat(0), alphaWeightSum = alphaSum;
+  const unknown = i8x16.splat(LABEL_UNKNOWN), one = f32x4.splat(1.0);
+  let alphaSum = f32x4.splat(0), alphaWeightSum = alphaSum;
   for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
-    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 3);
+    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
     for (let dx = -radius3; dx <= radius3; dx++) {
       const q = y2 * width + x + dx;
-      // 1.0 in the lanes of known pixels q and q + 1, 0.0 in the others.
-      const known = i64x2.extend_low_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(
-        i8x16.ne(i16x8.splat(<i16>load<u16>(labels + <usize>q)), unknown))));
-      const w = f64x2.add(f64x2.splat(load<f64>(row + (<usize>(dx + radius3) << 3))), v128.and(known, one));
-      alphaSum = f64x2.add(alphaSum, f64x2.mul(w, f64x2.promote_low_f32x4(v128.load64_zero(refinedAlpha + (<usize>q << 2)))));
-      alphaWeightSum = f64x2.add(alphaWeightSum, w);
+      // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
+      const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
+      const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+      alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
+      alphaWeightSum = f32x4.add(alphaWeightSum, w);
     }
   }
-  storeAlpha(image, i, sigmaSquared2, f64x2.extract_lane(gapSum, 0), f64x2.extract_lane(weightSum, 0), f64x2.extract_lane(alphaSum, 0),
-    f64x2.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 1, sigmaSquared2, f64x2.extract_lane(gapSum, 1), f64x2.extract_lane(weightSum, 1), f64x2.extract_lane(alphaSum, 1),
-    f64x2.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
+    f32x4.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
+    f32x4.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
+    f32x4.extract_lane(alphaWeightSum, 2), finalF, finalB, finalAlpha, alpha, gaps);
+  storeAlpha(image, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
+    f32x4.extract_lane(alphaWeightSum, 3), finalF, finalB, finalAlpha, alpha, gaps);
 }

@@ -6,7 +6,8 @@
 // gradient along a path steps y by the x increment, and the third smoothing sigma defaults from the first radius.
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, rgb, setF3 } from "./sm-colour";
+import { alphaOf, rgb, setF3 } from "./sm-colour";
+import { BACKGROUND_LANES_BYTES, neighbourhoodDistortions, setLane } from "./sm-pair";
 import { pathEnergy } from "./sm-path";
 import { castRays, RAY_HITS_BYTES } from "./sm-rays";
 
@@ -37,9 +38,12 @@ function largestSquareWithin(kC: f64): f64 {
   return s;
 }
 
-/** Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, and where each ring starts. */
+/**
+ * Scratch bytes smExpand needs for radius kI: its offsets within kI, nearest first, as (dx, dy) and as index steps
+ * dy width + dx, and where each ring starts.
+ */
 export function smExpandScratchBytes(kI: i32): i32 {
-  return (2 * kI + 1) * (2 * kI + 1) * 8 + (kI + 2) * 4;
+  return (2 * kI + 1) * (2 * kI + 1) * 12 + (kI + 2) * 4;
 }
 
 /**
@@ -83,6 +87,11 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     }
     store<i32>(ringStart + (<usize>t << 2), k);
   }
+  // steps[k] = dy width + dx of offset k: for pixels whose disc lies inside the image, no bounds to check.
+  const steps = ringStart + (<usize>(kI + 2) << 2);
+  for (let k = 0; k < count; k++) {
+    store<i32>(steps + (<usize>k << 2), load<i32>(scratch + (<usize>k << 3), 4) * width + load<i32>(scratch + (<usize>k << 3)));
+  }
   const squaredKC = largestSquareWithin(kC);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -91,6 +100,18 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
       const nearest = min(load<i32>(fgDistance + (<usize>i << 2)), load<i32>(bgDistance + (<usize>i << 2)));
       if (nearest > kI) continue;
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      if (x >= kI && x + kI < width && y >= kI && y + kI < height) {
+        for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
+          const j = i + load<i32>(steps + (<usize>k << 2));
+          const label = load<u8>(labels + <usize>j);
+          if (label == LABEL_UNKNOWN) continue;
+          const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
+          if (dr * dr + dg * dg + db * db > squaredKC) continue;
+          store<u8>(expanded + <usize>i, label);
+          break;
+        }
+        continue;
+      }
       for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
         const x2 = x + load<i32>(scratch + (<usize>k << 3)), y2 = y + load<i32>(scratch + (<usize>k << 3), 4);
         if (x2 < 0 || x2 >= width || y2 < 0 || y2 >= height) continue;
@@ -122,32 +143,11 @@ export function smMeans(image: usize, labels: usize, pixels: i32, means: usize):
 }
 
 /**
- * The pair cost g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), N_p(F, B) the chromatic distortion summed over the
- * (2r+1)^2 pixels around p, clamped to the image (eq. 10); a, f, b = A_p^eA, D_f^ef, D_b^eb, multiplied in that order.
- * Only a cost below `bound` matters: the cost grows with N_p (non-negative factors, monotone rounding), so once
- * a row's partial sum gives a cost of `bound` or more, the pair is out and that cost is returned.
- */
-function pairCost(image: usize, width: i32, height: i32, x: i32, y: i32,
-  fr: f64, fg: f64, fb: f64, br: f64, bg: f64, bb: f64, radius: i32, eN: f64, a: f64, f: f64, b: f64, bound: f64): f64 {
-  let distortion = 0.0;
-  for (let y2 = y - radius; y2 <= y + radius; y2++) {
-    const yc = min(height - 1, max(0, y2));
-    for (let x2 = x - radius; x2 <= x + radius; x2++) {
-      const j = yc * width + min(width - 1, max(0, x2));
-      distortion += chromaticDistance(rgb(image, j, 0), rgb(image, j, 1), rgb(image, j, 2), fr, fg, fb, br, bg, bb);
-    }
-    const cost = power(<f64><f32>distortion, eN) * a * f * b;
-    if (cost >= bound) return cost;
-  }
-  return power(<f64><f32>distortion, eN) * a * f * b;
-}
-
-/**
  * Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions, castRays'
- * hits, the background samples' colours and distance factors.
+ * hits, the background samples' colours and distance factors, their colours as f32 lanes, four distortions.
  */
 export function smGatherScratchBytes(): i32 {
-  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32;
+  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32 + BACKGROUND_LANES_BYTES + 16;
 }
 
 /**
@@ -169,6 +169,7 @@ export function smGather(
   const directions = scratch + (<usize>MAX_ANGLES << 4);
   const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
   const bgTable = hits + <usize>RAY_HITS_BYTES; // per background sample: colour, D_b^eb (f64 x 4)
+  const bgLanes = bgTable + (<usize>MAX_ANGLES << 5), distortions = bgLanes + <usize>BACKGROUND_LANES_BYTES;
   for (let tile = 0; tile < 64; tile++) {
     const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
     for (let a = 0; a < angles; a++) {
@@ -224,7 +225,11 @@ export function smGather(
         store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
         store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
         store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
+        setLane(bgLanes, m, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
       }
+      // The last group of four lanes filled up with the last sample, so that no lane computes on stale bits.
+      for (let m = bgCount; m % 4 != 0; m++) setLane(bgLanes, m, load<f64>(bgTable + (<usize>(bgCount - 1) << 5)),
+        load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 8), load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 16));
       let minCost = Infinity;
       for (let k = 0; k < fgCount; k++) {
         const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
@@ -232,12 +237,14 @@ export function smGather(
         const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
         const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
         for (let m = 0; m < bgCount; m++) {
+          // N_p of four background samples at once.
+          if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
           const at = bgTable + (<usize>m << 5);
           const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
           const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
           const ap = pf + (1.0 - 2.0 * pf) * alpha;
-          const cost = pairCost(image, width, height, x, y, fr, fg, fb, br, bg, bb, npRadius, eN,
-            power(ap, eA), factorF, load<f64>(at, 24), minCost);
+          // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
+          const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
           if (minCost > cost) {
             minCost = cost;
             setF3(gatherF, i, fr, fg, fb);

@@ -36,6 +36,7 @@ interface SharedKernels extends Kernels {
   smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number,
     fgDistance: number, bgDistance: number): void;
   smTableBytes(radius: number): number;
+  smSmoothColoursScratchBytes(radius: number, width: number): number;
   smMeans(image: number, labels: number, pixels: number, means: number): void;
   smGatherScratchBytes(): number;
   smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
@@ -48,7 +49,7 @@ interface SharedKernels extends Kernels {
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
     gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, scratch: number): void;
   smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
-    refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, table: number): void;
+    refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, scratch: number): void;
   indexAllPixels(pixels: number, index: number): void;
   smSmoothAlpha(image: number, labels: number, width: number, height: number, radius2: number, sigmaSquared2: number, radius3: number,
     sigmaSquared3: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, alpha: number, table: number,
@@ -95,9 +96,9 @@ const options = {
 const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
 
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
-const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32;
+const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
-const GRADIENT_BYTES = 48;
+const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
 const RAY_MAP_BYTES = 2;
 /**
@@ -106,20 +107,26 @@ const RAY_MAP_BYTES = 2;
  * two label distances the map is made from).
  */
 const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
+/** Bytes per pixel during smoothing's pass 1: expanded labels, F and B at three stages, three f32 planes (its ring besides). */
+const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
 const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
-/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of ten f64 a pixel, and a row's costs. */
-const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width * 10 * 8 + 8);
+/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel. */
+const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width + 3) * 10 * 4;
+/** assembly/methods/sm-smooth.ts smSmoothColoursScratchBytes: 2 r + 1 rows of seven f32 a pixel, 144 bytes of sums, an f32 weight table. */
+const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) * width * 7 * 4 + 144 + (2 * radius + 1) ** 2 * 4;
 
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
   options,
   /**
    * The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. Refinement
-   * holds less per pixel than smoothing, plus its ring of rows, which on a short wide picture can be more.
+   * and smoothing's pass 1 hold less per pixel than the end, plus their rings of rows, which on a short wide picture
+   * can be more.
    */
   peakBytes: (size, o) => Math.max(size.pixels * BYTES_PER_PIXEL, size.pixels * REFINEMENT_BYTES_PER_PIXEL
-    + refineScratchBytes(o.sampleRefinementRadius, size.width)) + GATHER_SCRATCH_BYTES + 4096,
+    + refineScratchBytes(o.sampleRefinementRadius, size.width), size.pixels * SMOOTHING_BYTES_PER_PIXEL
+    + smoothScratchBytes(o.localSmoothingRadius1, size.width)) + GATHER_SCRATCH_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
@@ -173,14 +180,17 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     arena.release(refineMark);
     await phase(0.75);
     const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
-    const table = arena.alloc(k.smTableBytes(Math.max(o.localSmoothingRadius1, o.localSmoothingRadius3)));
+    const smoothMark = arena.mark();
+    const smoothScratch = arena.alloc(k.smSmoothColoursScratchBytes(o.localSmoothingRadius1, width));
     k.smSmoothColours(pixels.image, labels, width, height, o.localSmoothingRadius1, o.localSmoothingSigmaSq1 ?? defaultSigmaSquared,
-      refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, table);
+      refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, smoothScratch);
+    arena.release(smoothMark);
+    const table = arena.alloc(k.smTableBytes(o.localSmoothingRadius3));
     await phase(0.9);
     const alpha = arena.alloc(n * 8);
     k.smSmoothAlpha(pixels.image, labels, width, height, o.localSmoothingRadius2, o.localSmoothingSigmaSq2, o.localSmoothingRadius3,
       o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table,
-      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f64 colour gaps
+      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f32 colour gaps
     const index = arena.alloc(n * 4);
     k.indexAllPixels(n, index);
     return {

@@ -1,6 +1,7 @@
 // A plain twin of shared matting as pymatting 1.1.15 computes it (Gastal and Oliveira 2010; estimate_alpha_sm),
 // for the tests of assembly/methods/sm.ts: every phase by direct loops, no distance maps, no offset tables,
-// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32.
+// no skipping along rays. F and B are rounded to f32 where pymatting stores them as f32, and the pair costs' and
+// refinement's distortions, path energies and the smoothing passes' sums are computed in f32 as the kernel computes them.
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./laplacian.js";
 import type { Picture } from "./pymatting.js";
 
@@ -27,6 +28,7 @@ export const SHARED_DEFAULTS: SharedOptions = {
 type Colour = [number, number, number];
 const f32 = Math.fround;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+const round = (c: Colour): Colour => [f32(c[0]), f32(c[1]), f32(c[2])];
 
 function estimateAlpha(c: Colour, f: Colour, b: Colour): number {
   const fb = [0, 1, 2].map((k) => f[k] - b[k]);
@@ -39,11 +41,25 @@ function distortion(c: Colour, f: Colour, b: Colour): number {
   return f32([0, 1, 2].reduce((s, k) => s + (a * f[k] + (1 - a) * b[k] - c[k]) ** 2, 0));
 }
 
+/**
+ * distortion in f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-refine.ts and
+ * sm-pair.ts (refinement and the pair costs compute there in f32, as pymatting does).
+ */
+function distortionF32(colour: Colour, f: Colour, b: Colour): number {
+  const c = round(colour);
+  const gap = [0, 1, 2].map((k) => f32(f[k] - b[k]));
+  const denominator = f32(f32(f32(f32(gap[0] * gap[0]) + f32(gap[1] * gap[1])) + f32(gap[2] * gap[2])) + f32(1e-5));
+  const term = (k: number) => f32(f32(c[k] - b[k]) * gap[k]);
+  const a = clamp(f32(f32(f32(term(0) + term(1)) + term(2)) / denominator), 0, 1);
+  const rest = f32(1 - a);
+  const d = [0, 1, 2].map((k) => f32(f32(f32(a * f[k]) + f32(rest * b[k])) - c[k]));
+  return f32(f32(f32(d[0] * d[0]) + f32(d[1] * d[1])) + f32(d[2] * d[2]));
+}
+
 export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULTS): Float64Array {
   const { width: w, height: h, rgb } = p;
   const n = w * h;
   const colour = (i: number): Colour => [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]];
-  const round = (c: Colour): Colour => [f32(c[0]), f32(c[1]), f32(c[2])];
   // Expansion.
   const labels = Uint8Array.from(p.labels);
   if (o.expansionRadius > 0 && o.expansionThreshold > 0) {
@@ -82,18 +98,20 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
     if (d === 0) return 0;
     const steps = clamp(Math.ceil(d), 1, 10);
     const stepX = (sx - px) / steps, stepY = (sy - py) / steps;
+    // In f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-path.ts.
+    const stepX32 = f32(stepX), stepY32 = f32(stepY);
     let result = 0;
     for (let i = 0; i <= steps; i++) {
       const qx = Math.trunc(px + i * stepX), qy = Math.trunc(py + i * stepX); // pymatting steps y by the x increment
-      let sum = 0;
-      for (let k = 0; k < 3; k++) {
-        const gx = 0.5 * (rgb[3 * at(qx + 1, qy) + k] - rgb[3 * at(qx - 1, qy) + k]);
-        const gy = 0.5 * (rgb[3 * at(qx, qy + 1) + k] - rgb[3 * at(qx, qy - 1) + k]);
-        sum += (stepX * gx + stepY * gy) ** 2;
-      }
-      result += Math.sqrt(sum);
+      const squares = [0, 1, 2].map((k) => {
+        const gx = f32(0.5 * (rgb[3 * at(qx + 1, qy) + k] - rgb[3 * at(qx - 1, qy) + k]));
+        const gy = f32(0.5 * (rgb[3 * at(qx, qy + 1) + k] - rgb[3 * at(qx, qy - 1) + k]));
+        const v = f32(f32(stepX32 * gx) + f32(stepY32 * gy));
+        return f32(v * v);
+      });
+      result = f32(result + f32(Math.sqrt(f32(f32(squares[0] + squares[1]) + squares[2]))));
     }
-    return f32(result);
+    return result;
   };
   // Gathering.
   const gatherF: Colour[] = [], gatherB: Colour[] = [];
@@ -128,7 +146,9 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
         for (const b of bgs) {
           const alpha = f32(estimateAlpha(c, f.c, b.c));
           let np = 0;
-          for (let y2 = y - o.npRadius; y2 <= y + o.npRadius; y2++) for (let x2 = x - o.npRadius; x2 <= x + o.npRadius; x2++) np += distortion(colour(at(x2, y2)), f.c, b.c);
+          for (let y2 = y - o.npRadius; y2 <= y + o.npRadius; y2++) {
+            for (let x2 = x - o.npRadius; x2 <= x + o.npRadius; x2++) np = f32(np + distortionF32(colour(at(x2, y2)), round(f.c), round(b.c)));
+          }
           const cost = f32(np) ** eN * (pf + (1 - 2 * pf) * alpha) ** eA * Math.hypot(x - f.x, y - f.y) ** ef * Math.hypot(x - b.x, y - b.y) ** eb;
           if (best > cost) {
             best = cost;
@@ -151,7 +171,7 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
         for (let x2 = x - o.refinementRadius; x2 <= x + o.refinementRadius; x2++) {
           if (x2 < 0 || x2 >= w || y2 < 0 || y2 >= h) continue;
           const q = y2 * w + x2;
-          const cost = distortion(colour(i), gatherF[q], gatherB[q]);
+          const cost = distortionF32(colour(i), gatherF[q], gatherB[q]);
           let worst = 0;
           for (let k = 1; k < 3; k++) if (best[k].cost > best[worst].cost) worst = k;
           if (cost < best[worst].cost) best[worst] = { cost, q };
@@ -171,34 +191,38 @@ export function sharedMattingAlpha(p: Picture, o: SharedOptions = SHARED_DEFAULT
   };
   for (let i = 0; i < n; i++) {
     if (labels[i] !== UNKNOWN) continue;
+    // In f32 arithmetic, every operation rounded, in the order of assembly/methods/sm-smooth.ts (pass 1 computes
+    // there in f32, as pymatting does).
     const f: Colour = [0, 0, 0], b: Colour = [0, 0, 0];
     let sumF = 0, sumB = 0;
     window(i % w, Math.floor(i / w), o.radius1, (q, dx, dy) => {
-      let wc = Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared1);
-      if (q !== i) wc *= Math.abs(refinedAlpha[i] - refinedAlpha[q]);
-      const wf = Math.max(wc * refinedAlpha[q], 1e-5), wb = Math.max(wc * (1 - refinedAlpha[q]), 1e-5);
-      sumF += wf;
-      sumB += wb;
-      for (let k = 0; k < 3; k++) { f[k] += wf * refinedF[q][k]; b[k] += wb * refinedB[q][k]; }
+      let wc = f32(Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared1));
+      if (q !== i) wc = f32(wc * Math.abs(f32(refinedAlpha[i] - refinedAlpha[q])));
+      const wf = Math.max(f32(wc * refinedAlpha[q]), f32(1e-5)), wb = Math.max(f32(wc * f32(1 - refinedAlpha[q])), f32(1e-5));
+      sumF = f32(sumF + wf);
+      sumB = f32(sumB + wb);
+      for (let k = 0; k < 3; k++) { f[k] = f32(f[k] + f32(wf * refinedF[q][k])); b[k] = f32(b[k] + f32(wb * refinedB[q][k])); }
     });
     finalF[i] = round([f[0] / sumF, f[1] / sumF, f[2] / sumF]);
     finalB[i] = round([b[0] / sumB, b[1] / sumB, b[2] / sumB]);
     finalAlpha[i] = f32(estimateAlpha(colour(i), finalF[i], finalB[i]));
     weights[i] = f32(refinedAlpha[i] * (1 - refinedAlpha[i]));
   }
-  const gap = (q: number) => Math.hypot(finalF[q][0] - finalB[q][0], finalF[q][1] - finalB[q][1], finalF[q][2] - finalB[q][2]);
+  // Passes 2 and 3: the gaps and the window sums in f32 arithmetic, every operation rounded, in the order of
+  // assembly/methods/sm-smooth.ts.
+  const gap = (q: number) => f32(Math.hypot(finalF[q][0] - finalB[q][0], finalF[q][1] - finalB[q][1], finalF[q][2] - finalB[q][2]));
   return Float64Array.from({ length: n }, (_, i) => {
     if (labels[i] !== UNKNOWN) return labels[i] === FOREGROUND ? 1 : 0;
     let gaps = 0, weightSum = 0;
-    window(i % w, Math.floor(i / w), o.radius2, (q) => { weightSum += weights[q]; gaps += weights[q] * gap(q); });
+    window(i % w, Math.floor(i / w), o.radius2, (q) => { weightSum = f32(weightSum + weights[q]); gaps = f32(gaps + f32(weights[q] * gap(q))); });
     const typical = gaps / (weightSum + 1e-5) + 1e-5;
     const confidence = f32(Math.min(1, gap(i) / typical) * Math.exp(-Math.sqrt(distortion(colour(i), finalF[i], finalB[i])) / o.sigmaSquared2));
     let alphaSum = 0;
     weightSum = 0;
     window(i % w, Math.floor(i / w), o.radius3, (q, dx, dy) => {
-      const wq = Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared3) + (labels[q] !== UNKNOWN ? 1 : 0);
-      alphaSum += wq * refinedAlpha[q];
-      weightSum += wq;
+      const wq = f32(f32(Math.exp(-(dx * dx + dy * dy) / o.sigmaSquared3)) + (labels[q] !== UNKNOWN ? 1 : 0));
+      alphaSum = f32(alphaSum + f32(wq * refinedAlpha[q]));
+      weightSum = f32(weightSum + wq);
     });
     return confidence * finalAlpha[i] + (1 - confidence) * (alphaSum / weightSum);
   });
