@@ -50,12 +50,12 @@ export function smExpandScratchBytes(kI: i32): i32 {
  * Expansion (sec. 4.1): an unknown pixel takes the label of the nearest known pixel within kI pixels
  * (Euclidean; the first in raster order on ties) whose colour lies within kC. Reads `labels`, writes `expanded`.
  * The offsets within kI are visited nearest first (raster order among equals), so the first match is the one.
- * fgDistance and bgDistance: chessboard distances to the nearest foreground and background pixel of `labels`
- * (smLabelDistances). No known pixel is nearer than their minimum d, in Euclidean distance either, so the offsets
- * nearer than d are skipped, and pixels with d > kI at once.
+ * distances: the distance map of `labels` (smDistanceMap): no known pixel is nearer than the lesser of its two
+ * chessboard distances d, in Euclidean distance either, so the offsets nearer than d are skipped, and pixels with
+ * d > kI at once (kI < 255, the map's cap).
  */
 export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize,
-  fgDistance: usize, bgDistance: usize): void {
+  distances: usize): void {
   const pixels = width * height;
   memory.copy(expanded, labels, <usize>pixels);
   if (kI <= 0 || kC <= 0) return;
@@ -97,7 +97,8 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (load<u8>(labels + <usize>i) != LABEL_UNKNOWN) continue;
-      const nearest = min(load<i32>(fgDistance + (<usize>i << 2)), load<i32>(bgDistance + (<usize>i << 2)));
+      const both = <i32>load<u16>(distances + (<usize>i << 1));
+      const nearest = min(both & 0xff, both >> 8);
       if (nearest > kI) continue;
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
       if (x >= kI && x + kI < width && y >= kI && y + kI < height) {
@@ -140,6 +141,29 @@ export function smMeans(image: usize, labels: usize, pixels: i32, means: usize):
   }
   store<f64>(means, fr / <f64>fn); store<f64>(means, fg / <f64>fn, 8); store<f64>(means, fb / <f64>fn, 16);
   store<f64>(means, br / <f64>bn, 24); store<f64>(means, bg / <f64>bn, 32); store<f64>(means, bb / <f64>bn, 40);
+}
+
+/**
+ * min over the `count` samples ((x, y) i32 pairs) of E_p(s) (pathEnergy). The nearest sample goes first: its path is
+ * the shortest and mostly the cheapest, so the bound it sets stops the others' sums early. The minimum does not
+ * depend on the order (a sum stopped at the bound is no less than it).
+ */
+@inline
+function leastPathEnergy(image: usize, gradients: usize, width: i32, height: i32, x: i32, y: i32, samples: usize, count: i32): f64 {
+  let nearest = 0, nearestDistance = i32.MAX_VALUE;
+  for (let k = 0; k < count; k++) {
+    const dx = load<i32>(samples + (<usize>k << 3)) - x, dy = load<i32>(samples + (<usize>k << 3), 4) - y;
+    if (dx * dx + dy * dy < nearestDistance) {
+      nearestDistance = dx * dx + dy * dy;
+      nearest = k;
+    }
+  }
+  let least = pathEnergy(image, gradients, width, height, x, y, load<i32>(samples + (<usize>nearest << 3)), load<i32>(samples + (<usize>nearest << 3), 4), Infinity);
+  for (let k = 0; k < count; k++) {
+    if (k == nearest) continue;
+    least = min(least, pathEnergy(image, gradients, width, height, x, y, load<i32>(samples + (<usize>k << 3)), load<i32>(samples + (<usize>k << 3), 4), least));
+  }
+  return least;
 }
 
 /**
@@ -209,13 +233,8 @@ export function smGather(
         store<i32>(bgSamples, y, 4);
         bgCount = 1;
       }
-      let minEf = Infinity, minEb = Infinity;
-      for (let k = 0; k < fgCount; k++) {
-        minEf = min(minEf, pathEnergy(image, gradients, width, height, x, y, load<i32>(fgSamples + (<usize>k << 3)), load<i32>(fgSamples + (<usize>k << 3), 4), minEf));
-      }
-      for (let k = 0; k < bgCount; k++) {
-        minEb = min(minEb, pathEnergy(image, gradients, width, height, x, y, load<i32>(bgSamples + (<usize>k << 3)), load<i32>(bgSamples + (<usize>k << 3), 4), minEb));
-      }
+      const minEf = leastPathEnergy(image, gradients, width, height, x, y, fgSamples, fgCount);
+      const minEb = leastPathEnergy(image, gradients, width, height, x, y, bgSamples, bgCount);
       const pf = minEb / (minEf + minEb + 1e-5);
       // Each background sample's colour and D_b^eb, once for all foreground samples.
       for (let m = 0; m < bgCount; m++) {
