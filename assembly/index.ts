@@ -32,7 +32,7 @@ export * from "./methods/ifm-system";
 export * from "./methods/ifm-pcg";
 export * from "./methods/ifm-coarse";
 export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGather } from "./methods/sm";
-export { smDistanceMap } from "./methods/sm-rays";
+export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";
 export { smTableBytes, smSmoothColoursScratchBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";

@@ -4,64 +4,58 @@
 // one pixel go four ways across the image and most of their time is spent waiting for memory, so the map is one
 // two-byte load a step (instead of the labels and two i32 distance planes).
 
-import { LABEL_BACKGROUND, LABEL_FOREGROUND } from "../convert";
+/**
+ * distance[i] = chessboard distance from pixel i to the nearest pixel labelled `target` (two raster passes over
+ * the 8-neighbourhood; a large number when there is none). Rays use it to skip runs that cannot hold a sample.
+ */
+export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
+  const far = width + height;
+  for (let y = 0; y < height; y++) {
+    const row = distance + (<usize>(y * width) << 2), above = row - (<usize>width << 2);
+    for (let x = 0; x < width; x++) {
+      if (load<u8>(labels + <usize>(y * width + x)) == target) {
+        store<i32>(row + (<usize>x << 2), 0);
+        continue;
+      }
+      let d = far - 1;
+      if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+      if (y > 0) d = min(d, nearestOfThree(above, x, width));
+      store<i32>(row + (<usize>x << 2), d + 1);
+    }
+  }
+  for (let y = height - 1; y >= 0; y--) {
+    const row = distance + (<usize>(y * width) << 2), below = row + (<usize>width << 2);
+    for (let x = width - 1; x >= 0; x--) {
+      let d = load<i32>(row + (<usize>x << 2));
+      if (d == 0) continue;
+      if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)) + 1);
+      if (y < height - 1) d = min(d, nearestOfThree(below, x, width) + 1);
+      store<i32>(row + (<usize>x << 2), d);
+    }
+  }
+}
+
+/** The least of row[x - 1], row[x], row[x + 1] (i32), those inside the row's `width`. */
+@inline
+function nearestOfThree(row: usize, x: i32, width: i32): i32 {
+  let d = load<i32>(row + (<usize>x << 2));
+  if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
+  if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)));
+  return d;
+}
 
 /** Distances above this are stored as this: a smaller distance only makes a ray skip less, never wrongly. */
 const FAR: i32 = 255;
 
 /**
- * The distance map of `labels`: for each pixel (u16), min(255, chessboard distance to the nearest foreground pixel)
- * in the low byte and the same for background in the high byte (0: the label itself; 255 also when there is none).
- * Two raster passes over the 8-neighbourhood, both labels at once; the cap commutes with their min and + 1, so each
- * byte is the capped exact distance. Rays use it to skip runs that cannot hold a sample, expansion to skip pixels
- * and offsets nearer than any known pixel (its radius is below the cap).
+ * The ray map: for each pixel, min(255, distance to the nearest foreground pixel) in the low byte and the same for
+ * background in the high byte (a distance of 0 is the label itself), from smLabelDistances' two planes.
  */
-export function smDistanceMap(labels: usize, width: i32, height: i32, map: usize): void {
-  for (let y = 0; y < height; y++) {
-    const row = map + (<usize>(y * width) << 1), above = row - (<usize>width << 1);
-    for (let x = 0; x < width; x++) {
-      const label = load<u8>(labels + <usize>(y * width + x));
-      let fg = FAR - 1, bg = FAR - 1;
-      if (x > 0) {
-        const left = <i32>load<u16>(row + (<usize>(x - 1) << 1));
-        fg = min(fg, left & 0xff);
-        bg = min(bg, left >> 8);
-      }
-      if (y > 0) {
-        fg = min(fg, nearestOfThree(above, x, width, 0));
-        bg = min(bg, nearestOfThree(above, x, width, 8));
-      }
-      fg = label == LABEL_FOREGROUND ? 0 : fg + 1;
-      bg = label == LABEL_BACKGROUND ? 0 : bg + 1;
-      store<u16>(row + (<usize>x << 1), <u16>(fg | bg << 8));
-    }
+export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    const fg = min(FAR, load<i32>(fgDistance + (<usize>i << 2))), bg = min(FAR, load<i32>(bgDistance + (<usize>i << 2)));
+    store<u16>(map + (<usize>i << 1), <u16>(fg | bg << 8));
   }
-  for (let y = height - 1; y >= 0; y--) {
-    const row = map + (<usize>(y * width) << 1), below = row + (<usize>width << 1);
-    for (let x = width - 1; x >= 0; x--) {
-      const here = <i32>load<u16>(row + (<usize>x << 1));
-      let fg = here & 0xff, bg = here >> 8;
-      if (x < width - 1) {
-        const right = <i32>load<u16>(row + (<usize>(x + 1) << 1));
-        fg = min(fg, (right & 0xff) + 1);
-        bg = min(bg, (right >> 8) + 1);
-      }
-      if (y < height - 1) {
-        fg = min(fg, nearestOfThree(below, x, width, 0) + 1);
-        bg = min(bg, nearestOfThree(below, x, width, 8) + 1);
-      }
-      store<u16>(row + (<usize>x << 1), <u16>(fg | bg << 8));
-    }
-  }
-}
-
-/** The least of the bytes at bit `shift` of row[x - 1], row[x], row[x + 1] (u16), those inside the row's `width`. */
-@inline
-function nearestOfThree(row: usize, x: i32, width: i32, shift: i32): i32 {
-  let d = (<i32>load<u16>(row + (<usize>x << 1)) >> shift) & 0xff;
-  if (x > 0) d = min(d, (<i32>load<u16>(row + (<usize>(x - 1) << 1)) >> shift) & 0xff);
-  if (x < width - 1) d = min(d, (<i32>load<u16>(row + (<usize>(x + 1) << 1)) >> shift) & 0xff);
-  return d;
 }
 
 /** A ray's state: its next step in the low 30 bits, and whether it has met a foreground / background pixel. */

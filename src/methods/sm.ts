@@ -34,7 +34,7 @@ export interface SharedMattingOptions {
 interface SharedKernels extends Kernels {
   smExpandScratchBytes(kI: number): number;
   smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number,
-    distances: number): void;
+    fgDistance: number, bgDistance: number): void;
   smTableBytes(radius: number): number;
   smSmoothColoursScratchBytes(radius: number, width: number): number;
   smMeans(image: number, labels: number, pixels: number, means: number): void;
@@ -43,7 +43,8 @@ interface SharedKernels extends Kernels {
     eN: number, eA: number, ef: number, eb: number, npRadius: number, rayMap: number, gradients: number,
     gatherF: number, gatherB: number, scratch: number): void;
   smGradients(image: number, width: number, height: number, gradients: number): void;
-  smDistanceMap(labels: number, width: number, height: number, map: number): void;
+  smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
+  smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
   smRefineScratchBytes(radius: number, width: number): number;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
     gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, scratch: number): void;
@@ -92,17 +93,20 @@ const options = {
   localSmoothingSigmaSq3: optionalSigmaSquared(),
 };
 
+const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
+
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
 const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 32;
-/** The map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts smDistanceMap). */
-const DISTANCE_MAP_BYTES = 2;
+/** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
+const RAY_MAP_BYTES = 2;
 /**
  * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
- * alpha f64, index. Gathering holds less: labels, F and B once, the rays' distance map and the gradient table.
+ * alpha f64, index. Gathering holds less: labels, F and B once, the ray map and the gradient table (before it, the
+ * two label distances the map is made from).
  */
-const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + DISTANCE_MAP_BYTES + GRADIENT_BYTES);
+const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
 /** Bytes per pixel during smoothing's pass 1: expanded labels, F and B at three stages, three f32 planes (its ring besides). */
 const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
@@ -145,17 +149,23 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const plane = () => arena.alloc(n * 4);
     const mark = arena.mark();
     const expandScratch = arena.alloc(k.smExpandScratchBytes(o.trimapExpansionRadius));
-    const known = arena.alloc(n * DISTANCE_MAP_BYTES);
-    k.smDistanceMap(pixels.labels, width, height, known);
-    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels, expandScratch, known);
+    const knownFg = plane(), knownBg = plane();
+    k.smLabelDistances(pixels.labels, width, height, LABEL_FOREGROUND, knownFg);
+    k.smLabelDistances(pixels.labels, width, height, LABEL_BACKGROUND, knownBg);
+    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels, expandScratch, knownFg, knownBg);
     arena.release(mark);
     const means = arena.alloc(48);
     k.smMeans(pixels.image, labels, n, means);
     const gatherF = colours(), gatherB = colours();
     const scratch = arena.alloc(k.smGatherScratchBytes());
     const distances = arena.mark();
-    const rayMap = arena.alloc(n * DISTANCE_MAP_BYTES);
-    k.smDistanceMap(labels, width, height, rayMap);
+    const rayMap = arena.alloc(n * 2);
+    const planes = arena.mark();
+    const fgDistance = plane(), bgDistance = plane();
+    k.smLabelDistances(labels, width, height, LABEL_FOREGROUND, fgDistance);
+    k.smLabelDistances(labels, width, height, LABEL_BACKGROUND, bgDistance);
+    k.smRayMap(fgDistance, bgDistance, n, rayMap);
+    arena.release(planes);
     const gradients = arena.alloc(n * GRADIENT_BYTES);
     k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
