@@ -46,6 +46,15 @@ export function smExpandScratchBytes(kI: i32): i32 {
   return (2 * kI + 1) * (2 * kI + 1) * 12 + (kI + 2) * 4;
 }
 
+/** Expansion's test of pixel j: its label if it is known and its colour within kC of (ir, ig, ib), else unknown. */
+@inline
+function expansionLabel(image: usize, labels: usize, j: i32, ir: f64, ig: f64, ib: f64, squaredKC: f64): u8 {
+  const label = load<u8>(labels + <usize>j);
+  if (label == LABEL_UNKNOWN) return LABEL_UNKNOWN;
+  const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
+  return dr * dr + dg * dg + db * db > squaredKC ? LABEL_UNKNOWN : label;
+}
+
 /**
  * Expansion (sec. 4.1): an unknown pixel takes the label of the nearest known pixel within kI pixels
  * (Euclidean; the first in raster order on ties) whose colour lies within kC. Reads `labels`, writes `expanded`.
@@ -102,11 +111,8 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
       if (x >= kI && x + kI < width && y >= kI && y + kI < height) {
         for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
-          const j = i + load<i32>(steps + (<usize>k << 2));
-          const label = load<u8>(labels + <usize>j);
+          const label = expansionLabel(image, labels, i + load<i32>(steps + (<usize>k << 2)), ir, ig, ib, squaredKC);
           if (label == LABEL_UNKNOWN) continue;
-          const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
-          if (dr * dr + dg * dg + db * db > squaredKC) continue;
           store<u8>(expanded + <usize>i, label);
           break;
         }
@@ -115,11 +121,8 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
       for (let k = load<i32>(ringStart + (<usize>nearest << 2)); k < count; k++) {
         const x2 = x + load<i32>(scratch + (<usize>k << 3)), y2 = y + load<i32>(scratch + (<usize>k << 3), 4);
         if (x2 < 0 || x2 >= width || y2 < 0 || y2 >= height) continue;
-        const j = y2 * width + x2;
-        const label = load<u8>(labels + <usize>j);
+        const label = expansionLabel(image, labels, y2 * width + x2, ir, ig, ib, squaredKC);
         if (label == LABEL_UNKNOWN) continue;
-        const dr = ir - rgb(image, j, 0), dg = ig - rgb(image, j, 1), db = ib - rgb(image, j, 2);
-        if (dr * dr + dg * dg + db * db > squaredKC) continue;
         store<u8>(expanded + <usize>i, label);
         break;
       }
