@@ -1,5 +1,6 @@
 // Colour arithmetic shared by the phases of shared matting (methods/sm.ts, methods/sm-smooth.ts): pixel and
-// F / B access, and the alpha and chromatic distortion of Gastal and Oliveira 2010 as pymatting computes them.
+// F / B access, the rings of f32 row planes that refinement and smoothing slide down the
+// image, and the alpha and chromatic distortion of Gastal and Oliveira 2010 as pymatting computes them.
 // Colours f64 RGB interleaved; per-pixel F and B estimates f32 x 3 (as pymatting keeps them).
 
 @inline
@@ -34,4 +35,19 @@ export function chromaticDistance(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, f
   const a = alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
   const dr = a * fr + (1 - a) * br - ir, dg = a * fg + (1 - a) * bg - ig, db = a * fb + (1 - a) * bb - ib;
   return <f64><f32>(dr * dr + dg * dg + db * db);
+}
+
+/**
+ * Ring row of image row y2 in a ring of `span` rows (refinement's and smoothing's rings of 2r + 1 rows), each row
+ * `planes` f32 planes of `pitch` values.
+ */
+@inline
+export function ringRow(ring: usize, y2: i32, span: i32, pitch: i32, planes: i32): usize {
+  return ring + <usize>(y2 % span) * <usize>pitch * <usize>(planes * 4);
+}
+
+/** Value x of plane `which` in a ring row whose planes hold `pitch` f32. */
+@inline
+export function ringPlane(row: usize, pitch: i32, which: i32, x: i32): usize {
+  return row + (<usize>(which * pitch + x) << 2);
 }

@@ -7,7 +7,7 @@
 // same order, so both builds pick the same neighbours.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, f3, rgb, setF3 } from "./sm-colour";
+import { alphaOf, f3, rgb, ringPlane, ringRow, setF3 } from "./sm-colour";
 
 /** f32 planes of a ring row: F (r, g, b), B (r, g, b), F - B (r, g, b), |F - B|^2 + 1e-5. */
 const PARTS: i32 = 10;
@@ -20,17 +20,6 @@ export function smRefineScratchBytes(radius: i32, width: i32): i32 {
   return (2 * radius + 1) * (width + PADDING) * PARTS * 4;
 }
 
-/** Ring row of image row y2: PARTS planes of `pitch` f32 each. */
-@inline
-function ringRow(ring: usize, y2: i32, span: i32, pitch: i32): usize {
-  return ring + <usize>(y2 % span) * <usize>pitch * <usize>(PARTS * 4);
-}
-
-@inline
-function part(row: usize, pitch: i32, which: i32, x: i32): usize {
-  return row + (<usize>(which * pitch + x) << 2);
-}
-
 /** Fills the ring row of image row y2 from the gathered F and B (f32 arithmetic); the padding columns get zeros. */
 function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32, row: usize): void {
   for (let x = 0; x < pitch; x++) {
@@ -41,10 +30,10 @@ function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32
       br = <f32>f3(gatherB, q, 0); bg = <f32>f3(gatherB, q, 1); bb = <f32>f3(gatherB, q, 2);
     }
     const dr = fr - br, dg = fg - bg, db = fb - bb;
-    store<f32>(part(row, pitch, F_R, x), fr); store<f32>(part(row, pitch, F_R + 1, x), fg); store<f32>(part(row, pitch, F_R + 2, x), fb);
-    store<f32>(part(row, pitch, B_R, x), br); store<f32>(part(row, pitch, B_R + 1, x), bg); store<f32>(part(row, pitch, B_R + 2, x), bb);
-    store<f32>(part(row, pitch, GAP_R, x), dr); store<f32>(part(row, pitch, GAP_R + 1, x), dg); store<f32>(part(row, pitch, GAP_R + 2, x), db);
-    store<f32>(part(row, pitch, DENOMINATOR, x), dr * dr + dg * dg + db * db + <f32>1e-5);
+    store<f32>(ringPlane(row, pitch, F_R, x), fr); store<f32>(ringPlane(row, pitch, F_R + 1, x), fg); store<f32>(ringPlane(row, pitch, F_R + 2, x), fb);
+    store<f32>(ringPlane(row, pitch, B_R, x), br); store<f32>(ringPlane(row, pitch, B_R + 1, x), bg); store<f32>(ringPlane(row, pitch, B_R + 2, x), bb);
+    store<f32>(ringPlane(row, pitch, GAP_R, x), dr); store<f32>(ringPlane(row, pitch, GAP_R + 1, x), dg); store<f32>(ringPlane(row, pitch, GAP_R + 2, x), db);
+    store<f32>(ringPlane(row, pitch, DENOMINATOR, x), dr * dr + dg * dg + db * db + <f32>1e-5);
   }
 }
 
@@ -54,14 +43,14 @@ function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32
  */
 @inline
 function distortionAt(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x: i32): f32 {
-  const br = load<f32>(part(row, pitch, B_R, x)), bg = load<f32>(part(row, pitch, B_R + 1, x)), bb = load<f32>(part(row, pitch, B_R + 2, x));
-  const numerator = (ir - br) * load<f32>(part(row, pitch, GAP_R, x)) + (ig - bg) * load<f32>(part(row, pitch, GAP_R + 1, x))
-    + (ib - bb) * load<f32>(part(row, pitch, GAP_R + 2, x));
-  const a = min<f32>(1, max<f32>(0, numerator / load<f32>(part(row, pitch, DENOMINATOR, x))));
+  const br = load<f32>(ringPlane(row, pitch, B_R, x)), bg = load<f32>(ringPlane(row, pitch, B_R + 1, x)), bb = load<f32>(ringPlane(row, pitch, B_R + 2, x));
+  const numerator = (ir - br) * load<f32>(ringPlane(row, pitch, GAP_R, x)) + (ig - bg) * load<f32>(ringPlane(row, pitch, GAP_R + 1, x))
+    + (ib - bb) * load<f32>(ringPlane(row, pitch, GAP_R + 2, x));
+  const a = min<f32>(1, max<f32>(0, numerator / load<f32>(ringPlane(row, pitch, DENOMINATOR, x))));
   const rest: f32 = 1 - a;
-  const dr = a * load<f32>(part(row, pitch, F_R, x)) + rest * br - ir;
-  const dg = a * load<f32>(part(row, pitch, F_R + 1, x)) + rest * bg - ig;
-  const db = a * load<f32>(part(row, pitch, F_R + 2, x)) + rest * bb - ib;
+  const dr = a * load<f32>(ringPlane(row, pitch, F_R, x)) + rest * br - ir;
+  const dg = a * load<f32>(ringPlane(row, pitch, F_R + 1, x)) + rest * bg - ig;
+  const db = a * load<f32>(ringPlane(row, pitch, F_R + 2, x)) + rest * bb - ib;
   return dr * dr + dg * dg + db * db;
 }
 
@@ -71,14 +60,14 @@ function distortionAt(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x: i32)
  */
 @inline
 function distortionQuad(ir: v128, ig: v128, ib: v128, row: usize, pitch: i32, x: i32): v128 {
-  const br = v128.load(part(row, pitch, B_R, x)), bg = v128.load(part(row, pitch, B_R + 1, x)), bb = v128.load(part(row, pitch, B_R + 2, x));
-  const numerator = f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(ir, br), v128.load(part(row, pitch, GAP_R, x))),
-    f32x4.mul(f32x4.sub(ig, bg), v128.load(part(row, pitch, GAP_R + 1, x)))), f32x4.mul(f32x4.sub(ib, bb), v128.load(part(row, pitch, GAP_R + 2, x))));
-  const a = f32x4.pmin(f32x4.splat(1.0), f32x4.pmax(f32x4.splat(0.0), f32x4.div(numerator, v128.load(part(row, pitch, DENOMINATOR, x)))));
+  const br = v128.load(ringPlane(row, pitch, B_R, x)), bg = v128.load(ringPlane(row, pitch, B_R + 1, x)), bb = v128.load(ringPlane(row, pitch, B_R + 2, x));
+  const numerator = f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(ir, br), v128.load(ringPlane(row, pitch, GAP_R, x))),
+    f32x4.mul(f32x4.sub(ig, bg), v128.load(ringPlane(row, pitch, GAP_R + 1, x)))), f32x4.mul(f32x4.sub(ib, bb), v128.load(ringPlane(row, pitch, GAP_R + 2, x))));
+  const a = f32x4.pmin(f32x4.splat(1.0), f32x4.pmax(f32x4.splat(0.0), f32x4.div(numerator, v128.load(ringPlane(row, pitch, DENOMINATOR, x)))));
   const rest = f32x4.sub(f32x4.splat(1.0), a);
-  const dr = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R, x))), f32x4.mul(rest, br)), ir);
-  const dg = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R + 1, x))), f32x4.mul(rest, bg)), ig);
-  const db = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(part(row, pitch, F_R + 2, x))), f32x4.mul(rest, bb)), ib);
+  const dr = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R, x))), f32x4.mul(rest, br)), ir);
+  const dg = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R + 1, x))), f32x4.mul(rest, bg)), ig);
+  const db = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R + 2, x))), f32x4.mul(rest, bb)), ib);
   return f32x4.add(f32x4.add(f32x4.mul(dr, dr), f32x4.mul(dg, dg)), f32x4.mul(db, db));
 }
 
@@ -131,10 +120,10 @@ export function smRefine(
   const ring = scratch;
   memory.copy(refinedF, gatherF, <usize>pixels * 12);
   memory.copy(refinedB, gatherB, <usize>pixels * 12);
-  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch));
+  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch, PARTS));
   for (let y = 0; y < height; y++) {
     // Row y + r replaces row y - r - 1, which no pixel from row y on reads.
-    if (y + radius < height) fillRow(gatherF, gatherB, width, pitch, y + radius, ringRow(ring, y + radius, span, pitch));
+    if (y + radius < height) fillRow(gatherF, gatherB, width, pitch, y + radius, ringRow(ring, y + radius, span, pitch, PARTS));
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
@@ -147,7 +136,7 @@ export function smRefine(
       n0 = -1; n1 = -1; n2 = -1;
       const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
       for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-        offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch), pitch, x1, count, y2 * width + x1);
+        offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch, PARTS), pitch, x1, count, y2 * width + x1);
       }
       let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
       for (let k = 0; k < 3; k++) {

@@ -2,7 +2,7 @@
 // Phases 1 and 2 are in methods/sm.ts, phase 3 in methods/sm-refine.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, f3, rgb } from "./sm-colour";
+import { alphaOf, chromaticDistance, f3, rgb, ringPlane, ringRow } from "./sm-colour";
 
 /** Bytes of the f32 spatial weight table of passes 2 and 3 for smoothing radius r: exp(-(dx^2 + dy^2) / sigma^2) in raster order. */
 export function smTableBytes(radius: i32): i32 {
@@ -20,25 +20,14 @@ export function smSmoothColoursScratchBytes(radius: i32, width: i32): i32 {
   return (2 * radius + 1) * width * PLANES * 4 + SUMS_BYTES + (2 * radius + 1) * (2 * radius + 1) * 4;
 }
 
-/** Ring row of image row y2: PLANES planes of `width` f32 each. */
-@inline
-function ringRow(ring: usize, y2: i32, span: i32, width: i32): usize {
-  return ring + <usize>(y2 % span) * <usize>width * <usize>(PLANES * 4);
-}
-
-@inline
-function plane(row: usize, width: i32, which: i32, x: i32): usize {
-  return row + (<usize>(which * width + x) << 2);
-}
-
 /** Copies image row y2's refined alpha, F and B into a ring row, one plane each. */
 function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i32, y2: i32, row: usize): void {
   for (let x = 0; x < width; x++) {
     const q = y2 * width + x;
-    store<f32>(plane(row, width, ALPHA, x), load<f32>(refinedAlpha + (<usize>q << 2)));
+    store<f32>(ringPlane(row, width, ALPHA, x), load<f32>(refinedAlpha + (<usize>q << 2)));
     for (let c = 0; c < 3; c++) {
-      store<f32>(plane(row, width, RING_F + c, x), load<f32>(refinedF + <usize>q * 12 + (<usize>c << 2)));
-      store<f32>(plane(row, width, RING_B + c, x), load<f32>(refinedB + <usize>q * 12 + (<usize>c << 2)));
+      store<f32>(ringPlane(row, width, RING_F + c, x), load<f32>(refinedF + <usize>q * 12 + (<usize>c << 2)));
+      store<f32>(ringPlane(row, width, RING_B + c, x), load<f32>(refinedB + <usize>q * 12 + (<usize>c << 2)));
     }
   }
 }
@@ -65,10 +54,10 @@ export function smSmoothColours(
   memory.copy(finalF, refinedF, <usize>pixels * 12);
   memory.copy(finalB, refinedB, <usize>pixels * 12);
   memory.fill(weights, 0, <usize>pixels << 2);
-  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(refinedF, refinedB, refinedAlpha, width, y2, ringRow(ring, y2, span, width));
+  for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(refinedF, refinedB, refinedAlpha, width, y2, ringRow(ring, y2, span, width, PLANES));
   for (let y = 0; y < height; y++) {
     // Row y + r replaces row y - r - 1, which no pixel from row y on reads.
-    if (y + radius < height) fillRow(refinedF, refinedB, refinedAlpha, width, y + radius, ringRow(ring, y + radius, span, width));
+    if (y + radius < height) fillRow(refinedF, refinedB, refinedAlpha, width, y + radius, ringRow(ring, y + radius, span, width, PLANES));
     let x = 0;
     while (x < width) {
       const i = y * width + x;
@@ -107,23 +96,23 @@ function storeSmoothed(image: usize, i: i32, alphaP: f32, fr: f32, fg: f32, fb: 
 function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
   finalF: usize, finalB: usize, finalAlpha: usize, weights: usize): void {
   const span = 2 * radius + 1;
-  const alphaP = load<f32>(plane(ringRow(ring, y, span, width), width, ALPHA, x));
+  const alphaP = load<f32>(ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x));
   const least: f32 = 1e-5;
   let fr: f32 = 0, fg: f32 = 0, fb: f32 = 0, br: f32 = 0, bg: f32 = 0, bb: f32 = 0, sumF: f32 = 0, sumB: f32 = 0;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-    const row = ringRow(ring, y2, span, width);
+    const row = ringRow(ring, y2, span, width, PLANES);
     for (let x2 = max(0, x - radius); x2 <= min(width - 1, x + radius); x2++) {
       const dx = x2 - x, dy = y2 - y;
-      const alphaQ = load<f32>(plane(row, width, ALPHA, x2));
+      const alphaQ = load<f32>(ringPlane(row, width, ALPHA, x2));
       let spatial = load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2));
       if (dx != 0 || dy != 0) spatial *= abs<f32>(alphaP - alphaQ);
       const wF = max<f32>(spatial * alphaQ, least), wB = max<f32>(spatial * (1 - alphaQ), least);
       sumF += wF;
       sumB += wB;
-      fr += wF * load<f32>(plane(row, width, RING_F, x2)); fg += wF * load<f32>(plane(row, width, RING_F + 1, x2));
-      fb += wF * load<f32>(plane(row, width, RING_F + 2, x2));
-      br += wB * load<f32>(plane(row, width, RING_B, x2)); bg += wB * load<f32>(plane(row, width, RING_B + 1, x2));
-      bb += wB * load<f32>(plane(row, width, RING_B + 2, x2));
+      fr += wF * load<f32>(ringPlane(row, width, RING_F, x2)); fg += wF * load<f32>(ringPlane(row, width, RING_F + 1, x2));
+      fb += wF * load<f32>(ringPlane(row, width, RING_F + 2, x2));
+      br += wB * load<f32>(ringPlane(row, width, RING_B, x2)); bg += wB * load<f32>(ringPlane(row, width, RING_B + 1, x2));
+      bb += wB * load<f32>(ringPlane(row, width, RING_B + 2, x2));
     }
   }
   storeSmoothed(image, y * width + x, alphaP, fr, fg, fb, br, bg, bb, sumF, sumB, finalF, finalB, finalAlpha, weights);
@@ -137,26 +126,26 @@ function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, 
 function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
   finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, sums: usize): void {
   const span = 2 * radius + 1;
-  const alphaP = v128.load(plane(ringRow(ring, y, span, width), width, ALPHA, x));
+  const alphaP = v128.load(ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x));
   const least = f32x4.splat(1e-5), one = f32x4.splat(1.0);
   let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
     const dy = y2 - y;
-    const row = ringRow(ring, y2, span, width);
+    const row = ringRow(ring, y2, span, width, PLANES);
     for (let dx = -radius; dx <= radius; dx++) {
       const x2 = x + dx;
-      const alphaQ = v128.load(plane(row, width, ALPHA, x2));
+      const alphaQ = v128.load(ringPlane(row, width, ALPHA, x2));
       let spatial = f32x4.splat(load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2)));
       if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
       const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
       sumF = f32x4.add(sumF, wF);
       sumB = f32x4.add(sumB, wB);
-      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(plane(row, width, RING_F, x2))));
-      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(plane(row, width, RING_F + 1, x2))));
-      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(plane(row, width, RING_F + 2, x2))));
-      br = f32x4.add(br, f32x4.mul(wB, v128.load(plane(row, width, RING_B, x2))));
-      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(plane(row, width, RING_B + 1, x2))));
-      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(plane(row, width, RING_B + 2, x2))));
+      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F, x2))));
+      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 1, x2))));
+      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 2, x2))));
+      br = f32x4.add(br, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B, x2))));
+      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 1, x2))));
+      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 2, x2))));
     }
   }
   // The sums go through memory to be taken apart lane by lane (extract_lane takes only a constant lane).
