@@ -52,6 +52,16 @@ for (const build of ["release", "scalar"] as const) {
   describe(`combined vote kernels (${build})`, async () => {
     const engine = await makeEngine(build);
     const k = engine.kernels as unknown as VoteKernels;
+    /** The kernel's window weights u m of the unknown pixels, from their residuals (in row order). */
+    const windowWeights = (labels: Uint8Array, width: number, height: number, residuals: Float64Array, scale: number, radius: number) =>
+      engine.run((arena) => {
+        const n = width * height, rows = residuals.length;
+        const labelsPtr = arena.alloc(n), r = arena.alloc(rows * 8), weights = arena.alloc(rows * 8);
+        arena.u8(labelsPtr, n).set(labels);
+        arena.f64(r, rows).set(residuals);
+        k.unexplainedWeights(labelsPtr, width, height, r, scale, radius, arena.alloc((width + 1) * (height + 1) * 12), weights);
+        return arena.f64(weights, rows).slice();
+      });
 
     it("gathers three mattes and takes their weighted median per unknown pixel, as the reference does", async () => {
       for (const [width, height, seed] of [[1, 1, 1], [7, 5, 2], [13, 11, 3], [31, 2, 4]]) {
@@ -118,14 +128,7 @@ for (const build of ["release", "scalar"] as const) {
         // Residuals from 0 through well past the point where u reaches 1.
         const residuals = Float64Array.from({ length: rows }, () => (next() < 0.3 ? 0 : 3 * unexplained * next()));
         const expected = referenceUnexplainedWeights(labels, width, height, residuals, unexplained, radius);
-        const got = await engine.run((arena) => {
-          const n = width * height;
-          const labelsPtr = arena.alloc(n), r = arena.alloc(rows * 8), weights = arena.alloc(rows * 8);
-          arena.u8(labelsPtr, n).set(labels);
-          arena.f64(r, rows).set(residuals);
-          k.unexplainedWeights(labelsPtr, width, height, r, 1 / unexplained, radius, arena.alloc((width + 1) * (height + 1) * 12), weights);
-          return arena.f64(weights, rows).slice();
-        });
+        const got = await windowWeights(labels, width, height, residuals, 1 / unexplained, radius);
         got.forEach((v, r) => {
           expect(v).toBeCloseTo(expected[r], 12);
           expect(v).toBeGreaterThanOrEqual(0);
@@ -141,14 +144,7 @@ for (const build of ["release", "scalar"] as const) {
       const inRegion = (p: number) => p % width >= 5 && p % width < 35 && Math.floor(p / width) >= 5 && Math.floor(p / width) < 25;
       const lone = 36 * width + 20;
       const residuals = Float64Array.from(labels, (_, p) => (inRegion(p) || p === lone ? 0.2 : 0));
-      const got = await engine.run((arena) => {
-        const n = width * height;
-        const labelsPtr = arena.alloc(n), r = arena.alloc(n * 8), weights = arena.alloc(n * 8);
-        arena.u8(labelsPtr, n).set(labels);
-        arena.f64(r, n).set(residuals);
-        k.unexplainedWeights(labelsPtr, width, height, r, 1 / UNEXPLAINED_RESIDUAL, UNEXPLAINED_RADIUS, arena.alloc((width + 1) * (height + 1) * 12), weights);
-        return arena.f64(weights, n).slice();
-      });
+      const got = await windowWeights(labels, width, height, residuals, 1 / UNEXPLAINED_RESIDUAL, UNEXPLAINED_RADIUS);
       expect(got[15 * width + 20]).toBe(1);
       expect(got[5 * width + 5]).toBeGreaterThan(0);
       expect(got[5 * width + 5]).toBeLessThan(0.5);
