@@ -147,8 +147,8 @@ function addPairSlots(matrix: usize, m: i32, a: i32, phiU: usize, wide: usize, s
 export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, first: i32, end: i32): void {
   const rows = field(system, 0), half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
   const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
-  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
-  const ownDiagonal = pointerField(system, 17);
+  const iuOffsets = pointerField(system, 6), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
+  const iuK = field(system, 14), ownDiagonal = pointerField(system, 17);
   const m = field(coarse, 0), aggregateOf = pointerField(coarse, 1), basis = pointerField(coarse, 2), matrix = pointerField(coarse, 3);
   if (first == 0) memory.fill(matrix, 0, <usize>m * <usize>m << 3);
   // Slots for the most aggregates a row's merge can reach: its pairs' or its colour-mixture neighbours' and its own.
@@ -165,10 +165,9 @@ export function ifmCoarseOperator(system: usize, coarse: usize, scratch: usize, 
       if (v == rows) continue;
       count = addToSlot(rowAggregates, rowValues, count, load<i32>(aggregateOf + (<usize>v << 2)), load<f64>(values + (at << 3)), basis + (<usize>v << 4));
     }
-    for (let j = 0; j < iuK; j++) {
-      const e = <usize>u * <usize>iuK + <usize>j;
+    const iuEnd = <usize>load<i32>(iuOffsets + (<usize>(u + 1) << 2));
+    for (let e = <usize>load<i32>(iuOffsets + (<usize>u << 2)); e < iuEnd; e++) {
       const v = load<i32>(iuColumns + (e << 2));
-      if (v == rows) continue;
       const w = <f64>load<f32>(iuWeights + (e << 2)), b = load<i32>(aggregateOf + (<usize>v << 2)), phiV = basis + (<usize>v << 4);
       diagonal += w;
       addOuter(matrix, m, b, b, phiV, phiV, w, wide);

@@ -1,5 +1,5 @@
-// Information-flow matting's product y = A x and its preconditioned conjugate gradients (Saad, Iterative Methods
-// for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one thread or on
+// Information-flow matting's product y = A x (its rows in assembly/methods/ifm-product.ts) and its preconditioned
+// conjugate gradients (Saad, Iterative Methods for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one thread or on
 // the engine's team (assembly/team.ts). The preconditioner (system field [19]): Jacobi, or Jacobi plus the coarse
 // correction of assembly/methods/ifm-coarse.ts (field [20] its record), whose restriction and small dense solve
 // thread 0 runs for all rows between two barriers.
@@ -12,9 +12,10 @@
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
 import { ifmCoarseProlong, ifmCoarseRestrictSolve } from "./ifm-coarse";
+import { ifmMultiplyRows } from "./ifm-product";
 import { residualAfterProduct, writeStartState } from "../residual";
 import { field, pointerField } from "../record";
-import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
+import { barrier, contribute, rangeEnd, rangeStart, reduce, threadIndex, threads, total } from "../team";
 import { axpy, dot, multiply, xpay } from "../vector";
 
 @inline
@@ -27,61 +28,11 @@ function endRow(system: usize, context: usize): i32 {
   return rangeEnd(context, pointerField(system, 4), field(system, 0));
 }
 
-/**
- * Rows [lo, hi) of y = A x: each row's gathered sum into y (added to what is there when `add`, else stored) and
- * the mirror images of its entries into `scatter` (y itself on one thread). context 0: no team (no heartbeat).
- */
-function multiplyRows(system: usize, x: usize, y: usize, scatter: usize, lo: i32, hi: i32, add: bool, context: usize): void {
-  const half = field(system, 1), columns = pointerField(system, 2), values = pointerField(system, 3);
-  const cmK = field(system, 11), cmColumns = pointerField(system, 12), cmWeights = pointerField(system, 13);
-  const iuK = field(system, 14), iuColumns = pointerField(system, 15), iuWeights = pointerField(system, 16);
-  const ownDiagonal = pointerField(system, 17);
-  for (let u = lo; u < hi; u++) {
-    if (context != 0) beat(context);
-    const xu = load<f64>(x + (<usize>u << 3));
-    let sum = load<f64>(ownDiagonal + (<usize>u << 3)) * xu;
-    // The stencil's upper entries, each gathered into its own row and scattered into the lower one.
-    let at = <usize>u * <usize>half;
-    for (let s = 0; s < half; s++, at++) {
-      const v = load<i32>(columns + (at << 2));
-      const a = load<f64>(values + (at << 3));
-      sum += a * load<f64>(x + (<usize>v << 3));
-      const yv = scatter + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) + a * xu);
-    }
-    // (I - W)^T (I - W): the row's residual e_u = x_u - sum_j w_uj x_j goes to u and, times -w_uj, to each j.
-    const cmRow = <usize>u * <usize>cmK;
-    let residual = xu;
-    for (let j = 0; j < cmK; j++) {
-      const e = cmRow + <usize>j;
-      residual -= <f64>load<f32>(cmWeights + (e << 2)) * load<f64>(x + (<usize>load<i32>(cmColumns + (e << 2)) << 3));
-    }
-    sum += residual;
-    for (let j = 0; j < cmK; j++) {
-      const e = cmRow + <usize>j;
-      const yv = scatter + (<usize>load<i32>(cmColumns + (e << 2)) << 3);
-      store<f64>(yv, load<f64>(yv) - <f64>load<f32>(cmWeights + (e << 2)) * residual);
-    }
-    // Intra-unknown pairs: the flow w (x_u - x_v) leaves u and enters v.
-    const iuRow = <usize>u * <usize>iuK;
-    for (let j = 0; j < iuK; j++) {
-      const e = iuRow + <usize>j;
-      const v = load<i32>(iuColumns + (e << 2));
-      const flow = <f64>load<f32>(iuWeights + (e << 2)) * (xu - load<f64>(x + (<usize>v << 3)));
-      sum += flow;
-      const yv = scatter + (<usize>v << 3);
-      store<f64>(yv, load<f64>(yv) - flow);
-    }
-    const yu = y + (<usize>u << 3);
-    store<f64>(yu, add ? load<f64>(yu) + sum : sum);
-  }
-}
-
 /** y = A x on one thread (see the header of assembly/methods/ifm-system.ts). */
 export function ifmMultiply(system: usize, x: usize, y: usize): void {
   const rows = field(system, 0);
   memory.fill(y, 0, <usize>(rows + 1) << 3);
-  multiplyRows(system, x, y, y, 0, rows, true, 0);
+  ifmMultiplyRows(system, x, y, y, 0, rows, true, 0);
   store<f64>(y + (<usize>rows << 3), 0);
 }
 
@@ -96,7 +47,7 @@ function teamMultiply(system: usize, x: usize, y: usize, context: usize): void {
   const lo = firstRow(system, context), hi = endRow(system, context);
   const stride = <usize>(rows + 1) << 3, buffers = pointerField(system, 5);
   barrier(context); // x complete
-  multiplyRows(system, x, y, buffers + <usize>threadIndex(context) * stride, lo, hi, false, context);
+  ifmMultiplyRows(system, x, y, buffers + <usize>threadIndex(context) * stride, lo, hi, false, context);
   barrier(context); // every scatter done
   for (let u = lo; u < hi; u++) {
     let sum = load<f64>(y + (<usize>u << 3));

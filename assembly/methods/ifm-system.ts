@@ -12,9 +12,11 @@
 //
 // system (i32 fields): [0] rows [1] stencil half [2] its columns [3] its values
 //   [4] the threads' first rows (i32 x threads + 1; 0: one thread) [5] their scatter buffers (f64 x threads x (rows + 1))
+//   [6] the intra-unknown pairs' row offsets (i32 rows + 1: row u's pairs are entries [6][u]..[6][u + 1] of [15], [16])
 //   [11] colour-mixture k [12] its columns (i32 rows x k: unknown row, or `rows` where the neighbour is known)
-//   [13] its weights (f32 rows x k; s_cm = 1) [14] intra-unknown k [15] its columns (i32 rows x k)
-//   [16] its weights (f32 rows x k, times s_iu; each pair once per direction it was found in)
+//   [13] its weights (f32 rows x k; s_cm = 1) [14] intra-unknown k (the most pairs a row holds) [15] its columns (i32)
+//   [16] its weights (f32, times s_iu; a pair found in both directions or twice in a row held once, with the summed
+//   weight, where that sum is exact in f32; see mergeIntraUnknown)
 //   [17] the stencil's diagonal plus d (f64 rows): the diagonal the non-local products do not supply
 //   [18] the Jacobi preconditioner, 1 / A's diagonal (f64 rows + 1)
 // Vectors hold rows + 1 f64 whose last entry (the dummy unknown) is 0 on entry.
@@ -73,6 +75,60 @@ export function addIntraUnknown(rows: i32, k: i32, columns: usize, weights: usiz
       if (v != rows) store<f64>(dv, load<f64>(dv) + w);
     }
   }
+}
+
+/** The stored entry of the pair (u, v) among row u's kept entries [first, end), or -1. */
+@inline
+function keptEntry(columns: usize, first: i32, end: i32, v: i32): i32 {
+  for (let e = first; e < end; e++) if (load<i32>(columns + (<usize>e << 2)) == v) return e;
+  return -1;
+}
+
+/** weights[e] += w where the sum is exact in f32 (then the merged pair applies the same flow); returns whether it was. */
+@inline
+function addExactly(weights: usize, e: i32, w: f32): bool {
+  const held = load<f32>(weights + (<usize>e << 2)), sum = held + w;
+  if (<f64>sum != <f64>held + <f64>w) return false;
+  store<f32>(weights + (<usize>e << 2), sum);
+  return true;
+}
+
+/**
+ * The intra-unknown rows (rows x k after addIntraUnknown) compacted in place into rows of their own lengths, row
+ * u's entries [offsets[u], offsets[u + 1]) (offsets: i32 rows + 1). Each pair's weight is the same from both ends
+ * (intraUnknownWeights is symmetric in p and q, bit for bit), and 72-74 % of the entries are pairs that the other
+ * end found too (GT08, GT13, GT01): the first end keeps the pair with both weights summed, the other end's entry
+ * goes, as does a second find of the pair in one row (near and far neighbours) and a pair of weight 0 or with a
+ * known pixel. A sum not exact in f32 leaves both entries, so that the flows the product applies stay those of the
+ * separate entries, up to the f64 rounding of their order. Returns the entries kept.
+ */
+export function mergeIntraUnknown(rows: i32, k: i32, columns: usize, weights: usize, offsets: usize): i32 {
+  let kept = 0;
+  for (let u = 0; u < rows; u++) {
+    const first = kept;
+    store<i32>(offsets + (<usize>u << 2), first);
+    for (let j = 0; j < k; j++) {
+      const at = <usize>(u * k + j);
+      const v = load<i32>(columns + (at << 2)), w = load<f32>(weights + (at << 2));
+      if (v == rows || w == 0) continue;
+      const twin = keptEntry(columns, first, kept, v);
+      if (twin >= 0 && addExactly(weights, twin, w)) continue;
+      store<i32>(columns + (<usize>kept << 2), v);
+      store<f32>(weights + (<usize>kept << 2), w);
+      // The pair's entries in row v (not compacted yet, as v > u) merge into this one.
+      if (v > u) {
+        for (let i = 0; i < k; i++) {
+          const mirror = <usize>(v * k + i);
+          if (load<i32>(columns + (mirror << 2)) == u && addExactly(weights, kept, load<f32>(weights + (mirror << 2)))) {
+            store<i32>(columns + (mirror << 2), rows);
+          }
+        }
+      }
+      kept++;
+    }
+  }
+  store<i32>(offsets + (<usize>rows << 2), kept);
+  return kept;
 }
 
 /** A's diagonal (rows f64, rows + 1 allocated) -> 1 / itself in place, the last entry 0: the Jacobi preconditioner. */

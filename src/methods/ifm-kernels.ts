@@ -40,6 +40,7 @@ export interface IfmKernels extends KdTreeKernels {
   ifmEstimateGuess(
     pixels: number, labels: number, unknownIndex: number, edgeTrimmed: number, patchTrimmed: number, queries: number, count: number, estimate: number, x: number,
   ): void;
+  mergeIntraUnknown(rows: number, k: number, columns: number, weights: number, offsets: number): number;
   ifmJacobiSetup(diagonal: number, rows: number): void;
   narrowToF32(values: number, count: number, out: number): void;
   ifmMultiply(system: number, x: number, y: number): void;
