@@ -11,8 +11,12 @@ const SPLIT_ROWS = 16;
 const MAX_SPLIT_LEVEL = 2;
 /** Fewer unknowns per thread than this, and one thread does it all: barriers would cost more than they save. */
 export const MIN_ROWS_PER_THREAD = 8192;
-/** A block level is split only while every thread has at least this many of its nodes. */
-const MIN_NODES_PER_THREAD = 64;
+/**
+ * A block level is split only while every thread has at least minNodesPerThread of its nodes; the levels
+ * below are replicated (every thread runs them whole, see assembly/cycle.ts). Changed only by tests, to reach
+ * the replicated levels at other depths.
+ */
+export const LEVEL_SPLITTING = { minNodesPerThread: 64 };
 
 export interface Split {
   /** First image row of each thread's band (the first is 0). */
@@ -87,7 +91,7 @@ export function nodeRanges(arena: Arena, split: Split | undefined, level: number
     return lo;
   };
   const bounds = [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
-  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < MIN_NODES_PER_THREAD)) return 0;
+  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
   const ranges = arena.alloc(4 * bounds.length);
   arena.i32(ranges, bounds.length).set(bounds);
   return ranges;
