@@ -17,7 +17,7 @@ export const MIN_ROWS_PER_THREAD = 8192;
 export const LEVEL_SPLITTING = {
   minNodesPerThread: 64,
   /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see SPLIT_ROWS). */
-  maxLevel: 2,
+  maxLevel: 1,
 };
 
 export interface Split {
