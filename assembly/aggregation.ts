@@ -25,6 +25,9 @@
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
 //           K-cycle vectors (f32 4(M + 1)): [10] right-hand side [11] correction [12] A v1 [13] A v2
+//           [14] the threads' node ranges (i32 N + 1; 0 when the level is not split between them)
+//           [15] 0, or on a replicated level the bytes between the threads' copies of vectors 3-5 and 10-13
+//           (each thread runs the whole level on its own copies; see cycle.ts)
 
 import { field, pointerField } from "./record";
 import { beat, threadIndex, threads } from "./team";

@@ -7,7 +7,7 @@ import { HEADER_BYTES, LEVEL_BYTES } from "./aggregation";
 import { blockGaussSeidel, blockGaussSeidelFromZero, blockProduct } from "./smooth";
 import { endRow, firstRow, gaussSeidelBackward, gaussSeidelFromZero } from "./fine";
 import { field, pointerField } from "./record";
-import { barrier, beat, contribute, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
+import { barrier, beat, contribute, lane, rangeEnd, rangeStart, reduce, soloContext, threadIndex, threads, total } from "./team";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -66,6 +66,15 @@ function contributeSecondDots(v2: usize, w1: usize, w2: usize, b: usize, count: 
 
 function scale(v: usize, s: f32, count: i32): void {
   for (let i = 0; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
+}
+
+/**
+ * A vector of a level record (fields 3-5, 10-13): on a replicated level (field 15, the bytes between the
+ * threads' copies, not 0) this thread's own copy, else the one all threads share.
+ */
+@inline
+function vector(record: usize, k: i32, context: usize): usize {
+  return pointerField(record, k) + <usize>(field(record, 15) * lane(context));
 }
 
 /** Start of this thread's nodes on a level: all of them when the level is not split or N is 1. */
@@ -145,7 +154,7 @@ function prolongNode(t: usize, xc: usize, x: usize): void {
 function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
   const nodes = field(record, 0), neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
-  const x = pointerField(record, 3), b = pointerField(record, 4), r = pointerField(record, 5), inverses = pointerField(record, 9);
+  const x = vector(record, 3, context), b = vector(record, 4, context), r = vector(record, 5, context), inverses = pointerField(record, 9);
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
@@ -157,10 +166,20 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   const lo = firstNode(record, context), hi = endNode(record, context);
   blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
   const coarse = levelRecord(hierarchy, l + 1);
+  if (threads(context) > 1 && field(coarse, 15) != 0) {
+    replicatedCorrection(hierarchy, levels, l, scratch, context);
+    // Other threads may still be restricting this thread's r: the values before the sweep go to A v2 instead,
+    // unused until the K-cycle's second product (a barrier after this sweep).
+    const old = vector(record, 13, context);
+    memory.copy(old + node(lo), x + node(lo), node(hi - lo));
+    barrier(context); // the sweep reads other threads' nodes from old
+    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, context);
+    return;
+  }
   const share = sharedOrSolo(coarse, context);
   if (share != 0) {
     const clo = firstNode(record, share), chi = endNode(record, share);
-    const bc = pointerField(coarse, 10), xc = pointerField(coarse, 11);
+    const bc = vector(coarse, 10, share), xc = vector(coarse, 11, share);
     const plo = firstNode(coarse, share), phi = endNode(coarse, share);
     const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
     // bc = T^T r over this share; children and parents split at the same image rows
@@ -187,6 +206,33 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 }
 
 /**
+ * The correction of split level l from replicated level l + 1 (field 15; src/alpha.ts replicates the levels
+ * too small to share). After one barrier, when every thread's share of the residual r is in, each thread
+ * restricts all of r, in the same order, into its own copy of the coarse right-hand side and runs the coarser
+ * levels alone on its own copies of their vectors: the same data and the same arithmetic, so the same
+ * correction in every thread, with no barrier inside. Each then prolongs it into its own nodes of x.
+ */
+function replicatedCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
+  const record = levelRecord(hierarchy, l), coarse = levelRecord(hierarchy, l + 1);
+  const nodes = field(record, 0), x = vector(record, 3, context), r = vector(record, 5, context);
+  const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
+  const solo = soloContext(context);
+  const bc = vector(coarse, 10, solo), xc = vector(coarse, 11, solo);
+  barrier(context); // every thread's residual is in
+  memory.fill(bc, 0, node(field(coarse, 0)));
+  for (let n = 0; n < nodes; n++) {
+    beat(solo);
+    restrictNode(prolongator + (<usize>(n * BLOCK) << 2), r + node(n), bc + node(load<i32>(parent + (<usize>n << 2))));
+  }
+  krylovCycle(hierarchy, levels, l + 1, scratch, solo);
+  const lo = firstNode(record, context), hi = endNode(record, context);
+  for (let n = lo; n < hi; n++) {
+    beat(context);
+    prolongNode(prolongator + (<usize>(n * BLOCK) << 2), xc + node(load<i32>(parent + (<usize>n << 2))), x + node(n));
+  }
+}
+
+/**
  * The K-cycle (Notay and Vassilevski 2008): level l's correction u = A_l^-1 bk approximated by two
  * steps of conjugate gradients on A_l preconditioned by smoothCycle, which finds the scaling that the
  * piecewise prolongator of unsmoothed aggregation gets wrong. Input: level field 10 (bk); output:
@@ -195,8 +241,8 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
   const neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
-  const x = pointerField(record, 3), b = pointerField(record, 4), bk = pointerField(record, 10), u = pointerField(record, 11);
-  const w1 = pointerField(record, 12), w2 = pointerField(record, 13);
+  const x = vector(record, 3, context), b = vector(record, 4, context), bk = vector(record, 10, context), u = vector(record, 11, context);
+  const w1 = vector(record, 12, context), w2 = vector(record, 13, context);
   const lo = firstNode(record, context), hi = endNode(record, context);
   const from = node(lo), length = (hi - lo) * DOFS, bytes = node(hi - lo);
   memory.copy(b + from, bk + from, bytes);

@@ -224,8 +224,9 @@ function backwardRow(
 
 /**
  * One backward Gauss-Seidel sweep: the lower sums of the current x first, then rows from the end.
- * Upper neighbours in the next thread's rows are read from a copy taken before the sweep. values: the
- * entries in f32, as for gaussSeidelFromZero.
+ * Upper neighbours in the next thread's rows are read from a copy taken before the sweep (the ghost
+ * buffer, this thread's own), so after the middle barrier a thread reads only its own rows and buffers
+ * and needs no barrier at the end. values: the entries in f32, as for gaussSeidelFromZero.
  */
 export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: usize, sums: usize, context: usize): void {
   const rows = field(system, 0), half = field(system, 1);
@@ -257,5 +258,4 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
     beat(context);
     backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
   }
-  barrier(context); // cross and ghost buffers free again
 }

@@ -5,8 +5,9 @@
 // Context (one per thread, CONTEXT_BYTES): [0] threads N (i32) [4] this thread's index (i32)
 //   [8] team record (shared by the N threads) [12] reduction parity (i32) [16] sums of the last
 //   reduction (f64 x REDUCED) [64] 1 if this thread may block in atomic.wait (a browser's main
-//   thread may not) [68] offset of this thread's heartbeat (u32) [96] a solo context (N = 1) for work
-//   that one thread does alone (its heartbeat is its thread's).
+//   thread may not) [68] offset of this thread's heartbeat (u32) [72] this thread's index, also in its
+//   solo context (i32: which copy of a replicated level's vectors it uses, see assembly/cycle.ts)
+//   [96] a solo context (N = 1) for work that one thread does alone (its heartbeat is its thread's).
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32, so that nobody
 //   waits on: 1 when a thread threw or died and said so, FAILED_STALLED when a waiting thread took one
 //   for dead) [16] partial sums: 2 parities x N threads x REDUCED f64, then one heartbeat (i32) per
@@ -64,6 +65,12 @@ export function soloContext(context: usize): usize {
   return context + 96;
 }
 
+/** This thread's index among the team's, in its context and in its solo context alike. */
+@inline
+export function lane(context: usize): i32 {
+  return load<i32>(context, 72);
+}
+
 /** The solo context of a context: the same thread working alone. */
 export function soloContextOf(context: usize): usize {
   return soloContext(context);
@@ -77,12 +84,14 @@ export function initContext(context: usize, count: i32, index: i32, team: usize,
   store<i32>(context, 0, 12);
   store<i32>(context, mayBlock, 64);
   store<u32>(context, <u32>heartbeatAt(team, count, index), 68);
+  store<i32>(context, index, 72);
   const solo = soloContext(context);
   store<i32>(solo, 1);
   store<i32>(solo, 0, 4);
   store<u32>(solo, <u32>team, 8);
   store<i32>(solo, 0, 12);
   store<u32>(solo, <u32>heartbeatAt(team, count, index), 68);
+  store<i32>(solo, index, 72);
 }
 
 /** Bytes of the team record for `count` threads. */

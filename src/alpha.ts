@@ -219,12 +219,19 @@ async function setUpMultigrid(
     temporaries.push({ offset, bytes });
     return offset;
   };
-  const levelVector = (nodes: number) => zeroDummy(arena, arena.alloc((nodes + 1) * 16), nodes, 16);
+  // A level's vectors; `copies` of each, one per thread, on a replicated level (stride: bytes between them, 0 for one).
+  const levelVectors = (nodes: number, copies: number) => {
+    const bytes = (nodes + 1) * 16;
+    const levelVector = () => {
+      const first = arena.alloc(bytes * copies);
+      for (let c = 0; c < copies; c++) zeroDummy(arena, first + c * bytes, nodes, 16);
+      return first;
+    };
+    return { x: levelVector(), b: levelVector(), r: levelVector(), krylov: [0, 1, 2, 3].map(levelVector), stride: copies > 1 ? bytes : 0 };
+  };
   const levelArrays = (nodes: number) => ({
     cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
     nullSpace: temporary(nodes * 128), inverses: arena.alloc(nodes * 64),
-    x: levelVector(nodes), b: levelVector(nodes), r: levelVector(nodes),
-    krylov: [0, 1, 2, 3].map(() => levelVector(nodes)),
   });
 
   let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
@@ -237,6 +244,7 @@ async function setUpMultigrid(
   // Threads share a level's nodes on the first levels only, while each has enough of them.
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
   const threads = ranges === 0 ? 1 : engine.threads;
+  let vectors = levelVectors(nodes, 1);
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
   const job = arena.alloc(25 * 4);
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
@@ -276,10 +284,13 @@ async function setUpMultigrid(
     const finishing = level;
     await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch), levelPause(0.8, 1));
     levelStart = levelEnd;
+    // Below the split levels, every thread runs the coarser levels whole on copies of their vectors (replicated).
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
-    records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, parent, prolongator, level.cell, level.inverses,
-      ...level.krylov, ranges]);
+    const parentVectors = levelVectors(parentNodes, parentRanges === 0 && (ranges !== 0 || vectors.stride !== 0) ? threads : 1);
+    records.push([nodes, level.neighbours, level.blocks, vectors.x, vectors.b, vectors.r, parent, prolongator, level.cell, level.inverses,
+      ...vectors.krylov, ranges, vectors.stride]);
     ranges = parentRanges;
+    vectors = parentVectors;
     level = parentLevel;
     nodes = parentNodes;
     cells = parentCells;
@@ -290,8 +301,9 @@ async function setUpMultigrid(
   await pause(1);
   // Set-up only: the near-null-space coefficients and cell grids of every level.
   for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);
-  // The coarsest level is solved by one thread.
-  records.push([nodes, level.neighbours, level.blocks, level.x, level.b, level.r, 0, 0, level.cell, level.inverses, ...level.krylov, 0]);
+  // The coarsest level is never split: solved by every thread on its own copy (replicated), or by one.
+  records.push([nodes, level.neighbours, level.blocks, vectors.x, vectors.b, vectors.r, 0, 0, level.cell, level.inverses, ...vectors.krylov, 0,
+    vectors.stride]);
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;

@@ -7,12 +7,18 @@
 import type { Arena } from "./engine.js";
 
 const SPLIT_ROWS = 16;
-/** Block levels that may be split: 0 to this one (16x16 pixel blocks at most, see SPLIT_ROWS). */
-const MAX_SPLIT_LEVEL = 2;
 /** Fewer unknowns per thread than this, and one thread does it all: barriers would cost more than they save. */
 export const MIN_ROWS_PER_THREAD = 8192;
-/** A block level is split only while every thread has at least this many of its nodes. */
-const MIN_NODES_PER_THREAD = 64;
+/**
+ * A block level is split only while every thread has at least minNodesPerThread of its nodes; the levels
+ * below are replicated (every thread runs them whole, see assembly/cycle.ts). Changed only by tests, to reach
+ * the replicated levels at other depths.
+ */
+export const LEVEL_SPLITTING = {
+  minNodesPerThread: 64,
+  /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see SPLIT_ROWS). */
+  maxLevel: 1,
+};
 
 export interface Split {
   /** First image row of each thread's band (the first is 0). */
@@ -75,7 +81,7 @@ export function splitRows(
  * wide), or 0 when the level is not to be split.
  */
 export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
-  if (!split || level > MAX_SPLIT_LEVEL) return 0;
+  if (!split || level > LEVEL_SPLITTING.maxLevel) return 0;
   const cells = arena.i32(cell, nodes);
   const firstAtOrAfter = (value: number) => {
     let lo = 0, hi = nodes;
@@ -87,7 +93,7 @@ export function nodeRanges(arena: Arena, split: Split | undefined, level: number
     return lo;
   };
   const bounds = [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
-  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < MIN_NODES_PER_THREAD)) return 0;
+  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
   const ranges = arena.alloc(4 * bounds.length);
   arena.i32(ranges, bounds.length).set(bounds);
   return ranges;
