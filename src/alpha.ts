@@ -123,14 +123,19 @@ export async function buildSystem(
   return { rows, half, unknownIndex, columns, values, diagonal, rhs, split };
 }
 
+/** Bytes per unknown pixel of one thread's copies of the replicated block levels' vectors (a bound; see below). */
+const REPLICA_BYTES_PER_UNKNOWN = 4;
+
 /**
  * Bytes per unknown pixel for the system and the solver: entries, diagonal, rhs and five CG vectors,
  * plus the preconditioner (multigrid: about 200 bytes at the first level's typical one node per 8 unknowns, and
- * at the radii it runs at, the entries again in f32 for its sweeps).
+ * at the radii it runs at, the entries again in f32 for its sweeps; on threads, each thread past the first holds its
+ * own copy of the replicated block levels' vectors: measured 1.0-1.8 bytes per unknown pixel, counted as 4).
  */
-export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid"): number {
+export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid", threads = 1): number {
   const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 : 0;
-  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? 200 + sweepCopy : 0);
+  const multigrid = 200 + sweepCopy + (threads - 1) * REPLICA_BYTES_PER_UNKNOWN;
+  return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? multigrid : 0);
 }
 
 /** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */

@@ -64,3 +64,32 @@ describe("knn's memory estimate", () => {
       expect(estimate).toBeLessThan(2.5 * stats.peakBytes);
     });
 });
+
+describe("closed-form's memory estimate on threads", () => {
+  // Each thread past the first runs the coarse block levels on its own copies of their vectors (assembly/cycle.ts):
+  // memory that grows with the threads, which the estimate must count (TOO_LARGE is decided on it up front).
+  it("covers the actual peak on 1 and 4 threads, and grows with the threads at least as much as the peak", async () => {
+    const width = 320, height = 260;
+    const image = smoothImage(width, height, 7);
+    const trimap = randomTrimap(width, height, 5, 0.5);
+    const pixels = width * height;
+    const defaults = Object.fromEntries(Object.entries(METHODS.cf.options).map(([key, spec]) => [key, spec.default]));
+    const figures: { peak: number; estimate: number }[] = [];
+    for (const threads of [1, 4]) {
+      const engine = await createMatting({ threads });
+      try {
+        const { stats } = await engine.estimateAlpha(image, trimap);
+        expect(stats.threads).toBe(threads);
+        // peakBytes reads the engine's kernels (the stencil's width) and its thread count.
+        const { kernels } = await makeEngine();
+        const own = METHODS.cf.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, defaults as never, { kernels, threads } as never);
+        figures.push({ peak: stats.peakBytes, estimate: pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own });
+      } finally {
+        engine.close();
+      }
+    }
+    for (const { peak, estimate } of figures) expect(peak).toBeLessThanOrEqual(estimate);
+    expect(figures[1].peak).toBeGreaterThan(figures[0].peak);
+    expect(figures[1].estimate - figures[0].estimate).toBeGreaterThanOrEqual(figures[1].peak - figures[0].peak);
+  });
+});

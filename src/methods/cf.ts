@@ -35,7 +35,8 @@ export const closedForm: AlphaMethod<typeof options> = {
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
   // The unknown index (4 per pixel), the stencil system and its solver, the alpha out (4 per pixel), row scratch.
   peakBytes: (size, o, engine) =>
-    size.pixels * 8 + size.unknown * bytesPerUnknown(engine.kernels.stencilHalf(o.radius), o.preconditioner) + size.width * 80 + 4096,
+    size.pixels * 8 + size.unknown * bytesPerUnknown(engine.kernels.stencilHalf(o.radius), o.preconditioner, engine.threads) +
+    size.width * 80 + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const started = performance.now();

@@ -32,7 +32,7 @@ export const learningBased: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
-  peakBytes: (size, o, engine) => penaltyPeakBytes(size.pixels, size.unknown, engine.kernels.stencilHalf(o.radius), o.preconditioner),
+  peakBytes: (size, o, engine) => penaltyPeakBytes(size.pixels, size.unknown, engine.kernels.stencilHalf(o.radius), o.preconditioner, engine.threads),
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as LearningBasedKernels & PenaltyKernels;

@@ -27,8 +27,8 @@ export interface PenaltyKernels extends Kernels {
 export const PRECONDITIONER_OPTION = choiceSpec<"multigrid" | "jacobi">("multigrid", ["multigrid", "jacobi"]);
 
 /** Bytes a stencil method holds per solved pixel (system, solver, preconditioner); about twice the unknowns are solved. */
-export function penaltyPeakBytes(pixels: number, unknown: number, half: number, preconditioner: "multigrid" | "jacobi"): number {
-  return pixels * 12 + Math.min(pixels, 2 * unknown) * bytesPerUnknown(half, preconditioner) + 4096;
+export function penaltyPeakBytes(pixels: number, unknown: number, half: number, preconditioner: "multigrid" | "jacobi", threads: number): number {
+  return pixels * 12 + Math.min(pixels, 2 * unknown) * bytesPerUnknown(half, preconditioner, threads) + 4096;
 }
 
 /** The free pixels (unknown, and known within `band`), numbered; checks that their system fits before it is built. */
@@ -41,7 +41,7 @@ export function indexFreePixels(arena: Arena, engine: Engine, pixels: PixelBuffe
   const scratch = arena.alloc(n * 4);
   const rows = k.indexBand(pixels.labels, width, height, band, scratch, freeIndex);
   arena.release(mark);
-  arena.ensureFits(rows * bytesPerUnknown(half, preconditioner), `a ${width}x${height} image with ${rows} pixels to solve for`);
+  arena.ensureFits(rows * bytesPerUnknown(half, preconditioner, engine.threads), `a ${width}x${height} image with ${rows} pixels to solve for`);
   return { freeIndex, rows };
 }
 

@@ -56,7 +56,7 @@ export const randomWalk: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: () => ({ side: 2, reason: "a random walk" }),
-  peakBytes: (size, o) => penaltyPeakBytes(size.pixels, size.unknown, halfOf(reachOf(o.preconditioner)), o.preconditioner),
+  peakBytes: (size, o, engine) => penaltyPeakBytes(size.pixels, size.unknown, halfOf(reachOf(o.preconditioner)), o.preconditioner, engine.threads),
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as RandomWalkKernels & PenaltyKernels;
