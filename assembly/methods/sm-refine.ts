@@ -15,9 +15,9 @@ const F_R = 0, B_R = 3, GAP_R = 6, DENOMINATOR = 9;
 /** Columns a ring plane holds beyond the image's, so that a row's last group of four reads inside it. */
 const PADDING: i32 = 3;
 
-/** Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels. */
+/** Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels, and the window's distortions. */
 export function smRefineScratchBytes(radius: i32, width: i32): i32 {
-  return (2 * radius + 1) * (width + PADDING) * PARTS * 4;
+  return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius);
 }
 
 /** Fills the ring row of image row y2 from the gathered F and B (f32 arithmetic); the padding columns get zeros. */
@@ -88,22 +88,46 @@ function offer(cost: f32, q: i32): void {
 /** Offers the neighbours at columns x1 to x1 + count - 1 of a ring row (pixel index `first` at x1), in order. */
 @inline
 function offerRow(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x1: i32, count: i32, first: i32): void {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const irQuad = f32x4.splat(ir), igQuad = f32x4.splat(ig), ibQuad = f32x4.splat(ib);
-    for (; k < count; k += 4) {
-      const costs = distortionQuad(irQuad, igQuad, ibQuad, row, pitch, x1 + k);
-      // Mostly none of the four beats the worst of the three; the lanes are offered in order only when one may.
-      if (!v128.any_true(f32x4.lt(costs, f32x4.splat(worst)))) continue;
-      const lanes = min(4, count - k);
-      offer(f32x4.extract_lane(costs, 0), first + k);
-      if (lanes > 1) offer(f32x4.extract_lane(costs, 1), first + k + 1);
-      if (lanes > 2) offer(f32x4.extract_lane(costs, 2), first + k + 2);
-      if (lanes > 3) offer(f32x4.extract_lane(costs, 3), first + k + 3);
-    }
-    return;
+  for (let k = 0; k < count; k++) offer(distortionAt(ir, ig, ib, row, pitch, x1 + k), first + k);
+}
+
+/** Bytes of the window's distortions (SIMD build): 2 radius + 1 rows of 2 radius + 1 lanes, rounded up to fours. */
+@inline
+function windowCostsBytes(radius: i32): i32 {
+  return (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4;
+}
+
+/**
+ * The SIMD build's window: first the distortions of all its neighbours, four at a time, with no branch between them
+ * (so that the quads' long chains of arithmetic overlap), into `costs`, a row of `lanes` f32 per window row; then
+ * the neighbours offered in order, a group of four only when one of them may beat the worst of the three best.
+ */
+@inline
+function offerWindow(ir: f32, ig: f32, ib: f32, ring: usize, span: i32, pitch: i32, width: i32, x1: i32, count: i32, y1: i32, y2End: i32,
+  costs: usize): void {
+  const irQuad = f32x4.splat(ir), igQuad = f32x4.splat(ig), ibQuad = f32x4.splat(ib);
+  const lanes = (count + 3) & ~3;
+  let at = costs;
+  for (let y2 = y1; y2 <= y2End; y2++) {
+    const row = ringRow(ring, y2, span, pitch, PARTS);
+    for (let k = 0; k < count; k += 4) v128.store(at + (<usize>k << 2), distortionQuad(irQuad, igQuad, ibQuad, row, pitch, x1 + k));
+    at += <usize>lanes << 2;
   }
-  for (; k < count; k++) offer(distortionAt(ir, ig, ib, row, pitch, x1 + k), first + k);
+  at = costs;
+  for (let y2 = y1; y2 <= y2End; y2++) {
+    const first = y2 * width + x1;
+    for (let k = 0; k < count; k += 4) {
+      const quad = v128.load(at + (<usize>k << 2));
+      // Mostly none of the four beats the worst of the three; the lanes are offered in order only when one may.
+      if (!v128.any_true(f32x4.lt(quad, f32x4.splat(worst)))) continue;
+      const used = min(4, count - k);
+      offer(f32x4.extract_lane(quad, 0), first + k);
+      if (used > 1) offer(f32x4.extract_lane(quad, 1), first + k + 1);
+      if (used > 2) offer(f32x4.extract_lane(quad, 2), first + k + 2);
+      if (used > 3) offer(f32x4.extract_lane(quad, 3), first + k + 3);
+    }
+    at += <usize>lanes << 2;
+  }
 }
 
 /**
@@ -117,7 +141,7 @@ export function smRefine(
 ): void {
   const pixels = width * height;
   const span = 2 * radius + 1, pitch = width + PADDING;
-  const ring = scratch;
+  const ring = scratch, costs = scratch + <usize>(span * pitch * PARTS * 4);
   memory.copy(refinedF, gatherF, <usize>pixels * 12);
   memory.copy(refinedB, gatherB, <usize>pixels * 12);
   for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch, PARTS));
@@ -135,8 +159,12 @@ export function smRefine(
       c0 = Infinity; c1 = Infinity; c2 = Infinity; worst = Infinity;
       n0 = -1; n1 = -1; n2 = -1;
       const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
-      for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-        offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch, PARTS), pitch, x1, count, y2 * width + x1);
+      if (ASC_FEATURE_SIMD) {
+        offerWindow(<f32>ir, <f32>ig, <f32>ib, ring, span, pitch, width, x1, count, max(0, y - radius), min(height - 1, y + radius), costs);
+      } else {
+        for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
+          offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch, PARTS), pitch, x1, count, y2 * width + x1);
+        }
       }
       let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
       for (let k = 0; k < 3; k++) {

@@ -176,6 +176,42 @@ export function smGatherScratchBytes(): i32 {
   return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32 + BACKGROUND_LANES_BYTES + 16;
 }
 
+/** Bytes of smGather's `order`: the unknown pixels' indices, and a count per diagonal. */
+export function smGatherOrderBytes(width: i32, height: i32): i32 {
+  return (width * height + width + height) * 4;
+}
+
+/**
+ * Writes the indices of the unknown pixels to `order` (smGatherOrderBytes), diagonal x - y = 1 - height first, and
+ * along each diagonal by increasing x (a counting sort in two raster passes); returns how many there are.
+ */
+function diagonalOrder(labels: usize, width: i32, height: i32, order: usize): i32 {
+  const pixels = width * height, starts = order + (<usize>pixels << 2), diagonals = width + height - 1;
+  memory.fill(starts, 0, <usize>diagonals << 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (load<u8>(labels + <usize>(y * width + x)) != LABEL_UNKNOWN) continue;
+      const at = starts + (<usize>(x - y + height - 1) << 2);
+      store<i32>(at, load<i32>(at) + 1);
+    }
+  }
+  let unknown = 0;
+  for (let d = 0; d < diagonals; d++) {
+    const count = load<i32>(starts + (<usize>d << 2));
+    store<i32>(starts + (<usize>d << 2), unknown);
+    unknown += count;
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (load<u8>(labels + <usize>(y * width + x)) != LABEL_UNKNOWN) continue;
+      const at = starts + (<usize>(x - y + height - 1) << 2), slot = load<i32>(at);
+      store<i32>(order + (<usize>slot << 2), y * width + x);
+      store<i32>(at, slot + 1);
+    }
+  }
+  return unknown;
+}
+
 /**
  * Sample gathering (sec. 4.2): from each unknown pixel, `angles` rays (start angle fixed by the pixel's place in an
  * 8x8 tile, as pymatting does) each take the first foreground and the first background pixel they meet; of all
@@ -185,7 +221,7 @@ export function smGatherScratchBytes(): i32 {
 export function smGather(
   image: usize, labels: usize, width: i32, height: i32, means: usize, angles: i32,
   eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, rayMap: usize, gradients: usize,
-  gatherF: usize, gatherB: usize, scratch: usize
+  gatherF: usize, gatherB: usize, scratch: usize, order: usize
 ): void {
   const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
   const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
@@ -205,72 +241,75 @@ export function smGather(
       store<f64>(at, Math.sin(angle), 8);
     }
   }
-  // Pixel by pixel along the diagonals x - y = const: the path points of a pixel lie on or next to its diagonal (pymatting
-  // steps y by the x increment, see sm-path.ts), so the next pixel finds them in cache. Each pixel's answer depends
-  // on nothing but the image and the labels, so the order does not change it.
-  for (let diagonal = 1 - height; diagonal < width; diagonal++) {
-    for (let x = max(0, diagonal), y = x - diagonal; x < width && y < height; x++, y++) {
-      const i = y * width + x;
-      const label = load<u8>(labels + <usize>i);
-      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-      setF3(gatherF, i, meanFr, meanFg, meanFb);
-      setF3(gatherB, i, meanBr, meanBg, meanBb);
-      if (label != LABEL_UNKNOWN) {
-        if (label == LABEL_FOREGROUND) setF3(gatherF, i, ir, ig, ib);
-        else setF3(gatherB, i, ir, ig, ib);
-        continue;
-      }
-      const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-      const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples, hits);
-      let fgCount = counts & 0xffff, bgCount = counts >>> 16;
-      // No sample of a kind: the mean colour of that kind, placed at p itself.
-      const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
-      if (fgMissing) {
-        store<i32>(fgSamples, x);
-        store<i32>(fgSamples, y, 4);
-        fgCount = 1;
-      }
-      if (bgMissing) {
-        store<i32>(bgSamples, x);
-        store<i32>(bgSamples, y, 4);
-        bgCount = 1;
-      }
-      const minEf = leastPathEnergy(image, gradients, width, height, x, y, fgSamples, fgCount);
-      const minEb = leastPathEnergy(image, gradients, width, height, x, y, bgSamples, bgCount);
-      const pf = minEb / (minEf + minEb + 1e-5);
-      // Each background sample's colour and D_b^eb, once for all foreground samples.
+  // Known pixels in raster order: their own colour as F (foreground) or B (background), the other kind's mean.
+  const pixels = width * height;
+  for (let i = 0; i < pixels; i++) {
+    const label = load<u8>(labels + <usize>i);
+    if (label == LABEL_UNKNOWN) continue;
+    if (label == LABEL_FOREGROUND) setF3(gatherF, i, rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2));
+    else setF3(gatherF, i, meanFr, meanFg, meanFb);
+    if (label == LABEL_BACKGROUND) setF3(gatherB, i, rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2));
+    else setF3(gatherB, i, meanBr, meanBg, meanBb);
+  }
+  // Unknown pixels along the diagonals x - y = const: the path points of a pixel lie on or next to its diagonal
+  // (pymatting steps y by the x increment, see sm-path.ts), so the next pixel finds them in cache. Each pixel's answer
+  // depends on nothing but the image and the labels, so the order does not change it.
+  const unknown = diagonalOrder(labels, width, height, order);
+  for (let rank = 0; rank < unknown; rank++) {
+    const i = load<i32>(order + (<usize>rank << 2)), y = i / width, x = i - y * width;
+    const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+    setF3(gatherF, i, meanFr, meanFg, meanFb);
+    setF3(gatherB, i, meanBr, meanBg, meanBb);
+    const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
+    const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples, hits);
+    let fgCount = counts & 0xffff, bgCount = counts >>> 16;
+    // No sample of a kind: the mean colour of that kind, placed at p itself.
+    const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
+    if (fgMissing) {
+      store<i32>(fgSamples, x);
+      store<i32>(fgSamples, y, 4);
+      fgCount = 1;
+    }
+    if (bgMissing) {
+      store<i32>(bgSamples, x);
+      store<i32>(bgSamples, y, 4);
+      bgCount = 1;
+    }
+    const minEf = leastPathEnergy(image, gradients, width, height, x, y, fgSamples, fgCount);
+    const minEb = leastPathEnergy(image, gradients, width, height, x, y, bgSamples, bgCount);
+    const pf = minEb / (minEf + minEb + 1e-5);
+    // Each background sample's colour and D_b^eb, once for all foreground samples.
+    for (let m = 0; m < bgCount; m++) {
+      const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
+      const b = by * width + bx, at = bgTable + (<usize>m << 5);
+      store<f64>(at, bgMissing ? meanBr : rgb(image, b, 0));
+      store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
+      store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
+      store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
+      setLane(bgLanes, m, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
+    }
+    // The last group of four lanes filled up with the last sample, so that no lane computes on stale bits.
+    for (let m = bgCount; m % 4 != 0; m++) setLane(bgLanes, m, load<f64>(bgTable + (<usize>(bgCount - 1) << 5)),
+      load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 8), load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 16));
+    let minCost = Infinity;
+    for (let k = 0; k < fgCount; k++) {
+      const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
+      const f = fy * width + fx;
+      const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
+      const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
       for (let m = 0; m < bgCount; m++) {
-        const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
-        const b = by * width + bx, at = bgTable + (<usize>m << 5);
-        store<f64>(at, bgMissing ? meanBr : rgb(image, b, 0));
-        store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
-        store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
-        store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
-        setLane(bgLanes, m, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
-      }
-      // The last group of four lanes filled up with the last sample, so that no lane computes on stale bits.
-      for (let m = bgCount; m % 4 != 0; m++) setLane(bgLanes, m, load<f64>(bgTable + (<usize>(bgCount - 1) << 5)),
-        load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 8), load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 16));
-      let minCost = Infinity;
-      for (let k = 0; k < fgCount; k++) {
-        const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
-        const f = fy * width + fx;
-        const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
-        const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
-        for (let m = 0; m < bgCount; m++) {
-          // N_p of four background samples at once.
-          if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
-          const at = bgTable + (<usize>m << 5);
-          const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
-          const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
-          const ap = pf + (1.0 - 2.0 * pf) * alpha;
-          // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
-          const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
-          if (minCost > cost) {
-            minCost = cost;
-            setF3(gatherF, i, fr, fg, fb);
-            setF3(gatherB, i, br, bg, bb);
-          }
+        // N_p of four background samples at once.
+        if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
+        const at = bgTable + (<usize>m << 5);
+        const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
+        const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
+        const ap = pf + (1.0 - 2.0 * pf) * alpha;
+        // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
+        const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
+        if (minCost > cost) {
+          minCost = cost;
+          setF3(gatherF, i, fr, fg, fb);
+          setF3(gatherB, i, br, bg, bb);
         }
       }
     }

@@ -41,7 +41,8 @@ interface SharedKernels extends Kernels {
   smGatherScratchBytes(): number;
   smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
     eN: number, eA: number, ef: number, eb: number, npRadius: number, rayMap: number, gradients: number,
-    gatherF: number, gatherB: number, scratch: number): void;
+    gatherF: number, gatherB: number, scratch: number, order: number): void;
+  smGatherOrderBytes(width: number, height: number): number;
   smGradients(image: number, width: number, height: number, gradients: number): void;
   smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
   smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
@@ -101,18 +102,24 @@ const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 6
 const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
 const RAY_MAP_BYTES = 2;
+/** Gathering's order of the unknown pixels (smGatherOrderBytes): an i32 index a pixel, and a count per diagonal. */
+const GATHER_ORDER_BYTES = 4;
 /**
  * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
- * alpha f64, index. Gathering holds less: labels, F and B once, the ray map and the gradient table (before it, the
- * two label distances the map is made from).
+ * alpha f64, index. Gathering holds less: labels, F and B once, the ray map, the gradient table and the order (before
+ * them, the two label distances the map is made from); the order's w + h - 1 diagonal counts, at most 8 bytes a
+ * pixel, leave it below the peak still.
  */
-const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES));
+const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES + GATHER_ORDER_BYTES));
 /** Bytes per pixel during smoothing's pass 1: expanded labels, F and B at three stages, three f32 planes (its ring besides). */
 const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
 const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
-/** assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel. */
-const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width + 3) * 10 * 4;
+/**
+ * assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel, and the
+ * window's distortions (2 r + 1 rows of 2 r + 1 f32, rounded up to fours).
+ */
+const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4;
 /** assembly/methods/sm-smooth.ts smSmoothColoursScratchBytes: 2 r + 1 rows of seven f32 a pixel, 144 bytes of sums, an f32 weight table. */
 const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) * width * 7 * 4 + 144 + (2 * radius + 1) ** 2 * 4;
 
@@ -167,10 +174,11 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     k.smRayMap(fgDistance, bgDistance, n, rayMap);
     arena.release(planes);
     const gradients = arena.alloc(n * GRADIENT_BYTES);
+    const order = arena.alloc(k.smGatherOrderBytes(width, height));
     k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
     k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
-      rayMap, gradients, gatherF, gatherB, scratch);
+      rayMap, gradients, gatherF, gatherB, scratch, order);
     arena.release(distances);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
