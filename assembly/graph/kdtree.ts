@@ -296,18 +296,44 @@ function keep(key: u64): void {
   return within;
 }
 
+/** Offers the lanes of block b (points from `first`, [lo, hi)) within the worst kept (bits of `lanes`) to the kept list. */
+@inline function offerLanes(lanes: i32, first: i32, hi: i32): void {
+  if (hi - first < 4) lanes &= (1 << (hi - first)) - 1;
+  while (lanes != 0) {
+    const lane = ctz(lanes);
+    lanes &= lanes - 1;
+    const key = candidateKey(load<f32>(laneDistances + (<usize>lane << 2)), load<i32>(pointIndex + (<usize>(first + lane) << 2)));
+    if (key < worstKey) keep(key);
+  }
+}
+
 /** Offers the points of [lo, hi) (lo a multiple of four) to the kept list. */
 function searchLeaf(lo: i32, hi: i32): void {
+  if (ASC_FEATURE_SIMD && dimensions == 5) {
+    searchLeaf5(lo, hi);
+    return;
+  }
+  for (let b = lo >> 2, last = (hi - 1) >> 2; b <= last; b++) offerLanes(blockDistances(b), b << 2, hi);
+}
+
+/**
+ * searchLeaf for five coordinates (knn's and ifm's colour and position), the query's splats held in locals: the
+ * sums of blockSquaredDistances, in its order (0 + x is x for the first square, which is not negative).
+ */
+function searchLeaf5(lo: i32, hi: i32): void {
+  const q0 = v128.load(querySplats), q1 = v128.load(querySplats, 16), q2 = v128.load(querySplats, 32);
+  const q3 = v128.load(querySplats, 48), q4 = v128.load(querySplats, 64);
   for (let b = lo >> 2, last = (hi - 1) >> 2; b <= last; b++) {
-    const first = b << 2;
-    let lanes = blockDistances(b);
-    if (hi - first < 4) lanes &= (1 << (hi - first)) - 1;
-    while (lanes != 0) {
-      const lane = ctz(lanes);
-      lanes &= lanes - 1;
-      const key = candidateKey(load<f32>(laneDistances + (<usize>lane << 2)), load<i32>(pointIndex + (<usize>(first + lane) << 2)));
-      if (key < worstKey) keep(key);
-    }
+    const base = blocked + <usize>b * 80;
+    const d0 = f32x4.sub(q0, v128.load(base)), d1 = f32x4.sub(q1, v128.load(base, 16)), d2 = f32x4.sub(q2, v128.load(base, 32));
+    const d3 = f32x4.sub(q3, v128.load(base, 48)), d4 = f32x4.sub(q4, v128.load(base, 64));
+    let sum = f32x4.mul(d0, d0);
+    sum = f32x4.add(sum, f32x4.mul(d1, d1));
+    sum = f32x4.add(sum, f32x4.mul(d2, d2));
+    sum = f32x4.add(sum, f32x4.mul(d3, d3));
+    sum = f32x4.add(sum, f32x4.mul(d4, d4));
+    v128.store(laneDistances, sum);
+    offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), b << 2, hi);
   }
 }
 
