@@ -215,7 +215,7 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usi
 }
 
 // The tree being searched and the query in progress: its coordinates (and, for SIMD, each in four lanes), the cell
-// offsets, a block's four distances, and the k best keys so far, sorted.
+// offsets, two blocks' eight distances, and the k best keys so far, sorted.
 let blocked: usize = 0;
 let pointIndex: usize = 0;
 let splitDims: usize = 0;
@@ -296,9 +296,12 @@ function keep(key: u64): void {
   return within;
 }
 
-/** Offers the lanes of block b (points from `first`, [lo, hi)) within the worst kept (bits of `lanes`) to the kept list. */
+/**
+ * Offers the points first + i (i a set bit of `lanes`, up to eight: one or two blocks, their distances at
+ * laneDistances) that lie before `hi` to the kept list.
+ */
 @inline function offerLanes(lanes: i32, first: i32, hi: i32): void {
-  if (hi - first < 4) lanes &= (1 << (hi - first)) - 1;
+  if (hi - first < 8) lanes &= (1 << (hi - first)) - 1;
   while (lanes != 0) {
     const lane = ctz(lanes);
     lanes &= lanes - 1;
@@ -317,24 +320,43 @@ function searchLeaf(lo: i32, hi: i32): void {
 }
 
 /**
- * searchLeaf for five coordinates (knn's and ifm's colour and position), the query's splats held in locals: the
- * sums of blockSquaredDistances, in its order (0 + x is x for the first square, which is not negative).
+ * searchLeaf for five coordinates (knn's and ifm's colour and position), the query's splats held in locals, two
+ * blocks at a time (one branch per eight points: most pairs have no point within the worst kept). Both blocks are
+ * screened with the worst kept before either is offered; it only shrinks, and offerLanes compares each key with
+ * the worst at that moment. The sums are blockSquaredDistances', in its order (0 + x is x for the first square,
+ * which is not negative).
  */
 function searchLeaf5(lo: i32, hi: i32): void {
   const q0 = v128.load(querySplats), q1 = v128.load(querySplats, 16), q2 = v128.load(querySplats, 32);
   const q3 = v128.load(querySplats, 48), q4 = v128.load(querySplats, 64);
-  for (let b = lo >> 2, last = (hi - 1) >> 2; b <= last; b++) {
+  const last = (hi - 1) >> 2;
+  let b = lo >> 2;
+  for (; b < last; b += 2) {
     const base = blocked + <usize>b * 80;
-    const d0 = f32x4.sub(q0, v128.load(base)), d1 = f32x4.sub(q1, v128.load(base, 16)), d2 = f32x4.sub(q2, v128.load(base, 32));
-    const d3 = f32x4.sub(q3, v128.load(base, 48)), d4 = f32x4.sub(q4, v128.load(base, 64));
-    let sum = f32x4.mul(d0, d0);
-    sum = f32x4.add(sum, f32x4.mul(d1, d1));
-    sum = f32x4.add(sum, f32x4.mul(d2, d2));
-    sum = f32x4.add(sum, f32x4.mul(d3, d3));
-    sum = f32x4.add(sum, f32x4.mul(d4, d4));
+    const sumA = distances5(base, q0, q1, q2, q3, q4), sumB = distances5(base + 80, q0, q1, q2, q3, q4);
+    const worst = f32x4.splat(worstDistance);
+    const lanes = i32x4.bitmask(f32x4.le(sumA, worst)) | (i32x4.bitmask(f32x4.le(sumB, worst)) << 4);
+    if (lanes == 0) continue;
+    v128.store(laneDistances, sumA);
+    v128.store(laneDistances, sumB, 16);
+    offerLanes(lanes, b << 2, hi);
+  }
+  if (b == last) {
+    const sum = distances5(blocked + <usize>b * 80, q0, q1, q2, q3, q4);
     v128.store(laneDistances, sum);
     offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), b << 2, hi);
   }
+}
+
+/** blockSquaredDistances for five coordinates, the query's splats given. */
+@inline function distances5(base: usize, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128): v128 {
+  const d0 = f32x4.sub(q0, v128.load(base)), d1 = f32x4.sub(q1, v128.load(base, 16)), d2 = f32x4.sub(q2, v128.load(base, 32));
+  const d3 = f32x4.sub(q3, v128.load(base, 48)), d4 = f32x4.sub(q4, v128.load(base, 64));
+  let sum = f32x4.mul(d0, d0);
+  sum = f32x4.add(sum, f32x4.mul(d1, d1));
+  sum = f32x4.add(sum, f32x4.mul(d2, d2));
+  sum = f32x4.add(sum, f32x4.mul(d3, d3));
+  return f32x4.add(sum, f32x4.mul(d4, d4));
 }
 
 /**
@@ -395,7 +417,7 @@ function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
 
 /** Scratch bytes a query needs for k neighbours. */
 export function kdQueryScratchBytes(k: i32): i32 {
-  return MAX_DIMS * (8 + 16 + 4) + 16 + k * 8;
+  return MAX_DIMS * (8 + 16 + 4) + 32 + k * 8;
 }
 
 function startQueries(tree: usize, k: i32, scratch: usize): void {
@@ -412,7 +434,7 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   laneDistances = queryPoint + <usize>(MAX_DIMS * 4);
   // Zero past dims, read as groups of four by boxDistance.
   memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
-  keptKeys = laneDistances + 16;
+  keptKeys = laneDistances + 32;
   wanted = min(k, field(tree, 0));
 }
 
