@@ -1,5 +1,6 @@
 // The k-d tree (assembly/graph/kdtree.ts) against brute force: random points, duplicates, all points equal,
 // k >= n, trees of a few points (halves that are empty, a last block of four partly filled), every k from 1 to 33,
+// five coordinates (their own scan, two blocks at a time: ties across a pair, a last pair or block partly filled),
 // 1 to 16 coordinates, points on thin curves with queries away from them (where the nodes' boxes prune), the tree's
 // own points as queries (all, or some with rows of their own), both builds.
 import { describe, expect, it } from "vitest";
@@ -31,6 +32,12 @@ const cases: Case[] = [
   { name: "uniform, 6 coordinates, k 1", n: 700, dims: 6, k: 1, value: (next) => next() },
   { name: "colour and position like knn", n: 800, dims: 5, k: 10, value: (next, i, j) => (j < 3 ? Math.round(next() * 8) / 8 : (j === 3 ? i % 40 : Math.floor(i / 40)) * 0.05) },
   { name: "duplicates from four values", n: 900, dims: 3, k: 15, value: (next) => Math.floor(next() * 4) / 4 },
+  // Five coordinates take their own scan, two blocks of four at a time: ties across a pair, and leaves whose last
+  // pair or single block is partly filled.
+  { name: "duplicates from three values, 5 coordinates", n: 901, dims: 5, k: 19, value: (next) => Math.floor(next() * 3) / 2 },
+  { name: "5 coordinates, one leaf, its last pair partly filled", n: 30, dims: 5, k: 9, value: (next) => next() },
+  { name: "5 coordinates, two leaves, a last pair partly filled", n: 41, dims: 5, k: 40, value: (next) => Math.round(next() * 4) },
+  { name: "5 coordinates, two leaves, a last single block of one point", n: 45, dims: 5, k: 11, value: (next) => next() },
   { name: "all points equal", n: 500, dims: 5, k: 12, value: () => 0.25 },
   { name: "on a line (one coordinate varies)", n: 400, dims: 4, k: 9, value: (next, i, j) => (j === 2 ? i * 0.01 : 0.5) },
   { name: "k equal to n", n: 37, dims: 2, k: 37, value: (next) => next() },

@@ -1,0 +1,159 @@
+// The k-d tree's build (assembly/graph/kdtree.ts describes the tree and its record): the points reordered node by
+// node with a quickselect on the widest coordinate of the node's box, each node's box measured, and the coordinates
+// then written in tree order, in blocks of four points.
+
+import { boxBytes, boxVectors, kdCoordinateBytes, kdNodeCount, splitAt } from "./kdtree";
+import { field, pointerField } from "../record";
+
+@inline function coordinate(points: usize, dims: i32, i: i32, d: i32): f32 {
+  return load<f32>(points + ((<usize>i * <usize>dims + <usize>d) << 2));
+}
+
+function swapPoints(points: usize, index: usize, dims: i32, a: i32, b: i32): void {
+  const pa = points + ((<usize>a * <usize>dims) << 2), pb = points + ((<usize>b * <usize>dims) << 2);
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; d + 4 <= dims; d += 4) {
+      const at = <usize>d << 2;
+      const t = v128.load(pa + at);
+      v128.store(pa + at, v128.load(pb + at));
+      v128.store(pb + at, t);
+    }
+  }
+  for (; d < dims; d++) {
+    const at = <usize>d << 2;
+    const t = load<f32>(pa + at);
+    store<f32>(pa + at, load<f32>(pb + at));
+    store<f32>(pb + at, t);
+  }
+  const ia = index + (<usize>a << 2), ib = index + (<usize>b << 2);
+  const t = load<i32>(ia);
+  store<i32>(ia, load<i32>(ib));
+  store<i32>(ib, t);
+}
+
+/** Hoare-style quickselect: afterwards the points of [lo, hi) are split at `nth` by coordinate d (<= left, >= right). */
+function selectNth(points: usize, index: usize, dims: i32, lo: i32, hi: i32, nth: i32, d: i32): void {
+  let left = lo, right = hi - 1;
+  while (right > left) {
+    // Median of three as the pivot keeps sorted and constant runs from going quadratic.
+    const mid = left + ((right - left) >> 1);
+    const a = coordinate(points, dims, left, d), b = coordinate(points, dims, mid, d), c = coordinate(points, dims, right, d);
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    // Stepping pointers to coordinate d of points i and j.
+    const row = <usize>dims << 2, base = points + (<usize>d << 2);
+    let i = left, j = right;
+    let atI = base + <usize>i * row, atJ = base + <usize>j * row;
+    while (i <= j) {
+      while (load<f32>(atI) < pivot) {
+        i++;
+        atI += row;
+      }
+      while (load<f32>(atJ) > pivot) {
+        j--;
+        atJ -= row;
+      }
+      if (i <= j) {
+        swapPoints(points, index, dims, i, j);
+        i++;
+        j--;
+        atI += row;
+        atJ -= row;
+      }
+    }
+    if (nth <= j) right = j;
+    else if (nth >= i) left = i;
+    else return;
+  }
+}
+
+/**
+ * The bounding box of the points [lo, hi) into node `node`'s box, in one pass over them (each point's coordinates
+ * are contiguous). With SIMD a point's groups of four are read whole: past the last point's dims that reads up to
+ * 12 bytes beyond the points, which the build's working copy has room for (kdBuild); those lanes are set after.
+ */
+function measureBox(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const dims = field(tree, 1), vectors = boxVectors(dims);
+  const stride = boxBytes(dims), box = pointerField(tree, 7) + <usize>node * stride, highs = box + (stride >> 1);
+  const row = <usize>dims << 2;
+  if (ASC_FEATURE_SIMD && vectors <= 2) {
+    let low0 = f32x4.splat(Infinity), high0 = f32x4.splat(-Infinity), low1 = low0, high1 = high0;
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      const a = v128.load(at);
+      low0 = f32x4.min(low0, a);
+      high0 = f32x4.max(high0, a);
+      if (vectors == 2) {
+        const b = v128.load(at, 16);
+        low1 = f32x4.min(low1, b);
+        high1 = f32x4.max(high1, b);
+      }
+    }
+    v128.store(box, low0);
+    v128.store(highs, high0);
+    if (vectors == 2) {
+      v128.store(box, low1, 16);
+      v128.store(highs, high1, 16);
+    }
+  } else {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(box + (<usize>d << 2), Infinity);
+      store<f32>(highs + (<usize>d << 2), -Infinity);
+    }
+    for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
+      for (let d = 0; d < dims; d++) {
+        const v = load<f32>(at + (<usize>d << 2)), l = box + (<usize>d << 2), h = highs + (<usize>d << 2);
+        store<f32>(l, min(load<f32>(l), v));
+        store<f32>(h, max(load<f32>(h), v));
+      }
+    }
+  }
+  for (let d = dims; d < vectors << 2; d++) {
+    store<f32>(box + (<usize>d << 2), -Infinity);
+    store<f32>(highs + (<usize>d << 2), Infinity);
+  }
+}
+
+function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const dims = field(tree, 1);
+  measureBox(tree, points, node, lo, hi);
+  if (2 * node + 1 >= field(tree, 2)) return;
+  // Split by the widest coordinate of the box (the first of equals).
+  const box = pointerField(tree, 7) + <usize>node * boxBytes(dims), highs = box + (boxBytes(dims) >> 1);
+  let widest = 0, widestSpan: f32 = -1;
+  for (let d = 0; d < dims; d++) {
+    const span = load<f32>(highs + (<usize>d << 2)) - load<f32>(box + (<usize>d << 2));
+    if (span > widestSpan) {
+      widestSpan = span;
+      widest = d;
+    }
+  }
+  const mid = splitAt(lo, hi);
+  if (hi > lo) selectNth(points, pointerField(tree, 4), dims, lo, hi, mid, widest);
+  store<i32>(pointerField(tree, 5) + (<usize>node << 2), widest);
+  // An empty right half (only in trees of a few points) is never entered: its split is above every coordinate.
+  store<f32>(pointerField(tree, 6) + (<usize>node << 2), mid < hi ? coordinate(points, dims, mid, widest) : Infinity);
+  buildNode(tree, points, 2 * node + 1, lo, mid);
+  buildNode(tree, points, 2 * node + 2, mid, hi);
+}
+
+/**
+ * Builds the tree over `source` (n points of `dims` f32 coordinates) into the arrays named in the record, which the
+ * engine allocated: fields [3..7] must be set, [0..2] are written. `work` holds n * dims f32 and 16 bytes more
+ * (measureBox reads past the last point) during the build.
+ */
+export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
+  store<i32>(tree, n);
+  store<i32>(tree + 4, dims);
+  store<i32>(tree + 8, kdNodeCount(n));
+  const index = pointerField(tree, 4);
+  memory.copy(work, source, <usize>n * <usize>dims * 4);
+  for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
+  buildNode(tree, work, 0, 0, n);
+  const blocked = pointerField(tree, 3);
+  memory.fill(blocked, 0, <usize>kdCoordinateBytes(n, dims));
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(blocked + ((<usize>(i >> 2) * <usize>dims + <usize>d) << 4) + (<usize>(i & 3) << 2), coordinate(work, dims, i, d));
+    }
+  }
+}
