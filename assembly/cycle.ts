@@ -167,7 +167,12 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
   const coarse = levelRecord(hierarchy, l + 1);
   if (threads(context) > 1 && field(coarse, 15) != 0) {
-    replicatedCorrection(hierarchy, levels, l, scratch, context);
+    // Level l + 1 replicated: once every thread's share of r is in, each restricts all of r, in the same order, into
+    // its own copy of the coarse right-hand side (the solo context's ranges are all the nodes) and runs the coarser
+    // levels alone on its own copies: the same data and arithmetic, so the same correction in every thread, with no
+    // barrier inside. Each then prolongs it into its own nodes of x.
+    barrier(context); // every thread's residual is in
+    coarseCorrection(hierarchy, levels, l, scratch, soloContext(context), x, r, lo, hi);
     // Other threads may still be restricting this thread's r: the values before the sweep go to A v2 instead,
     // unused until the K-cycle's second product (a barrier after this sweep).
     const old = vector(record, 13, context);
@@ -177,24 +182,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     return;
   }
   const share = sharedOrSolo(coarse, context);
-  if (share != 0) {
-    const clo = firstNode(record, share), chi = endNode(record, share);
-    const bc = vector(coarse, 10, share), xc = vector(coarse, 11, share);
-    const plo = firstNode(coarse, share), phi = endNode(coarse, share);
-    const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
-    // bc = T^T r over this share; children and parents split at the same image rows
-    memory.fill(bc + node(plo), 0, node(phi - plo));
-    for (let n = clo; n < chi; n++) {
-      beat(share);
-      restrictNode(prolongator + (<usize>(n * BLOCK) << 2), r + node(n), bc + node(load<i32>(parent + (<usize>n << 2))));
-    }
-    krylovCycle(hierarchy, levels, l + 1, scratch, share);
-    // x += T xc
-    for (let n = clo; n < chi; n++) {
-      beat(share);
-      prolongNode(prolongator + (<usize>(n * BLOCK) << 2), xc + node(load<i32>(parent + (<usize>n << 2))), x + node(n));
-    }
-  }
+  if (share != 0) coarseCorrection(hierarchy, levels, l, scratch, share, x, r, firstNode(record, share), endNode(record, share));
   if (threads(context) > 1) {
     if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
@@ -206,28 +194,23 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 }
 
 /**
- * The correction of split level l from replicated level l + 1 (field 15; src/alpha.ts replicates the levels
- * too small to share). After one barrier, when every thread's share of the residual r is in, each thread
- * restricts all of r, in the same order, into its own copy of the coarse right-hand side and runs the coarser
- * levels alone on its own copies of their vectors: the same data and the same arithmetic, so the same
- * correction in every thread, with no barrier inside. Each then prolongs it into its own nodes of x.
+ * Level l's correction from level l + 1 on `share`: bc = T^T r over share's nodes (children and parents split at
+ * the same image rows), the K-cycle on level l + 1, then x += T xc over level l's nodes [lo, hi).
  */
-function replicatedCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
+function coarseCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize, share: usize, x: usize, r: usize, lo: i32, hi: i32): void {
   const record = levelRecord(hierarchy, l), coarse = levelRecord(hierarchy, l + 1);
-  const nodes = field(record, 0), x = vector(record, 3, context), r = vector(record, 5, context);
+  const clo = firstNode(record, share), chi = endNode(record, share);
+  const bc = vector(coarse, 10, share), xc = vector(coarse, 11, share);
+  const plo = firstNode(coarse, share), phi = endNode(coarse, share);
   const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
-  const solo = soloContext(context);
-  const bc = vector(coarse, 10, solo), xc = vector(coarse, 11, solo);
-  barrier(context); // every thread's residual is in
-  memory.fill(bc, 0, node(field(coarse, 0)));
-  for (let n = 0; n < nodes; n++) {
-    beat(solo);
+  memory.fill(bc + node(plo), 0, node(phi - plo));
+  for (let n = clo; n < chi; n++) {
+    beat(share);
     restrictNode(prolongator + (<usize>(n * BLOCK) << 2), r + node(n), bc + node(load<i32>(parent + (<usize>n << 2))));
   }
-  krylovCycle(hierarchy, levels, l + 1, scratch, solo);
-  const lo = firstNode(record, context), hi = endNode(record, context);
+  krylovCycle(hierarchy, levels, l + 1, scratch, share);
   for (let n = lo; n < hi; n++) {
-    beat(context);
+    beat(share);
     prolongNode(prolongator + (<usize>(n * BLOCK) << 2), xc + node(load<i32>(parent + (<usize>n << 2))), x + node(n));
   }
 }
