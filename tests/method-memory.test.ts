@@ -74,14 +74,14 @@ describe("closed-form's memory estimate on threads", () => {
     const trimap = randomTrimap(width, height, 5, 0.5);
     const pixels = width * height;
     const defaults = Object.fromEntries(Object.entries(METHODS.cf.options).map(([key, spec]) => [key, spec.default]));
+    // peakBytes reads the engine's kernels (the stencil's width) and its thread count.
+    const { kernels } = await makeEngine();
     const figures: { peak: number; estimate: number }[] = [];
     for (const threads of [1, 4]) {
       const engine = await createMatting({ threads });
       try {
         const { stats } = await engine.estimateAlpha(image, trimap);
         expect(stats.threads).toBe(threads);
-        // peakBytes reads the engine's kernels (the stencil's width) and its thread count.
-        const { kernels } = await makeEngine();
         const own = METHODS.cf.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, defaults as never, { kernels, threads } as never);
         figures.push({ peak: stats.peakBytes, estimate: pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own });
       } finally {
