@@ -11,7 +11,8 @@
 # Variants (Vanek, Mandel, Brezina 1996 for the smoothed prolongator P = (I - omega D^-1 A) P_tent, omega =
 # 4 / (3 rho(D^-1 A)); Notay and Vassilevski 2008 for the K-cycle):
 #   today        4x4 pixel aggregates, then 2x2 nodes, affine colour basis, unsmoothed (the package's method)
-#   smooth-first the same, the first block level's prolongator smoothed (its coarse stencil: 5x5 nodes)
+#   today3       today's, but 3x3 nodes per aggregate below the first block level (fewer, smaller levels)
+#   smooth-first today's, the first block level's prolongator smoothed (its coarse stencil: 5x5 nodes)
 #   smooth-all   every prolongator smoothed (stencils grow: 5x5 nodes on level 1, 7x7 below)
 #   smooth-all3  4x4 pixel aggregates, then 3x3 nodes, every prolongator smoothed (5x5 nodes on every level)
 #   smooth-below3 today's first block level (unsmoothed), then 3x3 nodes with smoothed prolongators (every block
@@ -51,6 +52,7 @@ from pymatting import cf_laplacian, trimap_split  # noqa: E402
 
 VARIANTS = {
     "today": dict(first=4, factor=2, smooth="none", chebyshev=0),
+    "today3": dict(first=4, factor=3, smooth="none", chebyshev=0),
     "smooth-first": dict(first=4, factor=2, smooth="first", chebyshev=0),
     "smooth-all": dict(first=4, factor=2, smooth="all", chebyshev=0),
     "smooth-all3": dict(first=4, factor=3, smooth="all", chebyshev=0),
