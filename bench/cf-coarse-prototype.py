@@ -9,11 +9,12 @@
 # that "its x cost" compares the solve's time between variants (the variant `today` is the unit).
 #
 # Variants (Vanek, Mandel, Brezina 1996 for the smoothed prolongator P = (I - omega D^-1 A) P_tent, omega =
-# 4 / (3 rho(D^-1 A)); Notay and Vassilevski 2008 for the K-cycle):
+# omega / rho(D^-1 A), omega 4/3 unless --omega; Notay and Vassilevski 2008 for the K-cycle):
 #   today        4x4 pixel aggregates, then 2x2 nodes, affine colour basis, unsmoothed (the package's method)
 #   today3       today's, but 3x3 nodes per aggregate below the first block level (fewer, smaller levels)
 #   smooth-first today's, the first block level's prolongator smoothed (its coarse stencil: 5x5 nodes)
 #   smooth-all   every prolongator smoothed (stencils grow: 5x5 nodes on level 1, 7x7 below)
+#   smooth-first3 the first prolongator smoothed, then 3x3 nodes unsmoothed (5x5 nodes on the first block level only)
 #   smooth-all3  4x4 pixel aggregates, then 3x3 nodes, every prolongator smoothed (5x5 nodes on every level)
 #   smooth-below3 today's first block level (unsmoothed), then 3x3 nodes with smoothed prolongators (every block
 #                level keeps its 3x3-node stencil: a smoothed aggregate of 3x3 nodes reaches only its neighbours')
@@ -21,7 +22,7 @@
 #                D^-1 A on [lmax / 30, lmax] (lmax 1.1 times a power iteration's), before and after
 #
 # /usr/bin/python3 bench/cf-coarse-prototype.py [--data LOWRES_DIR] --cases GT02:trimap1,GT13:trimap2
-#                                               [--variants today,smooth-all3]
+#                                               [--variants today,smooth-all3] [--omega 1.6]
 import argparse, os, sys, time
 
 import numpy as np
@@ -55,6 +56,7 @@ VARIANTS = {
     "today3": dict(first=4, factor=3, smooth="none", chebyshev=0),
     "smooth-first": dict(first=4, factor=2, smooth="first", chebyshev=0),
     "smooth-all": dict(first=4, factor=2, smooth="all", chebyshev=0),
+    "smooth-first3": dict(first=4, factor=3, smooth="first", chebyshev=0),
     "smooth-all3": dict(first=4, factor=3, smooth="all", chebyshev=0),
     "smooth-below3": dict(first=4, factor=3, smooth="below", chebyshev=0),
     "chebyshev3": dict(first=4, factor=2, smooth="none", chebyshev=3),
@@ -127,7 +129,7 @@ class Level:
     pass
 
 
-def hierarchy(a, colours, ys, xs, first, factor, smooth):
+def hierarchy(a, colours, ys, xs, first, factor, smooth, omega_scale):
     fine = Level()
     fine.a, fine.node = a, np.arange(a.shape[0])
     levels = [fine]
@@ -137,7 +139,7 @@ def hierarchy(a, colours, ys, xs, first, factor, smooth):
         p, candidates, owner = tentative_prolongator(aggregate, count, candidates)
         if smooth == "all" or (smooth == "first" and len(levels) == 1) or (smooth == "below" and len(levels) > 1):
             inverse_diagonal = 1 / levels[-1].a.diagonal()
-            omega = 4 / 3 / spectral_radius(levels[-1].a, inverse_diagonal, 15)
+            omega = omega_scale / spectral_radius(levels[-1].a, inverse_diagonal, 15)
             p = (p - omega * sp.diags(inverse_diagonal) @ (levels[-1].a @ p)).tocsr()
         levels[-1].p = p
         coarse = Level()
@@ -255,6 +257,7 @@ def main():
     parser.add_argument("--data", default=os.path.join(SHARED, "datasets", "alphamatting-lowres"))
     parser.add_argument("--cases", required=True, help="NAME:TRIMAPSET,...")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--omega", type=float, default=4 / 3, help="the smoothed prolongators' omega times rho(D^-1 A)")
     args = parser.parse_args()
     names = args.variants.split(",")
     if names[0] != "today":
@@ -266,7 +269,7 @@ def main():
         for variant in names:
             settings = VARIANTS[variant]
             started = time.time()
-            levels = hierarchy(a, colours, ys, xs, settings["first"], settings["factor"], settings["smooth"])
+            levels = hierarchy(a, colours, ys, xs, settings["first"], settings["factor"], settings["smooth"], args.omega)
             built = time.time()
             cycle = Cycle(levels, settings["chebyshev"])
             iterations = flexible_cg(a, b, cycle)
