@@ -6,7 +6,7 @@ import type { Arena } from "../dist/engine.js";
 import { TRANSPARENCY_VALUES, ifmKernels } from "../dist/methods/ifm-kernels.js";
 import { makeEngine, random } from "./helpers.js";
 import {
-  bruteForceSearch, pixelFeatures, pixelsWith, referenceColourMixture, referenceIntraUnknown, referenceKnownToUnknown,
+  type NeighbourSearch, bruteForceSearch, pixelFeatures, pixelsWith, referenceColourMixture, referenceIntraUnknown, referenceKnownToUnknown,
   referenceTransparencyHistograms,
 } from "./reference/ifm-flows.js";
 import { referenceEdgeTrim, referencePatchTrim } from "./reference/ifm-trim.js";
@@ -194,6 +194,35 @@ for (const build of ["release", "scalar"] as const) {
         for (let slot = 0; slot < 3; slot++) closeTo(actual.subarray(slot * 30, slot * 30 + 30), expected[slot], 1e-14);
       });
     }
+
+    it("patch trimming with neighbour lists in any order equals the reference's (the kernel's searches stop early)", async () => {
+      // Noisy windows whose means step across the image: distances below 0.25, between 0.25 and 0.9 and above.
+      const width = 30, height = 20;
+      const next = random(5);
+      const data = Uint8Array.from({ length: width * height * 3 }, (_, i) => 100 + Math.floor(((i / 3) % width) / 6) * 3 + Math.round((next() - 0.5) * 8));
+      const rgb = unitRgb(data, 3), labels = labels8(randomTrimap(width, height, 6, 0.4).data);
+      const unknown = pixelsWith(labels, UNKNOWN);
+      // Each query's k known pixels drawn at random, some missing (-1): the least distance may come last.
+      const anyOrder: NeighbourSearch = (_features, _dims, queries, candidates, count) => {
+        const draw = random(candidates.length + 17);
+        return Int32Array.from({ length: queries.length * count }, () => (draw() < 0.1 ? -1 : candidates[Math.floor(draw() * candidates.length)]));
+      };
+      const expected = referencePatchTrim(rgb, width, height, labels, anyOrder);
+      const actual = await run((arena) => {
+        const image = arena.copyIn(rgb);
+        const means = arena.alloc(width * height * 24);
+        k.windowMeans(image, width, height, means);
+        const foreground = anyOrder(new Float64Array(0), 3, unknown, pixelsWith(labels, FOREGROUND), 5);
+        const background = anyOrder(new Float64Array(0), 3, unknown, pixelsWith(labels, BACKGROUND), 5);
+        const trimmed = arena.copyIn(labels);
+        k.patchTrim(image, width, height, means, arena.copyIn(unknown), unknown.length, arena.copyIn(foreground), arena.copyIn(background), 5,
+          arena.alloc(k.patchTrimScratchBytes()), trimmed);
+        return arena.u8(trimmed, width * height).slice();
+      });
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      expect(actual.some((l, p) => l === FOREGROUND && labels[p] === UNKNOWN)).toBe(true);
+      expect(actual.some((l, p) => l === BACKGROUND && labels[p] === UNKNOWN)).toBe(true);
+    });
 
     it("edge trimming of a wide band, most of it beyond the early iterations' windows, equals the reference's", async () => {
       // Foreground on the left 8 columns, background on the right 8, a 32-column unknown band between with a

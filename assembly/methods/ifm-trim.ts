@@ -198,9 +198,16 @@ export function patchTrimScratchBytes(): i32 {
   return 3 * 48;
 }
 
-function nearestBhattacharyya(image: usize, width: i32, height: i32, means: usize, p: i32, covP: usize, found: usize, k: i32, scratch: usize): f64 {
+/**
+ * The least Bhattacharyya distance from p's window to those of the k pixels listed at `found` (-1: none), or the
+ * first one found below `enough` (or equal to it, with `orEqual`): the caller's decision is then made, whatever
+ * the rest are.
+ */
+function nearestBhattacharyya(
+  image: usize, width: i32, height: i32, means: usize, p: i32, covP: usize, found: usize, k: i32, enough: f64, orEqual: bool, scratch: usize,
+): f64 {
   let best = Infinity;
-  for (let j = 0; j < k; j++) {
+  for (let j = 0; j < k && !(best < enough || (orEqual && best == enough)); j++) {
     const q = load<i32>(found + (<usize>j << 2));
     if (q < 0) continue;
     windowCovariance(image, width, height, means, q, scratch);
@@ -223,12 +230,16 @@ export function patchTrim(
   for (let row = 0; row < count; row++) {
     const p = load<i32>(queries + (<usize>row << 2));
     windowCovariance(image, width, height, means, p, covP);
-    const toForeground = nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, rest);
-    const toBackground = nearestBhattacharyya(image, width, height, means, p, covP, background + (<usize>(row * k) << 2), k, rest);
+    // Each search stops once its least distance settles the label: below 0.25 for the foreground; for the
+    // background at or below 0.9 after a good foreground match, below 0.25 after a rejected one, and not at all
+    // needed after a foreground match between the two.
+    const toForeground = nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
     if (toForeground < PATCH_TRIM_GOOD) {
+      const toBackground = nearestBhattacharyya(image, width, height, means, p, covP, background + (<usize>(row * k) << 2), k, PATCH_TRIM_REJECT, true, rest);
       if (toBackground > PATCH_TRIM_REJECT) store<u8>(trimmed + <usize>p, LABEL_FOREGROUND);
-    } else if (toBackground < PATCH_TRIM_GOOD && toForeground > PATCH_TRIM_REJECT) {
-      store<u8>(trimmed + <usize>p, LABEL_BACKGROUND);
+    } else if (toForeground > PATCH_TRIM_REJECT) {
+      const toBackground = nearestBhattacharyya(image, width, height, means, p, covP, background + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
+      if (toBackground < PATCH_TRIM_GOOD) store<u8>(trimmed + <usize>p, LABEL_BACKGROUND);
     }
   }
 }
