@@ -56,34 +56,13 @@ function knownDistances(labels: usize, width: i32, height: i32, distance: usize)
   }
 }
 
-/** No match yet: beyond every key of `consider`. */
-const NO_MATCH: i64 = i64.MAX_VALUE;
-
-/**
- * The key of pixel (xx, yy) if it is known (in `labels`), its colour within sqrt(limit) of (r, g, b) and the key
- * is below `best`, else `best`. Keys order pixels by squared distance from (x, y), then column, then row:
- * distance^2 << 54 | xx << 27 | yy (distances at most 2 x 9^2 < 2^8, sides at most 2^20: src/validate.ts).
- */
-@inline
-function consider(image: usize, labels: usize, width: i32, x: i32, y: i32, xx: i32, yy: i32, r: f64, g: f64, b: f64, limit: f64, best: i64): i64 {
-  const q = yy * width + xx;
-  if (load<u8>(labels + <usize>q) == LABEL_UNKNOWN) return best;
-  const key = (<i64>((xx - x) * (xx - x) + (yy - y) * (yy - y)) << 54) | (<i64>xx << 27) | <i64>yy;
-  if (key >= best) return best;
-  const d = image + <usize>q * 24;
-  const dr = load<f64>(d) - r, dg = load<f64>(d, 8) - g, db = load<f64>(d, 16) - b;
-  return dr * dr + dg * dg + db * db < limit ? key : best;
-}
-
 /**
  * Trimming from the edges of the unknown region (Shahrian et al., CVPR 2013, as the toolbox runs it): in
  * iteration i = 1..9 each unknown pixel takes the label of the nearest (Euclidean) known pixel within Chebyshev
  * distance i whose colour lies within t_i = u - i (u - l) / 9 of its own (u = 9/256, l = 1/256), labels read
- * at the start of the iteration, ties to the first in column-major order. The window is searched ring by ring
- * (Chebyshev distance r), from the distance of the nearest known pixel, until ring r + 1 lies wholly beyond the
- * best match (r + 1)^2 > its squared distance; within the window that is the same pixel as a scan of every pixel
- * in column-major order (most of a wide band has no known pixel within i: 1329 pixels scanned over the nine
- * iterations otherwise). `scratch`: edgeTrimScratchBytes(width, height) bytes.
+ * at the start of the iteration, ties to the first in column-major order. An unknown pixel with no known pixel
+ * within Chebyshev distance i keeps its label without a scan of its window (most of a wide band: 1329 pixels
+ * scanned over the nine iterations otherwise). `scratch`: edgeTrimScratchBytes(width, height) bytes.
  */
 export function edgeTrim(image: usize, width: i32, height: i32, labels: usize, trimmed: usize, scratch: usize): void {
   const n = <usize>(width * height);
@@ -97,26 +76,28 @@ export function edgeTrim(image: usize, width: i32, height: i32, labels: usize, t
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const p = y * width + x;
-        const nearest = <i32>load<u8>(distance + <usize>p);
-        if (load<u8>(scratch + <usize>p) != LABEL_UNKNOWN || nearest > i) continue;
+        if (load<u8>(scratch + <usize>p) != LABEL_UNKNOWN || <i32>load<u8>(distance + <usize>p) > i) continue;
         const c = image + <usize>p * 24;
         const r = load<f64>(c), g = load<f64>(c, 8), b = load<f64>(c, 16);
-        let best = NO_MATCH;
-        for (let ring = nearest; ring <= i && <i64>(ring * ring) <= best >> 54; ring++) {
-          // The ring's top and bottom rows, then its left and right columns between them.
-          const x0 = max(0, x - ring), x1 = min(width - 1, x + ring);
-          for (let xx = x0; xx <= x1; xx++) {
-            if (y - ring >= 0) best = consider(image, scratch, width, x, y, xx, y - ring, r, g, b, limit, best);
-            if (y + ring < height) best = consider(image, scratch, width, x, y, xx, y + ring, r, g, b, limit, best);
-          }
-          const y0 = max(0, y - ring + 1), y1 = min(height - 1, y + ring - 1);
+        let best = i32.MAX_VALUE;
+        let label = LABEL_UNKNOWN;
+        const y0 = max(0, y - i), y1 = min(height - 1, y + i);
+        for (let xx = max(0, x - i), x1 = min(width - 1, x + i); xx <= x1; xx++) {
           for (let yy = y0; yy <= y1; yy++) {
-            if (x - ring >= 0) best = consider(image, scratch, width, x, y, x - ring, yy, r, g, b, limit, best);
-            if (x + ring < width) best = consider(image, scratch, width, x, y, x + ring, yy, r, g, b, limit, best);
+            const q = yy * width + xx;
+            const known = load<u8>(scratch + <usize>q);
+            if (known == LABEL_UNKNOWN) continue;
+            const distance = (xx - x) * (xx - x) + (yy - y) * (yy - y);
+            if (distance >= best) continue;
+            const d = image + <usize>q * 24;
+            const dr = load<f64>(d) - r, dg = load<f64>(d, 8) - g, db = load<f64>(d, 16) - b;
+            if (dr * dr + dg * dg + db * db < limit) {
+              best = distance;
+              label = known;
+            }
           }
         }
-        const column = <i32>(best >> 27) & 0x7ffffff, row = <i32>best & 0x7ffffff;
-        store<u8>(trimmed + <usize>p, best == NO_MATCH ? LABEL_UNKNOWN : load<u8>(scratch + <usize>(row * width + column)));
+        store<u8>(trimmed + <usize>p, label);
       }
     }
   }
