@@ -6,12 +6,12 @@ import type { Arena } from "../dist/engine.js";
 import { TRANSPARENCY_VALUES, ifmKernels } from "../dist/methods/ifm-kernels.js";
 import { makeEngine, random } from "./helpers.js";
 import {
-  bruteForceSearch, pixelFeatures, pixelsWith, referenceColourMixture, referenceIntraUnknown, referenceKnownToUnknown,
+  type NeighbourSearch, bruteForceSearch, pixelFeatures, pixelsWith, referenceColourMixture, referenceIntraUnknown, referenceKnownToUnknown,
   referenceTransparencyHistograms,
 } from "./reference/ifm-flows.js";
 import { referenceEdgeTrim, referencePatchTrim } from "./reference/ifm-trim.js";
 import { BACKGROUND, FOREGROUND, UNKNOWN } from "./reference/laplacian.js";
-import { LLE_CONDITIONER, referenceLleWeights } from "./reference/lle.js";
+import { LLE_CONDITIONER, exactLleWeights, referenceLleWeights } from "./reference/lle.js";
 import { type Image8, labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
 /** Colours rounded to a few levels, so that many pixels share a colour (trimming, ties, exact reconstructions). */
@@ -39,6 +39,12 @@ const CASES: { name: string; image: Image8; trimap: Image8 }[] = [
   { name: "posterised 25x23", image: posterised(25, 23, 9, 3), trimap: edgeTrimap(25, 23, 10) },
 ];
 
+/**
+ * The flows' references solve each LLE system by plain elimination of the k x k system, good to about 1e-6 where
+ * colours repeat (posterised images); the kernel's own LLE solve is held to 1e-12 of the exact weights below.
+ */
+const LLE_REFERENCE_TOLERANCE = 1e-5;
+
 function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0, scale = 0;
@@ -55,20 +61,27 @@ for (const build of ["release", "scalar"] as const) {
     const k = ifmKernels(engine);
     const run = <T>(task: (arena: Arena) => T) => engine.run(task);
 
-    it("LLE weights equal the reference's, for 2 to 20 neighbours in 3 and 5 dimensions", async () => {
+    it("LLE weights equal the exact ones, for 2 to 20 neighbours in 3 and 5 dimensions, on a coarse grid and on 8-bit colours", async () => {
       const next = random(11);
       for (const dims of [3, 5]) {
         for (const count of [2, 3, 7, 14, 20]) {
-          const point = Float64Array.from({ length: dims }, next);
-          const neighbours = Float64Array.from({ length: count * dims }, () => Math.round(next() * 8) / 8);
-          const expected = referenceLleWeights(point, neighbours, dims);
-          const actual = await run((arena) => {
-            const out = arena.alloc(count * 8);
-            k.lleWeights(arena.copyIn(point), arena.copyIn(neighbours), count, dims, LLE_CONDITIONER, arena.alloc(k.lleScratchBytes(count)), out);
-            return arena.f64(out, count).slice();
-          });
-          closeTo(actual, expected, 1e-6);
-          expect(actual.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 9);
+          // Neighbours on a grid of 1/8 (ill-conditioned: many offsets in a plane) and 8-bit colours near the point.
+          const grid = { point: Float64Array.from({ length: dims }, next), neighbours: Float64Array.from({ length: count * dims }, () => Math.round(next() * 8) / 8) };
+          const centre = Float64Array.from({ length: dims }, () => Math.round(next() * 255) / 255);
+          const colours = { point: centre, neighbours: Float64Array.from({ length: count * dims }, (_, i) => centre[i % dims] + Math.round((next() - 0.5) * 12) / 255) };
+          for (const { point, neighbours } of [grid, colours]) {
+            const expected = exactLleWeights(point, neighbours, dims);
+            const actual = await run((arena) => {
+              const out = arena.alloc(count * 8);
+              k.lleWeights(arena.copyIn(point), arena.copyIn(neighbours), count, dims, LLE_CONDITIONER, arena.alloc(k.lleScratchBytes(count)), out);
+              return arena.f64(out, count).slice();
+            });
+            // The plain elimination of the k x k system is itself only good to about 1e-6 here (its condition number
+            // reaches 1e10); the kernel's dims x dims solve is good to rounding.
+            closeTo(actual, expected, 1e-12);
+            closeTo(actual, referenceLleWeights(point, neighbours, dims), 1e-5);
+            expect(actual.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 9);
+          }
         }
       }
     });
@@ -100,7 +113,7 @@ for (const build of ["release", "scalar"] as const) {
             arena.alloc(k.flowScratchBytes(expected.k)), out);
           return arena.f64(out, expected.weights.length).slice();
         });
-        closeTo(actual, expected.weights, 1e-6);
+        closeTo(actual, expected.weights, LLE_REFERENCE_TOLERANCE);
       });
 
       it(`${name}: known-to-unknown estimates and confidences`, async () => {
@@ -114,8 +127,8 @@ for (const build of ["release", "scalar"] as const) {
             arena.alloc(k.flowScratchBytes(14) + 16 * 7), estimate, confidence);
           return { estimate: arena.f64(estimate, unknown.length).slice(), confidence: arena.f64(confidence, unknown.length).slice() };
         });
-        closeTo(actual.estimate, expected.estimate, 1e-6);
-        closeTo(actual.confidence, expected.confidence, 1e-6);
+        closeTo(actual.estimate, expected.estimate, LLE_REFERENCE_TOLERANCE);
+        closeTo(actual.confidence, expected.confidence, LLE_REFERENCE_TOLERANCE);
       });
 
       it(`${name}: intra-unknown weights`, async () => {
@@ -146,7 +159,7 @@ for (const build of ["release", "scalar"] as const) {
         const expected = referenceEdgeTrim(rgb, width, height, labels);
         const actual = await run((arena) => {
           const out = arena.alloc(width * height);
-          k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(width * height));
+          k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(k.edgeTrimScratchBytes(width, height)));
           return arena.u8(out, width * height).slice();
         });
         expect(Array.from(actual)).toEqual(Array.from(expected));
@@ -181,5 +194,61 @@ for (const build of ["release", "scalar"] as const) {
         for (let slot = 0; slot < 3; slot++) closeTo(actual.subarray(slot * 30, slot * 30 + 30), expected[slot], 1e-14);
       });
     }
+
+    it("patch trimming with neighbour lists in any order equals the reference's (the kernel's searches stop early)", async () => {
+      // Noisy windows whose means step across the image: distances below 0.25, between 0.25 and 0.9 and above.
+      const width = 30, height = 20;
+      const next = random(5);
+      const data = Uint8Array.from({ length: width * height * 3 }, (_, i) => 100 + Math.floor(((i / 3) % width) / 6) * 3 + Math.round((next() - 0.5) * 8));
+      const rgb = unitRgb(data, 3), labels = labels8(randomTrimap(width, height, 6, 0.4).data);
+      const unknown = pixelsWith(labels, UNKNOWN);
+      // Each query's k known pixels drawn at random, some missing (-1): the least distance may come last.
+      const anyOrder: NeighbourSearch = (_features, _dims, queries, candidates, count) => {
+        const draw = random(candidates.length + 17);
+        return Int32Array.from({ length: queries.length * count }, () => (draw() < 0.1 ? -1 : candidates[Math.floor(draw() * candidates.length)]));
+      };
+      const expected = referencePatchTrim(rgb, width, height, labels, anyOrder);
+      const actual = await run((arena) => {
+        const image = arena.copyIn(rgb);
+        const means = arena.alloc(width * height * 24);
+        k.windowMeans(image, width, height, means);
+        const foreground = anyOrder(new Float64Array(0), 3, unknown, pixelsWith(labels, FOREGROUND), 5);
+        const background = anyOrder(new Float64Array(0), 3, unknown, pixelsWith(labels, BACKGROUND), 5);
+        const trimmed = arena.copyIn(labels);
+        k.patchTrim(image, width, height, means, arena.copyIn(unknown), unknown.length, arena.copyIn(foreground), arena.copyIn(background), 5,
+          arena.alloc(k.patchTrimScratchBytes()), trimmed);
+        return arena.u8(trimmed, width * height).slice();
+      });
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      expect(actual.some((l, p) => l === FOREGROUND && labels[p] === UNKNOWN)).toBe(true);
+      expect(actual.some((l, p) => l === BACKGROUND && labels[p] === UNKNOWN)).toBe(true);
+    });
+
+    it("edge trimming of a wide band, most of it beyond the early iterations' windows, equals the reference's", async () => {
+      // Foreground on the left 8 columns, background on the right 8, a 32-column unknown band between with a
+      // few known islands: trimming creeps in from both sides over the nine iterations, and stops at colour edges
+      // (a stripe of a colour found nowhere else stays unknown).
+      const width = 48, height = 24;
+      const image = posterised(width, height, 13, 3);
+      for (let p = 0; p < width * height; p++) if (p % width >= 22 && p % width < 26) image.data.set([37, 200, 90], p * 3);
+      const next = random(14);
+      const trimap = Uint8Array.from({ length: width * height }, (_, p) => {
+        const x = p % width;
+        if (x < 8) return 255;
+        if (x >= 40) return 0;
+        return next() < 0.01 && (x < 22 || x >= 26) ? (next() < 0.5 ? 255 : 0) : 128;
+      });
+      const rgb = unitRgb(image.data, 3), labels = labels8(trimap);
+      const expected = referenceEdgeTrim(rgb, width, height, labels);
+      const actual = await run((arena) => {
+        const out = arena.alloc(width * height);
+        k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(k.edgeTrimScratchBytes(width, height)));
+        return arena.u8(out, width * height).slice();
+      });
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      // Pixels trimmed more than one column into the band, and pixels left unknown.
+      expect(actual.some((l, p) => l !== UNKNOWN && labels[p] === UNKNOWN && p % width >= 10 && p % width < 38)).toBe(true);
+      expect(actual.some((l) => l === UNKNOWN)).toBe(true);
+    });
   });
 }

@@ -16,6 +16,7 @@ export interface IfmKernels extends KdTreeKernels {
   intraUnknownWeights(
     image: number, width: number, height: number, spatial: number, queries: number, count: number, neighbours: number, k: number, weights: number,
   ): void;
+  edgeTrimScratchBytes(width: number, height: number): number;
   edgeTrim(image: number, width: number, height: number, labels: number, trimmed: number, scratch: number): void;
   windowMeans(image: number, width: number, height: number, means: number): void;
   patchTrimScratchBytes(): number;

@@ -142,7 +142,7 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
   k.transparencyHistograms(pixels.image, pixels.labels, width, height, arena.alloc(n), histograms);
   const useKnownToUnknown = !highlyTransparent(arena.f64(histograms, TRANSPARENCY_VALUES).slice(), P.transparencyThreshold);
   arena.release(mark);
-  k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, arena.alloc(n));
+  k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, arena.alloc(k.edgeTrimScratchBytes(width, height)));
   arena.release(mark);
   const ku = useKnownToUnknown
     ? { patchTrimmed: arena.alloc(n), queries: arena.alloc(rows * 4), count: 0, estimate: arena.alloc(rows * 8), confidence: arena.alloc(rows * 8) }
