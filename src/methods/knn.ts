@@ -1,11 +1,11 @@
 // KNN matting (Chen, Li, Tang 2013) as pymatting 1.1.15 computes it (estimate_alpha_knn): the k nearest pixels in
 // colour and position for each (neighbors, distanceWeights) pair, the graph Laplacian of their symmetrised
 // affinities, pymatting's soft constraints (make_linear_system, lambda 100) and CG to pymatting's tolerance on the
-// residual: with the binary kernel preconditioned by symmetric Gauss-Seidel in Eisenstat's form (half Jacobi's
-// iterations at about the cost of one, assembly/methods/knn-sgs.ts), with the soft kernel by Jacobi, as pymatting
-// (starting from the trimap saves at most a tenth of the iterations). Hot loops in assembly/methods/knn.ts, knn-cg.ts
-// and knn-sgs.ts; the system's form, why it may be restricted and how its matrix is held are explained there. The neighbour searches, and which of them are skipped, are in
-// knn-search.ts.
+// residual. pymatting preconditions by Jacobi; the soft kernel here too, the binary kernel by symmetric SOR
+// in Eisenstat's form (half the iterations at about the cost of one each, assembly/methods/knn-sgs.ts): the same
+// system, solved to the same tolerance. Starting from the trimap saves at most a tenth of the iterations. Hot loops
+// in assembly/methods/knn.ts, knn-cg.ts and knn-sgs.ts; the system's form, why it may be restricted and how its
+// matrix is held are explained there. The neighbour searches, and which of them are skipped, are in knn-search.ts.
 import { MattingError } from "../errors.js";
 import { type KnnSearchKernels, knnGraph, knnGraphBytes } from "./knn-search.js";
 import { SOLVER_OPTIONS, choiceSpec, numberListSpec } from "./options.js";
@@ -161,7 +161,7 @@ export const knn: AlphaMethod<typeof options> = {
     seedGuess(context, activeIndex, x);
     const state = arena.alloc(48);
     const report = solveProgress(context, o.tolerance, GRAPH_SHARE);
-    // The binary kernel: symmetric Gauss-Seidel CG on the compressed rows (z: the sweeps' scratch); the soft: Jacobi.
+    // The binary kernel: symmetric SOR CG on the compressed rows (z: the sweeps' scratch); the soft: Jacobi.
     const sgs = compressed !== undefined;
     const first = sgs ? kernels.knnSgsStart(operator, rhs, x, r, p, q, z, state) : kernels.knnCgStart(operator, rhs, x, r, z, p, state);
     const solved = await iterateInSlices(first, o.tolerance, o.maxIterations,
@@ -172,7 +172,7 @@ export const knn: AlphaMethod<typeof options> = {
         await context.checkpoint();
       });
     if (sgs) kernels.knnSgsFinish(operator, x, r, state);
-    // SGS sums the true residual only now and then: its last value is read after the finish.
+    // SSOR CG sums the true residual only now and then: its last value is read after the finish.
     const iterations = solved.iterations, residual = sgs ? relativeResidual(arena.f64(state, 3)) : solved.residual;
     return {
       solution: x, unknownIndex: activeIndex, iterations, residual, converged: residual <= o.tolerance,
