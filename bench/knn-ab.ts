@@ -59,7 +59,7 @@ async function timedRun(matting: Matting, image: unknown, trimap: unknown): Prom
 
 console.log(machineHeader());
 console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
-console.log(`# old ${args.old}, new ${args.new ?? "dist"}; fastest of ${runs} run(s) each, CPU ms; phases in wall ms of that run`);
+console.log(`# old ${args.old}, new ${args.new ?? "dist"}; fastest of ${runs} run(s) each, CPU ms (graph: up to the report that ends it; solve: the rest)`);
 console.log("case            old ms  new ms  new/old   graph old/new   solve old/new   solve new/old   iterations   max |alpha diff|");
 const ratios: number[] = [];
 const totals = { old: 0, new: 0, oldSolve: 0, newSolve: 0 };
