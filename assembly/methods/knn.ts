@@ -238,3 +238,28 @@ export function knnMergeRows(rows: i32, rowStart: usize, columns: usize, seen: u
   store<i32>(rowStart + (<usize>rows << 2), out);
   return out;
 }
+
+/**
+ * After knnMergeRows: each row's entries reordered, in place, into those of columns below the row (the strictly
+ * lower triangle) and then those above, for the symmetric Gauss-Seidel sweeps (assembly/methods/knn-sgs.ts);
+ * split[r]: where row r's upper entries start.
+ */
+export function knnSplitRows(rows: i32, rowStart: usize, columns: usize, split: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let lower = load<i32>(rowStart + (<usize>r << 2)), upper = load<i32>(rowStart + (<usize>(r + 1) << 2));
+    // Hoare partition: [start, lower) below r, [upper, end) above.
+    while (lower < upper) {
+      const at = columns + (<usize>lower << 2);
+      const entry = load<i32>(at);
+      if ((entry & ROW_MASK) < r) {
+        lower++;
+        continue;
+      }
+      upper--;
+      const other = columns + (<usize>upper << 2);
+      store<i32>(at, load<i32>(other));
+      store<i32>(other, entry);
+    }
+    store<i32>(split + (<usize>r << 2), lower);
+  }
+}

@@ -1,10 +1,11 @@
 // KNN matting (Chen, Li, Tang 2013) as pymatting 1.1.15 computes it (estimate_alpha_knn): the k nearest pixels in
 // colour and position for each (neighbors, distanceWeights) pair, the graph Laplacian of their symmetrised
-// affinities, pymatting's soft constraints (make_linear_system, lambda 100) and Jacobi CG, as pymatting (symmetric
-// Gauss-Seidel halves the iterations on these graphs but doubles their cost; starting from the trimap saves at most a
-// tenth of them). Hot loops in assembly/methods/knn.ts and knn-cg.ts; the system's form, why it may be restricted and
-// how its matrix is held are explained there. The neighbour searches, and which of them are skipped, are in
-// knn-search.ts.
+// affinities, pymatting's soft constraints (make_linear_system, lambda 100) and CG to pymatting's tolerance on the
+// residual. pymatting preconditions by Jacobi; the soft kernel here too, the binary kernel by symmetric SOR
+// in Eisenstat's form (half the iterations at about the cost of one each, assembly/methods/knn-sgs.ts): the same
+// system, solved to the same tolerance. Starting from the trimap saves at most a tenth of the iterations. Hot loops
+// in assembly/methods/knn.ts, knn-cg.ts and knn-sgs.ts; the system's form, why it may be restricted and how its
+// matrix is held are explained there. The neighbour searches, and which of them are skipped, are in knn-search.ts.
 import { MattingError } from "../errors.js";
 import { type KnnSearchKernels, knnGraph, knnGraphBytes } from "./knn-search.js";
 import { SOLVER_OPTIONS, choiceSpec, numberListSpec } from "./options.js";
@@ -32,6 +33,10 @@ export interface KnnKernels extends KnnSearchKernels {
   knnEdgeCounts(sets: number, rows: number, counts: number): void;
   knnEdgeFill(sets: number, rows: number, cursor: number, columns: number): void;
   knnMergeRows(rows: number, rowStart: number, columns: number, seen: number): number;
+  knnSplitRows(rows: number, rowStart: number, columns: number, split: number): void;
+  knnSgsStart(operator: number, b: number, x: number, rho: number, u: number, q: number, t: number, state: number): number;
+  knnSgsIterate(operator: number, x: number, rho: number, u: number, q: number, t: number, state: number, maxSteps: number, tolerance: number): number;
+  knnSgsFinish(operator: number, x: number, rho: number, state: number): void;
   sparseRowStarts(rows: number, rowStart: number): number;
   knnJacobi(diagonal: number, rows: number, inverse: number): void;
   knnCgStart(operator: number, b: number, x: number, r: number, z: number, p: number, state: number): number;
@@ -62,8 +67,8 @@ export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kern
   const lists = neighbors.reduce((sum, k) => sum + aligned(n * k * 4) * (soft ? 2 : 1), aligned(4 * (1 + 3 * neighbors.length)));
   const search = knnGraphBytes(kernels, n, neighbors, true);
   const rows = n, edges = neighbors.reduce((sum, k) => sum + k, 0) * rows;
-  const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(2 * edges * 4);
-  const solveAllocations = [24, ...Array(6).fill(rows * 8), 24].map(aligned);
+  const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(rows * 4) + aligned(2 * edges * 4);
+  const solveAllocations = [28, ...Array(6).fill(rows * 8), 48].map(aligned);
   const free = soft ? [] : neighbors.map((k) => n * k * 4);
   let atTop = 0;
   for (const bytes of solveAllocations) {
@@ -80,8 +85,8 @@ export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kern
  * knnEdgeCounts, knnEdgeFill, knnMergeRows); the neighbour lists are dead after it and their memory is recycled for
  * the CG vectors. `fields`: the sets record's.
  */
-function compressEdges(arena: Arena, kernels: KnnKernels, sets: number, n: number, rows: number, fields: number[]): { rowStart: number; columns: number } {
-  const rowStart = arena.alloc((rows + 1) * 4);
+function compressEdges(arena: Arena, kernels: KnnKernels, sets: number, n: number, rows: number, fields: number[]): { rowStart: number; columns: number; split: number } {
+  const rowStart = arena.alloc((rows + 1) * 4), split = arena.alloc(rows * 4);
   arena.i32(rowStart, rows + 1).fill(0);
   kernels.knnEdgeCounts(sets, rows, rowStart + 4);
   const counted = kernels.sparseRowStarts(rows, rowStart);
@@ -93,10 +98,11 @@ function compressEdges(arena: Arena, kernels: KnnKernels, sets: number, n: numbe
   const seen = cursor;
   arena.i32(seen, rows).fill(-1);
   const entries = kernels.knnMergeRows(rows, rowStart, columns, seen);
+  kernels.knnSplitRows(rows, rowStart, columns, split);
   arena.release(mark);
   arena.recycle(columns + entries * 4, (counted - entries) * 4);
   for (let s = 1; s < fields.length; s += 3) arena.recycle(fields[s + 1], n * fields[s] * 4);
-  return { rowStart, columns };
+  return { rowStart, columns, split };
 }
 
 const options = {
@@ -138,29 +144,36 @@ export const knn: AlphaMethod<typeof options> = {
     kernels.knnDegrees(sets, n, degree);
     kernels.knnSystem(sets, n, pixels.labels, degree, activeIndex, CONSTRAINT_WEIGHT, diagonal, rhs);
     arena.release(mark);
-    const compressed = o.kernel === "binary" ? compressEdges(arena, kernels, sets, n, rows, fields) : { rowStart: 0, columns: 0 };
+    const compressed = o.kernel === "binary" ? compressEdges(arena, kernels, sets, n, rows, fields) : undefined;
     const laplacian = performance.now() - started;
     context.progress({ phase: "laplacian", fraction: GRAPH_SHARE });
     await context.checkpoint();
 
     const setupStarted = performance.now();
-    const operator = arena.alloc(24);
+    const operator = arena.alloc(28);
     const inverse = arena.alloc(rows * 8);
     kernels.knnJacobi(diagonal, rows, inverse);
-    arena.i32(operator, 6).set([rows, sets, diagonal, inverse, compressed.rowStart, compressed.columns]);
+    arena.i32(operator, 7).set([rows, sets, diagonal, inverse, compressed?.rowStart ?? 0, compressed?.columns ?? 0, compressed?.split ?? 0]);
     const preconditioner = performance.now() - setupStarted;
     const vector = () => arena.alloc(rows * 8);
     const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
     arena.f64(x, rows).fill(0);
     seedGuess(context, activeIndex, x);
-    const state = arena.alloc(24);
+    const state = arena.alloc(48);
     const report = solveProgress(context, o.tolerance, GRAPH_SHARE);
-    const { iterations, residual } = await iterateInSlices(kernels.knnCgStart(operator, rhs, x, r, z, p, state), o.tolerance, o.maxIterations,
-      (steps) => kernels.knnCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance), () => relativeResidual(arena.f64(state, 3)),
+    // The binary kernel: symmetric SOR CG on the compressed rows (z: the sweeps' scratch); the soft: Jacobi.
+    const sgs = compressed !== undefined;
+    const first = sgs ? kernels.knnSgsStart(operator, rhs, x, r, p, q, z, state) : kernels.knnCgStart(operator, rhs, x, r, z, p, state);
+    const solved = await iterateInSlices(first, o.tolerance, o.maxIterations,
+      (steps) => (sgs ? kernels.knnSgsIterate(operator, x, r, p, q, z, state, steps, o.tolerance) : kernels.knnCgIterate(operator, x, r, z, p, q, state, steps, o.tolerance)),
+      () => relativeResidual(arena.f64(state, 3)),
       async (done, now) => {
         report(done, now);
         await context.checkpoint();
       });
+    if (sgs) kernels.knnSgsFinish(operator, x, r, state);
+    // SSOR CG sums the true residual only now and then: its last value is read after the finish.
+    const iterations = solved.iterations, residual = sgs ? relativeResidual(arena.f64(state, 3)) : solved.residual;
     return {
       solution: x, unknownIndex: activeIndex, iterations, residual, converged: residual <= o.tolerance,
       milliseconds: { laplacian, preconditioner, solve: performance.now() - started - laplacian - preconditioner },
