@@ -66,9 +66,10 @@ export function smSmoothColours(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
-        if (x >= radius && x + 3 + radius < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
-          smoothColoursQuad(image, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights, sums);
+        // Four pixels in a row whose windows all lie inside the image's columns, the first unknown: one lane each,
+        // the lanes of known pixels not stored.
+        if (x >= radius && x + 3 + radius < width) {
+          smoothColoursQuad(image, labels, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights, sums);
           x += 4;
           continue;
         }
@@ -119,11 +120,11 @@ function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, 
 }
 
 /**
- * Pass 1 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4
- * lanes: each lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same
- * bits. pmax(least, w) is max(w, least) (w is never NaN). `sums`: SUMS_BYTES of scratch.
+ * Pass 1 at the pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4 lanes: each
+ * lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same bits; only the
+ * unknown pixels' lanes are stored. pmax(least, w) is max(w, least) (w is never NaN). `sums`: SUMS_BYTES of scratch.
  */
-function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
+function smoothColoursQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
   finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, sums: usize): void {
   const span = 2 * radius + 1;
   const alphaP = v128.load(ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x));
@@ -152,6 +153,7 @@ function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32
   v128.store(sums, alphaP); v128.store(sums, fr, 16); v128.store(sums, fg, 32); v128.store(sums, fb, 48); v128.store(sums, br, 64);
   v128.store(sums, bg, 80); v128.store(sums, bb, 96); v128.store(sums, sumF, 112); v128.store(sums, sumB, 128);
   for (let lane = 0; lane < 4; lane++) {
+    if (load<u8>(labels + <usize>(y * width + x + lane)) != LABEL_UNKNOWN) continue;
     const at = sums + (<usize>lane << 2);
     storeSmoothed(image, y * width + x + lane, load<f32>(at), load<f32>(at, 16), load<f32>(at, 32), load<f32>(at, 48), load<f32>(at, 64),
       load<f32>(at, 80), load<f32>(at, 96), load<f32>(at, 112), load<f32>(at, 128), finalF, finalB, finalAlpha, weights);
@@ -194,8 +196,9 @@ export function smSmoothAlpha(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
-        if (x >= reach && x + 3 + reach < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
+        // Four pixels in a row whose windows all lie inside the image's columns, the first unknown: one lane each,
+        // the known pixels' lanes replaced by their labels.
+        if (x >= reach && x + 3 + reach < width) {
           smoothAlphaQuad(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
             alpha, table, gaps);
           x += 4;
@@ -221,16 +224,24 @@ export function smSmoothAlpha(
           alphaWeightSum += w;
         }
       }
-      storeAlpha(image, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
+      storeAlpha(image, labels, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
       x++;
     }
   }
 }
 
-/** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
+/**
+ * Alpha of pixel i: if unknown, from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum,
+ * alphaWeightSum); if known, its label.
+ */
 @inline
-function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
+function storeAlpha(image: usize, labels: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
   finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
+  const label = load<u8>(labels + <usize>i);
+  if (label != LABEL_UNKNOWN) {
+    store<f64>(alpha + (<usize>i << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+    return;
+  }
   const typicalGap = <f64>gapSum / (<f64>weightSum + 1e-5) + 1e-5;
   const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
     f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
@@ -241,8 +252,9 @@ function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weigh
 }
 
 /**
- * Passes 2 and 3 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four
- * f32x4 lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ * Passes 2 and 3 at the pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4
+ * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic (the
+ * lanes of known pixels: their labels).
  */
 function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
@@ -268,12 +280,12 @@ function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x
       alphaWeightSum = f32x4.add(alphaWeightSum, w);
     }
   }
-  storeAlpha(image, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
+  storeAlpha(image, labels, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
     f32x4.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
+  storeAlpha(image, labels, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
     f32x4.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
+  storeAlpha(image, labels, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
     f32x4.extract_lane(alphaWeightSum, 2), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
+  storeAlpha(image, labels, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
     f32x4.extract_lane(alphaWeightSum, 3), finalF, finalB, finalAlpha, alpha, gaps);
 }
