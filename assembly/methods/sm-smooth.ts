@@ -130,23 +130,26 @@ function smoothColoursQuad(image: usize, labels: usize, width: i32, height: i32,
   const alphaP = v128.load(ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x));
   const least = f32x4.splat(1e-5), one = f32x4.splat(1.0);
   let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
+  // Byte offsets of the planes after the first (alpha), computed once, so that each load is one addition away.
+  const plane = <usize>width << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
     const dy = y2 - y;
-    const row = ringRow(ring, y2, span, width, PLANES);
+    const row = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
+    const weightRow = table + (<usize>((dy + radius) * span) << 2);
     for (let dx = -radius; dx <= radius; dx++) {
-      const x2 = x + dx;
-      const alphaQ = v128.load(ringPlane(row, width, ALPHA, x2));
-      let spatial = f32x4.splat(load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2)));
+      const at = row + (<usize>(dx + radius) << 2);
+      const alphaQ = v128.load(at);
+      let spatial = f32x4.splat(load<f32>(weightRow + (<usize>(dx + radius) << 2)));
       if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
       const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
       sumF = f32x4.add(sumF, wF);
       sumB = f32x4.add(sumB, wB);
-      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F, x2))));
-      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 1, x2))));
-      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 2, x2))));
-      br = f32x4.add(br, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B, x2))));
-      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 1, x2))));
-      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 2, x2))));
+      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(at + o1)));
+      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(at + o2)));
+      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(at + o3)));
+      br = f32x4.add(br, f32x4.mul(wB, v128.load(at + o4)));
+      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(at + o5)));
+      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(at + o6)));
     }
   }
   // The sums go through memory to be taken apart lane by lane (extract_lane takes only a constant lane).
