@@ -42,15 +42,11 @@ function pointEnergy(stepX: f32, stepY: f32, gxR: f32, gxG: f32, gxB: f32, gyR: 
   return Mathf.sqrt(r * r + g * g + b * b);
 }
 
-/**
- * The gradient record of path point i (pymatting's sampling, see pathEnergy), or 0 when the point lies outside the
- * image (the table lies in the arena, never at address 0).
- */
+/** The gradient record of path point i (pymatting's sampling, see pathEnergy), the point lying inside the image. */
 @inline
-function inside(gradients: usize, width: i32, height: i32, px: i32, py: i32, stepX: f64, i: i32): usize {
-  const rawX = <i32>(<f64>px + <f64>i * stepX), rawY = <i32>(<f64>py + <f64>i * stepX);
-  if (rawX < 0 || rawX >= width || rawY < 0 || rawY >= height) return 0;
-  return gradients + <usize>(rawY * width + rawX) * GRADIENT_BYTES;
+function pointRecord(gradients: usize, width: i32, px: i32, py: i32, stepX: f64, i: i32): usize {
+  const t = <f64>i * stepX;
+  return gradients + <usize>(<i32>(<f64>py + t) * width + <i32>(<f64>px + t)) * GRADIENT_BYTES;
 }
 
 /**
@@ -68,37 +64,50 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
   const stepX = <f64>spx / <f64>steps, stepY = <f64>spy / <f64>steps;
   const stepX32 = <f32>stepX, stepY32 = <f32>stepY;
   let result: f32 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    // Four points at a time while all four lie inside the image: their energies' square roots as one f32x4, each
-    // lane summed (R + G) + B as pointEnergy sums it, and added to the result one by one, in order.
-    const sx4 = f32x4.splat(stepX32), sy4 = f32x4.splat(stepY32);
-    for (; i + 3 <= steps; i += 4) {
-      const at0 = inside(gradients, width, height, px, py, stepX, i), at1 = inside(gradients, width, height, px, py, stepX, i + 1);
-      const at2 = inside(gradients, width, height, px, py, stepX, i + 2), at3 = inside(gradients, width, height, px, py, stepX, i + 3);
-      if (at0 == 0 || at1 == 0 || at2 == 0 || at3 == 0) break;
-      const v0 = f32x4.add(f32x4.mul(sx4, v128.load(at0)), f32x4.mul(sy4, v128.load(at0, 16)));
-      const v1 = f32x4.add(f32x4.mul(sx4, v128.load(at1)), f32x4.mul(sy4, v128.load(at1, 16)));
-      const v2 = f32x4.add(f32x4.mul(sx4, v128.load(at2)), f32x4.mul(sy4, v128.load(at2, 16)));
-      const v3 = f32x4.add(f32x4.mul(sx4, v128.load(at3)), f32x4.mul(sy4, v128.load(at3, 16)));
-      const q0 = f32x4.mul(v0, v0), q1 = f32x4.mul(v1, v1), q2 = f32x4.mul(v2, v2), q3 = f32x4.mul(v3, v3);
-      // Transposed: lane k of red holds point k's R^2, and so on.
-      const low01 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5), low23 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
-      const high01 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7), high23 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
-      const red = v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), green = v128.shuffle<f32>(low01, low23, 2, 3, 6, 7);
-      const blue = v128.shuffle<f32>(high01, high23, 0, 1, 4, 5);
-      const energies = f32x4.sqrt(f32x4.add(f32x4.add(red, green), blue));
-      result += f32x4.extract_lane(energies, 0);
-      if (<f64>result >= bound) return <f64>result;
-      result += f32x4.extract_lane(energies, 1);
-      if (<f64>result >= bound) return <f64>result;
-      result += f32x4.extract_lane(energies, 2);
-      if (<f64>result >= bound) return <f64>result;
-      result += f32x4.extract_lane(energies, 3);
-      if (<f64>result >= bound) return <f64>result;
+  // Point i lies at (px + i stepX, py + i stepX), truncated: both coordinates move monotonically with i (each
+  // rounding being monotone), so when the last point lies inside the image, so do all of them (the first is p).
+  const t = <f64>steps * stepX, lastX = <i32>(<f64>px + t), lastY = <i32>(<f64>py + t);
+  if (lastX >= 0 && lastX < width && lastY >= 0 && lastY < height) {
+    if (ASC_FEATURE_SIMD) {
+      // Four points at a time: their energies' square roots as one f32x4, each lane summed (R + G) + B as
+      // pointEnergy sums it, and added to the result one by one, in order. Lanes past the last point repeat point i
+      // and are not added.
+      const sx4 = f32x4.splat(stepX32), sy4 = f32x4.splat(stepY32);
+      for (let i = 0; i <= steps; i += 4) {
+        const at0 = pointRecord(gradients, width, px, py, stepX, i);
+        const at1 = i + 1 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 1) : at0;
+        const at2 = i + 2 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 2) : at0;
+        const at3 = i + 3 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 3) : at0;
+        const v0 = f32x4.add(f32x4.mul(sx4, v128.load(at0)), f32x4.mul(sy4, v128.load(at0, 16)));
+        const v1 = f32x4.add(f32x4.mul(sx4, v128.load(at1)), f32x4.mul(sy4, v128.load(at1, 16)));
+        const v2 = f32x4.add(f32x4.mul(sx4, v128.load(at2)), f32x4.mul(sy4, v128.load(at2, 16)));
+        const v3 = f32x4.add(f32x4.mul(sx4, v128.load(at3)), f32x4.mul(sy4, v128.load(at3, 16)));
+        const q0 = f32x4.mul(v0, v0), q1 = f32x4.mul(v1, v1), q2 = f32x4.mul(v2, v2), q3 = f32x4.mul(v3, v3);
+        // Transposed: lane k of red holds point k's R^2, and so on.
+        const low01 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5), low23 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
+        const high01 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7), high23 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
+        const red = v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), green = v128.shuffle<f32>(low01, low23, 2, 3, 6, 7);
+        const blue = v128.shuffle<f32>(high01, high23, 0, 1, 4, 5);
+        const energies = f32x4.sqrt(f32x4.add(f32x4.add(red, green), blue));
+        result += f32x4.extract_lane(energies, 0);
+        if (<f64>result >= bound || i + 1 > steps) break;
+        result += f32x4.extract_lane(energies, 1);
+        if (<f64>result >= bound || i + 2 > steps) break;
+        result += f32x4.extract_lane(energies, 2);
+        if (<f64>result >= bound || i + 3 > steps) break;
+        result += f32x4.extract_lane(energies, 3);
+        if (<f64>result >= bound) break;
+      }
+    } else {
+      for (let i = 0; i <= steps; i++) {
+        const at = pointRecord(gradients, width, px, py, stepX, i);
+        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 16), load<f32>(at, 20), load<f32>(at, 24));
+        if (<f64>result >= bound) break;
+      }
     }
+    return <f64>result;
   }
-  for (; i <= steps; i++) {
+  for (let i = 0; i <= steps; i++) {
     const rawX = <i32>(<f64>px + <f64>i * stepX);
     const rawY = <i32>(<f64>py + <f64>i * stepX);
     if (rawX >= 0 && rawX < width && rawY >= 0 && rawY < height) {

@@ -58,10 +58,12 @@ export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map:
   }
 }
 
-/** A ray's state: its next step in the low 30 bits, and whether it has met a foreground / background pixel. */
-const HAS_FG: i32 = 1 << 30;
-const HAS_BG: i32 = 1 << 31;
-const STEP_MASK: i32 = HAS_FG - 1;
+/**
+ * A ray's state: its next step (maxSteps once done) in the low 32 bits; in the high 32, its mask: 0xff where it has
+ * met a foreground pixel, 0xff00 where it has met a background pixel. A map entry ORed with the mask holds, in each
+ * byte, the distance to the nearest pixel still sought (255 for none), so one min gives the distance to skip by.
+ */
+const BOTH: i64 = 0xffff;
 /** Rays cast side by side: each step waits for its load from the map, and the other rays' steps fill that wait. */
 const GROUP: i32 = 4;
 /** castRays' scratch: the first foreground and background pixel of each ray of a group. */
@@ -70,27 +72,30 @@ export const RAY_HITS_BYTES: i32 = GROUP * 8;
 /**
  * One step of the ray from (x, y) in direction (c, s), state as above (done once its step reaches maxSteps): looks at
  * the ray's point, writes the first foreground and background pixel met to hits[0] and hits[1] (i32), and returns
- * the state after the step (maxSteps once both are met or the ray has left the image).
+ * the state after the step (its step maxSteps once both are met or the ray has left the image).
  */
 @inline
-function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s: f64, stretch: i32, state: i32, maxSteps: i32, hits: usize): i32 {
-  const step = state & STEP_MASK;
+function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s: f64, stretch: i32, state: i64, maxSteps: i32, hits: usize): i64 {
+  const step = <i32>state;
   if (step >= maxSteps) return state;
   const x2 = <i32>(<f64>x + <f64>step * c), y2 = <i32>(<f64>y + <f64>step * s);
-  if (x2 < 0 || y2 < 0 || x2 >= width || y2 >= height) return (state & ~STEP_MASK) | maxSteps;
+  let mask = state >>> 32;
+  // Unsigned compares: a negative coordinate is a large one.
+  if (<u32>x2 >= <u32>width || <u32>y2 >= <u32>height) return mask << 32 | <i64>maxSteps;
   const q = y2 * width + x2;
-  const distances = <i32>load<u16>(map + (<usize>q << 1));
-  let found = state & ~STEP_MASK;
-  if ((found & HAS_FG) == 0 && (distances & 0xff) == 0) {
-    found |= HAS_FG;
-    store<i32>(hits, q);
+  let sought = <i32>load<u16>(map + (<usize>q << 1)) | <i32>mask;
+  let needed = min(sought & 0xff, sought >> 8);
+  if (needed == 0) {
+    // A pixel sought: this ray's first of its kind.
+    if ((sought & 0xff) == 0) store<i32>(hits, q);
+    if (sought >> 8 == 0) store<i32>(hits, q, 4);
+    if ((sought & 0xff) == 0) mask |= 0xff;
+    if (sought >> 8 == 0) mask |= 0xff00;
+    if (mask == BOTH) return mask << 32 | <i64>maxSteps;
+    sought |= <i32>mask;
+    needed = min(sought & 0xff, sought >> 8);
   }
-  if ((found & HAS_BG) == 0 && distances >> 8 == 0) {
-    found |= HAS_BG;
-    store<i32>(hits, q, 4);
-  }
-  if (found == (HAS_FG | HAS_BG)) return found | maxSteps;
-  return found | (step + skip(distances, (found & HAS_FG) != 0, (found & HAS_BG) != 0, stretch));
+  return mask << 32 | <i64>(step + skip(needed, stretch));
 }
 
 /**
@@ -109,8 +114,8 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
     const c2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4)) : 0.0, s2 = a + 2 < angles ? load<f64>(directions + (<usize>(a + 2) << 4), 8) : 0.0;
     const c3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4)) : 0.0, s3 = a + 3 < angles ? load<f64>(directions + (<usize>(a + 3) << 4), 8) : 0.0;
     const stretch0 = rayStretch(c0, s0), stretch1 = rayStretch(c1, s1), stretch2 = rayStretch(c2, s2), stretch3 = rayStretch(c3, s3);
-    let state0 = 0, state1 = a + 1 < angles ? 0 : maxSteps, state2 = a + 2 < angles ? 0 : maxSteps, state3 = a + 3 < angles ? 0 : maxSteps;
-    while ((state0 & STEP_MASK) < maxSteps || (state1 & STEP_MASK) < maxSteps || (state2 & STEP_MASK) < maxSteps || (state3 & STEP_MASK) < maxSteps) {
+    let state0: i64 = 0, state1: i64 = a + 1 < angles ? 0 : maxSteps, state2: i64 = a + 2 < angles ? 0 : maxSteps, state3: i64 = a + 3 < angles ? 0 : maxSteps;
+    while (<i32>state0 < maxSteps || <i32>state1 < maxSteps || <i32>state2 < maxSteps || <i32>state3 < maxSteps) {
       state0 = advance(map, width, height, x, y, c0, s0, stretch0, state0, maxSteps, hits);
       state1 = advance(map, width, height, x, y, c1, s1, stretch1, state1, maxSteps, hits + 8);
       state2 = advance(map, width, height, x, y, c2, s2, stretch2, state2, maxSteps, hits + 16);
@@ -118,11 +123,11 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
     }
     for (let r = 0; r < GROUP; r++) {
       const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
-      if ((state & HAS_FG) != 0) fgCount = appendSample(fgSamples, fgCount, load<i32>(hits + (<usize>r << 3)), width);
+      if ((state & (<i64>0xff << 32)) != 0) fgCount = appendSample(fgSamples, fgCount, load<i32>(hits + (<usize>r << 3)), width);
     }
     for (let r = 0; r < GROUP; r++) {
       const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
-      if ((state & HAS_BG) != 0) bgCount = appendSample(bgSamples, bgCount, load<i32>(hits + (<usize>r << 3), 4), width);
+      if ((state & (<i64>0xff00 << 32)) != 0) bgCount = appendSample(bgSamples, bgCount, load<i32>(hits + (<usize>r << 3), 4), width);
     }
   }
   return fgCount | bgCount << 16;
@@ -132,14 +137,12 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
  * Steps to the next ray point that may be a pixel still sought, for a ray of `stretch` = floor(65536 / m) - 1,
  * m = max(|cos|, |sin|) (rayStretch). The point t steps on lies within chessboard distance floor(t m + e) + 1 of this
  * one (truncation moves a coordinate by at most one more than the real distance; e covers the rounding of the
- * positions, far below 1e-6), so with d = the distance to the nearest such pixel none of the points at t with
- * t m < d - 1 - 1e-6 can be one; t = ceil((d - 1) stretch / 65536) is the first not ruled out that way, as
+ * positions, far below 1e-6), so with d = the distance to the nearest such pixel (`needed`) none of the points at t
+ * with t m < d - 1 - 1e-6 can be one; t = ceil((d - 1) stretch / 65536) is the first not ruled out that way, as
  * (t - 1) m <= (d - 1) - m / 65536. Axis-parallel rays (m = 1) skip d - 1, diagonal ones up to 1.41 (d - 1).
  */
 @inline
-function skip(distances: i32, hasFg: bool, hasBg: bool, stretch: i32): i32 {
-  const toFg = distances & 0xff, toBg = distances >> 8;
-  const needed = hasFg ? toBg : hasBg ? toFg : min(toFg, toBg);
+function skip(needed: i32, stretch: i32): i32 {
   return max(1, ((needed - 1) * stretch + 0xffff) >> 16);
 }
 

@@ -55,19 +55,22 @@ function distortionAt(ir: f32, ig: f32, ib: f32, row: usize, pitch: i32, x: i32)
 }
 
 /**
- * distortionAt for the neighbours at columns x to x + 3, one per f32x4 lane, each lane in the scalar order. pmin and
- * pmax (one instruction each) clip as min and max do, the quotient being neither NaN nor -0 compared with 0 and 1.
+ * distortionAt for the neighbours at columns x to x + 3, one per f32x4 lane, each lane in the scalar order: `at` is
+ * column x of the ring row's first plane, o1 ... o9 the byte offsets of planes 1 ... 9 (j times a plane's bytes,
+ * computed once, so that each load is one addition away from `at`). pmin and pmax (one instruction each) clip as
+ * min and max do, the quotient being neither NaN nor -0 compared with 0 and 1.
  */
 @inline
-function distortionQuad(ir: v128, ig: v128, ib: v128, row: usize, pitch: i32, x: i32): v128 {
-  const br = v128.load(ringPlane(row, pitch, B_R, x)), bg = v128.load(ringPlane(row, pitch, B_R + 1, x)), bb = v128.load(ringPlane(row, pitch, B_R + 2, x));
-  const numerator = f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(ir, br), v128.load(ringPlane(row, pitch, GAP_R, x))),
-    f32x4.mul(f32x4.sub(ig, bg), v128.load(ringPlane(row, pitch, GAP_R + 1, x)))), f32x4.mul(f32x4.sub(ib, bb), v128.load(ringPlane(row, pitch, GAP_R + 2, x))));
-  const a = f32x4.pmin(f32x4.splat(1.0), f32x4.pmax(f32x4.splat(0.0), f32x4.div(numerator, v128.load(ringPlane(row, pitch, DENOMINATOR, x)))));
+function distortionQuad(ir: v128, ig: v128, ib: v128, at: usize, o1: usize, o2: usize, o3: usize, o4: usize, o5: usize, o6: usize, o7: usize,
+  o8: usize, o9: usize): v128 {
+  const br = v128.load(at + o3), bg = v128.load(at + o4), bb = v128.load(at + o5);
+  const numerator = f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(ir, br), v128.load(at + o6)), f32x4.mul(f32x4.sub(ig, bg), v128.load(at + o7))),
+    f32x4.mul(f32x4.sub(ib, bb), v128.load(at + o8)));
+  const a = f32x4.pmin(f32x4.splat(1.0), f32x4.pmax(f32x4.splat(0.0), f32x4.div(numerator, v128.load(at + o9))));
   const rest = f32x4.sub(f32x4.splat(1.0), a);
-  const dr = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R, x))), f32x4.mul(rest, br)), ir);
-  const dg = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R + 1, x))), f32x4.mul(rest, bg)), ig);
-  const db = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(ringPlane(row, pitch, F_R + 2, x))), f32x4.mul(rest, bb)), ib);
+  const dr = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(at)), f32x4.mul(rest, br)), ir);
+  const dg = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(at + o1)), f32x4.mul(rest, bg)), ig);
+  const db = f32x4.sub(f32x4.add(f32x4.mul(a, v128.load(at + o2)), f32x4.mul(rest, bb)), ib);
   return f32x4.add(f32x4.add(f32x4.mul(dr, dr), f32x4.mul(dg, dg)), f32x4.mul(db, db));
 }
 
@@ -107,10 +110,14 @@ function offerWindow(ir: f32, ig: f32, ib: f32, ring: usize, span: i32, pitch: i
   costs: usize): void {
   const irQuad = f32x4.splat(ir), igQuad = f32x4.splat(ig), ibQuad = f32x4.splat(ib);
   const lanes = (count + 3) & ~3;
+  const plane = <usize>pitch << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
+  const o7 = plane * 7, o8 = plane * 8, o9 = plane * 9;
   let at = costs;
   for (let y2 = y1; y2 <= y2End; y2++) {
-    const row = ringRow(ring, y2, span, pitch, PARTS);
-    for (let k = 0; k < count; k += 4) v128.store(at + (<usize>k << 2), distortionQuad(irQuad, igQuad, ibQuad, row, pitch, x1 + k));
+    const row = ringPlane(ringRow(ring, y2, span, pitch, PARTS), pitch, 0, x1);
+    for (let k = 0; k < count; k += 4) {
+      v128.store(at + (<usize>k << 2), distortionQuad(irQuad, igQuad, ibQuad, row + (<usize>k << 2), o1, o2, o3, o4, o5, o6, o7, o8, o9));
+    }
     at += <usize>lanes << 2;
   }
   at = costs;

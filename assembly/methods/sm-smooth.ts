@@ -66,9 +66,10 @@ export function smSmoothColours(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
-        if (x >= radius && x + 3 + radius < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
-          smoothColoursQuad(image, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights, sums);
+        // Four pixels in a row whose windows all lie inside the image's columns, the first unknown: one lane each,
+        // the lanes of known pixels not stored.
+        if (x >= radius && x + 3 + radius < width) {
+          smoothColoursQuad(image, labels, width, height, x, y, radius, ring, table, finalF, finalB, finalAlpha, weights, sums);
           x += 4;
           continue;
         }
@@ -119,39 +120,43 @@ function smoothColoursAt(image: usize, width: i32, height: i32, x: i32, y: i32, 
 }
 
 /**
- * Pass 1 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4
- * lanes: each lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same
- * bits. pmax(least, w) is max(w, least) (w is never NaN). `sums`: SUMS_BYTES of scratch.
+ * Pass 1 at the pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4 lanes: each
+ * lane sums over its window in the order smoothColoursAt does, with the same arithmetic, so the same bits; only the
+ * unknown pixels' lanes are stored. pmax(least, w) is max(w, least) (w is never NaN). `sums`: SUMS_BYTES of scratch.
  */
-function smoothColoursQuad(image: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
+function smoothColoursQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius: i32, ring: usize, table: usize,
   finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, sums: usize): void {
   const span = 2 * radius + 1;
   const alphaP = v128.load(ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x));
   const least = f32x4.splat(1e-5), one = f32x4.splat(1.0);
   let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
+  // Byte offsets of the planes after the first (alpha), computed once, so that each load is one addition away.
+  const plane = <usize>width << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
     const dy = y2 - y;
-    const row = ringRow(ring, y2, span, width, PLANES);
+    const row = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
+    const weightRow = table + (<usize>((dy + radius) * span) << 2);
     for (let dx = -radius; dx <= radius; dx++) {
-      const x2 = x + dx;
-      const alphaQ = v128.load(ringPlane(row, width, ALPHA, x2));
-      let spatial = f32x4.splat(load<f32>(table + (<usize>((dy + radius) * span + dx + radius) << 2)));
+      const at = row + (<usize>(dx + radius) << 2);
+      const alphaQ = v128.load(at);
+      let spatial = f32x4.splat(load<f32>(weightRow + (<usize>(dx + radius) << 2)));
       if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
       const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
       sumF = f32x4.add(sumF, wF);
       sumB = f32x4.add(sumB, wB);
-      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F, x2))));
-      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 1, x2))));
-      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(ringPlane(row, width, RING_F + 2, x2))));
-      br = f32x4.add(br, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B, x2))));
-      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 1, x2))));
-      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(ringPlane(row, width, RING_B + 2, x2))));
+      fr = f32x4.add(fr, f32x4.mul(wF, v128.load(at + o1)));
+      fg = f32x4.add(fg, f32x4.mul(wF, v128.load(at + o2)));
+      fb = f32x4.add(fb, f32x4.mul(wF, v128.load(at + o3)));
+      br = f32x4.add(br, f32x4.mul(wB, v128.load(at + o4)));
+      bg = f32x4.add(bg, f32x4.mul(wB, v128.load(at + o5)));
+      bb = f32x4.add(bb, f32x4.mul(wB, v128.load(at + o6)));
     }
   }
   // The sums go through memory to be taken apart lane by lane (extract_lane takes only a constant lane).
   v128.store(sums, alphaP); v128.store(sums, fr, 16); v128.store(sums, fg, 32); v128.store(sums, fb, 48); v128.store(sums, br, 64);
   v128.store(sums, bg, 80); v128.store(sums, bb, 96); v128.store(sums, sumF, 112); v128.store(sums, sumB, 128);
   for (let lane = 0; lane < 4; lane++) {
+    if (load<u8>(labels + <usize>(y * width + x + lane)) != LABEL_UNKNOWN) continue;
     const at = sums + (<usize>lane << 2);
     storeSmoothed(image, y * width + x + lane, load<f32>(at), load<f32>(at, 16), load<f32>(at, 32), load<f32>(at, 48), load<f32>(at, 64),
       load<f32>(at, 80), load<f32>(at, 96), load<f32>(at, 112), load<f32>(at, 128), finalF, finalB, finalAlpha, weights);
@@ -194,8 +199,9 @@ export function smSmoothAlpha(
         continue;
       }
       if (ASC_FEATURE_SIMD) {
-        // Four unknown pixels in a row whose windows all lie inside the image's columns: one lane each.
-        if (x >= reach && x + 3 + reach < width && load<u32>(labels + <usize>i) == LABEL_UNKNOWN * 0x01010101) {
+        // Four pixels in a row whose windows all lie inside the image's columns, the first unknown: one lane each,
+        // the known pixels' lanes replaced by their labels.
+        if (x >= reach && x + 3 + reach < width) {
           smoothAlphaQuad(image, labels, width, height, x, y, radius2, sigmaSquared2, radius3, refinedAlpha, finalF, finalB, finalAlpha, weights,
             alpha, table, gaps);
           x += 4;
@@ -221,16 +227,24 @@ export function smSmoothAlpha(
           alphaWeightSum += w;
         }
       }
-      storeAlpha(image, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
+      storeAlpha(image, labels, i, sigmaSquared2, gapSum, weightSum, alphaSum, alphaWeightSum, finalF, finalB, finalAlpha, alpha, gaps);
       x++;
     }
   }
 }
 
-/** Alpha of the unknown pixel i from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum, alphaWeightSum). */
+/**
+ * Alpha of pixel i: if unknown, from its window sums of pass 2 (gapSum, weightSum) and pass 3 (alphaSum,
+ * alphaWeightSum); if known, its label.
+ */
 @inline
-function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
+function storeAlpha(image: usize, labels: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weightSum: f32, alphaSum: f32, alphaWeightSum: f32,
   finalF: usize, finalB: usize, finalAlpha: usize, alpha: usize, gaps: usize): void {
+  const label = load<u8>(labels + <usize>i);
+  if (label != LABEL_UNKNOWN) {
+    store<f64>(alpha + (<usize>i << 3), label == LABEL_FOREGROUND ? 1.0 : 0.0);
+    return;
+  }
   const typicalGap = <f64>gapSum / (<f64>weightSum + 1e-5) + 1e-5;
   const distortion = chromaticDistance(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
     f3(finalF, i, 0), f3(finalF, i, 1), f3(finalF, i, 2), f3(finalB, i, 0), f3(finalB, i, 1), f3(finalB, i, 2));
@@ -241,8 +255,9 @@ function storeAlpha(image: usize, i: i32, sigmaSquared2: f64, gapSum: f32, weigh
 }
 
 /**
- * Passes 2 and 3 at the unknown pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four
- * f32x4 lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic.
+ * Passes 2 and 3 at the pixels (x, y) to (x + 3, y), whose windows' columns lie inside the image, as four f32x4
+ * lanes: each lane sums over its window in the order of the scalar loops above, with the same arithmetic (the
+ * lanes of known pixels: their labels).
  */
 function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
@@ -268,12 +283,12 @@ function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x
       alphaWeightSum = f32x4.add(alphaWeightSum, w);
     }
   }
-  storeAlpha(image, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
+  storeAlpha(image, labels, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
     f32x4.extract_lane(alphaWeightSum, 0), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
+  storeAlpha(image, labels, i + 1, sigmaSquared2, f32x4.extract_lane(gapSum, 1), f32x4.extract_lane(weightSum, 1), f32x4.extract_lane(alphaSum, 1),
     f32x4.extract_lane(alphaWeightSum, 1), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
+  storeAlpha(image, labels, i + 2, sigmaSquared2, f32x4.extract_lane(gapSum, 2), f32x4.extract_lane(weightSum, 2), f32x4.extract_lane(alphaSum, 2),
     f32x4.extract_lane(alphaWeightSum, 2), finalF, finalB, finalAlpha, alpha, gaps);
-  storeAlpha(image, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
+  storeAlpha(image, labels, i + 3, sigmaSquared2, f32x4.extract_lane(gapSum, 3), f32x4.extract_lane(weightSum, 3), f32x4.extract_lane(alphaSum, 3),
     f32x4.extract_lane(alphaWeightSum, 3), finalF, finalB, finalAlpha, alpha, gaps);
 }
