@@ -60,6 +60,13 @@ for (const build of ["release", "scalar"] as const) {
     const engine = await makeEngine(build);
     const k = ifmKernels(engine);
     const run = <T>(task: (arena: Arena) => T) => engine.run(task);
+    /** The edge-trimming kernel's labels for one image. */
+    const edgeTrim = (rgb: Float64Array, width: number, height: number, labels: Uint8Array) =>
+      run((arena) => {
+        const out = arena.alloc(width * height);
+        k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(k.edgeTrimScratchBytes(width, height)));
+        return arena.u8(out, width * height).slice();
+      });
 
     it("LLE weights equal the exact ones, for 2 to 20 neighbours in 3 and 5 dimensions, on a coarse grid and on 8-bit colours", async () => {
       const next = random(11);
@@ -157,11 +164,7 @@ for (const build of ["release", "scalar"] as const) {
 
       it(`${name}: edge trimming`, async () => {
         const expected = referenceEdgeTrim(rgb, width, height, labels);
-        const actual = await run((arena) => {
-          const out = arena.alloc(width * height);
-          k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(k.edgeTrimScratchBytes(width, height)));
-          return arena.u8(out, width * height).slice();
-        });
+        const actual = await edgeTrim(rgb, width, height, labels);
         expect(Array.from(actual)).toEqual(Array.from(expected));
         if (name.startsWith("posterised")) expect(actual.some((l, p) => l !== labels[p])).toBe(true);
       });
@@ -240,11 +243,7 @@ for (const build of ["release", "scalar"] as const) {
       });
       const rgb = unitRgb(image.data, 3), labels = labels8(trimap);
       const expected = referenceEdgeTrim(rgb, width, height, labels);
-      const actual = await run((arena) => {
-        const out = arena.alloc(width * height);
-        k.edgeTrim(arena.copyIn(rgb), width, height, arena.copyIn(labels), out, arena.alloc(k.edgeTrimScratchBytes(width, height)));
-        return arena.u8(out, width * height).slice();
-      });
+      const actual = await edgeTrim(rgb, width, height, labels);
       expect(Array.from(actual)).toEqual(Array.from(expected));
       // Pixels trimmed more than one column into the band, and pixels left unknown.
       expect(actual.some((l, p) => l !== UNKNOWN && labels[p] === UNKNOWN && p % width >= 10 && p % width < 38)).toBe(true);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Arena, Engine } from "../dist/engine.js";
 import type { KnnKernels } from "../dist/methods/knn.js";
 import { makeEngine, random } from "./helpers.js";
+import { layKnnSystem } from "./knn-layout.js";
 import { denseMatrix, solveDense } from "./reference/dense.js";
 import { type NeighbourSet, referenceKnnSystem } from "./reference/knn-system.js";
 
@@ -36,32 +37,9 @@ interface Solved {
 /** The system laid out and solved as src/methods/knn.ts does for the binary kernel; slices: iterations per call. */
 async function solveSgs(engine: Engine, sets: NeighbourSet[], labels: Uint8Array, start: Float64Array | undefined, tolerance: number, maxIterations: number, slice: number): Promise<Solved> {
   const kernels = engine.kernels as unknown as KnnKernels;
-  const n = labels.length;
   return engine.run((arena: Arena) => {
-    const fields = [sets.length];
-    for (const s of sets) {
-      const neighbours = arena.alloc(n * s.k * 4);
-      arena.i32(neighbours, n * s.k).set(s.neighbours);
-      fields.push(s.k, neighbours, 0);
-    }
-    const record = arena.alloc(fields.length * 4);
-    arena.i32(record, fields.length).set(fields);
-    const labelsAt = arena.alloc(n);
-    arena.u8(labelsAt, n).set(labels);
-    const activeIndex = arena.alloc(n * 4);
-    const rows = kernels.knnActiveRows(record, n, labelsAt, 1, activeIndex);
-    const degree = arena.alloc(n * 8), diagonal = arena.alloc(rows * 8), rhs = arena.alloc(rows * 8), inverse = arena.alloc(rows * 8);
-    kernels.knnDegrees(record, n, degree);
-    kernels.knnSystem(record, n, labelsAt, degree, activeIndex, 100, diagonal, rhs);
-    const rowStart = arena.alloc((rows + 1) * 4), split = arena.alloc(rows * 4);
-    arena.i32(rowStart, rows + 1).fill(0);
-    kernels.knnEdgeCounts(record, rows, rowStart + 4);
-    const counted = kernels.sparseRowStarts(rows, rowStart);
-    const columns = arena.alloc(counted * 4), cursor = arena.alloc(rows * 4);
-    arena.i32(cursor, rows).set(arena.i32(rowStart, rows));
-    kernels.knnEdgeFill(record, rows, cursor, columns);
-    arena.i32(cursor, rows).fill(-1);
-    kernels.knnMergeRows(rows, rowStart, columns, cursor);
+    const { record, rows, diagonal, rhs, inverse, rowStart, columns } = layKnnSystem(arena, kernels, sets, labels, 100, true);
+    const split = arena.alloc(rows * 4);
     const starts = arena.i32(rowStart, rows + 1).slice();
     const rowsOf = (values: Int32Array) => Array.from({ length: rows }, (_, r) => [...values.subarray(starts[r], starts[r + 1])].sort((a, b) => a - b));
     const before = rowsOf(arena.i32(columns, starts[rows]).slice());
@@ -74,7 +52,6 @@ async function solveSgs(engine: Engine, sets: NeighbourSet[], labels: Uint8Array
         if (at < splitAt[r] ? column >= r : column <= r) lowerOk = false;
       }
     }
-    kernels.knnJacobi(diagonal, rows, inverse);
     const operator = arena.alloc(28);
     arena.i32(operator, 7).set([rows, record, diagonal, inverse, rowStart, columns, split]);
     const vector = () => arena.alloc(rows * 8);

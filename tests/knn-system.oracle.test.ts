@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Arena, Engine } from "../dist/engine.js";
 import type { KnnKernels } from "../dist/methods/knn.js";
 import { makeEngine, random } from "./helpers.js";
+import { layKnnSystem } from "./knn-layout.js";
 import { type NeighbourSet, referenceKnnSystem } from "./reference/knn-system.js";
 
 
@@ -37,40 +38,7 @@ async function engineSystem(engine: Engine, sets: NeighbourSet[], labels: Uint8A
   const kernels = engine.kernels as unknown as KnnKernels;
   const n = labels.length;
   return engine.run((arena: Arena) => {
-    const fields = [sets.length];
-    for (const s of sets) {
-      const neighbours = arena.alloc(n * s.k * 4);
-      arena.i32(neighbours, n * s.k).set(s.neighbours);
-      let weights = 0;
-      if (s.weights) {
-        weights = arena.alloc(n * s.k * 4);
-        arena.f32(weights, n * s.k).set(s.weights);
-      }
-      fields.push(s.k, neighbours, weights);
-    }
-    const record = arena.alloc(fields.length * 4);
-    arena.i32(record, fields.length).set(fields);
-    const labelsAt = arena.alloc(n);
-    arena.u8(labelsAt, n).set(labels);
-    const activeIndex = arena.alloc(n * 4);
-    const rows = kernels.knnActiveRows(record, n, labelsAt, 1, activeIndex);
-    const degree = arena.alloc(n * 8), diagonal = arena.alloc(rows * 8), rhs = arena.alloc(rows * 8), inverse = arena.alloc(rows * 8);
-    kernels.knnDegrees(record, n, degree);
-    kernels.knnSystem(record, n, labelsAt, degree, activeIndex, lambda, diagonal, rhs);
-    let rowStart = 0, columns = 0, entries = 0;
-    if (compress) {
-      rowStart = arena.alloc((rows + 1) * 4);
-      arena.i32(rowStart, rows + 1).fill(0);
-      kernels.knnEdgeCounts(record, rows, rowStart + 4);
-      entries = kernels.sparseRowStarts(rows, rowStart);
-      columns = arena.alloc(entries * 4);
-      const cursor = arena.alloc(rows * 4);
-      arena.i32(cursor, rows).set(arena.i32(rowStart, rows));
-      kernels.knnEdgeFill(record, rows, cursor, columns);
-      arena.i32(cursor, rows).fill(-1);
-      entries = kernels.knnMergeRows(rows, rowStart, columns, cursor);
-    }
-    kernels.knnJacobi(diagonal, rows, inverse);
+    const { record, activeIndex, rows, degree, diagonal, rhs, inverse, rowStart, columns, entries } = layKnnSystem(arena, kernels, sets, labels, lambda, compress);
     const operator = arena.alloc(24);
     arena.i32(operator, 6).set([rows, record, diagonal, inverse, rowStart, columns]);
     const xAt = arena.alloc(rows * 8), yAt = arena.alloc(rows * 8);
