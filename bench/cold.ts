@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Table, fixed, machineHeader, median, parsePositive, repoRoot } from "./common.js";
+import { Table, fixed, loadAverage, machineHeader, median, parsePositive, repoRoot } from "./common.js";
 
 const { values: args } = parseArgs({
   options: { rounds: { type: "string" }, repeat: { type: "string" }, image: { type: "string" }, trimap: { type: "string" } },
@@ -36,7 +36,6 @@ function node(script: string, scriptArgs: string[]): { ms: number; stdout: strin
   return { ms, stdout: child.stdout };
 }
 
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(", ");
 console.log(machineHeader());
 console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start; ${path.relative(repoRoot, image)} with ${path.relative(repoRoot, trimap)}`);
 console.log(`# ${rounds} rounds, alternating: the CLI in a new process, then the pipeline once cold and ${repeat - 1} times warm in another`);

@@ -145,6 +145,35 @@ export function machineHeader(): string {
   return `# ${model}, ${cpus.length} cores, ${memory} GiB RAM, Node ${process.version} ${process.platform}-${process.arch}, ${date}`;
 }
 
+/** The 1, 5 and 15 minute load averages, for the lines that say how busy the machine was. */
+export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(", ");
+
+/** CPU milliseconds this process has used so far (user and system). */
+export function cpuNow(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1000;
+}
+
+/** CPU milliseconds of this process over `task`. */
+export function cpuOf(task: () => void): number {
+  const before = cpuNow();
+  task();
+  return cpuNow() - before;
+}
+
+/**
+ * The options every A/B benchmark (one build against another) takes: the other build, the data, the photos, the
+ * runs per build; each adds its own (`new`, `trimaps`, `threads`) beside them.
+ */
+export const AB_OPTIONS = { old: { type: "string" }, data: { type: "string" }, images: { type: "string" }, runs: { type: "string" } } as const;
+
+/** An A/B benchmark's cases: `--old` (required; `oldIs` says what it must be), the runs (default 3), the photos. */
+export function abCases(args: { old?: string; data?: string; images?: string; runs?: string }, oldIs: string, images: string[]): { old: string; runs: number; dir: string; names: string[] } {
+  if (args.old === undefined) throw new Error(`--old ${oldIs} is required: the build to compare against`);
+  const dir = resolveDir(args.data, DEFAULT_LOWRES);
+  return { old: args.old, runs: parsePositive(args.runs, "runs", 3, true), dir, names: imageNames(path.join(dir, "input"), parseList(args.images) ?? images) };
+}
+
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

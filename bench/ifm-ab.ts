@@ -7,31 +7,24 @@
 // (for example `cp -r dist /tmp/ifm-main-dist` before changing anything).
 // npx tsx bench/ifm-ab.ts --old /tmp/ifm-main-dist [--data LOWRES_DIR] [--images GT02,GT08] [--trimaps trimap1,trimap2]
 //                         [--runs 3]
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import {
-  DEFAULT_LOWRES, fixed, imageNames, machineHeader, parseList, parsePositive, parseTrimaps, readFirstChannel, readRgb, repoRoot, resolveDir, toUnit,
-  unknownMask,
+  AB_OPTIONS, abCases, cpuNow, fixed, loadAverage, machineHeader, parseTrimaps, readFirstChannel, readRgb, repoRoot, toUnit, unknownMask,
 } from "./common.js";
 import { sad } from "./metrics.js";
 
 type Api = typeof import("../dist/entry/node.js");
 
-const { values: args } = parseArgs({
-  options: { old: { type: "string" }, data: { type: "string" }, images: { type: "string" }, trimaps: { type: "string" }, runs: { type: "string" } },
-});
-if (args.old === undefined) throw new Error("--old DIST is required: the dist/ folder of the build to compare against");
-const runs = parsePositive(args.runs, "runs", 3, true);
-const dir = resolveDir(args.data, DEFAULT_LOWRES);
-const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT02", "GT08", "GT13", "GT17", "GT24"]);
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, trimaps: { type: "string" } } });
+const { old, runs, dir, names } = abCases(args, "DIST (a dist/ folder)", ["GT02", "GT08", "GT13", "GT17", "GT24"]);
 const trimaps = parseTrimaps(args.trimaps ?? "trimap1,trimap2");
 const load = async (dist: string): Promise<Api> => import(pathToFileURL(path.resolve(dist, "entry/node.js")).href);
-const engines = { old: await (await load(args.old)).createMatting(), new: await (await load(path.join(repoRoot, "dist"))).createMatting() };
+const engines = { old: await (await load(old)).createMatting(), new: await (await load(path.join(repoRoot, "dist"))).createMatting() };
 
 console.log(machineHeader());
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
+console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
 console.log(`# old ${args.old}, new dist/; ifm on one thread, fastest of ${runs} alternating run(s) each, CPU ms (build / solve: that run's wall ms)`);
 console.log("case             unknown  it old  it new   cpu old   cpu new  new/old   build old/new   solve old/new   SAD old   SAD new  max |dalpha|");
 const totals = { old: 0, new: 0 };
@@ -46,10 +39,9 @@ for (const name of names) {
     const results: Partial<Record<"old" | "new", { alpha: Float32Array; iterations: number; unknown: number }>> = {};
     for (let run = -1; run < runs; run++) {
       for (const side of run % 2 === 0 ? (["new", "old"] as const) : (["old", "new"] as const)) {
-        const before = process.cpuUsage();
+        const before = cpuNow();
         const { alpha, stats } = await engines[side].estimateAlpha(photo, trimap, { method: "ifm" });
-        const used = process.cpuUsage(before);
-        const cpu = (used.user + used.system) / 1000;
+        const cpu = cpuNow() - before;
         results[side] = { alpha, iterations: stats.iterations, unknown: stats.unknownPixels };
         if (run < 0 || cpu >= best[side].cpu) continue;
         const ms = stats.milliseconds as Record<string, number>;
@@ -74,6 +66,6 @@ for (const name of names) {
 }
 console.log(`total CPU ${fixed(totals.old, 0)} -> ${fixed(totals.new, 0)} ms: new/old ${fixed(totals.new / totals.old, 3)}; SAD sum ${fixed(sads.old, 4)} -> ${fixed(sads.new, 4)}; `
   + `max |alpha difference| ${worst.toExponential(2)}`);
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} at the end`);
+console.log(`# load average ${loadAverage()} at the end`);
 engines.old.close();
 engines.new.close();

@@ -7,22 +7,13 @@
 // side's build in a folder of its own (for example `cp -r dist /tmp/knn-main-dist` before changing anything).
 // npx tsx bench/knn-ab.ts --old /tmp/knn-main-dist [--new dist] [--data LOWRES_DIR] [--images GT02,GT10]
 //                         [--trimaps trimap1,trimap2] [--runs 3]
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_LOWRES, fixed, imageNames, machineHeader, median, parseList, parsePositive, parseTrimaps, readFirstChannel, readRgb, repoRoot, resolveDir } from "./common.js";
+import { AB_OPTIONS, abCases, cpuNow, fixed, loadAverage, machineHeader, median, parseTrimaps, readFirstChannel, readRgb, repoRoot } from "./common.js";
 
-const { values: args } = parseArgs({
-  options: {
-    old: { type: "string" }, new: { type: "string" }, data: { type: "string" }, images: { type: "string" },
-    trimaps: { type: "string" }, runs: { type: "string" },
-  },
-});
-if (args.old === undefined) throw new Error("--old DIST is required: the build (a dist folder) to compare against");
-const runs = parsePositive(args.runs, "runs", 3, true);
-const dir = resolveDir(args.data, DEFAULT_LOWRES);
-const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT02", "GT10", "GT13", "GT24"]);
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, new: { type: "string" }, trimaps: { type: "string" } } });
+const { old, runs, dir, names } = abCases(args, "DIST (a dist folder)", ["GT02", "GT10", "GT13", "GT24"]);
 const trimaps = parseTrimaps(args.trimaps ?? "trimap1,trimap2");
 
 interface Result {
@@ -38,12 +29,7 @@ const load = async (dist: string): Promise<Matting> => {
   const { createMatting } = await import(pathToFileURL(path.resolve(dist, "index.js")).href);
   return createMatting({ threads: 1 });
 };
-const builds = { old: await load(args.old), new: await load(args.new ?? path.join(repoRoot, "dist")) };
-
-const cpuNow = () => {
-  const used = process.cpuUsage();
-  return (used.user + used.system) / 1000;
-};
+const builds = { old: await load(old), new: await load(args.new ?? path.join(repoRoot, "dist")) };
 
 /** One knn run: CPU milliseconds in all and in the graph phase, and the result. */
 async function timedRun(matting: Matting, image: unknown, trimap: unknown): Promise<{ ms: number; graph: number; result: Result }> {
@@ -58,7 +44,7 @@ async function timedRun(matting: Matting, image: unknown, trimap: unknown): Prom
 }
 
 console.log(machineHeader());
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
+console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
 console.log(`# old ${args.old}, new ${args.new ?? "dist"}; fastest of ${runs} run(s) each, CPU ms (graph: up to the report that ends it; solve: the rest)`);
 console.log("case            old ms  new ms  new/old   graph old/new   solve old/new   solve new/old   iterations   max |alpha diff|");
 const ratios: number[] = [];
@@ -100,4 +86,4 @@ for (const name of names) {
 }
 console.log(`\nnew/old: median ${fixed(median(ratios), 3)}, of the totals ${fixed(totals.new / totals.old, 3)} (old ${fixed(totals.old, 0)} ms, new ${fixed(totals.new, 0)} ms); max |alpha difference| ${worst.toExponential(2)}`);
 console.log(`solve phase new/old: median ${fixed(median(solveRatios), 3)}, of the totals ${fixed(totals.newSolve / totals.oldSolve, 3)} (old ${fixed(totals.oldSolve, 0)} ms, new ${fixed(totals.newSolve, 0)} ms)`);
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} at the end`);
+console.log(`# load average ${loadAverage()} at the end`);

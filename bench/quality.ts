@@ -8,13 +8,12 @@
 // npm run bench:quality -- [--method knn] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--chunk N]
 //                          [--no-anchor] [--anchor PATH/run.py] [--baseline cf|none] [--tolerance T] [--max-iterations N]
 //                          [--threads N]
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createMatting } from "../dist/entry/node.js";
 import { type AnchorCase, chunks, ratioSummary, runAnchor } from "./anchor.js";
 import {
-  DEFAULT_ANCHOR, DEFAULT_LOWRES, type TrimapSet, Table, countOnes, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive, parseTrimaps,
+  DEFAULT_ANCHOR, DEFAULT_LOWRES, type TrimapSet, Table, countOnes, fixed, imageNames, loadAverage, machineHeader, mean, median, parseList, parsePositive, parseTrimaps,
   readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, signedPercent, solverOptions, toUnit, unknownMask,
 } from "./common.js";
 import { type MatteScores, meanAbsoluteDifference, scoreMatte } from "./metrics.js";
@@ -76,7 +75,6 @@ interface CaseResult extends CaseScores {
 }
 
 console.log(machineHeader());
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(", ");
 console.log(`# load average ${loadAverage()} (1, 5, 15 min): other jobs on this machine slow both sides`);
 console.log(`# method ${method}; baseline ${baselineMethod ?? "none"}; data ${dataDir}; anchor ${anchor ? `${anchor} --method ${anchorMethod}` : "none"}; ` +
   `chunks of ${chunk} cases, ours then the anchor's; ${note}`);

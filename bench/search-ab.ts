@@ -9,44 +9,30 @@
 // npx tsx bench/search-ab.ts --old /tmp/main/dist/matting.wasm [--new dist/matting.wasm] [--data LOWRES_DIR]
 //                            [--images GT01,GT13] [--runs 3]
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Engine } from "../dist/engine.js";
 import type { KdTreeKernels } from "../dist/methods/kdtree.js";
-import { DEFAULT_LOWRES, fixed, imageNames, machineHeader, parseList, parsePositive, readRgb, repoRoot, resolveDir } from "./common.js";
+import { AB_OPTIONS, abCases, cpuOf, fixed, loadAverage, machineHeader, readRgb, repoRoot } from "./common.js";
 
 interface SearchKernels extends KdTreeKernels {
   knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
 }
 
-const { values: args } = parseArgs({
-  options: { old: { type: "string" }, new: { type: "string" }, data: { type: "string" }, images: { type: "string" }, runs: { type: "string" } },
-});
-if (args.old === undefined) throw new Error("--old WASM is required: the build to compare against");
-const runs = parsePositive(args.runs, "runs", 3, true);
-const dir = resolveDir(args.data, DEFAULT_LOWRES);
-const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT01", "GT13"]);
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, new: { type: "string" } } });
+const { old, runs, dir, names } = abCases(args, "WASM (a .wasm file)", ["GT01", "GT13"]);
 /** knn's default searches: neighbour count and distance weight. */
 const SEARCHES = [{ k: 20, weight: 2 }, { k: 10, weight: 0.1 }];
 const FEATURES = 5;
 
 const load = async (file: string) => Engine.create(await WebAssembly.compile(await readFile(path.resolve(file))));
-const builds = { old: await load(args.old), new: await load(args.new ?? path.join(repoRoot, "dist/matting.wasm")) };
+const builds = { old: await load(old), new: await load(args.new ?? path.join(repoRoot, "dist/matting.wasm")) };
 
 console.log(machineHeader());
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
+console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
 console.log(`# old ${args.old}, new ${args.new ?? "dist/matting.wasm"}; fastest of ${runs} run(s) each, CPU ms`);
 console.log("image  k   weight  build old  build new  queries old  queries new  queries new/old  same");
 const totals = { old: 0, new: 0 };
-
-/** CPU milliseconds of this process over `task`. */
-function cpu(task: () => void): number {
-  const before = process.cpuUsage();
-  task();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
 
 for (const name of names) {
   const photo = await readRgb(path.join(dir, "input", `${name}.png`));
@@ -69,8 +55,8 @@ for (const name of names) {
             arena.alloc(kernels.kdBoxBytes(n, FEATURES))];
           const work = arena.alloc(n * FEATURES * 4 + 16), found = arena.alloc(n * k * 4), scratch = arena.alloc(kernels.kdQueryScratchBytes(k));
           arena.i32(tree + 12, parts.length).set(parts);
-          const build = cpu(() => kernels.kdBuild(tree, features, n, FEATURES, work));
-          const queries = cpu(() => kernels.kdQueryOwnPoints(tree, 0, n, k, found, 0, scratch, 0));
+          const build = cpuOf(() => kernels.kdBuild(tree, features, n, FEATURES, work));
+          const queries = cpuOf(() => kernels.kdQueryOwnPoints(tree, 0, n, k, found, 0, scratch, 0));
           if (run < 0) return;
           times[side].build = Math.min(times[side].build, build);
           times[side].queries = Math.min(times[side].queries, queries);
@@ -88,4 +74,4 @@ for (const name of names) {
   }
 }
 console.log(`\nbuild and queries, all sets: new / old ${fixed(totals.new / totals.old, 3)} (old ${fixed(totals.old, 0)} ms, new ${fixed(totals.new, 0)} ms)`);
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} at the end`);
+console.log(`# load average ${loadAverage()} at the end`);

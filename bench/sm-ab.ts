@@ -8,22 +8,13 @@
 // npx tsx bench/sm-ab.ts --old /tmp/main/dist/matting.wasm [--new dist/matting.wasm] [--data LOWRES_DIR]
 //                        [--images GT02,GT10] [--trimaps trimap1,trimap2] [--runs 3]
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Arena, Engine } from "../dist/engine.js";
-import { DEFAULT_LOWRES, fixed, imageNames, machineHeader, parseList, parsePositive, parseTrimaps, readFirstChannel, readRgb, repoRoot, resolveDir } from "./common.js";
+import { AB_OPTIONS, abCases, cpuOf, fixed, loadAverage, machineHeader, parseTrimaps, readFirstChannel, readRgb, repoRoot } from "./common.js";
 
-const { values: args } = parseArgs({
-  options: {
-    old: { type: "string" }, new: { type: "string" }, data: { type: "string" }, images: { type: "string" },
-    trimaps: { type: "string" }, runs: { type: "string" },
-  },
-});
-if (args.old === undefined) throw new Error("--old WASM is required: the build to compare against");
-const runs = parsePositive(args.runs, "runs", 3, true);
-const dir = resolveDir(args.data, DEFAULT_LOWRES);
-const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT02", "GT10", "GT22", "GT26"]);
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, new: { type: "string" }, trimaps: { type: "string" } } });
+const { old, runs, dir, names } = abCases(args, "WASM (a .wasm file)", ["GT02", "GT10", "GT22", "GT26"]);
 const trimaps = parseTrimaps(args.trimaps ?? "trimap1,trimap2");
 /** The sm kernels of either build (assembly/index.ts), called with byte offsets and numbers. */
 type Kernels = Record<string, (...args: number[]) => number>;
@@ -31,15 +22,7 @@ const PHASES = ["expand", "maps", "gather", "refine", "smooth"] as const;
 type Phase = (typeof PHASES)[number];
 
 const load = async (file: string) => Engine.create(await WebAssembly.compile(await readFile(path.resolve(file))));
-const builds = { old: await load(args.old), new: await load(args.new ?? path.join(repoRoot, "dist/matting.wasm")) };
-
-/** CPU milliseconds of this process over `task`. */
-function cpu(task: () => void): number {
-  const before = process.cpuUsage();
-  task();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
+const builds = { old: await load(old), new: await load(args.new ?? path.join(repoRoot, "dist/matting.wasm")) };
 
 /** sm's phases at the default options, as src/methods/sm.ts runs them; returns the phases' CPU times and alpha. */
 function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, width: number, height: number): { times: Record<Phase, number>; alpha: Float64Array } {
@@ -52,14 +35,14 @@ function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, 
   const times = {} as Record<Phase, number>;
   const expandScratch = arena.alloc(k.smExpandScratchBytes(10));
   const knownFg = plane(), knownBg = plane();
-  times.expand = cpu(() => {
+  times.expand = cpuOf(() => {
     k.smLabelDistances(known, width, height, 1, knownFg);
     k.smLabelDistances(known, width, height, 0, knownBg);
     k.smExpand(image, known, width, height, 10, 0.02, labels, expandScratch, knownFg, knownBg);
   });
   const means = arena.alloc(48), gatherF = colours(), gatherB = colours(), scratch = arena.alloc(k.smGatherScratchBytes());
   const rayMap = arena.alloc(n * 2), fgDistance = plane(), bgDistance = plane(), gradients = arena.alloc(n * 32);
-  times.maps = cpu(() => {
+  times.maps = cpuOf(() => {
     k.smMeans(image, labels, n, means);
     k.smLabelDistances(labels, width, height, 1, fgDistance);
     k.smLabelDistances(labels, width, height, 0, bgDistance);
@@ -68,13 +51,13 @@ function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, 
   });
   // Builds before the gathering's diagonal order (smGatherOrderBytes) take no order and ignore the argument.
   const order = arena.alloc(k.smGatherOrderBytes ? k.smGatherOrderBytes(width, height) : 16);
-  times.gather = cpu(() => k.smGather(image, labels, width, height, means, 4, 3, 2, 1, 4, 1, rayMap, gradients, gatherF, gatherB, scratch, order));
+  times.gather = cpuOf(() => k.smGather(image, labels, width, height, means, 4, 3, 2, 1, 4, 1, rayMap, gradients, gatherF, gatherB, scratch, order));
   const refinedF = colours(), refinedB = colours(), refinedAlpha = plane(), refineScratch = arena.alloc(k.smRefineScratchBytes(5, width));
-  times.refine = cpu(() => k.smRefine(image, labels, width, height, 5, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch));
+  times.refine = cpuOf(() => k.smRefine(image, labels, width, height, 5, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch));
   const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
   const smoothScratch = arena.alloc(k.smSmoothColoursScratchBytes(5, width)), table = arena.alloc(k.smTableBytes(5));
   const alpha = arena.alloc(n * 8), sigma = 11 ** 2 / (9 * Math.PI);
-  times.smooth = cpu(() => {
+  times.smooth = cpuOf(() => {
     k.smSmoothColours(image, labels, width, height, 5, sigma, refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, smoothScratch);
     k.smSmoothAlpha(image, labels, width, height, 5, 0.1, 5, sigma, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table, gatherF);
   });
@@ -82,7 +65,7 @@ function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, 
 }
 
 console.log(machineHeader());
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
+console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
 console.log(`# old ${args.old}, new ${args.new ?? "dist/matting.wasm"}; fastest of ${runs} run(s) each, CPU ms`);
 const totals = { old: Object.fromEntries(PHASES.map((p) => [p, 0])), new: Object.fromEntries(PHASES.map((p) => [p, 0])) } as Record<"old" | "new", Record<Phase, number>>;
 let worst = 0;
@@ -112,4 +95,4 @@ for (const name of names) {
 const sum = (side: "old" | "new") => PHASES.reduce((s, p) => s + totals[side][p], 0);
 console.log(`total  ${PHASES.map((p) => `${p} ${fixed(totals.old[p], 0)}/${fixed(totals.new[p], 0)} (${fixed(totals.new[p] / totals.old[p], 3)})`).join("  ")}`);
 console.log(`all phases ${fixed(sum("old"), 0)} -> ${fixed(sum("new"), 0)} ms: new/old ${fixed(sum("new") / sum("old"), 3)}; max |alpha difference| ${worst.toExponential(2)}`);
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} at the end`);
+console.log(`# load average ${loadAverage()} at the end`);

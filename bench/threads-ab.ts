@@ -7,35 +7,26 @@
 // (for example `git stash && npm run build && cp -r dist /tmp/old/dist && git stash pop`).
 // npx tsx bench/threads-ab.ts --old /tmp/old/dist [--data LOWRES_DIR] [--images GT01,GT13] [--trimaps trimap1]
 //                             [--threads 2] [--runs 3]
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { DEFAULT_LOWRES, fixed, imageNames, machineHeader, median, parseList, parsePositive, parseTrimaps, readFirstChannel, readRgb, repoRoot, resolveDir } from "./common.js";
+import { AB_OPTIONS, abCases, fixed, loadAverage, machineHeader, median, parsePositive, parseTrimaps, readFirstChannel, readRgb, repoRoot } from "./common.js";
 
 type Api = typeof import("../dist/entry/node.js");
 
-const { values: args } = parseArgs({
-  options: {
-    old: { type: "string" }, data: { type: "string" }, images: { type: "string" }, trimaps: { type: "string" },
-    threads: { type: "string" }, runs: { type: "string" },
-  },
-});
-if (args.old === undefined) throw new Error("--old DIST is required: the dist/ folder of the build to compare against");
-const runs = parsePositive(args.runs, "runs", 3, true);
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, trimaps: { type: "string" }, threads: { type: "string" } } });
+const { old, runs, dir, names } = abCases(args, "DIST (a dist/ folder)", ["GT02", "GT05", "GT21", "GT24"]);
 const threads = parsePositive(args.threads, "threads", 2, true);
-const dir = resolveDir(args.data, DEFAULT_LOWRES);
-const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT02", "GT05", "GT21", "GT24"]);
 const trimaps = parseTrimaps(args.trimaps);
 const load = async (dist: string): Promise<Api> => import(pathToFileURL(path.resolve(dist, "entry/node.js")).href);
-const apis = { old: await load(args.old), new: await load(path.join(repoRoot, "dist")) };
+const apis = { old: await load(old), new: await load(path.join(repoRoot, "dist")) };
 const engines = {
   old: { one: await apis.old.createMatting(), many: await apis.old.createMatting({ threads }) },
   new: { one: await apis.new.createMatting(), many: await apis.new.createMatting({ threads }) },
 };
 
 console.log(machineHeader());
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min) at the start`);
+console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
 console.log(`# old ${args.old}, new dist/; ${threads} threads (old ${engines.old.many.threads}, new ${engines.new.many.threads}); median of ${runs} alternating runs, wall ms`);
 console.log("case            unknown  it old  it new  old 1t   new 1t   old ${threads}t   new ${threads}t   new/old ${threads}t  speed-up old  new   max |dalpha|".replace(/\$\{threads\}/g, String(threads)));
 const ratios: number[] = [], speedOld: number[] = [], speedNew: number[] = [];
@@ -79,7 +70,7 @@ for (const name of names) {
 console.log(`median new/old on ${threads} threads ${fixed(median(ratios), 3)}, totals ${fixed(totals.newN / totals.oldN, 3)}`);
 console.log(`speed-up ${threads} threads over 1: old ${fixed(median(speedOld), 2)}x median (${fixed(totals.old1 / totals.oldN, 2)}x totals), `
   + `new ${fixed(median(speedNew), 2)}x median (${fixed(totals.new1 / totals.newN, 2)}x totals)`);
-console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} at the end`);
+console.log(`# load average ${loadAverage()} at the end`);
 for (const side of ["old", "new"] as const) {
   engines[side].one.close();
   engines[side].many.close();
