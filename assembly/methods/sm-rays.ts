@@ -64,6 +64,9 @@ export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map:
  * byte, the distance to the nearest pixel still sought (255 for none), so one min gives the distance to skip by.
  */
 const BOTH: i64 = 0xffff;
+/** A finished ray's state: whether it met a foreground / a background pixel. */
+const MET_FG: i64 = <i64>0xff << 32;
+const MET_BG: i64 = <i64>0xff00 << 32;
 /** Rays cast side by side: each step waits for its load from the map, and the other rays' steps fill that wait. */
 const GROUP: i32 = 4;
 /** castRays' scratch: the first foreground and background pixel of each ray of a group. */
@@ -87,10 +90,14 @@ function advance(map: usize, width: i32, height: i32, x: i32, y: i32, c: f64, s:
   let needed = min(sought & 0xff, sought >> 8);
   if (needed == 0) {
     // A pixel sought: this ray's first of its kind.
-    if ((sought & 0xff) == 0) store<i32>(hits, q);
-    if (sought >> 8 == 0) store<i32>(hits, q, 4);
-    if ((sought & 0xff) == 0) mask |= 0xff;
-    if (sought >> 8 == 0) mask |= 0xff00;
+    if ((sought & 0xff) == 0) {
+      store<i32>(hits, q);
+      mask |= 0xff;
+    }
+    if (sought >> 8 == 0) {
+      store<i32>(hits, q, 4);
+      mask |= 0xff00;
+    }
     if (mask == BOTH) return mask << 32 | <i64>maxSteps;
     sought |= <i32>mask;
     needed = min(sought & 0xff, sought >> 8);
@@ -123,11 +130,11 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
     }
     for (let r = 0; r < GROUP; r++) {
       const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
-      if ((state & (<i64>0xff << 32)) != 0) fgCount = appendSample(fgSamples, fgCount, load<i32>(hits + (<usize>r << 3)), width);
+      if ((state & MET_FG) != 0) fgCount = appendSample(fgSamples, fgCount, load<i32>(hits + (<usize>r << 3)), width);
     }
     for (let r = 0; r < GROUP; r++) {
       const state = r == 0 ? state0 : r == 1 ? state1 : r == 2 ? state2 : state3;
-      if ((state & (<i64>0xff00 << 32)) != 0) bgCount = appendSample(bgSamples, bgCount, load<i32>(hits + (<usize>r << 3), 4), width);
+      if ((state & MET_BG) != 0) bgCount = appendSample(bgSamples, bgCount, load<i32>(hits + (<usize>r << 3), 4), width);
     }
   }
   return fgCount | bgCount << 16;
