@@ -130,18 +130,13 @@ export function scatterWindowRow(
   }
 }
 
-// Pixels a and b share a window along one axis when some window centre in
-// [radius, extent - 1 - radius] lies within radius of both.
-@inline
-function shareWindowAxis(a: i32, b: i32, extent: i32, radius: i32): bool {
-  return max(max(a, b) - radius, radius) <= min(min(a, b) + radius, extent - 1 - radius);
-}
-
 /**
  * The row of unknown pixel (x, y) from its finished slots (span^2 f64 at `slots`), into the stencil
  * layout of assembly/stencil.ts: diagonal (the centre slot plus one per window holding the pixel),
  * columns and values of the upper neighbours, and the right-hand side, -sum of the foreground
- * neighbours' entries in raster order.
+ * neighbours' entries in raster order. Every neighbour inside the box shares a window with the pixel
+ * (the box is at least 2r+1 pixels each way); those outside it have no entry. Written without
+ * branches on the labels: subtracting 0 leaves the sum as it was.
  */
 export function storeRow(
   labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, x: i32, y: i32,
@@ -152,36 +147,43 @@ export function storeRow(
   const half = (span * span - 1) >> 1;
   const row = load<i32>(unknownIndex + (<usize>(y * stride + x) << 2));
   const windows = (min(y + radius, height - 1 - radius) - max(y - radius, radius) + 1) * (min(x + radius, width - 1 - radius) - max(x - radius, radius) + 1);
-  const centre = slots + (<usize>(reach * span + reach) << 3);
-  store<f64>(diagonal + (<usize>row << 3), load<f64>(centre) + <f64>windows);
-
+  store<f64>(diagonal + (<usize>row << 3), load<f64>(slots + (<usize>(reach * span + reach) << 3)) + <f64>windows);
+  // Neighbours inside the box: rows y + dy for dy in [top, bottom], columns x + dx for dx in [left, right].
+  const top = max(-reach, -y), bottom = min(reach, height - 1 - y);
+  const left = max(-reach, -x), right = min(reach, width - 1 - x);
   let b = 0.0;
-  let s = 0;
-  for (let dy = -reach; dy <= reach; dy++) {
-    const jy = y + dy;
-    const rowInside = jy >= 0 && jy < height && shareWindowAxis(y, jy, height, radius);
-    for (let dx = -reach; dx <= reach; dx++) {
-      const upper = dy > 0 || (dy == 0 && dx > 0);
-      const jx = x + dx;
+  // Lower neighbours: the rows above, then the row itself left of the pixel; only the right-hand side.
+  for (let dy = top; dy <= 0; dy++) {
+    const end = dy == 0 ? -1 : right;
+    const rowLabels = labels + <usize>((y + dy) * stride + x);
+    const rowSlots = slots + (<usize>((dy + reach) * span + reach) << 3);
+    for (let dx = left; dx <= end; dx++) {
+      const entry = load<f64>(rowSlots + (<isize>dx << 3));
+      b -= select<f64>(entry, 0.0, load<u8>(rowLabels + <isize>dx) == LABEL_FOREGROUND);
+    }
+  }
+  // Upper neighbours, in the order of the stored offsets: dummies where outside the box or known.
+  let out = <usize>(row * half);
+  for (let dy = 0; dy <= reach; dy++) {
+    const first = dy == 0 ? 1 : -reach;
+    const inside = dy <= bottom;
+    const rowLabels = labels + <usize>((y + dy) * stride + x);
+    const rowIndex = unknownIndex + (<usize>((y + dy) * stride + x) << 2);
+    const rowSlots = slots + (<usize>((dy + reach) * span + reach) << 3);
+    for (let dx = first; dx <= reach; dx++) {
       let column = rows;
       let value = 0.0;
-      if (rowInside && jx >= 0 && jx < width && shareWindowAxis(x, jx, width, radius) && (dy != 0 || dx != 0)) {
-        const j = <usize>(jy * stride + jx);
-        const entry = load<f64>(slots + (<usize>((dy + reach) * span + dx + reach) << 3));
-        const label = load<u8>(labels + j);
-        if (label == LABEL_UNKNOWN) {
-          column = load<i32>(unknownIndex + (j << 2));
-          value = entry;
-        } else if (label == LABEL_FOREGROUND) {
-          b -= entry;
-        }
+      if (inside && dx >= left && dx <= right) {
+        const entry = load<f64>(rowSlots + (<isize>dx << 3));
+        const label = load<u8>(rowLabels + <isize>dx);
+        const unknown = label == LABEL_UNKNOWN;
+        column = select<i32>(load<i32>(rowIndex + (<isize>dx << 2)), rows, unknown);
+        value = select<f64>(entry, 0.0, unknown);
+        b -= select<f64>(entry, 0.0, label == LABEL_FOREGROUND);
       }
-      if (upper) {
-        const o = <usize>(row * half + s);
-        store<i32>(columns + (o << 2), column);
-        store<f64>(values + (o << 3), value);
-        s++;
-      }
+      store<i32>(columns + (out << 2), column);
+      store<f64>(values + (out << 3), value);
+      out++;
     }
   }
   store<f64>(rhs + (<usize>row << 3), b);
