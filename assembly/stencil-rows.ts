@@ -135,8 +135,9 @@ export function scatterWindowRow(
  * layout of assembly/stencil.ts: diagonal (the centre slot plus one per window holding the pixel),
  * columns and values of the upper neighbours, and the right-hand side, -sum of the foreground
  * neighbours' entries in raster order. Every neighbour inside the box shares a window with the pixel
- * (the box is at least 2r+1 pixels each way); those outside it have no entry. Written without
- * branches on the labels: subtracting 0 leaves the sum as it was.
+ * (the box is at least 2r+1 pixels each way); those outside it have no entry. Column and value
+ * without branches on the labels; the right-hand side only where a neighbour is foreground, which most
+ * unknown pixels have none of.
  */
 export function storeRow(
   labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, x: i32, y: i32,
@@ -158,8 +159,7 @@ export function storeRow(
     const rowLabels = labels + <usize>((y + dy) * stride + x);
     const rowSlots = slots + (<usize>((dy + reach) * span + reach) << 3);
     for (let dx = left; dx <= end; dx++) {
-      const entry = load<f64>(rowSlots + (<isize>dx << 3));
-      b -= select<f64>(entry, 0.0, load<u8>(rowLabels + <isize>dx) == LABEL_FOREGROUND);
+      if (load<u8>(rowLabels + <isize>dx) == LABEL_FOREGROUND) b -= load<f64>(rowSlots + (<isize>dx << 3));
     }
   }
   // Upper neighbours, in the order of the stored offsets: dummies where outside the box or known.
@@ -179,7 +179,7 @@ export function storeRow(
         const unknown = label == LABEL_UNKNOWN;
         column = select<i32>(load<i32>(rowIndex + (<isize>dx << 2)), rows, unknown);
         value = select<f64>(entry, 0.0, unknown);
-        b -= select<f64>(entry, 0.0, label == LABEL_FOREGROUND);
+        if (label == LABEL_FOREGROUND) b -= entry;
       }
       store<i32>(columns + (out << 2), column);
       store<f64>(values + (out << 3), value);
