@@ -209,6 +209,7 @@ function assembleStencil(
   const firstCentre = max(radius, first - radius), endCentre = min(height - radius, end + radius);
   memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
   for (let y = firstCentre - radius; y <= firstCentre + radius; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
+  // The rows the first window row covers; those from `first` on are finished here.
   if (scatter) for (let y = firstCentre - radius; y < firstCentre + radius; y++) clearRowSlots(labels, width, stride, radius, y, slots);
   for (let cy = firstCentre; cy < endCentre; cy++) {
     beat(context);
