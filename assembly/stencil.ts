@@ -11,17 +11,18 @@
 //
 // The window statistics (mean and regularised inverse covariance) are produced one row of window
 // centres at a time by sliding box sums and kept in a ring of 2r+1 rows, so the build needs O(width)
-// scratch beyond the image.
+// scratch beyond the image. How the windows' terms reach the rows: assembly/stencil-rows.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "./convert";
 import { storeSymmetricInverse } from "./mat3";
 import { field, pointerField } from "./record";
+import {
+  FOREGROUND_COUNT, SCATTER_MAX_RADIUS, STATS, UNKNOWN_COUNT, clearRowSlots, ringSlots, scatterScratchBytes, scatterWindowRow, storeRow,
+} from "./stencil-rows";
 import { beat, threadIndex, threads } from "./team";
 
-// Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count.
-const CHANNELS: i32 = 10;
-// Window statistics per centre: mean (3) and packed inverse (6).
-const STATS: i32 = 9;
+// Box-sum channels per column: r, g, b, rr, rg, rb, gg, gb, bb, unknown count, foreground count.
+const CHANNELS: i32 = 11;
 
 /** unknownIndex[i] = rank of pixel i among the unknown pixels in raster order, or -1. Returns the count. */
 export function indexUnknowns(labels: usize, pixels: i32, unknownIndex: usize): i32 {
@@ -44,14 +45,7 @@ export function stencilHalf(radius: i32): i32 {
 export function stencilScratchBytes(width: i32, radius: i32): i32 {
   const size = 2 * radius + 1;
   const span = 4 * radius + 1;
-  return (width * CHANNELS + size * width * STATS + span * span) * 8;
-}
-
-// Pixels a and b share a window along one axis when some window centre in
-// [radius, extent - 1 - radius] lies within radius of both.
-@inline
-function shareWindowAxis(a: i32, b: i32, extent: i32, radius: i32): bool {
-  return max(max(a, b) - radius, radius) <= min(min(a, b) + radius, extent - 1 - radius);
+  return (width * CHANNELS + size * width * STATS + span * span) * 8 + scatterScratchBytes(width, radius);
 }
 
 @inline
@@ -63,7 +57,9 @@ function addRowToColumns(image: usize, labels: usize, width: i32, stride: i32, y
     const pixel = image + i * 24;
     const r = load<f64>(pixel), g = load<f64>(pixel, 8), b = load<f64>(pixel, 16);
     const sr = r * sign, sg = g * sign, sb = b * sign;
-    const unknown: f64 = load<u8>(labels + i) == LABEL_UNKNOWN ? sign : 0.0;
+    const label = load<u8>(labels + i);
+    const unknown: f64 = label == LABEL_UNKNOWN ? sign : 0.0;
+    const foreground: f64 = label == LABEL_FOREGROUND ? sign : 0.0;
     store<f64>(column, load<f64>(column) + sr);
     store<f64>(column, load<f64>(column, 8) + sg, 8);
     store<f64>(column, load<f64>(column, 16) + sb, 16);
@@ -74,21 +70,23 @@ function addRowToColumns(image: usize, labels: usize, width: i32, stride: i32, y
     store<f64>(column, load<f64>(column, 56) + sg * b, 56);
     store<f64>(column, load<f64>(column, 64) + sb * b, 64);
     store<f64>(column, load<f64>(column, 72) + unknown, 72);
+    store<f64>(column, load<f64>(column, 80) + foreground, 80);
     column += <usize>CHANNELS << 3;
   }
 }
 
-/** Statistics of the windows centred on row cy, into `out` (STATS f64 per column); skips wholly known windows. */
+/** Statistics of the windows centred on row cy, into `out` (STATS f64 per column); only the counts for wholly known windows. */
 function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: usize): void {
   const size = 2 * radius + 1;
   const invN = 1.0 / <f64>(size * size);
   const regulariser = epsilon * invN;
-  let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0;
+  let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0, s10 = 0.0;
   for (let x = 0; x < size; x++) {
     const c = columns + (<usize>(x * CHANNELS) << 3);
     s0 += load<f64>(c); s1 += load<f64>(c, 8); s2 += load<f64>(c, 16);
     s3 += load<f64>(c, 24); s4 += load<f64>(c, 32); s5 += load<f64>(c, 40);
     s6 += load<f64>(c, 48); s7 += load<f64>(c, 56); s8 += load<f64>(c, 64); s9 += load<f64>(c, 72);
+    s10 += load<f64>(c, 80);
   }
   for (let cx = radius; cx < width - radius; cx++) {
     if (cx > radius) {
@@ -104,10 +102,13 @@ function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: u
       s7 += load<f64>(add, 56) - load<f64>(sub, 56);
       s8 += load<f64>(add, 64) - load<f64>(sub, 64);
       s9 += load<f64>(add, 72) - load<f64>(sub, 72);
+      s10 += load<f64>(add, 80) - load<f64>(sub, 80);
     }
-    // The unknown count is a sum of small integers: exact. Wholly known windows touch no unknown row.
-    if (s9 < 0.5) continue;
+    // The counts are sums of small integers: exact. Wholly known windows touch no unknown row.
     const m = out + (<usize>(cx * STATS) << 3);
+    store<f64>(m + UNKNOWN_COUNT, s9);
+    store<f64>(m + FOREGROUND_COUNT, s10);
+    if (s9 < 0.5) continue;
     const mr = s0 * invN, mg = s1 * invN, mb = s2 * invN;
     store<f64>(m, mr);
     store<f64>(m, mg, 8);
@@ -121,7 +122,7 @@ function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: u
   }
 }
 
-/** Rows of the unknown pixels on image row y, from the window statistics in the ring. */
+/** Rows of the unknown pixels on image row y, gathered per pixel from the window statistics in the ring (radius > SCATTER_MAX_RADIUS). */
 function assembleRow(
   image: usize, labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, y: i32,
   ring: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize, local: usize, context: usize
@@ -129,17 +130,14 @@ function assembleRow(
   const size = 2 * radius + 1;
   const span = 4 * radius + 1;
   const reach = 2 * radius;
-  const half = (span * span - 1) >> 1;
   const invN = 1.0 / <f64>(size * size);
   for (let x = 0; x < width; x++) {
     const i = <usize>(y * stride + x);
     if (load<u8>(labels + i) != LABEL_UNKNOWN) continue;
     beat(context); // at radius 8 a pixel's row takes about half a millisecond
-    const row = load<i32>(unknownIndex + (i << 2));
     memory.fill(local, 0, <usize>(span * span) << 3);
     const pixel = image + i * 24;
     const ir = load<f64>(pixel), ig = load<f64>(pixel, 8), ib = load<f64>(pixel, 16);
-    let windows = 0;
     for (let ky = max(y - radius, radius); ky <= min(y + radius, height - 1 - radius); ky++) {
       const statsRow = ring + (<usize>((ky % size) * width * STATS) << 3);
       for (let kx = max(x - radius, radius); kx <= min(x + radius, width - 1 - radius); kx++) {
@@ -170,42 +168,9 @@ function assembleRow(
             neighbour += 24;
           }
         }
-        windows++;
       }
     }
-    const centre = local + (<usize>(reach * span + reach) << 3);
-    store<f64>(diagonal + (<usize>row << 3), load<f64>(centre) + <f64>windows);
-
-    let b = 0.0;
-    let s = 0;
-    for (let dy = -reach; dy <= reach; dy++) {
-      const jy = y + dy;
-      const rowInside = jy >= 0 && jy < height && shareWindowAxis(y, jy, height, radius);
-      for (let dx = -reach; dx <= reach; dx++) {
-        const upper = dy > 0 || (dy == 0 && dx > 0);
-        const jx = x + dx;
-        let column = rows;
-        let value = 0.0;
-        if (rowInside && jx >= 0 && jx < width && shareWindowAxis(x, jx, width, radius) && (dy != 0 || dx != 0)) {
-          const j = <usize>(jy * stride + jx);
-          const entry = load<f64>(local + (<usize>((dy + reach) * span + dx + reach) << 3));
-          const label = load<u8>(labels + j);
-          if (label == LABEL_UNKNOWN) {
-            column = load<i32>(unknownIndex + (j << 2));
-            value = entry;
-          } else if (label == LABEL_FOREGROUND) {
-            b -= entry;
-          }
-        }
-        if (upper) {
-          const o = <usize>(row * half + s);
-          store<i32>(columns + (o << 2), column);
-          store<f64>(values + (o << 3), value);
-          s++;
-        }
-      }
-    }
-    store<f64>(rhs + (<usize>row << 3), b);
+    storeRow(labels, unknownIndex, width, height, stride, radius, x, y, local, rows, columns, values, diagonal, rhs);
   }
 }
 
@@ -233,20 +198,33 @@ function assembleStencil(
   width = boxWidth;
   height = boxHeight;
   const size = 2 * radius + 1;
+  const span = 4 * radius + 1;
   const columnSums = scratch;
   const ring = columnSums + (<usize>(width * CHANNELS) << 3);
   const local = ring + (<usize>(size * width * STATS) << 3);
+  const scatter = radius <= SCATTER_MAX_RADIUS;
+  const slots = local + (<usize>(span * span) << 3);
+  const members = slots + (<usize>(size * width * span * span) << 3);
   // Window centres from r above the first row to r below the last (within the box).
   const firstCentre = max(radius, first - radius), endCentre = min(height - radius, end + radius);
   memory.fill(columnSums, 0, <usize>(width * CHANNELS) << 3);
   for (let y = firstCentre - radius; y <= firstCentre + radius; y++) addRowToColumns(image, labels, width, stride, y, columnSums, 1.0);
+  // The rows the first window row covers; those from `first` on are finished here.
+  if (scatter) for (let y = firstCentre - radius; y < firstCentre + radius; y++) clearRowSlots(labels, width, stride, radius, y, slots);
   for (let cy = firstCentre; cy < endCentre; cy++) {
     beat(context);
-    windowRow(columnSums, width, radius, epsilon, ring + (<usize>((cy % size) * width * STATS) << 3));
+    const statsRow = ring + (<usize>((cy % size) * width * STATS) << 3);
+    windowRow(columnSums, width, radius, epsilon, statsRow);
+    if (scatter) {
+      // Image row cy + r enters the ring in the place of row cy - r - 1, finished by the window row before.
+      clearRowSlots(labels, width, stride, radius, cy + radius, slots);
+      scatterWindowRow(image, labels, width, stride, radius, cy, statsRow, slots, members);
+    }
     // Image row cy - r needs window rows up to cy: all present now.
     const y = cy - radius;
     if (y >= first && y < end) {
-      assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
+      if (scatter) storeRowsFromSlots(labels, unknownIndex, width, height, stride, radius, y, slots, rows, columns, values, diagonal, rhs);
+      else assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
     }
     if (cy + radius + 1 < height && cy + 1 < endCentre) {
       addRowToColumns(image, labels, width, stride, cy + radius + 1, columnSums, 1.0);
@@ -254,7 +232,20 @@ function assembleStencil(
     }
   }
   for (let y = max(first, height - 2 * radius); y < end; y++) {
-    assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
+    if (scatter) storeRowsFromSlots(labels, unknownIndex, width, height, stride, radius, y, slots, rows, columns, values, diagonal, rhs);
+    else assembleRow(image, labels, unknownIndex, width, height, stride, radius, y, ring, rows, columns, values, diagonal, rhs, local, context);
+  }
+}
+
+/** Rows of the unknown pixels on image row y from their finished slots in the ring. */
+function storeRowsFromSlots(
+  labels: usize, unknownIndex: usize, width: i32, height: i32, stride: i32, radius: i32, y: i32,
+  slots: usize, rows: i32, columns: usize, values: usize, diagonal: usize, rhs: usize,
+): void {
+  const rowLabels = labels + <usize>(y * stride);
+  for (let x = 0; x < width; x++) {
+    if (load<u8>(rowLabels + <usize>x) != LABEL_UNKNOWN) continue;
+    storeRow(labels, unknownIndex, width, height, stride, radius, x, y, ringSlots(slots, width, radius, y, x), rows, columns, values, diagonal, rhs);
   }
 }
 

@@ -138,7 +138,7 @@ export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multig
   return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? multigrid : 0);
 }
 
-/** The same matrix in compressed sparse rows (ascending columns), for inspection and tests. */
+/** The same matrix in compressed sparse rows (ascending columns), for inspection and tests (minRowsPerThread: see splitRows). */
 export interface LaplacianSystem {
   rows: number;
   nonzeros: number;
@@ -152,9 +152,10 @@ export interface LaplacianSystem {
 
 export async function buildLaplacian(
   arena: Arena, engine: Engine, pixels: PixelBuffers, width: number, height: number, radius: number, epsilon: number,
+  minRowsPerThread?: number,
 ): Promise<LaplacianSystem> {
   const k = engine.kernels;
-  const system = await buildSystem(arena, engine, pixels, width, height, radius, epsilon);
+  const system = await buildSystem(arena, engine, pixels, width, height, radius, epsilon, minRowsPerThread);
   const { rows, half } = system;
   const rowStart = arena.alloc((rows + 1) * 4);
   const cursor = arena.alloc(rows * 4);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildLaplacian, checkTrimapCounts, loadPixels } from "../dist/alpha.js";
 import type { Engine } from "../dist/engine.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { makeEngine, random } from "./helpers.js";
+import { makeEngine, random, threadEngine } from "./helpers.js";
 import { referenceLaplacian, restrictToUnknowns, type RestrictedSystem } from "./reference/laplacian.js";
 import { labels8, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
@@ -21,12 +21,12 @@ interface WasmSystem {
 
 type Plane = { width: number; height: number; data: Uint8Array | Float32Array };
 
-function wasmSystem(engine: Engine, image: Plane, trimap: Plane, radius: number, epsilon: number): Promise<WasmSystem> {
+function wasmSystem(engine: Engine, image: Plane, trimap: Plane, radius: number, epsilon: number, minRowsPerThread?: number): Promise<WasmSystem> {
   return engine.run(async (arena) => {
     const checkedImage = checkImage(image);
     const pixels = loadPixels(arena, engine, checkedImage, checkTrimap(trimap, checkedImage));
     checkTrimapCounts(pixels.counts);
-    const system = await buildLaplacian(arena, engine, pixels, image.width, image.height, radius, epsilon);
+    const system = await buildLaplacian(arena, engine, pixels, image.width, image.height, radius, epsilon, minRowsPerThread);
     const { rows, nonzeros } = system;
     return {
       rows,
@@ -129,6 +129,11 @@ function cases(): Case[] {
     }
     all.push({ name: `colour line ${width}x${height} r=${radius}`, image: { width, height, data }, trimap: randomTrimap(width, height, width + height, 0.6), channels: 3, trimapChannels: 1, radius, epsilon: 1e-7 });
   }
+  // Every other radius the API allows (1 to 8), on images just wider and taller than a window.
+  for (const radius of [4, 5, 6, 7, 8]) {
+    const width = 2 * radius + 3, height = 2 * radius + 4;
+    all.push({ name: `noise ${width}x${height} r=${radius}`, image: noiseImage(width, height, 50 + radius), trimap: randomTrimap(width, height, 60 + radius, 0.6), channels: 3, trimapChannels: 1, radius, epsilon: 1e-7 });
+  }
   all.push({ name: "smooth 13x11 r=1 epsilon 1e-4", image: smoothImage(13, 11, 94), trimap: randomTrimap(13, 11, 95, 0.6), channels: 3, trimapChannels: 1, radius: 1, epsilon: 1e-4 });
   all.push({ name: "smooth 13x11 r=2 epsilon 1e-7", image: smoothImage(13, 11, 96), trimap: randomTrimap(13, 11, 97, 0.6), channels: 3, trimapChannels: 1, radius: 2, epsilon: 1e-7 });
   return all;
@@ -190,5 +195,35 @@ describe("restricted Laplacian against the eq. 12 reference", () => {
       const problems = compare(await wasmSystem(release, image, trimap, radius, 1e-7), referenceSystem(c));
       expect(problems, `${width}x${height} r=${radius} trial ${trial}`).toEqual([]);
     }
+  });
+
+  // Radius 1 and 2 scatter each window's terms into a ring of slots kept across window rows, radius 3 and up
+  // gather them per pixel (assembly/stencil-rows.ts); a build that starts below the image's first row (a
+  // thread's band, a slice of one) must begin with clean slots for the rows it finishes.
+  it("matches the reference when threads build it in bands, at radius 1 to 3", async () => {
+    const engines = await Promise.all([2, 3].map((count) => threadEngine(count)));
+    try {
+      for (const radius of [1, 2, 3]) {
+        // Foreground, background and unknown pixels on every row near every band's start.
+        const width = 40, height = 96;
+        const data = new Uint8Array(width * height);
+        const next = random(70 + radius);
+        for (let p = 0; p < data.length; p++) data[p] = p % width % 5 === 0 ? (next() < 0.5 ? 0 : 255) : next() < 0.1 ? 255 : 128;
+        const c: Case = { name: "", image: smoothImage(width, height, 80 + radius), trimap: { width, height, data }, channels: 3, trimapChannels: 1, radius, epsilon: 1e-7 };
+        const reference = referenceSystem(c);
+        for (const engine of engines) {
+          const problems = compare(await wasmSystem(engine, c.image, c.trimap, radius, 1e-7, 256), reference);
+          expect(problems, `r=${radius}, ${engine.threads} threads`).toEqual([]);
+        }
+      }
+    } finally {
+      engines.forEach((engine) => engine.close());
+    }
+  });
+
+  it("matches the reference when one thread builds it in slices (a box of more than 65536 pixels at radius 1)", async () => {
+    const width = 16, height = 4400;
+    const c: Case = { name: "", image: smoothImage(width, height, 98), trimap: randomTrimap(width, height, 99, 0.7), channels: 3, trimapChannels: 1, radius: 1, epsilon: 1e-7 };
+    expect(compare(await wasmSystem(release, c.image, c.trimap, 1, 1e-7), referenceSystem(c))).toEqual([]);
   });
 });

@@ -33,10 +33,11 @@ export const closedForm: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: ({ radius }) => ({ side: 2 * radius + 1, reason: `radius ${radius}` }),
-  // The unknown index (4 per pixel), the stencil system and its solver, the alpha out (4 per pixel), row scratch.
+  // The unknown index (4 per pixel), the stencil system and its solver, the alpha out (4 per pixel), each thread's
+  // scratch for the build (window statistics and, at radius 1-2, the ring of slots: about 1 KB per column at radius 1).
   peakBytes: (size, o, engine) =>
     size.pixels * 8 + size.unknown * bytesPerUnknown(engine.kernels.stencilHalf(o.radius), o.preconditioner, engine.threads) +
-    size.width * 80 + 4096,
+    engine.kernels.stencilScratchBytes(size.width, o.radius) * engine.threads + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const started = performance.now();
