@@ -174,7 +174,7 @@ function bhattacharyya(means: usize, p: i32, covP: usize, q: i32, covQ: usize, a
   return 0.125 * quadratic + 0.5 * Math.log(det / Math.sqrt(packedDeterminant(covP) * packedDeterminant(covQ)));
 }
 
-/** Bytes of scratch patchTrim needs. */
+/** Bytes of scratch patchTrimForeground and patchTrimBackground need. */
 export function patchTrimScratchBytes(): i32 {
   return 3 * 48;
 }
