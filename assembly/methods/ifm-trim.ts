@@ -174,7 +174,7 @@ function bhattacharyya(means: usize, p: i32, covP: usize, q: i32, covQ: usize, a
   return 0.125 * quadratic + 0.5 * Math.log(det / Math.sqrt(packedDeterminant(covP) * packedDeterminant(covQ)));
 }
 
-/** Bytes of scratch patchTrim needs. */
+/** Bytes of scratch patchTrimForeground and patchTrimBackground need. */
 export function patchTrimScratchBytes(): i32 {
   return 3 * 48;
 }
@@ -198,29 +198,57 @@ function nearestBhattacharyya(
 }
 
 /**
- * Patch-based trimming (paper section 4.2): each query pixel's 3x3 colour distribution is compared with those of
- * its k foreground and k background neighbours (found by window mean); the best foreground match below 0.25 with
- * the best background one above 0.9 makes it foreground, and the other way round background. Writes `trimmed`
- * (a copy of the labels made by the caller) at the query pixels only.
+ * Patch-based trimming (paper section 4.2), first half: each query pixel's 3x3 colour distribution is compared with
+ * those of its k foreground neighbours (found by window mean; rows of `foreground`), the least Bhattacharyya distance
+ * into toForeground (f64 per query). Below 0.25 the pixel becomes foreground if its best background match is above
+ * 0.9, above 0.9 background if that one is below 0.25; between the two it keeps its label whatever the background
+ * gives, so only the others need a background search: their rows into `needed` and their pixels into
+ * `neededPixels` (i32 each). Returns how many. The search stops once its least distance is below 0.25.
  */
-export function patchTrim(
-  image: usize, width: i32, height: i32, means: usize, queries: usize, count: i32, foreground: usize, background: usize, k: i32,
-  scratch: usize, trimmed: usize,
-): void {
+export function patchTrimForeground(
+  image: usize, width: i32, height: i32, means: usize, queries: usize, count: i32, foreground: usize, k: i32,
+  scratch: usize, toForeground: usize, needed: usize, neededPixels: usize,
+): i32 {
   const covP = scratch, rest = scratch + 48;
+  let needs = 0;
   for (let row = 0; row < count; row++) {
     const p = load<i32>(queries + (<usize>row << 2));
     windowCovariance(image, width, height, means, p, covP);
-    // Each search stops once its least distance settles the label: below 0.25 for the foreground; for the
-    // background at or below 0.9 after a good foreground match, below 0.25 after a rejected one, and not at all
-    // needed after a foreground match between the two.
-    const toForeground = nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
-    if (toForeground < PATCH_TRIM_GOOD) {
-      const toBackground = nearestBhattacharyya(image, width, height, means, p, covP, background + (<usize>(row * k) << 2), k, PATCH_TRIM_REJECT, true, rest);
-      if (toBackground > PATCH_TRIM_REJECT) store<u8>(trimmed + <usize>p, LABEL_FOREGROUND);
-    } else if (toForeground > PATCH_TRIM_REJECT) {
-      const toBackground = nearestBhattacharyya(image, width, height, means, p, covP, background + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
-      if (toBackground < PATCH_TRIM_GOOD) store<u8>(trimmed + <usize>p, LABEL_BACKGROUND);
+    const best = nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
+    store<f64>(toForeground + (<usize>row << 3), best);
+    if (best < PATCH_TRIM_GOOD || best > PATCH_TRIM_REJECT) {
+      store<i32>(needed + (<usize>needs << 2), row);
+      store<i32>(neededPixels + (<usize>needs << 2), p);
+      needs++;
+    }
+  }
+  return needs;
+}
+
+/**
+ * Patch-based trimming, second half, for the `count` query pixels listed at `neededPixels` (their rows of the first
+ * half at `needed`), whose k background neighbours are the rows of `background` in that order: foreground after a
+ * good foreground match (below 0.25) and a background one above 0.9, background after a rejected foreground match
+ * (above 0.9) and a background one below 0.25. Each search stops once its least distance settles the label. Writes
+ * `trimmed` (a copy of the labels made by the caller) at those pixels only.
+ */
+export function patchTrimBackground(
+  image: usize, width: i32, height: i32, means: usize, neededPixels: usize, needed: usize, count: i32, toForeground: usize,
+  background: usize, k: i32, scratch: usize, trimmed: usize,
+): void {
+  const covP = scratch, rest = scratch + 48;
+  for (let i = 0; i < count; i++) {
+    const p = load<i32>(neededPixels + (<usize>i << 2));
+    const good = load<f64>(toForeground + (<usize>load<i32>(needed + (<usize>i << 2)) << 3)) < PATCH_TRIM_GOOD;
+    windowCovariance(image, width, height, means, p, covP);
+    const found = background + (<usize>(i * k) << 2);
+    if (good) {
+      // At or below 0.9 the pixel stays unknown: the search may stop there.
+      if (nearestBhattacharyya(image, width, height, means, p, covP, found, k, PATCH_TRIM_REJECT, true, rest) > PATCH_TRIM_REJECT) {
+        store<u8>(trimmed + <usize>p, LABEL_FOREGROUND);
+      }
+    } else if (nearestBhattacharyya(image, width, height, means, p, covP, found, k, PATCH_TRIM_GOOD, false, rest) < PATCH_TRIM_GOOD) {
+      store<u8>(trimmed + <usize>p, LABEL_BACKGROUND);
     }
   }
 }

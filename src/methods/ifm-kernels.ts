@@ -20,9 +20,13 @@ export interface IfmKernels extends KdTreeKernels {
   edgeTrim(image: number, width: number, height: number, labels: number, trimmed: number, scratch: number): void;
   windowMeans(image: number, width: number, height: number, means: number): void;
   patchTrimScratchBytes(): number;
-  patchTrim(
-    image: number, width: number, height: number, means: number, queries: number, count: number, foreground: number, background: number, k: number,
-    scratch: number, trimmed: number,
+  patchTrimForeground(
+    image: number, width: number, height: number, means: number, queries: number, count: number, foreground: number, k: number,
+    scratch: number, toForeground: number, needed: number, neededPixels: number,
+  ): number;
+  patchTrimBackground(
+    image: number, width: number, height: number, means: number, neededPixels: number, needed: number, count: number, toForeground: number,
+    background: number, k: number, scratch: number, trimmed: number,
   ): void;
   transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
   pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;

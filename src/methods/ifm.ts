@@ -166,9 +166,13 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
     const bgCount = k.pixelsWithLabel(pixels.labels, n, LABEL.background, background);
     const meanPoints: SearchPoints = (list, count, out) => k.gatherRows(means, 3, 8, list, count, out);
     await nearest(context, k, meanPoints, 3, foreground, fgCount, unknown, rows, P.patchTrimK, fgNear);
-    await nearest(context, k, meanPoints, 3, background, bgCount, unknown, rows, P.patchTrimK, bgNear);
+    // Only the pixels whose foreground match leaves their label to the background are searched among its pixels.
+    const scratch = arena.alloc(k.patchTrimScratchBytes());
+    const toForeground = arena.alloc(rows * 8), needed = arena.alloc(rows * 4), neededPixels = arena.alloc(rows * 4);
+    const needs = k.patchTrimForeground(pixels.image, width, height, means, unknown, rows, fgNear, P.patchTrimK, scratch, toForeground, needed, neededPixels);
+    if (needs > 0) await nearest(context, k, meanPoints, 3, background, bgCount, neededPixels, needs, P.patchTrimK, bgNear);
     arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
-    k.patchTrim(pixels.image, width, height, means, unknown, rows, fgNear, bgNear, P.patchTrimK, arena.alloc(k.patchTrimScratchBytes()), ku.patchTrimmed);
+    k.patchTrimBackground(pixels.image, width, height, means, neededPixels, needed, needs, toForeground, bgNear, P.patchTrimK, scratch, ku.patchTrimmed);
     arena.release(mark);
   }
 
@@ -275,7 +279,7 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
   // Unknown list, edge- and patch-trimmed labels, known-to-unknown queries, estimates and confidences.
   const held = u * 4 + 2 * n + u * 20;
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
-  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes();
+  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16;
   const colourMixture = Math.max(found(cmK) + search(n, 5, cmK, "all"), cm + weightScratch(cmK));
   const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k, "same"), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
