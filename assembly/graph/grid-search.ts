@@ -88,10 +88,9 @@ let imageWidth: i32 = 0;
 let across: i32 = 0;
 let down: i32 = 0;
 
-// The query in progress: its column and row, coordinates, sixteen lanes' distances, and the k best keys so far,
-// sorted, and the farthest of them (all ones and Infinity until k are kept).
+// The query in progress: its column, coordinates, sixteen lanes' distances, and the k best keys so far, sorted,
+// and the farthest of them (until k are kept, the bound from the previous query's, or all ones and Infinity).
 let queryX: i32 = 0;
-let queryY: i32 = 0;
 let q0: f32 = 0;
 let q1: f32 = 0;
 let q2: f32 = 0;
@@ -261,7 +260,6 @@ function pixelDistance(j: i32): f32 {
 function scanAround(p: i32, budget: i32): bool {
   const x = p % imageWidth, y = p / imageWidth;
   queryX = x;
-  queryY = y;
   const tx = x / TILE, ty = y / TILE;
   const tile = tiles + <usize>(ty * across + tx) * TILE_BYTES, lane = <usize>((y - ty * TILE) * TILE + x - tx * TILE) << 2;
   q0 = load<f32>(tile + lane);
