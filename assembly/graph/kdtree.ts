@@ -82,7 +82,7 @@ let wanted: i32 = 0;
 let worstKey: u64 = 0;
 let worstDistance: f32 = 0;
 
-@inline function candidateKey(distance: f32, index: i32): u64 {
+@inline export function candidateKey(distance: f32, index: i32): u64 {
   return (<u64>reinterpret<u32>(distance) << 32) | <u64><u32>index;
 }
 

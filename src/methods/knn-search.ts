@@ -1,15 +1,18 @@
 // KNN matting's neighbour lists, one set per (k, w) search, with the searches of far known pixels skipped where a
 // bound proves that their lists hold no row of the system (assembly/methods/knn-skip.ts explains the bound and why
-// that leaves the system as it is). First, per search: its features and tree, and the unknown pixels' k nearest,
-// which with them are marked reached. Then, per search, with every search's marks in: each known pixel not reached
-// is tested against a tree over the reached ones and skipped when none is within its bound; the others get their
-// k nearest. Last, with the rows known, the skipped pixels are checked (knnCheckSkipped) and the few found are
-// searched after all. Every search's features and tree are kept from the first step to the last (rebuilding them
-// would cost much of the time saved).
-import { type KdTreeKernels, buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
+// that leaves the system as it is). First, per search: its features, and the unknown pixels' k nearest, which with
+// them are marked reached. Then, per search, with every search's marks in: each known pixel not reached is tested
+// against a tree over the reached ones and skipped when none is within its bound; the others get their k nearest.
+// Last, with the rows known, the skipped pixels are checked (knnCheckSkipped) and the few found are searched after
+// all. The neighbours come from grid-search.ts (a scan of the image around each pixel where the position weighs
+// enough, the k-d tree elsewhere); a search still on the grid after the first step skips nothing, since its
+// searches cost less than the tests. Every search's features (and tree, if built) are kept from the first step to
+// the last (rebuilding them would cost much of the time saved).
+import { buildKdTree, kdTreeBytes } from "./kdtree.js";
+import { type GridSearchKernels, type PixelSearch, pixelNeighbours, pixelSearch, pixelSearchBytes } from "./grid-search.js";
 import type { Arena } from "../engine.js";
 
-export interface KnnSearchKernels extends KdTreeKernels {
+export interface KnnSearchKernels extends GridSearchKernels {
   knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
   knnSoftWeights(features: number, pixels: number, k: number, neighbours: number, weights: number): void;
   knnActiveRows(sets: number, pixels: number, labels: number, hops: number, activeIndex: number): number;
@@ -75,28 +78,36 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
   const reached = arena.alloc(n);
   arena.u8(reached, n).fill(0);
   const rows = arena.alloc(n * 4);
-  const kept: { features: number; tree: number; bounds: number }[] = [];
+  const kept: { search: PixelSearch; bounds: number }[] = [];
   for (let s = 0; s < searches; s++) {
     const k = neighbors[s], neighbours = fields[2 + 3 * s];
     const searchMark = arena.mark();
     const features = arena.alloc(n * FEATURES * 4);
     kernels.knnFeatures(input.image, width, height, input.distanceWeights[s], features);
-    const tree = buildKdTree(arena, kernels, features, n, FEATURES);
+    const search = pixelSearch(arena, kernels, features, width, height);
     if (!skipping[s]) {
-      await nearestNeighbours(arena, kernels, tree, "own points", n, k, neighbours, 0, (done) => at(first, 0, s, done));
+      await pixelNeighbours(arena, kernels, search, k, rows, true, neighbours, (done) => at(first, 0, s, done));
       if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
       arena.release(searchMark);
       continue;
     }
     kernels.knnRowsOfLabel(labels, n, 0, rows);
-    await nearestNeighbours(arena, kernels, tree, { rows }, n, k, neighbours, 0, (done) => at(first, 0, s, done));
+    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(first, 0, s, done));
     kernels.knnMarkReached(neighbours, k, n, labels, reached);
-    kept[s] = { features, tree, bounds: arena.alloc(n * 4) };
+    kept[s] = { search, bounds: arena.alloc(n * 4) };
   }
   let skipped = 0;
   for (let s = 0; s < searches; s++) {
     if (!skipping[s]) continue;
-    const k = neighbors[s], neighbours = fields[2 + 3 * s], { features, tree, bounds } = kept[s];
+    const k = neighbors[s], neighbours = fields[2 + 3 * s], { search, bounds } = kept[s], features = search.features;
+    if (search.grid) {
+      // The grid's searches cost less than the tests that would skip them: every known pixel is searched.
+      skipping[s] = false;
+      kernels.knnRowsOfLabel(labels, n, 1, rows);
+      await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done));
+      if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
+      continue;
+    }
     const treeMark = arena.mark();
     const near = subsetTree(arena, kernels, kernels.knnGatherReached(0, n, reached, 0), (work) => kernels.knnGatherReached(features, n, reached, work));
     const scratch = arena.alloc(kernels.knnBoundScratchBytes(k));
@@ -105,13 +116,13 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       await at(second, first, s, 0);
     }
     arena.release(treeMark);
-    await nearestNeighbours(arena, kernels, tree, { rows }, n, k, neighbours, 0, (done) => at(second, first, s, done));
+    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done));
   }
   const rowCount = kernels.knnActiveRows(sets, n, labels, input.hops, activeIndex);
   let searchedAfter = 0;
   for (let s = 0; s < searches; s++) {
     if (!skipping[s]) continue;
-    const k = neighbors[s], neighbours = fields[2 + 3 * s], { features, tree, bounds } = kept[s];
+    const k = neighbors[s], neighbours = fields[2 + 3 * s], { search, bounds } = kept[s], features = search.features;
     const treeMark = arena.mark();
     const late = subsetTree(arena, kernels, kernels.knnGatherLate(0, n, reached, activeIndex, 0), (work) => kernels.knnGatherLate(features, n, reached, activeIndex, work));
     arena.i32(rows, n).fill(-1);
@@ -121,7 +132,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       await at(1 - first - second, first + second, s, 0);
     }
     arena.release(treeMark);
-    if (found > 0) await nearestNeighbours(arena, kernels, tree, { rows }, n, k, neighbours, 0, () => at(1 - first - second, first + second, s, 0));
+    if (found > 0) await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, () => at(1 - first - second, first + second, s, 0));
     if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
     searchedAfter += found;
   }
@@ -142,10 +153,12 @@ function subsetTree(arena: Arena, kernels: KnnSearchKernels, count: number, gath
  * and bounds of every search that skips (kept from the first step to the last), and on top either a search's that does
  * not or a tree over some of the pixels; the query scratch and a window bound's.
  */
-export function knnGraphBytes(kernels: KnnSearchKernels, n: number, neighbors: number[], skipFar: boolean): number {
+export function knnGraphBytes(kernels: KnnSearchKernels, width: number, height: number, neighbors: number[], skipFar: boolean): number {
+  const n = width * height;
   const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
   const kept = skipFar ? neighbors.filter((k) => k <= MAX_SKIPPED_NEIGHBORS).length : 0;
   const k = Math.max(...neighbors);
-  return aligned(n) + 2 * aligned(n * 4) + kept * aligned(n * 4) + (kept + 1) * (aligned(n * FEATURES * 4) + kdTreeBytes(kernels, n, FEATURES))
+  const search = aligned(n * FEATURES * 4) + Math.max(pixelSearchBytes(kernels, width, height), kdTreeBytes(kernels, n, FEATURES));
+  return aligned(n) + 2 * aligned(n * 4) + kept * aligned(n * 4) + (kept + 1) * search
     + aligned(kernels.kdQueryScratchBytes(k)) + aligned(kernels.knnBoundScratchBytes(Math.min(k, MAX_SKIPPED_NEIGHBORS))) + 16 * 16;
 }

@@ -54,7 +54,7 @@ const GRAPH_SHARE = 0.5;
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /**
- * The most solve() holds at once, for n pixels: the neighbour lists (and soft weights) of every search, then
+ * The most solve() holds at once, for width x height (n) pixels: the neighbour lists (and soft weights) of every search, then
  * either the searches' allocations (knn-search.ts knnGraphBytes) or the system: each pixel's row index, per row the
  * diagonal and the right-hand side, beside the degrees while they are set up, then for the binary kernel its compressed rows (two
  * entries per edge before repeats are summed, and a row's worth of scratch), and the CG record, the inverse
@@ -63,9 +63,10 @@ const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
  * neighbours found, so the bound takes every pixel as a row and every edge as joining two (on the photos, a quarter
  * to a half of the pixels are rows, with about 28 entries each).
  */
-export function knnPeakBytes(n: number, neighbors: number[], soft: boolean, kernels: KnnSearchKernels): number {
+export function knnPeakBytes(width: number, height: number, neighbors: number[], soft: boolean, kernels: KnnSearchKernels): number {
+  const n = width * height;
   const lists = neighbors.reduce((sum, k) => sum + aligned(n * k * 4) * (soft ? 2 : 1), aligned(4 * (1 + 3 * neighbors.length)));
-  const search = knnGraphBytes(kernels, n, neighbors, true);
+  const search = knnGraphBytes(kernels, width, height, neighbors, true);
   const rows = n, edges = neighbors.reduce((sum, k) => sum + k, 0) * rows;
   const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(rows * 4) + aligned(2 * edges * 4);
   const solveAllocations = [28, ...Array(6).fill(rows * 8), 48].map(aligned);
@@ -123,7 +124,7 @@ export const knn: AlphaMethod<typeof options> = {
         { option: "distanceWeights", value: distanceWeights });
     }
   },
-  peakBytes: (size, o, engine) => knnPeakBytes(size.pixels, o.neighbors, o.kernel === "soft", engine.kernels as KnnKernels),
+  peakBytes: (size, o, engine) => knnPeakBytes(size.width, size.height, o.neighbors, o.kernel === "soft", engine.kernels as KnnKernels),
   async solve(context, o) {
     const { arena, pixels, width, height } = context;
     const kernels = context.engine.kernels as KnnKernels;
