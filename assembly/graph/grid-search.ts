@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { candidateKey } from "./kdtree";
+import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, wanted, worstDistance, worstKey } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -88,8 +88,8 @@ let imageWidth: i32 = 0;
 let across: i32 = 0;
 let down: i32 = 0;
 
-// The query in progress: its column, coordinates, sixteen lanes' distances, and the k best keys so far, sorted,
-// and the farthest of them (until k are kept, the bound from the previous query's, or all ones and Infinity).
+// The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far: kept.ts, the
+// farthest until k are kept being the bound from the previous query's, or all ones and Infinity).
 let queryX: i32 = 0;
 let q0: f32 = 0;
 let q1: f32 = 0;
@@ -99,27 +99,6 @@ let qy: f32 = 0;
 /** The query's r, g, b and 0, for the tile bound's four lanes. */
 const queryColours: usize = memory.data(16, 16);
 let laneDistances: usize = 0;
-let keptKeys: usize = 0;
-let keptCount: i32 = 0;
-let wanted: i32 = 0;
-let worstKey: u64 = 0;
-let worstDistance: f32 = 0;
-
-/** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
-function keep(key: u64): void {
-  let i = keptCount < wanted ? keptCount++ : keptCount - 1;
-  while (i > 0) {
-    const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
-    if (before <= key) break;
-    store<u64>(keptKeys + (<usize>i << 3), before);
-    i--;
-  }
-  store<u64>(keptKeys + (<usize>i << 3), key);
-  if (keptCount == wanted) {
-    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
-    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
-  }
-}
 
 /** The rounded square of the difference between the query's x and column x's. */
 @inline function squaredX(x: i32): f32 {
@@ -278,9 +257,7 @@ function scanAround(p: i32, budget: i32): bool {
     threshold = 0;
     for (let i = 0; i < wanted; i++) threshold = max(threshold, pixelDistance(<i32>load<u64>(keptKeys + (<usize>i << 3))));
   }
-  keptCount = 0;
-  worstDistance = threshold;
-  worstKey = threshold == Infinity ? u64.MAX_VALUE : candidateKey(threshold, -1);
+  restartKept(threshold);
   scanned = 0;
   // p's row of tiles, then the rows outwards from it, up and down, each way until one is beyond the k-th distance.
   scanTileRow(ty, 0);
@@ -315,9 +292,7 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   xs = layout + <usize>(across * down) * TILE_BYTES;
   ys = xs + (<usize>(across * TILE) << 2);
   laneDistances = scratch;
-  keptKeys = scratch + 64;
-  wanted = min(k, width * height);
-  keptCount = 0;
+  keepInto(scratch + 64, min(k, width * height));
   let asked = 0, left = 0;
   for (let p = from; p < to; p++) {
     const rowAt = rows + (<usize>p << 2);

@@ -23,6 +23,7 @@
 // The build is in assembly/graph/kdtree-build.ts.
 
 import { field, pointerField } from "../record";
+import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, worstDistance, worstKey } from "./kept";
 
 const LEAF_SIZE: i32 = 32;
 const MAX_DIMS: i32 = 16;
@@ -75,33 +76,6 @@ let queryPoint: usize = 0;
 let querySplats: usize = 0;
 let offsets: usize = 0;
 let laneDistances: usize = 0;
-let keptKeys: usize = 0;
-let keptCount: i32 = 0;
-let wanted: i32 = 0;
-/** The farthest kept key, and its distance; all ones and Infinity until k are kept. */
-let worstKey: u64 = 0;
-let worstDistance: f32 = 0;
-
-@inline export function candidateKey(distance: f32, index: i32): u64 {
-  return (<u64>reinterpret<u32>(distance) << 32) | <u64><u32>index;
-}
-
-/** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
-function keep(key: u64): void {
-  let i = keptCount < wanted ? keptCount++ : keptCount - 1;
-  // Shift the farther ones up by one (a list of k rather than a heap: k is small and the moves are contiguous).
-  while (i > 0) {
-    const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
-    if (before <= key) break;
-    store<u64>(keptKeys + (<usize>i << 3), before);
-    i--;
-  }
-  store<u64>(keptKeys + (<usize>i << 3), key);
-  if (keptCount == wanted) {
-    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
-    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
-  }
-}
 
 /**
  * The squared distances (f32) from a query to the four points of a block stored coordinate by coordinate at `base`,
@@ -282,8 +256,7 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   laneDistances = queryPoint + <usize>(MAX_DIMS * 4);
   // Zero past dims, read as groups of four by boxDistance.
   memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
-  keptKeys = laneDistances + 32;
-  wanted = min(k, field(tree, 0));
+  keepInto(laneDistances + 32, min(k, field(tree, 0)));
 }
 
 /** The k nearest to the point at queryPoint, written as row `row` of indices (and distances). */
@@ -292,9 +265,7 @@ function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usiz
   if (ASC_FEATURE_SIMD) {
     for (let d = 0; d < dimensions; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(queryPoint + (<usize>d << 2))));
   }
-  keptCount = 0;
-  worstKey = u64.MAX_VALUE;
-  worstDistance = Infinity;
+  restartKept(Infinity);
   searchNode(0, 0, field(tree, 0), 0);
   const out = indices + <usize>row * <usize>k * 4;
   for (let j = 0; j < k; j++) {

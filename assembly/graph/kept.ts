@@ -1,0 +1,49 @@
+// The k nearest candidates a search has kept so far, shared by the k-d tree (kdtree.ts) and the grid scan
+// (grid-search.ts), which must give the same answers: a list of 64-bit keys sorted nearest first (candidateKey:
+// the f32 distance's bits above the pixel index, so that equal distances go to the lower index; distances are not
+// negative, so their bits order as they do) and the farthest kept, which bounds what is still worth reading.
+
+export let keptKeys: usize = 0;
+export let keptCount: i32 = 0;
+export let wanted: i32 = 0;
+/** The farthest kept key, and its distance; until `wanted` are kept, the bound the query started from. */
+export let worstKey: u64 = 0;
+export let worstDistance: f32 = 0;
+
+@inline export function candidateKey(distance: f32, index: i32): u64 {
+  return (<u64>reinterpret<u32>(distance) << 32) | <u64><u32>index;
+}
+
+/** The list lives at `keys` (8 bytes per key) and holds at most `k`. */
+export function keepInto(keys: usize, k: i32): void {
+  keptKeys = keys;
+  wanted = k;
+  keptCount = 0;
+}
+
+/**
+ * Empties the list for a new query that keeps only candidates at distances up to `bound` (Infinity: any), equal
+ * distances with any index included.
+ */
+export function restartKept(bound: f32): void {
+  keptCount = 0;
+  worstDistance = bound;
+  worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+}
+
+/** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
+export function keep(key: u64): void {
+  let i = keptCount < wanted ? keptCount++ : keptCount - 1;
+  // Shift the farther ones up by one (a list of k rather than a heap: k is small and the moves are contiguous).
+  while (i > 0) {
+    const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
+    if (before <= key) break;
+    store<u64>(keptKeys + (<usize>i << 3), before);
+    i--;
+  }
+  store<u64>(keptKeys + (<usize>i << 3), key);
+  if (keptCount == wanted) {
+    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
+    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
+  }
+}
