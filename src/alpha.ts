@@ -7,6 +7,7 @@ import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
+import { setUpSmoothedMultigrid } from "./smoothed.js";
 
 const now = () => performance.now();
 /** A share of a thread's rows or nodes, in these units, is what one slice of a kernel does (assembly: SHARE_BITS). */
@@ -190,6 +191,8 @@ const MAX_LEVELS = 16;
 const OVER_CORRECTION = 1;
 /** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps): 128 took the same iterations as 64 on the alphamatting set and less time, with one or two fewer levels; 512 took a quarter more iterations. */
 const COARSEST_NODES = 128;
+/** One thread's multigrid: smoothed aggregation (src/smoothed.ts) unless the options say otherwise. */
+const SMOOTHED_AGGREGATION = false;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
 /** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
@@ -244,7 +247,7 @@ async function setUpMultigrid(
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
   await pause(0);
-  k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
+  k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours, 1);
   await pause(0.02);
   // Threads share a level's nodes on the first levels only, while each has enough of them.
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
@@ -274,10 +277,10 @@ async function setUpMultigrid(
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
     const parentCells = temporary(pw * ph * 4);
-    const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph);
+    const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph, 2);
     const parentLevel = levelArrays(parentNodes);
     const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
-    k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
+    k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours, 1);
     const coarseStage = (stage: number, first = 0, end = 0) => k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks,
       level.nullSpace, parent, prolongator, parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace,
       scratch, children, stage, first, end);
@@ -287,7 +290,7 @@ async function setUpMultigrid(
     await inSlices(parentNodes, (first, end) => coarseStage(1, first, end), levelPause(0, 0.3));
     await inSlices(nodes, (first, end) => coarseStage(2, first, end), levelPause(0.3, 0.8));
     const finishing = level;
-    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch), levelPause(0.8, 1));
+    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch, 9), levelPause(0.8, 1));
     levelStart = levelEnd;
     // Below the split levels, every thread runs the coarser levels whole on copies of their vectors (replicated).
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
@@ -302,7 +305,7 @@ async function setUpMultigrid(
     gw = pw;
     gh = ph;
   }
-  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch);
+  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch, 9);
   await pause(1);
   // Set-up only: the near-null-space coefficients and cell grids of every level.
   for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);
@@ -312,7 +315,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 1)[0] = sweepValues;
+  arena.i32(hierarchy + 48, 2).set([sweepValues, 0]); // field 13: not smoothed (src/smoothed.ts)
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -320,8 +323,9 @@ async function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 async function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause,
+  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false,
 ): Promise<number> {
+  if (kind === "multigrid" && smoothed) return setUpSmoothedMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
   if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
@@ -343,7 +347,11 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
+  // Smoothed aggregation (src/smoothed.ts) is built for one thread and a stencil of reach 2 (radius 1): threads and
+  // radius 2 keep the plain hierarchy.
+  const smoothed = !split && options.radius === 1 && (options.smoothedAggregation ?? SMOOTHED_AGGREGATION);
+  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
+    smoothed);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);

@@ -138,6 +138,8 @@ export interface ResolvedAlphaOptions {
   preconditioner: "multigrid" | "jacobi";
   /** Internal, for tests: the multigrid coarse correction factor (default 1.5). */
   overCorrection?: number;
+  /** Internal, for tests and benchmarks: one thread's multigrid with smoothed prolongators (src/smoothed.ts) or not. */
+  smoothedAggregation?: boolean;
   onProgress?: AlphaOptions["onProgress"];
   signal?: AbortSignal;
 }
