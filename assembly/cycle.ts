@@ -234,6 +234,7 @@ function coarseCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize,
     for (let n = lo; n < hi; n++) {
       for (let i = 0; i < SMOOTHED_PARENTS; i++) {
         const q = load<i32>(parent + (<usize>(n * SMOOTHED_PARENTS + i) << 2));
+        if (q == dummy) continue;
         prolongNode(prolongator + (<usize>((n * SMOOTHED_PARENTS + i) * BLOCK) << 2), xc + node(q), x + node(n));
       }
     }

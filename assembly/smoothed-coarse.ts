@@ -163,8 +163,9 @@ export function blockSpectralRadius(nodes: i32, neighbours: usize, blocks: usize
     scaledProduct(nodes, neighbours, blocks, x, y);
     let norm = 0.0, before = 0.0;
     for (let i = 0; i < count; i++) {
-      norm += <f64>load<f32>(y + (<usize>i << 2)) ** 2;
-      before += <f64>load<f32>(x + (<usize>i << 2)) ** 2;
+      const yi = <f64>load<f32>(y + (<usize>i << 2)), xi = <f64>load<f32>(x + (<usize>i << 2));
+      norm += yi * yi;
+      before += xi * xi;
     }
     if (!(norm > 0)) return estimate;
     estimate = Math.sqrt(norm / before);
@@ -228,6 +229,16 @@ export function smoothedCoarseGalerkin(
     const c = load<i32>(cell + (<usize>n << 2));
     const x = c % gw, y = c / gw;
     const wx = floorDiv(x - 2 * REACH, FACTOR), wy = floorDiv(y - 2 * REACH, FACTOR);
+    const px = floorDiv(x - REACH, FACTOR), py = floorDiv(y - REACH, FACTOR);
+    // The window cells j that some parent i of n takes a block towards (within 2, from the middle slot on).
+    let used = 0;
+    for (let i = 0; i < PARENTS; i++) {
+      if (load<i32>(parents + (<usize>(n * PARENTS + i) << 2)) == parentNodes) continue;
+      for (let j = 0; j < side * side; j++) {
+        const dx = wx + j % side - px - i % 3, dy = wy + j / side - py - i / 3;
+        if (abs(dx) <= REACH && abs(dy) <= REACH && (dy + REACH) * 5 + dx + REACH >= MIDDLE) used |= 1 << j;
+      }
+    }
     memory.fill(work, 0, side * side * BLOCK << 2);
     for (let s = 0; s < STENCIL; s++) {
       const m = load<i32>(neighbours + (<usize>(n * STENCIL + s) << 2));
@@ -238,10 +249,10 @@ export function smoothedCoarseGalerkin(
       for (let i = 0; i < PARENTS; i++) {
         if (load<i32>(parents + (<usize>(m * PARENTS + i) << 2)) == parentNodes) continue;
         const j = (my + i / 3) * side + mx + i % 3;
+        if ((used & (1 << j)) == 0) continue;
         addProduct(work + (<usize>(j * BLOCK) << 2), a, prolongator + (<usize>((m * PARENTS + i) * BLOCK) << 2));
       }
     }
-    const px = floorDiv(x - REACH, FACTOR), py = floorDiv(y - REACH, FACTOR);
     for (let i = 0; i < PARENTS; i++) {
       const q = load<i32>(parents + (<usize>(n * PARENTS + i) << 2));
       if (q == parentNodes) continue;

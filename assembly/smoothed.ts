@@ -111,7 +111,8 @@ export function fineSpectralRadius(rows: i32, half: i32, columns: usize, values:
       const yu = d > 0 ? load<f64>(y + (<usize>u << 3)) / d : 0.0;
       store<f64>(y + (<usize>u << 3), yu);
       norm += yu * yu;
-      before += load<f64>(x + (<usize>u << 3)) ** 2;
+      const xu = load<f64>(x + (<usize>u << 3));
+      before += xu * xu;
     }
     if (!(norm > 0)) return estimate;
     estimate = Math.sqrt(norm / before);
@@ -181,14 +182,31 @@ function addScaled(target: usize, source: usize, w: f64): void {
  * at (windowStart(v) - cell(u) + 1) in each direction, the others beside it.
  */
 @inline
-function addRow(work: usize, rowProlongator: usize, uColumn: i32, uRow: i32, vColumn: i32, vRow: i32, u: i32, v: i32, a: f64): void {
+function addRow(
+  work: usize, rowProlongator: usize, uColumn: i32, uRow: i32, vColumn: i32, vRow: i32, u: i32, v: i32, a: f64, used: i32
+): void {
   const base = (windowStart(vRow) - (uRow >> 1) + 1) * 3 + windowStart(vColumn) - (uColumn >> 1) + 1;
   const wu = work + (<usize>((u * WINDOW + base) * DOFS) << 2);
   const pv = rowProlongator + (<usize>(v * PARENTS * DOFS) << 2);
-  addScaled(wu, pv, a);
-  addScaled(wu + (DOFS << 2), pv + (DOFS << 2), a);
-  addScaled(wu + (3 * DOFS << 2), pv + (2 * DOFS << 2), a);
-  addScaled(wu + (4 * DOFS << 2), pv + (3 * DOFS << 2), a);
+  if (used & (1 << base)) addScaled(wu, pv, a);
+  if (used & (2 << base)) addScaled(wu + (DOFS << 2), pv + (DOFS << 2), a);
+  if (used & (8 << base)) addScaled(wu + (3 * DOFS << 2), pv + (2 * DOFS << 2), a);
+  if (used & (16 << base)) addScaled(wu + (4 * DOFS << 2), pv + (3 * DOFS << 2), a);
+}
+
+/** Slot (0..24) of window cell j (3x3 around a row's own cell) from parent i of a row whose window starts at (sx - 1, sy - 1) or its own cell. */
+@inline
+function blockSlot(sx: i32, sy: i32, i: i32, j: i32): i32 {
+  return (j / 3 - (sy - 1 + (i >> 1)) + 1) * 5 + j % 3 - (sx - 1 + (i & 1)) + 1;
+}
+
+/** Bits of the window cells j that a row's parents take blocks towards, from the middle slot on (place bits sx, sy). */
+function usedCells(sx: i32, sy: i32): i32 {
+  let used = 0;
+  for (let i = 0; i < PARENTS; i++) {
+    for (let j = 0; j < WINDOW; j++) if (blockSlot(sx, sy, i, j) >= MIDDLE) used |= 1 << j;
+  }
+  return used;
 }
 
 /**
@@ -202,31 +220,33 @@ export function smoothedFirstGalerkin(
   rows: i32, half: i32, columns: usize, values: usize, diagonal: usize, rowParents: usize, rowPlace: usize, rowProlongator: usize,
   nodes: i32, work: usize, blocks: usize
 ): void {
+  // Window cells that no parent of the row takes a block towards need no column of A P.
+  const used00 = usedCells(0, 0), used10 = usedCells(1, 0), used01 = usedCells(0, 1), used11 = usedCells(1, 1);
   memory.fill(work, 0, <usize>(rows * WINDOW * DOFS) << 2);
   for (let u = 0; u < rows; u++) {
     const uColumn = placeColumn(rowPlace, u), uRow = placeRow(rowPlace, u);
-    addRow(work, rowProlongator, uColumn, uRow, uColumn, uRow, u, u, load<f64>(diagonal + (<usize>u << 3)));
+    const uUsed = uRow & 1 ? (uColumn & 1 ? used11 : used01) : uColumn & 1 ? used10 : used00;
+    addRow(work, rowProlongator, uColumn, uRow, uColumn, uRow, u, u, load<f64>(diagonal + (<usize>u << 3)), uUsed);
     for (let s = 0; s < half; s++) {
       const e = <usize>(u * half + s);
       const v = load<i32>(columns + (e << 2));
       if (v == rows) continue;
       const a = load<f64>(values + (e << 3));
       const vColumn = placeColumn(rowPlace, v), vRow = placeRow(rowPlace, v);
-      addRow(work, rowProlongator, uColumn, uRow, vColumn, vRow, u, v, a);
-      addRow(work, rowProlongator, vColumn, vRow, uColumn, uRow, v, u, a);
+      const vUsed = vRow & 1 ? (vColumn & 1 ? used11 : used01) : vColumn & 1 ? used10 : used00;
+      addRow(work, rowProlongator, uColumn, uRow, vColumn, vRow, u, v, a, uUsed);
+      addRow(work, rowProlongator, vColumn, vRow, uColumn, uRow, v, u, a, vUsed);
     }
   }
   memory.fill(blocks, 0, <usize>(nodes * STENCIL * BLOCK) << 2);
   for (let u = 0; u < rows; u++) {
-    const ox = windowStart(placeColumn(rowPlace, u)) - (placeColumn(rowPlace, u) >> 1);
-    const oy = windowStart(placeRow(rowPlace, u)) - (placeRow(rowPlace, u) >> 1);
+    const sx = placeColumn(rowPlace, u) & 1, sy = placeRow(rowPlace, u) & 1;
     for (let i = 0; i < PARENTS; i++) {
       const q = load<i32>(rowParents + (<usize>(u * PARENTS + i) << 2));
       if (q == nodes) continue;
       const pi = rowProlongator + (<usize>((u * PARENTS + i) * DOFS) << 2);
-      const px = ox + (i & 1), py = oy + (i >> 1);
       for (let j = 0; j < WINDOW; j++) {
-        const slot = (j / 3 - 1 - py + 2) * 5 + (j % 3 - 1 - px + 2);
+        const slot = blockSlot(sx, sy, i, j);
         if (slot < MIDDLE) continue; // the earlier neighbours' blocks: mirrorBlocks
         addOuter(blocks + (<usize>((q * STENCIL + slot) * BLOCK) << 2), pi, work + (<usize>((u * WINDOW + j) * DOFS) << 2), 1.0);
       }

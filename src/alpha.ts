@@ -191,8 +191,12 @@ const MAX_LEVELS = 16;
 const OVER_CORRECTION = 1;
 /** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps): 128 took the same iterations as 64 on the alphamatting set and less time, with one or two fewer levels; 512 took a quarter more iterations. */
 const COARSEST_NODES = 128;
-/** One thread's multigrid: smoothed aggregation (src/smoothed.ts) unless the options say otherwise. */
-const SMOOTHED_AGGREGATION = false;
+/**
+ * Smoothed aggregation (src/smoothed.ts), an alternative to the plain hierarchy that options.smoothedAggregation asks
+ * for (internal; not the default: see README, "Smoothed aggregation, built"): one thread, radius 1 (its prolongators
+ * reach 2 pixels) and up to this many unknowns, since it holds about twice the plain hierarchy's memory.
+ */
+const SMOOTHED_MAX_UNKNOWNS = 1 << 20;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
 /** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
@@ -347,9 +351,8 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  // Smoothed aggregation (src/smoothed.ts) is built for one thread and a stencil of reach 2 (radius 1): threads and
-  // radius 2 keep the plain hierarchy.
-  const smoothed = !split && options.radius === 1 && (options.smoothedAggregation ?? SMOOTHED_AGGREGATION);
+  const smoothed = options.smoothedAggregation === true && kind === "multigrid" && options.radius === 1 && !split &&
+    rows <= SMOOTHED_MAX_UNKNOWNS;
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
     smoothed);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up

@@ -19,9 +19,6 @@ const OMEGA = 4 / 3;
 const RADIUS_STEPS = 6;
 const STENCIL = 25;
 
-/** Bytes per unknown pixel the smoothed hierarchy needs beyond the plain one's (alpha.ts bytesPerUnknown): a bound. */
-export const SMOOTHED_EXTRA_BYTES_PER_UNKNOWN = 400;
-
 function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): number {
   arena.u8(vector + index * bytes, bytes).fill(0);
   return vector;

@@ -138,7 +138,7 @@ export interface ResolvedAlphaOptions {
   preconditioner: "multigrid" | "jacobi";
   /** Internal, for tests: the multigrid coarse correction factor (default 1.5). */
   overCorrection?: number;
-  /** Internal, for tests and benchmarks: one thread's multigrid with smoothed prolongators (src/smoothed.ts) or not. */
+  /** Internal, for tests and benchmarks: the multigrid with smoothed prolongators where it takes them (src/alpha.ts, src/smoothed.ts). */
   smoothedAggregation?: boolean;
   onProgress?: AlphaOptions["onProgress"];
   signal?: AbortSignal;
