@@ -18,7 +18,7 @@ type Alpha = typeof import("../dist/alpha.js");
 type Validate = typeof import("../dist/validate.js");
 type EngineClass = (typeof import("../dist/engine.js"))["Engine"];
 
-const { values: args } = parseArgs({ options: { ...AB_OPTIONS, trimaps: { type: "string" }, smoothed: { type: "boolean" } } });
+const { values: args } = parseArgs({ options: { ...AB_OPTIONS, trimaps: { type: "string" }, smoothed: { type: "boolean" }, plain: { type: "boolean" } } });
 const { old, runs, dir, names } = abCases(args, "DIST (a dist/ folder)", ["GT02", "GT05", "GT13", "GT21", "GT24"]);
 const trimaps = parseTrimaps(args.trimaps);
 
@@ -29,7 +29,8 @@ async function load(dist: string) {
   const validate: Validate = await from("validate.js");
   const { Engine }: { Engine: EngineClass } = await from("engine.js");
   const engine = await Engine.create(await WebAssembly.compile(await readFile(path.resolve(dist, "matting.wasm"))));
-  const options = { ...validate.ALPHA_DEFAULTS, smoothedAggregation: args.smoothed === true };
+  // --smoothed: smoothed aggregation from the start; --plain: the plain hierarchy only (no switch); neither: the default.
+  const options = { ...validate.ALPHA_DEFAULTS, ...(args.smoothed || args.plain ? { smoothedAggregation: args.smoothed === true } : {}) };
   const solve = (photo: Plane, trimap: Plane) => engine.run(async (arena) => {
     const image = validate.checkImage(photo);
     const pixels = alpha.loadPixels(arena, engine, image, validate.checkTrimap(trimap, image));
@@ -40,7 +41,7 @@ async function load(dist: string) {
     const solve = performance.now() - started - laplacian - solved.setupMilliseconds;
     const x = arena.f64(solved.solution, system.rows), index = arena.i32(system.unknownIndex, photo.width * photo.height);
     const values = Float32Array.from(index, (u, p) => (u >= 0 ? Math.min(1, Math.max(0, x[u])) : trimap.data[p] === 255 ? 1 : 0));
-    return { alpha: values, iterations: solved.iterations, unknown: system.rows, phases: [laplacian, solved.setupMilliseconds, solve] };
+    return { alpha: values, iterations: solved.iterations, switchedAt: solved.switchedAt ?? 0, unknown: system.rows, phases: [laplacian, solved.setupMilliseconds, solve] };
   });
   return { engine, solve };
 }
@@ -48,7 +49,7 @@ const builds = { old: await load(old), new: await load(path.join(repoRoot, "dist
 
 console.log(machineHeader());
 console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
-console.log(`# old ${args.old}, new dist/${args.smoothed ? " with smoothedAggregation" : ""}; one thread; median of ${runs} alternating runs; CPU ms, phases wall ms (laplacian/preconditioner/solve)`);
+console.log(`# old ${args.old}, new dist/${args.smoothed ? " with smoothedAggregation" : args.plain ? " plain only" : " (default: adaptive switch)"}; one thread; median of ${runs} alternating runs; CPU ms, phases wall ms (laplacian/preconditioner/solve)`);
 console.log("case            unknown  it old  it new   cpu old  cpu new  new/old   phases old          phases new          SAD old  SAD new  max |dalpha|");
 const ratios: number[] = [];
 const totals = { old: 0, new: 0, sadOld: 0, sadNew: 0, itOld: 0, itNew: 0 };
@@ -61,6 +62,7 @@ for (const name of names) {
     const phases = { old: [[], [], []] as number[][], new: [[], [], []] as number[][] };
     const alphas: Record<string, Float32Array> = {};
     const iterations: Record<string, number> = {};
+    let switchedAt = 0;
     let unknown = 0;
     for (let run = -1; run < runs; run++) {
       for (const side of run % 2 === 0 ? (["new", "old"] as const) : (["old", "new"] as const)) {
@@ -73,6 +75,7 @@ for (const name of names) {
         solved.phases.forEach((ms, i) => phases[side][i].push(ms));
         alphas[side] = solved.alpha;
         iterations[side] = solved.iterations;
+        if (side === "new") switchedAt = solved.switchedAt;
       }
     }
     const sad = (alpha: Float32Array) => alpha.reduce((sum, a, p) => sum + Math.abs(a - truth.data[p] / 255), 0) / 1000;
@@ -88,13 +91,14 @@ for (const name of names) {
     totals.itNew += iterations.new;
     ratios.push(m.new / m.old);
     const phaseText = (side: "old" | "new") => phases[side].map((p) => fixed(median(p), 0)).join("/").padEnd(18);
-    console.log(`${`${name} ${set}`.padEnd(15)} ${String(unknown).padStart(7)}  ${String(iterations.old).padStart(6)}  ${String(iterations.new).padStart(6)}  `
+    console.log(`${`${name} ${set}`.padEnd(15)} ${String(unknown).padStart(7)}  ${String(iterations.old).padStart(6)}  ${`${iterations.new}${switchedAt ? `/${switchedAt}` : ""}`.padStart(6)}  `
       + `${fixed(m.old, 0).padStart(7)}  ${fixed(m.new, 0).padStart(7)}  ${fixed(m.new / m.old, 3).padStart(7)}   ${phaseText("old")}  ${phaseText("new")}  `
       + `${fixed(sads.old, 3).padStart(7)}  ${fixed(sads.new, 3).padStart(7)}  ${difference.toExponential(1)}`);
   }
 }
 console.log(`CPU time new/old: median ${fixed(median(ratios), 3)}, totals ${fixed(totals.new / totals.old, 3)}; iterations ${totals.itOld} -> ${totals.itNew}; `
   + `SAD totals ${fixed(totals.sadOld, 3)} -> ${fixed(totals.sadNew, 3)}`);
+console.log("# it new a/b: a iterations in all, the switch to smoothed aggregation after b of them");
 console.log(`# load average ${loadAverage()} at the end`);
 builds.old.engine.close();
 builds.new.engine.close();

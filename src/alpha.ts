@@ -8,6 +8,7 @@ import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
 import { setUpSmoothedMultigrid } from "./smoothed.js";
+import { type FirstLevel, SmoothedSwitch } from "./smoothed-switch.js";
 
 const now = () => performance.now();
 /** A share of a thread's rows or nodes, in these units, is what one slice of a kernel does (assembly: SHARE_BITS). */
@@ -177,6 +178,8 @@ export interface SolveResult {
   finishedAlone: boolean;
   /** Offset of the preconditioner's data in the arena (multigrid: the hierarchy's header), for tests. */
   preconditioner: number;
+  /** The iteration after which the solve went on with smoothed aggregation (src/smoothed-switch.ts); 0: it did not. */
+  switchedAt: number;
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
@@ -214,7 +217,7 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
 /** The aggregation multigrid hierarchy over the fine system, in slices with `pause` between. Returns the header's offset. */
 async function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-  pause: Pause,
+  pause: Pause, keep?: FirstLevel,
 ): Promise<number> {
   const k = engine.kernels;
   const { rows, half } = system;
@@ -250,6 +253,11 @@ async function setUpMultigrid(
   let cells = temporary(gw * gh * 4);
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
+  // Kept for a later switch to smoothed aggregation (src/smoothed-switch.ts), which starts from the same cells.
+  if (keep) {
+    temporaries.length = 0;
+    Object.assign(keep, { width, height, cells, gw, gh, nodes, nullSpace: level.nullSpace, rowNode, rowBasis });
+  }
   await pause(0);
   k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours, 1);
   await pause(0.02);
@@ -327,10 +335,10 @@ async function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 async function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false,
+  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false, keep?: FirstLevel,
 ): Promise<number> {
   if (kind === "multigrid" && smoothed) return setUpSmoothedMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause, keep);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -351,10 +359,12 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  const smoothed = options.smoothedAggregation === true && kind === "multigrid" && options.radius === 1 && !split &&
-    rows <= SMOOTHED_MAX_UNKNOWNS;
+  const smoothable = kind === "multigrid" && options.radius === 1 && !split && rows <= SMOOTHED_MAX_UNKNOWNS;
+  const smoothed = smoothable && options.smoothedAggregation === true;
+  // Otherwise the plain hierarchy, and smoothed aggregation later where the solve turns out slow (src/smoothed-switch.ts).
+  const switcher = smoothable && !smoothed && options.smoothedAggregation !== false ? new SmoothedSwitch(options.tolerance) : undefined;
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
-    smoothed);
+    smoothed, switcher?.firstLevel);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
@@ -377,7 +387,7 @@ export async function solveSystem(
   let slice = 1;
   for (;;) {
     while (residual > options.tolerance && iterations < options.maxIterations) {
-      const steps = Math.min(slice, options.maxIterations - iterations);
+      const steps = Math.min(slice, options.maxIterations - iterations, switcher?.stepsToCheck(iterations) ?? Infinity);
       const sliceStarted = now();
       const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], alone) : 0;
       const elapsed = now() - sliceStarted;
@@ -399,6 +409,14 @@ export async function solveSystem(
         continue;
       }
       if (ran < steps) break; // converged, or the search direction vanished in rounding
+      if (switcher?.observe(iterations, residual) && !indefinite()) {
+        const hierarchy = await switcher.setUp(arena, engine, system, overCorrection, iterations, options.signal);
+        if (hierarchy !== 0) {
+          preconditioner = hierarchy;
+          arena.i32(descriptor + 24, 1)[0] = preconditioner;
+          residual = start(); // CG again from the current x, now with the smoothed cycle
+        }
+      }
       slice = nextSlice(slice, elapsed);
       report(iterations, residual);
       await yieldToEventLoop();
@@ -412,5 +430,6 @@ export async function solveSystem(
     alone = true;
     residual = start();
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner,
+    switchedAt: switcher?.switchedAt ?? 0 };
 }

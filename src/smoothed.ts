@@ -6,6 +6,7 @@
 import type { Arena, Engine } from "./engine.js";
 import { type PixelBuffers, type StencilSystem, releasePhoto } from "./alpha.js";
 import { type Pause, inSlices, within } from "./slices.js";
+import type { FirstLevel } from "./smoothed-switch.js";
 
 const HEADER_BYTES = 64;
 const LEVEL_BYTES = 64;
@@ -24,12 +25,14 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
   return vector;
 }
 
+/** `first`: the plain hierarchy's first-level cells and tentative basis (same 4x4 cells), else built from the photo. */
 export async function setUpSmoothedMultigrid(
-  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-  pause: Pause,
+  arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers | undefined, width: number, height: number,
+  overCorrection: number, pause: Pause, first?: FirstLevel,
 ): Promise<number> {
   const k = engine.kernels;
   const { rows, half } = system;
+  if (first) ({ width, height } = first);
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
   const sums = zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8), residual = sums;
   const rowParents = arena.alloc(rows * 16), rowProlongator = arena.alloc(rows * 64);
@@ -44,28 +47,30 @@ export async function setUpSmoothedMultigrid(
     const levelVector = () => zeroDummy(arena, arena.alloc((nodes + 1) * 16), nodes, 16);
     return [levelVector(), levelVector(), levelVector(), levelVector(), levelVector(), levelVector(), levelVector()];
   };
-  const levelArrays = (nodes: number) => ({
+  const levelArrays = (nodes: number, withNullSpace = true) => ({
     cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * STENCIL * 4), blocks: arena.alloc(nodes * STENCIL * 64),
-    nullSpace: temporary(nodes * 128), inverses: arena.alloc(nodes * 64),
+    nullSpace: withNullSpace ? temporary(nodes * 128) : 0, inverses: arena.alloc(nodes * 64),
   });
   const scratch = temporary((9 * 16 + 16) * 8);
 
-  let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
-  let cells = temporary(gw * gh * 4);
-  let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
-  let level = levelArrays(nodes);
+  let gw = first?.gw ?? Math.ceil(width / 4), gh = first?.gh ?? Math.ceil(height / 4);
+  let cells = first?.cells ?? temporary(gw * gh * 4);
+  let nodes = first?.nodes ?? k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
+  let level = { ...levelArrays(nodes, !first), ...(first ? { nullSpace: first.nullSpace } : {}) };
   k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours, 2);
   // The tentative basis per cell (aggregation.ts, stage 0 of the first level), then the smoothed rows.
-  const rowNode = temporary(rows * 4), rowBasis = temporary(rows * 16), rowPlace = temporary(rows * 8);
-  const job = arena.alloc(25 * 4);
-  arena.i32(job, 25).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
-    cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, temporary(k.firstLevelScratchBytes()), 0, 0,
-    level.neighbours, 0, 0, SHARE_UNITS, 0]);
-  await inSlices(SHARE_UNITS, (from, to) => {
-    arena.i32(job + 88, 2).set([from, to]);
-    engine.together("buildFirstLevelTogether", [job], true);
-  }, within(pause, 0, 0.1));
-  releasePhoto(arena, pixels, width, height);
+  const rowNode = first?.rowNode ?? temporary(rows * 4), rowBasis = first?.rowBasis ?? temporary(rows * 16), rowPlace = temporary(rows * 8);
+  if (!first && pixels) {
+    const job = arena.alloc(25 * 4);
+    arena.i32(job, 25).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
+      cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, temporary(k.firstLevelScratchBytes()), 0, 0,
+      level.neighbours, 0, 0, SHARE_UNITS, 0]);
+    await inSlices(SHARE_UNITS, (from, to) => {
+      arena.i32(job + 88, 2).set([from, to]);
+      engine.together("buildFirstLevelTogether", [job], true);
+    }, within(pause, 0, 0.1));
+    releasePhoto(arena, pixels, width, height);
+  }
   k.smoothedRowParents(system.unknownIndex, width, height, cells, gw, gh, nodes, rowParents, rowPlace);
   const fineX = temporary((rows + 1) * 8), fineY = temporary((rows + 1) * 8);
   const rho = k.fineSpectralRadius(rows, half, system.columns, system.values, system.diagonal, fineX, fineY);
@@ -103,7 +108,7 @@ export async function setUpSmoothedMultigrid(
     await inSlices(nodes, (first, end) => k.smoothedCoarseGalerkin(nodes, gw, building.cell, building.neighbours, building.blocks, parents,
       prolongator, parentCells, pw, ph, parentNodes, parentLevel.blocks, coarseWork, first, end), within(pause, 0.5, 0.9));
     k.mirrorBlocks(parentNodes, parentLevel.neighbours, parentLevel.blocks);
-        const parentVectors = levelVectors(parentNodes);
+    const parentVectors = levelVectors(parentNodes);
     records.push([nodes, level.neighbours, level.blocks, vectors[0], vectors[1], vectors[2], parents, prolongator, level.cell, level.inverses,
       vectors[3], vectors[4], vectors[5], vectors[6], 0, 0]);
     vectors = parentVectors;
