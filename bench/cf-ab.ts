@@ -30,7 +30,7 @@ async function load(dist: string) {
   const { Engine }: { Engine: EngineClass } = await from("engine.js");
   const engine = await Engine.create(await WebAssembly.compile(await readFile(path.resolve(dist, "matting.wasm"))));
   // --smoothed: smoothed aggregation from the start; --plain: the plain hierarchy only (no switch); neither: the default.
-  const options = { ...validate.ALPHA_DEFAULTS, ...(args.smoothed || args.plain ? { smoothedAggregation: args.smoothed === true } : {}) };
+  const options = { ...validate.ALPHA_DEFAULTS, smoothedSwitch: !args.plain, ...(args.smoothed || args.plain ? { smoothedAggregation: args.smoothed === true } : {}) };
   const solve = (photo: Plane, trimap: Plane) => engine.run(async (arena) => {
     const image = validate.checkImage(photo);
     const pixels = alpha.loadPixels(arena, engine, image, validate.checkTrimap(trimap, image));

@@ -361,8 +361,9 @@ export async function solveSystem(
   const { split } = system;
   const smoothable = kind === "multigrid" && options.radius === 1 && !split && rows <= SMOOTHED_MAX_UNKNOWNS;
   const smoothed = smoothable && options.smoothedAggregation === true;
-  // Otherwise the plain hierarchy, and smoothed aggregation later where the solve turns out slow (src/smoothed-switch.ts).
-  const switcher = smoothable && !smoothed && options.smoothedAggregation !== false ? new SmoothedSwitch(options.tolerance) : undefined;
+  // Otherwise the plain hierarchy, and smoothed aggregation later where the solve turns out slow (src/smoothed-switch.ts;
+  // closed-form asks for it, where its costs were measured).
+  const switcher = smoothable && !smoothed && options.smoothedSwitch === true ? new SmoothedSwitch(options.tolerance) : undefined;
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
     smoothed, switcher?.firstLevel);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up

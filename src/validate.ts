@@ -140,6 +140,8 @@ export interface ResolvedAlphaOptions {
   overCorrection?: number;
   /** Internal, for tests and benchmarks: the multigrid with smoothed prolongators where it takes them (src/alpha.ts, src/smoothed.ts). */
   smoothedAggregation?: boolean;
+  /** Internal: may switch to smoothed aggregation when the solve turns out slow (src/smoothed-switch.ts); closed-form sets it. */
+  smoothedSwitch?: boolean;
   onProgress?: AlphaOptions["onProgress"];
   signal?: AbortSignal;
 }

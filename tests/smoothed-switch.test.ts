@@ -31,7 +31,7 @@ function solve(
     const checked = checkImage(image);
     const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
     const system = await buildSystem(arena, engine, pixels, width, height, 1, 1e-7);
-    const options = { epsilon: 1e-7, radius: 1, tolerance, maxIterations, preconditioner: "multigrid" as const, smoothedAggregation, signal };
+    const options = { epsilon: 1e-7, radius: 1, tolerance, maxIterations, preconditioner: "multigrid" as const, smoothedAggregation, smoothedSwitch: smoothedAggregation === undefined, signal };
     const solved = await solveSystem(arena, engine, system, pixels, { width, height }, options, report);
     return { ...solved, x: arena.f64(solved.solution, system.rows).slice() };
   });
