@@ -21,6 +21,7 @@
 //           [6] fine sums (f64 rows + 1) [7] fine residual (f64 rows + 1; may be the sums) [8] node of each fine row (i32)
 //           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
 //           [11] coarse correction factor (f32) [12] fine values in f32, read by the fine sweeps (fine.ts)
+//           [13] 1 for smoothed aggregation (smoothed.ts; fields 8-9 and level fields 6-7 then hold several parents), else 0
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
@@ -66,31 +67,32 @@ export function markFirstCells(unknownIndex: usize, width: i32, height: i32, cel
   return numberCells(cells, gw * gh);
 }
 
-/** Cells of the next level: 2x2 groups of the given level's cells. Returns their count. */
-export function markParentCells(cell: usize, nodes: i32, gw: i32, parentCells: usize, pw: i32, ph: i32): i32 {
+/** Cells of the next level: factor x factor groups of the given level's cells (2, or 3 for smoothed.ts). Returns their count. */
+export function markParentCells(cell: usize, nodes: i32, gw: i32, parentCells: usize, pw: i32, ph: i32, factor: i32): i32 {
   memory.fill(parentCells, 0xff, <usize>(pw * ph) << 2);
   for (let n = 0; n < nodes; n++) {
     const c = load<i32>(cell + (<usize>n << 2));
-    store<i32>(parentCells + (<usize>(((c / gw) >> 1) * pw + ((c % gw) >> 1)) << 2), 0);
+    store<i32>(parentCells + (<usize>((c / gw / factor) * pw + (c % gw) / factor) << 2), 0);
   }
   return numberCells(parentCells, pw * ph);
 }
 
-/** cell[n] (raster position of node n) and its 3x3 neighbour table from a numbered grid. */
-export function nodeTables(cells: usize, gw: i32, gh: i32, nodes: i32, cell: usize, neighbours: usize): void {
+/** cell[n] (raster position of node n) and its neighbour table from a numbered grid: 3x3 (reach 1) or 5x5 (reach 2). */
+export function nodeTables(cells: usize, gw: i32, gh: i32, nodes: i32, cell: usize, neighbours: usize, reach: i32): void {
+  const side = 2 * reach + 1, count = side * side;
   for (let y = 0; y < gh; y++) {
     for (let x = 0; x < gw; x++) {
       const n = load<i32>(cells + (<usize>(y * gw + x) << 2));
       if (n < 0) continue;
       store<i32>(cell + (<usize>n << 2), y * gw + x);
-      for (let k = 0; k < NEIGHBOURS; k++) {
-        const ny = y + k / 3 - 1, nx = x + k % 3 - 1;
+      for (let k = 0; k < count; k++) {
+        const ny = y + k / side - reach, nx = x + k % side - reach;
         let m = nodes;
         if (ny >= 0 && ny < gh && nx >= 0 && nx < gw) {
           const found = load<i32>(cells + (<usize>(ny * gw + nx) << 2));
           if (found >= 0) m = found;
         }
-        store<i32>(neighbours + (<usize>(n * NEIGHBOURS + k) << 2), m);
+        store<i32>(neighbours + (<usize>(n * count + k) << 2), m);
       }
     }
   }
@@ -100,7 +102,7 @@ export function nodeTables(cells: usize, gw: i32, gh: i32, nodes: i32, cell: usi
  * Modified Gram-Schmidt on the DOFS columns of v (rows x DOFS, f64, row-major), in place: v becomes Q
  * with dependent columns zeroed; r (DOFS x DOFS, f64) gets the coefficients, v_original = Q r.
  */
-function orthonormalise(v: usize, rows: i32, r: usize): void {
+export function orthonormalise(v: usize, rows: i32, r: usize): void {
   memory.fill(r, 0, BLOCK << 3);
   for (let c = 0; c < DOFS; c++) {
     let original = 0.0;
@@ -129,7 +131,7 @@ function orthonormalise(v: usize, rows: i32, r: usize): void {
 
 /** Adds w * (a outer b) to the 4x4 f32 block at `block` (row-major). a, b: DOFS f32 each. */
 @inline
-function addOuter(block: usize, a: usize, b: usize, w: f64): void {
+export function addOuter(block: usize, a: usize, b: usize, w: f64): void {
   if (ASC_FEATURE_SIMD) {
     const bv = v128.load(b);
     for (let k = 0; k < DOFS; k++) {
@@ -389,10 +391,11 @@ function coarseBlocks(
  * products read) and the inverse of each diagonal block, column-major, in f64 then stored as f32.
  * A dropped basis vector leaves a zero row and column in its diagonal block; a shift of REGULARISE times
  * the block's largest diagonal keeps the block invertible and leaves that unknown's update at 0 (its
- * right-hand side is 0). Nodes [first, end) (the engine readies a level in slices). scratch: 32 f64.
+ * right-hand side is 0). Nodes [first, end) (the engine readies a level in slices), `count` blocks per node
+ * (9, or 25 for smoothed.ts), the diagonal one in the middle. scratch: 32 f64.
  */
-export function finishLevel(first: i32, end: i32, blocks: usize, inverses: usize, scratch: usize): void {
-  for (let e = first * NEIGHBOURS; e < end * NEIGHBOURS; e++) {
+export function finishLevel(first: i32, end: i32, blocks: usize, inverses: usize, scratch: usize, count: i32): void {
+  for (let e = first * count; e < end * count; e++) {
     const block = blocks + (<usize>(e * BLOCK) << 2);
     for (let i = 0; i < DOFS; i++) {
       for (let j = i + 1; j < DOFS; j++) {
@@ -405,7 +408,7 @@ export function finishLevel(first: i32, end: i32, blocks: usize, inverses: usize
   }
   const m = scratch; // 4 x 8 augmented [D | I], f64
   for (let n = first; n < end; n++) {
-    const diagonal = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
+    const diagonal = blocks + (<usize>((n * count + (count >> 1)) * BLOCK) << 2);
     let largest = 0.0;
     for (let i = 0; i < DOFS; i++) largest = max(largest, <f64>load<f32>(diagonal + (<usize>(i * DOFS + i) << 2)));
     const shift = largest > 0 ? largest * REGULARISE : 1.0;

@@ -15,10 +15,25 @@ const BLOCK = 16;
 const COARSEST_SWEEPS = 2;
 // The K-cycle skips its second step when the first leaves less than this share of the residual.
 const KRYLOV_ENOUGH = 0.1;
+// Smoothed aggregation's parents per block-level node (3x3) and per fine row (2x2); see assembly/smoothed.ts.
+const SMOOTHED_PARENTS = 9;
+const SMOOTHED_ROW_PARENTS = 4;
 
 @inline
 function levelRecord(hierarchy: usize, level: i32): usize {
   return hierarchy + <usize>HEADER_BYTES + <usize>(level * LEVEL_BYTES);
+}
+
+/** Smoothed aggregation (header field 13 is 1; assembly/smoothed.ts): several parents per row and node, 5x5-node stencils. */
+@inline
+function smoothed(hierarchy: usize): bool {
+  return field(hierarchy, 13) != 0;
+}
+
+/** Neighbour blocks per node on the block levels: 3x3, or 5x5 with smoothed prolongators. */
+@inline
+function neighbourCount(hierarchy: usize): i32 {
+  return smoothed(hierarchy) ? 25 : 9;
 }
 
 /** Scale of the fine level's coarse correction (header field 11, f32); see aggregation.ts. */
@@ -153,18 +168,19 @@ function prolongNode(t: usize, xc: usize, x: usize): void {
 /** x_l from b_l on block level l: smoothing around a Krylov-accelerated correction from level l + 1. */
 function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
+  const count = neighbourCount(hierarchy);
   const nodes = field(record, 0), neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
   const x = vector(record, 3, context), b = vector(record, 4, context), r = vector(record, 5, context), inverses = pointerField(record, 9);
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x, context);
-      blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
+      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x, context);
+      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
     }
     return;
   }
   const lo = firstNode(record, context), hi = endNode(record, context);
-  blockGaussSeidelFromZero(nodes, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
+  blockGaussSeidelFromZero(nodes, count, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
   const coarse = levelRecord(hierarchy, l + 1);
   if (threads(context) > 1 && field(coarse, 15) != 0) {
     // Level l + 1 replicated: once every thread's share of r is in, each restricts all of r, in the same order, into
@@ -178,7 +194,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     const old = vector(record, 13, context);
     memory.copy(old + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from old
-    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, context);
     return;
   }
   const share = sharedOrSolo(coarse, context);
@@ -187,9 +203,9 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from r
-    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, context);
   } else {
-    blockGaussSeidel(nodes, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
   }
 }
 
@@ -204,6 +220,26 @@ function coarseCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize,
   const plo = firstNode(coarse, share), phi = endNode(coarse, share);
   const parent = pointerField(record, 6), prolongator = pointerField(record, 7);
   memory.fill(bc + node(plo), 0, node(phi - plo));
+  if (smoothed(hierarchy)) {
+    // One thread only (the engine builds smoothed levels for one): up to SMOOTHED_PARENTS parents per node.
+    const dummy = field(coarse, 0);
+    for (let n = 0; n < field(record, 0); n++) {
+      for (let i = 0; i < SMOOTHED_PARENTS; i++) {
+        const q = load<i32>(parent + (<usize>(n * SMOOTHED_PARENTS + i) << 2));
+        if (q == dummy) continue;
+        restrictNode(prolongator + (<usize>((n * SMOOTHED_PARENTS + i) * BLOCK) << 2), r + node(n), bc + node(q));
+      }
+    }
+    krylovCycle(hierarchy, levels, l + 1, scratch, share);
+    for (let n = lo; n < hi; n++) {
+      for (let i = 0; i < SMOOTHED_PARENTS; i++) {
+        const q = load<i32>(parent + (<usize>(n * SMOOTHED_PARENTS + i) << 2));
+        if (q == dummy) continue;
+        prolongNode(prolongator + (<usize>((n * SMOOTHED_PARENTS + i) * BLOCK) << 2), xc + node(q), x + node(n));
+      }
+    }
+    return;
+  }
   for (let n = clo; n < chi; n++) {
     beat(share);
     restrictNode(prolongator + (<usize>(n * BLOCK) << 2), r + node(n), bc + node(load<i32>(parent + (<usize>n << 2))));
@@ -223,6 +259,7 @@ function coarseCorrection(hierarchy: usize, levels: i32, l: i32, scratch: usize,
  */
 function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, context: usize): void {
   const record = levelRecord(hierarchy, l);
+  const count = neighbourCount(hierarchy);
   const neighbours = pointerField(record, 1), blocks = pointerField(record, 2);
   const x = vector(record, 3, context), b = vector(record, 4, context), bk = vector(record, 10, context), u = vector(record, 11, context);
   const w1 = vector(record, 12, context), w2 = vector(record, 13, context);
@@ -233,7 +270,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   memory.copy(u + from, x + from, bytes);
   if (l == levels - 1) return;
   barrier(context); // every thread's x is in
-  blockProduct(neighbours, blocks, x, w1, lo, hi, context);
+  blockProduct(count, neighbours, blocks, x, w1, lo, hi, context);
   contributeFirstDots(u + from, bk + from, w1 + from, length, context);
   reduce(context, 5);
   const c1 = total(context, 0), a1 = total(context, 1), bb = total(context, 2), ww = total(context, 3), bw = total(context, 4);
@@ -251,7 +288,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   }
   smoothCycle(hierarchy, levels, l, scratch, context);
   barrier(context);
-  blockProduct(neighbours, blocks, x, w2, lo, hi, context);
+  blockProduct(count, neighbours, blocks, x, w2, lo, hi, context);
   contributeSecondDots(x + from, w1 + from, w2 + from, b + from, length, context);
   reduce(context, 3);
   const gamma = total(context, 0), beta = total(context, 1), alpha2 = total(context, 2);
@@ -280,6 +317,11 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     const lo = firstRow(system, share), hi = endRow(system, share);
     const nlo = firstNode(first, share), nhi = endNode(first, share);
     memory.fill(b1 + node(nlo), 0, node(nhi - nlo));
+    if (smoothed(hierarchy)) {
+      smoothedFineCorrection(hierarchy, levels, first, residual, rowNode, rowBasis, scratch, z, lo, hi, share);
+      gaussSeidelBackward(system, sweepValues, r, z, sums, context);
+      return;
+    }
     for (let u = lo; u < hi; u++) {
       beat(share);
       const ru = <f32>load<f64>(residual + (<usize>u << 3));
@@ -307,4 +349,59 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     }
   }
   gaussSeidelBackward(system, sweepValues, r, z, sums, context);
+}
+
+/**
+ * The fine level's correction through smoothed prolongator rows (one thread): b1 = P^T r, the K-cycle on
+ * the first block level, z += P x1. rowParents: 4 i32 per fine row (the first level's node count for none,
+ * whose x1 entry is 0); rowProlongator: 4 x 4 f32 per row, the row's coefficients for each parent's unknowns.
+ */
+function smoothedFineCorrection(
+  hierarchy: usize, levels: i32, first: usize, residual: usize, rowParents: usize, rowProlongator: usize, scratch: usize, z: usize,
+  lo: i32, hi: i32, context: usize
+): void {
+  const x1 = pointerField(first, 11), b1 = pointerField(first, 10), dummy = field(first, 0);
+  for (let u = lo; u < hi; u++) {
+    const ru = <f32>load<f64>(residual + (<usize>u << 3));
+    for (let i = 0; i < SMOOTHED_ROW_PARENTS; i++) {
+      const q = load<i32>(rowParents + (<usize>(u * SMOOTHED_ROW_PARENTS + i) << 2));
+      if (q == dummy) continue;
+      const target = b1 + node(q);
+      const t = rowProlongator + (<usize>((u * SMOOTHED_ROW_PARENTS + i) * DOFS) << 2);
+      if (ASC_FEATURE_SIMD) {
+        v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
+      } else {
+        for (let k = 0; k < DOFS; k++) {
+          const at = target + (<usize>k << 2);
+          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
+        }
+      }
+    }
+  }
+  krylovCycle(hierarchy, levels, 0, scratch, context);
+  const over = overCorrection(hierarchy);
+  for (let u = lo; u < hi; u++) {
+    let sum: f32 = 0;
+    const parents = rowParents + (<usize>(u * SMOOTHED_ROW_PARENTS) << 2);
+    const t = rowProlongator + (<usize>(u * SMOOTHED_ROW_PARENTS * DOFS) << 2);
+    if (ASC_FEATURE_SIMD) {
+      const low = f32x4.add(
+        f32x4.mul(v128.load(t), v128.load(x1 + node(load<i32>(parents)))),
+        f32x4.mul(v128.load(t, 16), v128.load(x1 + node(load<i32>(parents, 4)))),
+      );
+      const high = f32x4.add(
+        f32x4.mul(v128.load(t, 32), v128.load(x1 + node(load<i32>(parents, 8)))),
+        f32x4.mul(v128.load(t, 48), v128.load(x1 + node(load<i32>(parents, 12)))),
+      );
+      const v = f32x4.add(low, high);
+      sum = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+    } else {
+      for (let i = 0; i < SMOOTHED_ROW_PARENTS; i++) {
+        const source = x1 + node(load<i32>(parents + (<usize>i << 2)));
+        for (let k = 0; k < DOFS; k++) sum += load<f32>(t + (<usize>((i * DOFS + k) << 2))) * load<f32>(source + (<usize>k << 2));
+      }
+    }
+    const at = z + (<usize>u << 3);
+    store<f64>(at, load<f64>(at) + <f64>(over * sum));
+  }
 }

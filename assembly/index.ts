@@ -5,6 +5,8 @@ export {
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
+export { smoothedRowParents, fineSpectralRadius, smoothedFineProlongator, smoothedFirstGalerkin, mirrorBlocks } from "./smoothed";
+export { smoothedParents, smoothedCoarseBasis, blockSpectralRadius, smoothedCoarseProlongator, smoothedCoarseGalerkin } from "./smoothed-coarse";
 export { jacobiSetup, pcgStart, pcgIterate, pcgResidual } from "./solve";
 export { initContext, teamBytes, contextBytes, soloContextOf, heartbeatOf } from "./team";
 export {

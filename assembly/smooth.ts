@@ -7,10 +7,10 @@ import { barrier, beat } from "./team";
 
 const DOFS = 4;
 const BLOCK = 16;
-const NEIGHBOURS = 9;
 
-// Block levels: nodes of 4 unknowns with 3x3 neighbour blocks of 4x4 f32 entries stored column by column
-// (neighbours: i32 nodes x 9, `nodes` for none), vectors of 4 f32 per node plus a zero dummy node.
+// Block levels: nodes of 4 unknowns with 3x3 (or, smoothed, 5x5) neighbour blocks of 4x4 f32 entries stored
+// column by column (neighbours: i32 nodes x count, `nodes` for none; count 9 or 25, the node itself in the
+// middle slot, count >> 1), vectors of 4 f32 per node plus a zero dummy node.
 
 /**
  * acc -= block * xm, block column-major. The four column products are summed in a tree before they meet
@@ -67,33 +67,54 @@ function source(x: usize, old: usize, m: i32, lo: i32, hi: i32, nodes: i32): usi
 /**
  * Solves node n's four unknowns with the inverse of its diagonal block (f32 16 per node, column-major):
  * x_n = D^-1 (b_n - sum of A_s x_m over its other neighbours). fromZero: the first sweep from x = 0,
- * which needs only the earlier neighbours (slots 0-3) and sees earlier threads' nodes as 0; otherwise
- * all eight, other threads' nodes read from old. scratch: 32 bytes (used by the scalar build).
+ * which needs only the earlier neighbours (the slots before the middle one) and sees earlier threads' nodes
+ * as 0; otherwise all the others, other threads' nodes read from old. scratch: 32 bytes (scalar build).
  */
 @inline
 function solveNode(
-  n: i32, nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, old: usize,
+  n: i32, nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, old: usize,
   lo: i32, hi: i32, scratch: usize, fromZero: bool
 ): void {
-  const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-  const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+  const row = blocks + (<usize>(n * count * BLOCK) << 2);
+  const links = neighbours + (<usize>(n * count) << 2);
   const inverse = inverses + (<usize>(n * BLOCK) << 2);
   const xn = x + (<usize>(n * DOFS) << 2);
-  const last = fromZero ? 4 : NEIGHBOURS;
+  const middle = count >> 1;
+  const last = fromZero ? middle : count;
   if (ASC_FEATURE_SIMD) {
     let acc = v128.load(b + (<usize>(n * DOFS) << 2));
-    for (let s = 0; s < last; s++) {
-      if (s == 4) continue;
-      const m = load<i32>(links + (<usize>s << 2));
-      const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
-      acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
+    if (count > 9) {
+      // 5x5 nodes: two chains of subtractions (even and odd slots; the middle one, 12, is even), half as long.
+      let odd = f32x4.splat(0);
+      for (let s = 0; s + 1 < last; s += 2) {
+        if (s != middle) {
+          const m = load<i32>(links + (<usize>s << 2));
+          const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+          acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
+        }
+        const m = load<i32>(links + (<usize>(s + 1) << 2));
+        const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        odd = subtractProduct(odd, row + (<usize>((s + 1) * BLOCK) << 2), v128.load(xm));
+      }
+      if (!fromZero) {
+        const m = load<i32>(links + (<usize>(count - 1) << 2));
+        acc = subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(source(x, old, m, lo, hi, nodes)));
+      }
+      acc = f32x4.add(acc, odd);
+    } else {
+      for (let s = 0; s < last; s++) {
+        if (s == middle) continue;
+        const m = load<i32>(links + (<usize>s << 2));
+        const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
+      }
     }
     // x_n = D^-1 acc
     v128.store(xn, productSequential(inverse, acc));
   } else {
     memory.copy(scratch, b + (<usize>(n * DOFS) << 2), 16);
     for (let s = 0; s < last; s++) {
-      if (s == 4) continue;
+      if (s == middle) continue;
       const m = load<i32>(links + (<usize>s << 2));
       const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
       subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), xm);
@@ -105,26 +126,42 @@ function solveNode(
 }
 
 /**
- * out = -sum of A_s x_m over node n's neighbours (negate: +sum), leaving out the slots before 5 (the
- * earlier neighbours and the node itself) whose node is at or after `skipFrom`; i32.MAX_VALUE keeps all.
+ * out = -sum of A_s x_m over node n's neighbours (negate: +sum), leaving out the slots up to the middle
+ * one (the earlier neighbours and the node itself) whose node is at or after `skipFrom`; i32.MAX_VALUE keeps all.
  */
 @inline
-function storeProducts(n: i32, neighbours: usize, blocks: usize, x: usize, out: usize, skipFrom: i32, negate: bool): void {
-  const row = blocks + (<usize>(n * NEIGHBOURS * BLOCK) << 2);
-  const links = neighbours + (<usize>(n * NEIGHBOURS) << 2);
+function storeProducts(n: i32, count: i32, neighbours: usize, blocks: usize, x: usize, out: usize, skipFrom: i32, negate: bool): void {
+  const row = blocks + (<usize>(n * count * BLOCK) << 2);
+  const links = neighbours + (<usize>(n * count) << 2);
+  const middle = count >> 1;
   if (ASC_FEATURE_SIMD) {
     let acc = f32x4.splat(0);
-    for (let s = 0; s < NEIGHBOURS; s++) {
-      const m = load<i32>(links + (<usize>s << 2));
-      if (s < 5 && m >= skipFrom) continue;
-      acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+    if (count > 9) {
+      // 5x5 nodes: two chains, as in solveNode.
+      let odd = f32x4.splat(0);
+      for (let s = 0; s + 1 < count; s += 2) {
+        const m = load<i32>(links + (<usize>s << 2));
+        if (!(s <= middle && m >= skipFrom)) acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+        const m1 = load<i32>(links + (<usize>(s + 1) << 2));
+        if (!(s + 1 <= middle && m1 >= skipFrom)) {
+          odd = subtractProduct(odd, row + (<usize>((s + 1) * BLOCK) << 2), v128.load(x + (<usize>(m1 * DOFS) << 2)));
+        }
+      }
+      const m = load<i32>(links + (<usize>(count - 1) << 2));
+      acc = f32x4.add(subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2))), odd);
+    } else {
+      for (let s = 0; s < count; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        if (s <= middle && m >= skipFrom) continue;
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
     }
     v128.store(out, negate ? f32x4.neg(acc) : acc);
   } else {
     memory.fill(out, 0, 16);
-    for (let s = 0; s < NEIGHBOURS; s++) {
+    for (let s = 0; s < count; s++) {
       const m = load<i32>(links + (<usize>s << 2));
-      if (s < 5 && m >= skipFrom) continue;
+      if (s <= middle && m >= skipFrom) continue;
       subtractProductScalar(out, row + (<usize>(s * BLOCK) << 2), x + (<usize>(m * DOFS) << 2));
     }
     if (negate) for (let k = 0; k < DOFS; k++) store<f32>(out + (<usize>k << 2), -load<f32>(out + (<usize>k << 2)));
@@ -136,44 +173,44 @@ function storeProducts(n: i32, neighbours: usize, blocks: usize, x: usize, out: 
  * nodes are read from old, their values before the sweep (pass x when one thread has all nodes).
  */
 export function blockGaussSeidel(
-  nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
+  nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
   lo: i32, hi: i32, old: usize, context: usize
 ): void {
   for (let t = lo; t < hi; t++) {
     beat(context);
-    solveNode(backward ? hi - 1 - (t - lo) : t, nodes, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false);
+    solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false);
   }
 }
 
 /** y = A x on nodes [lo, hi) of a block level. */
-export function blockProduct(neighbours: usize, blocks: usize, x: usize, y: usize, lo: i32, hi: i32, context: usize): void {
+export function blockProduct(count: i32, neighbours: usize, blocks: usize, x: usize, y: usize, lo: i32, hi: i32, context: usize): void {
   for (let n = lo; n < hi; n++) {
     beat(context);
-    storeProducts(n, neighbours, blocks, x, y + (<usize>(n * DOFS) << 2), i32.MAX_VALUE, true);
+    storeProducts(n, count, neighbours, blocks, x, y + (<usize>(n * DOFS) << 2), i32.MAX_VALUE, true);
   }
 }
 
 /**
  * A forward block sweep from x = 0 and the residual it leaves, fused as gaussSeidelFromZero does for
- * the fine level: nodes are numbered in raster order, so neighbour slots 0-3 come before a node and
- * 5-8 after it. From zero, x_n = D^-1 (b_n - sum_{s < 4} A_s x_s), and then b - A x is exactly
- * -sum_{s > 4} A_s x_s: 8 block products per node instead of 17. With threads each sweeps its nodes
+ * the fine level: nodes are numbered in raster order, so the neighbour slots before the middle one come
+ * before a node and those after it after. From zero, x_n = D^-1 (b_n - sum_{s < middle} A_s x_s), and then
+ * b - A x is exactly -sum_{s > middle} A_s x_s: 8 block products per node instead of 17 (3x3 nodes). With threads each sweeps its nodes
  * [lo, hi) seeing earlier threads' nodes as 0, and its residual takes their final values back in.
  * x[nodes], the dummy neighbour, must be 0: the engine zeroes every level vector once, and no kernel
  * writes a dummy entry (another thread may be reading it).
  */
 export function blockGaussSeidelFromZero(
-  nodes: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
+  nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
   lo: i32, hi: i32, context: usize
 ): void {
   for (let n = lo; n < hi; n++) {
     beat(context);
-    solveNode(n, nodes, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
+    solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
   }
   barrier(context);
   // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual.
   for (let n = lo; n < hi; n++) {
     beat(context);
-    storeProducts(n, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
+    storeProducts(n, count, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
   }
 }

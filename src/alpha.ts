@@ -7,6 +7,8 @@ import { type Split, nodeRanges, splitRows } from "./split.js";
 import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
+import { setUpSmoothedMultigrid } from "./smoothed.js";
+import { type FirstLevel, SmoothedSwitch } from "./smoothed-switch.js";
 
 const now = () => performance.now();
 /** A share of a thread's rows or nodes, in these units, is what one slice of a kernel does (assembly: SHARE_BITS). */
@@ -177,6 +179,8 @@ export interface SolveResult {
   finishedAlone: boolean;
   /** Offset of the preconditioner's data in the arena (multigrid: the hierarchy's header), for tests. */
   preconditioner: number;
+  /** The iteration after which the solve went on with smoothed aggregation (src/smoothed-switch.ts); 0: it did not. */
+  switchedAt: number;
 }
 
 const PRECONDITIONER_CODES = { jacobi: 0, multigrid: 1 } as const;
@@ -191,6 +195,12 @@ const MAX_LEVELS = 16;
 const OVER_CORRECTION = 1;
 /** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps): 128 took the same iterations as 64 on the alphamatting set and less time, with one or two fewer levels; 512 took a quarter more iterations. */
 const COARSEST_NODES = 128;
+/**
+ * Smoothed aggregation (src/smoothed.ts), an alternative to the plain hierarchy that options.smoothedAggregation asks
+ * for (internal; not the default: see README, "Smoothed aggregation, built"): one thread, radius 1 (its prolongators
+ * reach 2 pixels) and up to this many unknowns, since it holds about twice the plain hierarchy's memory.
+ */
+const SMOOTHED_MAX_UNKNOWNS = 1 << 20;
 /** First-level blocks are 4x4 pixels, so a stencil may reach 4 pixels (radius 2) at most. */
 const MULTIGRID_MAX_RADIUS = 2;
 /** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
@@ -208,7 +218,7 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
 /** The aggregation multigrid hierarchy over the fine system, in slices with `pause` between. Returns the header's offset. */
 async function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-  pause: Pause,
+  pause: Pause, keep?: FirstLevel,
 ): Promise<number> {
   const k = engine.kernels;
   const { rows, half } = system;
@@ -244,8 +254,13 @@ async function setUpMultigrid(
   let cells = temporary(gw * gh * 4);
   let nodes = k.markFirstCells(system.unknownIndex, width, height, cells, gw, gh);
   let level = levelArrays(nodes);
+  // Kept for a later switch to smoothed aggregation (src/smoothed-switch.ts), which starts from the same cells.
+  if (keep) {
+    temporaries.length = 0;
+    Object.assign(keep, { width, height, cells, gw, gh, nodes, nullSpace: level.nullSpace, rowNode, rowBasis });
+  }
   await pause(0);
-  k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours);
+  k.nodeTables(cells, gw, gh, nodes, level.cell, level.neighbours, 1);
   await pause(0.02);
   // Threads share a level's nodes on the first levels only, while each has enough of them.
   let ranges = nodeRanges(arena, system.split, 0, level.cell, nodes, gw);
@@ -275,10 +290,10 @@ async function setUpMultigrid(
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
     const pw = (gw + 1) >> 1, ph = (gh + 1) >> 1;
     const parentCells = temporary(pw * ph * 4);
-    const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph);
+    const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph, 2);
     const parentLevel = levelArrays(parentNodes);
     const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
-    k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours);
+    k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours, 1);
     const coarseStage = (stage: number, first = 0, end = 0) => k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks,
       level.nullSpace, parent, prolongator, parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace,
       scratch, children, stage, first, end);
@@ -288,7 +303,7 @@ async function setUpMultigrid(
     await inSlices(parentNodes, (first, end) => coarseStage(1, first, end), levelPause(0, 0.3));
     await inSlices(nodes, (first, end) => coarseStage(2, first, end), levelPause(0.3, 0.8));
     const finishing = level;
-    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch), levelPause(0.8, 1));
+    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch, 9), levelPause(0.8, 1));
     levelStart = levelEnd;
     // Below the split levels, every thread runs the coarser levels whole on copies of their vectors (replicated).
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
@@ -303,7 +318,7 @@ async function setUpMultigrid(
     gw = pw;
     gh = ph;
   }
-  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch);
+  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch, 9);
   await pause(1);
   // Set-up only: the near-null-space coefficients and cell grids of every level.
   for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);
@@ -313,7 +328,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 1)[0] = sweepValues;
+  arena.i32(hierarchy + 48, 2).set([sweepValues, 0]); // field 13: not smoothed (src/smoothed.ts)
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -321,9 +336,10 @@ async function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 async function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause,
+  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false, keep?: FirstLevel,
 ): Promise<number> {
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
+  if (kind === "multigrid" && smoothed) return setUpSmoothedMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause, keep);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -344,7 +360,13 @@ export async function solveSystem(
   let kind = options.radius > MULTIGRID_MAX_RADIUS ? "jacobi" : options.preconditioner;
   let overCorrection = options.overCorrection ?? OVER_CORRECTION;
   const { split } = system;
-  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause);
+  const smoothable = kind === "multigrid" && options.radius === 1 && !split && rows <= SMOOTHED_MAX_UNKNOWNS;
+  const smoothed = smoothable && options.smoothedAggregation === true;
+  // Otherwise the plain hierarchy, and smoothed aggregation later where the solve turns out slow (src/smoothed-switch.ts;
+  // closed-form asks for it, where its costs were measured).
+  const switcher = smoothable && !smoothed && options.smoothedSwitch === true ? new SmoothedSwitch(options.tolerance) : undefined;
+  let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
+    smoothed, switcher?.firstLevel);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
@@ -367,7 +389,7 @@ export async function solveSystem(
   let slice = 1;
   for (;;) {
     while (residual > options.tolerance && iterations < options.maxIterations) {
-      const steps = Math.min(slice, options.maxIterations - iterations);
+      const steps = Math.min(slice, options.maxIterations - iterations, switcher?.stepsToCheck(iterations) ?? Infinity);
       const sliceStarted = now();
       const ran = !indefinite() ? engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, options.tolerance], alone) : 0;
       const elapsed = now() - sliceStarted;
@@ -389,6 +411,14 @@ export async function solveSystem(
         continue;
       }
       if (ran < steps) break; // converged, or the search direction vanished in rounding
+      if (switcher?.observe(iterations, residual) && !indefinite()) {
+        const hierarchy = await switcher.setUp(arena, engine, system, overCorrection, iterations, options.signal);
+        if (hierarchy !== 0) {
+          preconditioner = hierarchy;
+          arena.i32(descriptor + 24, 1)[0] = preconditioner;
+          residual = start(); // CG again from the current x, now with the smoothed cycle
+        }
+      }
       slice = nextSlice(slice, elapsed);
       report(iterations, residual);
       await yieldToEventLoop();
@@ -402,5 +432,6 @@ export async function solveSystem(
     alone = true;
     residual = start();
   }
-  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner };
+  return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner,
+    switchedAt: switcher?.switchedAt ?? 0 };
 }

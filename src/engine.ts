@@ -24,14 +24,31 @@ export interface Kernels {
   stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
     rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
   markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;
-  markParentCells(cell: number, nodes: number, gw: number, parentCells: number, pw: number, ph: number): number;
-  nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number): void;
+  markParentCells(cell: number, nodes: number, gw: number, parentCells: number, pw: number, ph: number, factor: number): number;
+  nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number, reach: number): void;
   buildFirstLevelTogether(job: number, context: number): void;
   firstLevelScratchBytes(): number;
   buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
     parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
     parentBlocks: number, parentNullSpace: number, scratch: number, children: number, stage: number, first: number, end: number): void;
-  finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number): void;
+  finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number, count: number): void;
+  /** Smoothed aggregation's set-up (assembly/smoothed.ts, smoothed-coarse.ts; src/smoothed.ts). */
+  smoothedRowParents(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number, nodes: number,
+    rowParents: number, rowPlace: number): void;
+  fineSpectralRadius(rows: number, half: number, columns: number, values: number, diagonal: number, x: number, y: number): number;
+  smoothedFineProlongator(rows: number, half: number, columns: number, values: number, diagonal: number, rowBasis: number, rowPlace: number,
+    rowProlongator: number, sweepValues: number, weight: number): void;
+  smoothedFirstGalerkin(rows: number, half: number, columns: number, values: number, diagonal: number, rowParents: number, rowPlace: number,
+    rowProlongator: number, nodes: number, work: number, blocks: number): void;
+  mirrorBlocks(nodes: number, neighbours: number, blocks: number): void;
+  smoothedParents(nodes: number, gw: number, cell: number, parentCells: number, pw: number, ph: number, parentNodes: number, parent: number,
+    parents: number, children: number): void;
+  smoothedCoarseBasis(nullSpace: number, tentative: number, parentNullSpace: number, scratch: number, children: number, first: number, end: number): void;
+  blockSpectralRadius(nodes: number, neighbours: number, blocks: number, x: number, y: number, steps: number): number;
+  smoothedCoarseProlongator(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, tentative: number, prolongator: number,
+    weight: number, first: number, end: number): void;
+  smoothedCoarseGalerkin(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, parents: number, prolongator: number,
+    parentCells: number, pw: number, ph: number, parentNodes: number, parentBlocks: number, work: number, first: number, end: number): void;
   jacobiSetup(diagonal: number, rows: number, inverseDiagonal: number): void;
   pcgStart(system: number, b: number, x: number, r: number, z: number, p: number, state: number, context: number): number;
   pcgResidual(system: number, b: number, x: number, r: number, context: number): number;

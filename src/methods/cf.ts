@@ -46,7 +46,7 @@ export const closedForm: AlphaMethod<typeof options> = {
     const pause = pauses(context.signal, (fraction) => context.progress({ phase: "laplacian", fraction }));
     const system = await buildSystem(arena, engine, pixels, width, height, o.radius, o.epsilon, undefined, within(pause, 0, LAPLACIAN_SHARE / 2));
     const laplacian = performance.now() - started;
-    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, { ...o, signal: context.signal, seed: (x) => seedGuess(context, system.unknownIndex, x) },
+    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, { ...o, smoothedSwitch: true, signal: context.signal, seed: (x) => seedGuess(context, system.unknownIndex, x) },
       solveProgress(context, o.tolerance, LAPLACIAN_SHARE), within(pause, LAPLACIAN_SHARE / 2, LAPLACIAN_SHARE));
     return {
       solution: solved.solution, unknownIndex: system.unknownIndex,

@@ -1,0 +1,104 @@
+// The adaptive switch from the plain hierarchy to smoothed aggregation (src/smoothed-switch.ts): a slow solve
+// (a tight tolerance) switches and reaches the plain solve's alpha in fewer iterations, going on from its current
+// x; an easy one does not switch and is the plain solve bit for bit; abort during and after the switch's set-up.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
+import type { Engine } from "../dist/engine.js";
+import { MattingError } from "../dist/errors.js";
+import { SmoothedSwitch, predictedIterations } from "../dist/smoothed-switch.js";
+import { checkImage, checkTrimap } from "../dist/validate.js";
+import { enginesOfEveryBuild } from "./helpers.js";
+import { bandTrimap, type Image8, noiseImage, smoothImage } from "./synthetic.js";
+
+let engines = new Map<string, Engine>();
+beforeAll(async () => {
+  engines = await enginesOfEveryBuild([1]);
+});
+afterAll(() => engines.forEach((engine) => engine.close()));
+
+const width = 96, height = 80;
+// Plain: 150 iterations (smoothed aggregation from the start 34); plain: 21, past both checks of the rate.
+const hard = { image: smoothImage(width, height, 41), trimap: bandTrimap(width, height, 10, 86), tolerance: 1e-10 };
+const easy = { image: noiseImage(width, height, 5), trimap: bandTrimap(width, height, 10, 86), tolerance: 1e-7 };
+
+interface Scene { image: Image8; trimap: Image8; tolerance: number; maxIterations?: number }
+
+function solve(
+  engine: Engine, { image, trimap, tolerance, maxIterations = 5000 }: Scene, smoothedAggregation?: boolean, signal?: AbortSignal,
+  report: (iteration: number, residual: number) => void = () => {},
+) {
+  return engine.run(async (arena) => {
+    const checked = checkImage(image);
+    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+    const system = await buildSystem(arena, engine, pixels, width, height, 1, 1e-7);
+    const options = { epsilon: 1e-7, radius: 1, tolerance, maxIterations, preconditioner: "multigrid" as const, smoothedAggregation, smoothedSwitch: smoothedAggregation === undefined, signal };
+    const solved = await solveSystem(arena, engine, system, pixels, { width, height }, options, report);
+    return { ...solved, x: arena.f64(solved.solution, system.rows).slice() };
+  });
+}
+
+const largestDifference = (a: Float64Array, b: Float64Array) => a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
+
+describe("the switch to smoothed aggregation", () => {
+  it("predicts the iterations left from the reduction rate", () => {
+    expect(predictedIterations(1e-3, 1e-7, 0.5)).toBeCloseTo(Math.log(1e-4) / Math.log(0.5), 10);
+    expect(predictedIterations(1e-8, 1e-7, 0.5)).toBe(0);
+    expect(predictedIterations(1e-3, 1e-7, 1)).toBe(Infinity);
+  });
+
+  it.each(["release", "scalar", "threads 1"])("%s: a slow solve switches, goes on from its x and ends at the plain solve's alpha", async (build) => {
+    const engine = engines.get(build)!;
+    // The residual reported after each slice: after the switch's, the restarted CG's own, |b - A x| / |b|.
+    const reported = new Map<number, number>();
+    const switched = await solve(engine, hard, undefined, undefined, (i, r) => reported.set(i, r));
+    const plain = await solve(engine, hard, false);
+    expect(switched.converged && plain.converged).toBe(true);
+    expect(plain.switchedAt).toBe(0);
+    expect(switched.switchedAt).toBeGreaterThan(0);
+    expect(switched.iterations).toBeLessThan(plain.iterations);
+    // Going on from the current x: the restart's residual is the plain solve's at that iteration (which CG updated
+    // rather than recomputed), not |b| (a restart from zero) nor anything else (a wrong x).
+    const at = switched.switchedAt, plainThere = (await solve(engine, { ...hard, maxIterations: at }, false)).residual;
+    expect(plainThere).toBeGreaterThan(hard.tolerance);
+    expect(Math.abs(reported.get(at)! - plainThere)).toBeLessThanOrEqual(1e-6 * plainThere);
+    expect(largestDifference(switched.x, plain.x)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it.each(["release", "scalar", "threads 1"])("%s: an easy solve does not switch and is the plain solve bit for bit", async (build) => {
+    const engine = engines.get(build)!;
+    const adaptive = await solve(engine, easy), plain = await solve(engine, easy, false);
+    expect(adaptive.switchedAt).toBe(0);
+    expect(adaptive.iterations).toBe(plain.iterations);
+    expect(Array.from(adaptive.x)).toEqual(Array.from(plain.x));
+  });
+
+  it("aborts during the switch's set-up (between its slices) and after it; the engine still solves", async () => {
+    const engine = engines.get("release")!;
+    const setUp = SmoothedSwitch.prototype.setUp;
+    let reads = 0;
+    // A signal that turns aborted on its third read inside the set-up: the first is the check before it.
+    const midway = { get aborted() { return ++reads > 2; }, reason: new Error("midway") } as unknown as AbortSignal;
+    const spy = vi.spyOn(SmoothedSwitch.prototype, "setUp").mockImplementation(function (this: SmoothedSwitch, ...args) {
+      args[5] = midway;
+      return setUp.apply(this, args);
+    });
+    const during = await solve(engine, hard).catch((e: unknown) => e);
+    spy.mockRestore();
+    expect(during).toBeInstanceOf(MattingError);
+    expect((during as MattingError).code).toBe("ABORTED");
+    expect(reads).toBeGreaterThan(2);
+
+    const controller = new AbortController();
+    let switchedBy = 0;
+    const after = await solve(engine, hard, undefined, controller.signal, (iteration) => {
+      switchedBy = iteration;
+      if (iteration >= 20) controller.abort();
+    }).catch((e: unknown) => e);
+    expect((after as MattingError).code).toBe("ABORTED");
+    expect(switchedBy).toBeGreaterThanOrEqual(20);
+
+    const again = await solve(engine, hard), plain = await solve(engine, hard, false);
+    expect(again.switchedAt).toBeGreaterThan(0);
+    expect(largestDifference(again.x, plain.x)).toBeLessThanOrEqual(1e-6);
+  });
+});
