@@ -317,7 +317,7 @@ export function buildCoarseLevel(
   scratch: usize, children: usize, stage: i32, first: i32, end: i32
 ): void {
   if (stage == 0) coarseParents(nodes, gw, cell, parent, parentCells, pw, parentNodes, parentBlocks, children);
-  else if (stage == 1) coarseBasis(nullSpace, prolongator, parentNullSpace, scratch, children, first, end);
+  else if (stage == 1) coarseBasis(nullSpace, prolongator, parentNullSpace, scratch, children, 5, first, end);
   else coarseBlocks(nodes, neighbours, blocks, parent, prolongator, pw, parentCell, parentBlocks, first, end);
 }
 
@@ -339,11 +339,18 @@ function coarseParents(
   memory.fill(parentBlocks, 0, <usize>(parentNodes * NEIGHBOURS * BLOCK) << 2);
 }
 
-function coarseBasis(nullSpace: usize, prolongator: usize, parentNullSpace: usize, scratch: usize, children: usize, first: i32, end: i32): void {
+/**
+ * For parents [first, end): the orthonormal basis of their children's near-null space, each child's 4x4 block of
+ * the (tentative) prolongator, f32, and the parent's near-null space, f64. children: `listStride` i32 per parent, a
+ * count and the child nodes (at most listStride - 1); scratch: (listStride - 1) x BLOCK + BLOCK f64.
+ */
+export function coarseBasis(
+  nullSpace: usize, prolongator: usize, parentNullSpace: usize, scratch: usize, children: usize, listStride: i32, first: i32, end: i32,
+): void {
   const v = scratch;
-  const r = scratch + (<usize>(16 * DOFS) << 3);
+  const r = scratch + (<usize>((listStride - 1) * BLOCK) << 3);
   for (let q = first; q < end; q++) {
-    const list = children + (<usize>(q * 5) << 2);
+    const list = children + (<usize>(q * listStride) << 2);
     const count = load<i32>(list);
     for (let i = 0; i < count; i++) {
       const n = load<i32>(list + (<usize>(1 + i) << 2));

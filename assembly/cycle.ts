@@ -122,6 +122,18 @@ function sharedOrSolo(coarse: usize, context: usize): usize {
   return threadIndex(context) == 0 ? soloContext(context) : 0;
 }
 
+/** target += ru t: one node's four f32 unknowns, by a fine row's four coefficients t for that node. */
+@inline function addScaled(target: usize, t: usize, ru: f32): void {
+  if (ASC_FEATURE_SIMD) {
+    v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
+  } else {
+    for (let k = 0; k < DOFS; k++) {
+      const at = target + (<usize>k << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
+    }
+  }
+}
+
 /** target += T^T r for a child node's prolongator T (row i: child unknown i, f32 4x4 row-major) and residual r. */
 @inline
 function restrictNode(t: usize, r: usize, target: usize): void {
@@ -327,14 +339,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       const ru = <f32>load<f64>(residual + (<usize>u << 3));
       const target = b1 + node(load<i32>(rowNode + (<usize>u << 2)));
       const t = rowBasis + (<usize>(u * DOFS) << 2);
-      if (ASC_FEATURE_SIMD) {
-        v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
-      } else {
-        for (let k = 0; k < DOFS; k++) {
-          const at = target + (<usize>k << 2);
-          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
-        }
-      }
+      addScaled(target, t, ru);
     }
     krylovCycle(hierarchy, levels, 0, scratch, share);
     const over = overCorrection(hierarchy);
@@ -368,14 +373,7 @@ function smoothedFineCorrection(
       if (q == dummy) continue;
       const target = b1 + node(q);
       const t = rowProlongator + (<usize>((u * SMOOTHED_ROW_PARENTS + i) * DOFS) << 2);
-      if (ASC_FEATURE_SIMD) {
-        v128.store(target, f32x4.add(v128.load(target), f32x4.mul(v128.load(t), f32x4.splat(ru))));
-      } else {
-        for (let k = 0; k < DOFS; k++) {
-          const at = target + (<usize>k << 2);
-          store<f32>(at, load<f32>(at) + load<f32>(t + (<usize>k << 2)) * ru);
-        }
-      }
+      addScaled(target, t, ru);
     }
   }
   krylovCycle(hierarchy, levels, 0, scratch, context);

@@ -7,7 +7,7 @@
 // floor((x - 2) / 3) (parents, i32 x 9, the parent count where empty) and P's 4x4 blocks towards them
 // (prolongator, f32 9 x 16, row i = the node's unknown i), as cycle.ts reads them. One thread.
 
-import { addOuter, orthonormalise } from "./aggregation";
+import { addOuter, coarseBasis } from "./aggregation";
 
 const DOFS = 4;
 const BLOCK = 16;
@@ -62,22 +62,7 @@ export function smoothedParents(
  * T (tentative, f32 16 per node) and the parent's near-null space (f64 16). scratch: (9 x 16 + 16) f64.
  */
 export function smoothedCoarseBasis(nullSpace: usize, tentative: usize, parentNullSpace: usize, scratch: usize, children: usize, first: i32, end: i32): void {
-  const v = scratch;
-  const r = scratch + (<usize>(PARENTS * BLOCK) << 3);
-  for (let q = first; q < end; q++) {
-    const list = children + (<usize>(q * LIST) << 2);
-    const count = load<i32>(list);
-    for (let i = 0; i < count; i++) {
-      const n = load<i32>(list + (<usize>(1 + i) << 2));
-      memory.copy(v + (<usize>(i * BLOCK) << 3), nullSpace + (<usize>(n * BLOCK) << 3), BLOCK << 3);
-    }
-    orthonormalise(v, count * DOFS, r);
-    memory.copy(parentNullSpace + (<usize>(q * BLOCK) << 3), r, BLOCK << 3);
-    for (let i = 0; i < count; i++) {
-      const n = load<i32>(list + (<usize>(1 + i) << 2));
-      for (let e = 0; e < BLOCK; e++) store<f32>(tentative + (<usize>(n * BLOCK + e) << 2), <f32>load<f64>(v + (<usize>(i * BLOCK + e) << 3)));
-    }
-  }
+  coarseBasis(nullSpace, tentative, parentNullSpace, scratch, children, LIST, first, end);
 }
 
 /** target += a b for 4x4 f32 blocks, a column-major (a level's finished blocks), b and target row-major. */
