@@ -3,7 +3,7 @@
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
 import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
-import { type Split, nodeRanges, splitParents, splitRows } from "./split.js";
+import { LEVEL_SPLITTING, type Split, nodeRanges, splitParents, splitRows } from "./split.js";
 import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
@@ -297,7 +297,7 @@ async function setUpMultigrid(
     k.coarseParents(nodes, gw, level.cell, parent, parentCells, pw, parentNodes, parentLevel.blocks, children);
     // The rest on threads while this level is split: each thread the parents of its own nodes (assembly/coarse-together.ts);
     // else on this thread alone.
-    const parents = ranges === 0 ? 0 : splitParents(arena, system.split!, records.length + 1, parentLevel.cell, parentNodes, pw);
+    const parents = ranges === 0 || !LEVEL_SPLITTING.parentsOnThreads ? 0 : splitParents(arena, system.split!, records.length + 1, parentLevel.cell, parentNodes, pw);
     arena.i32(coarseJob, 16).set([nodes, level.neighbours, level.blocks, level.nullSpace, parent, prolongator, parentNodes, parentLevel.cell,
       parentLevel.blocks, parentLevel.nullSpace, coarseScratch, children, level.inverses, pw, ranges, parents]);
     const coarseStage = (stage: number, from: number, to: number) => {

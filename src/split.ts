@@ -18,6 +18,8 @@ export const LEVEL_SPLITTING = {
   minNodesPerThread: 64,
   /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see SPLIT_ROWS). */
   maxLevel: 1,
+  /** The parents of a split level's nodes are built on threads (splitParents); off, by the calling thread, for comparison. */
+  parentsOnThreads: true,
 };
 
 export interface Split {
