@@ -7,6 +7,7 @@
 // the imbalance. Prints, per case, the serial share of the one-thread time and the speed-up Amdahl's law allows
 // with that share on an idle machine (serial + parallel / N), then medians.
 // npx tsx bench/threads-profile.ts [--data LOWRES_DIR] [--images GT01,GT13] [--trimaps trimap1] [--threads 2] [--runs 3]
+//                                   [--max-level 1]
 import path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -15,17 +16,23 @@ import { Worker } from "node:worker_threads";
 import { Engine } from "../dist/engine.js";
 import type { SpawnThread } from "../dist/team.js";
 import { estimateAlphaWith } from "../dist/methods/run.js";
+import { LEVEL_SPLITTING } from "../dist/split.js";
 import { DEFAULT_LOWRES, fixed, imageNames, loadAverage, machineHeader, median, parseList, parsePositive, parseTrimaps, readFirstChannel, readRgb,
   repoRoot, resolveDir } from "./common.js";
 
 const { values: args } = parseArgs({
-  options: { data: { type: "string" }, images: { type: "string" }, trimaps: { type: "string" }, threads: { type: "string" }, runs: { type: "string" } },
+  options: {
+    data: { type: "string" }, images: { type: "string" }, trimaps: { type: "string" }, threads: { type: "string" }, runs: { type: "string" },
+    "max-level": { type: "string" },
+  },
 });
 const dir = resolveDir(args.data, DEFAULT_LOWRES);
 const names = imageNames(path.join(dir, "input"), parseList(args.images) ?? ["GT02", "GT05", "GT13", "GT21", "GT24"]);
 const trimaps = parseTrimaps(args.trimaps);
 const threads = parsePositive(args.threads, "threads", 2, true);
 const runs = parsePositive(args.runs, "runs", 3, true);
+// The deepest block level split between the threads (src/split.ts LEVEL_SPLITTING; below it, levels are replicated).
+if (args["max-level"] !== undefined) LEVEL_SPLITTING.maxLevel = parsePositive(args["max-level"], "max-level", 1, true);
 
 const dist = path.join(repoRoot, "dist");
 const compile = async (file: string) => WebAssembly.compile(await readFile(path.join(dist, file)));
@@ -38,19 +45,23 @@ const spawn: SpawnThread = (init) => new Promise((resolve, reject) => {
   });
 });
 
-/** CPU milliseconds of each of this process's threads (utime + stime, /proc ticks of 10 ms), by thread id. */
+/** CPU milliseconds of each of this process's threads (utime + stime, /proc ticks of 10 ms), by thread id; and of that in the kernel. */
 function threadCpu(): Map<number, number> {
   const times = new Map<number, number>();
+  systemTimes.clear();
   for (const task of readdirSync("/proc/self/task")) {
     try {
       const fields = readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1].split(" ");
       times.set(Number(task), (Number(fields[11]) + Number(fields[12])) * 10);
+      systemTimes.set(Number(task), Number(fields[12]) * 10);
     } catch {
       // the thread ended between the listing and the read
     }
   }
   return times;
 }
+
+const systemTimes = new Map<number, number>();
 
 /** Wall ms per kernel: run alone by the calling thread, or by the team (the together call, waits included). */
 interface Profile {
@@ -101,9 +112,9 @@ let current: Profile;
 for (const engine of [one, many]) instrument(engine, () => current);
 
 async function measure(engine: Engine, photo: Awaited<ReturnType<typeof readRgb>>, trimap: Awaited<ReturnType<typeof readFirstChannel>>) {
-  current = { serial: new Map(), team: new Map(), wall: 0, mainCpu: 0, helperCpu: 0, barriers: [] };
+  current = { serial: new Map(), team: new Map(), wall: 0, mainCpu: 0, helperCpu: 0, systemCpu: 0, barriers: [] };
   const barriersBefore = engine.barrierStats();
-  const before = threadCpu();
+  const before = threadCpu(), systemBefore = new Map(systemTimes);
   const started = performance.now();
   const { stats } = await estimateAlphaWith(engine, photo, trimap);
   current.wall = performance.now() - started;
@@ -113,6 +124,7 @@ async function measure(engine: Engine, photo: Awaited<ReturnType<typeof readRgb>
   }));
   for (const [task, ms] of after) {
     const used = ms - (before.get(task) ?? 0);
+    current.systemCpu += (systemTimes.get(task) ?? 0) - (systemBefore.get(task) ?? 0);
     if (task === process.pid) current.mainCpu = used;
     else current.helperCpu = Math.max(current.helperCpu, used);
   }
@@ -121,7 +133,7 @@ async function measure(engine: Engine, photo: Awaited<ReturnType<typeof readRgb>
 
 const sum = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
 console.log(machineHeader());
-console.log(`# load average ${loadAverage()} at the start; ${threads} threads (engine has ${many.threads}); median of ${runs} runs, wall ms`);
+console.log(`# load average ${loadAverage()} at the start; block levels 0-${LEVEL_SPLITTING.maxLevel} split; ${threads} threads (engine has ${many.threads}); median of ${runs} runs, wall ms`);
 const amdahl: number[] = [], serialShares: number[] = [], predictions: number[] = [], syncShares: number[] = [];
 const kernelTotals = { one: new Map<string, number>(), many: new Map<string, number>(), manyTeam: new Map<string, number>() };
 for (const name of names) {
@@ -166,6 +178,7 @@ for (const name of names) {
       + ` (${fixed(wall1 / wallN, 2)}x) cpu 1t ${fixed(med(samples.one, (p) => p.mainCpu), 0).padStart(5)}  ${threads}t: serial kernels ${fixed(serialN, 0).padStart(4)} js ${fixed(jsN, 0).padStart(4)} team ${fixed(teamN, 0).padStart(5)}`
       + `  cpu main ${fixed(med(samples.many, (p) => p.mainCpu), 0).padStart(5)} helper ${fixed(med(samples.many, (p) => p.helperCpu), 0).padStart(5)}`
       + `  serial share ${fixed(serialShare, 3)} Amdahl ${fixed(amdahl.at(-1)!, 2)}x  barriers ${meetings} (${fixed(perIteration, 1)}/it)`
+      + ` sys ${fixed(med(samples.one, (p) => p.systemCpu), 0)}/${fixed(med(samples.many, (p) => p.systemCpu), 0)}`
       + ` waited main ${fixed(waitedMain, 0)} (spun ${fixed(spunMain, 0)}) helper ${fixed(waitedHelper, 0)} (spun ${fixed(spunHelper, 0)})  predicted idle ${fixed(predicted, 2)}x`);
   }
 }
