@@ -1,11 +1,14 @@
 // Where the threaded closed-form solve loses its speed-up, measured so that a loaded machine does not hide it: per
 // kernel, the calling thread's wall time in kernels it runs alone (serial: Amdahl's share) and in kernels the
 // threads run together (src/engine.ts together, including the wait for the helpers), on an engine of one thread
-// (the release build) and of N (the threads build); and each thread's CPU time over the whole call, read from
-// /proc/self/task (Linux, 10 ms ticks), which a machine shared with other jobs inflates less than wall time. The
-// helpers' CPU time includes their spinning at barriers, so the calling thread's busy time against theirs shows
-// the imbalance. Prints, per case, the serial share of the one-thread time and the speed-up Amdahl's law allows
-// with that share on an idle machine (serial + parallel / N), then medians.
+// (the release build) and of N (the threads build); each thread's CPU time over the whole call, read from
+// /proc/self/task (Linux, 10 ms ticks; of it, the time in system calls), which a machine shared with other jobs
+// inflates less than wall time; and each thread's barrier meetings, waits and spinning inside the module
+// (Engine.barrierStats). Prints per case the serial share of the one-thread time, the speed-up Amdahl's law allows
+// with it, the barriers per iteration, and a predicted idle speed-up: one thread's CPU time over the larger of the
+// calling thread's CPU time less its spinning and the helper's plus the serial part (optimistic: it hides imbalance
+// phase by phase); then medians and the kernels' times summed over the cases. A case marked "s" switched to smoothed
+// aggregation on one thread (two threads stay plain).
 // npx tsx bench/threads-profile.ts [--data LOWRES_DIR] [--images GT01,GT13] [--trimaps trimap1] [--threads 2] [--runs 3]
 //                                   [--max-level 1]
 import path from "node:path";
@@ -66,6 +69,8 @@ const systemTimes = new Map<number, number>();
 /** Wall ms per kernel: run alone by the calling thread, or by the team (the together call, waits included). */
 interface Profile {
   serial: Map<string, number>; team: Map<string, number>; wall: number; mainCpu: number; helperCpu: number;
+  /** CPU ms in the kernel (system calls: blocking and waking at barriers), all threads of the process. */
+  systemCpu: number;
   /** Per thread (the calling thread first): barriers met, ms waited at them, ms of that spun (Engine.barrierStats). */
   barriers: { meetings: number; waited: number; spun: number }[];
 }
