@@ -267,7 +267,7 @@ export function firstLevelScratchBytes(): i32 {
 const SHARE_BITS = 16;
 
 @inline
-function shareAt(first: i32, end: i32, share: i32): i32 {
+export function shareAt(first: i32, end: i32, share: i32): i32 {
   return first + <i32>((<i64>(end - first) * share) >> SHARE_BITS);
 }
 
@@ -305,23 +305,12 @@ export function buildFirstLevelTogether(job: usize, context: usize): void {
 }
 
 /**
- * The next level from a block level, in three stages that the engine runs in turn (stages 1 and 2 in
- * slices [first, end)): 0. each node's parent, each parent's children, the parent blocks cleared;
- * 1. for parents [first, end) the orthonormal basis of their children's near-null space (each child's
- * 4x4 prolongator block) and the parent's near-null space; 2. the Galerkin blocks from nodes [first, end).
- * scratch: 16 * DOFS + BLOCK f64; children: 5 i32 per parent.
+ * The next level from a block level, in four stages (the last three on threads: coarse-together.ts): 0. each node's
+ * parent, each parent's children, the parent blocks cleared; 1. each parent's orthonormal basis of its children's
+ * near-null space (each child's 4x4 prolongator block) and the parent's near-null space (coarseBasis); 2. the
+ * Galerkin blocks (coarseBlocks); 3. the level readied for the cycle (finishLevel). children: 5 i32 per parent.
  */
-export function buildCoarseLevel(
-  nodes: i32, gw: i32, cell: usize, neighbours: usize, blocks: usize, nullSpace: usize, parent: usize, prolongator: usize,
-  parentCells: usize, pw: i32, parentNodes: i32, parentCell: usize, parentBlocks: usize, parentNullSpace: usize,
-  scratch: usize, children: usize, stage: i32, first: i32, end: i32
-): void {
-  if (stage == 0) coarseParents(nodes, gw, cell, parent, parentCells, pw, parentNodes, parentBlocks, children);
-  else if (stage == 1) coarseBasis(nullSpace, prolongator, parentNullSpace, scratch, children, 5, first, end);
-  else coarseBlocks(nodes, neighbours, blocks, parent, prolongator, pw, parentCell, parentBlocks, first, end);
-}
-
-function coarseParents(
+export function coarseParents(
   nodes: i32, gw: i32, cell: usize, parent: usize, parentCells: usize, pw: i32, parentNodes: i32, parentBlocks: usize, children: usize
 ): void {
   for (let n = 0; n < nodes; n++) {
@@ -367,7 +356,7 @@ export function coarseBasis(
   }
 }
 
-function coarseBlocks(
+export function coarseBlocks(
   nodes: i32, neighbours: usize, blocks: usize, parent: usize, prolongator: usize, pw: i32, parentCell: usize, parentBlocks: usize,
   first: i32, end: i32
 ): void {

@@ -4,11 +4,12 @@ export {
   imageFrom8, imageFromFloat, firstValueOutsideUnit, labelsFromTrimap8, labelsFromTrimapFloat, composeAlpha,
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
-export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, buildCoarseLevel, finishLevel } from "./aggregation";
+export { buildCoarseLevelTogether, coarseScratchBytes } from "./coarse-together";
+export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, coarseParents, finishLevel } from "./aggregation";
 export { smoothedRowParents, fineSpectralRadius, smoothedFineProlongator, smoothedFirstGalerkin, mirrorBlocks } from "./smoothed";
 export { smoothedParents, smoothedCoarseBasis, blockSpectralRadius, smoothedCoarseProlongator, smoothedCoarseGalerkin } from "./smoothed-coarse";
 export { jacobiSetup, pcgStart, pcgIterate, pcgResidual } from "./solve";
-export { initContext, teamBytes, contextBytes, soloContextOf, heartbeatOf } from "./team";
+export { initContext, teamBytes, contextBytes, soloContextOf, heartbeatOf, barrierRecordOf } from "./team";
 export {
   paddedFrom8, paddedFromFloat, unpadRgb, planeFrom8, planeFromFloat, resizeNearest, meanColour, foregroundSweeps,
 } from "./foreground";

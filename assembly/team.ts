@@ -7,6 +7,8 @@
 //   reduction (f64 x REDUCED) [64] 1 if this thread may block in atomic.wait (a browser's main
 //   thread may not) [68] offset of this thread's heartbeat (u32) [72] this thread's index, also in its
 //   solo context (i32: which copy of a replicated level's vectors it uses, see assembly/cycle.ts)
+//   [76] barriers this thread met (i32) [80] ms it waited at them (f64) [88] ms of that it spun (f64): what
+//   bench/threads-profile.ts reads to tell synchronisation from work (spinning costs CPU time, blocking none)
 //   [96] a solo context (N = 1) for work that one thread does alone (its heartbeat is its thread's).
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32, so that nobody
 //   waits on: 1 when a thread threw or died and said so, FAILED_STALLED when a waiting thread took one
@@ -85,6 +87,9 @@ export function initContext(context: usize, count: i32, index: i32, team: usize,
   store<i32>(context, mayBlock, 64);
   store<u32>(context, <u32>heartbeatAt(team, count, index), 68);
   store<i32>(context, index, 72);
+  store<i32>(context, 0, 76);
+  store<f64>(context, 0, 80);
+  store<f64>(context, 0, 88);
   const solo = soloContext(context);
   store<i32>(solo, 1);
   store<i32>(solo, 0, 4);
@@ -107,6 +112,11 @@ function heartbeatAt(team: usize, count: i32, index: i32): usize {
 /** Offset of the heartbeat of a context's thread (the engine and the threads read and bump it too). */
 export function heartbeatOf(context: usize): usize {
   return <usize>load<u32>(context, 68);
+}
+
+/** Offset of a context's barrier record (i32 meetings, f64 ms waited, f64 ms spun; cumulative since initContext). */
+export function barrierRecordOf(context: usize): usize {
+  return context + 76;
 }
 
 /**
@@ -134,6 +144,7 @@ export function barrier(context: usize): void {
   if (count == 1) return;
   if (ASC_FEATURE_THREADS) {
     const team = <usize>load<u32>(context, 8);
+    store<i32>(context, load<i32>(context, 76) + 1, 76);
     const generation = atomic.load<i32>(team + 4);
     if (atomic.add<i32>(team, 1) == count - 1) {
       atomic.store<i32>(team, 0);
@@ -143,12 +154,17 @@ export function barrier(context: usize): void {
       const mayBlock = load<i32>(context, 64) != 0;
       const self = threadIndex(context);
       let spins = 0;
+      const arrived = now();
+      let blocked: f64 = -1;
       let looked: f64 = -1, stalled: f64 = 0;
       let watched = self, watchedBeat = 0;
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
         ++spins;
         if (spins <= SPINS || (!mayBlock && spins % SPINS_PER_LOOK != 0)) continue;
-        if (mayBlock) atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        if (mayBlock) {
+          if (blocked < 0) blocked = now();
+          atomic.wait<i32>(team + 4, generation, WAIT_NS);
+        }
         beat(context);
         const time = now();
         if (watched == self || atomic.load<i32>(heartbeatAt(team, count, watched)) != watchedBeat) {
@@ -162,6 +178,9 @@ export function barrier(context: usize): void {
         looked = time;
         if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team, FAILED_STALLED);
       }
+      const left = now();
+      store<f64>(context, load<f64>(context, 80) + (left - arrived), 80);
+      store<f64>(context, load<f64>(context, 88) + ((blocked < 0 ? left : blocked) - arrived), 88);
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
 import { loadLabels, loadRgb64, type TrimapCounts } from "./planes.js";
-import { type Split, nodeRanges, splitRows } from "./split.js";
+import { LEVEL_SPLITTING, type Split, nodeRanges, splitParents, splitRows } from "./split.js";
 import type { CheckedPlane, ResolvedAlphaOptions } from "./validate.js";
 import { type Pause, inSlices, nextSlice, relativeResidual, within } from "./slices.js";
 import { yieldToEventLoop } from "./yield.js";
@@ -227,7 +227,6 @@ async function setUpMultigrid(
   // The sweep from zero is done with its sums when it writes the residual (assembly/fine.ts): one vector for both.
   const sums = fineVector(), residual = sums;
   const rowNode = arena.alloc(rows * 4), rowBasis = arena.alloc(rows * 16);
-  const scratch = arena.alloc((64 + 16) * 8);
   const cycleScratch = arena.alloc(32);
   const temporaries: { offset: number; bytes: number }[] = [];
   const temporary = (bytes: number) => {
@@ -285,6 +284,7 @@ async function setUpMultigrid(
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
   firstLevelStage(2);
   const records: number[][] = [];
+  const coarseScratch = arena.alloc(k.coarseScratchBytes() * engine.threads), coarseJob = arena.alloc(19 * 4);
   // Each coarser level has about a quarter of the nodes: its share of the remaining progress.
   let levelStart = 0.5;
   while (records.length + 1 < MAX_LEVELS && nodes > COARSEST_NODES) {
@@ -294,16 +294,21 @@ async function setUpMultigrid(
     const parentLevel = levelArrays(parentNodes);
     const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
     k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours, 1);
-    const coarseStage = (stage: number, first = 0, end = 0) => k.buildCoarseLevel(nodes, gw, level.cell, level.neighbours, level.blocks,
-      level.nullSpace, parent, prolongator, parentCells, pw, parentNodes, parentLevel.cell, parentLevel.blocks, parentLevel.nullSpace,
-      scratch, children, stage, first, end);
+    k.coarseParents(nodes, gw, level.cell, parent, parentCells, pw, parentNodes, parentLevel.blocks, children);
+    // The rest on threads while this level is split: each thread the parents of its own nodes (assembly/coarse-together.ts);
+    // else on this thread alone.
+    const parents = ranges === 0 || !LEVEL_SPLITTING.parentsOnThreads ? 0 : splitParents(arena, system.split!, records.length + 1, parentLevel.cell, parentNodes, pw);
+    arena.i32(coarseJob, 16).set([nodes, level.neighbours, level.blocks, level.nullSpace, parent, prolongator, parentNodes, parentLevel.cell,
+      parentLevel.blocks, parentLevel.nullSpace, coarseScratch, children, level.inverses, pw, ranges, parents]);
+    const coarseStage = (stage: number, from: number, to: number) => {
+      arena.i32(coarseJob + 64, 3).set([stage, from, to]);
+      engine.together("buildCoarseLevelTogether", [coarseJob], parents === 0);
+    };
     const levelEnd = levelStart + (1 - levelStart) * 0.75;
     const levelPause = (from: number, to: number) => within(pause, levelStart + (levelEnd - levelStart) * from, levelStart + (levelEnd - levelStart) * to);
-    coarseStage(0);
-    await inSlices(parentNodes, (first, end) => coarseStage(1, first, end), levelPause(0, 0.3));
-    await inSlices(nodes, (first, end) => coarseStage(2, first, end), levelPause(0.3, 0.8));
-    const finishing = level;
-    await inSlices(nodes, (first, end) => k.finishLevel(first, end, finishing.blocks, finishing.inverses, scratch, 9), levelPause(0.8, 1));
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(1, from, to), levelPause(0, 0.3));
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(2, from, to), levelPause(0.3, 0.8));
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(3, from, to), levelPause(0.8, 1));
     levelStart = levelEnd;
     // Below the split levels, every thread runs the coarser levels whole on copies of their vectors (replicated).
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);
@@ -318,7 +323,7 @@ async function setUpMultigrid(
     gw = pw;
     gh = ph;
   }
-  k.finishLevel(0, nodes, level.blocks, level.inverses, scratch, 9);
+  k.finishLevel(0, nodes, level.blocks, level.inverses, coarseScratch, 9);
   await pause(1);
   // Set-up only: the near-null-space coefficients and cell grids of every level.
   for (const dead of temporaries) arena.recycle(dead.offset, dead.bytes);

@@ -28,9 +28,10 @@ export interface Kernels {
   nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number, reach: number): void;
   buildFirstLevelTogether(job: number, context: number): void;
   firstLevelScratchBytes(): number;
-  buildCoarseLevel(nodes: number, gw: number, cell: number, neighbours: number, blocks: number, nullSpace: number,
-    parent: number, prolongator: number, parentCells: number, pw: number, parentNodes: number, parentCell: number,
-    parentBlocks: number, parentNullSpace: number, scratch: number, children: number, stage: number, first: number, end: number): void;
+  coarseParents(nodes: number, gw: number, cell: number, parent: number, parentCells: number, pw: number, parentNodes: number,
+    parentBlocks: number, children: number): void;
+  buildCoarseLevelTogether(job: number, context: number): void;
+  coarseScratchBytes(): number;
   finishLevel(first: number, end: number, blocks: number, inverses: number, scratch: number, count: number): void;
   /** Smoothed aggregation's set-up (assembly/smoothed.ts, smoothed-coarse.ts; src/smoothed.ts). */
   smoothedRowParents(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number, nodes: number,
@@ -64,6 +65,7 @@ export interface Kernels {
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;
   soloContextOf(context: number): number;
   heartbeatOf(context: number): number;
+  barrierRecordOf(context: number): number;
   paddedFrom8(src: number, pixels: number, channels: number, dst: number): void;
   paddedFromFloat(src: number, pixels: number, dst: number): void;
   unpadRgb(src: number, pixels: number, dst: number): void;
@@ -443,6 +445,18 @@ export class Engine {
     }
     if (failure !== 0) throw new TeamStalled();
     return result;
+  }
+
+  /**
+   * Per thread (the calling thread first), the barriers it met inside the module and the milliseconds it waited
+   * at them, of which it spun: cumulative since the engine started (bench/threads-profile.ts).
+   */
+  barrierStats(): { meetings: number; waited: number; spun: number }[] {
+    return this.contexts.map((context) => {
+      const at = this.kernels.barrierRecordOf(context);
+      const [waited, spun] = new Float64Array(this.kernels.memory.buffer.slice(at + 4, at + 20));
+      return { meetings: new Int32Array(this.kernels.memory.buffer, at, 1)[0], waited, spun };
+    });
   }
 
   /** Opens the gate of the next waiting call, if any. */

@@ -18,6 +18,8 @@ export const LEVEL_SPLITTING = {
   minNodesPerThread: 64,
   /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see SPLIT_ROWS). */
   maxLevel: 1,
+  /** The parents of a split level's nodes are built on threads (splitParents); off, by the calling thread, for comparison. */
+  parentsOnThreads: true,
 };
 
 export interface Split {
@@ -82,6 +84,22 @@ export function splitRows(
  */
 export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
   if (!split || level > LEVEL_SPLITTING.maxLevel) return 0;
+  const bounds = bandBounds(arena, split, level, cell, nodes, gridWidth);
+  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
+  return storeRanges(arena, bounds);
+}
+
+/**
+ * The threads' ranges (i32 x threads + 1) of the parents of a split level's nodes, on block level `level`, however few
+ * they are: each thread builds the parents of its own nodes (assembly/coarse-together.ts). 0 from level 3 on, whose
+ * 32-pixel cells may straddle two bands (levels that deep are split only in tests: LEVEL_SPLITTING).
+ */
+export function splitParents(arena: Arena, split: Split, level: number, cell: number, nodes: number, gridWidth: number): number {
+  return level > 2 ? 0 : storeRanges(arena, bandBounds(arena, split, level, cell, nodes, gridWidth));
+}
+
+/** The first node of each thread's band, then `nodes`. */
+function bandBounds(arena: Arena, split: Split, level: number, cell: number, nodes: number, gridWidth: number): number[] {
   const cells = arena.i32(cell, nodes);
   const firstAtOrAfter = (value: number) => {
     let lo = 0, hi = nodes;
@@ -92,8 +110,10 @@ export function nodeRanges(arena: Arena, split: Split | undefined, level: number
     }
     return lo;
   };
-  const bounds = [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
-  if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
+  return [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
+}
+
+function storeRanges(arena: Arena, bounds: number[]): number {
   const ranges = arena.alloc(4 * bounds.length);
   arena.i32(ranges, bounds.length).set(bounds);
   return ranges;

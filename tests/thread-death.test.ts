@@ -1,5 +1,5 @@
 // A helper thread that dies, at every moment: while the engine is idle, mid-Laplacian, mid preconditioner
-// set-up and mid-solve; terminated from outside, by process.exit, or by an exception outside a kernel. The
+// set-up (first and coarser levels) and mid-solve; terminated from outside, by process.exit, or by an exception outside a kernel. The
 // call in flight rejects with WASM_UNAVAILABLE within a second of the death, the event loop keeps turning
 // meanwhile, and the engine goes on alone with the right alpha. A death the thread sees itself fails the team
 // at once (not by the stall bound). A helper that hangs without dying is taken for dead after the bound and the
@@ -111,6 +111,7 @@ describe("a helper thread that dies", () => {
   it.each([
     ["mid-Laplacian, by process.exit", { dieAt: "assembleTogether", how: "exit" }],
     ["mid preconditioner set-up, by process.exit", { dieAt: "buildFirstLevelTogether", how: "exit" }],
+    ["mid coarse-level set-up, by process.exit", { dieAt: "buildCoarseLevelTogether", how: "exit" }],
     ["mid-solve, by process.exit", { dieAt: "pcgIterate", how: "exit" }],
     ["mid-solve, by an exception outside a kernel", { dieAt: "pcgIterate", how: "throw" }],
   ] as [string, Death][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death) => {
@@ -127,6 +128,7 @@ describe("a helper thread that dies", () => {
 
   it.each([
     ["mid-Laplacian (the calling thread waits for it to finish)", "assembleTogether"],
+    ["mid coarse-level set-up (the calling thread waits for it to finish)", "buildCoarseLevelTogether"],
     ["mid-solve (the calling thread waits at a barrier)", "pcgIterate"],
   ] as [string, ThreadKernel][])("that hangs without dying %s: taken for dead after the stall bound and the verdict's wait (under 3.5 s), the loop turns, the engine goes on", async (_, kernel) => {
     // 0.6 s without a heartbeat, then up to 2 s for an exit event or the thread's return (src/engine.ts, VERDICT_MS).
