@@ -9,11 +9,45 @@ import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
 import type { StencilSystem } from "./alpha.js";
 import { pauses } from "./slices.js";
-import { setUpSmoothedMultigrid } from "./smoothed.js";
+import { setUpSmoothedMultigrid, smoothedSetUpBytes } from "./smoothed.js";
 
-/** The plain hierarchy's first level, kept for the switch: image size, cell grid, node count, near-null space, rows' node and basis. */
+/** Layout of the plain hierarchy's records (assembly/aggregation.ts, src/alpha.ts). */
+const HEADER_BYTES = 64;
+const LEVEL_BYTES = 64;
+
+/**
+ * The plain hierarchy's first level, kept for the switch: image size, cell grid, node count, near-null space, rows'
+ * node and basis; at the switch also its fine vectors that smoothed aggregation reuses (header fields 6 and 12).
+ */
 export interface FirstLevel {
   width: number; height: number; cells: number; gw: number; gh: number; nodes: number; nullSpace: number; rowNode: number; rowBasis: number;
+  sums?: number; sweepValues?: number;
+}
+
+/**
+ * Recycles the plain hierarchy's levels (src/alpha.ts setUpMultigrid, one thread: one copy of each vector): their
+ * neighbour tables, blocks, inverses, node cells, transfers and vectors, by the sizes their node counts give. The
+ * header, the fine vectors the smoothed set-up reuses and the first level's kept arrays stay.
+ */
+function recyclePlainLevels(arena: Arena, plain: number): void {
+  const levels = arena.i32(plain, 1)[0];
+  for (let l = 0; l < levels; l++) {
+    const [nodes, neighbours, blocks, x, b, r, parent, prolongator, cell, inverses, ...krylov] = arena.i32(plain + HEADER_BYTES + l * LEVEL_BYTES, 14);
+    const dead = [[neighbours, nodes * 36], [blocks, nodes * 576], [cell, nodes * 4], [inverses, nodes * 64],
+      ...[x, b, r, ...krylov].map((vector) => [vector, (nodes + 1) * 16]), ...(parent ? [[parent, nodes * 4], [prolongator, nodes * 64]] : [])];
+    for (const [offset, bytes] of dead) arena.recycle(offset, bytes);
+  }
+}
+
+/** Whether `bytes` more fit within the engine's memory limit on top of what is in use. */
+function fits(arena: Arena, bytes: number): boolean {
+  try {
+    arena.ensureFits(bytes, "smoothed aggregation");
+    return true;
+  } catch (error) {
+    if (error instanceof MattingError && error.code === "TOO_LARGE") return false;
+    throw error;
+  }
 }
 
 /**
@@ -65,23 +99,32 @@ export class SmoothedSwitch {
   }
 
   /**
-   * Builds smoothed aggregation on top of what the solve holds, checking abort between its slices. Returns its
-   * header's offset, or 0 when it does not fit within the engine's memory limit (the solve goes on plain).
+   * Builds smoothed aggregation in place of the plain hierarchy `plain` (whose levels it recycles), checking abort
+   * between its slices. Where its set-up's bound (smoothedSetUpBytes) fits, the plain levels go first and their
+   * memory takes the new ones' arrays; else they go after, and when the set-up does not fit within the engine's
+   * memory limit it returns 0 and the solve goes on plain. Returns the new header's offset.
    */
   async setUp(
-    arena: Arena, engine: Engine, system: StencilSystem, overCorrection: number, iterations: number, signal?: AbortSignal,
+    arena: Arena, engine: Engine, system: StencilSystem, overCorrection: number, iterations: number, signal?: AbortSignal, plain = 0,
   ): Promise<number> {
     if (signal?.aborted) throw abortError(signal);
+    const header = arena.i32(plain, 13);
+    const first = { ...this.firstLevel, sums: header[6], sweepValues: header[12] };
+    const roomy = fits(arena, smoothedSetUpBytes(system.rows, first));
+    if (roomy) recyclePlainLevels(arena, plain);
     const mark = arena.mark();
     let hierarchy: number;
     try {
-      hierarchy = await setUpSmoothedMultigrid(arena, engine, system, undefined, 0, 0, overCorrection, pauses(signal, () => {}),
-        this.firstLevel);
+      hierarchy = await setUpSmoothedMultigrid(arena, engine, system, undefined, 0, 0, overCorrection, pauses(signal, () => {}), first);
     } catch (error) {
-      if (!(error instanceof MattingError && error.code === "TOO_LARGE")) throw error;
+      if (roomy || !(error instanceof MattingError && error.code === "TOO_LARGE")) throw error;
       arena.release(mark);
       return 0;
     }
+    if (!roomy) recyclePlainLevels(arena, plain);
+    // The first level's cells, near-null space and tentative basis served the set-up only.
+    const { rows } = system, { cells, gw, gh, nodes, nullSpace, rowNode, rowBasis } = first;
+    for (const [offset, bytes] of [[cells, gw * gh * 4], [nullSpace, nodes * 128], [rowNode, rows * 4], [rowBasis, rows * 16]]) arena.recycle(offset, bytes);
     if (signal?.aborted) throw abortError(signal);
     this.switchedAt = iterations;
     return hierarchy;

@@ -1,13 +1,14 @@
 // The adaptive switch from the plain hierarchy to smoothed aggregation (src/smoothed-switch.ts): a slow solve
 // (a tight tolerance) switches and reaches the plain solve's alpha in fewer iterations, going on from its current
-// x; an easy one does not switch and is the plain solve bit for bit; abort during and after the switch's set-up.
+// x; an easy one does not switch and is the plain solve bit for bit; the memory the switch adds, and the plain solve
+// where smoothed aggregation does not fit; abort during and after the switch's set-up.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
-import type { Engine } from "../dist/engine.js";
+import { Engine } from "../dist/engine.js";
 import { MattingError } from "../dist/errors.js";
 import { SmoothedSwitch, predictedIterations } from "../dist/smoothed-switch.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
-import { enginesOfEveryBuild } from "./helpers.js";
+import { compiledModule, enginesOfEveryBuild } from "./helpers.js";
 import { bandTrimap, type Image8, noiseImage, smoothImage } from "./synthetic.js";
 
 let engines = new Map<string, Engine>();
@@ -28,12 +29,13 @@ function solve(
   report: (iteration: number, residual: number) => void = () => {},
 ) {
   return engine.run(async (arena) => {
+    const base = arena.mark();
     const checked = checkImage(image);
     const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
     const system = await buildSystem(arena, engine, pixels, width, height, 1, 1e-7);
     const options = { epsilon: 1e-7, radius: 1, tolerance, maxIterations, preconditioner: "multigrid" as const, smoothedAggregation, smoothedSwitch: smoothedAggregation === undefined, signal };
     const solved = await solveSystem(arena, engine, system, pixels, { width, height }, options, report);
-    return { ...solved, x: arena.f64(solved.solution, system.rows).slice() };
+    return { ...solved, x: arena.f64(solved.solution, system.rows).slice(), rows: system.rows, base, peak: arena.peak };
   });
 }
 
@@ -70,6 +72,31 @@ describe("the switch to smoothed aggregation", () => {
     expect(adaptive.switchedAt).toBe(0);
     expect(adaptive.iterations).toBe(plain.iterations);
     expect(Array.from(adaptive.x)).toEqual(Array.from(plain.x));
+  });
+
+  it("recycles the plain hierarchy's levels and the set-up's fine scratch: at most 400 bytes per unknown above the plain solve's peak", async () => {
+    const engine = engines.get("release")!;
+    const switched = await solve(engine, hard), plain = await solve(engine, hard, false);
+    expect(switched.switchedAt).toBeGreaterThan(0);
+    // Measured 328 here (2026-11-30); 495 while the plain levels stayed beside the smoothed ones, the fine vectors
+    // were allocated anew and the fine Galerkin product's scratch was held to the end of the set-up.
+    expect((switched.peak - plain.peak) / switched.rows).toBeLessThanOrEqual(400);
+  });
+
+  it("goes on plain, bit for bit, where the smoothed set-up does not fit within the engine's memory limit", async () => {
+    const plain = await solve(engines.get("release")!, hard, false);
+    // Room for the plain solve and 64 KiB more: the set-up's bound does not fit, so it is tried on top of the plain
+    // hierarchy, fails with TOO_LARGE and is dropped.
+    const tight = await Engine.create(await compiledModule(), plain.base + plain.peak + 65536);
+    try {
+      const adaptive = await solve(tight, hard);
+      expect(adaptive.switchedAt).toBe(0);
+      expect(adaptive.iterations).toBe(plain.iterations);
+      expect(Array.from(adaptive.x)).toEqual(Array.from(plain.x));
+      expect((await solve(tight, easy)).converged).toBe(true);
+    } finally {
+      tight.close();
+    }
   });
 
   it("aborts during the switch's set-up (between its slices) and after it; the engine still solves", async () => {
