@@ -1,8 +1,8 @@
 // The adaptive switch from the plain aggregation hierarchy (src/alpha.ts) to smoothed aggregation
 // (src/smoothed.ts) in the middle of closed-form's solve. Smoothed aggregation takes about half the iterations
 // but its set-up and iterations cost more (README, "Smoothed aggregation, built"), so it pays on slow solves only.
-// The solve starts plain; at iteration CHECK_AT it predicts the iterations still to come from the residual's
-// reduction rate since CHECK_FROM, and when they exceed PAYBACK_ITERATIONS it builds smoothed aggregation (from
+// The solve starts plain; from iteration CHECK_FIRST on it predicts the iterations still to come from the residual's
+// recent reduction rate, and when they exceed PAYBACK_ITERATIONS it builds smoothed aggregation (from
 // the plain hierarchy's first-level cells and basis, which are the same) and restarts the flexible CG from the
 // current x.
 import type { Arena, Engine } from "./engine.js";
@@ -51,22 +51,24 @@ function fits(arena: Arena, bytes: number): boolean {
 }
 
 /**
- * The rate is measured over iterations CHECK_FROM..CHECK_AT: the first ten reduce the residual about as fast on the
- * alphamatting set's hard cases (GT13, 131-137 iterations) as on its easy ones (21-46), whose rates part later.
+ * The residual is sampled every CHECK_EVERY iterations; from CHECK_FIRST to CHECK_LAST each sample predicts the
+ * iterations left from the rate over the last RATE_WINDOW of them, both ends the lowest residual sampled so far (CG's
+ * residual is not monotone, and on some cases falls in steps of about four iterations). At iteration 20 alone (the
+ * first version) the rate parted the alphamatting set's slow cases from its easy ones too early: GT13 Trimap2 (131
+ * iterations) was predicted short, GT05 Trimap1 (61) shorter than GT05 Trimap2 (44).
  */
-const CHECK_FROM = 12;
-const CHECK_AT = 20;
+const CHECK_EVERY = 4;
+const CHECK_FIRST = 20;
+const CHECK_LAST = 64;
+const RATE_WINDOW = 12;
 /**
  * Costs measured on the alphamatting set, one thread (README, "Smoothed aggregation, built"), in plain iterations:
- * the plain set-up costs about 2.6 (7 % of the time against the solve's 84 % over 1676 iterations in 54 cases),
- * smoothed aggregation's 3.3 times that; its iteration 1.55 times a plain one, and it needs 0.48 of the iterations
- * (263 against 552 over 10 cases). Over R remaining iterations it costs SETUP + COST * SHARE * R against R: it pays
- * when R > SETUP / (1 - COST * SHARE), about 34.
+ * smoothed aggregation's set-up about 7-9, its iteration 1.3-1.8, for 0.3-0.75 of the iterations left; by that
+ * model it pays past about 34 iterations left. The prediction, though, falls short of the iterations left on the
+ * slow cases (GT13: 30-40 predicted at iteration 20 for 111-117 left) and is about right on the others; so the
+ * threshold is set on the residual histories of the 54 low-res cases (README, "The adaptive switch").
  */
-const SMOOTHED_SETUP = 3.3 * 2.6;
-const SMOOTHED_ITERATION_COST = 1.55;
-const SMOOTHED_ITERATION_SHARE = 0.48;
-export const PAYBACK_ITERATIONS = SMOOTHED_SETUP / (1 - SMOOTHED_ITERATION_COST * SMOOTHED_ITERATION_SHARE);
+export const PAYBACK_ITERATIONS = 28;
 
 /** Iterations left to reach `tolerance` from `residual` at `rate` per iteration (Infinity when it does not fall). */
 export function predictedIterations(residual: number, tolerance: number, rate: number): number {
@@ -79,23 +81,27 @@ export class SmoothedSwitch {
   readonly firstLevel = {} as FirstLevel;
   /** The iteration after which the solve went on with smoothed aggregation; 0 until then. */
   switchedAt = 0;
-  private residualFrom = NaN;
+  /** The lowest residual sampled so far, by iteration (multiples of CHECK_EVERY). */
+  private readonly lowest = new Map<number, number>();
+  /** Set once the set-up has been tried (switched, did not fit, or aborted): no more checks. */
+  private tried = false;
 
   constructor(private readonly tolerance: number) {}
 
-  /** At most this many iterations before the next check, so that a slice of CG ends on it. */
+  /** At most this many iterations before the next sample, so that a slice of CG ends on it. */
   stepsToCheck(iterations: number): number {
-    if (iterations < CHECK_FROM) return CHECK_FROM - iterations;
-    if (iterations < CHECK_AT) return CHECK_AT - iterations;
-    return Infinity;
+    return !this.tried && iterations < CHECK_LAST ? CHECK_EVERY - (iterations % CHECK_EVERY) : Infinity;
   }
 
   /** Records the relative residual after `iterations`; true when the solve should switch now. */
   observe(iterations: number, residual: number): boolean {
-    if (iterations === CHECK_FROM) this.residualFrom = residual;
-    if (iterations !== CHECK_AT || !(this.residualFrom > 0)) return false;
-    const rate = (residual / this.residualFrom) ** (1 / (CHECK_AT - CHECK_FROM));
-    return predictedIterations(residual, this.tolerance, rate) > PAYBACK_ITERATIONS;
+    if (this.tried || iterations % CHECK_EVERY !== 0 || iterations > CHECK_LAST) return false;
+    const lowest = Math.min(residual, this.lowest.get(iterations - CHECK_EVERY) ?? Infinity);
+    this.lowest.set(iterations, lowest);
+    const before = this.lowest.get(iterations - RATE_WINDOW);
+    if (iterations < CHECK_FIRST || !(before !== undefined && before > 0)) return false;
+    const rate = (lowest / before) ** (1 / RATE_WINDOW);
+    return predictedIterations(lowest, this.tolerance, rate) > PAYBACK_ITERATIONS;
   }
 
   /**
@@ -107,6 +113,7 @@ export class SmoothedSwitch {
   async setUp(
     arena: Arena, engine: Engine, system: StencilSystem, overCorrection: number, iterations: number, signal?: AbortSignal, plain = 0,
   ): Promise<number> {
+    this.tried = true;
     if (signal?.aborted) throw abortError(signal);
     const header = arena.i32(plain, 13);
     const first = { ...this.firstLevel, sums: header[6], sweepValues: header[12] };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
 import { Engine } from "../dist/engine.js";
 import { MattingError } from "../dist/errors.js";
-import { SmoothedSwitch, predictedIterations } from "../dist/smoothed-switch.js";
+import { PAYBACK_ITERATIONS, SmoothedSwitch, predictedIterations } from "../dist/smoothed-switch.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { compiledModule, enginesOfEveryBuild } from "./helpers.js";
 import { bandTrimap, type Image8, noiseImage, smoothImage } from "./synthetic.js";
@@ -46,6 +46,38 @@ describe("the switch to smoothed aggregation", () => {
     expect(predictedIterations(1e-3, 1e-7, 0.5)).toBeCloseTo(Math.log(1e-4) / Math.log(0.5), 10);
     expect(predictedIterations(1e-8, 1e-7, 0.5)).toBe(0);
     expect(predictedIterations(1e-3, 1e-7, 1)).toBe(Infinity);
+  });
+
+  it("checks every 4 iterations from 20 to 64, on the rate of the lowest residual over the last 12, once", async () => {
+    const tolerance = 1e-7;
+    // Fast (0.6 per iteration) for 24 iterations, then slow (0.95): predicted short at 20 and 24, long later.
+    const residual = (i: number) => (i <= 24 ? 0.6 ** i : 0.6 ** 24 * 0.95 ** (i - 24));
+    // The first multiple of 4 from 20 on where log(tol / r(i)) / log((r(i) / r(i - 12))^(1/12)) > PAYBACK_ITERATIONS.
+    let expected = 0;
+    for (let i = 20; i <= 64 && !expected; i += 4) {
+      const rate = (residual(i) / residual(i - 12)) ** (1 / 12);
+      if (Math.log(tolerance / residual(i)) / Math.log(rate) > PAYBACK_ITERATIONS) expected = i;
+    }
+    expect(expected).toBeGreaterThan(24);
+    const switcher = new SmoothedSwitch(tolerance);
+    let i = 0, switchedAt = 0;
+    while (i < 80 && !switchedAt) {
+      i += Math.min(3, switcher.stepsToCheck(i)); // slices of at most 3 iterations, cut at every sample
+      if (switcher.observe(i, residual(i))) switchedAt = i;
+    }
+    expect(switchedAt).toBe(expected);
+    // A residual that jumps up for a sample does not count: the lowest so far is the rate's end.
+    const spiky = new SmoothedSwitch(tolerance);
+    const steady = (j: number) => 0.5 ** j * (j === 20 ? 1e4 : 1);
+    for (let j = 4; j <= 64; j += 4) expect(spiky.observe(j, steady(j))).toBe(false);
+    // No checks past 64, nor once the set-up was tried (here it stops at once on an aborted signal).
+    expect(new SmoothedSwitch(tolerance).stepsToCheck(64)).toBe(Infinity);
+    const tried = new SmoothedSwitch(tolerance);
+    for (let j = 4; j < 20; j += 4) tried.observe(j, residual(j));
+    const aborted = AbortSignal.abort();
+    await expect(tried.setUp(undefined as never, undefined as never, undefined as never, 1, 20, aborted)).rejects.toMatchObject({ code: "ABORTED" });
+    expect(tried.stepsToCheck(20)).toBe(Infinity);
+    for (let j = 20; j <= 64; j += 4) expect(tried.observe(j, residual(j) * 1e3 ** (j - 16))).toBe(false);
   });
 
   it.each(["release", "scalar", "threads 1"])("%s: a slow solve switches, goes on from its x and ends at the plain solve's alpha", async (build) => {
