@@ -51,11 +51,13 @@ function fits(arena: Arena, bytes: number): boolean {
 }
 
 /**
- * The residual is sampled every CHECK_EVERY iterations; from CHECK_FIRST to CHECK_LAST each sample predicts the
- * iterations left from the rate over the last RATE_WINDOW of them, both ends the lowest residual sampled so far (CG's
- * residual is not monotone, and on some cases falls in steps of about four iterations). At iteration 20 alone (the
- * first version) the rate parted the alphamatting set's slow cases from its easy ones too early: GT13 Trimap2 (131
- * iterations) was predicted short, GT05 Trimap1 (61) shorter than GT05 Trimap2 (44).
+ * The residual is sampled every CHECK_EVERY iterations; up to CHECK_LAST each sample predicts the iterations left
+ * from the rate over the last RATE_WINDOW of them, both ends the lowest residual sampled so far (CG's residual is not
+ * monotone, and on some cases falls in steps of about four iterations). The solve switches, at CHECK_FIRST or later,
+ * when two samples in a row predict more than PAYBACK_ITERATIONS. At iteration 20 alone (the first version) the
+ * rate parted the alphamatting set's slow cases from its easy ones too early: GT13 Trimap2 (131 iterations) was
+ * predicted short, GT05 Trimap1 (61) shorter than GT05 Trimap2 (44); one sample alone also switched GT26 Trimap1
+ * (42 iterations; it lost 16 %), whose next sample predicted short.
  */
 const CHECK_EVERY = 4;
 const CHECK_FIRST = 20;
@@ -83,6 +85,8 @@ export class SmoothedSwitch {
   switchedAt = 0;
   /** The lowest residual sampled so far, by iteration (multiples of CHECK_EVERY). */
   private readonly lowest = new Map<number, number>();
+  /** Whether the last sample predicted more than PAYBACK_ITERATIONS. */
+  private longBefore = false;
   /** Set once the set-up has been tried (switched, did not fit, or aborted): no more checks. */
   private tried = false;
 
@@ -99,9 +103,11 @@ export class SmoothedSwitch {
     const lowest = Math.min(residual, this.lowest.get(iterations - CHECK_EVERY) ?? Infinity);
     this.lowest.set(iterations, lowest);
     const before = this.lowest.get(iterations - RATE_WINDOW);
-    if (iterations < CHECK_FIRST || !(before !== undefined && before > 0)) return false;
-    const rate = (lowest / before) ** (1 / RATE_WINDOW);
-    return predictedIterations(lowest, this.tolerance, rate) > PAYBACK_ITERATIONS;
+    const rate = before !== undefined && before > 0 ? (lowest / before) ** (1 / RATE_WINDOW) : NaN;
+    const long = rate === rate && predictedIterations(lowest, this.tolerance, rate) > PAYBACK_ITERATIONS;
+    const twice = long && this.longBefore;
+    this.longBefore = long;
+    return twice && iterations >= CHECK_FIRST;
   }
 
   /**

@@ -48,16 +48,15 @@ describe("the switch to smoothed aggregation", () => {
     expect(predictedIterations(1e-3, 1e-7, 1)).toBe(Infinity);
   });
 
-  it("checks every 4 iterations from 20 to 64, on the rate of the lowest residual over the last 12, once", async () => {
+  it("switches from 20 to 64 where two samples in a row, every 4, predict long on the rate of the lowest residual over the last 12, once", async () => {
     const tolerance = 1e-7;
     // Fast (0.6 per iteration) for 24 iterations, then slow (0.95): predicted short at 20 and 24, long later.
     const residual = (i: number) => (i <= 24 ? 0.6 ** i : 0.6 ** 24 * 0.95 ** (i - 24));
-    // The first multiple of 4 from 20 on where log(tol / r(i)) / log((r(i) / r(i - 12))^(1/12)) > PAYBACK_ITERATIONS.
+    // The first multiple of 4 from 20 on where log(tol / r(i)) / log((r(i) / r(i - 12))^(1/12)) > PAYBACK_ITERATIONS
+    // at i and at i - 4.
+    const long = (i: number) => Math.log(tolerance / residual(i)) / Math.log((residual(i) / residual(i - 12)) ** (1 / 12)) > PAYBACK_ITERATIONS;
     let expected = 0;
-    for (let i = 20; i <= 64 && !expected; i += 4) {
-      const rate = (residual(i) / residual(i - 12)) ** (1 / 12);
-      if (Math.log(tolerance / residual(i)) / Math.log(rate) > PAYBACK_ITERATIONS) expected = i;
-    }
+    for (let i = 20; i <= 64 && !expected; i += 4) if (long(i) && long(i - 4)) expected = i;
     expect(expected).toBeGreaterThan(24);
     const switcher = new SmoothedSwitch(tolerance);
     let i = 0, switchedAt = 0;
@@ -66,6 +65,8 @@ describe("the switch to smoothed aggregation", () => {
       if (switcher.observe(i, residual(i))) switchedAt = i;
     }
     expect(switchedAt).toBe(expected);
+    // The first long prediction came one sample earlier: alone, it did not switch.
+    expect(long(expected - 4) && !long(expected - 8)).toBe(true);
     // A residual that jumps up for a sample does not count: the lowest so far is the rate's end.
     const spiky = new SmoothedSwitch(tolerance);
     const steady = (j: number) => 0.5 ** j * (j === 20 ? 1e4 : 1);
