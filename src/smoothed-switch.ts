@@ -54,10 +54,12 @@ function fits(arena: Arena, bytes: number): boolean {
  * The residual is sampled every CHECK_EVERY iterations; up to CHECK_LAST each sample predicts the iterations left
  * from the rate over the last RATE_WINDOW of them, both ends the lowest residual sampled so far (CG's residual is not
  * monotone, and on some cases falls in steps of about four iterations). The solve switches, at CHECK_FIRST or later,
- * when two samples in a row predict more than PAYBACK_ITERATIONS. At iteration 20 alone (the first version) the
+ * when two samples in a row predict more than PAYBACK_ITERATIONS, the second with a residual below the lowest before
+ * it (one that did not fall repeats the last prediction rather than confirming it). At iteration 20 alone (the first version) the
  * rate parted the alphamatting set's slow cases from its easy ones too early: GT13 Trimap2 (131 iterations) was
  * predicted short, GT05 Trimap1 (61) shorter than GT05 Trimap2 (44); one sample alone also switched GT26 Trimap1
- * (42 iterations; it lost 16 %), whose next sample predicted short.
+ * (42 iterations; it lost 16 %), whose next sample predicted short; and GT05 Trimap2 (44; lost 10 %) was confirmed
+ * by a sample whose residual had not fallen.
  */
 const CHECK_EVERY = 4;
 const CHECK_FIRST = 20;
@@ -100,12 +102,12 @@ export class SmoothedSwitch {
   /** Records the relative residual after `iterations`; true when the solve should switch now. */
   observe(iterations: number, residual: number): boolean {
     if (this.tried || iterations % CHECK_EVERY !== 0 || iterations > CHECK_LAST) return false;
-    const lowest = Math.min(residual, this.lowest.get(iterations - CHECK_EVERY) ?? Infinity);
+    const previous = this.lowest.get(iterations - CHECK_EVERY) ?? Infinity, lowest = Math.min(residual, previous);
     this.lowest.set(iterations, lowest);
     const before = this.lowest.get(iterations - RATE_WINDOW);
     const rate = before !== undefined && before > 0 ? (lowest / before) ** (1 / RATE_WINDOW) : NaN;
     const long = rate === rate && predictedIterations(lowest, this.tolerance, rate) > PAYBACK_ITERATIONS;
-    const twice = long && this.longBefore;
+    const twice = long && this.longBefore && residual < previous;
     this.longBefore = long;
     return twice && iterations >= CHECK_FIRST;
   }

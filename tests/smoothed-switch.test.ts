@@ -67,6 +67,12 @@ describe("the switch to smoothed aggregation", () => {
     expect(switchedAt).toBe(expected);
     // The first long prediction came one sample earlier: alone, it did not switch.
     expect(long(expected - 4) && !long(expected - 8)).toBe(true);
+    // A second sample whose residual did not fall below the lowest before it does not confirm: the next one does.
+    const plateau = new SmoothedSwitch(tolerance);
+    const flat = (j: number) => (j === expected ? residual(expected - 4) * 2 : residual(j));
+    let confirmedAt = 0;
+    for (let j = 4; j <= 64 && !confirmedAt; j += 4) if (plateau.observe(j, flat(j))) confirmedAt = j;
+    expect(confirmedAt).toBe(expected + 4);
     // A residual that jumps up for a sample does not count: the lowest so far is the rate's end.
     const spiky = new SmoothedSwitch(tolerance);
     const steady = (j: number) => 0.5 ** j * (j === 20 ? 1e4 : 1);
