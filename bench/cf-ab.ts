@@ -6,7 +6,7 @@
 // jobs on a shared machine count less than in wall time), the median of --runs alternating runs (old, new, then new,
 // old, ...) after an untimed warm-up; its phase times (wall, median); iterations; SAD against the ground truth (/1000,
 // as the benchmark prints it; alpha clamped to [0, 1], known pixels from the trimap); the largest difference between
-// the two alphas. The old build is a copy of an earlier `dist/` folder.
+// the two alphas; each build's peak arena memory. The old build is a copy of an earlier `dist/` folder.
 // npx tsx bench/cf-ab.ts --old /tmp/old/dist [--smoothed] [--data LOWRES_DIR] [--images GT02,GT13] [--trimaps trimap1] [--runs 3]
 import path from "node:path";
 import { readFile } from "node:fs/promises";
@@ -41,7 +41,7 @@ async function load(dist: string) {
     const solve = performance.now() - started - laplacian - solved.setupMilliseconds;
     const x = arena.f64(solved.solution, system.rows), index = arena.i32(system.unknownIndex, photo.width * photo.height);
     const values = Float32Array.from(index, (u, p) => (u >= 0 ? Math.min(1, Math.max(0, x[u])) : trimap.data[p] === 255 ? 1 : 0));
-    return { alpha: values, iterations: solved.iterations, switchedAt: solved.switchedAt ?? 0, unknown: system.rows, phases: [laplacian, solved.setupMilliseconds, solve] };
+    return { alpha: values, iterations: solved.iterations, switchedAt: solved.switchedAt ?? 0, unknown: system.rows, phases: [laplacian, solved.setupMilliseconds, solve], peak: arena.peak };
   });
   return { engine, solve };
 }
@@ -49,8 +49,8 @@ const builds = { old: await load(old), new: await load(path.join(repoRoot, "dist
 
 console.log(machineHeader());
 console.log(`# load average ${loadAverage()} (1, 5, 15 min) at the start`);
-console.log(`# old ${args.old}, new dist/${args.smoothed ? " with smoothedAggregation" : args.plain ? " plain only" : " (default: adaptive switch)"}; one thread; median of ${runs} alternating runs; CPU ms, phases wall ms (laplacian/preconditioner/solve)`);
-console.log("case            unknown  it old  it new   cpu old  cpu new  new/old   phases old          phases new          SAD old  SAD new  max |dalpha|");
+console.log(`# old ${args.old}, new dist/${args.smoothed ? " with smoothedAggregation" : args.plain ? " plain only" : " (default: adaptive switch)"}; one thread; median of ${runs} alternating runs; CPU ms, phases wall ms (laplacian/preconditioner/solve); peak: the arena's, wasm bytes the call held at most`);
+console.log("case            unknown  it old  it new   cpu old  cpu new  new/old   phases old          phases new          SAD old  SAD new  max |dalpha|  peak MiB old/new");
 const ratios: number[] = [];
 const totals = { old: 0, new: 0, sadOld: 0, sadNew: 0, itOld: 0, itNew: 0 };
 for (const name of names) {
@@ -62,6 +62,7 @@ for (const name of names) {
     const phases = { old: [[], [], []] as number[][], new: [[], [], []] as number[][] };
     const alphas: Record<string, Float32Array> = {};
     const iterations: Record<string, number> = {};
+    const peaks: Record<string, number> = {};
     let switchedAt = 0;
     let unknown = 0;
     for (let run = -1; run < runs; run++) {
@@ -75,6 +76,7 @@ for (const name of names) {
         solved.phases.forEach((ms, i) => phases[side][i].push(ms));
         alphas[side] = solved.alpha;
         iterations[side] = solved.iterations;
+        peaks[side] = solved.peak;
         if (side === "new") switchedAt = solved.switchedAt;
       }
     }
@@ -93,7 +95,7 @@ for (const name of names) {
     const phaseText = (side: "old" | "new") => phases[side].map((p) => fixed(median(p), 0)).join("/").padEnd(18);
     console.log(`${`${name} ${set}`.padEnd(15)} ${String(unknown).padStart(7)}  ${String(iterations.old).padStart(6)}  ${`${iterations.new}${switchedAt ? `/${switchedAt}` : ""}`.padStart(6)}  `
       + `${fixed(m.old, 0).padStart(7)}  ${fixed(m.new, 0).padStart(7)}  ${fixed(m.new / m.old, 3).padStart(7)}   ${phaseText("old")}  ${phaseText("new")}  `
-      + `${fixed(sads.old, 3).padStart(7)}  ${fixed(sads.new, 3).padStart(7)}  ${difference.toExponential(1)}`);
+      + `${fixed(sads.old, 3).padStart(7)}  ${fixed(sads.new, 3).padStart(7)}  ${difference.toExponential(1)}  ${fixed(peaks.old / 2 ** 20, 1)}/${fixed(peaks.new / 2 ** 20, 1)}`);
   }
 }
 console.log(`CPU time new/old: median ${fixed(median(ratios), 3)}, totals ${fixed(totals.new / totals.old, 3)}; iterations ${totals.itOld} -> ${totals.itNew}; `

@@ -416,8 +416,8 @@ export async function solveSystem(
         continue;
       }
       if (ran < steps) break; // converged, or the search direction vanished in rounding
-      if (switcher?.observe(iterations, residual) && !indefinite()) {
-        const hierarchy = await switcher.setUp(arena, engine, system, overCorrection, iterations, options.signal);
+      if (switcher?.observe(iterations, residual) && kind === "multigrid" && !indefinite()) {
+        const hierarchy = await switcher.setUp(arena, engine, system, overCorrection, iterations, options.signal, preconditioner);
         if (hierarchy !== 0) {
           preconditioner = hierarchy;
           arena.i32(descriptor + 24, 1)[0] = preconditioner;

@@ -25,7 +25,36 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
   return vector;
 }
 
-/** `first`: the plain hierarchy's first-level cells and tentative basis (same 4x4 cells), else built from the photo. */
+/** Bytes of an arena allocation (16-byte aligned, Arena.alloc). */
+const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * An upper bound on what setUpSmoothedMultigrid allocates when it starts from the plain hierarchy's first level
+ * and reuses its fine vectors (`first` with sums and sweepValues): every allocation below, each level's node
+ * count bounded by its cell grid. Where this fits on top of what is in use, the set-up cannot run out of memory.
+ */
+export function smoothedSetUpBytes(rows: number, first: FirstLevel): number {
+  const vectors = (nodes: number) => 7 * aligned((nodes + 1) * 16);
+  let { nodes, gw, gh } = first;
+  let bytes = aligned(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS) + aligned(rows * 16) + aligned(rows * 64) + aligned(32) + aligned((9 * 16 + 16) * 8)
+    + aligned(nodes * 4) + aligned(nodes * STENCIL * 4) + aligned(nodes * STENCIL * 64) + aligned(nodes * 64) + aligned(rows * 8)
+    + 2 * aligned((rows + 1) * 8) + aligned(rows * 9 * 16) + vectors(nodes) + aligned(16 * 16 * 4);
+  for (let levels = 1; levels < MAX_LEVELS && nodes > COARSEST_NODES; levels++) {
+    const pw = Math.ceil(gw / 3), ph = Math.ceil(gh / 3), parentNodes = Math.min(nodes, pw * ph);
+    bytes += aligned(pw * ph * 4) + aligned(parentNodes * 4) + aligned(parentNodes * STENCIL * 4) + aligned(parentNodes * STENCIL * 64)
+      + aligned(parentNodes * 128) + aligned(parentNodes * 64) + aligned(nodes * 4) + aligned(nodes * 36) + aligned(nodes * 9 * 64)
+      + aligned(nodes * 64) + aligned(parentNodes * 40) + 2 * aligned((nodes + 1) * 16) + vectors(parentNodes);
+    nodes = parentNodes;
+    gw = pw;
+    gh = ph;
+  }
+  return bytes;
+}
+
+/**
+ * `first`: the plain hierarchy's first-level cells and tentative basis (same 4x4 cells), else built from the photo;
+ * with its `sums` and `sweepValues` (the fine entries in f32, which this set-up writes again), those are reused.
+ */
 export async function setUpSmoothedMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers | undefined, width: number, height: number,
   overCorrection: number, pause: Pause, first?: FirstLevel,
@@ -34,7 +63,7 @@ export async function setUpSmoothedMultigrid(
   const { rows, half } = system;
   if (first) ({ width, height } = first);
   const hierarchy = arena.alloc(HEADER_BYTES + LEVEL_BYTES * MAX_LEVELS);
-  const sums = zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8), residual = sums;
+  const sums = zeroDummy(arena, first?.sums ?? arena.alloc((rows + 1) * 8), rows, 8), residual = sums;
   const rowParents = arena.alloc(rows * 16), rowProlongator = arena.alloc(rows * 64);
   const cycleScratch = arena.alloc(32);
   const temporaries: { offset: number; bytes: number }[] = [];
@@ -72,17 +101,19 @@ export async function setUpSmoothedMultigrid(
     releasePhoto(arena, pixels, width, height);
   }
   k.smoothedRowParents(system.unknownIndex, width, height, cells, gw, gh, nodes, rowParents, rowPlace);
-  const fineX = temporary((rows + 1) * 8), fineY = temporary((rows + 1) * 8);
+  const fineX = arena.alloc((rows + 1) * 8), fineY = arena.alloc((rows + 1) * 8);
   const rho = k.fineSpectralRadius(rows, half, system.columns, system.values, system.diagonal, fineX, fineY);
   await pause(0.2);
-  const sweepValues = arena.alloc(rows * half * 4);
+  const sweepValues = first?.sweepValues ?? arena.alloc(rows * half * 4);
   k.smoothedFineProlongator(rows, half, system.columns, system.values, system.diagonal, rowBasis, rowPlace, rowProlongator, sweepValues,
     rho > 0 ? OMEGA / rho : 0);
   await pause(0.3);
-  const work = temporary(rows * 9 * 16);
+  const work = arena.alloc(rows * 9 * 16);
   k.smoothedFirstGalerkin(rows, half, system.columns, system.values, system.diagonal, rowParents, rowPlace, rowProlongator, nodes, work,
     level.blocks);
   k.mirrorBlocks(nodes, level.neighbours, level.blocks);
+  // The fine level's scratch, the largest of the set-up, is dead now: the coarser levels' arrays take its place.
+  for (const [offset, bytes] of [[work, rows * 9 * 16], [fineX, (rows + 1) * 8], [fineY, (rows + 1) * 8]]) arena.recycle(offset, bytes);
   await pause(0.5);
 
   const records: number[][] = [];

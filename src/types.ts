@@ -114,6 +114,11 @@ export interface AlphaStats {
   peakBytes: number;
   /** Threads that shared this solve: the engine's, or 1 for an image too small to be worth splitting. */
   threads: number;
+  /**
+   * The iteration after which closed-form's solve went on with smoothed aggregation, a stronger preconditioner it
+   * switches to when the plain one converges slowly (one thread, radius 1); 0 when it did not switch.
+   */
+  switchedAt: number;
 }
 
 export interface AlphaResult {

@@ -52,7 +52,7 @@ export const closedForm: AlphaMethod<typeof options> = {
       solution: solved.solution, unknownIndex: system.unknownIndex,
       iterations: solved.iterations, residual: solved.residual, converged: solved.converged,
       milliseconds: { laplacian, preconditioner: solved.setupMilliseconds, solve: performance.now() - started - laplacian - solved.setupMilliseconds },
-      threads: system.split ? engine.threads : 1,
+      threads: system.split ? engine.threads : 1, switchedAt: solved.switchedAt,
     };
   },
 };

@@ -116,7 +116,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     });
     const stats: AlphaStats = {
       width, height, unknownPixels: pixels.counts.unknown, method: method.name as MethodName, iterations: 0, residual: 0, converged: true,
-      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1,
+      milliseconds: { laplacian: 0, preconditioner: 0, solve: 0, total: 0 }, wasmMemoryBytes: 0, peakBytes: 0, threads: 1, switchedAt: 0,
     };
     // Loaded (and its floats checked) whether or not anything is unknown: a bad start is an error either way.
     const startAlpha = !initialAlpha ? 0
@@ -133,7 +133,7 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
       };
       const solved = await method.solve(context, resolved);
       ({ solution, unknownIndex } = solved);
-      Object.assign(stats, { iterations: solved.iterations, residual: solved.residual, converged: solved.converged, threads: solved.threads });
+      Object.assign(stats, { iterations: solved.iterations, residual: solved.residual, converged: solved.converged, threads: solved.threads, switchedAt: solved.switchedAt ?? 0 });
       stats.milliseconds = { ...solved.milliseconds, total: 0 };
     }
     const alpha = arena.alloc(n * 4);

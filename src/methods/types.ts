@@ -56,6 +56,8 @@ export interface MethodSolution {
   milliseconds: { laplacian: number; preconditioner: number; solve: number };
   /** Threads that shared the work. */
   threads: number;
+  /** The iteration after which the solve switched to smoothed aggregation (closed-form); absent or 0: it did not. */
+  switchedAt?: number;
 }
 
 export interface AlphaMethod<Table extends OptionTable = OptionTable> {
