@@ -177,6 +177,29 @@ describe("ifm's preconditioned solve against a dense direct solve", () => {
       });
     }
   }
+  it("the scalar build's two-level solve (its block and coarse parts without SIMD) reaches the dense solution", async () => {
+    const scalar = await makeEngine("scalar");
+    try {
+      for (const { name, image, trimap } of cases) {
+        const reference = await assembled(scalar, image, trimap);
+        const exact = solveDense(reference.matrix, reference.rhs);
+        const size = Math.max(...Array.from(exact, Math.abs));
+        const solved = await scalar.run(async (arena: Arena) => {
+          const k = ifmKernels(scalar);
+          const checked = checkImage(image);
+          const pixels = loadPixels(arena, scalar, checked, checkTrimap(trimap, checked));
+          const context: MethodContext = { engine: scalar, arena, width: image.width, height: image.height, pixels, progress: () => {}, checkpoint: async () => {} };
+          const system = await assembleIfm(context, k, await buildFlows(context, k, pixels.counts.unknown), "multigrid");
+          const result = await solveIfm(context, system, 1, { tolerance: 1e-12, maxIterations: 5000 });
+          return { residual: result.residual, x: arena.f64(result.x, system.rows).slice() };
+        });
+        expect(solved.residual).toBeLessThanOrEqual(1e-12);
+        solved.x.forEach((v, u) => expect(Math.abs(v - exact[u]), `${name}, row ${u}`).toBeLessThanOrEqual(1e-8 * size));
+      }
+    } finally {
+      scalar.close();
+    }
+  });
   it("the two-level preconditioner takes fewer iterations than Jacobi on a larger photo", async () => {
     const image = smoothImage(96, 72, 47), trimap = randomTrimap(96, 72, 48, 0.6);
     const iterations: Record<string, number> = {};
