@@ -34,6 +34,7 @@ export { seedSolution, composeSolution, firstNonFinite } from "./solve/guess";
 export * from "./methods/ifm-system";
 export * from "./methods/ifm-pcg";
 export * from "./methods/ifm-coarse";
+export * from "./methods/ifm-blocks";
 export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGatherOrderBytes, smGather } from "./methods/sm";
 export { smLabelDistances, smRayMap } from "./methods/sm-rays";
 export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";

@@ -59,8 +59,9 @@ export interface AlphaOptions extends MethodOptions {
    * Preconditioner of the conjugate-gradient solve: "multigrid", an aggregation multigrid K-cycle whose coarse
    * levels carry the Laplacian's affine-in-colour near-null space (tens to under two hundred iterations), or
    * "jacobi", the diagonal (thousands of iterations). Radius > 2 always uses "jacobi". Default "multigrid".
-   * For method "ifm", "multigrid" is a two-level method: Jacobi plus an exact coarse correction on pixel blocks
-   * with the basis 1, R, G, B (assembly/methods/ifm-coarse.ts); rw and lbdm take it as documented in the README.
+   * For method "ifm", "multigrid" is a two-level method: block Jacobi on 4 x 4 pixel blocks (assembly/methods/
+   * ifm-blocks.ts) plus an exact coarse correction on pixel blocks with the basis 1, R, G, B
+   * (assembly/methods/ifm-coarse.ts); rw and lbdm take it as documented in the README.
    */
   preconditioner?: "multigrid" | "jacobi";
   /** Called as work advances, at most every few tens of milliseconds. */

@@ -1,12 +1,13 @@
 // Information flow's two-level preconditioner (assembly/methods/ifm-coarse.ts, src/methods/ifm-coarse.ts) against
 // its plain f64 reference (tests/reference/ifm-coarse.ts), on both builds: the aggregates and basis, E = Z^T A Z
 // (from products of the assembled system with unit vectors) through its Cholesky factor, which coarse unknowns the
-// factor drops, and one application M^-1 r = D^-1 r + Z E^+ Z^T r; then the preconditioned solve against a dense
-// direct solve of the same system, with both preconditioners, on 1 to 3 threads.
+// factor drops, and one application M^-1 r = B^-1 r + Z E^+ Z^T r (B A's diagonal blocks on 4 x 4 pixels,
+// assembly/methods/ifm-blocks.ts); then the preconditioned solve against a dense direct solve of the same system,
+// with both preconditioners, on 1 to 3 threads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkTrimapCounts, loadPixels } from "../dist/alpha.js";
 import type { Arena, Engine } from "../dist/engine.js";
-import { SIDES, maxCoarseUnknowns } from "../dist/methods/ifm-coarse.js";
+import { BLOCK_SIDE, SIDES, maxCoarseUnknowns } from "../dist/methods/ifm-coarse.js";
 import { ifmKernels } from "../dist/methods/ifm-kernels.js";
 import { assembleIfm, buildFlows } from "../dist/methods/ifm.js";
 import { IFM_THREADING, solveIfm, splitIfmRows } from "../dist/methods/ifm-solve.js";
@@ -14,7 +15,7 @@ import type { MethodContext } from "../dist/methods/types.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { makeEngine, threadEngine } from "./helpers.js";
 import { type DenseMatrix, solveDense } from "./reference/dense.js";
-import { referenceAggregates, referenceBasis, referenceCoarseOperator } from "./reference/ifm-coarse.js";
+import { referenceAggregates, referenceBasis, referenceBlockSolve, referenceCoarseOperator } from "./reference/ifm-coarse.js";
 import { type Image8, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 /** A photo whose left third is one flat colour: its aggregates' colour functions vanish, and the factor drops them. */
@@ -84,7 +85,7 @@ function assembled(engine: Engine, image: Image8, trimap: Image8) {
     return {
       kind, rows, m, rgb, matrix, unknownIndex: arena.i32(system.unknownIndex, n).slice(), aggregateOf: arena.i32(aggregateOf, rows).slice(),
       basis: arena.f32(basis, rows * 4).slice(), factor: arena.f64(factor, m * m).slice(), rhs: arena.f64(system.rhs, rows).slice(),
-      applied: arena.f64(z, rows).slice(), inverseDiagonal: arena.f64(arena.i32(record + 18 * 4, 1)[0], rows).slice(),
+      applied: arena.f64(z, rows).slice(),
     };
   });
 }
@@ -119,7 +120,11 @@ for (const build of ["release", "scalar"] as const) {
         // The same unknowns as a plain Cholesky of E drops (a pivot below 1e-8 of its diagonal entry: a flat
         // aggregate's colour functions, or colours dependent on one another there).
         expect(kept).toEqual(referenceKeptUnknowns(e));
-        // M^-1 b = D^-1 b + Z E^+ Z^T b on the kept coarse unknowns.
+        // M^-1 b = B^-1 b + Z E^+ Z^T b on the kept coarse unknowns, B A's diagonal blocks (positive definite).
+        const blocks = referenceAggregates(got.unknownIndex, image.width, image.height, BLOCK_SIDE);
+        expect(blocks.count).toBeGreaterThan(1);
+        const fine = referenceBlockSolve(got.matrix, blocks.aggregateOf, blocks.count, got.rhs);
+        expect(fine.positiveDefinite).toBe(true);
         const restricted = kept.map((i) => got.aggregateOf.reduce((s, a, u) => (a * 4 <= i && i < a * 4 + 4 ? s + got.basis[u * 4 + (i - a * 4)] * got.rhs[u] : s), 0));
         const keptE: DenseMatrix = { size: kept.length, entries: Float64Array.from(kept.flatMap((i) => kept.map((j) => e.entries[i * m + j]))) };
         const coarse = solveDense(keptE, restricted);
@@ -127,9 +132,10 @@ for (const build of ["release", "scalar"] as const) {
         kept.forEach((i, at) => (full[i] = coarse[at]));
         const norm = Math.max(...Array.from(got.applied, Math.abs));
         got.applied.forEach((value, u) => {
-          let expected = got.inverseDiagonal[u] * got.rhs[u];
+          let expected = fine.z[u];
           for (let i = 0; i < 4; i++) expected += got.basis[u * 4 + i] * full[got.aggregateOf[u] * 4 + i];
-          expect(Math.abs(value - expected), `row ${u}`).toBeLessThanOrEqual(1e-8 * norm);
+          // The blocks' inverses are stored as f32.
+          expect(Math.abs(value - expected), `row ${u}`).toBeLessThanOrEqual(1e-6 * norm);
         });
       });
     }
@@ -171,6 +177,29 @@ describe("ifm's preconditioned solve against a dense direct solve", () => {
       });
     }
   }
+  it("the scalar build's two-level solve (its block and coarse parts without SIMD) reaches the dense solution", async () => {
+    const scalar = await makeEngine("scalar");
+    try {
+      for (const { name, image, trimap } of cases) {
+        const reference = await assembled(scalar, image, trimap);
+        const exact = solveDense(reference.matrix, reference.rhs);
+        const size = Math.max(...Array.from(exact, Math.abs));
+        const solved = await scalar.run(async (arena: Arena) => {
+          const k = ifmKernels(scalar);
+          const checked = checkImage(image);
+          const pixels = loadPixels(arena, scalar, checked, checkTrimap(trimap, checked));
+          const context: MethodContext = { engine: scalar, arena, width: image.width, height: image.height, pixels, progress: () => {}, checkpoint: async () => {} };
+          const system = await assembleIfm(context, k, await buildFlows(context, k, pixels.counts.unknown), "multigrid");
+          const result = await solveIfm(context, system, 1, { tolerance: 1e-12, maxIterations: 5000 });
+          return { residual: result.residual, x: arena.f64(result.x, system.rows).slice() };
+        });
+        expect(solved.residual).toBeLessThanOrEqual(1e-12);
+        solved.x.forEach((v, u) => expect(Math.abs(v - exact[u]), `${name}, row ${u}`).toBeLessThanOrEqual(1e-8 * size));
+      }
+    } finally {
+      scalar.close();
+    }
+  });
   it("the two-level preconditioner takes fewer iterations than Jacobi on a larger photo", async () => {
     const image = smoothImage(96, 72, 47), trimap = randomTrimap(96, 72, 48, 0.6);
     const iterations: Record<string, number> = {};

@@ -11,6 +11,8 @@
 // coarse record (i32 fields): [0] coarse unknowns m (4 per aggregate) [1] aggregate of each row (i32 rows)
 //   [2] basis values (f32 rows x 4: 1 and the colour less the aggregate's mean) [3] E, then its Cholesky factor
 //   (f64 m x m, lower triangle; a dropped unknown's diagonal entry 0) [4] coarse vector (f64 m)
+//   [5] the fine part's block record (assembly/methods/ifm-blocks.ts: M^-1 = B^-1 + Z E^-1 Z^T, B A's diagonal
+//   blocks), or 0 for Jacobi's D^-1
 
 import { field, pointerField } from "../record";
 import { beat } from "../team";
@@ -303,22 +305,25 @@ export function ifmCoarseRestrictSolve(coarse: usize, rows: i32, r: usize, conte
   coarseSolve(coarse, context);
 }
 
+/** sum + (Z y)_u: row u's basis values times its aggregate's entries of the coarse vector y. */
+@inline
+export function addCoarse(coarse: usize, u: i32, sum: f64): f64 {
+  const phi = pointerField(coarse, 2) + (<usize>u << 4);
+  const source = pointerField(coarse, 4) + (<usize>(load<i32>(pointerField(coarse, 1) + (<usize>u << 2)) * DOFS) << 3);
+  if (ASC_FEATURE_SIMD) {
+    // The four products two at a time, summed in the loop's order.
+    const values = v128.load(phi);
+    const low = f64x2.mul(f64x2.promote_low_f32x4(values), v128.load(source));
+    const high = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i32>(values, values, 2, 3, 2, 3)), v128.load(source, 16));
+    return sum + f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
+  }
+  for (let i = 0; i < DOFS; i++) sum += <f64>load<f32>(phi + (<usize>i << 2)) * load<f64>(source + (<usize>i << 3));
+  return sum;
+}
+
 /** z = D^-1 r + Z y on rows [lo, hi), y the coarse vector of ifmCoarseRestrictSolve. */
 export function ifmCoarseProlong(coarse: usize, inverseDiagonal: usize, r: usize, z: usize, lo: i32, hi: i32): void {
-  const aggregateOf = pointerField(coarse, 1), basis = pointerField(coarse, 2), y = pointerField(coarse, 4);
   for (let u = lo; u < hi; u++) {
-    const phi = basis + (<usize>u << 4);
-    const source = y + (<usize>(load<i32>(aggregateOf + (<usize>u << 2)) * DOFS) << 3);
-    let sum = load<f64>(inverseDiagonal + (<usize>u << 3)) * load<f64>(r + (<usize>u << 3));
-    if (ASC_FEATURE_SIMD) {
-      // The four products two at a time, summed in the loop's order.
-      const values = v128.load(phi);
-      const low = f64x2.mul(f64x2.promote_low_f32x4(values), v128.load(source));
-      const high = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i32>(values, values, 2, 3, 2, 3)), v128.load(source, 16));
-      sum = sum + f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
-    } else {
-      for (let i = 0; i < DOFS; i++) sum += <f64>load<f32>(phi + (<usize>i << 2)) * load<f64>(source + (<usize>i << 3));
-    }
-    store<f64>(z + (<usize>u << 3), sum);
+    store<f64>(z + (<usize>u << 3), addCoarse(coarse, u, load<f64>(inverseDiagonal + (<usize>u << 3)) * load<f64>(r + (<usize>u << 3))));
   }
 }

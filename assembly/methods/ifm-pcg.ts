@@ -1,8 +1,9 @@
 // Information-flow matting's product y = A x (its rows in assembly/methods/ifm-product.ts) and its preconditioned
 // conjugate gradients (Saad, Iterative Methods for Sparse Linear Systems, alg. 9.1), on the system record of assembly/methods/ifm-system.ts, on one thread or on
 // the engine's team (assembly/team.ts). The preconditioner (system field [19]): Jacobi, or Jacobi plus the coarse
-// correction of assembly/methods/ifm-coarse.ts (field [20] its record), whose restriction and small dense solve
-// thread 0 runs for all rows between two barriers.
+// correction of assembly/methods/ifm-coarse.ts (field [20] its record) and, where that record holds them, the
+// diagonal blocks of assembly/methods/ifm-blocks.ts in place of Jacobi, whose restriction, small dense solve and
+// block solves thread 0 runs for all rows between two barriers.
 //
 // With threads every thread makes the same call with its own context and takes the rows [4][t]..[4][t + 1]. A row
 // gathers its own stored entries and scatters their mirror images into rows anywhere, so each thread scatters into
@@ -11,6 +12,7 @@
 // same dot products, so all take the same path through the loop; thread 0 writes the state.
 // state (f64): [0] r.z  [1] |b|  [2] |r|
 
+import { ifmBlockSolve } from "./ifm-blocks";
 import { ifmCoarseProlong, ifmCoarseRestrictSolve } from "./ifm-coarse";
 import { ifmMultiplyRows } from "./ifm-product";
 import { residualAfterProduct, writeStartState } from "../residual";
@@ -74,9 +76,14 @@ function precondition(system: usize, r: usize, z: usize, lo: i32, hi: i32, conte
   }
   const coarse = pointerField(system, 20);
   barrier(context); // every thread's r is in
-  if (threadIndex(context) == 0) ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
-  barrier(context); // the coarse vector is in
-  ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
+  // Blocks cross the threads' row ranges, so where there are blocks one thread makes all of z.
+  const blocks = pointerField(coarse, 5);
+  if (threadIndex(context) == 0) {
+    ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
+    if (blocks != 0) ifmBlockSolve(blocks, coarse, r, z, context);
+  }
+  barrier(context); // the coarse vector (or all of z) is in
+  if (blocks == 0) ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
 }
 
 /** a . b over this thread's rows, summed over the threads. */

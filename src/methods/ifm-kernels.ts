@@ -54,6 +54,11 @@ export interface IfmKernels extends KdTreeKernels {
   ifmCoarseOperator(system: number, coarse: number, scratch: number, first: number, end: number): void;
   ifmCoarseScratchBytes(k: number): number;
   ifmCoarseFactor(coarse: number, first: number, end: number): void;
+  ifmBlockLayout(blocks: number, rows: number, blockOf: number, place: number): number;
+  ifmBlockTriangleStarts(blocks: number, triangleStarts: number): void;
+  ifmBlockEntries(system: number, blockOf: number, place: number, triangleStarts: number, entries: number, first: number, end: number): void;
+  ifmBlockInverse(blocks: number, triangleStarts: number, entries: number, first: number, end: number): void;
+  ifmBlockSolve(blocks: number, coarse: number, r: number, z: number, context: number): void;
 }
 
 /** f64 values transparencyHistograms writes: three 30-bin histograms, then their three pixel counts. */

@@ -3,7 +3,7 @@
 // (yaksoy/AffinityBasedMattingToolbox, getMattingParams('IFM')): the colour-mixture, known-to-unknown,
 // intra-unknown and local (closed-form) flows, the transparency test that switches the known-to-unknown flow off,
 // edge and patch trimming, and the final edge trim; the system on the unknown pixels (assembly/methods/
-// ifm-system.ts) is symmetric positive definite and solved by Jacobi-preconditioned CG (assembly/methods/ifm-pcg.ts),
+// ifm-system.ts) is symmetric positive definite and solved by preconditioned CG (assembly/methods/ifm-pcg.ts),
 // on the engine's threads where each has enough rows, from the known-to-unknown estimates unless the caller gives a start.
 import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
@@ -30,8 +30,8 @@ export const IFM_PARAMETERS = {
 };
 
 /**
- * preconditioner: "multigrid", Jacobi plus a coarse correction (a two-level method, assembly/methods/ifm-coarse.ts),
- * or "jacobi" alone.
+ * preconditioner: "multigrid", block Jacobi plus a coarse correction (a two-level method, assembly/methods/ifm-coarse.ts
+ * and ifm-blocks.ts), or "jacobi" alone.
  */
 const options = { ...SOLVER_OPTIONS, preconditioner: choiceSpec<"multigrid" | "jacobi">("multigrid", ["multigrid", "jacobi"]) };
 

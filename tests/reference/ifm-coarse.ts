@@ -1,7 +1,8 @@
 // Plain f64 reference of information flow's two-level preconditioner (assembly/methods/ifm-coarse.ts): the
 // aggregates, the basis Z (1 and the colour less the aggregate's mean), E = Z^T A Z from a dense A, and
-// M^-1 r = D^-1 r + Z E^+ Z^T r with E^+ the inverse on the coarse unknowns a Cholesky keeps.
-import type { DenseMatrix } from "./dense.js";
+// M^-1 r = D^-1 r + Z E^+ Z^T r with E^+ the inverse on the coarse unknowns a Cholesky keeps; the fine part's
+// diagonal blocks (assembly/methods/ifm-blocks.ts), M^-1 r = B^-1 r + Z E^+ Z^T r.
+import { type DenseMatrix, solveDense } from "./dense.js";
 
 /** Aggregate of each unknown row: side x side pixel blocks with an unknown, numbered in raster order of the blocks. */
 export function referenceAggregates(unknownIndex: Int32Array, width: number, height: number, side: number): { aggregateOf: Int32Array; count: number } {
@@ -55,4 +56,30 @@ export function referenceCoarseOperator(matrix: DenseMatrix, basis: ArrayLike<nu
     if (zi !== 0) for (let j = 0; j < m; j++) e[i * m + j] += zi * az[u * m + j];
   }
   return { size: m, entries: e };
+}
+
+/**
+ * B^-1 r: A's diagonal blocks (the rows of each block, numbered as referenceAggregates numbers them) each solved
+ * densely; also whether a plain Cholesky of every block succeeds (each is positive definite).
+ */
+export function referenceBlockSolve(matrix: DenseMatrix, blockOf: Int32Array, count: number, r: ArrayLike<number>): { z: Float64Array; positiveDefinite: boolean } {
+  const rows = matrix.size, z = new Float64Array(rows);
+  let positiveDefinite = true;
+  for (let b = 0; b < count; b++) {
+    const members = Array.from({ length: rows }, (_, u) => u).filter((u) => blockOf[u] === b);
+    const size = members.length;
+    const block: DenseMatrix = { size, entries: Float64Array.from(members.flatMap((u) => members.map((v) => matrix.entries[u * rows + v]))) };
+    const l = new Float64Array(size * size);
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j <= i; j++) {
+        let sum = block.entries[i * size + j];
+        for (let t = 0; t < j; t++) sum -= l[i * size + t] * l[j * size + t];
+        if (j < i) l[i * size + j] = sum / l[j * size + j];
+        else if (sum > 0) l[i * size + i] = Math.sqrt(sum);
+        else positiveDefinite = false;
+      }
+    }
+    solveDense(block, members.map((u) => r[u])).forEach((value, i) => (z[members[i]] = value));
+  }
+  return { z, positiveDefinite };
 }
