@@ -36,6 +36,8 @@ const cases: Case[] = [
     name: "smooth 60x40 band, the most skipped and one past it", image: smoothImage(60, 40, 6), trimap: bandTrimap(60, 40, 25, 33),
     neighbors: [MAX_SKIPPED_NEIGHBORS, MAX_SKIPPED_NEIGHBORS + 1], distanceWeights: [2, 0.1], soft: false,
   },
+  // A position weight low enough that the grid is given up for the tree, whose leaves then bound the tests.
+  { name: "smooth 120x90 band, low position weight", image: smoothImage(120, 90, 11), trimap: bandTrimap(120, 90, 55, 65), neighbors: [20, 10], distanceWeights: [2, 0.02], soft: false },
   { name: "noise 40x30, random trimap", image: noiseImage(40, 30, 7), trimap: randomTrimap(40, 30, 8, 0.1), neighbors: [20, 10], distanceWeights: [2, 0.1], soft: false },
   { name: "smooth 30x20, no unknown pixel", image: smoothImage(30, 20, 9), trimap: bandTrimap(30, 20, 15, 14), neighbors: [20, 10], distanceWeights: [2, 0.1], soft: false },
   { name: "smooth 4x3 band, more neighbours than pixels", image: smoothImage(4, 3, 10), trimap: bandTrimap(4, 3, 2, 2), neighbors: [20, 5], distanceWeights: [2, 0.1], soft: false },

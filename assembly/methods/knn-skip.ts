@@ -2,8 +2,8 @@
 // pixel's own list matters only through the rows it holds: it adds to their degrees and right-hand sides, and it
 // makes the pixel itself a row when it holds an unknown one. A list that holds no row changes nothing, so it need
 // not be searched, which a bound proves without the search: the k-th smallest distance from pixel p to any k
-// pixels (here those of a window around p in the image) bounds its k-th nearest's from above, so when no row is
-// within that bound, none is among p's k nearest.
+// pixels (here those of the leaf p falls in, in the search's k-d tree, or of a window around p in the image) bounds
+// its k-th nearest's from above, so when no row is within that bound, none is among p's k nearest.
 //
 // The rows (the unknown pixels and the known ones one edge from one, either way) are only known once every list
 // is, so the first test uses the pixels reached from the unknown ones (`reached`, nonzero: the unknown pixels and
@@ -70,10 +70,10 @@ export function knnGatherLate(features: usize, pixels: i32, reached: usize, acti
   return side;
 }
 
-/** Bytes windowBound's scratch needs for k neighbours: a window's distances and a sorted list of some of them. */
+/** Bytes the bounds' scratch needs for k neighbours: a window's distances and a sorted list of some of them, or a leaf's list and a block's four. */
 export function knnBoundScratchBytes(k: i32): i32 {
   const side = windowSide(k);
-  return (2 * side * side) << 2;
+  return max(2 * side * side, k + 4) << 2;
 }
 
 /** Inserts v into the list of `kept` values at `list` sorted by `below` (capacity `size`), dropping its last if full. */
@@ -144,6 +144,70 @@ function windowBound(features: usize, width: i32, height: i32, k: i32, p: i32, s
     }
   }
   return load<f32>(list + (<usize>(size - 1) << 2));
+}
+
+// The leaf of leafBound: its points' range in tree order, in the tree `leafTree`.
+let leafTree: usize = 0;
+let leafLo = 0;
+let leafHi = 0;
+
+/** Distances of block b of `blocked` (tree order, five coordinates) to the query at `fp` (splat at querySplats with SIMD), at `out`. */
+@inline function blockDistancesTo(blocked: usize, b: i32, fp: usize, out: usize): void {
+  const base = blocked + ((<usize>b * <usize>DIMS) << 4);
+  if (ASC_FEATURE_SIMD) {
+    v128.store(out, blockSquaredDistances(base, querySplats, DIMS));
+    return;
+  }
+  for (let lane = 0; lane < 4; lane++) store<f32>(out + (<usize>lane << 2), laneSquaredDistance(base, fp, lane, DIMS));
+}
+
+/**
+ * An upper bound on p's k-th nearest distance from the leaf that p's features lead to in `own`, a kdtree.ts tree
+ * over every pixel: the k-th smallest distance to its points (Infinity when it holds fewer than k). Its points are
+ * near each other in all five features, so where the position weighs little (knn's second search, whose neighbours
+ * lie tens of pixels away and close in colour) the bound is far below a window's around p. Any leaf's points are
+ * distinct pixels, so which leaf the walk reaches (a point equal to a split may lie on either side) changes only
+ * how low the bound is. `list`: room for k f32 and then four.
+ */
+function leafBound(own: usize, features: usize, p: i32, k: i32, list: usize): f32 {
+  const inner = field(own, 2) >> 1, blocked = pointerField(own, 3), splitDims = pointerField(own, 5), splitValues = pointerField(own, 6);
+  const fp = features + <usize>p * FEATURES * 4;
+  let node = 0, lo = 0, hi = field(own, 0);
+  while (node < inner) {
+    // kdtree.ts splitAt; the side of the split the query lies on.
+    const mid = lo + (((hi - lo) >> 3) << 2);
+    if (load<f32>(fp + (<usize>load<i32>(splitDims + (<usize>node << 2)) << 2)) < load<f32>(splitValues + (<usize>node << 2))) {
+      node = 2 * node + 1;
+      hi = mid;
+    } else {
+      node = 2 * node + 2;
+      lo = mid;
+    }
+  }
+  leafTree = own;
+  leafLo = lo;
+  leafHi = hi;
+  if (hi - lo < k) return Infinity;
+  if (ASC_FEATURE_SIMD) {
+    for (let d = 0; d < DIMS; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(fp + (<usize>d << 2))));
+  }
+  const lanes = list + (<usize>k << 2);
+  let kept = 0;
+  for (let first = lo; first < hi; first += 4) {
+    blockDistancesTo(blocked, first >> 2, fp, lanes);
+    for (let lane = 0, count = min(4, hi - first); lane < count; lane++) kept = insertSorted(list, kept, k, load<f32>(lanes + (<usize>lane << 2)), true);
+  }
+  return load<f32>(list + (<usize>(k - 1) << 2));
+}
+
+/** Whether a point of the last leafBound's leaf with reached[pixel] != 0 is within `limit` of p. */
+function leafHolds(features: usize, p: i32, reached: usize, limit: f32): bool {
+  const blocked = pointerField(leafTree, 3), index = pointerField(leafTree, 4), fp = features + <usize>p * FEATURES * 4;
+  for (let i = leafLo; i < leafHi; i++) {
+    if (load<u8>(reached + <usize>load<i32>(index + (<usize>i << 2))) == 0) continue;
+    if (laneSquaredDistance(blocked + ((<usize>(i >> 2) * <usize>DIMS) << 4), fp, i & 3, DIMS) <= limit) return true;
+  }
+  return false;
 }
 
 /** Whether a pixel of the last window with reached[pixel] != 0 is within `limit` (its distance at scratch). */
@@ -278,10 +342,11 @@ function treeHolds(features: usize, points: i32, p: i32, limit: f32): bool {
  * The first test, in one search (features, k), of the pixels of [from, to): rows[p] = -1 for the unknown and
  * p for the known; a known pixel that is not reached, with no reached pixel within its bound (in its window, or in
  * `tree`, a kdtree.ts tree over the reached pixels), is skipped instead: its k list entries -1, rows[p] = -1, and
- * its bound kept at bounds[p] (f32). Returns the number skipped. `scratch`: knnBoundScratchBytes(k).
+ * its bound kept at bounds[p] (f32). The bound is leafBound's in `own` (the search's tree over every pixel, or 0),
+ * or the window's where there is none. Returns the number skipped. `scratch`: knnBoundScratchBytes(k).
  */
 export function knnSkipFar(tree: usize, features: usize, width: i32, height: i32, k: i32, from: i32, to: i32, labels: usize, reached: usize,
-  neighbours: usize, rows: usize, bounds: usize, scratch: usize): i32 {
+  neighbours: usize, rows: usize, bounds: usize, scratch: usize, own: usize): i32 {
   const points = startTree(tree);
   let skipped = 0;
   // A test costs about a third of a search, and most pixels fail it: a pixel is only tested after one that passed,
@@ -293,10 +358,20 @@ export function knnSkipFar(tree: usize, features: usize, width: i32, height: i32
     if (!known || load<u8>(reached + <usize>p) != 0) continue;
     if (++untested < PROBE) continue;
     untested = PROBE;
-    const limit = windowBound(features, width, height, k, p, scratch);
-    if (windowW == 0 || windowHolds(width, reached, scratch, limit) || treeHolds(features, points, p, limit)) {
-      untested = 0;
-      continue;
+    // The leaf of the search's tree, where it has one: for a search where colour weighs most, a bound far below the
+    // window's at about its cost. Else (or when the leaf holds fewer than k) the window.
+    let limit = own != 0 ? leafBound(own, features, p, k, scratch) : <f32>Infinity;
+    if (limit != Infinity) {
+      if (leafHolds(features, p, reached, limit) || treeHolds(features, points, p, limit)) {
+        untested = 0;
+        continue;
+      }
+    } else {
+      limit = windowBound(features, width, height, k, p, scratch);
+      if (windowW == 0 || windowHolds(width, reached, scratch, limit) || treeHolds(features, points, p, limit)) {
+        untested = 0;
+        continue;
+      }
     }
     store<i32>(rows + (<usize>p << 2), -1);
     store<f32>(bounds + (<usize>p << 2), limit);

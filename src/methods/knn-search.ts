@@ -21,7 +21,7 @@ export interface KnnSearchKernels extends GridSearchKernels {
   knnGatherLate(features: number, pixels: number, reached: number, activeIndex: number, out: number): number;
   knnBoundScratchBytes(k: number): number;
   knnSkipFar(tree: number, features: number, width: number, height: number, k: number, from: number, to: number, labels: number, reached: number,
-    neighbours: number, rows: number, bounds: number, scratch: number): number;
+    neighbours: number, rows: number, bounds: number, scratch: number, own: number): number;
   knnCheckSkipped(tree: number, features: number, k: number, from: number, to: number, activeIndex: number, neighbours: number, bounds: number, again: number): number;
   knnRowsOfLabel(labels: number, pixels: number, known: number, rows: number): void;
 }
@@ -112,7 +112,8 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
     const near = subsetTree(arena, kernels, kernels.knnGatherReached(0, n, reached, 0), (work) => kernels.knnGatherReached(features, n, reached, work));
     const scratch = arena.alloc(kernels.knnBoundScratchBytes(k));
     for (let from = 0; from < n; from += TEST_SLICE) {
-      skipped += kernels.knnSkipFar(near, features, width, height, k, from, Math.min(n, from + TEST_SLICE), labels, reached, neighbours, rows, bounds, scratch);
+      skipped += kernels.knnSkipFar(near, features, width, height, k, from, Math.min(n, from + TEST_SLICE), labels, reached, neighbours, rows, bounds, scratch,
+        search.tree);
       await at(second, first, s, 0);
     }
     arena.release(treeMark);
