@@ -390,7 +390,8 @@ export class Engine {
    * Runs a solver kernel on every thread (each with its context as the last argument) and returns
    * the calling thread's result; `alone`: on the calling thread only. A thread that throws or dies fails
    * the call with WASM_UNAVAILABLE, and the engine then works alone. No wait here or at the module's
-   * barriers lasts longer than STALL_MS without progress (a helper finishing, or its heartbeat moving).
+   * barriers lasts longer than the stall bound without progress (a helper finishing, or its heartbeat moving):
+   * STALL_MS, or twice and four times that on the retries of a call (run).
    */
   together(kernel: ThreadKernel, args: number[], alone = false): number {
     const run = this.kernels[kernel] as (...values: number[]) => number;
