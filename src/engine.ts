@@ -254,7 +254,8 @@ const VERDICT_MS = 2000;
 /**
  * A call whose helpers were taken for dead but came back (a busy machine held a live one off its core for the
  * stall bound: gaps of 0.1-0.2 s were measured at load average 7 on 2 cores) starts again up to this many times,
- * each time with twice the bound before (0.6, 1.2, 2.4 s), here and at the module's barriers; then the threads go.
+ * each time with twice the bound before (0.6, 1.2, 2.4 s), here and at the module's barriers; after that, the
+ * threads go and the call runs once more on the calling thread alone (an answer, not an error).
  */
 const STALL_RETRIES = 2;
 
@@ -521,9 +522,14 @@ export class Engine {
           } catch (cause) {
             if (!(cause instanceof TeamStalled)) throw cause;
             const lost = await this.verdict();
-            if (lost !== undefined || retry === STALL_RETRIES) {
+            if (lost !== undefined) {
               this.close();
-              throw this.lostError(lost ?? `a solver thread stopped answering ${retry + 1} times in one call`);
+              throw this.lostError(lost);
+            }
+            if (retry === STALL_RETRIES) {
+              // Alive, but held up past every bound: the threads go, and the task runs once more, alone.
+              this.close();
+              return await task(new Arena(this.kernels, this.base, this.limit));
             }
             // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team
             // that allows twice as long.

@@ -40,7 +40,7 @@ interface Death {
   how?: "exit" | "throw";
   /** The helper pauses before its first command of this kernel, for stallMs, its heartbeat moving or not. */
   stallAt?: ThreadKernel;
-  stallMs?: number;
+  stallMs?: number | number[];
   /** ...before its first this many commands of that kernel (default 1). */
   stallTimes?: number;
   beating?: boolean;
@@ -195,5 +195,15 @@ describe("a helper thread that is slow but alive", () => {
     expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
     expect(engine.threads).toBe(2);
     engine.close();
+  });
+
+  it("held off past every retry's bound (0.9, 1.5 and 2.6 s against 0.6, 1.2 and 2.4), yet back each time: the threads go and the call finishes alone, right", async () => {
+    const { engine, diedAt } = await twoThreads({ stallAt: "pcgIterate", stallMs: [900, 1500, 2600], stallTimes: 3, beating: false });
+    const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, options);
+    expect(diedAt()).toBeGreaterThan(0);
+    expect(stats.threads).toBe(1);
+    expect(stats.converged).toBe(true);
+    expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+    expect(engine.threads).toBe(1);
   });
 });
