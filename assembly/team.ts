@@ -139,7 +139,7 @@ export function beat(context: usize): void {
  * a waiting thread spins first; then, if it may, it blocks, which keeps more threads than cores from
  * starving the ones they wait for. A failed thread (team [8]) releases everybody. While it waits, the
  * thread watches the other threads' heartbeats one at a time: one that moved is alive (a thread waiting
- * here beats at each look too), and the next is watched afresh; one that stays still for STALL_MS is taken
+ * here beats at each look too), and the next is watched afresh; one that stays still for the stall bound is taken
  * for dead. A dead thread is so reached after a look or two per live one.
  */
 export function barrier(context: usize): void {

@@ -421,7 +421,7 @@ export class Engine {
     }
     // Helpers leave a kernel with barriers within microseconds of this thread (they meet at its last
     // barrier), and one without barriers once they have built their share, bumping their heartbeats as they
-    // go. Helpers none of which makes progress for STALL_MS are taken for dead; once the team has failed,
+    // go. Helpers none of which makes progress for the stall bound are taken for dead; once the team has failed,
     // live helpers get FAILED_GRACE_MS to leave the kernel.
     const mayBlock = mayBlockHere();
     const patience = this.stallMs * (mayBlock ? 1 : SPINNING_PATIENCE);
