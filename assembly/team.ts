@@ -12,7 +12,8 @@
 //   [96] a solo context (N = 1) for work that one thread does alone (its heartbeat is its thread's).
 // Team record: [0] threads arrived (i32) [4] barrier generation (i32) [8] failed (i32, so that nobody
 //   waits on: 1 when a thread threw or died and said so, FAILED_STALLED when a waiting thread took one
-//   for dead) [16] partial sums: 2 parities x N threads x REDUCED f64, then one heartbeat (i32) per
+//   for dead) [12] the stall bound in ms (i32; 0: STALL_MS), which the engine raises for the retries of a
+//   call whose helpers it took for dead but saw come back (src/engine.ts run) [16] partial sums: 2 parities x N threads x REDUCED f64, then one heartbeat (i32) per
 //   thread, HEARTBEAT_STRIDE bytes apart: a count that the thread bumps as it works through its long loops
 //   (a row, a pixel, a node at a time: beat) and at every look while it waits, so that a waiting thread
 //   can tell a thread that is slow from one that is dead.
@@ -30,6 +31,8 @@ const SPINS_PER_LOOK = 4096;
 // reaches the calling thread only between kernel calls), so this wait is what bounds the calling thread's
 // block. It measures a lack of progress, not lateness: between two barriers a live thread may work for
 // seconds (a sweep of millions of rows at radius 8), but it bumps its heartbeat many times a millisecond.
+// A busy machine can still hold a live thread off its core for this long (gaps of 0.1-0.2 s were measured
+// at load average 7 on 2 cores): the team record's bound (byte 12), when set, replaces it.
 const STALL_MS: f64 = 600;
 // The wait is counted in steps of at most this (ms): when the waiting thread itself comes back late from a
 // 1 ms wait, the whole machine was paused or overloaded (a busy host, a throttled container), which stalls
@@ -136,7 +139,7 @@ export function beat(context: usize): void {
  * a waiting thread spins first; then, if it may, it blocks, which keeps more threads than cores from
  * starving the ones they wait for. A failed thread (team [8]) releases everybody. While it waits, the
  * thread watches the other threads' heartbeats one at a time: one that moved is alive (a thread waiting
- * here beats at each look too), and the next is watched afresh; one that stays still for STALL_MS is taken
+ * here beats at each look too), and the next is watched afresh; one that stays still for the stall bound is taken
  * for dead. A dead thread is so reached after a look or two per live one.
  */
 export function barrier(context: usize): void {
@@ -158,6 +161,8 @@ export function barrier(context: usize): void {
       let blocked: f64 = -1;
       let looked: f64 = -1, stalled: f64 = 0;
       let watched = self, watchedBeat = 0;
+      const bound = atomic.load<i32>(team + 12);
+      const patience = (bound > 0 ? <f64>bound : STALL_MS) * (mayBlock ? 1 : SPINNING_PATIENCE);
       while (atomic.load<i32>(team + 4) == generation && atomic.load<i32>(team + 8) == 0) {
         ++spins;
         if (spins <= SPINS || (!mayBlock && spins % SPINS_PER_LOOK != 0)) continue;
@@ -176,7 +181,7 @@ export function barrier(context: usize): void {
           stalled += min(time - looked, STALL_STEP_MS);
         }
         looked = time;
-        if (stalled > (mayBlock ? STALL_MS : STALL_MS * SPINNING_PATIENCE)) failTeam(team, FAILED_STALLED);
+        if (stalled > patience) failTeam(team, FAILED_STALLED);
       }
       const left = now();
       store<f64>(context, load<f64>(context, 80) + (left - arrived), 80);

@@ -2,7 +2,7 @@
 // growth, and calls queued so that one call owns the arena at a time.
 import { MattingError, abortError } from "./errors.js";
 import {
-  CONTROL_BYTES, EXIT, FAILED_DIED, FAILED_STALLED, RUN, TEAM_FAILED_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel,
+  CONTROL_BYTES, EXIT, FAILED_DIED, FAILED_STALLED, RUN, TEAM_FAILED_BYTE, TEAM_STALL_BYTE, THREAD_KERNELS, type SpawnThread, type ThreadHandle, type ThreadKernel,
   failTeam, threadImports,
 } from "./team.js";
 
@@ -251,6 +251,13 @@ const FAILED_GRACE_MS = 20;
 
 /** After a stall, how long the engine waits (without blocking) for a helper's exit event or its return. */
 const VERDICT_MS = 2000;
+/**
+ * A call whose helpers were taken for dead but came back (a busy machine held a live one off its core for the
+ * stall bound: gaps of 0.1-0.2 s were measured at load average 7 on 2 cores) starts again up to this many times,
+ * each time with twice the bound before (0.6, 1.2, 2.4 s), here and at the module's barriers; after that, the
+ * threads go and the call runs once more on the calling thread alone (an answer, not an error).
+ */
+const STALL_RETRIES = 2;
 
 /** A bounded wait inside a threaded kernel gave up: a helper died, or was held up for as long. */
 class TeamStalled extends Error {}
@@ -278,6 +285,8 @@ export class Engine {
   /** Whether a task runs now (Engine.run), and why its threads were lost under it, if they were. */
   private running = false;
   private lostUnderCall?: string;
+  /** The stall bound (ms) of the call running now: STALL_MS, doubled for each retry after a false alarm (run). */
+  private stallMs = STALL_MS;
 
   private constructor(instance: WebAssembly.Instance, maxMemoryBytes: number, threads: number) {
     this.kernels = instance.exports as unknown as Kernels;
@@ -305,6 +314,7 @@ export class Engine {
     // The sequence number stays (idle helpers compare against it), and so does EXIT once helpers were told to stop.
     if (threads > 1) Atomics.store(control, 2, RUN);
     Atomics.store(control, 3, this.team);
+    Atomics.store(new Int32Array(this.kernels.memory.buffer, this.team + TEAM_STALL_BYTE, 1), 0, this.stallMs);
   }
 
   /**
@@ -381,7 +391,8 @@ export class Engine {
    * Runs a solver kernel on every thread (each with its context as the last argument) and returns
    * the calling thread's result; `alone`: on the calling thread only. A thread that throws or dies fails
    * the call with WASM_UNAVAILABLE, and the engine then works alone. No wait here or at the module's
-   * barriers lasts longer than STALL_MS without progress (a helper finishing, or its heartbeat moving).
+   * barriers lasts longer than the stall bound without progress (a helper finishing, or its heartbeat moving):
+   * STALL_MS, or twice and four times that on the retries of a call (run).
    */
   together(kernel: ThreadKernel, args: number[], alone = false): number {
     const run = this.kernels[kernel] as (...values: number[]) => number;
@@ -410,10 +421,10 @@ export class Engine {
     }
     // Helpers leave a kernel with barriers within microseconds of this thread (they meet at its last
     // barrier), and one without barriers once they have built their share, bumping their heartbeats as they
-    // go. Helpers none of which makes progress for STALL_MS are taken for dead; once the team has failed,
+    // go. Helpers none of which makes progress for the stall bound are taken for dead; once the team has failed,
     // live helpers get FAILED_GRACE_MS to leave the kernel.
     const mayBlock = mayBlockHere();
-    const patience = STALL_MS * (mayBlock ? 1 : SPINNING_PATIENCE);
+    const patience = this.stallMs * (mayBlock ? 1 : SPINNING_PATIENCE);
     let done = Atomics.load(control, 1), beats = progress();
     let looked = performance.now(), stalled = 0, failedAt = 0;
     while (done < this.helpers.length) {
@@ -505,30 +516,34 @@ export class Engine {
         await this.stopping;
         if (signal?.aborted) throw abortError(signal);
         this.running = true;
-        try {
-          return await task(new Arena(this.kernels, this.base, this.limit));
-        } catch (cause) {
-          if (!(cause instanceof TeamStalled)) throw cause;
-          const lost = await this.verdict();
-          if (lost !== undefined) {
-            this.close();
-            throw this.lostError(lost);
-          }
-          // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team;
-          // should it stall again, the threads go.
-          this.setUpTeam(this.threads);
+        for (let retry = 0; ; retry++) {
           try {
             return await task(new Arena(this.kernels, this.base, this.limit));
-          } catch (again) {
-            if (!(again instanceof TeamStalled)) throw again;
-            const reason = (await this.verdict()) ?? "a solver thread stopped answering twice in one call";
-            this.close();
-            throw this.lostError(reason);
+          } catch (cause) {
+            if (!(cause instanceof TeamStalled)) throw cause;
+            const lost = await this.verdict();
+            if (lost !== undefined) {
+              this.close();
+              throw this.lostError(lost);
+            }
+            if (retry === STALL_RETRIES) {
+              // Alive, but held up past every bound: the threads go, and the task runs once more, alone.
+              this.close();
+              return await task(new Arena(this.kernels, this.base, this.limit));
+            }
+            // Every thread came back: one was only held up (a busy machine). Start the task again, on a fresh team
+            // that allows twice as long.
+            this.stallMs *= 2;
+            this.setUpTeam(this.threads);
           }
         }
       } finally {
         this.running = false;
         this.lostUnderCall = undefined;
+        if (this.stallMs !== STALL_MS) {
+          this.stallMs = STALL_MS;
+          this.setUpTeam(this.threads);
+        }
         this.letNextIn();
       }
     });

@@ -49,6 +49,8 @@ export type SpawnThread = (init: ThreadInit) => Promise<ThreadHandle>;
 
 /** Offset of the failed flag shared with the module's barriers (team record, byte 8). */
 export const TEAM_FAILED_BYTE = 8;
+/** Offset of the stall bound in ms (i32; 0: the module's own) that the module's barriers allow (team record, byte 12). */
+export const TEAM_STALL_BYTE = 12;
 /** Values of the failed flag: a thread threw or died and said so; a waiting thread took one for dead (assembly/team.ts). */
 export const FAILED_DIED = 1;
 export const FAILED_STALLED = 2;

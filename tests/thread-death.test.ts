@@ -40,7 +40,9 @@ interface Death {
   how?: "exit" | "throw";
   /** The helper pauses before its first command of this kernel, for stallMs, its heartbeat moving or not. */
   stallAt?: ThreadKernel;
-  stallMs?: number;
+  stallMs?: number | number[];
+  /** ...before its first this many commands of that kernel (default 1). */
+  stallTimes?: number;
   beating?: boolean;
 }
 
@@ -176,5 +178,32 @@ describe("a helper thread that is slow but alive", () => {
     expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
     expect(engine.threads).toBe(2);
     engine.close();
+  });
+
+  it.each([
+    ["mid-Laplacian (the calling thread waits for it to finish)", "assembleTogether"],
+    ["mid-solve (the calling thread waits at a barrier)", "pcgIterate"],
+  ] as [string, ThreadKernel][])("held off its core for 0.9 s, %s, twice in one call, its heartbeat still: taken for dead once, then waited for (twice the bound on the retry), and the call succeeds on two threads", async (_, kernel) => {
+    // A busy machine can keep a live thread from running for longer than the 0.6 s bound: the first time, the
+    // engine takes it for dead, sees it come back and starts the call again; the same hold-up on the retry, which
+    // allows 1.2 s, must not cost the threads (before, a second stall in one call did).
+    const { engine, diedAt } = await twoThreads({ stallAt: kernel, stallMs: 900, stallTimes: 2, beating: false });
+    const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, options);
+    expect(diedAt()).toBeGreaterThan(0); // the hold-ups happened
+    expect(stats.threads).toBe(2);
+    expect(stats.converged).toBe(true);
+    expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+    expect(engine.threads).toBe(2);
+    engine.close();
+  });
+
+  it("held off past every retry's bound (0.9, 1.5 and 2.6 s against 0.6, 1.2 and 2.4), yet back each time: the threads go and the call finishes alone, right", async () => {
+    const { engine, diedAt } = await twoThreads({ stallAt: "pcgIterate", stallMs: [900, 1500, 2600], stallTimes: 3, beating: false });
+    const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, options);
+    expect(diedAt()).toBeGreaterThan(0);
+    expect(stats.threads).toBe(1);
+    expect(stats.converged).toBe(true);
+    expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+    expect(engine.threads).toBe(1);
   });
 });
