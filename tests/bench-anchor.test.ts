@@ -1,6 +1,6 @@
 // The side-by-side benchmark's helpers (bench/anchor.ts): chunk order, paired ratios, run.py's output read back,
 // and where the shared folder is found. No Python and no ../shared: run.py's output is given as text.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -71,7 +71,14 @@ describe("findShared", () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "matting-shared-"));
     try {
       mkdirSync(path.join(root, "wt", "branch"), { recursive: true });
-      expect(findShared(path.join(root, "wt", "branch"))).toBe(path.join(root, "wt", "shared"));
+      // With no shared folder on the way up, the default beside the worktree; a machine may have one above the
+      // temporary folder (say /tmp/shared), and the nearest one found wins.
+      let above: string | undefined;
+      for (let dir = path.dirname(root); above === undefined; dir = path.dirname(dir)) {
+        if (existsSync(path.join(dir, "shared"))) above = path.join(dir, "shared");
+        if (path.dirname(dir) === dir) break;
+      }
+      expect(findShared(path.join(root, "wt", "branch"))).toBe(above ?? path.join(root, "wt", "shared"));
       mkdirSync(path.join(root, "shared"));
       expect(findShared(path.join(root, "wt", "branch"))).toBe(path.join(root, "shared"));
       mkdirSync(path.join(root, "wt", "shared"));
