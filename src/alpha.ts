@@ -189,6 +189,13 @@ const HEADER_BYTES = 64;
 const LEVEL_BYTES = 64;
 const MAX_LEVELS = 16;
 /**
+ * Bytes per node of a block level's arrays (setUpMultigrid's levelArrays; parent and prolongator on every level but
+ * the coarsest); a vector of `nodes` holds (nodes + 1) * VECTOR_NODE_BYTES. One place for the set-up and for
+ * recyclePlainLevels, which frees them by these sizes.
+ */
+const LEVEL_NODE_BYTES = { cell: 4, neighbours: 36, blocks: 576, nullSpace: 128, inverses: 64, parent: 4, prolongator: 64 };
+const VECTOR_NODE_BYTES = 16;
+/**
  * Scale of the fine level's coarse correction (see assembly/aggregation.ts). The K-cycle already finds
  * the right scale, so 1; tests raise it to drive the solver's safeguard.
  */
@@ -215,6 +222,23 @@ function zeroDummy(arena: Arena, vector: number, index: number, bytes: number): 
   return vector;
 }
 
+/**
+ * Recycles a plain hierarchy's levels (setUpMultigrid on one thread: one copy of each vector): their neighbour
+ * tables, blocks, inverses, node cells, transfers and vectors, by the sizes their node counts give. The header, the
+ * fine vectors and the first level's arrays kept for the switch (src/smoothed-switch.ts) stay.
+ */
+export function recyclePlainLevels(arena: Arena, plain: number): void {
+  const levels = arena.i32(plain, 1)[0];
+  for (let l = 0; l < levels; l++) {
+    const [nodes, neighbours, blocks, x, b, r, parent, prolongator, cell, inverses, ...krylov] = arena.i32(plain + HEADER_BYTES + l * LEVEL_BYTES, 14);
+    const perNode = LEVEL_NODE_BYTES, vectorBytes = (nodes + 1) * VECTOR_NODE_BYTES;
+    const dead = [[neighbours, nodes * perNode.neighbours], [blocks, nodes * perNode.blocks], [cell, nodes * perNode.cell],
+      [inverses, nodes * perNode.inverses], ...[x, b, r, ...krylov].map((vector) => [vector, vectorBytes]),
+      ...(parent ? [[parent, nodes * perNode.parent], [prolongator, nodes * perNode.prolongator]] : [])];
+    for (const [offset, bytes] of dead) arena.recycle(offset, bytes);
+  }
+}
+
 /** The aggregation multigrid hierarchy over the fine system, in slices with `pause` between. Returns the header's offset. */
 async function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
@@ -236,7 +260,7 @@ async function setUpMultigrid(
   };
   // A level's vectors; `copies` of each, one per thread, on a replicated level (stride: bytes between them, 0 for one).
   const levelVectors = (nodes: number, copies: number) => {
-    const bytes = (nodes + 1) * 16;
+    const bytes = (nodes + 1) * VECTOR_NODE_BYTES;
     const levelVector = () => {
       const first = arena.alloc(bytes * copies);
       for (let c = 0; c < copies; c++) zeroDummy(arena, first + c * bytes, nodes, 16);
@@ -245,8 +269,9 @@ async function setUpMultigrid(
     return { x: levelVector(), b: levelVector(), r: levelVector(), krylov: [0, 1, 2, 3].map(levelVector), stride: copies > 1 ? bytes : 0 };
   };
   const levelArrays = (nodes: number) => ({
-    cell: arena.alloc(nodes * 4), neighbours: arena.alloc(nodes * 36), blocks: arena.alloc(nodes * 576),
-    nullSpace: temporary(nodes * 128), inverses: arena.alloc(nodes * 64),
+    cell: arena.alloc(nodes * LEVEL_NODE_BYTES.cell), neighbours: arena.alloc(nodes * LEVEL_NODE_BYTES.neighbours),
+    blocks: arena.alloc(nodes * LEVEL_NODE_BYTES.blocks), nullSpace: temporary(nodes * LEVEL_NODE_BYTES.nullSpace),
+    inverses: arena.alloc(nodes * LEVEL_NODE_BYTES.inverses),
   });
 
   let gw = Math.ceil(width / 4), gh = Math.ceil(height / 4);
@@ -292,7 +317,7 @@ async function setUpMultigrid(
     const parentCells = temporary(pw * ph * 4);
     const parentNodes = k.markParentCells(level.cell, nodes, gw, parentCells, pw, ph, 2);
     const parentLevel = levelArrays(parentNodes);
-    const parent = arena.alloc(nodes * 4), prolongator = arena.alloc(nodes * 64), children = temporary(parentNodes * 20);
+    const parent = arena.alloc(nodes * LEVEL_NODE_BYTES.parent), prolongator = arena.alloc(nodes * LEVEL_NODE_BYTES.prolongator), children = temporary(parentNodes * 20);
     k.nodeTables(parentCells, pw, ph, parentNodes, parentLevel.cell, parentLevel.neighbours, 1);
     k.coarseParents(nodes, gw, level.cell, parent, parentCells, pw, parentNodes, parentLevel.blocks, children);
     // The rest on threads while this level is split: each thread the parents of its own nodes (assembly/coarse-together.ts);

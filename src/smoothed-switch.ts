@@ -7,13 +7,9 @@
 // current x.
 import type { Arena, Engine } from "./engine.js";
 import { MattingError, abortError } from "./errors.js";
-import type { StencilSystem } from "./alpha.js";
+import { type StencilSystem, recyclePlainLevels } from "./alpha.js";
 import { pauses } from "./slices.js";
 import { setUpSmoothedMultigrid, smoothedSetUpBytes } from "./smoothed.js";
-
-/** Layout of the plain hierarchy's records (assembly/aggregation.ts, src/alpha.ts). */
-const HEADER_BYTES = 64;
-const LEVEL_BYTES = 64;
 
 /**
  * The plain hierarchy's first level, kept for the switch: image size, cell grid, node count, near-null space, rows'
@@ -22,21 +18,6 @@ const LEVEL_BYTES = 64;
 export interface FirstLevel {
   width: number; height: number; cells: number; gw: number; gh: number; nodes: number; nullSpace: number; rowNode: number; rowBasis: number;
   sums?: number; sweepValues?: number;
-}
-
-/**
- * Recycles the plain hierarchy's levels (src/alpha.ts setUpMultigrid, one thread: one copy of each vector): their
- * neighbour tables, blocks, inverses, node cells, transfers and vectors, by the sizes their node counts give. The
- * header, the fine vectors the smoothed set-up reuses and the first level's kept arrays stay.
- */
-function recyclePlainLevels(arena: Arena, plain: number): void {
-  const levels = arena.i32(plain, 1)[0];
-  for (let l = 0; l < levels; l++) {
-    const [nodes, neighbours, blocks, x, b, r, parent, prolongator, cell, inverses, ...krylov] = arena.i32(plain + HEADER_BYTES + l * LEVEL_BYTES, 14);
-    const dead = [[neighbours, nodes * 36], [blocks, nodes * 576], [cell, nodes * 4], [inverses, nodes * 64],
-      ...[x, b, r, ...krylov].map((vector) => [vector, (nodes + 1) * 16]), ...(parent ? [[parent, nodes * 4], [prolongator, nodes * 64]] : [])];
-    for (const [offset, bytes] of dead) arena.recycle(offset, bytes);
-  }
 }
 
 /** Whether `bytes` more fit within the engine's memory limit on top of what is in use. */
