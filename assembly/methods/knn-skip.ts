@@ -18,7 +18,7 @@
 // no neighbour.
 
 import { LABEL_UNKNOWN as UNKNOWN } from "../convert";
-import { blockSquaredDistances, laneSquaredDistance } from "../graph/kdtree";
+import { blockSquaredDistances, laneSquaredDistance, splitAt } from "../graph/kdtree";
 import { field, pointerField } from "../record";
 
 const FEATURES: usize = 5;
@@ -174,8 +174,8 @@ function leafBound(own: usize, features: usize, p: i32, k: i32, list: usize): f3
   const fp = features + <usize>p * FEATURES * 4;
   let node = 0, lo = 0, hi = field(own, 0);
   while (node < inner) {
-    // kdtree.ts splitAt; the side of the split the query lies on.
-    const mid = lo + (((hi - lo) >> 3) << 2);
+    // The side of the split the query lies on.
+    const mid = splitAt(lo, hi);
     if (load<f32>(fp + (<usize>load<i32>(splitDims + (<usize>node << 2)) << 2)) < load<f32>(splitValues + (<usize>node << 2))) {
       node = 2 * node + 1;
       hi = mid;
