@@ -1,9 +1,9 @@
 // The next block level's set-up (aggregation.ts buildCoarseLevel, finishLevel) shared between the threads when
 // the level it is built from is split between them (level field 14): each takes the nodes of its band and the
-// parents of those nodes. Bands start at multiples of 16 image rows and the split levels' parents are 8 or 16
-// pixels wide, so a parent's children all lie in one thread's band: a thread writes only its own parents'
-// prolongator blocks, near-null space and Galerkin block rows, in the order one thread would (children in
-// ascending order), and the hierarchy is the same bits on any number of threads.
+// parents of those nodes. This runs on threads only where every band starts at a multiple of the parents' cell
+// height (src/split.ts splitParents), so a parent's children all lie in one thread's band: a thread writes only its
+// own parents' prolongator blocks, near-null space and Galerkin block rows, in the order one thread would (children
+// in ascending order), and the hierarchy is the same bits on any number of threads.
 //
 // job (i32 fields): [0] nodes [1] neighbours [2] blocks [3] nullSpace [4] parent [5] prolongator [6] parentNodes
 //   [7] parentCell [8] parentBlocks [9] parentNullSpace [10] scratch (COARSE_SCRATCH_BYTES per thread)

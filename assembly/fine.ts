@@ -1,8 +1,8 @@
 // Kernels on the fine stencil system (assembly/stencil.ts) for the solver, each run by every thread
 // of a team (assembly/team.ts) on its own rows [lo, hi). Rows are split between threads at image rows
-// that are multiples of 16, so the upper neighbours of a thread's rows (at most 2r image rows down for
-// window radius r, and 2r <= 16) lie in its own rows or the next thread's first 2r image rows, and no
-// further: at most crossLength unknowns past hi.
+// (src/split.ts), every band but the last at least 2r rows tall, so the upper neighbours of a thread's rows (at
+// most 2r image rows down for window radius r, and 2r <= 16) lie in its own rows or the next thread's first 2r
+// image rows, and no further: at most crossLength unknowns past hi.
 //
 // The symmetric layout stores each entry once, in the upper row, and products scatter it into the
 // lower one. A scatter past hi would race with the next thread, so it goes to this thread's cross

@@ -2,7 +2,7 @@
 // kernel, the calling thread's wall time in kernels it runs alone (serial: Amdahl's share) and in kernels the
 // threads run together (src/engine.ts together, including the wait for the helpers), on an engine of one thread
 // (the release build) and of N (the threads build); each thread's CPU time over the whole call, read from
-// /proc/self/task (Linux, 10 ms ticks; of it, the time in system calls), which a machine shared with other jobs
+// /proc/self/task (Linux: schedstat's nanoseconds on the CPU; the time in system calls from stat's 10 ms ticks), which a machine shared with other jobs
 // inflates less than wall time; and each thread's barrier meetings, waits and spinning inside the module
 // (Engine.barrierStats). Prints per case the serial share of the one-thread time, the speed-up Amdahl's law allows
 // with it, the barriers per iteration, and a predicted idle speed-up: one thread's CPU time over the larger of the
@@ -48,14 +48,23 @@ const spawn: SpawnThread = (init) => new Promise((resolve, reject) => {
   });
 });
 
-/** CPU milliseconds of each of this process's threads (utime + stime, /proc ticks of 10 ms), by thread id; and of that in the kernel. */
+/**
+ * CPU milliseconds of each of this process's threads (schedstat's time on the CPU, in nanoseconds; utime + stime in
+ * 10 ms ticks where schedstat is missing), by thread id; and of that in the kernel (stime, 10 ms ticks).
+ */
 function threadCpu(): Map<number, number> {
   const times = new Map<number, number>();
   systemTimes.clear();
   for (const task of readdirSync("/proc/self/task")) {
     try {
       const fields = readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1].split(" ");
-      times.set(Number(task), (Number(fields[11]) + Number(fields[12])) * 10);
+      let onCpu = (Number(fields[11]) + Number(fields[12])) * 10;
+      try {
+        onCpu = Number(readFileSync(`/proc/self/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+      } catch {
+        // no schedstat (a kernel without CONFIG_SCHED_INFO): the ticks
+      }
+      times.set(Number(task), onCpu);
       systemTimes.set(Number(task), Number(fields[12]) * 10);
     } catch {
       // the thread ended between the listing and the read
@@ -139,7 +148,7 @@ async function measure(engine: Engine, photo: Awaited<ReturnType<typeof readRgb>
 const sum = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
 console.log(machineHeader());
 console.log(`# load average ${loadAverage()} at the start; block levels 0-${LEVEL_SPLITTING.maxLevel} split; ${threads} threads (engine has ${many.threads}); median of ${runs} runs, wall ms`);
-const amdahl: number[] = [], serialShares: number[] = [], predictions: number[] = [], syncShares: number[] = [];
+const workShares: number[] = [], amdahl: number[] = [], serialShares: number[] = [], predictions: number[] = [], syncShares: number[] = [];
 const kernelTotals = { one: new Map<string, number>(), many: new Map<string, number>(), manyTeam: new Map<string, number>() };
 for (const name of names) {
   const photo = await readRgb(path.join(dir, "input", `${name}.png`));
@@ -180,11 +189,13 @@ for (const name of names) {
     const perIteration = samples.many[0] && iterationsN > 0 ? meetings / iterationsN : 0;
     const switched = samples.one[0].serial.has("smoothedFirstGalerkin") ? "s" : " ";
     console.log(`${`${name} ${set}`.padEnd(15)} it ${iterations.padEnd(13)}${switched} wall 1t ${fixed(wall1, 0).padStart(5)}  ${threads}t ${fixed(wallN, 0).padStart(5)}`
-      + ` (${fixed(wall1 / wallN, 2)}x) cpu 1t ${fixed(med(samples.one, (p) => p.mainCpu), 0).padStart(5)}  ${threads}t: serial kernels ${fixed(serialN, 0).padStart(4)} js ${fixed(jsN, 0).padStart(4)} team ${fixed(teamN, 0).padStart(5)}`
-      + `  cpu main ${fixed(med(samples.many, (p) => p.mainCpu), 0).padStart(5)} helper ${fixed(med(samples.many, (p) => p.helperCpu), 0).padStart(5)}`
+      + ` (${fixed(wall1 / wallN, 2)}x) cpu 1t ${fixed(cpu1, 0).padStart(5)}  ${threads}t: serial kernels ${fixed(serialN, 0).padStart(4)} js ${fixed(jsN, 0).padStart(4)} team ${fixed(teamN, 0).padStart(5)}`
+      + `  cpu main ${fixed(cpuMain, 0).padStart(5)} helper ${fixed(cpuHelper, 0).padStart(5)}`
       + `  serial share ${fixed(serialShare, 3)} Amdahl ${fixed(amdahl.at(-1)!, 2)}x  barriers ${meetings} (${fixed(perIteration, 1)}/it)`
       + ` sys ${fixed(med(samples.one, (p) => p.systemCpu), 0)}/${fixed(med(samples.many, (p) => p.systemCpu), 0)}`
-      + ` waited main ${fixed(waitedMain, 0)} (spun ${fixed(spunMain, 0)}) helper ${fixed(waitedHelper, 0)} (spun ${fixed(spunHelper, 0)})  predicted idle ${fixed(predicted, 2)}x`);
+      + ` waited main ${fixed(waitedMain, 0)} (spun ${fixed(spunMain, 0)}) helper ${fixed(waitedHelper, 0)} (spun ${fixed(spunHelper, 0)})`
+      + `  work ${fixed((cpuMain - spunMain + cpuHelper - spunHelper) / cpu1, 3)} of 1t  predicted idle ${fixed(predicted, 2)}x`);
+    workShares.push((cpuMain - spunMain + cpuHelper - spunHelper) / cpu1);
   }
 }
 const table = (title: string, map: Map<string, number>) => {
@@ -195,7 +206,8 @@ table("# one thread, wall ms per kernel (sum over cases):", kernelTotals.one);
 table(`# ${threads} threads, serial kernels on the calling thread (sum over cases):`, kernelTotals.many);
 table(`# ${threads} threads, team kernels (sum over cases):`, kernelTotals.manyTeam);
 console.log(`median serial share ${fixed(median(serialShares), 3)}, median Amdahl bound ${fixed(median(amdahl), 2)}x, median share of the`
-  + ` threads' wall time waited at barriers ${fixed(median(syncShares), 3)}, median predicted idle speed-up ${fixed(median(predictions), 2)}x`);
+  + ` threads' wall time waited at barriers ${fixed(median(syncShares), 3)}, median predicted idle speed-up ${fixed(median(predictions), 2)}x,`
+  + ` median work of the ${threads} threads (CPU less spinning) over one thread's CPU ${fixed(median(workShares), 3)}`);
 console.log(`# load average ${loadAverage()} at the end`);
 one.close();
 many.close();

@@ -19,6 +19,15 @@ const noPause: Pause = async () => {};
  * window's area): about 40 ms on a loaded 2-core machine.
  */
 const ASSEMBLY_SLICE_PIXELS = 1 << 16;
+/**
+ * The first slice of the multigrid set-up's stages covers this many fine rows (first level) or nodes (coarser
+ * levels): at most 10-30 ms on one thread at load average 9 (GT01, GT04, GT26 Trimap2: 0.2 us per row and stage,
+ * 1-4 us per node in the Galerkin stage). The first 256th of a stage, as before, gave small images five slices per
+ * stage, each a command that wakes the helper threads and meets them at its end. Later slices are timed as before.
+ */
+const SET_UP_FIRST_ROWS = 1 << 16, SET_UP_FIRST_NODES = 1 << 13;
+/** The first slice of `count` rows or nodes (in SHARE_UNITS of each thread's) that covers `budget` of them, or all. */
+const firstShare = (count: number, budget: number) => Math.min(SHARE_UNITS, Math.ceil((SHARE_UNITS * budget) / Math.max(count, 1)));
 
 
 export interface PixelBuffers {
@@ -300,13 +309,13 @@ async function setUpMultigrid(
     arena.i32(job + 84, 3).set([stage, from, to]);
     engine.together("buildFirstLevelTogether", [job], ranges === 0);
   };
-  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2));
+  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(0, from, to), within(pause, 0.02, 0.2), undefined, firstShare(rows, SET_UP_FIRST_ROWS));
   // Stage 0 was the last to read the photo: its 24 bytes per pixel take the sweeps' f32 entries (4 per stored
   // offset), which stage 1 writes, and whatever else fits.
   releasePhoto(arena, pixels, width, height);
   const sweepValues = arena.alloc(rows * half * 4);
   arena.i32(job + 96, 1)[0] = sweepValues;
-  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5));
+  await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5), undefined, firstShare(rows, SET_UP_FIRST_ROWS));
   firstLevelStage(2);
   const records: number[][] = [];
   const coarseScratch = arena.alloc(k.coarseScratchBytes() * engine.threads), coarseJob = arena.alloc(19 * 4);
@@ -331,9 +340,10 @@ async function setUpMultigrid(
     };
     const levelEnd = levelStart + (1 - levelStart) * 0.75;
     const levelPause = (from: number, to: number) => within(pause, levelStart + (levelEnd - levelStart) * from, levelStart + (levelEnd - levelStart) * to);
-    await inSlices(SHARE_UNITS, (from, to) => coarseStage(1, from, to), levelPause(0, 0.3));
-    await inSlices(SHARE_UNITS, (from, to) => coarseStage(2, from, to), levelPause(0.3, 0.8));
-    await inSlices(SHARE_UNITS, (from, to) => coarseStage(3, from, to), levelPause(0.8, 1));
+    const coarseFirst = firstShare(nodes, SET_UP_FIRST_NODES);
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(1, from, to), levelPause(0, 0.3), undefined, coarseFirst);
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(2, from, to), levelPause(0.3, 0.8), undefined, coarseFirst);
+    await inSlices(SHARE_UNITS, (from, to) => coarseStage(3, from, to), levelPause(0.8, 1), undefined, coarseFirst);
     levelStart = levelEnd;
     // Below the split levels, every thread runs the coarser levels whole on copies of their vectors (replicated).
     const parentRanges = ranges === 0 || parentNodes <= COARSEST_NODES ? 0 : nodeRanges(arena, system.split, records.length + 1, parentLevel.cell, parentNodes, pw);

@@ -31,19 +31,21 @@ export function within(pause: Pause, from: number, to: number): Pause {
 
 /**
  * Runs `step(first, end)` over [0, total) in pieces, pausing after each: of `size` when given, else of about
- * SLICE_MS each (the first FIRST_SLICES-th of the total, the next sized from the last one's time, growing at
- * most fourfold). Timed pieces are for work whose result does not depend on where the pieces start.
+ * SLICE_MS each (the first `first`, by default the FIRST_SLICES-th of the total, the next sized from the last one's
+ * time, growing at most fourfold). Timed pieces are for work whose result does not depend on where the pieces start.
  */
-export async function inSlices(total: number, step: (first: number, end: number) => void, pause: Pause, size?: number): Promise<void> {
-  let next = size ?? Math.max(1, Math.ceil(total / FIRST_SLICES));
-  for (let first = 0; first < total;) {
-    const end = Math.min(total, first + next);
+export async function inSlices(
+  total: number, step: (first: number, end: number) => void, pause: Pause, size?: number, first?: number,
+): Promise<void> {
+  let next = size ?? Math.max(1, Math.ceil(first ?? total / FIRST_SLICES));
+  for (let done = 0; done < total;) {
+    const end = Math.min(total, done + next);
     const started = now();
-    step(first, end);
+    step(done, end);
     const elapsed = now() - started;
     if (size === undefined) next = Math.max(1, Math.min(4 * next, Math.round((next * SLICE_MS) / Math.max(elapsed, 0.5))));
-    first = end;
-    await pause(first / total);
+    done = end;
+    await pause(done / total);
   }
 }
 

@@ -1,12 +1,22 @@
 // How the solver's threads share the work (assembly/team.ts, assembly/fine.ts): each takes the unknown
 // pixels of a band of image rows, and on the first block levels the nodes of the same band. Bands
-// start at multiples of SPLIT_ROWS image rows, so that the 4x4, 8x8 and 16x16 pixel blocks of block
-// levels 0-2 never straddle two threads and restriction and prolongation stay within each thread.
-// A row of the radius-r Laplacian reaches 2r image rows down (assembly/stencil.ts); with 2r <= SPLIT_ROWS
-// (radius 8 at most) those rows lie in the next thread's band or this one's, never further.
+// start at multiples of bandRows() image rows (8 while block levels 0-1 are split), so that the 4x4 and 8x8 pixel
+// blocks of the split levels never straddle two threads and restriction and prolongation stay within each thread;
+// the next level's parents are built on threads only where their cells do not straddle either (splitParents).
+// A row of the radius-r Laplacian reaches 2r image rows down (assembly/stencil.ts); every band but the last is at
+// least 2r rows tall (2r <= MAX_REACH: radius 8 at most), so those rows lie in the next thread's band or this
+// one's, never further.
 import type { Arena } from "./engine.js";
 
-const SPLIT_ROWS = 16;
+/** The longest reach (2r image rows) of a stencil that threads share. */
+const MAX_REACH = 16;
+/**
+ * What a band's work costs, per unknown pixel (the fine sweeps, the CG's products, the transfers) and per node of
+ * block levels 0 and 1 (occupied 4x4 and 8x8 pixel cells; visited once and twice per iteration): measured on one
+ * thread, per iteration, on GT02 and GT08 Trimap1 (about 95 ns per unknown, 420-465 ns per level-0 node, 560-650 ns per
+ * level-1 node). Bands are balanced by this cost rather than by unknowns alone, where the multigrid runs (radius 1, 2).
+ */
+const COST = { unknown: 1, firstNode: 5, secondNode: 6 };
 /** Fewer unknowns per thread than this, and one thread does it all: barriers would cost more than they save. */
 export const MIN_ROWS_PER_THREAD = 8192;
 /**
@@ -16,7 +26,7 @@ export const MIN_ROWS_PER_THREAD = 8192;
  */
 export const LEVEL_SPLITTING = {
   minNodesPerThread: 64,
-  /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see SPLIT_ROWS). */
+  /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see bandRows). */
   maxLevel: 1,
   /** The parents of a split level's nodes are built on threads (splitParents); off, by the calling thread, for comparison. */
   parentsOnThreads: true,
@@ -33,36 +43,63 @@ export interface Split {
   crossLength: number;
 }
 
+/** Bands start at multiples of this many image rows: the split levels' cells (4 << level pixels) never straddle two. */
+export function bandRows(): number {
+  return 4 << Math.min(Math.max(LEVEL_SPLITTING.maxLevel, 1), 2);
+}
+
 /**
- * Bands of about rows / threads unknowns each, or undefined when the image is too small for threads
- * to pay. unknownIndex: i32 per pixel, the row of an unknown pixel or -1. minRowsPerThread is lowered
- * only by tests, to split images small enough for wide stencils to be built quickly.
+ * Bands of about equal work (COST: unknowns, and at radius 1 and 2 the first two block levels' nodes), or undefined
+ * when the image is too small for threads to pay. unknownIndex: i32 per pixel, the row of an unknown pixel or -1.
+ * minRowsPerThread is lowered only by tests, to split images small enough for wide stencils to be built quickly.
  */
 export function splitRows(
   arena: Arena, unknownIndex: number, width: number, height: number, rows: number, threads: number, radius: number,
   minRowsPerThread = MIN_ROWS_PER_THREAD,
 ): Split | undefined {
   const reach = 2 * radius;
-  if (threads < 2 || rows < threads * minRowsPerThread || reach > SPLIT_ROWS) return undefined;
+  if (threads < 2 || rows < threads * minRowsPerThread || reach > MAX_REACH) return undefined;
   const map = arena.i32(unknownIndex, width * height);
-  // before[b]: unknowns above image row b * SPLIT_ROWS.
-  const bands = Math.ceil(height / SPLIT_ROWS);
-  const before = new Int32Array(bands + 1);
-  let seen = 0;
+  const step = bandRows(), blocks = radius <= 2;
+  // Per band of `step` image rows b: its unknowns and its cost; before[b], cost[b]: theirs above image row b * step.
+  const bands = Math.ceil(height / step);
+  const before = new Int32Array(bands + 1), cost = new Float64Array(bands + 1);
+  const first = new Uint8Array(Math.ceil(width / 4)), second = new Uint8Array(Math.ceil(width / 8));
+  let seen = 0, spent = 0;
   for (let b = 0; b < bands; b++) {
     before[b] = seen;
-    const end = Math.min(height, (b + 1) * SPLIT_ROWS) * width;
-    for (let p = b * SPLIT_ROWS * width; p < end; p++) if (map[p] >= 0) seen++;
+    cost[b] = spent;
+    const end = Math.min(height, (b + 1) * step);
+    let unknowns = 0, firstNodes = 0, secondNodes = 0;
+    second.fill(0);
+    for (let y = b * step; y < end; y += 4) {
+      first.fill(0);
+      for (let row = y; row < Math.min(end, y + 4); row++) {
+        for (let x = 0, p = row * width; x < width; x++, p++) {
+          if (map[p] < 0) continue;
+          unknowns++;
+          first[x >> 2] = 1;
+          second[x >> 3] = 1;
+        }
+      }
+      for (const mark of first) firstNodes += mark;
+    }
+    for (const mark of second) secondNodes += mark;
+    seen += unknowns;
+    spent += COST.unknown * unknowns + (blocks ? COST.firstNode * firstNodes + COST.secondNode * secondNodes : 0);
   }
   before[bands] = seen;
+  cost[bands] = spent;
+  // Every band but the last holds at least `reach` image rows (see the top of this file), and at least one step.
+  const least = Math.max(1, Math.ceil(reach / step));
   const starts = [0];
   const firstRows = [0];
   for (let t = 1; t < threads; t++) {
-    const goal = (t * rows) / threads;
-    let best = starts[t - 1] / SPLIT_ROWS + 1;
-    for (let b = best; b < bands; b++) if (Math.abs(before[b] - goal) < Math.abs(before[best] - goal)) best = b;
+    const goal = (t * spent) / threads;
+    let best = starts[t - 1] / step + least;
+    for (let b = best; b < bands; b++) if (Math.abs(cost[b] - goal) < Math.abs(cost[best] - goal)) best = b;
     if (best >= bands) return undefined;
-    starts.push(best * SPLIT_ROWS);
+    starts.push(best * step);
     firstRows.push(before[best]);
   }
   firstRows.push(rows);
@@ -77,13 +114,18 @@ export function splitRows(
   return { bandStarts: starts, rowRanges, cross, ghost, crossLength };
 }
 
+/** Whether block level `level`'s cells (4 << level pixels high) all lie within one band each. */
+function cellsWithinBands(split: Split, level: number): boolean {
+  return split.bandStarts.every((y) => y % (4 << level) === 0);
+}
+
 /**
  * The threads' node ranges (i32 x threads + 1) on block level `level`, whose nodes are numbered in
  * raster order of their cells (cell: i32 per node, y * gridWidth + x; a cell is 4 << level pixels
  * wide), or 0 when the level is not to be split.
  */
 export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
-  if (!split || level > LEVEL_SPLITTING.maxLevel) return 0;
+  if (!split || level > LEVEL_SPLITTING.maxLevel || !cellsWithinBands(split, level)) return 0;
   const bounds = bandBounds(arena, split, level, cell, nodes, gridWidth);
   if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
   return storeRanges(arena, bounds);
@@ -91,11 +133,12 @@ export function nodeRanges(arena: Arena, split: Split | undefined, level: number
 
 /**
  * The threads' ranges (i32 x threads + 1) of the parents of a split level's nodes, on block level `level`, however few
- * they are: each thread builds the parents of its own nodes (assembly/coarse-together.ts). 0 from level 3 on, whose
- * 32-pixel cells may straddle two bands (levels that deep are split only in tests: LEVEL_SPLITTING).
+ * they are: each thread builds the parents of its own nodes (assembly/coarse-together.ts). 0 where the parents'
+ * cells (4 << level pixels) straddle two bands: level 2's 16-pixel cells on bands at multiples of 8 rows, levels 3 on
+ * (split only in tests: LEVEL_SPLITTING); the calling thread then builds them alone, the same bits.
  */
 export function splitParents(arena: Arena, split: Split, level: number, cell: number, nodes: number, gridWidth: number): number {
-  return level > 2 ? 0 : storeRanges(arena, bandBounds(arena, split, level, cell, nodes, gridWidth));
+  return !cellsWithinBands(split, level) ? 0 : storeRanges(arena, bandBounds(arena, split, level, cell, nodes, gridWidth));
 }
 
 /** The first node of each thread's band, then `nodes`. */
