@@ -266,7 +266,7 @@ function searchLeaf3(lo: i32, hi: i32): void {
  */
 function searchTree(n: i32): void {
   let node = 0, lo = 0, hi = n, top = 0;
-  let lower: f32 = 0;
+  let lower: f32 = 0, tested = false;
   memory.fill(boxSquares, 0, <usize>(MAX_DIMS * 4));
   while (true) {
     while (node < innerNodes) {
@@ -274,6 +274,7 @@ function searchTree(n: i32): void {
       const mid = splitAt(lo, hi);
       const diff = load<f32>(queryPoint + (<usize>splitDim << 2)) - load<f32>(splitValues + (<usize>node << 2));
       const entry = stack + (<usize>top << 4);
+      tested = false;
       store<f32>(entry, lower + max(diff * diff - load<f32>(boxSquares + (<usize>splitDim << 2)), 0), 12);
       top++;
       if (diff < 0) {
@@ -290,7 +291,8 @@ function searchTree(n: i32): void {
         lo = mid;
       }
     }
-    if (worstDistance == Infinity || <f64>boxDistance(node, false) <= pruneAbove()) searchLeaf(lo, hi);
+    // A leaf just taken from the stack has had its box tested.
+    if (tested || worstDistance == Infinity || <f64>boxDistance(node, false) <= pruneAbove()) searchLeaf(lo, hi);
     while (true) {
       if (top == 0) return;
       top--;
@@ -302,6 +304,7 @@ function searchTree(n: i32): void {
       if (<f64>lower > bound) continue;
       lo = load<i32>(entry, 4);
       hi = load<i32>(entry, 8);
+      tested = true;
       break;
     }
   }
