@@ -3,7 +3,7 @@
 // are contiguous, each node splits its range near the middle (at a multiple of four points, so that every node
 // starts on a block of four) by its widest coordinate, and a node's children are implicit (2i + 1, 2i + 2), so the
 // tree needs no pointers and no allocation per node. The search visits the nearer child first and prunes a far one
-// by the distance to its cell, kept incrementally (Arya and Mount 1993).
+// by the distance to its points' bounding box (searchTree: a loop over a stack, not recursion).
 //
 // The coordinates are stored once, in tree order, in blocks of four points, coordinate by coordinate (four lanes per
 // coordinate): a leaf's distances are summed four at a time with SIMD, or lane by lane in the scalar build, in the
@@ -13,7 +13,8 @@
 // Each node also keeps the bounding box of its points. A cell bounded by splits alone can be far larger than the
 // points in it: photo colours lie on thin curves and sheets of the colour cube, and a query outside them (an
 // unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A far child is skipped
-// when its split cell is beyond the bound (cheap, incremental), or else when its box is.
+// when a cheap bound (its split plane and the box of the node the walk came from) is beyond the worst kept, or else
+// when its box is; a leaf reached below it is box-tested before its scan.
 //
 // tree (i32 fields): [0] points n [1] dims [2] nodes [3] blocked coordinates (kdCoordinateBytes) [4] original index
 //                    of each reordered point (i32) [5] split coordinate per inner node (i32) [6] split value per inner
@@ -259,10 +260,12 @@ function searchLeaf3(lo: i32, hi: i32): void {
 
 /**
  * The search from the root, without recursion: each step walks from a node down to the leaf on the query's side,
- * leaving the far child of every split on a stack with a lower bound on its distance (the larger of the split's
- * plane distance and the bound of the node it came from), scans that leaf, then takes the stacked children last in
- * first out (the nearest split first, as a recursive walk would) and enters the first whose bound and box are within
- * the worst kept. A node's box holds its points, so its distance bounds theirs; the stacked bound only spares box tests.
+ * leaving the far child of every split on a stack with a lower bound on its distance (the box distance of the node
+ * the walk last took from the stack, its term in the split's coordinate raised to the split plane's when that is
+ * larger: the far child's points lie in that box and beyond the plane), scans that leaf unless its box is beyond the
+ * worst kept, then takes the stacked children last in first out (the nearest split first, as a recursive walk would)
+ * and enters the first whose bound and box are within the worst kept. A node's box holds its points, so its distance
+ * bounds theirs; the stacked bound only spares box tests. The stack holds at most one child per level.
  */
 function searchTree(n: i32): void {
   let node = 0, lo = 0, hi = n, top = 0;
