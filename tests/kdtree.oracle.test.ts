@@ -1,8 +1,9 @@
 // The k-d tree (assembly/graph/kdtree.ts) against brute force: random points, duplicates, all points equal,
 // k >= n, trees of a few points (halves that are empty, a last block of four partly filled), every k from 1 to 33,
 // five coordinates (their own scan, two blocks at a time: ties across a pair, a last pair or block partly filled),
-// 1 to 16 coordinates, points on thin curves with queries away from them (where the nodes' boxes prune), the tree's
-// own points as queries (all, or some with rows of their own), both builds.
+// three coordinates (their own scan too) at many k, 1 to 16 coordinates, points on thin curves with queries away from
+// them (where the nodes' boxes prune), trees deep enough that the walk stacks many far children and bounds them from
+// an ancestor's box, the tree's own points as queries (all, or some with rows of their own), both builds.
 import { describe, expect, it } from "vitest";
 import { type KdTreeKernels, buildKdTree, nearestNeighbours } from "../dist/methods/kdtree.js";
 import { makeEngine, random } from "./helpers.js";
@@ -50,6 +51,15 @@ const cases: Case[] = [
   { name: "a curve, queries off it, 4 coordinates", n: 700, dims: 4, k: 8, value: onCurve, spread: 0.4 },
   { name: "a curve and position, queries off it", n: 900, dims: 5, k: 21, value: onCurve, spread: 0.5 },
   { name: "a curve, 7 coordinates, queries far off", n: 600, dims: 7, k: 3, value: onCurve, spread: 3 },
+  // Deep trees (256 leaves or more): the walk's stack and its bounds from the box of the node it came from.
+  { name: "a curve and position, deep tree, queries off it", n: 6000, dims: 5, k: 10, value: onCurve, spread: 0.3 },
+  { name: "a curve, 3 coordinates, deep tree, queries off it", n: 6000, dims: 3, k: 7, value: onCurve, spread: 0.2 },
+  { name: "duplicates from five values, 3 coordinates, deep tree", n: 5000, dims: 3, k: 21, value: (next) => Math.floor(next() * 5) / 4 },
+  // Three coordinates take their own scan: ties across a pair, partly filled last pairs and blocks, many k.
+  ...[1, 2, 3, 5, 8, 9, 13, 20, 21, 33].map((k): Case => ({
+    name: `colours in 3 coordinates, k ${k}`, n: 333, dims: 3, k, value: (next) => Math.round(next() * 16) / 16,
+  })),
+  { name: "3 coordinates, one leaf, a last single block of one point", n: 29, dims: 3, k: 5, value: (next) => next() },
   // Every k: each takes its own list length, so a shift or a screen wrong for one length shows.
   ...Array.from({ length: 33 }, (_, i): Case => ({
     name: `knn-like features, k ${i + 1}`, n: 333, dims: 5, k: i + 1,

@@ -80,12 +80,12 @@ function measureBox(tree: usize, points: usize, node: i32, lo: i32, hi: i32): vo
     let low0 = f32x4.splat(Infinity), high0 = f32x4.splat(-Infinity), low1 = low0, high1 = high0;
     for (let i = lo, at = points + <usize>lo * row; i < hi; i++, at += row) {
       const a = v128.load(at);
-      low0 = f32x4.min(low0, a);
-      high0 = f32x4.max(high0, a);
+      low0 = f32x4.pmin(low0, a);
+      high0 = f32x4.pmax(high0, a);
       if (vectors == 2) {
         const b = v128.load(at, 16);
-        low1 = f32x4.min(low1, b);
-        high1 = f32x4.max(high1, b);
+        low1 = f32x4.pmin(low1, b);
+        high1 = f32x4.pmax(high1, b);
       }
     }
     v128.store(box, low0);

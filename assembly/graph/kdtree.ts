@@ -3,7 +3,7 @@
 // are contiguous, each node splits its range near the middle (at a multiple of four points, so that every node
 // starts on a block of four) by its widest coordinate, and a node's children are implicit (2i + 1, 2i + 2), so the
 // tree needs no pointers and no allocation per node. The search visits the nearer child first and prunes a far one
-// by the distance to its cell, kept incrementally (Arya and Mount 1993).
+// by the distance to its points' bounding box (searchTree: a loop over a stack, not recursion).
 //
 // The coordinates are stored once, in tree order, in blocks of four points, coordinate by coordinate (four lanes per
 // coordinate): a leaf's distances are summed four at a time with SIMD, or lane by lane in the scalar build, in the
@@ -13,7 +13,8 @@
 // Each node also keeps the bounding box of its points. A cell bounded by splits alone can be far larger than the
 // points in it: photo colours lie on thin curves and sheets of the colour cube, and a query outside them (an
 // unknown pixel's colour among the foreground's) otherwise opens every cell its ball touches. A far child is skipped
-// when its split cell is beyond the bound (cheap, incremental), or else when its box is.
+// when a cheap bound (its split plane and the box of the node the walk came from) is beyond the worst kept, or else
+// when its box is; a leaf reached below it is box-tested before its scan.
 //
 // tree (i32 fields): [0] points n [1] dims [2] nodes [3] blocked coordinates (kdCoordinateBytes) [4] original index
 //                    of each reordered point (i32) [5] split coordinate per inner node (i32) [6] split value per inner
@@ -74,7 +75,9 @@ let dimensions: i32 = 0;
 let innerNodes: i32 = 0;
 let queryPoint: usize = 0;
 let querySplats: usize = 0;
-let offsets: usize = 0;
+let stack: usize = 0;
+let boxSquares: usize = 0;
+const STACK_ENTRIES: i32 = 64;
 let laneDistances: usize = 0;
 
 /**
@@ -138,6 +141,10 @@ function searchLeaf(lo: i32, hi: i32): void {
     searchLeaf5(lo, hi);
     return;
   }
+  if (ASC_FEATURE_SIMD && dimensions == 3) {
+    searchLeaf3(lo, hi);
+    return;
+  }
   for (let b = lo >> 2, last = (hi - 1) >> 2; b <= last; b++) offerLanes(blockDistances(b), b << 2, hi);
 }
 
@@ -170,6 +177,36 @@ function searchLeaf5(lo: i32, hi: i32): void {
   }
 }
 
+/** searchLeaf5 for three coordinates (colours alone). */
+function searchLeaf3(lo: i32, hi: i32): void {
+  const q0 = v128.load(querySplats), q1 = v128.load(querySplats, 16), q2 = v128.load(querySplats, 32);
+  const last = (hi - 1) >> 2;
+  let b = lo >> 2;
+  for (; b < last; b += 2) {
+    const base = blocked + <usize>b * 48;
+    const sumA = partial3(base, q0, q1, q2), sumB = partial3(base + 48, q0, q1, q2);
+    const worst = f32x4.splat(worstDistance);
+    const lanes = i32x4.bitmask(f32x4.le(sumA, worst)) | (i32x4.bitmask(f32x4.le(sumB, worst)) << 4);
+    if (lanes == 0) continue;
+    v128.store(laneDistances, sumA);
+    v128.store(laneDistances, sumB, 16);
+    offerLanes(lanes, b << 2, hi);
+  }
+  if (b == last) {
+    const sum = partial3(blocked + <usize>b * 48, q0, q1, q2);
+    v128.store(laneDistances, sum);
+    offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), b << 2, hi);
+  }
+}
+
+/** The sums of the first three coordinates' squares of blockSquaredDistances, in its order. */
+@inline function partial3(base: usize, q0: v128, q1: v128, q2: v128): v128 {
+  const d0 = f32x4.sub(q0, v128.load(base)), d1 = f32x4.sub(q1, v128.load(base, 16)), d2 = f32x4.sub(q2, v128.load(base, 32));
+  let sum = f32x4.mul(d0, d0);
+  sum = f32x4.add(sum, f32x4.mul(d1, d1));
+  return f32x4.add(sum, f32x4.mul(d2, d2));
+}
+
 /** blockSquaredDistances for five coordinates, the query's splats given. */
 @inline function distances5(base: usize, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128): v128 {
   const d0 = f32x4.sub(q0, v128.load(base)), d1 = f32x4.sub(q1, v128.load(base, 16)), d2 = f32x4.sub(q2, v128.load(base, 32));
@@ -193,53 +230,92 @@ function searchLeaf5(lo: i32, hi: i32): void {
  * The squared distance from the query to node `node`'s bounding box, in f32: its rounding (a relative 1e-6 for 16
  * coordinates at most) is far inside pruneAbove's slack, and a square that underflows only makes it smaller.
  */
-function boxDistance(node: i32): f32 {
+@inline function boxDistance(node: i32, keepSquares: bool): f32 {
   const vectors = boxVectors(dimensions);
   const box = boxes + <usize>node * (<usize>vectors << 5), highs = box + (<usize>vectors << 4);
   if (ASC_FEATURE_SIMD) {
-    let sum = f32x4.splat(0);
+    // pmax is maxps: the coordinates are not NaN, and a -0 squares as 0.
+    const zero = f32x4.splat(0);
+    let sum = zero;
     for (let v = 0; v < vectors; v++) {
       const q = v128.load(queryPoint + (<usize>v << 4));
       const below = f32x4.sub(v128.load(box + (<usize>v << 4)), q), above = f32x4.sub(q, v128.load(highs + (<usize>v << 4)));
-      const outside = f32x4.max(f32x4.max(below, above), f32x4.splat(0));
-      sum = f32x4.add(sum, f32x4.mul(outside, outside));
+      const outside = f32x4.pmax(f32x4.pmax(below, above), zero);
+      const square = f32x4.mul(outside, outside);
+      if (keepSquares) v128.store(boxSquares + (<usize>v << 4), square);
+      sum = f32x4.add(sum, square);
     }
-    return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+    sum = f32x4.add(sum, v128.shuffle<f32>(sum, sum, 2, 3, 0, 1));
+    return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1);
   }
   let sum: f32 = 0;
   for (let d = 0, lanes = vectors << 2; d < lanes; d++) {
     const q = load<f32>(queryPoint + (<usize>d << 2));
     const outside = max(max(load<f32>(box + (<usize>d << 2)) - q, q - load<f32>(highs + (<usize>d << 2))), 0 as f32);
+    if (keepSquares) store<f32>(boxSquares + (<usize>d << 2), outside * outside);
     sum += outside * outside;
   }
   return sum;
 }
 
-function searchNode(node: i32, lo: i32, hi: i32, cellDistance: f64): void {
-  if (node >= innerNodes) {
-    searchLeaf(lo, hi);
-    return;
+/**
+ * The search from the root, without recursion: each step walks from a node down to the leaf on the query's side,
+ * leaving the far child of every split on a stack with a lower bound on its distance (the box distance of the node
+ * the walk last took from the stack, its term in the split's coordinate raised to the split plane's when that is
+ * larger: the far child's points lie in that box and beyond the plane), scans that leaf unless its box is beyond the
+ * worst kept, then takes the stacked children last in first out (the nearest split first, as a recursive walk would)
+ * and enters the first whose bound and box are within the worst kept. A node's box holds its points, so its distance
+ * bounds theirs; the stacked bound only spares box tests. The stack holds at most one child per level.
+ */
+function searchTree(n: i32): void {
+  let node = 0, lo = 0, hi = n, top = 0;
+  let lower: f32 = 0, tested = false;
+  memory.fill(boxSquares, 0, <usize>(MAX_DIMS * 4));
+  while (true) {
+    while (node < innerNodes) {
+      const splitDim = load<i32>(splitDims + (<usize>node << 2));
+      const mid = splitAt(lo, hi);
+      const diff = load<f32>(queryPoint + (<usize>splitDim << 2)) - load<f32>(splitValues + (<usize>node << 2));
+      const entry = stack + (<usize>top << 4);
+      tested = false;
+      store<f32>(entry, lower + max(diff * diff - load<f32>(boxSquares + (<usize>splitDim << 2)), 0), 12);
+      top++;
+      if (diff < 0) {
+        store<i32>(entry, 2 * node + 2);
+        store<i32>(entry, mid, 4);
+        store<i32>(entry, hi, 8);
+        node = 2 * node + 1;
+        hi = mid;
+      } else {
+        store<i32>(entry, 2 * node + 1);
+        store<i32>(entry, lo, 4);
+        store<i32>(entry, mid, 8);
+        node = 2 * node + 2;
+        lo = mid;
+      }
+    }
+    // A leaf just taken from the stack has had its box tested.
+    if (tested || worstDistance == Infinity || <f64>boxDistance(node, false) <= pruneAbove()) searchLeaf(lo, hi);
+    while (true) {
+      if (top == 0) return;
+      top--;
+      const entry = stack + (<usize>top << 4);
+      const bound = pruneAbove();
+      if (<f64>load<f32>(entry, 12) > bound) continue;
+      node = load<i32>(entry);
+      lower = boxDistance(node, true);
+      if (<f64>lower > bound) continue;
+      lo = load<i32>(entry, 4);
+      hi = load<i32>(entry, 8);
+      tested = true;
+      break;
+    }
   }
-  const splitDim = load<i32>(splitDims + (<usize>node << 2));
-  const mid = splitAt(lo, hi);
-  const diff = <f64>load<f32>(queryPoint + (<usize>splitDim << 2)) - <f64>load<f32>(splitValues + (<usize>node << 2));
-  const near = diff < 0 ? 2 * node + 1 : 2 * node + 2;
-  if (diff < 0) searchNode(near, lo, mid, cellDistance);
-  else searchNode(near, mid, hi, cellDistance);
-  const offsetAt = offsets + (<usize>splitDim << 3);
-  const oldOffset = load<f64>(offsetAt);
-  const farDistance = cellDistance - oldOffset * oldOffset + diff * diff;
-  const far = diff < 0 ? near + 1 : near - 1;
-  if (farDistance > pruneAbove() || <f64>boxDistance(far) > pruneAbove()) return;
-  store<f64>(offsetAt, diff);
-  if (diff < 0) searchNode(far, mid, hi, farDistance);
-  else searchNode(far, lo, mid, farDistance);
-  store<f64>(offsetAt, oldOffset);
 }
 
 /** Scratch bytes a query needs for k neighbours. */
 export function kdQueryScratchBytes(k: i32): i32 {
-  return MAX_DIMS * (8 + 16 + 4) + 32 + k * 8;
+  return STACK_ENTRIES * 16 + MAX_DIMS * (16 + 4 + 4) + 32 + k * 8;
 }
 
 function startQueries(tree: usize, k: i32, scratch: usize): void {
@@ -250,10 +326,11 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   splitDims = pointerField(tree, 5);
   splitValues = pointerField(tree, 6);
   boxes = pointerField(tree, 7);
-  offsets = scratch;
-  querySplats = offsets + <usize>(MAX_DIMS * 8);
+  stack = scratch;
+  querySplats = stack + <usize>(STACK_ENTRIES * 16);
   queryPoint = querySplats + <usize>(MAX_DIMS * 16);
-  laneDistances = queryPoint + <usize>(MAX_DIMS * 4);
+  boxSquares = queryPoint + <usize>(MAX_DIMS * 4);
+  laneDistances = boxSquares + <usize>(MAX_DIMS * 4);
   // Zero past dims, read as groups of four by boxDistance.
   memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
   keepInto(laneDistances + 32, min(k, field(tree, 0)));
@@ -261,12 +338,11 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
 
 /** The k nearest to the point at queryPoint, written as row `row` of indices (and distances). */
 function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usize): void {
-  memory.fill(offsets, 0, <usize>(MAX_DIMS * 8));
   if (ASC_FEATURE_SIMD) {
     for (let d = 0; d < dimensions; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(queryPoint + (<usize>d << 2))));
   }
   restartKept(Infinity);
-  searchNode(0, 0, field(tree, 0), 0);
+  searchTree(field(tree, 0));
   const out = indices + <usize>row * <usize>k * 4;
   for (let j = 0; j < k; j++) {
     const found = j < keptCount;
