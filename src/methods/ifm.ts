@@ -69,7 +69,9 @@ const foundEntries = (queries: number, count: number) => queries * (count + 1);
 /**
  * The k nearest candidates (pixels listed at `candidates`, candidateCount of them) of each query
  * pixel, the query itself left out, as pixel indices: `count` i32 per query at `out`, which must hold
- * foundEntries(queryCount, count) i32 (the search's own list, compacted in place). Points are written straight
+ * foundEntries(queryCount, count) i32 (the search's own list, compacted in place). Either the queries are the
+ * candidates themselves (the same list), and count + 1 are asked, each query being its own nearest, or no query is
+ * a candidate (each caller's lists hold pixels of different labels), and count are asked. Points are written straight
  * into the tree, so no table of every pixel's features is held beside it. The search runs in f32: features are
  * colours and scaled positions, far coarser than its rounding.
  */
@@ -79,14 +81,15 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   const mark = arena.mark();
   const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims);
   // Queries that are the tree's own points are asked in the tree's order, where neighbouring queries walk the same nodes.
-  if (queries === candidates && queryCount === candidateCount) {
-    await nearestNeighbours(arena, k, tree, "own points", queryCount, count + 1, out, 0, () => context.checkpoint());
+  const own = queries === candidates && queryCount === candidateCount, asked = own ? count + 1 : count;
+  if (own) {
+    await nearestNeighbours(arena, k, tree, "own points", queryCount, asked, out, 0, () => context.checkpoint());
   } else {
     const queryPoints = arena.alloc(queryCount * dims * 4);
     points(queries, queryCount, queryPoints);
-    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, out, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, asked, out, 0, () => context.checkpoint());
   }
-  k.neighbourPixels(out, queryCount, count + 1, candidates, queries, count, out);
+  k.neighbourPixels(out, queryCount, asked, candidates, queries, count, out);
   arena.release(mark);
 }
 
