@@ -134,6 +134,13 @@ export function queryRows(queries: usize, count: i32, pixels: i32, rows: usize):
   for (let row = 0; row < count; row++) store<i32>(rows + (<usize>load<i32>(queries + (<usize>row << 2)) << 2), row);
 }
 
+/** How many of pixels [from, to) still have a row (rows[p] >= 0, i32 per pixel): the queries a search has left open. */
+export function countOpenRows(rows: usize, from: i32, to: i32): i32 {
+  let open = 0;
+  for (let p = from; p < to; p++) if (load<i32>(rows + (<usize>p << 2)) >= 0) open++;
+  return open;
+}
+
 /** Row by row, ka i32 of `a` then kb of `b` into `out` (rows x (ka + kb)): two neighbour lists as one. */
 export function interleaveRows(rows: i32, a: usize, ka: i32, b: usize, kb: i32, out: usize): void {
   for (let row = 0; row < rows; row++) {

@@ -1,9 +1,10 @@
 // The kernels of information-flow matting (assembly/methods/ifm*.ts, assembly/graph/lle.ts) as the engine sees
 // them: pointers are byte offsets into the engine's memory.
 import type { Engine } from "../engine.js";
-import type { KdTreeKernels } from "./kdtree.js";
+import type { GridSearchKernels } from "./grid-search.js";
 
-export interface IfmKernels extends KdTreeKernels {
+export interface IfmKernels extends GridSearchKernels {
+  countOpenRows(rows: number, from: number, to: number): number;
   lleScratchBytes(k: number): number;
   lleWeights(point: number, neighbours: number, k: number, dims: number, conditioner: number, scratch: number, weights: number): void;
   pixelFeatures(image: number, width: number, height: number, spatial: number, features: number): number;

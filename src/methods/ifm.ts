@@ -67,9 +67,11 @@ function featurePoints(context: MethodContext, k: IfmKernels, spatial: number): 
 const foundEntries = (queries: number, count: number) => queries * (count + 1);
 
 /**
- * The k nearest candidates (pixels listed at `candidates`, candidateCount of them; 0: every pixel) of each query
+ * The k nearest candidates (pixels listed at `candidates`, candidateCount of them) of each query
  * pixel, the query itself left out, as pixel indices: `count` i32 per query at `out`, which must hold
- * foundEntries(queryCount, count) i32 (the search's own list, compacted in place). Points are written straight
+ * foundEntries(queryCount, count) i32 (the search's own list, compacted in place). Either the queries are the
+ * candidates themselves (the same list), and count + 1 are asked, each query being its own nearest, or no query is
+ * a candidate (each caller's lists hold pixels of different labels), and count are asked. Points are written straight
  * into the tree, so no table of every pixel's features is held beside it. The search runs in f32: features are
  * colours and scaled positions, far coarser than its rounding.
  */
@@ -79,20 +81,81 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   const mark = arena.mark();
   const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims);
   // Queries that are the tree's own points are asked in the tree's order, where neighbouring queries walk the same nodes.
-  if (queries === candidates && queryCount === candidateCount) {
-    await nearestNeighbours(arena, k, tree, "own points", queryCount, count + 1, out, 0, () => context.checkpoint());
-  } else if (candidates === 0) {
-    // A tree of every pixel: each query pixel's row, -1 for the others.
-    const rows = arena.alloc(candidateCount * 4);
-    k.queryRows(queries, queryCount, candidateCount, rows);
-    await nearestNeighbours(arena, k, tree, { rows }, candidateCount, count + 1, out, 0, () => context.checkpoint());
+  const own = queries === candidates && queryCount === candidateCount, asked = own ? count + 1 : count;
+  if (own) {
+    await nearestNeighbours(arena, k, tree, "own points", queryCount, asked, out, 0, () => context.checkpoint());
   } else {
     const queryPoints = arena.alloc(queryCount * dims * 4);
     points(queries, queryCount, queryPoints);
-    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, count + 1, out, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, asked, out, 0, () => context.checkpoint());
   }
-  k.neighbourPixels(out, queryCount, count + 1, candidates, queries, count, out);
+  k.neighbourPixels(out, queryCount, asked, candidates, queries, count, out);
   arena.release(mark);
+}
+
+/** A grid query's budget, in tiles of 16 pixels per neighbour sought (as knn's, src/methods/grid-search.ts). */
+const GRID_TILES_PER_NEIGHBOUR = 4;
+/** Pixels per slice of the grid's queries; the first slice is short, while the grid is on trial. */
+const GRID_SLICE = 16384;
+const GRID_TRIAL_SLICE = 1024;
+/** After this many queries the grid is given up when more than GRID_MOST_LEFT of them were left to the tree. */
+const GRID_TRIAL_QUERIES = 256;
+const GRID_MOST_LEFT = 1 / 8;
+/**
+ * The queries a pass leaves, when at most one in GRID_FEW_LEFT, get a second pass with GRID_SECOND_BUDGET times the
+ * budget: a few queries in texture or of an odd colour cost far less so than a tree of every pixel.
+ */
+const GRID_FEW_LEFT = 16;
+const GRID_SECOND_BUDGET = 16;
+
+/**
+ * The colour-mixture flow's search: the `count` + 1 nearest pixels of the whole image to each of the `rows` query
+ * pixels at `queries` (the query itself among them), by colour and position (spatial weight 1), as `nearest` finds
+ * them with a tree of every pixel, then compacted by neighbourPixels into `count` per row at `out`. The queries are
+ * first scanned on the image's grid of tiles about each (assembly/graph/grid-search.ts: the tree's answers to the
+ * bit, reading only the tiles that can hold a nearer pixel), which needs no tree; a query that reads more than its
+ * budget of tiles gets a second pass with a larger budget where such queries are few, and the queries still left
+ * (every query once the grid is given up: too many left on trial) go to the tree of every pixel, built only then,
+ * after the grid's copy is released. Returns how many queries each answered.
+ */
+async function colourMixtureNeighbours(context: MethodContext, k: IfmKernels, queries: number, rows: number, count: number, out: number): Promise<{ grid: number; second: number; tree: number }> {
+  const { arena, width, height, pixels } = context;
+  const n = width * height, found = count + 1, spatial = IFM_PARAMETERS.colourMixture.spatial;
+  const mark = arena.mark();
+  const rowOf = arena.alloc(n * 4);
+  k.queryRows(queries, rows, n, rowOf);
+  const gridMark = arena.mark();
+  const features = arena.alloc(n * 20), layout = arena.alloc(k.gridLayoutBytes(width, height));
+  const scratch = arena.alloc(k.gridScratchBytes(found)), counts = arena.alloc(8);
+  k.pixelFeatureRows(pixels.image, width, height, spatial, 0, n, features);
+  k.gridLayout(features, width, height, layout);
+  arena.i32(counts, 2).fill(0);
+  let from = 0;
+  while (from < n) {
+    const [asked, left] = arena.i32(counts, 2);
+    if (asked >= GRID_TRIAL_QUERIES && left > GRID_MOST_LEFT * asked) break;
+    const to = Math.min(n, from + (asked < GRID_TRIAL_QUERIES ? GRID_TRIAL_SLICE : GRID_SLICE));
+    k.gridQueryPixels(features, layout, width, height, found, from, to, rowOf, GRID_TILES_PER_NEIGHBOUR * found, out, scratch, counts);
+    from = to;
+    await context.checkpoint();
+  }
+  const [asked, left] = arena.i32(counts, 2);
+  let second = 0;
+  if (from === n && left > 0 && left * GRID_FEW_LEFT <= asked) {
+    k.gridQueryPixels(features, layout, width, height, found, 0, n, rowOf, GRID_SECOND_BUDGET * GRID_TILES_PER_NEIGHBOUR * found, out, scratch, counts);
+    second = left - (arena.i32(counts, 2)[1] - left);
+  }
+  arena.release(gridMark);
+  // The rows still wanted: those the grid left, and those of the pixels it did not reach.
+  const open = k.countOpenRows(rowOf, 0, n);
+  if (open > 0) {
+    const points = featurePoints(context, k, spatial);
+    const tree = buildKdTree(arena, k, (coordinates) => points.points(0, n, coordinates), n, points.dims);
+    await nearestNeighbours(arena, k, tree, { rows: rowOf }, n, found, out, 0, () => context.checkpoint());
+  }
+  k.neighbourPixels(out, rows, found, 0, queries, count, out);
+  arena.release(mark);
+  return { grid: rows - open - second, second, tree: open };
 }
 
 /** Rows of weights computed per slice (f64 scratch of this many rows, then narrowed into the f32 table). */
@@ -124,6 +187,11 @@ export interface Flows {
   colourMixture: { neighbours: number; weights: number }; // i32 and f32, rows x k
   intraUnknown: { neighbours: number; weights: number; k: number }; // i32 and f32, rows x k
   knownToUnknown?: { patchTrimmed: number; queries: number; count: number; estimate: number; confidence: number };
+  /**
+   * How the colour-mixture search went: the queries the grid answered on its first pass and on its second, and
+   * those left to the tree of every pixel.
+   */
+  colourMixtureSearch: { grid: number; second: number; tree: number };
 }
 
 /**
@@ -178,8 +246,7 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
 
   const cmK = P.colourMixture.k;
   const cmNeighbours = arena.alloc(foundEntries(rows, cmK) * 4);
-  const colourMixture = featurePoints(context, k, P.colourMixture.spatial);
-  await nearest(context, k, colourMixture.points, colourMixture.dims, 0, n, unknown, rows, cmK, cmNeighbours);
+  const cmSearch = await colourMixtureNeighbours(context, k, unknown, rows, cmK, cmNeighbours);
   arena.recycle(cmNeighbours + rows * cmK * 4, rows * 4);
   const cmScratch = arena.alloc(k.flowScratchBytes(cmK));
   const cm = {
@@ -218,7 +285,7 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
       arena.alloc(k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k), ku.estimate, ku.confidence);
     arena.release(mark);
   }
-  return { unknown, edgeTrimmed, colourMixture: cm, intraUnknown: iu, knownToUnknown: ku };
+  return { unknown, edgeTrimmed, colourMixture: cm, intraUnknown: iu, knownToUnknown: ku, colourMixtureSearch: cmSearch };
 }
 
 /**
@@ -280,7 +347,9 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
   const held = u * 4 + 2 * n + u * 20;
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
   const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16;
-  const colourMixture = Math.max(found(cmK) + search(n, 5, cmK, "all"), cm + weightScratch(cmK));
+  // The colour mixture's grid (features, layout, scratch) and then, for the queries it leaves, the tree of every pixel.
+  const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1) + 64;
+  const colourMixture = Math.max(found(cmK) + Math.max(cmGrid, search(n, 5, cmK, "all")), cm + weightScratch(cmK));
   const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k, "same"), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
   // The unknown index, the stencil system (bytesPerUnknown counts CG's vectors and preconditioner too), its build's
