@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, wanted, worstDistance, worstKey } from "./kept";
+import { candidateKey } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -74,9 +74,62 @@ export function gridLayout(features: usize, width: i32, height: i32, layout: usi
   for (let y = 0; y < down * TILE; y++) store<f32>(ys + (<usize>y << 2), load<f32>(features + <usize>min(y, height - 1) * <usize>width * 20, 16));
 }
 
-/** Scratch bytes a query needs for k neighbours: sixteen lanes' distances and the kept keys. */
+/** Scratch bytes a query needs for k neighbours: sixteen lanes' distances, then the kept keys (see below). */
 export function gridScratchBytes(k: i32): i32 {
-  return 64 + (k << 3);
+  return <i32>KEPT_AT + ((k + 1) << 3);
+}
+
+// The query's k nearest so far, as the tree keeps them (kept.ts: keys sorted nearest first, the farthest bounding
+// what is still worth reading), but inserted without a branch per key moved, which costs the grid more than its
+// distances: in the SIMD build the list's slots past keptCount hold NONE (above every key) and the slot before the
+// first holds 0 (below every key), so that inserting a key makes slot i min(old i, max(old i - 1, key)) for every i
+// up to keptCount, two slots at a time (a key is never equal to another: their pixel indices differ). Keys are below
+// 2^63 (a distance's sign bit is clear), so signed 64-bit comparisons order them. The list of an odd k has a slot
+// more, which the pairs may fill with a key past the list's end: it is never read.
+const KEPT_AT: usize = 80;
+const NONE: u64 = 0x7fff_ffff_ffff_ffff;
+let keptKeys: usize = 0;
+let keptCount: i32 = 0;
+let wanted: i32 = 0;
+/** The farthest kept key, and its distance; until `wanted` are kept, the bound the query started from. */
+let worstKey: u64 = 0;
+let worstDistance: f32 = 0;
+
+/** Empties the list for a query that keeps only keys below `bound`'s (Infinity: any), equal distances with any index included. */
+function restartKept(bound: f32): void {
+  keptCount = 0;
+  worstDistance = bound;
+  worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
+  }
+}
+
+/** Inserts a key below worstKey into the sorted list, dropping the farthest when it is full. */
+@inline function keep(key: u64): void {
+  const last = keptCount < wanted ? keptCount++ : keptCount - 1;
+  if (ASC_FEATURE_SIMD) {
+    const splat = i64x2.splat(key);
+    for (let pair = last >> 1; pair >= 0; pair--) {
+      const at = keptKeys + (<usize>pair << 4);
+      const old = v128.load(at), before = v128.load(at - 8);
+      const above = v128.bitselect(before, splat, i64x2.gt_s(before, splat));
+      v128.store(at, v128.bitselect(old, above, i64x2.lt_s(old, above)));
+    }
+  } else {
+    let i = last;
+    while (i > 0) {
+      const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
+      if (before <= key) break;
+      store<u64>(keptKeys + (<usize>i << 3), before);
+      i--;
+    }
+    store<u64>(keptKeys + (<usize>i << 3), key);
+  }
+  if (keptCount == wanted) {
+    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
+    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
+  }
 }
 
 // The image being searched.
@@ -88,7 +141,7 @@ let imageWidth: i32 = 0;
 let across: i32 = 0;
 let down: i32 = 0;
 
-// The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far: kept.ts, the
+// The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far above, the
 // farthest until k are kept being the bound from the previous query's, or all ones and Infinity).
 let queryX: i32 = 0;
 let q0: f32 = 0;
@@ -292,7 +345,10 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   xs = layout + <usize>(across * down) * TILE_BYTES;
   ys = xs + (<usize>(across * TILE) << 2);
   laneDistances = scratch;
-  keepInto(scratch + 64, min(k, width * height));
+  keptKeys = scratch + KEPT_AT;
+  store<u64>(keptKeys - 8, 0);
+  wanted = min(k, width * height);
+  keptCount = 0;
   let asked = 0, left = 0;
   for (let p = from; p < to; p++) {
     const rowAt = rows + (<usize>p << 2);
