@@ -5,8 +5,8 @@
 // hold a pixel nearer than the k-th kept, skipping a tile whose colours cannot, and stopping at the first row that
 // cannot. Where the position weighs much against colour (knn's first search: one pixel step is less than an 8-bit
 // colour level), a query reads about ten tiles and tests twice as many, where a k-d tree reads hundreds of points
-// after a walk of its nodes. The k-th distance starts from the previous query's k kept pixels (any k pixels bound it
-// from above: the largest of their distances to this query), so that far tiles are skipped from the first.
+// after a walk of its nodes. The k-th distance starts from a bound given by earlier queries' (scanAround), so that far
+// tiles are skipped from the first.
 //
 // The answers are the k-d tree's (assembly/graph/kdtree.ts) to the bit: the same f32 distances, summed coordinate
 // by coordinate from the first, and the same 64-bit keys (distance bits << 32 | pixel index), so ties go to the
@@ -74,9 +74,9 @@ export function gridLayout(features: usize, width: i32, height: i32, layout: usi
   for (let y = 0; y < down * TILE; y++) store<f32>(ys + (<usize>y << 2), load<f32>(features + <usize>min(y, height - 1) * <usize>width * 20, 16));
 }
 
-/** Scratch bytes a query needs for k neighbours: sixteen lanes' distances, then the kept keys (see below). */
-export function gridScratchBytes(k: i32): i32 {
-  return <i32>KEPT_AT + ((k + 1) << 3);
+/** Scratch bytes the queries need for k neighbours in an image `width` wide: sixteen lanes' distances, the kept keys (see below), columnKth. */
+export function gridScratchBytes(k: i32, width: i32): i32 {
+  return <i32>KEPT_AT + ((k + 1) << 3) + (width << 3);
 }
 
 // The query's k nearest so far, as the tree keeps them (kept.ts: keys sorted nearest first, the farthest bounding
@@ -142,8 +142,11 @@ let across: i32 = 0;
 let down: i32 = 0;
 
 // The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far above, the
-// farthest until k are kept being the bound from the previous query's, or all ones and Infinity).
+// farthest until k are kept being the bound from earlier queries', or all ones and Infinity).
 let queryX: i32 = 0;
+/** The previous query, and per column of the image the last query answered there and its k-th distance (f32, i32; -1: none). */
+let lastPixel: i32 = 0;
+let columnKth: usize = 0;
 let q0: f32 = 0;
 let q1: f32 = 0;
 let q2: f32 = 0;
@@ -256,15 +259,20 @@ function scanTileRow(ty: i32, dyy: f32): bool {
   if (ty < 0 || ty >= down || dyy > worstDistance) return false;
   const rowTiles = tiles + <usize>(ty * across) * TILE_BYTES;
   const home = queryX / TILE;
-  for (let tx = home; tx < across; tx++) {
-    const dxx = squaredX(max(queryX, tx * TILE));
-    if (dxx + dyy > worstDistance) break;
-    visitTile(rowTiles + <usize>tx * TILE_BYTES, tx, ty, dxx, dyy);
-  }
-  for (let tx = home - 1; tx >= 0; tx--) {
-    const dxx = squaredX(tx * TILE + TILE - 1);
-    if (dxx + dyy > worstDistance) break;
-    visitTile(rowTiles + <usize>tx * TILE_BYTES, tx, ty, dxx, dyy);
+  let right = home, left = home - 1;
+  let rightXX: f32 = squaredX(queryX), leftXX: f32 = left >= 0 ? squaredX(left * TILE + TILE - 1) : Infinity;
+  while (right < across || left >= 0) {
+    if (rightXX <= leftXX) {
+      if (rightXX + dyy > worstDistance) break;
+      visitTile(rowTiles + <usize>right * TILE_BYTES, right, ty, rightXX, dyy);
+      right++;
+      rightXX = right < across ? squaredX(right * TILE) : Infinity;
+    } else {
+      if (leftXX + dyy > worstDistance) break;
+      visitTile(rowTiles + <usize>left * TILE_BYTES, left, ty, leftXX, dyy);
+      left--;
+      leftXX = left >= 0 ? squaredX(left * TILE + TILE - 1) : Infinity;
+    }
   }
   return true;
 }
@@ -288,6 +296,18 @@ function pixelDistance(j: i32): f32 {
   return sum;
 }
 
+/**
+ * An upper bound on the f32 k-th distance of a query q from a pixel m's: `step`, q's f32 distance to m, and `kth`,
+ * m's k-th. Each of m's k kept pixels n is within sqrt(kth) of m, so within sqrt(step) + sqrt(kth) of q, in exact
+ * arithmetic. An f32 distance (five differences, squares and sums rounded: terms not negative) is within a factor
+ * 1 +- 7 * 2^-24 of the exact one, so the f32 distance from q to n is at most (sqrt(step) + sqrt(kth))^2 (1 + 15 *
+ * 2^-24): a margin of 1e-5 covers that and the f64 arithmetic, and 1e-30 the absolute rounding of subnormal sums.
+ */
+@inline function reach(step: f32, kth: f32): f32 {
+  const radius = Math.sqrt(<f64>step) + Math.sqrt(<f64>kth);
+  return <f32>(radius * radius * 1.00001 + 1e-30);
+}
+
 /** Scans around pixel p until its k nearest are kept (true), or until past `budget` tiles (false). */
 function scanAround(p: i32, budget: i32): bool {
   const x = p % imageWidth, y = p / imageWidth;
@@ -302,14 +322,15 @@ function scanAround(p: i32, budget: i32): bool {
   store<f32>(queryColours, q2, 8);
   qx = load<f32>(xs + (<usize>x << 2));
   qy = load<f32>(ys + (<usize>y << 2));
-  // The previous query's k kept pixels (any k pixels would do) bound the k-th distance from above: the largest of
-  // their distances to this query. Pixels beyond it are not kept, nor tiles and rows beyond it scanned, while the
-  // k are found.
+  // Any k pixels bound the k-th distance from above, and so do those kept by an earlier query m, through the
+  // triangle inequality: reach(|q - m|^2, k-th distance of m), without reading them. Two such: the previous query's
+  // (its kept list is still there), and the last answered in this column (the pixel above, mostly). Pixels beyond
+  // the bound are not kept, nor tiles and rows beyond it scanned, while the k are found.
   let threshold: f32 = Infinity;
-  if (keptCount == wanted) {
-    threshold = 0;
-    for (let i = 0; i < wanted; i++) threshold = max(threshold, pixelDistance(<i32>load<u64>(keptKeys + (<usize>i << 3))));
-  }
+  if (keptCount == wanted) threshold = reach(pixelDistance(lastPixel), worstDistance);
+  const column = columnKth + (<usize>x << 3), above = load<i32>(column, 4);
+  if (above >= 0) threshold = min(threshold, reach(pixelDistance(above), load<f32>(column)));
+  lastPixel = p;
   restartKept(threshold);
   scanned = 0;
   // p's row of tiles, then the rows outwards from it, up and down, each way until one is beyond the k-th distance.
@@ -333,7 +354,7 @@ export function gridEveryRow(rows: usize, n: i32): void {
  * pixel) and gridLayout's copy of them at `layout`, written as row rows[p] of `indices` (i32, k per row, nearest
  * first, ties to the lower index, -1 past the image's pixels); rows[p] is then set to -1. A query that scans more
  * than `budget` tiles keeps its row, for the tree (kdQueryOwnPoints with these rows). counts (two i32): the queries
- * asked and those left to the tree are added to them. `scratch`: gridScratchBytes(k).
+ * asked and those left to the tree are added to them. `scratch`: gridScratchBytes(k, width).
  */
 export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32, height: i32, k: i32, from: i32, to: i32, rows: usize,
   budget: i32, indices: usize, scratch: usize, counts: usize): void {
@@ -349,6 +370,8 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   store<u64>(keptKeys - 8, 0);
   wanted = min(k, width * height);
   keptCount = 0;
+  columnKth = keptKeys + (<usize>(k + 1) << 3);
+  for (let x = 0; x < width; x++) store<i32>(columnKth + (<usize>x << 3), -1, 4);
   let asked = 0, left = 0;
   for (let p = from; p < to; p++) {
     const rowAt = rows + (<usize>p << 2);
@@ -359,6 +382,9 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
       left++;
       continue;
     }
+    const column = columnKth + (<usize>(p % width) << 3);
+    store<f32>(column, worstDistance);
+    store<i32>(column, p, 4);
     const out = indices + ((<usize>row * <usize>k) << 2);
     for (let j = 0; j < k; j++) store<i32>(out + (<usize>j << 2), j < keptCount ? <i32>load<u64>(keptKeys + (<usize>j << 3)) : -1);
     store<i32>(rowAt, -1);
