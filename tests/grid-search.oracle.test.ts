@@ -71,7 +71,7 @@ async function gridAlone(engine: Engine, c: Case, rowOf: Int32Array, budget: num
   const n = width * height;
   return inArena(engine, c, async (arena, kernels, features) => {
     const search = pixelSearch(arena, kernels, features, width, height);
-    const rows = arena.copyIn(rowOf), indices = arena.alloc(n * c.k * 4), scratch = arena.alloc(kernels.gridScratchBytes(c.k));
+    const rows = arena.copyIn(rowOf), indices = arena.alloc(n * c.k * 4), scratch = arena.alloc(kernels.gridScratchBytes(c.k, width));
     arena.i32(indices, n * c.k).fill(-7);
     // Two slices, so that the second starts from a kept list of the first.
     const middle = Math.floor(n / 2);

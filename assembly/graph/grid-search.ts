@@ -5,8 +5,8 @@
 // hold a pixel nearer than the k-th kept, skipping a tile whose colours cannot, and stopping at the first row that
 // cannot. Where the position weighs much against colour (knn's first search: one pixel step is less than an 8-bit
 // colour level), a query reads about ten tiles and tests twice as many, where a k-d tree reads hundreds of points
-// after a walk of its nodes. The k-th distance starts from the previous query's k kept pixels (any k pixels bound it
-// from above: the largest of their distances to this query), so that far tiles are skipped from the first.
+// after a walk of its nodes. The k-th distance starts from a bound given by earlier queries' (scanAround), so that far
+// tiles are skipped from the first, and a first pass scans within a guess at it.
 //
 // The answers are the k-d tree's (assembly/graph/kdtree.ts) to the bit: the same f32 distances, summed coordinate
 // by coordinate from the first, and the same 64-bit keys (distance bits << 32 | pixel index), so ties go to the
@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, wanted, worstDistance, worstKey } from "./kept";
+import { candidateKey } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -74,9 +74,64 @@ export function gridLayout(features: usize, width: i32, height: i32, layout: usi
   for (let y = 0; y < down * TILE; y++) store<f32>(ys + (<usize>y << 2), load<f32>(features + <usize>min(y, height - 1) * <usize>width * 20, 16));
 }
 
-/** Scratch bytes a query needs for k neighbours: sixteen lanes' distances and the kept keys. */
-export function gridScratchBytes(k: i32): i32 {
-  return 64 + (k << 3);
+/** Scratch bytes the queries need for k neighbours in an image `width` wide: sixteen lanes' distances, the kept keys (see below), columnKth. */
+export function gridScratchBytes(k: i32, width: i32): i32 {
+  return <i32>KEPT_AT + ((k + 1) << 3) + (width << 3);
+}
+
+// The query's k nearest so far, as the tree keeps them (kept.ts: keys sorted nearest first, the farthest bounding
+// what is still worth reading), but inserted without a branch per key moved, which costs the grid more than its
+// distances: in the SIMD build the list's slots past keptCount hold NONE (above every key) and the slot before the
+// first holds 0 (below every key), so that inserting a key makes slot i min(old i, max(old i - 1, key)) for every i
+// up to keptCount, two slots at a time (a key is never equal to another: their pixel indices differ). Keys are below
+// 2^63 (a distance's sign bit is clear), so signed 64-bit comparisons order them. The list of an odd k has a slot
+// more, which the pairs may fill with a key past the list's end: it is never read.
+const KEPT_AT: usize = 80;
+const NONE: u64 = 0x7fff_ffff_ffff_ffff;
+let keptKeys: usize = 0;
+let keptCount: i32 = 0;
+let wanted: i32 = 0;
+/** The farthest kept key, and its distance; until `wanted` are kept, the bound the query started from. */
+let worstKey: u64 = 0;
+let worstDistance: f32 = 0;
+/** Pixels at this distance or nearer are not offered (kept by a first pass already); -1: none. */
+let floorDistance: f32 = -1;
+
+/** Empties the list for a query that keeps only keys below `bound`'s (Infinity: any), equal distances with any index included. */
+function restartKept(bound: f32): void {
+  keptCount = 0;
+  worstDistance = bound;
+  worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
+  }
+}
+
+/** Inserts a key below worstKey into the sorted list, dropping the farthest when it is full. */
+@inline function keep(key: u64): void {
+  const last = keptCount < wanted ? keptCount++ : keptCount - 1;
+  if (ASC_FEATURE_SIMD) {
+    const splat = i64x2.splat(key);
+    for (let pair = last >> 1; pair >= 0; pair--) {
+      const at = keptKeys + (<usize>pair << 4);
+      const old = v128.load(at), before = v128.load(at - 8);
+      const above = v128.bitselect(before, splat, i64x2.gt_s(before, splat));
+      v128.store(at, v128.bitselect(old, above, i64x2.lt_s(old, above)));
+    }
+  } else {
+    let i = last;
+    while (i > 0) {
+      const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
+      if (before <= key) break;
+      store<u64>(keptKeys + (<usize>i << 3), before);
+      i--;
+    }
+    store<u64>(keptKeys + (<usize>i << 3), key);
+  }
+  if (keptCount == wanted) {
+    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
+    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
+  }
 }
 
 // The image being searched.
@@ -88,9 +143,12 @@ let imageWidth: i32 = 0;
 let across: i32 = 0;
 let down: i32 = 0;
 
-// The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far: kept.ts, the
-// farthest until k are kept being the bound from the previous query's, or all ones and Infinity).
+// The query in progress: its column, coordinates and sixteen lanes' distances (its k best so far above, the
+// farthest until k are kept being the bound from earlier queries', or all ones and Infinity).
 let queryX: i32 = 0;
+/** The previous query, and per column of the image the last query answered there and its k-th distance (f32, i32; -1: none). */
+let lastPixel: i32 = 0;
+let columnKth: usize = 0;
 let q0: f32 = 0;
 let q1: f32 = 0;
 let q2: f32 = 0;
@@ -150,13 +208,13 @@ function tileBound(tile: usize, dxx: f32, dyy: f32): f32 {
   }
 }
 
-/** Offers the pixels of tile (tx, ty), their distances summed in the tree's order: r, g, b, x, y. */
+/** Offers the pixels of tile (tx, ty) beyond floorDistance, their distances summed in the tree's order: r, g, b, x, y. */
 function scanTile(tile: usize, tx: i32, ty: i32): void {
   if (ASC_FEATURE_SIMD) {
     const s0 = f32x4.splat(q0), s1 = f32x4.splat(q1), s2 = f32x4.splat(q2);
     const dx = f32x4.sub(f32x4.splat(qx), v128.load(xs + (<usize>(tx * TILE) << 2)));
     const dxx = f32x4.mul(dx, dx);
-    const worst = f32x4.splat(worstDistance);
+    const worst = f32x4.splat(worstDistance), floor = f32x4.splat(floorDistance);
     let lanes = 0;
     for (let i = 0; i < TILE; i++) {
       const at = tile + (<usize>i << 4);
@@ -167,7 +225,7 @@ function scanTile(tile: usize, tx: i32, ty: i32): void {
       sum = f32x4.add(sum, dxx);
       sum = f32x4.add(sum, f32x4.splat(squaredY(ty * TILE + i)));
       v128.store(laneDistances + (<usize>i << 4), sum);
-      lanes |= i32x4.bitmask(f32x4.le(sum, worst)) << (i << 2);
+      lanes |= i32x4.bitmask(v128.and(f32x4.le(sum, worst), f32x4.gt(sum, floor))) << (i << 2);
     }
     offerLanes(lanes, tx, ty);
     return;
@@ -183,7 +241,7 @@ function scanTile(tile: usize, tx: i32, ty: i32): void {
       sum += squaredX(tx * TILE + j);
       sum += dyy;
       // NaN (past the image's edge) fails this too.
-      if (!(sum <= worstDistance)) continue;
+      if (!(sum <= worstDistance) || !(sum > floorDistance)) continue;
       const key = candidateKey(sum, (ty * TILE + i) * imageWidth + tx * TILE + j);
       if (key < worstKey) keep(key);
     }
@@ -203,15 +261,20 @@ function scanTileRow(ty: i32, dyy: f32): bool {
   if (ty < 0 || ty >= down || dyy > worstDistance) return false;
   const rowTiles = tiles + <usize>(ty * across) * TILE_BYTES;
   const home = queryX / TILE;
-  for (let tx = home; tx < across; tx++) {
-    const dxx = squaredX(max(queryX, tx * TILE));
-    if (dxx + dyy > worstDistance) break;
-    visitTile(rowTiles + <usize>tx * TILE_BYTES, tx, ty, dxx, dyy);
-  }
-  for (let tx = home - 1; tx >= 0; tx--) {
-    const dxx = squaredX(tx * TILE + TILE - 1);
-    if (dxx + dyy > worstDistance) break;
-    visitTile(rowTiles + <usize>tx * TILE_BYTES, tx, ty, dxx, dyy);
+  let right = home, left = home - 1;
+  let rightXX: f32 = squaredX(queryX), leftXX: f32 = left >= 0 ? squaredX(left * TILE + TILE - 1) : Infinity;
+  while (right < across || left >= 0) {
+    if (rightXX <= leftXX) {
+      if (rightXX + dyy > worstDistance) break;
+      visitTile(rowTiles + <usize>right * TILE_BYTES, right, ty, rightXX, dyy);
+      right++;
+      rightXX = right < across ? squaredX(right * TILE) : Infinity;
+    } else {
+      if (leftXX + dyy > worstDistance) break;
+      visitTile(rowTiles + <usize>left * TILE_BYTES, left, ty, leftXX, dyy);
+      left--;
+      leftXX = left >= 0 ? squaredX(left * TILE + TILE - 1) : Infinity;
+    }
   }
   return true;
 }
@@ -235,6 +298,26 @@ function pixelDistance(j: i32): f32 {
   return sum;
 }
 
+/**
+ * An upper bound on the f32 k-th distance of a query q from a pixel m's: `step`, q's f32 distance to m, and `kth`,
+ * m's k-th. Each of m's k kept pixels n is within sqrt(kth) of m, so within sqrt(step) + sqrt(kth) of q, in exact
+ * arithmetic. An f32 distance (five differences, squares and sums rounded: terms not negative) is within a factor
+ * 1 +- 7 * 2^-24 of the exact one, so the f32 distance from q to n is at most (sqrt(step) + sqrt(kth))^2 (1 + 15 *
+ * 2^-24): a margin of 1e-5 covers that and the f64 arithmetic, and 1e-30 the absolute rounding of subnormal sums.
+ */
+@inline function reach(step: f32, kth: f32): f32 {
+  const radius = Math.sqrt(<f64>step) + Math.sqrt(<f64>kth);
+  return <f32>(radius * radius * 1.00001 + 1e-30);
+}
+
+/**
+ * The first pass's bound, as a multiple of the larger of the two earlier k-th distances (those of the triangle bound):
+ * neighbouring pixels' k-th distances are alike, and the triangle bound is about twice the k-th distance in
+ * radius, so a scan within it keeps about 37 pixels per query for k 20, within the guess about 30 (a pass that keeps
+ * fewer than k, one query in 10 to 20, is followed by a second pass within the bound).
+ */
+const GUESS: f32 = 1.25;
+
 /** Scans around pixel p until its k nearest are kept (true), or until past `budget` tiles (false). */
 function scanAround(p: i32, budget: i32): bool {
   const x = p % imageWidth, y = p / imageWidth;
@@ -249,17 +332,44 @@ function scanAround(p: i32, budget: i32): bool {
   store<f32>(queryColours, q2, 8);
   qx = load<f32>(xs + (<usize>x << 2));
   qy = load<f32>(ys + (<usize>y << 2));
-  // The previous query's k kept pixels (any k pixels would do) bound the k-th distance from above: the largest of
-  // their distances to this query. Pixels beyond it are not kept, nor tiles and rows beyond it scanned, while the
-  // k are found.
-  let threshold: f32 = Infinity;
+  // Any k pixels bound the k-th distance from above, and so do those kept by an earlier query m, through the
+  // triangle inequality: reach(|q - m|^2, k-th distance of m), without reading them. Two such: the previous query's
+  // (its kept list is still there), and the last answered in this column (the pixel above, mostly). Pixels beyond
+  // the bound are not kept, nor tiles and rows beyond it scanned, while the k are found.
+  let bound: f32 = Infinity, guess: f32 = 0;
   if (keptCount == wanted) {
-    threshold = 0;
-    for (let i = 0; i < wanted; i++) threshold = max(threshold, pixelDistance(<i32>load<u64>(keptKeys + (<usize>i << 3))));
+    bound = reach(pixelDistance(lastPixel), worstDistance);
+    guess = worstDistance;
   }
-  restartKept(threshold);
+  const column = columnKth + (<usize>x << 3), above = load<i32>(column, 4);
+  if (above >= 0) {
+    bound = min(bound, reach(pixelDistance(above), load<f32>(column)));
+    guess = max(guess, load<f32>(column));
+  }
+  guess *= GUESS;
+  lastPixel = p;
+  floorDistance = -1;
+  if (guess > 0 && guess < bound) {
+    // First within the guess, which is no bound: when fewer than k are within it, all those are kept, and a second
+    // pass offers only the pixels beyond it (floorDistance) up to the bound.
+    restartKept(guess);
+    if (!scanRows(ty, budget)) return false;
+    if (keptCount == wanted) return true;
+    floorDistance = guess;
+    worstDistance = bound;
+    worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+    return scanRows(ty, budget);
+  }
+  restartKept(bound);
+  return scanRows(ty, budget);
+}
+
+/**
+ * Scans the tile rows of the query (its row of tiles ty, then the rows outwards from it, up and down, each way until
+ * one is beyond the k-th distance); false when past `budget` tiles.
+ */
+function scanRows(ty: i32, budget: i32): bool {
   scanned = 0;
-  // p's row of tiles, then the rows outwards from it, up and down, each way until one is beyond the k-th distance.
   scanTileRow(ty, 0);
   let up = true, below = true;
   for (let d = 1; up || below; d++) {
@@ -280,7 +390,7 @@ export function gridEveryRow(rows: usize, n: i32): void {
  * pixel) and gridLayout's copy of them at `layout`, written as row rows[p] of `indices` (i32, k per row, nearest
  * first, ties to the lower index, -1 past the image's pixels); rows[p] is then set to -1. A query that scans more
  * than `budget` tiles keeps its row, for the tree (kdQueryOwnPoints with these rows). counts (two i32): the queries
- * asked and those left to the tree are added to them. `scratch`: gridScratchBytes(k).
+ * asked and those left to the tree are added to them. `scratch`: gridScratchBytes(k, width).
  */
 export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32, height: i32, k: i32, from: i32, to: i32, rows: usize,
   budget: i32, indices: usize, scratch: usize, counts: usize): void {
@@ -292,7 +402,12 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   xs = layout + <usize>(across * down) * TILE_BYTES;
   ys = xs + (<usize>(across * TILE) << 2);
   laneDistances = scratch;
-  keepInto(scratch + 64, min(k, width * height));
+  keptKeys = scratch + KEPT_AT;
+  store<u64>(keptKeys - 8, 0);
+  wanted = min(k, width * height);
+  keptCount = 0;
+  columnKth = keptKeys + (<usize>(k + 1) << 3);
+  for (let x = 0; x < width; x++) store<i32>(columnKth + (<usize>x << 3), -1, 4);
   let asked = 0, left = 0;
   for (let p = from; p < to; p++) {
     const rowAt = rows + (<usize>p << 2);
@@ -303,6 +418,9 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
       left++;
       continue;
     }
+    const column = columnKth + (<usize>(p % width) << 3);
+    store<f32>(column, worstDistance);
+    store<i32>(column, p, 4);
     const out = indices + ((<usize>row * <usize>k) << 2);
     for (let j = 0; j < k; j++) store<i32>(out + (<usize>j << 2), j < keptCount ? <i32>load<u64>(keptKeys + (<usize>j << 3)) : -1);
     store<i32>(rowAt, -1);

@@ -9,7 +9,7 @@ import type { Arena } from "../engine.js";
 export interface GridSearchKernels extends KdTreeKernels {
   gridLayoutBytes(width: number, height: number): number;
   gridLayout(features: number, width: number, height: number, layout: number): void;
-  gridScratchBytes(k: number): number;
+  gridScratchBytes(k: number, width: number): number;
   gridEveryRow(rows: number, n: number): void;
   gridQueryPixels(features: number, layout: number, width: number, height: number, k: number, from: number, to: number, rows: number,
     budget: number, indices: number, scratch: number, counts: number): void;
@@ -65,7 +65,7 @@ export async function pixelNeighbours(arena: Arena, kernels: GridSearchKernels, 
   const n = search.width * search.height;
   if (every) kernels.gridEveryRow(rows, n);
   const mark = arena.mark();
-  const scratch = arena.alloc(kernels.gridScratchBytes(k)), budget = TILES_PER_NEIGHBOUR * k;
+  const scratch = arena.alloc(kernels.gridScratchBytes(k, search.width)), budget = TILES_PER_NEIGHBOUR * k;
   const [askedBefore] = arena.i32(search.counts, 1);
   let leftBefore = arena.i32(search.counts, 2)[1];
   let from = 0;

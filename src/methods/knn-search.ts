@@ -152,7 +152,7 @@ function subsetTree(arena: Arena, kernels: KnnSearchKernels, count: number, gath
 /**
  * The most knnGraph holds at once beyond the lists: the rows, the reached marks and query rows, the features, tree
  * and bounds of every search that skips (kept from the first step to the last), and on top either a search's that does
- * not or a tree over some of the pixels; the query scratch and a window bound's.
+ * not or a tree over some of the pixels; the query scratch (the tree's or the grid's) and a window bound's.
  */
 export function knnGraphBytes(kernels: KnnSearchKernels, width: number, height: number, neighbors: number[], skipFar: boolean): number {
   const n = width * height;
@@ -161,5 +161,5 @@ export function knnGraphBytes(kernels: KnnSearchKernels, width: number, height: 
   const k = Math.max(...neighbors);
   const search = aligned(n * FEATURES * 4) + Math.max(pixelSearchBytes(kernels, width, height), kdTreeBytes(kernels, n, FEATURES));
   return aligned(n) + 2 * aligned(n * 4) + kept * aligned(n * 4) + (kept + 1) * search
-    + aligned(kernels.kdQueryScratchBytes(k)) + aligned(kernels.knnBoundScratchBytes(Math.min(k, MAX_SKIPPED_NEIGHBORS))) + 16 * 16;
+    + Math.max(aligned(kernels.kdQueryScratchBytes(k)), aligned(kernels.gridScratchBytes(k, width))) + aligned(kernels.knnBoundScratchBytes(Math.min(k, MAX_SKIPPED_NEIGHBORS))) + 16 * 16;
 }
