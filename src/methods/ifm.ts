@@ -126,7 +126,7 @@ async function colourMixtureNeighbours(context: MethodContext, k: IfmKernels, qu
   k.queryRows(queries, rows, n, rowOf);
   const gridMark = arena.mark();
   const features = arena.alloc(n * 20), layout = arena.alloc(k.gridLayoutBytes(width, height));
-  const scratch = arena.alloc(k.gridScratchBytes(found)), counts = arena.alloc(8);
+  const scratch = arena.alloc(k.gridScratchBytes(found, width)), counts = arena.alloc(8);
   k.pixelFeatureRows(pixels.image, width, height, spatial, 0, n, features);
   k.gridLayout(features, width, height, layout);
   arena.i32(counts, 2).fill(0);
@@ -348,7 +348,7 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
   const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16;
   // The colour mixture's grid (features, layout, scratch) and then, for the queries it leaves, the tree of every pixel.
-  const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1) + 64;
+  const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1, width) + 64;
   const colourMixture = Math.max(found(cmK) + Math.max(cmGrid, search(n, 5, cmK, "all")), cm + weightScratch(cmK));
   const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k, "same"), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);
