@@ -17,13 +17,13 @@ export interface GridSearchKernels extends KdTreeKernels {
 
 const FEATURES = 5;
 /** A query's budget, in tiles of 16 pixels per neighbour sought. */
-const TILES_PER_NEIGHBOUR = 4;
+export const TILES_PER_NEIGHBOUR = 4;
 /** Pixels per slice of the grid's queries; the first slices are shorter, while the grid is on trial. */
-const SLICE = 16384;
-const TRIAL_SLICE = 1024;
+export const SLICE = 16384;
+export const TRIAL_SLICE = 1024;
 /** The grid is on trial for this many queries, and given up when more than this share of them is left to the tree. */
-const TRIAL_QUERIES = 256;
-const MOST_LEFT = 1 / 8;
+export const TRIAL_QUERIES = 256;
+export const MOST_LEFT = 1 / 8;
 /** At most one query in FEW_LEFT left by a search's pass: those get a second pass with SECOND_BUDGET times the budget. */
 const FEW_LEFT = 256;
 const SECOND_BUDGET = 64;

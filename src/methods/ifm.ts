@@ -9,6 +9,7 @@ import { buildSystem, bytesPerUnknown, releasePhoto } from "../alpha.js";
 import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
+import { MOST_LEFT as GRID_MOST_LEFT, SLICE as GRID_SLICE, TILES_PER_NEIGHBOUR as GRID_TILES_PER_NEIGHBOUR, TRIAL_QUERIES as GRID_TRIAL_QUERIES, TRIAL_SLICE as GRID_TRIAL_SLICE } from "./grid-search.js";
 import { SOLVER_OPTIONS, choiceSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
@@ -93,14 +94,7 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   arena.release(mark);
 }
 
-/** A grid query's budget, in tiles of 16 pixels per neighbour sought (as knn's, src/methods/grid-search.ts). */
-const GRID_TILES_PER_NEIGHBOUR = 4;
-/** Pixels per slice of the grid's queries; the first slice is short, while the grid is on trial. */
-const GRID_SLICE = 16384;
-const GRID_TRIAL_SLICE = 1024;
-/** After this many queries the grid is given up when more than GRID_MOST_LEFT of them were left to the tree. */
-const GRID_TRIAL_QUERIES = 256;
-const GRID_MOST_LEFT = 1 / 8;
+// The grid's budget per neighbour, its slices and its trial are knn's (src/methods/grid-search.ts).
 /**
  * The queries a pass leaves, when at most one in GRID_FEW_LEFT, get a second pass with GRID_SECOND_BUDGET times the
  * budget: a few queries in texture or of an odd colour cost far less so than a tree of every pixel.
