@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { candidateKey } from "./kept";
+import { boundKey, candidateKey, insertSorted } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -101,7 +101,7 @@ let floorDistance: f32 = -1;
 function restartKept(bound: f32): void {
   keptCount = 0;
   worstDistance = bound;
-  worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+  worstKey = boundKey(bound);
   if (ASC_FEATURE_SIMD) {
     for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
   }
@@ -119,14 +119,7 @@ function restartKept(bound: f32): void {
       v128.store(at, v128.bitselect(old, above, i64x2.lt_s(old, above)));
     }
   } else {
-    let i = last;
-    while (i > 0) {
-      const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
-      if (before <= key) break;
-      store<u64>(keptKeys + (<usize>i << 3), before);
-      i--;
-    }
-    store<u64>(keptKeys + (<usize>i << 3), key);
+    insertSorted(keptKeys, last, key);
   }
   if (keptCount == wanted) {
     worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
@@ -357,7 +350,7 @@ function scanAround(p: i32, budget: i32): bool {
     if (keptCount == wanted) return true;
     floorDistance = guess;
     worstDistance = bound;
-    worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+    worstKey = boundKey(bound);
     return scanRows(ty, budget);
   }
   restartKept(bound);

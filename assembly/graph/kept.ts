@@ -1,5 +1,6 @@
-// The k nearest candidates a search has kept so far, shared by the k-d tree (kdtree.ts) and the grid scan
-// (grid-search.ts), which must give the same answers: a list of 64-bit keys sorted nearest first (candidateKey:
+// The k nearest candidates a search has kept so far, as the k-d tree (kdtree.ts) keeps them; the grid scan
+// (grid-search.ts), which must give the same answers, keeps its own list of the same keys (inserted without
+// branches in its SIMD build) with the helpers below: a list of 64-bit keys sorted nearest first (candidateKey:
 // the f32 distance's bits above the pixel index, so that equal distances go to the lower index; distances are not
 // negative, so their bits order as they do) and the farthest kept, which bounds what is still worth reading.
 
@@ -12,6 +13,26 @@ export let worstDistance: f32 = 0;
 
 @inline export function candidateKey(distance: f32, index: i32): u64 {
   return (<u64>reinterpret<u32>(distance) << 32) | <u64><u32>index;
+}
+
+/** The key a candidate must be below to be kept under `bound` (Infinity: any), equal distances with any index included. */
+@inline export function boundKey(bound: f32): u64 {
+  return bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+}
+
+/**
+ * Inserts `key` at its place among the sorted keys [0, last) at `keys`, shifting the farther ones up by one into
+ * slot `last` (a list of k rather than a heap: k is small and the moves are contiguous).
+ */
+@inline export function insertSorted(keys: usize, last: i32, key: u64): void {
+  let i = last;
+  while (i > 0) {
+    const before = load<u64>(keys + (<usize>(i - 1) << 3));
+    if (before <= key) break;
+    store<u64>(keys + (<usize>i << 3), before);
+    i--;
+  }
+  store<u64>(keys + (<usize>i << 3), key);
 }
 
 /** The list lives at `keys` (8 bytes per key) and holds at most `k`. */
@@ -28,20 +49,12 @@ export function keepInto(keys: usize, k: i32): void {
 export function restartKept(bound: f32): void {
   keptCount = 0;
   worstDistance = bound;
-  worstKey = bound == Infinity ? u64.MAX_VALUE : candidateKey(bound, -1);
+  worstKey = boundKey(bound);
 }
 
 /** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
 export function keep(key: u64): void {
-  let i = keptCount < wanted ? keptCount++ : keptCount - 1;
-  // Shift the farther ones up by one (a list of k rather than a heap: k is small and the moves are contiguous).
-  while (i > 0) {
-    const before = load<u64>(keptKeys + (<usize>(i - 1) << 3));
-    if (before <= key) break;
-    store<u64>(keptKeys + (<usize>i << 3), before);
-    i--;
-  }
-  store<u64>(keptKeys + (<usize>i << 3), key);
+  insertSorted(keptKeys, keptCount < wanted ? keptCount++ : keptCount - 1, key);
   if (keptCount == wanted) {
     worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
     worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
