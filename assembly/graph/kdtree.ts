@@ -24,7 +24,7 @@
 // The build is in assembly/graph/kdtree-build.ts.
 
 import { field, pointerField } from "../record";
-import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, worstDistance, worstKey } from "./kept";
+import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, wanted, worstDistance, worstKey } from "./kept";
 
 const LEAF_SIZE: i32 = 32;
 const MAX_DIMS: i32 = 16;
@@ -336,13 +336,22 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   keepInto(laneDistances + 32, min(k, field(tree, 0)));
 }
 
-/** The k nearest to the point at queryPoint, written as row `row` of indices (and distances). */
-function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usize): void {
+/**
+ * The k nearest to the point at queryPoint, written as row `row` of indices (and distances). The search keeps only
+ * points within `bound` and prunes with it until k are kept. Any bound gives the exact answer: one at least the k-th
+ * nearest distance keeps all k nearest, and one below it keeps fewer than k, which sends the search again from
+ * Infinity. A bound just above the k-th distance spares the insertions and box tests of points farther out.
+ */
+function queryOne(tree: usize, k: i32, row: i32, indices: usize, distances: usize, bound: f32): void {
   if (ASC_FEATURE_SIMD) {
     for (let d = 0; d < dimensions; d++) v128.store(querySplats + (<usize>d << 4), f32x4.splat(load<f32>(queryPoint + (<usize>d << 2))));
   }
-  restartKept(Infinity);
+  restartKept(bound);
   searchTree(field(tree, 0));
+  if (keptCount < wanted && bound != Infinity) {
+    restartKept(Infinity);
+    searchTree(field(tree, 0));
+  }
   const out = indices + <usize>row * <usize>k * 4;
   for (let j = 0; j < k; j++) {
     const found = j < keptCount;
@@ -364,7 +373,7 @@ export function kdQuery(tree: usize, queries: usize, from: i32, to: i32, k: i32,
   const bytes = <usize>dimensions << 2;
   for (let q = from; q < to; q++) {
     memory.copy(queryPoint, queries + <usize>q * bytes, bytes);
-    queryOne(tree, k, q, indices, distances);
+    queryOne(tree, k, q, indices, distances, Infinity);
   }
 }
 
@@ -376,12 +385,34 @@ export function kdQuery(tree: usize, queries: usize, from: i32, to: i32, k: i32,
  */
 export function kdQueryOwnPoints(tree: usize, from: i32, to: i32, k: i32, indices: usize, distances: usize, scratch: usize, rows: usize): void {
   startQueries(tree, k, scratch);
+  // The previous query's k-th distance (squared, f32 as summed), or -1 when there is none to start from.
+  let previousWorst: f64 = -1;
   for (let position = from; position < to; position++) {
     const original = load<i32>(pointIndex + (<usize>position << 2));
     const row = rows == 0 ? original : load<i32>(rows + (<usize>original << 2));
     if (row < 0) continue;
     const lane = blocked + ((<usize>(position >> 2) * <usize>dimensions) << 4) + (<usize>(position & 3) << 2);
-    for (let d = 0; d < dimensions; d++) store<f32>(queryPoint + (<usize>d << 2), load<f32>(lane + (<usize>d << 4)));
-    queryOne(tree, k, row, indices, distances);
+    // The new query's coordinates replace the previous one's, and their distance (f64, exact enough) is measured.
+    let gap: f64 = 0;
+    for (let d = 0; d < dimensions; d++) {
+      const at = queryPoint + (<usize>d << 2), value = load<f32>(lane + (<usize>d << 4));
+      const diff = <f64>value - <f64>load<f32>(at);
+      gap += diff * diff;
+      store<f32>(at, value);
+    }
+    queryOne(tree, k, row, indices, distances, previousWorst < 0 ? Infinity : startBound(gap, previousWorst));
+    previousWorst = keptCount == wanted ? <f64>worstDistance : -1;
   }
+}
+
+/**
+ * A start bound (queryOne) for a query at squared distance `gap` from the previous one, whose k-th nearest lay at
+ * squared distance `worst`: by the triangle inequality the previous query's k nearest lie within sqrt(gap) +
+ * sqrt(worst) of the new one, so its own k-th nearest does too. The slack (relative 1e-5, absolute 1e-37) covers the
+ * rounding of the tree's f32 sums, so that the search from Infinity, which would also give the exact answer, is not
+ * needed.
+ */
+@inline function startBound(gap: f64, worst: f64): f32 {
+  const radius = Math.sqrt(gap) + Math.sqrt(worst);
+  return <f32>(radius * radius * (1.0 + 1e-5) + 1e-37);
 }
