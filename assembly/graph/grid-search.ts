@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { boundKey, candidateKey, insertSorted } from "./kept";
+import { NONE, boundKey, candidateKey, insertSorted, insertSortedPairs } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -87,7 +87,6 @@ export function gridScratchBytes(k: i32, width: i32): i32 {
 // 2^63 (a distance's sign bit is clear), so signed 64-bit comparisons order them. The list of an odd k has a slot
 // more, which the pairs may fill with a key past the list's end: it is never read.
 const KEPT_AT: usize = 80;
-const NONE: u64 = 0x7fff_ffff_ffff_ffff;
 let keptKeys: usize = 0;
 let keptCount: i32 = 0;
 let wanted: i32 = 0;
@@ -111,13 +110,7 @@ function restartKept(bound: f32): void {
 @inline function keep(key: u64): void {
   const last = keptCount < wanted ? keptCount++ : keptCount - 1;
   if (ASC_FEATURE_SIMD) {
-    const splat = i64x2.splat(key);
-    for (let pair = last >> 1; pair >= 0; pair--) {
-      const at = keptKeys + (<usize>pair << 4);
-      const old = v128.load(at), before = v128.load(at - 8);
-      const above = v128.bitselect(before, splat, i64x2.gt_s(before, splat));
-      v128.store(at, v128.bitselect(old, above, i64x2.lt_s(old, above)));
-    }
+    insertSortedPairs(keptKeys, last, key);
   } else {
     insertSorted(keptKeys, last, key);
   }

@@ -322,7 +322,7 @@ function searchTree(n: i32): void {
 
 /** Scratch bytes a query needs for k neighbours. */
 export function kdQueryScratchBytes(k: i32): i32 {
-  return STACK_ENTRIES * 16 + MAX_DIMS * (16 + 4 + 4) + 32 + k * 8;
+  return STACK_ENTRIES * 16 + MAX_DIMS * (16 + 4 + 4) + 48 + ((k + 1) >> 1) * 16;
 }
 
 function startQueries(tree: usize, k: i32, scratch: usize): void {
@@ -340,7 +340,8 @@ function startQueries(tree: usize, k: i32, scratch: usize): void {
   laneDistances = boxSquares + <usize>(MAX_DIMS * 4);
   // Zero past dims, read as groups of four by boxDistance.
   memory.fill(queryPoint, 0, <usize>(MAX_DIMS * 4));
-  keepInto(laneDistances + 32, min(k, field(tree, 0)));
+  // The kept keys after the eight lanes' distances and the zero slot before the first key (kept.ts keepInto), aligned.
+  keepInto(laneDistances + 48, min(k, field(tree, 0)));
 }
 
 /**

@@ -35,11 +35,34 @@ export let worstDistance: f32 = 0;
   store<u64>(keys + (<usize>i << 3), key);
 }
 
-/** The list lives at `keys` (8 bytes per key) and holds at most `k`. */
+/** Above every key (a distance's sign bit is clear), so that signed 64-bit comparisons order keys and it. */
+export const NONE: u64 = 0x7fff_ffff_ffff_ffff;
+
+/**
+ * insertSorted without branches on the keys, two slots at a time (SIMD): the slots past `last` hold NONE and the
+ * slot before the first holds 0 (below every key), so that inserting `key` makes slot i min(old i, max(old i - 1,
+ * key)) for every i up to `last` (a key never equals another: their indices differ). For an even `last` the pair
+ * also writes slot last + 1 (with NONE, or a key past the list's end that is never read), which must exist.
+ */
+@inline export function insertSortedPairs(keys: usize, last: i32, key: u64): void {
+  const splat = i64x2.splat(key);
+  for (let pair = last >> 1; pair >= 0; pair--) {
+    const at = keys + (<usize>pair << 4);
+    const old = v128.load(at), before = v128.load(at - 8);
+    const above = v128.bitselect(before, splat, i64x2.gt_s(before, splat));
+    v128.store(at, v128.bitselect(old, above, i64x2.lt_s(old, above)));
+  }
+}
+
+/**
+ * The list lives at `keys` (8 bytes per key) and holds at most `k`; in the SIMD build the 8 bytes before `keys`
+ * must be 0 and there must be room for k rounded up to even (insertSortedPairs).
+ */
 export function keepInto(keys: usize, k: i32): void {
   keptKeys = keys;
   wanted = k;
   keptCount = 0;
+  if (ASC_FEATURE_SIMD) store<u64>(keys - 8, 0);
 }
 
 /**
@@ -50,11 +73,16 @@ export function restartKept(bound: f32): void {
   keptCount = 0;
   worstDistance = bound;
   worstKey = boundKey(bound);
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
+  }
 }
 
 /** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
 export function keep(key: u64): void {
-  insertSorted(keptKeys, keptCount < wanted ? keptCount++ : keptCount - 1, key);
+  const last = keptCount < wanted ? keptCount++ : keptCount - 1;
+  if (ASC_FEATURE_SIMD) insertSortedPairs(keptKeys, last, key);
+  else insertSorted(keptKeys, last, key);
   if (keptCount == wanted) {
     worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
     worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
