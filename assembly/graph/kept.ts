@@ -79,7 +79,7 @@ export function restartKept(bound: f32): void {
 }
 
 /** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
-export function keep(key: u64): void {
+@inline export function keep(key: u64): void {
   const last = keptCount < wanted ? keptCount++ : keptCount - 1;
   if (ASC_FEATURE_SIMD) insertSortedPairs(keptKeys, last, key);
   else insertSorted(keptKeys, last, key);
