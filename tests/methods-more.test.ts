@@ -89,6 +89,20 @@ describe("method options", () => {
     for (const localSmoothingSigmaSq1 of [0, Number.NaN, "1"]) await rejected({ method: "sm", localSmoothingSigmaSq1 });
     await rejected({ method: "sm", tolerance: 1e-3 });
   });
+  it("refuses sm's sampleGatheringWeights of other than 4 numbers up front, even with nothing unknown to solve", async () => {
+    // No unknown pixels: solve() never runs, so the check must come before it.
+    const sure = { width: 12, height: 10, data: Uint8Array.from({ length: 120 }, (_, p) => (p % 12 < 6 ? 255 : 0)) };
+    for (const sampleGatheringWeights of [[1, 2], [1], [1, 2, 3]]) {
+      for (const tri of [sure, trimap]) {
+        const error = await matting.estimateAlpha(image, tri, { method: "sm", sampleGatheringWeights }).then(() => undefined, (e: unknown) => e);
+        expect(error, JSON.stringify(sampleGatheringWeights)).toBeInstanceOf(MattingError);
+        expect((error as MattingError).code).toBe("INVALID_OPTION");
+        expect((error as MattingError).details.option).toBe("sampleGatheringWeights");
+      }
+    }
+    const fine = await matting.estimateAlpha(image, sure, { method: "sm", sampleGatheringWeights: [1, 2, 3, 4] });
+    expect(Array.from(fine.alpha)).toEqual(Array.from(sure.data, (v) => v / 255));
+  });
   it("refuses an image smaller than the large kernel's window with IMAGE_TOO_SMALL", async () => {
     const error = await matting.estimateAlpha(image, trimap, { method: "lkm" }).then(() => undefined, (e: unknown) => e);
     expect((error as MattingError).code).toBe("IMAGE_TOO_SMALL");
