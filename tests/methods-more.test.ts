@@ -67,6 +67,53 @@ describe.each(METHODS)("method %s", (method) => {
   });
 });
 
+describe("abort once a later phase has begun", () => {
+  // Each method checks the signal right after each of its reports past the first (fraction 0): the end of the
+  // system's build, each slice of the solve, each of shared matting's stages. Aborting from any of them stops the
+  // call there, with no report after, and the engine gives the same alpha and peak as before.
+  const image = smoothImage(60, 45, 14), trimap = randomTrimap(60, 45, 15, 0.5);
+  it.each(METHODS)("%s", async (method) => {
+    const options = { method, ...SMALL[method], ...LONG[method] };
+    const full: Progress[] = [];
+    const before = await matting.estimateAlpha(image, trimap, { ...options, onProgress: (p: Progress) => full.push({ ...p }) } as never);
+    // Where to abort: the n-th report of a phase with fraction > 0 (not the last report of all, which comes after the work).
+    const points: { phase: string; nth: number }[] = [];
+    const seen = new Map<string, number>();
+    for (const p of full.slice(0, -1)) {
+      if (p.fraction === 0) continue;
+      const nth = (seen.get(p.phase) ?? 0) + 1;
+      seen.set(p.phase, nth);
+      // Every stage of shared matting; the build's end and the first and second slices of a solve (after 1 and 5
+      // iterations: its slices grow at most fourfold).
+      if (method === "sm" || nth === 1 || (p.phase === "solve" && nth === 2)) points.push({ phase: p.phase, nth });
+    }
+    expect(points.length, JSON.stringify(full.slice(0, 12))).toBeGreaterThanOrEqual(method === "sm" ? 4 : 3);
+    for (const point of points) {
+      const controller = new AbortController();
+      const reports: Progress[] = [];
+      let counted = 0, abortedAfter = -1;
+      const outcome = await matting.estimateAlpha(image, trimap, {
+        ...options, signal: controller.signal,
+        onProgress: (p: Progress) => {
+          reports.push({ ...p });
+          if (p.phase === point.phase && p.fraction > 0 && ++counted === point.nth && abortedAfter < 0) {
+            abortedAfter = reports.length;
+            controller.abort();
+          }
+        },
+      } as never).then(() => "finished", (e: unknown) => (e instanceof MattingError ? e.code : String(e)));
+      const where = JSON.stringify(point);
+      expect(outcome, where).toBe("ABORTED");
+      expect(reports[abortedAfter - 1].fraction, where).toBeGreaterThan(0);
+      expect(reports.length, where).toBe(abortedAfter);
+    }
+    const after = await matting.estimateAlpha(image, trimap, options as never);
+    expect(after.alpha).toEqual(before.alpha);
+    expect(after.stats.peakBytes).toBe(before.stats.peakBytes);
+    expect(after.stats.iterations).toBe(before.stats.iterations);
+  });
+});
+
 describe("method options", () => {
   const image = noiseImage(12, 10, 1), trimap = randomTrimap(12, 10, 2);
   const rejected = async (options: Record<string, unknown>) => {
