@@ -6,9 +6,9 @@
 // unknown pixels and every pixel one edge from one: from 1.4 times the unknown pixels on photos to all pixels where a
 // few unknown pixels are scattered), so its bound takes every pixel as a row.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMatting, type Matting } from "../dist/entry/node.js";
+import { createMatting, MattingError, type Matting } from "../dist/entry/node.js";
 import { METHODS } from "../dist/methods/index.js";
-import { makeEngine } from "./helpers.js";
+import { compiledModule, makeEngine } from "./helpers.js";
 import { bandTrimap, labels8, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 /**
@@ -137,5 +137,42 @@ describe("closed-form's memory estimate on threads", () => {
     // aggregation (src/smoothed-switch.ts), 0.8 % of the peak here, which the threads do not.
     expect(figures[1].peak).toBeGreaterThan(0.98 * figures[0].peak);
     expect(figures[1].estimate - figures[0].estimate).toBeGreaterThanOrEqual(figures[1].peak - figures[0].peak);
+  });
+});
+
+describe("an engine with maxMemoryBytes, for each method", () => {
+  const MiB = 2 ** 20;
+  const limit = 8 * MiB;
+  const big = smoothImage(400, 300, 80), bigTrimap = randomTrimap(400, 300, 81, 0.5);
+  it.each([["lkm", { radius: 2 }], ["rw", {}], ["lbdm", {}], ["sm", {}]] as const)(
+    "%s refuses work over the limit with TOO_LARGE before growing past it, and still serves what fits", async (method, options) => {
+      const small = await createMatting({ module: await compiledModule(), maxMemoryBytes: limit });
+      const before = small.wasmMemoryBytes;
+      const error = await small.estimateAlpha(big, bigTrimap, { method, ...options }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(MattingError);
+      expect((error as MattingError).code).toBe("TOO_LARGE");
+      expect((error as MattingError).message).toMatch(/maxMemoryBytes allows/);
+      // Refused before anything but the trimap's labels (to count the unknown pixels) was loaded.
+      expect(small.wasmMemoryBytes).toBeLessThanOrEqual(Math.max(before, 400 * 300 * 2 + 2 * 65536));
+      const fits = await small.estimateAlpha(noiseImage(40, 30, 82), randomTrimap(40, 30, 83), { method, ...options });
+      expect(fits.stats.method).toBe(method);
+      expect(fits.stats.peakBytes).toBeLessThan(limit);
+      expect(small.wasmMemoryBytes).toBeLessThanOrEqual(limit);
+      // The same work fits an engine without the limit, and needs more than the limit there.
+      const { stats } = await matting.estimateAlpha(big, bigTrimap, { method, ...options });
+      expect(stats.peakBytes).toBeGreaterThan(limit);
+    });
+
+  it("lbdm refuses with TOO_LARGE once its band is counted, before building, where scattered unknowns pass the first check", async () => {
+    // 5 % of the pixels unknown, scattered: the up-front figure (twice the unknown pixels) fits 8 MiB; the band
+    // around them (30 k of the 30 k pixels at radius 2) does not.
+    const image = smoothImage(200, 150, 7), trimap = randomTrimap(200, 150, 5, 0.05);
+    const small = await createMatting({ module: await compiledModule(), maxMemoryBytes: limit });
+    const error = await small.estimateAlpha(image, trimap, { method: "lbdm", radius: 2 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("TOO_LARGE");
+    expect((error as MattingError).message).toMatch(/pixels to solve for/);
+    expect(small.wasmMemoryBytes).toBeLessThanOrEqual(limit);
+    expect((await matting.estimateAlpha(image, trimap, { method: "lbdm", radius: 2 })).stats.peakBytes).toBeGreaterThan(limit);
   });
 });
