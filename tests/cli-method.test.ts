@@ -1,4 +1,4 @@
-// The built command line's --method and the method flags (knn's --neighbors, --distance-weights, --kernel; rw's and sm's).
+// The built command line's --method and the method flags (knn's --neighbors, --distance-weights, --kernel; rw's, lkm's, lbdm's and sm's).
 import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { estimateAlpha } from "../dist/entry/node.js";
@@ -42,7 +42,7 @@ describe("matting CLI: --method", () => {
   });
 });
 
-describe("matting CLI: random-walk and shared-matting flags", () => {
+describe("matting CLI: random-walk, large-kernel, learning-based and shared-matting flags", () => {
   beforeAll(async () => {
     await raw(pic.rgb, W, H, 3).png().toFile(file("scene.png"));
     await writeTrimap("scene-trimap.png", pic.trimap, W, H);
@@ -52,6 +52,8 @@ describe("matting CLI: random-walk and shared-matting flags", () => {
 
   it.each([
     ["rw", ["--sigma", "0.2", "--laplacian-regularization", "1e-4"], { sigma: 0.2, laplacianRegularization: 1e-4 }],
+    ["lkm", ["--radius", "3", "--epsilon", "1e-4"], { radius: 3, epsilon: 1e-4 }],
+    ["lbdm", ["--radius", "2", "--epsilon", "1e-2", "--preconditioner", "jacobi"], { radius: 2, epsilon: 1e-2, preconditioner: "jacobi" }],
     ["sm", ["--trimap-expansion-radius", "0", "--sample-gathering-angles", "9", "--sample-gathering-weights", "1,1,2,0.5",
       "--sample-refinement-radius", "2", "--local-smoothing-radius-1", "3", "--local-smoothing-sigma-sq-2", "0.5"],
       { trimapExpansionRadius: 0, sampleGatheringAngles: 9, sampleGatheringWeights: [1, 1, 2, 0.5], sampleRefinementRadius: 2,
@@ -73,6 +75,7 @@ describe("matting CLI: random-walk and shared-matting flags", () => {
     ["rw", "--sigma", "100"], ["rw", "--laplacian-regularization", "-1"], ["rw", "--sigma", "x"],
     ["sm", "--sample-gathering-angles", "0"], ["sm", "--sample-gathering-weights", "1,2,3,x"], ["sm", "--local-smoothing-sigma-sq-3", "0"],
     ["sm", "--sample-gathering-weights", "1,2"],
+    ["lkm", "--radius", "51"], ["lkm", "--epsilon", "0"], ["lbdm", "--radius", "3"], ["lbdm", "--preconditioner", "ichol"],
   ])("%s: a bad %s value (%s) is a usage error naming the flag, and nothing is written", async (method, flag, value) => {
     const out = file("bad-value.png");
     const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", out, "--method", method, flag, value]);

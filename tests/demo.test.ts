@@ -111,6 +111,34 @@ describe.skipIf(skipBrowserSuites)("the demo page", () => {
     expect(largestShown).toBeLessThanOrEqual(0.5 + 1e-3);
   });
 
+  it("mattes with another method chosen (shared matting) and gives Node's alpha for it", async () => {
+    await page.selectOption("#method", "sm");
+    try {
+      const status = await runAndWait();
+      expect(status.state, status.text + pageErrors.join("\n")).toBe("done");
+      const { stats } = await page.evaluate(() => ({ stats: (window.__demo.lastResult as unknown as { stats: { method: string; threads: number } }).stats }));
+      expect(stats.method).toBe("sm");
+      const { width, height } = await page.evaluate(() => ({ width: window.__demo.lastResult!.width, height: window.__demo.lastResult!.height }));
+      const arrays = await readArrays(page, () => {
+        const { image, trimap, alpha } = window.__demo.lastResult!;
+        return { image: image.data, trimap, alpha };
+      });
+      // Shared matting runs on the calling thread whatever the engine's threads: one Node engine gives its alpha.
+      const engine = await createMatting();
+      const inNode = await engine.matte({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) }, { method: "sm" });
+      const inPage = float32(arrays.alpha!);
+      expect(inPage).toHaveLength(width * height);
+      let largest = 0;
+      for (let i = 0; i < inNode.alpha.length; i++) largest = Math.max(largest, Math.abs(inNode.alpha[i]! - inPage[i]!));
+      expect(largest).toBeLessThanOrEqual(1e-6);
+      // And not closed-form's: the method reached the worker.
+      const closedForm = await engine.estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) });
+      expect(closedForm.alpha.some((a, i) => Math.abs(a - inPage[i]!) > 0.05)).toBe(true);
+    } finally {
+      await page.selectOption("#method", "cf");
+    }
+  });
+
   it("cancels a run, then runs again", async () => {
     // Both clicks in one page task: the worker gets "cancel" right behind "run", whatever the solver's speed,
     // and the run must end at its next check of the signal.

@@ -6,10 +6,10 @@
 // unknown pixels and every pixel one edge from one: from 1.4 times the unknown pixels on photos to all pixels where a
 // few unknown pixels are scattered), so its bound takes every pixel as a row.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMatting, type Matting } from "../dist/entry/node.js";
+import { createMatting, MattingError, type Matting } from "../dist/entry/node.js";
 import { METHODS } from "../dist/methods/index.js";
-import { makeEngine } from "./helpers.js";
-import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
+import { compiledModule, makeEngine } from "./helpers.js";
+import { bandTrimap, labels8, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 /**
  * What estimateAlpha holds besides the method (src/methods/run.ts): the photo as f64 RGB and a label per pixel (in
@@ -41,6 +41,50 @@ describe.each(["lkm", "sm"] as const)("%s's memory estimate", (method) => {
     expect(stats.peakBytes).toBeLessThanOrEqual(estimate);
     expect(estimate).toBeLessThan(8 * stats.peakBytes);
   });
+});
+
+/** Pixels within Chebyshev distance `band` of an unknown pixel: the rows rw and lbdm solve for (assembly/methods/penalty.ts indexBand). */
+function bandRows(labels: Uint8Array, width: number, height: number, band: number): number {
+  let rows = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let near = false;
+      for (let v = Math.max(0, y - band); v <= Math.min(height - 1, y + band) && !near; v++) {
+        for (let u = Math.max(0, x - band); u <= Math.min(width - 1, x + band) && !near; u++) near = labels[v * width + u] === 2;
+      }
+      if (near) rows++;
+    }
+  }
+  return rows;
+}
+
+describe("rw's and lbdm's memory estimate", () => {
+  // Their estimate takes twice the unknown pixels as the rows solved for (unknown, and known within the band of
+  // src/methods/penalty.ts): up front, before the trimap's band is known. Where unknown pixels are scattered the band
+  // holds far more (the 200x150 case: 1463 unknown, 21-30 k rows), which they check again, with the rows counted,
+  // before building the system. Here: that second figure against the actual peak.
+  const cases = [...sizes, { width: 200, height: 150, trimap: (w: number, h: number) => randomTrimap(w, h, 5, 0.05) }];
+  const variants = [
+    { method: "rw", options: {}, band: 2 }, { method: "rw", options: { preconditioner: "multigrid" }, band: 2 },
+    { method: "lbdm", options: {}, band: 4 }, { method: "lbdm", options: { radius: 2 }, band: 8 },
+  ] as const;
+  it.each(variants.flatMap((v) => cases.map((c) => ({ ...v, ...c, label: JSON.stringify(v.options) }))))(
+    "$method $label covers the actual peak at $width x $height with the rows it solves for, within a factor of 2",
+    async ({ method, options, band, width, height, trimap }) => {
+      const engine = await makeEngine();
+      const image = smoothImage(width, height, 7);
+      const tri = trimap(width, height);
+      const { stats } = await matting.estimateAlpha(image, tri, { method, ...options });
+      const pixels = width * height;
+      const rows = bandRows(labels8(tri.data), width, height, band);
+      expect(rows).toBeGreaterThanOrEqual(stats.unknownPixels);
+      const defaults = Object.fromEntries(Object.entries(METHODS[method].options).map(([key, spec]) => [key, spec.default]));
+      // peakBytes counts min(pixels, 2 unknown) rows.
+      const own = METHODS[method].peakBytes({ width, height, pixels, unknown: rows / 2 }, { ...defaults, ...options } as never, engine);
+      const estimate = pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own;
+      expect(stats.peakBytes).toBeLessThanOrEqual(estimate);
+      expect(estimate).toBeLessThan(2 * stats.peakBytes);
+    });
 });
 
 describe("knn's memory estimate", () => {
@@ -93,5 +137,42 @@ describe("closed-form's memory estimate on threads", () => {
     // aggregation (src/smoothed-switch.ts), 0.8 % of the peak here, which the threads do not.
     expect(figures[1].peak).toBeGreaterThan(0.98 * figures[0].peak);
     expect(figures[1].estimate - figures[0].estimate).toBeGreaterThanOrEqual(figures[1].peak - figures[0].peak);
+  });
+});
+
+describe("an engine with maxMemoryBytes, for each method", () => {
+  const MiB = 2 ** 20;
+  const limit = 8 * MiB;
+  const big = smoothImage(400, 300, 80), bigTrimap = randomTrimap(400, 300, 81, 0.5);
+  it.each([["lkm", { radius: 2 }], ["rw", {}], ["lbdm", {}], ["sm", {}]] as const)(
+    "%s refuses work over the limit with TOO_LARGE before growing past it, and still serves what fits", async (method, options) => {
+      const small = await createMatting({ module: await compiledModule(), maxMemoryBytes: limit });
+      const before = small.wasmMemoryBytes;
+      const error = await small.estimateAlpha(big, bigTrimap, { method, ...options }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(MattingError);
+      expect((error as MattingError).code).toBe("TOO_LARGE");
+      expect((error as MattingError).message).toMatch(/maxMemoryBytes allows/);
+      // Refused before anything but the trimap's labels (to count the unknown pixels) was loaded.
+      expect(small.wasmMemoryBytes).toBeLessThanOrEqual(Math.max(before, 400 * 300 * 2 + 2 * 65536));
+      const fits = await small.estimateAlpha(noiseImage(40, 30, 82), randomTrimap(40, 30, 83), { method, ...options });
+      expect(fits.stats.method).toBe(method);
+      expect(fits.stats.peakBytes).toBeLessThan(limit);
+      expect(small.wasmMemoryBytes).toBeLessThanOrEqual(limit);
+      // The same work fits an engine without the limit, and needs more than the limit there.
+      const { stats } = await matting.estimateAlpha(big, bigTrimap, { method, ...options });
+      expect(stats.peakBytes).toBeGreaterThan(limit);
+    });
+
+  it("lbdm refuses with TOO_LARGE once its band is counted, before building, where scattered unknowns pass the first check", async () => {
+    // 5 % of the pixels unknown, scattered: the up-front figure (twice the unknown pixels) fits 8 MiB; the band
+    // around them (30 k of the 30 k pixels at radius 2) does not.
+    const image = smoothImage(200, 150, 7), trimap = randomTrimap(200, 150, 5, 0.05);
+    const small = await createMatting({ module: await compiledModule(), maxMemoryBytes: limit });
+    const error = await small.estimateAlpha(image, trimap, { method: "lbdm", radius: 2 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MattingError);
+    expect((error as MattingError).code).toBe("TOO_LARGE");
+    expect((error as MattingError).message).toMatch(/pixels to solve for/);
+    expect(small.wasmMemoryBytes).toBeLessThanOrEqual(limit);
+    expect((await matting.estimateAlpha(image, trimap, { method: "lbdm", radius: 2 })).stats.peakBytes).toBeGreaterThan(limit);
   });
 });

@@ -126,6 +126,13 @@ const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) *
 export const sharedMatting: AlphaMethod<typeof options> = {
   name: "sm",
   options,
+  // Checked up front (not in solve, which a trimap without unknown pixels never reaches).
+  checkOptions({ sampleGatheringWeights }) {
+    if (sampleGatheringWeights.length !== 4) {
+      throw new MattingError("INVALID_OPTION", `option sampleGatheringWeights must hold 4 numbers (eN, eA, ef, eb), got ${sampleGatheringWeights.length}`,
+        { option: "sampleGatheringWeights", value: sampleGatheringWeights });
+    }
+  },
   /**
    * The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. Refinement
    * and smoothing's pass 1 hold less per pixel than the end, plus their rings of rows, which on a short wide picture
@@ -138,10 +145,6 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
     const n = width * height;
-    if (o.sampleGatheringWeights.length !== 4) {
-      throw new MattingError("INVALID_OPTION", `option sampleGatheringWeights must hold 4 numbers, got ${o.sampleGatheringWeights.length}`,
-        { option: "sampleGatheringWeights" });
-    }
     const [eN, eA, ef, eb] = o.sampleGatheringWeights;
     // pymatting's defaults; its third sigma is derived from the first radius, not the third.
     const defaultSigmaSquared = (2 * o.localSmoothingRadius1 + 1) ** 2 / (9 * Math.PI);
