@@ -55,6 +55,26 @@ describe("input errors", () => {
     expect(error.message).toMatch(/5x5/);
   });
 
+  // Information flow mixes each unknown pixel's 20 nearest other pixels: an image of fewer than 21 pixels has no
+  // such 20 (it read out of bounds before this was refused), and every size from 21 pixels up is solved.
+  it.each(["ifm", "combined"] as const)("%s: IMAGE_TOO_SMALL under 21 pixels, an alpha in [0, 1] from 21 up", async (method) => {
+    for (let width = 3; width <= 8; width++) {
+      for (let height = 3; height <= 8; height++) {
+        const n = width * height;
+        const photo = noiseImage(width, height, width * 10 + height);
+        const labels = { width, height, data: Uint8Array.from({ length: n }, (_, p) => [0, 255, 128][p % 3]) };
+        if (n < 21) {
+          const error = await rejection(estimate(photo, labels, { method }), "IMAGE_TOO_SMALL");
+          expect(error.message).toMatch(/21 pixels/);
+          expect(error.details).toMatchObject({ width, height, minimumPixels: 21 });
+        } else {
+          const { alpha } = await estimate(photo, labels, { method });
+          expect(alpha.every((a) => a >= 0 && a <= 1)).toBe(true);
+        }
+      }
+    }
+  });
+
   it.each([NaN, -0.5, 1.5, Infinity, -Infinity])("INVALID_VALUE for %s in a Float32 image or trimap", async (bad) => {
     const data = new Float32Array(9 * 8 * 3).fill(0.5);
     data[3 * 20 + 1] = bad;

@@ -16,7 +16,7 @@
 // a glint in hair) barely. Each method runs with its defaults; the vote's weights are the integers above.
 import type { Engine } from "../engine.js";
 import { closedForm } from "./cf.js";
-import { IFM_PARAMETERS, highlyTransparent, informationFlow } from "./ifm.js";
+import { IFM_PARAMETERS, highlyTransparent, ifmMinimumPixels, informationFlow } from "./ifm.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
 import { SOLVER_OPTIONS } from "./options.js";
@@ -137,6 +137,7 @@ export const combined: AlphaMethod<typeof options> = {
   options,
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "3x3 windows" }),
+  minimumPixels: () => ifmMinimumPixels,
   peakBytes: (size, o, engine: Engine) =>
     Math.max(
       colourLineBytes(size, engine), unexplainedTableBytes(size.width, size.height) + size.unknown * 8 + 64,

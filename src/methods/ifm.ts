@@ -359,11 +359,15 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
   return held + Math.max(trim, colourMixture, intraUnknown, knownToUnknown, system) + 65536;
 }
 
+/** Every unknown pixel's colour mixture mixes its 20 nearest other pixels: an image of fewer has no such 20. */
+export const ifmMinimumPixels = { pixels: IFM_PARAMETERS.colourMixture.k + 1, reason: `the colour mixture's ${IFM_PARAMETERS.colourMixture.k} nearest neighbours` };
+
 export const informationFlow: AlphaMethod<typeof options> = {
   name: "ifm",
   options,
   warmStart: true,
   minimumSide: () => ({ side: 3, reason: "the local flow's 3x3 windows" }),
+  minimumPixels: () => ifmMinimumPixels,
   peakBytes: (size, o, engine) => ifmPeakBytes(size, engine, o.preconditioner ?? options.preconditioner.default),
   async solve(context, o) {
     const { engine, width, height, pixels } = context;

@@ -101,6 +101,11 @@ export async function estimateAlphaWith(engine: Engine, image: RGBImage, trimap:
     const { side, reason } = minimum;
     throw new MattingError("IMAGE_TOO_SMALL", `image is ${width}x${height}; ${reason} needs at least ${side}x${side}`, { width, height, minimumSide: side });
   }
+  const fewest = method.minimumPixels?.(resolved);
+  if (fewest && n < fewest.pixels) {
+    const { pixels, reason } = fewest;
+    throw new MattingError("IMAGE_TOO_SMALL", `image is ${width}x${height} (${n} pixels); ${reason} needs at least ${pixels} pixels`, { width, height, minimumPixels: pixels });
+  }
   const progress = (p: Progress) => onProgress?.(p);
   if (signal?.aborted) throw abortError(signal);
 

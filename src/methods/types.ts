@@ -69,6 +69,8 @@ export interface AlphaMethod<Table extends OptionTable = OptionTable> {
   checkOptions?(options: ResolvedOptions<Table>): void;
   /** The smallest width and height it accepts with these options (IMAGE_TOO_SMALL below), and why. */
   minimumSide?(options: ResolvedOptions<Table>): { side: number; reason: string };
+  /** The fewest pixels it accepts (IMAGE_TOO_SMALL below), and why, where that is more than minimumSide's square. */
+  minimumPixels?(options: ResolvedOptions<Table>): { pixels: number; reason: string };
   /**
    * The most arena bytes it holds at once on top of the photo and labels the runner loads (f64 RGB and one byte
    * per pixel), reckoned before anything is allocated so that TOO_LARGE comes up front.
