@@ -194,14 +194,7 @@ function leafBound(own: usize, features: usize, p: i32, k: i32, list: usize): f3
   const lanes = list + (<usize>k << 2);
   let kept = 0;
   for (let first = lo; first < hi; first += 4) {
-    if (ASC_FEATURE_SIMD && kept == k) {
-      // A block none of whose distances is below the k-th kept changes nothing (insertSorted would drop each).
-      const sum = blockSquaredDistances(blocked + ((<usize>(first >> 2) * <usize>DIMS) << 4), querySplats, DIMS);
-      if (!v128.any_true(f32x4.lt(sum, f32x4.splat(load<f32>(list + (<usize>(k - 1) << 2)))))) continue;
-      v128.store(lanes, sum);
-    } else {
-      blockDistancesTo(blocked, first >> 2, fp, lanes);
-    }
+    blockDistancesTo(blocked, first >> 2, fp, lanes);
     for (let lane = 0, count = min(4, hi - first); lane < count; lane++) kept = insertSorted(list, kept, k, load<f32>(lanes + (<usize>lane << 2)), true);
   }
   return load<f32>(list + (<usize>(k - 1) << 2));
