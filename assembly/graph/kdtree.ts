@@ -269,10 +269,10 @@ function searchLeaf3(lo: i32, hi: i32): void {
  * SCAN_POINTS) on the query's side, leaving the far child of every split on a stack with a lower bound on its
  * distance (the box distance of the node the walk last took from the stack, its term in the split's coordinate raised
  * to the split plane's when that is larger: the far child's points lie in that box and beyond the plane), scans that
- * leaf unless its box is beyond the
- * worst kept, then takes the stacked children last in first out (the nearest split first, as a recursive walk would)
- * and enters the first whose bound and box are within the worst kept. A node's box holds its points, so its distance
- * bounds theirs; the stacked bound only spares box tests. The stack holds at most one child per level.
+ * leaf unless its box is beyond the worst kept, then takes the stacked children last in first out (the nearest split
+ * first, as a recursive walk would) and enters the first whose bound and box are within the worst kept. A node's box
+ * holds its points, so its distance bounds theirs; the stacked bound only spares box tests. The stack holds at most
+ * one child per level.
  */
 function searchTree(n: i32): void {
   let node = 0, lo = 0, hi = n, top = 0;
