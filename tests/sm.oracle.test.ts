@@ -82,3 +82,44 @@ describe.each(builds)("shared matting on random small cases, %s build", (build) 
     expect(worst).toBeLessThan(1e-5);
   });
 });
+
+// Refinement's three least costs of a window: the release build finds them in one pass where that gives the offers'
+// answer (no tie at the third least but between neighbours with the same F and B, sums exact in any order), else
+// offers them in order; the scalar build always offers them in order. The two must agree bit for bit: few colours
+// (many equal costs between neighbours of other F and B: these cases fail when such ties take the one pass), flat
+// regions (ties with the same F and B), colours of 1e-9 beside colours near 1 (offered in order: the F and B sums may
+// then depend on their order, though no case here was found where that survives the rounding to f32), and a window of
+// fewer than three neighbours.
+function posterized(width: number, height: number, seed: number): Image8 {
+  const next = random(seed);
+  return { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => [0, 128, 255][Math.floor(next() * 3)]) };
+}
+function flatBlocks(width: number, height: number): Image8 {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = (Math.floor((i % width) / 5) * 60 + c * 40) % 256;
+  return { width, height, data };
+}
+function tinyAndLarge(width: number, height: number, seed: number): { width: number; height: number; data: Float32Array } {
+  const next = random(seed);
+  return { width, height, data: Float32Array.from({ length: width * height * 3 }, () => (next() < 0.5 ? 1e-9 * (1 + next()) : 0.5 + 0.5 * next())) };
+}
+const tieCases = [
+  ...[1, 2, 3, 5, 6].map((radius) => ({ name: `posterized 27x19, refinement radius ${radius}`, image: posterized(27, 19, 900 + radius) as Image8 | ReturnType<typeof tinyAndLarge>,
+    trimap: randomTrimap(27, 19, 910 + radius, 0.6), radius })),
+  { name: "flat blocks 33x14, refinement radius 5", image: flatBlocks(33, 14), trimap: bandTrimap(33, 14, 10, 24), radius: 5 },
+  { name: "colours of 1e-9 beside colours near 1, 25x17", image: tinyAndLarge(25, 17, 930), trimap: randomTrimap(25, 17, 931, 0.6), radius: 5 },
+  { name: "3x1, a window of two neighbours", image: noiseImage(3, 1, 940), trimap: { width: 3, height: 1, data: Uint8Array.from([128, 0, 255]) }, radius: 1 },
+];
+
+describe("shared matting's refinement, release against scalar build", () => {
+  it.each(tieCases)("$name", async ({ image, trimap, radius }) => {
+    const options = { method: "sm", sampleRefinementRadius: radius, trimapExpansionThreshold: 0 } as never;
+    const release = await engines.release.estimateAlpha(image, trimap, options).catch((error: Error) => error);
+    const scalar = await engines.scalar.estimateAlpha(image, trimap, options).catch((error: Error) => error);
+    if (release instanceof Error || scalar instanceof Error) {
+      expect(String(release)).toBe(String(scalar));
+      return;
+    }
+    expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
+  });
+});

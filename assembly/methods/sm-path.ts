@@ -54,7 +54,7 @@ function pointRecord(gradients: usize, width: i32, px: i32, py: i32, stepX: f64,
  * with pymatting's sampling of the path (its y coordinate advances by the x increment, so it can leave the image:
  * there the neighbours are clamped as pymatting clamps them, which the table does not hold), in f32.
  * Only min(bound, E_p(s)) is wanted: once the partial sum (of non-negative terms, rounding being monotone) reaches
- * `bound`, the whole cannot fall below it, and the partial sum is returned.
+ * `bound`, the whole cannot fall below it, and the partial sum is returned (the SIMD build's taken a few points on).
  */
 export function pathEnergy(image: usize, gradients: usize, width: i32, height: i32, px: i32, py: i32, sx: i32, sy: i32, bound: f64): f64 {
   const spx = sx - px, spy = sy - py;
@@ -71,7 +71,8 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
     if (ASC_FEATURE_SIMD) {
       // Four points at a time: their energies' square roots as one f32x4, each lane summed (R + G) + B as
       // pointEnergy sums it, and added to the result one by one, in order. Lanes past the last point repeat point i
-      // and are not added.
+      // and are not added. The bound is tested once a group (a test per point mispredicted where the sum crossed
+      // it): a sum past the bound is still no less than it, which is all the caller's min sees.
       const sx4 = f32x4.splat(stepX32), sy4 = f32x4.splat(stepY32);
       for (let i = 0; i <= steps; i += 4) {
         const at0 = pointRecord(gradients, width, px, py, stepX, i);
@@ -90,11 +91,11 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
         const blue = v128.shuffle<f32>(high01, high23, 0, 1, 4, 5);
         const energies = f32x4.sqrt(f32x4.add(f32x4.add(red, green), blue));
         result += f32x4.extract_lane(energies, 0);
-        if (<f64>result >= bound || i + 1 > steps) break;
+        if (i + 1 > steps) break;
         result += f32x4.extract_lane(energies, 1);
-        if (<f64>result >= bound || i + 2 > steps) break;
+        if (i + 2 > steps) break;
         result += f32x4.extract_lane(energies, 2);
-        if (<f64>result >= bound || i + 3 > steps) break;
+        if (i + 3 > steps) break;
         result += f32x4.extract_lane(energies, 3);
         if (<f64>result >= bound) break;
       }

@@ -100,25 +100,113 @@ function windowCostsBytes(radius: i32): i32 {
   return (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4;
 }
 
+/** Whether f32 value v is 0 or of magnitude in [2^-26, 2): three such sum to the same f64 in any order. */
+@inline
+function moderate(v: f32): bool {
+  const a = Mathf.abs(v);
+  return a == 0 || (a >= <f32>1.4901161193847656e-8 && a < 2);
+}
+
 /**
  * The SIMD build's window: first the distortions of all its neighbours, four at a time, with no branch between them
- * (so that the quads' long chains of arithmetic overlap), into `costs`, a row of `lanes` f32 per window row; then
- * the neighbours offered in order, a group of four only when one of them may beat the worst of the three best.
+ * (so that the quads' long chains of arithmetic overlap), into `costs`, a row of `lanes` f32 per window row (lanes past
+ * the row's neighbours +Infinity), and the three least of each lane (a pmin / pmax network); then the three best.
+ * Offering the neighbours in order (offer) keeps the three least costs, the first met among equals, each in the slot of
+ * the one it displaced, and the slots' order is the order refinement sums their F and B in. So where no cost is NaN,
+ * the third least T is finite, the costs equal to T (those the offers choose among) all have the same F and B bits,
+ * and each chosen F and B channel is 0 or within [2^-26, 2) (moderate: the sums are exact in any order), the three are
+ * the costs below T and the first ones equal to T, in raster order, found in one pass with a branch only at a group
+ * holding one: the offers' test of each group against the worst so far mispredicted about as often as a group held a
+ * candidate. Otherwise (one window in six to ten on GT04 and GT13, ties between other F and B) the neighbours
+ * are offered in order.
  */
 @inline
 function offerWindow(ir: f32, ig: f32, ib: f32, ring: usize, span: i32, pitch: i32, width: i32, x1: i32, count: i32, y1: i32, y2End: i32,
-  costs: usize): void {
+  costs: usize, gatherF: usize, gatherB: usize): void {
   const irQuad = f32x4.splat(ir), igQuad = f32x4.splat(ig), ibQuad = f32x4.splat(ib);
   const lanes = (count + 3) & ~3;
   const plane = <usize>pitch << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
   const o7 = plane * 7, o8 = plane * 8, o9 = plane * 9;
+  const infinity = f32x4.splat(Infinity);
+  // The last group's lanes past the row: lane j is past it when j >= count - (lanes - 4).
+  const past = i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(count - (lanes - 4)));
+  let m0 = infinity, m1 = infinity, m2 = infinity;
+  let nan = i32x4.splat(0);
   let at = costs;
   for (let y2 = y1; y2 <= y2End; y2++) {
     const row = ringPlane(ringRow(ring, y2, span, pitch, PARTS), pitch, 0, x1);
     for (let k = 0; k < count; k += 4) {
-      v128.store(at + (<usize>k << 2), distortionQuad(irQuad, igQuad, ibQuad, row + (<usize>k << 2), o1, o2, o3, o4, o5, o6, o7, o8, o9));
+      let quad = distortionQuad(irQuad, igQuad, ibQuad, row + (<usize>k << 2), o1, o2, o3, o4, o5, o6, o7, o8, o9);
+      if (k + 4 > count) quad = v128.bitselect(infinity, quad, past);
+      nan = v128.or(nan, f32x4.ne(quad, quad));
+      // quad inserted into the three least of each lane (pmin / pmax: NaN is caught above).
+      const b = f32x4.pmax(m0, quad), d = f32x4.pmax(m1, b);
+      m0 = f32x4.pmin(m0, quad);
+      m1 = f32x4.pmin(m1, b);
+      m2 = f32x4.pmin(m2, d);
+      v128.store(at + (<usize>k << 2), quad);
     }
     at += <usize>lanes << 2;
+  }
+  // The third least of the twelve: each lane's three merged with those of the lane two on, then one on.
+  for (let level = 0; level < 2; level++) {
+    const s0 = level == 0 ? v128.shuffle<f32>(m0, m0, 2, 3, 0, 1) : v128.shuffle<f32>(m0, m0, 1, 0, 3, 2);
+    const s1 = level == 0 ? v128.shuffle<f32>(m1, m1, 2, 3, 0, 1) : v128.shuffle<f32>(m1, m1, 1, 0, 3, 2);
+    const s2 = level == 0 ? v128.shuffle<f32>(m2, m2, 2, 3, 0, 1) : v128.shuffle<f32>(m2, m2, 1, 0, 3, 2);
+    let b = f32x4.pmax(m0, s0), d = f32x4.pmax(m1, b);
+    m0 = f32x4.pmin(m0, s0); m1 = f32x4.pmin(m1, b); m2 = f32x4.pmin(m2, d);
+    b = f32x4.pmax(m0, s1); d = f32x4.pmax(m1, b);
+    m0 = f32x4.pmin(m0, s1); m1 = f32x4.pmin(m1, b); m2 = f32x4.pmin(m2, d);
+    b = f32x4.pmax(m0, s2); d = f32x4.pmax(m1, b);
+    m0 = f32x4.pmin(m0, s2); m1 = f32x4.pmin(m1, b); m2 = f32x4.pmin(m2, d);
+  }
+  const third = f32x4.extract_lane(m2, 0);
+  if (!v128.any_true(nan) && third < Infinity) {
+    const bound = f32x4.splat(third);
+    // below: the costs < T (at most two), in raster order; the costs == T after them, as long as all of those have
+    // the same F and B (then which of them the offers would keep makes no difference to the sums).
+    let below = 0, q0 = -1, q1 = -1, q2 = -1, equal = 0, tie = -1, same = true;
+    at = costs;
+    for (let y2 = y1; y2 <= y2End; y2++) {
+      const first = y2 * width + x1;
+      for (let k = 0; k < count; k += 4) {
+        const quad = v128.load(at + (<usize>k << 2));
+        if (!v128.any_true(f32x4.le(quad, bound))) continue;
+        for (let j = 0; j < 4; j++) {
+          const cost = load<f32>(at + (<usize>(k + j) << 2));
+          if (cost > third) continue;
+          const q = first + k + j;
+          if (cost < third) {
+            if (below == 0) q0 = q;
+            else if (below == 1) q1 = q;
+            below++;
+          } else if (equal++ == 0) {
+            tie = q;
+          } else {
+            same = same && load<u64>(gatherF + <usize>q * 12) == load<u64>(gatherF + <usize>tie * 12)
+              && load<u32>(gatherF + <usize>q * 12, 8) == load<u32>(gatherF + <usize>tie * 12, 8)
+              && load<u64>(gatherB + <usize>q * 12) == load<u64>(gatherB + <usize>tie * 12)
+              && load<u32>(gatherB + <usize>q * 12, 8) == load<u32>(gatherB + <usize>tie * 12, 8);
+          }
+        }
+      }
+      at += <usize>lanes << 2;
+    }
+    // The ties fill the slots left; all have the same F and B, so the first one serves for each.
+    if (below == 0) { q0 = tie; q1 = tie; q2 = tie; }
+    else if (below == 1) { q1 = tie; q2 = tie; }
+    else q2 = tie;
+    if (same && below <= 2 && equal >= 1 && below + equal >= 3) {
+      let fine = true;
+      for (let c = 0; c < 3; c++) {
+        fine = fine && moderate(<f32>f3(gatherF, q0, c)) && moderate(<f32>f3(gatherF, q1, c)) && moderate(<f32>f3(gatherF, q2, c))
+          && moderate(<f32>f3(gatherB, q0, c)) && moderate(<f32>f3(gatherB, q1, c)) && moderate(<f32>f3(gatherB, q2, c));
+      }
+      if (fine) {
+        n0 = q0; n1 = q1; n2 = q2;
+        return;
+      }
+    }
   }
   at = costs;
   for (let y2 = y1; y2 <= y2End; y2++) {
@@ -167,7 +255,7 @@ export function smRefine(
       n0 = -1; n1 = -1; n2 = -1;
       const x1 = max(0, x - radius), count = min(width - 1, x + radius) - x1 + 1;
       if (ASC_FEATURE_SIMD) {
-        offerWindow(<f32>ir, <f32>ig, <f32>ib, ring, span, pitch, width, x1, count, max(0, y - radius), min(height - 1, y + radius), costs);
+        offerWindow(<f32>ir, <f32>ig, <f32>ib, ring, span, pitch, width, x1, count, max(0, y - radius), min(height - 1, y + radius), costs, gatherF, gatherB);
       } else {
         for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
           offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch, PARTS), pitch, x1, count, y2 * width + x1);
