@@ -25,7 +25,7 @@
 // then its colour range, lows (r, g, b, 0) and highs (r, g, b, 0). Then the x of each column and the y of each row,
 // padded to whole tiles.
 
-import { NONE, boundKey, candidateKey, insertSorted, insertSortedPairs } from "./kept";
+import { candidateKey, keep, keepInto, keptCount, keptKeys, restartKept, wanted, widenBound, worstDistance, worstKey } from "./kept";
 
 const TILE: i32 = 4;
 const TILE_BYTES: usize = 224;
@@ -79,46 +79,13 @@ export function gridScratchBytes(k: i32, width: i32): i32 {
   return <i32>KEPT_AT + ((k + 1) << 3) + (width << 3);
 }
 
-// The query's k nearest so far, as the tree keeps them (kept.ts: keys sorted nearest first, the farthest bounding
-// what is still worth reading), but inserted without a branch per key moved, which costs the grid more than its
-// distances: in the SIMD build the list's slots past keptCount hold NONE (above every key) and the slot before the
-// first holds 0 (below every key), so that inserting a key makes slot i min(old i, max(old i - 1, key)) for every i
-// up to keptCount, two slots at a time (a key is never equal to another: their pixel indices differ). Keys are below
-// 2^63 (a distance's sign bit is clear), so signed 64-bit comparisons order them. The list of an odd k has a slot
-// more, which the pairs may fill with a key past the list's end: it is never read.
+// The query's k nearest so far: kept.ts's list, as the tree keeps them (keys sorted nearest first, the farthest
+// bounding what is still worth reading; in the SIMD build inserted without a branch per key moved, which would cost
+// the grid more than its distances), at KEPT_AT in the scratch, after the zero slot kept.ts wants before it. The list
+// of an odd k has a slot more, which the pairs may fill with a key past the list's end: it is never read.
 const KEPT_AT: usize = 80;
-let keptKeys: usize = 0;
-let keptCount: i32 = 0;
-let wanted: i32 = 0;
-/** The farthest kept key, and its distance; until `wanted` are kept, the bound the query started from. */
-let worstKey: u64 = 0;
-let worstDistance: f32 = 0;
 /** Pixels at this distance or nearer are not offered (kept by a first pass already); -1: none. */
 let floorDistance: f32 = -1;
-
-/** Empties the list for a query that keeps only keys below `bound`'s (Infinity: any), equal distances with any index included. */
-function restartKept(bound: f32): void {
-  keptCount = 0;
-  worstDistance = bound;
-  worstKey = boundKey(bound);
-  if (ASC_FEATURE_SIMD) {
-    for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
-  }
-}
-
-/** Inserts a key below worstKey into the sorted list, dropping the farthest when it is full. */
-@inline function keep(key: u64): void {
-  const last = keptCount < wanted ? keptCount++ : keptCount - 1;
-  if (ASC_FEATURE_SIMD) {
-    insertSortedPairs(keptKeys, last, key);
-  } else {
-    insertSorted(keptKeys, last, key);
-  }
-  if (keptCount == wanted) {
-    worstKey = load<u64>(keptKeys + (<usize>(wanted - 1) << 3));
-    worstDistance = reinterpret<f32>(<u32>(worstKey >> 32));
-  }
-}
 
 // The image being searched.
 let features: usize = 0;
@@ -342,8 +309,7 @@ function scanAround(p: i32, budget: i32): bool {
     if (!scanRows(ty, budget)) return false;
     if (keptCount == wanted) return true;
     floorDistance = guess;
-    worstDistance = bound;
-    worstKey = boundKey(bound);
+    widenBound(bound);
     return scanRows(ty, budget);
   }
   restartKept(bound);
@@ -388,10 +354,7 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   xs = layout + <usize>(across * down) * TILE_BYTES;
   ys = xs + (<usize>(across * TILE) << 2);
   laneDistances = scratch;
-  keptKeys = scratch + KEPT_AT;
-  store<u64>(keptKeys - 8, 0);
-  wanted = min(k, width * height);
-  keptCount = 0;
+  keepInto(scratch + KEPT_AT, min(k, width * height));
   columnKth = keptKeys + (<usize>(k + 1) << 3);
   for (let x = 0; x < width; x++) store<i32>(columnKth + (<usize>x << 3), -1, 4);
   let asked = 0, left = 0;

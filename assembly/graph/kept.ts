@@ -1,8 +1,8 @@
-// The k nearest candidates a search has kept so far, as the k-d tree (kdtree.ts) keeps them; the grid scan
-// (grid-search.ts), which must give the same answers, keeps its own list of the same keys (inserted without
-// branches in its SIMD build) with the helpers below: a list of 64-bit keys sorted nearest first (candidateKey:
-// the f32 distance's bits above the pixel index, so that equal distances go to the lower index; distances are not
-// negative, so their bits order as they do) and the farthest kept, which bounds what is still worth reading.
+// The k nearest candidates a search has kept so far, for the k-d tree (kdtree.ts) and the grid scan
+// (grid-search.ts), which must give the same answers: a list of 64-bit keys sorted nearest first (candidateKey: the
+// f32 distance's bits above the pixel index, so that equal distances go to the lower index; distances are not
+// negative, so their bits order as they do) and the farthest kept, which bounds what is still worth reading. One
+// search runs at a time, so the two share this module's list.
 
 export let keptKeys: usize = 0;
 export let keptCount: i32 = 0;
@@ -24,7 +24,7 @@ export let worstDistance: f32 = 0;
  * Inserts `key` at its place among the sorted keys [0, last) at `keys`, shifting the farther ones up by one into
  * slot `last` (a list of k rather than a heap: k is small and the moves are contiguous).
  */
-@inline export function insertSorted(keys: usize, last: i32, key: u64): void {
+@inline function insertSorted(keys: usize, last: i32, key: u64): void {
   let i = last;
   while (i > 0) {
     const before = load<u64>(keys + (<usize>(i - 1) << 3));
@@ -36,7 +36,7 @@ export let worstDistance: f32 = 0;
 }
 
 /** Above every key (a distance's sign bit is clear), so that signed 64-bit comparisons order keys and it. */
-export const NONE: u64 = 0x7fff_ffff_ffff_ffff;
+const NONE: u64 = 0x7fff_ffff_ffff_ffff;
 
 /**
  * insertSorted without branches on the keys, two slots at a time (SIMD): the slots past `last` hold NONE and the
@@ -44,7 +44,7 @@ export const NONE: u64 = 0x7fff_ffff_ffff_ffff;
  * key)) for every i up to `last` (a key never equals another: their indices differ). For an even `last` the pair
  * also writes slot last + 1 (with NONE, or a key past the list's end that is never read), which must exist.
  */
-@inline export function insertSortedPairs(keys: usize, last: i32, key: u64): void {
+@inline function insertSortedPairs(keys: usize, last: i32, key: u64): void {
   const splat = i64x2.splat(key);
   for (let pair = last >> 1; pair >= 0; pair--) {
     const at = keys + (<usize>pair << 4);
@@ -76,6 +76,15 @@ export function restartKept(bound: f32): void {
   if (ASC_FEATURE_SIMD) {
     for (let i = 0; i < wanted; i += 2) v128.store(keptKeys + (<usize>i << 3), i64x2.splat(NONE));
   }
+}
+
+/**
+ * Raises the bound of a list that holds fewer than `wanted` to `bound` (at least the one it started from), keeping
+ * what it holds: a second pass of the grid scan (grid-search.ts) goes on past its first pass's guess.
+ */
+export function widenBound(bound: f32): void {
+  worstDistance = bound;
+  worstKey = boundKey(bound);
 }
 
 /** Inserts a key nearer than the farthest kept into the sorted list, dropping the farthest when it is full. */
