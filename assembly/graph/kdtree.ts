@@ -141,6 +141,26 @@ let laneDistances: usize = 0;
   }
 }
 
+/**
+ * Two blocks' distances (points first.. first + 7) screened with the worst kept before either is offered (one
+ * branch per eight points: most pairs have no point within it); it only shrinks, and offerLanes compares each key
+ * with the worst at that moment.
+ */
+@inline function offerPair(sumA: v128, sumB: v128, first: i32, hi: i32): void {
+  const worst = f32x4.splat(worstDistance);
+  const lanes = i32x4.bitmask(f32x4.le(sumA, worst)) | (i32x4.bitmask(f32x4.le(sumB, worst)) << 4);
+  if (lanes == 0) return;
+  v128.store(laneDistances, sumA);
+  v128.store(laneDistances, sumB, 16);
+  offerLanes(lanes, first, hi);
+}
+
+/** One block's distances (points first.. first + 3), screened and offered as offerPair does two. */
+@inline function offerBlock(sum: v128, first: i32, hi: i32): void {
+  v128.store(laneDistances, sum);
+  offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), first, hi);
+}
+
 /** Offers the points of [lo, hi) (lo a multiple of four) to the kept list. */
 function searchLeaf(lo: i32, hi: i32): void {
   if (ASC_FEATURE_SIMD && dimensions == 5) {
@@ -156,9 +176,7 @@ function searchLeaf(lo: i32, hi: i32): void {
 
 /**
  * searchLeaf for five coordinates (knn's and ifm's colour and position), the query's splats held in locals, two
- * blocks at a time (one branch per eight points: most pairs have no point within the worst kept). Both blocks are
- * screened with the worst kept before either is offered; it only shrinks, and offerLanes compares each key with
- * the worst at that moment. The sums are blockSquaredDistances', in its order (0 + x is x for the first square,
+ * blocks at a time (offerPair). The sums are blockSquaredDistances', in its order (0 + x is x for the first square,
  * which is not negative).
  */
 function searchLeaf5(lo: i32, hi: i32): void {
@@ -168,19 +186,9 @@ function searchLeaf5(lo: i32, hi: i32): void {
   let b = lo >> 2;
   for (; b < last; b += 2) {
     const base = blocked + <usize>b * 80;
-    const sumA = distances5(base, q0, q1, q2, q3, q4), sumB = distances5(base + 80, q0, q1, q2, q3, q4);
-    const worst = f32x4.splat(worstDistance);
-    const lanes = i32x4.bitmask(f32x4.le(sumA, worst)) | (i32x4.bitmask(f32x4.le(sumB, worst)) << 4);
-    if (lanes == 0) continue;
-    v128.store(laneDistances, sumA);
-    v128.store(laneDistances, sumB, 16);
-    offerLanes(lanes, b << 2, hi);
+    offerPair(distances5(base, q0, q1, q2, q3, q4), distances5(base + 80, q0, q1, q2, q3, q4), b << 2, hi);
   }
-  if (b == last) {
-    const sum = distances5(blocked + <usize>b * 80, q0, q1, q2, q3, q4);
-    v128.store(laneDistances, sum);
-    offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), b << 2, hi);
-  }
+  if (b == last) offerBlock(distances5(blocked + <usize>b * 80, q0, q1, q2, q3, q4), b << 2, hi);
 }
 
 /** searchLeaf5 for three coordinates (colours alone). */
@@ -190,19 +198,9 @@ function searchLeaf3(lo: i32, hi: i32): void {
   let b = lo >> 2;
   for (; b < last; b += 2) {
     const base = blocked + <usize>b * 48;
-    const sumA = partial3(base, q0, q1, q2), sumB = partial3(base + 48, q0, q1, q2);
-    const worst = f32x4.splat(worstDistance);
-    const lanes = i32x4.bitmask(f32x4.le(sumA, worst)) | (i32x4.bitmask(f32x4.le(sumB, worst)) << 4);
-    if (lanes == 0) continue;
-    v128.store(laneDistances, sumA);
-    v128.store(laneDistances, sumB, 16);
-    offerLanes(lanes, b << 2, hi);
+    offerPair(partial3(base, q0, q1, q2), partial3(base + 48, q0, q1, q2), b << 2, hi);
   }
-  if (b == last) {
-    const sum = partial3(blocked + <usize>b * 48, q0, q1, q2);
-    v128.store(laneDistances, sum);
-    offerLanes(i32x4.bitmask(f32x4.le(sum, f32x4.splat(worstDistance))), b << 2, hi);
-  }
+  if (b == last) offerBlock(partial3(blocked + <usize>b * 48, q0, q1, q2), b << 2, hi);
 }
 
 /** The sums of the first three coordinates' squares of blockSquaredDistances, in its order. */
