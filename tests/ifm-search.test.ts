@@ -12,6 +12,7 @@ import { IFM_PARAMETERS, buildFlows } from "../dist/methods/ifm.js";
 import type { MethodContext } from "../dist/methods/types.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { makeEngine, random } from "./helpers.js";
+import { bruteForceKnn } from "./reference/knn.js";
 import { type Image8, bandTrimap, noiseImage, randomTrimap, smoothImage, unitRgb } from "./synthetic.js";
 
 /** A smooth photo with a square of noise at (x0, y0), side `side` (cut at the edges). */
@@ -36,34 +37,20 @@ function f32Features(rgb: Float64Array, width: number, height: number, spatial: 
 
 /**
  * Brute force's k nearest pixels to each unknown pixel, itself left out (it is its own nearest, at distance 0):
- * squared distances summed coordinate by coordinate in f32 (tests/reference/knn.ts's arithmetic), ties to the lower
- * index, the k + 1 best kept by insertion.
+ * tests/reference/knn.ts's k + 1 nearest (f32 sums coordinate by coordinate, ties to the lower index), less itself.
  */
 function expectedColourMixture(rgb: Float64Array, width: number, height: number, unknown: Int32Array, k: number): Int32Array {
   const features = f32Features(rgb, width, height, IFM_PARAMETERS.colourMixture.spatial);
-  const n = width * height, round = Math.fround, want = k + 1;
+  const queries = new Float32Array(unknown.length * 5);
+  unknown.forEach((p, row) => queries.set(features.subarray(p * 5, p * 5 + 5), row * 5));
+  const best = bruteForceKnn(features, 5, queries, k + 1).indices;
   const out = new Int32Array(unknown.length * k).fill(-1);
-  const bestD = new Float64Array(want), bestI = new Int32Array(want);
   unknown.forEach((p, row) => {
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      let distance = 0;
-      for (let d = 0; d < 5; d++) {
-        const diff = round(features[p * 5 + d] - features[i * 5 + d]);
-        distance = round(distance + round(diff * diff));
-      }
-      if (kept === want && distance >= bestD[want - 1]) continue;
-      let j = kept < want ? kept++ : want - 1;
-      while (j > 0 && bestD[j - 1] > distance) {
-        bestD[j] = bestD[j - 1];
-        bestI[j] = bestI[j - 1];
-        j--;
-      }
-      bestD[j] = distance;
-      bestI[j] = i;
-    }
     let written = 0;
-    for (let j = 0; j < kept && written < k; j++) if (bestI[j] !== p) out[row * k + written++] = bestI[j];
+    for (let j = 0; j <= k && written < k; j++) {
+      const i = best[row * (k + 1) + j];
+      if (i >= 0 && i !== p) out[row * k + written++] = i;
+    }
   });
   return out;
 }
