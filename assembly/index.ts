@@ -36,7 +36,7 @@ export * from "./methods/ifm-pcg";
 export * from "./methods/ifm-coarse";
 export * from "./methods/ifm-blocks";
 export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGatherOrderBytes, smGather } from "./methods/sm";
-export { smLabelDistances, smRayMap } from "./methods/sm-rays";
+export { smDistanceMap } from "./methods/sm-rays";
 export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";
 export { smTableBytes, smSmoothColoursScratchBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";

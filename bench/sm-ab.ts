@@ -34,19 +34,29 @@ function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, 
   const labels = arena.alloc(n), colours = () => arena.alloc(n * 12), plane = () => arena.alloc(n * 4);
   const times = {} as Record<Phase, number>;
   const expandScratch = arena.alloc(k.smExpandScratchBytes(10));
+  // Builds before smDistanceMap made two i32 planes of label distances (smLabelDistances) and a map from them.
   const knownFg = plane(), knownBg = plane();
   times.expand = cpuOf(() => {
-    k.smLabelDistances(known, width, height, 1, knownFg);
-    k.smLabelDistances(known, width, height, 0, knownBg);
-    k.smExpand(image, known, width, height, 10, 0.02, labels, expandScratch, knownFg, knownBg);
+    if (k.smDistanceMap) {
+      k.smDistanceMap(known, width, height, knownFg);
+      k.smExpand(image, known, width, height, 10, 0.02, labels, expandScratch, knownFg);
+    } else {
+      k.smLabelDistances(known, width, height, 1, knownFg);
+      k.smLabelDistances(known, width, height, 0, knownBg);
+      k.smExpand(image, known, width, height, 10, 0.02, labels, expandScratch, knownFg, knownBg);
+    }
   });
   const means = arena.alloc(48), gatherF = colours(), gatherB = colours(), scratch = arena.alloc(k.smGatherScratchBytes());
   const rayMap = arena.alloc(n * 2), fgDistance = plane(), bgDistance = plane(), gradients = arena.alloc(n * 32);
   times.maps = cpuOf(() => {
     k.smMeans(image, labels, n, means);
-    k.smLabelDistances(labels, width, height, 1, fgDistance);
-    k.smLabelDistances(labels, width, height, 0, bgDistance);
-    k.smRayMap(fgDistance, bgDistance, n, rayMap);
+    if (k.smDistanceMap) {
+      k.smDistanceMap(labels, width, height, rayMap);
+    } else {
+      k.smLabelDistances(labels, width, height, 1, fgDistance);
+      k.smLabelDistances(labels, width, height, 0, bgDistance);
+      k.smRayMap(fgDistance, bgDistance, n, rayMap);
+    }
     k.smGradients(image, width, height, gradients);
   });
   // Builds before the gathering's diagonal order (smGatherOrderBytes) take no order and ignore the argument.

@@ -22,17 +22,38 @@ function difference(image: usize, after: i32, before: i32, channel: i32): f32 {
 export function smGradients(image: usize, width: i32, height: i32, gradients: usize): void {
   for (let y = 0; y < height; y++) {
     const up = min(height - 1, y + 1), down = max(0, y - 1);
-    for (let x = 0; x < width; x++) {
-      const left = max(0, x - 1), right = min(width - 1, x + 1);
-      const at = gradients + <usize>(y * width + x) * GRADIENT_BYTES;
-      for (let c = 0; c < 3; c++) {
-        store<f32>(at + (<usize>c << 2), difference(image, y * width + right, y * width + left, c));
-        store<f32>(at + (<usize>c << 2), difference(image, up * width + x, down * width + x, c), 16);
+    let x = 0;
+    if (ASC_FEATURE_SIMD) {
+      // Inside the row: red and green as an f64x2 (the same f64 arithmetic, then one rounding to f32 a lane, as
+      // difference rounds), blue alone; the demotion zeroes lanes 2 and 3.
+      const half = f64x2.splat(0.5);
+      const row = image + <usize>(y * width) * 24, above = image + <usize>(up * width) * 24, below = image + <usize>(down * width) * 24;
+      for (x = 1; x < width - 1; x++) {
+        const offset = <usize>x * 24, pixel = row + offset, at = gradients + <usize>(y * width + x) * GRADIENT_BYTES;
+        const gx = f32x4.demote_f64x2_zero(f64x2.mul(half, f64x2.sub(v128.load(pixel, 24), v128.load(pixel - 24))));
+        v128.store(at, f32x4.replace_lane(gx, 2, <f32>(0.5 * (load<f64>(pixel, 40) - load<f64>(pixel - 24, 16)))));
+        const gy = f32x4.demote_f64x2_zero(f64x2.mul(half, f64x2.sub(v128.load(above + offset), v128.load(below + offset))));
+        v128.store(at, f32x4.replace_lane(gy, 2, <f32>(0.5 * (load<f64>(above + offset, 16) - load<f64>(below + offset, 16)))), 16);
       }
-      store<f32>(at, 0, 12);
-      store<f32>(at, 0, 28);
+      // The row's first and last pixel (clamped neighbours) as the scalar build does them.
+      if (width > 1) gradientAt(image, width, y, up, down, 0, gradients);
+      x = width - 1;
     }
+    for (; x < width; x++) gradientAt(image, width, y, up, down, x, gradients);
   }
+}
+
+/** smGradients at pixel (x, y), rows up and down (clamped) given. */
+@inline
+function gradientAt(image: usize, width: i32, y: i32, up: i32, down: i32, x: i32, gradients: usize): void {
+  const left = max(0, x - 1), right = min(width - 1, x + 1);
+  const at = gradients + <usize>(y * width + x) * GRADIENT_BYTES;
+  for (let c = 0; c < 3; c++) {
+    store<f32>(at + (<usize>c << 2), difference(image, y * width + right, y * width + left, c));
+    store<f32>(at + (<usize>c << 2), difference(image, up * width + x, down * width + x, c), 16);
+  }
+  store<f32>(at, 0, 12);
+  store<f32>(at, 0, 28);
 }
 
 /** |stepX gx + stepY gy| at a point, in f32: the three channels' squares summed R + G, then + B. */

@@ -4,57 +4,155 @@
 // one pixel go four ways across the image and most of their time is spent waiting for memory, so the map is one
 // two-byte load a step (instead of the labels and two i32 distance planes).
 
+import { LABEL_BACKGROUND, LABEL_FOREGROUND } from "../convert";
+
 /**
- * distance[i] = chessboard distance from pixel i to the nearest pixel labelled `target` (two raster passes over
- * the 8-neighbourhood; a large number when there is none). Rays use it to skip runs that cannot hold a sample.
+ * The ray map: for each pixel of `labels`, the chessboard distance to the nearest foreground pixel in the low byte
+ * and to the nearest background pixel in the high byte (0 on the label itself), each capped at cap = min(255,
+ * width + height) (the cap when there is no such pixel). A smaller distance only makes a ray skip less, never
+ * wrongly; expansion (smExpand) reads the lesser byte as the distance to the nearest known pixel.
+ * Two raster passes over the 8-neighbourhood, both labels at once as the two bytes of a pixel: a row's candidates
+ * from the row before (above, then below) for eight pixels at a time, then the row's own scan as a running minimum
+ * in three doubling steps. Capping commutes with the passes' min and + 1, so the bytes are those of the uncapped
+ * distances capped (tests/sm-maps.test.ts checks them against a plain two-pass transform).
  */
-export function smLabelDistances(labels: usize, width: i32, height: i32, target: u8, distance: usize): void {
-  const far = width + height;
+export function smDistanceMap(labels: usize, width: i32, height: i32, map: usize): void {
+  const cap = min(255, width + height), both = cap | cap << 8;
   for (let y = 0; y < height; y++) {
-    const row = distance + (<usize>(y * width) << 2), above = row - (<usize>width << 2);
-    for (let x = 0; x < width; x++) {
-      if (load<u8>(labels + <usize>(y * width + x)) == target) {
-        store<i32>(row + (<usize>x << 2), 0);
-        continue;
-      }
-      let d = far - 1;
-      if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
-      if (y > 0) d = min(d, nearestOfThree(above, x, width));
-      store<i32>(row + (<usize>x << 2), d + 1);
+    const row = map + (<usize>(y * width) << 1), labelRow = labels + <usize>(y * width);
+    if (y == 0) {
+      for (let x = 0; x < width; x++) store<u16>(row + (<usize>x << 1), <u16>both);
+    } else {
+      fromNeighbourRow(row, row - (<usize>width << 1), width, cap, false);
     }
+    clearLabelled(row, labelRow, width);
+    scanForward(row, width, cap);
   }
   for (let y = height - 1; y >= 0; y--) {
-    const row = distance + (<usize>(y * width) << 2), below = row + (<usize>width << 2);
-    for (let x = width - 1; x >= 0; x--) {
-      let d = load<i32>(row + (<usize>x << 2));
-      if (d == 0) continue;
-      if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)) + 1);
-      if (y < height - 1) d = min(d, nearestOfThree(below, x, width) + 1);
-      store<i32>(row + (<usize>x << 2), d);
-    }
+    const row = map + (<usize>(y * width) << 1);
+    if (y < height - 1) fromNeighbourRow(row, row + (<usize>width << 1), width, cap, true);
+    scanBackward(row, width, cap);
   }
 }
 
-/** The least of row[x - 1], row[x], row[x + 1] (i32), those inside the row's `width`. */
+/** Byte-wise min of two packed pixels. */
 @inline
-function nearestOfThree(row: usize, x: i32, width: i32): i32 {
-  let d = load<i32>(row + (<usize>x << 2));
-  if (x > 0) d = min(d, load<i32>(row + (<usize>(x - 1) << 2)));
-  if (x < width - 1) d = min(d, load<i32>(row + (<usize>(x + 1) << 2)));
-  return d;
+function leastBytes(a: i32, b: i32): i32 {
+  return min(a & 0xff, b & 0xff) | min(a >> 8, b >> 8) << 8;
 }
 
-/** Distances above this are stored as this: a smaller distance only makes a ray skip less, never wrongly. */
-const FAR: i32 = 255;
+/** Each byte + 1, capped at cap (<= 255). */
+@inline
+function plusOne(a: i32, cap: i32): i32 {
+  return min(cap, (a & 0xff) + 1) | min(cap, (a >> 8) + 1) << 8;
+}
 
 /**
- * The ray map: for each pixel, min(255, distance to the nearest foreground pixel) in the low byte and the same for
- * background in the high byte (a distance of 0 is the label itself), from smLabelDistances' two planes.
+ * row[x] = min(cap, the least of next[x - 1], next[x], next[x + 1] (those inside the row) + 1), byte-wise; when
+ * `keep`, also no more than row[x] was. `next` is the row before in the pass (above in the forward pass, below in
+ * the backward one).
  */
-export function smRayMap(fgDistance: usize, bgDistance: usize, pixels: i32, map: usize): void {
-  for (let i = 0; i < pixels; i++) {
-    const fg = min(FAR, load<i32>(fgDistance + (<usize>i << 2))), bg = min(FAR, load<i32>(bgDistance + (<usize>i << 2)));
-    store<u16>(map + (<usize>i << 1), <u16>(fg | bg << 8));
+function fromNeighbourRow(row: usize, next: usize, width: i32, cap: i32, keep: bool): void {
+  let x = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Eight pixels a vector, all three neighbours inside the row: x from 1 while x + 8 < width.
+    const one = i8x16.splat(1), caps = i8x16.splat(<i8>cap);
+    if (width > 1) {
+      neighbourPixel(row, next, width, cap, keep, 0);
+      x = 1;
+      for (; x + 8 < width; x += 8) {
+        const at = next + (<usize>x << 1);
+        let v = i8x16.min_u(i8x16.min_u(v128.load(at - 2), v128.load(at)), v128.load(at + 2));
+        v = i8x16.min_u(caps, i8x16.add_sat_u(v, one));
+        if (keep) v = i8x16.min_u(v, v128.load(row + (<usize>x << 1)));
+        v128.store(row + (<usize>x << 1), v);
+      }
+    }
+  }
+  for (; x < width; x++) neighbourPixel(row, next, width, cap, keep, x);
+}
+
+/** fromNeighbourRow for one pixel x. */
+@inline
+function neighbourPixel(row: usize, next: usize, width: i32, cap: i32, keep: bool, x: i32): void {
+  let d = <i32>load<u16>(next + (<usize>x << 1));
+  if (x > 0) d = leastBytes(d, <i32>load<u16>(next + (<usize>(x - 1) << 1)));
+  if (x < width - 1) d = leastBytes(d, <i32>load<u16>(next + (<usize>(x + 1) << 1)));
+  d = plusOne(d, cap);
+  if (keep) d = leastBytes(d, <i32>load<u16>(row + (<usize>x << 1)));
+  store<u16>(row + (<usize>x << 1), <u16>d);
+}
+
+/** Zeroes the foreground byte of the row's foreground pixels and the background byte of its background pixels. */
+function clearLabelled(row: usize, labelRow: usize, width: i32): void {
+  let x = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Each label byte twice, against (foreground, background) byte pairs: a match clears that byte.
+    const kinds = i16x8.splat(<i16>(<i32>LABEL_FOREGROUND | <i32>LABEL_BACKGROUND << 8));
+    for (; x + 8 <= width; x += 8) {
+      const pairs = v128.shuffle<u8>(v128.load64_zero(labelRow + <usize>x), i8x16.splat(0), 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+      const at = row + (<usize>x << 1);
+      v128.store(at, v128.andnot(v128.load(at), i8x16.eq(pairs, kinds)));
+    }
+  }
+  for (; x < width; x++) {
+    const label = load<u8>(labelRow + <usize>x), at = row + (<usize>x << 1);
+    if (label == LABEL_FOREGROUND) store<u16>(at, load<u16>(at) & 0xff00);
+    else if (label == LABEL_BACKGROUND) store<u16>(at, load<u16>(at) & 0xff);
+  }
+}
+
+/** row[x] = min(row[x], row[x - 1] + 1) byte-wise, left to right (capped at cap). */
+function scanForward(row: usize, width: i32, cap: i32): void {
+  let x = 0, last = 0xffff;
+  if (ASC_FEATURE_SIMD) {
+    const none = i8x16.splat(-1);
+    const one = i8x16.splat(1), two = i8x16.splat(2), four = i8x16.splat(4);
+    const ramp = i8x16(1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8);
+    for (; x + 8 <= width; x += 8) {
+      const at = row + (<usize>x << 1);
+      let t = v128.load(at);
+      // t[x] = min over the k <= x of the vector's own v[k] + x - k, in steps of one, two and four pixels; then the
+      // pixel before the vector, + 1 .. 8.
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), one));
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), two));
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7), four));
+      t = i8x16.min_u(t, i8x16.add_sat_u(i16x8.splat(<i16>last), ramp));
+      v128.store(at, t);
+      last = i16x8.extract_lane_u(t, 7);
+    }
+  }
+  for (; x < width; x++) {
+    const at = row + (<usize>x << 1);
+    const d = x > 0 ? leastBytes(<i32>load<u16>(at), plusOne(last, cap)) : <i32>load<u16>(at);
+    store<u16>(at, <u16>d);
+    last = d;
+  }
+}
+
+/** row[x] = min(row[x], row[x + 1] + 1) byte-wise, right to left (capped at cap). */
+function scanBackward(row: usize, width: i32, cap: i32): void {
+  let end = width, last = 0xffff;
+  if (ASC_FEATURE_SIMD) {
+    const none = i8x16.splat(-1);
+    const one = i8x16.splat(1), two = i8x16.splat(2), four = i8x16.splat(4);
+    const ramp = i8x16(8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1);
+    for (; end - 8 >= 0; end -= 8) {
+      const at = row + (<usize>(end - 8) << 1);
+      let t = v128.load(at);
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17), one));
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), two));
+      t = i8x16.min_u(t, i8x16.add_sat_u(v128.shuffle<u8>(t, none, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), four));
+      t = i8x16.min_u(t, i8x16.add_sat_u(i16x8.splat(<i16>last), ramp));
+      v128.store(at, t);
+      last = i16x8.extract_lane_u(t, 0);
+    }
+  }
+  for (let x = end - 1; x >= 0; x--) {
+    const at = row + (<usize>x << 1);
+    const d = x < width - 1 ? leastBytes(<i32>load<u16>(at), plusOne(last, cap)) : <i32>load<u16>(at);
+    store<u16>(at, <u16>d);
+    last = d;
   }
 }
 

@@ -59,12 +59,12 @@ function expansionLabel(image: usize, labels: usize, j: i32, ir: f64, ig: f64, i
  * Expansion (sec. 4.1): an unknown pixel takes the label of the nearest known pixel within kI pixels
  * (Euclidean; the first in raster order on ties) whose colour lies within kC. Reads `labels`, writes `expanded`.
  * The offsets within kI are visited nearest first (raster order among equals), so the first match is the one.
- * fgDistance and bgDistance: chessboard distances to the nearest foreground and background pixel of `labels`
- * (smLabelDistances). No known pixel is nearer than their minimum d, in Euclidean distance either, so the offsets
- * nearer than d are skipped, and pixels with d > kI at once.
+ * distances: the map of `labels` (smDistanceMap: capped chessboard distances to the nearest foreground and
+ * background pixel, one byte each). No known pixel is nearer than their lesser d, in Euclidean distance either, so
+ * the offsets nearer than d are skipped, and pixels with d > kI at once (a capped d is only smaller: it skips less).
  */
 export function smExpand(image: usize, labels: usize, width: i32, height: i32, kI: i32, kC: f64, expanded: usize, scratch: usize,
-  fgDistance: usize, bgDistance: usize): void {
+  distances: usize): void {
   const pixels = width * height;
   memory.copy(expanded, labels, <usize>pixels);
   if (kI <= 0 || kC <= 0) return;
@@ -106,7 +106,7 @@ export function smExpand(image: usize, labels: usize, width: i32, height: i32, k
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (load<u8>(labels + <usize>i) != LABEL_UNKNOWN) continue;
-      const nearest = min(load<i32>(fgDistance + (<usize>i << 2)), load<i32>(bgDistance + (<usize>i << 2)));
+      const pair = <i32>load<u16>(distances + (<usize>i << 1)), nearest = min(pair & 0xff, pair >> 8);
       if (nearest > kI) continue;
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
       if (x >= kI && x + kI < width && y >= kI && y + kI < height) {

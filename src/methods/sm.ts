@@ -34,7 +34,7 @@ export interface SharedMattingOptions {
 interface SharedKernels extends Kernels {
   smExpandScratchBytes(kI: number): number;
   smExpand(image: number, labels: number, width: number, height: number, kI: number, kC: number, expanded: number, scratch: number,
-    fgDistance: number, bgDistance: number): void;
+    distances: number): void;
   smTableBytes(radius: number): number;
   smSmoothColoursScratchBytes(radius: number, width: number): number;
   smMeans(image: number, labels: number, pixels: number, means: number): void;
@@ -44,8 +44,7 @@ interface SharedKernels extends Kernels {
     gatherF: number, gatherB: number, scratch: number, order: number): void;
   smGatherOrderBytes(width: number, height: number): number;
   smGradients(image: number, width: number, height: number, gradients: number): void;
-  smLabelDistances(labels: number, width: number, height: number, target: number, distance: number): void;
-  smRayMap(fgDistance: number, bgDistance: number, pixels: number, map: number): void;
+  smDistanceMap(labels: number, width: number, height: number, map: number): void;
   smRefineScratchBytes(radius: number, width: number): number;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
     gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, scratch: number): void;
@@ -94,8 +93,6 @@ const options = {
   localSmoothingSigmaSq3: optionalSigmaSquared(),
 };
 
-const LABEL_BACKGROUND = 0, LABEL_FOREGROUND = 1;
-
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
 const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
@@ -106,11 +103,10 @@ const RAY_MAP_BYTES = 2;
 const GATHER_ORDER_BYTES = 4;
 /**
  * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
- * alpha f64, index. Gathering holds less: labels, F and B once, the ray map, the gradient table and the order (before
- * them, the two label distances the map is made from); the order's w + h - 1 diagonal counts, at most 8 bytes a
- * pixel, leave it below the peak still.
+ * alpha f64, index. Gathering holds less: labels, F and B once, the ray map, the gradient table and the order; the
+ * order's w + h - 1 diagonal counts, at most 8 bytes a pixel, leave it below the peak still.
  */
-const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + Math.max(2 * 4, GRADIENT_BYTES + GATHER_ORDER_BYTES));
+const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + GRADIENT_BYTES + GATHER_ORDER_BYTES);
 /** Bytes per pixel during smoothing's pass 1: expanded labels, F and B at three stages, three f32 planes (its ring besides). */
 const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
@@ -159,10 +155,9 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const plane = () => arena.alloc(n * 4);
     const mark = arena.mark();
     const expandScratch = arena.alloc(k.smExpandScratchBytes(o.trimapExpansionRadius));
-    const knownFg = plane(), knownBg = plane();
-    k.smLabelDistances(pixels.labels, width, height, LABEL_FOREGROUND, knownFg);
-    k.smLabelDistances(pixels.labels, width, height, LABEL_BACKGROUND, knownBg);
-    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels, expandScratch, knownFg, knownBg);
+    const knownDistances = arena.alloc(n * 2);
+    k.smDistanceMap(pixels.labels, width, height, knownDistances);
+    k.smExpand(pixels.image, pixels.labels, width, height, o.trimapExpansionRadius, o.trimapExpansionThreshold, labels, expandScratch, knownDistances);
     arena.release(mark);
     const means = arena.alloc(48);
     k.smMeans(pixels.image, labels, n, means);
@@ -170,12 +165,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const scratch = arena.alloc(k.smGatherScratchBytes());
     const distances = arena.mark();
     const rayMap = arena.alloc(n * 2);
-    const planes = arena.mark();
-    const fgDistance = plane(), bgDistance = plane();
-    k.smLabelDistances(labels, width, height, LABEL_FOREGROUND, fgDistance);
-    k.smLabelDistances(labels, width, height, LABEL_BACKGROUND, bgDistance);
-    k.smRayMap(fgDistance, bgDistance, n, rayMap);
-    arena.release(planes);
+    k.smDistanceMap(labels, width, height, rayMap);
     const gradients = arena.alloc(n * GRADIENT_BYTES);
     const order = arena.alloc(k.smGatherOrderBytes(width, height));
     k.smGradients(pixels.image, width, height, gradients);
