@@ -262,25 +262,42 @@ function storeAlpha(image: usize, labels: usize, i: i32, sigmaSquared2: f64, gap
 function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
   const i = y * width + x;
-  let gapSum = f32x4.splat(0), weightSum = gapSum;
-  for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
-    for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
-      const w = v128.load(weights + (<usize>q << 2));
-      weightSum = f32x4.add(weightSum, w);
-      gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
-    }
-  }
   const unknown = i8x16.splat(LABEL_UNKNOWN), one = f32x4.splat(1.0);
-  let alphaSum = f32x4.splat(0), alphaWeightSum = alphaSum;
-  for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
-    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
-    for (let dx = -radius3; dx <= radius3; dx++) {
-      const q = y2 * width + x + dx;
-      // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
-      const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
-      const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
-      alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
-      alphaWeightSum = f32x4.add(alphaWeightSum, w);
+  let gapSum = f32x4.splat(0), weightSum = gapSum, alphaSum = gapSum, alphaWeightSum = gapSum;
+  if (radius2 == radius3) {
+    // The default: both passes over the same window in one loop, so that their four chains of additions (each in its
+    // pass's order) overlap; the two loops below are each a wait on their two chains.
+    for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+      const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
+      for (let dx = -radius2; dx <= radius2; dx++) {
+        const q = y2 * width + x + dx;
+        const w = v128.load(weights + (<usize>q << 2));
+        weightSum = f32x4.add(weightSum, w);
+        gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
+        const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
+        const w3 = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+        alphaSum = f32x4.add(alphaSum, f32x4.mul(w3, v128.load(refinedAlpha + (<usize>q << 2))));
+        alphaWeightSum = f32x4.add(alphaWeightSum, w3);
+      }
+    }
+  } else {
+    for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+      for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
+        const w = v128.load(weights + (<usize>q << 2));
+        weightSum = f32x4.add(weightSum, w);
+        gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
+      }
+    }
+    for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
+      const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
+      for (let dx = -radius3; dx <= radius3; dx++) {
+        const q = y2 * width + x + dx;
+        // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
+        const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
+        const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+        alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
+        alphaWeightSum = f32x4.add(alphaWeightSum, w);
+      }
     }
   }
   storeAlpha(image, labels, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),
