@@ -293,9 +293,10 @@ function refineQuad(image: usize, labels: usize, width: i32, height: i32, radius
   let nan = i32x4.splat(0);
   let at = costs;
   for (let y2 = y1; y2 <= y2End; y2++) {
-    const row = ringPlane(ringRow(ring, y2, span, pitch, PARTS), pitch, 0, x - radius);
-    for (let k = 0; k < span; k++) {
-      const quad = distortionQuad(ir, ig, ib, row + (<usize>k << 2), o1, o2, o3, o4, o5, o6, o7, o8, o9);
+    // The row's address steps along with the loop (computed from y2 in its body, it was recomputed at every offset).
+    let from = ringPlane(ringRow(ring, y2, span, pitch, PARTS), pitch, 0, x - radius);
+    for (const end = from + (<usize>span << 2); from < end; from += 4) {
+      const quad = distortionQuad(ir, ig, ib, from, o1, o2, o3, o4, o5, o6, o7, o8, o9);
       nan = v128.or(nan, f32x4.ne(quad, quad));
       const b = f32x4.pmax(m0, quad), d = f32x4.pmax(m1, b);
       m0 = f32x4.pmin(m0, quad);

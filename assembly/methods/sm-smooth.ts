@@ -132,15 +132,17 @@ function smoothColoursQuad(image: usize, labels: usize, width: i32, height: i32,
   let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
   // Byte offsets of the planes after the first (alpha), computed once, so that each load is one addition away.
   const plane = <usize>width << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
+  // The window's centre in the ring: the one neighbour whose spatial weight is not scaled by the alpha difference.
+  const centre = ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x);
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-    const dy = y2 - y;
-    const row = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
-    const weightRow = table + (<usize>((dy + radius) * span) << 2);
-    for (let dx = -radius; dx <= radius; dx++) {
-      const at = row + (<usize>(dx + radius) << 2);
+    // The row's addresses step along with the loop (computed from y2 in its body, they were recomputed, y2 % span
+    // and all, at every neighbour).
+    let at = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
+    let weight = table + (<usize>((y2 - y + radius) * span) << 2);
+    for (const end = at + (<usize>span << 2); at < end; at += 4, weight += 4) {
       const alphaQ = v128.load(at);
-      let spatial = f32x4.splat(load<f32>(weightRow + (<usize>(dx + radius) << 2)));
-      if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
+      let spatial = f32x4.splat(load<f32>(weight));
+      if (at != centre) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
       const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
       sumF = f32x4.add(sumF, wF);
       sumB = f32x4.add(sumB, wB);
@@ -173,7 +175,7 @@ function colourGap(finalF: usize, finalB: usize, i: i32): f32 {
  * Local smoothing, passes 2 and 3: the confidence of each unknown pixel's F, B (eq. 18), and alpha as the
  * confidence-weighted mix of its own estimate and a low-frequency alpha, the refined alphas averaged with
  * weights exp(-d^2 / sigma3^2) plus 1 on known pixels (eq. 19-20). Writes f64 alpha per pixel to `alpha`
- * (known pixels: their label). `gaps`: scratch of an f32 per pixel; `table`: smTableBytes(radius3).
+ * (known pixels: their label). `gaps`: scratch of two f32 per pixel; `table`: smTableBytes(radius3).
  * The window sums are computed in f32, as pymatting computes them, four pixels side by side as f32x4 lanes; the
  * scalar build, and pixels whose windows are clipped, run each lane's arithmetic in the same order.
  */
@@ -185,8 +187,13 @@ export function smSmoothAlpha(
   for (let dy = -radius3; dy <= radius3; dy++) {
     for (let dx = -radius3; dx <= radius3; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared3));
   }
-  // Each pixel's |F - B| once, instead of once per window it falls in.
-  for (let q = 0; q < width * height; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
+  // Each pixel's |F - B| once, instead of once per window it falls in; and after them (SIMD build) 1.0 on known
+  // pixels, 0.0 on unknown ones, pass 3's addition to the spatial weight.
+  const pixels = width * height;
+  for (let q = 0; q < pixels; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
+  if (ASC_FEATURE_SIMD) {
+    for (let q = 0; q < pixels; q++) store<f32>(gaps + (<usize>(pixels + q) << 2), load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? <f32>1 : <f32>0);
+  }
   const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
     let x = 0;
@@ -267,15 +274,16 @@ function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x
   if (radius2 == radius3) {
     // The default: both passes over the same window in one loop, so that their four chains of additions (each in its
     // pass's order) overlap; the two loops below are each a wait on their two chains.
+    // q and the table's address step along with the loop (computed from y2 and dx in its body, they were recomputed
+    // with multiplications at every neighbour); `known` (1.0 on known pixels, else 0.0) is smSmoothAlpha's plane.
+    const known = gaps + (<usize>(width * height) << 2);
     for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
-      const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
-      for (let dx = -radius2; dx <= radius2; dx++) {
-        const q = y2 * width + x + dx;
+      let spatial = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
+      for (let q = y2 * width + x - radius2, last = q + 2 * radius2; q <= last; q++, spatial += 4) {
         const w = v128.load(weights + (<usize>q << 2));
         weightSum = f32x4.add(weightSum, w);
         gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
-        const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
-        const w3 = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+        const w3 = f32x4.add(f32x4.splat(load<f32>(spatial)), v128.load(known + (<usize>q << 2)));
         alphaSum = f32x4.add(alphaSum, f32x4.mul(w3, v128.load(refinedAlpha + (<usize>q << 2))));
         alphaWeightSum = f32x4.add(alphaWeightSum, w3);
       }
