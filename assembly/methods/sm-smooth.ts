@@ -22,7 +22,23 @@ export function smSmoothColoursScratchBytes(radius: i32, width: i32): i32 {
 
 /** Copies image row y2's refined alpha, F and B into a ring row, one plane each. */
 function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i32, y2: i32, row: usize): void {
-  for (let x = 0; x < width; x++) {
+  let x = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four pixels at a time: their interleaved F (and B) as three f32x4, taken apart into r, g and b lanes.
+    const plane = <usize>width << 2;
+    for (let from = <usize>(y2 * width) * 12, at = row; x + 4 <= width; x += 4, from += 48, at += 16) {
+      const f0 = v128.load(refinedF + from), f1 = v128.load(refinedF + from, 16), f2 = v128.load(refinedF + from, 32);
+      const b0 = v128.load(refinedB + from), b1 = v128.load(refinedB + from, 16), b2 = v128.load(refinedB + from, 32);
+      v128.store(at, v128.load(refinedAlpha + (<usize>(y2 * width + x) << 2)));
+      v128.store(at + plane * RING_F, v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 0, 3, 6, 7), f2, 0, 1, 2, 5));
+      v128.store(at + plane * (RING_F + 1), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 1, 4, 7, 7), f2, 0, 1, 2, 6));
+      v128.store(at + plane * (RING_F + 2), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 2, 5, 5, 5), f2, 0, 1, 4, 7));
+      v128.store(at + plane * RING_B, v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 0, 3, 6, 7), b2, 0, 1, 2, 5));
+      v128.store(at + plane * (RING_B + 1), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 1, 4, 7, 7), b2, 0, 1, 2, 6));
+      v128.store(at + plane * (RING_B + 2), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 2, 5, 5, 5), b2, 0, 1, 4, 7));
+    }
+  }
+  for (; x < width; x++) {
     const q = y2 * width + x;
     store<f32>(ringPlane(row, width, ALPHA, x), load<f32>(refinedAlpha + (<usize>q << 2)));
     for (let c = 0; c < 3; c++) {
