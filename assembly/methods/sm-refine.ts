@@ -23,10 +23,10 @@ export function smRefineScratchBytes(radius: i32, width: i32): i32 {
   return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius) + quadCostsBytes(radius) + LANE_STATE_BYTES;
 }
 
-/** Bytes of refineQuad's distortions: an f32x4 for each of the (2 radius + 1)^2 offsets. */
+/** Bytes of refineQuad's distortions: an f32x4 for each of the (2 radius + 1)^2 offsets, and three to pad to fours. */
 @inline
 function quadCostsBytes(radius: i32): i32 {
-  return (2 * radius + 1) * (2 * radius + 1) * 16;
+  return ((2 * radius + 1) * (2 * radius + 1) + 3) * 16;
 }
 
 /**
@@ -341,27 +341,31 @@ function refineQuad(image: usize, labels: usize, width: i32, height: i32, radius
   // Each scanned lane's third least, -Infinity in the others; read from memory in the scan (held in a local, it was
   // recomputed at each offset).
   v128.store(state, bound, 96);
-  at = costs;
-  for (let y2 = y1; y2 <= y2End; y2++) {
-    const first = y2 * width + x - radius;
-    for (let k = 0; k < span; k++, at += 16) {
-      let lanes = i32x4.bitmask(f32x4.le(v128.load(at), v128.load(state, 96)));
-      while (lanes != 0) {
-        const j = ctz(lanes);
-        lanes &= lanes - 1;
-        const cost = load<f32>(at + (<usize>j << 2)), third = load<f32>(state + (<usize>j << 2), 96);
-        const q = first + k + j, lane = state + (<usize>j << 2);
-        if (cost < third) {
-          const below = load<i32>(lane);
-          if (below == 0) store<i32>(lane, q, 16);
-          else if (below == 1) store<i32>(lane, q, 32);
-          store<i32>(lane, below + 1);
-        } else {
-          const equal = load<i32>(lane, 48);
-          if (equal == 0) store<i32>(lane, q, 64);
-          else if (load<i32>(lane, 80) != 0 && !samePair(gatherF, gatherB, q, load<i32>(lane, 64))) store<i32>(lane, 0, 80);
-          store<i32>(lane, equal + 1, 48);
-        }
+  // The costs as one run of rows * span f32x4, four at a time (padded with +Infinity, at or below no bound): the 16 bits
+  // of a group are offset-major, so each lane's candidates come in raster order; one branch per group of four.
+  const total = (y2End - y1 + 1) * span;
+  for (let k = total; k & 3; k++) v128.store(costs + (<usize>k << 4), infinity);
+  const first = y1 * width + x - radius;
+  for (let group = 0; group < total; group += 4) {
+    const bound = v128.load(state, 96), from = costs + (<usize>group << 4);
+    let lanes = i32x4.bitmask(f32x4.le(v128.load(from), bound)) | i32x4.bitmask(f32x4.le(v128.load(from, 16), bound)) << 4
+      | i32x4.bitmask(f32x4.le(v128.load(from, 32), bound)) << 8 | i32x4.bitmask(f32x4.le(v128.load(from, 48), bound)) << 12;
+    while (lanes != 0) {
+      const b = ctz(lanes);
+      lanes &= lanes - 1;
+      const j = b & 3, offset = group + (b >> 2), row = offset / span;
+      const cost = load<f32>(costs + (<usize>offset << 4) + (<usize>j << 2)), third = load<f32>(state + (<usize>j << 2), 96);
+      const q = first + row * width + offset - row * span + j, lane = state + (<usize>j << 2);
+      if (cost < third) {
+        const below = load<i32>(lane);
+        if (below == 0) store<i32>(lane, q, 16);
+        else if (below == 1) store<i32>(lane, q, 32);
+        store<i32>(lane, below + 1);
+      } else {
+        const equal = load<i32>(lane, 48);
+        if (equal == 0) store<i32>(lane, q, 64);
+        else if (load<i32>(lane, 80) != 0 && !samePair(gatherF, gatherB, q, load<i32>(lane, 64))) store<i32>(lane, 0, 80);
+        store<i32>(lane, equal + 1, 48);
       }
     }
   }
