@@ -205,10 +205,13 @@ export function smSmoothAlpha(
   }
   // Each pixel's |F - B| once, instead of once per window it falls in; and after them (SIMD build) 1.0 on known
   // pixels, 0.0 on unknown ones, pass 3's addition to the spatial weight.
+  // Known pixels' gaps are 0 (no square root): pass 2 weighs them by their weight, 0, and 0 times a finite gap is +0
+  // as 0 times 0 is (F and B are colours in [0, 1]), and no pixel reads its own gap unless unknown.
   const pixels = width * height;
-  for (let q = 0; q < pixels; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
-  if (ASC_FEATURE_SIMD) {
-    for (let q = 0; q < pixels; q++) store<f32>(gaps + (<usize>(pixels + q) << 2), load<u8>(labels + <usize>q) != LABEL_UNKNOWN ? <f32>1 : <f32>0);
+  for (let q = 0; q < pixels; q++) {
+    const known = load<u8>(labels + <usize>q) != LABEL_UNKNOWN;
+    store<f32>(gaps + (<usize>q << 2), known ? <f32>0 : colourGap(finalF, finalB, q));
+    if (ASC_FEATURE_SIMD) store<f32>(gaps + (<usize>(pixels + q) << 2), known ? <f32>1 : <f32>0);
   }
   const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
