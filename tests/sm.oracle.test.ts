@@ -106,6 +106,15 @@ function tinyAndLarge(width: number, height: number, seed: number): { width: num
 const tieCases = [
   ...[1, 2, 3, 5, 6].map((radius) => ({ name: `posterized 27x19, refinement radius ${radius}`, image: posterized(27, 19, 900 + radius) as Image8 | ReturnType<typeof tinyAndLarge>,
     trimap: randomTrimap(27, 19, 910 + radius, 0.6), radius })),
+  // Four pixels of a row whose windows fit the image's columns are refined as the four lanes of one f32x4 (refineQuad),
+  // the others one at a time: every radius from 1 to 8 on rows where both occur, known pixels scattered among the
+  // unknown ones (their lanes not stored), with ties (posterized) and without (noise).
+  ...[1, 2, 3, 4, 5, 6, 7, 8].flatMap((radius) => [
+    { name: `posterized 41x13, refinement radius ${radius}`, image: posterized(41, 13, 950 + radius) as Image8 | ReturnType<typeof tinyAndLarge>,
+      trimap: randomTrimap(41, 13, 960 + radius, 0.7), radius },
+    { name: `noise 41x13, refinement radius ${radius}`, image: noiseImage(41, 13, 970 + radius) as Image8 | ReturnType<typeof tinyAndLarge>,
+      trimap: randomTrimap(41, 13, 980 + radius, 0.7), radius },
+  ]),
   { name: "flat blocks 33x14, refinement radius 5", image: flatBlocks(33, 14), trimap: bandTrimap(33, 14, 10, 24), radius: 5 },
   { name: "colours of 1e-9 beside colours near 1, 25x17", image: tinyAndLarge(25, 17, 930), trimap: randomTrimap(25, 17, 931, 0.6), radius: 5 },
   { name: "3x1, a window of two neighbours", image: noiseImage(3, 1, 940), trimap: { width: 3, height: 1, data: Uint8Array.from([128, 0, 255]) }, radius: 1 },

@@ -15,14 +15,50 @@ const F_R = 0, B_R = 3, GAP_R = 6, DENOMINATOR = 9;
 /** Columns a ring plane holds beyond the image's, so that a row's last group of four reads inside it. */
 const PADDING: i32 = 3;
 
-/** Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels, and the window's distortions. */
+/**
+ * Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels, the window's distortions, and
+ * four windows' distortions side by side (refineQuad) with their lanes' state.
+ */
 export function smRefineScratchBytes(radius: i32, width: i32): i32 {
-  return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius);
+  return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius) + quadCostsBytes(radius) + LANE_STATE_BYTES;
 }
+
+/** Bytes of refineQuad's distortions: an f32x4 for each of the (2 radius + 1)^2 offsets, and three to pad to fours. */
+@inline
+function quadCostsBytes(radius: i32): i32 {
+  return ((2 * radius + 1) * (2 * radius + 1) + 3) * 16;
+}
+
+/**
+ * refineQuad's state of each lane's search, an f32x4 or i32x4 each: below, q0, q1, equal, tie, same, the third least,
+ * and the pixels' colours (r, g, b).
+ */
+const LANE_STATE_BYTES: i32 = 10 * 16;
 
 /** Fills the ring row of image row y2 from the gathered F and B (f32 arithmetic); the padding columns get zeros. */
 function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32, row: usize): void {
-  for (let x = 0; x < pitch; x++) {
+  let x = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four pixels at a time: their interleaved F (and B) as three f32x4, taken apart into r, g and b lanes; each lane
+    // the same f32 arithmetic as below.
+    const plane = <usize>pitch << 2;
+    for (let from = <usize>(y2 * width) * 12, at = row; x + 4 <= width; x += 4, from += 48, at += 16) {
+      const f0 = v128.load(gatherF + from), f1 = v128.load(gatherF + from, 16), f2 = v128.load(gatherF + from, 32);
+      const b0 = v128.load(gatherB + from), b1 = v128.load(gatherB + from, 16), b2 = v128.load(gatherB + from, 32);
+      const fr = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 0, 3, 6, 7), f2, 0, 1, 2, 5);
+      const fg = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 1, 4, 7, 7), f2, 0, 1, 2, 6);
+      const fb = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 2, 5, 5, 5), f2, 0, 1, 4, 7);
+      const br = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 0, 3, 6, 7), b2, 0, 1, 2, 5);
+      const bg = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 1, 4, 7, 7), b2, 0, 1, 2, 6);
+      const bb = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 2, 5, 5, 5), b2, 0, 1, 4, 7);
+      const dr = f32x4.sub(fr, br), dg = f32x4.sub(fg, bg), db = f32x4.sub(fb, bb);
+      v128.store(at, fr); v128.store(at + plane, fg); v128.store(at + plane * 2, fb);
+      v128.store(at + plane * 3, br); v128.store(at + plane * 4, bg); v128.store(at + plane * 5, bb);
+      v128.store(at + plane * 6, dr); v128.store(at + plane * 7, dg); v128.store(at + plane * 8, db);
+      v128.store(at + plane * 9, f32x4.add(f32x4.add(f32x4.add(f32x4.mul(dr, dr), f32x4.mul(dg, dg)), f32x4.mul(db, db)), f32x4.splat(1e-5)));
+    }
+  }
+  for (; x < pitch; x++) {
     let fr: f32 = 0, fg: f32 = 0, fb: f32 = 0, br: f32 = 0, bg: f32 = 0, bb: f32 = 0;
     if (x < width) {
       const q = y2 * width + x;
@@ -225,6 +261,150 @@ function offerWindow(ir: f32, ig: f32, ib: f32, ring: usize, span: i32, pitch: i
   }
 }
 
+/** Pixel i's refined F and B, the mean of the (F, B) pairs of neighbours n0, n1 and n2 (those >= 0), and its alpha. */
+@inline
+function storeRefined(image: usize, i: i32, gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize): void {
+  let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
+  for (let k = 0; k < 3; k++) {
+    const q = k == 0 ? n0 : k == 1 ? n1 : n2;
+    if (q < 0) continue;
+    fr += f3(gatherF, q, 0); fg += f3(gatherF, q, 1); fb += f3(gatherF, q, 2);
+    br += f3(gatherB, q, 0); bg += f3(gatherB, q, 1); bb += f3(gatherB, q, 2);
+  }
+  fr /= 3; fg /= 3; fb /= 3; br /= 3; bg /= 3; bb /= 3;
+  setF3(refinedF, i, fr, fg, fb);
+  setF3(refinedB, i, br, bg, bb);
+  store<f32>(refinedAlpha + (<usize>i << 2), <f32>alphaOf(rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2),
+    <f64><f32>fr, <f64><f32>fg, <f64><f32>fb, <f64><f32>br, <f64><f32>bg, <f64><f32>bb));
+}
+
+/** Whether neighbours q and r have the same F and B bits. */
+@inline
+function samePair(gatherF: usize, gatherB: usize, q: i32, r: i32): bool {
+  return load<u64>(gatherF + <usize>q * 12) == load<u64>(gatherF + <usize>r * 12)
+    && load<u32>(gatherF + <usize>q * 12, 8) == load<u32>(gatherF + <usize>r * 12, 8)
+    && load<u64>(gatherB + <usize>q * 12) == load<u64>(gatherB + <usize>r * 12)
+    && load<u32>(gatherB + <usize>q * 12, 8) == load<u32>(gatherB + <usize>r * 12, 8);
+}
+
+/**
+ * Refinement of the pixels (x, y) to (x + 3, y) (SIMD build), whose windows' columns lie inside the image, one f32x4
+ * lane each: the distortion of offset (dx, dy) for the four pixels is one distortionQuad at column x + dx of ring row
+ * y + dy (lane j reads the neighbour of pixel x + j), so no lane is past a window's row, and each lane's three least
+ * costs (the pmin / pmax network) are its pixel's own. Then, lane by lane, the choice offerWindow makes: where no cost
+ * is NaN, the third least T is finite, the costs equal to T have the same F and B and the chosen F and B are moderate,
+ * the costs below T and the first equal to T (one scan of the costs for all four lanes, a branch only at an offset
+ * where some lane holds one); otherwise the lane's costs offered in order. Known pixels get their label as alpha.
+ * `costs`: quadCostsBytes(radius) + LANE_STATE_BYTES of scratch.
+ */
+function refineQuad(image: usize, labels: usize, width: i32, height: i32, radius: i32, ring: usize, span: i32, pitch: i32, x: i32, y: i32,
+  costs: usize, gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize): void {
+  const i = y * width + x;
+  // The four pixels' colours as f32 lanes, through memory (built from lanes in registers, they were rebuilt in the loop).
+  const state = costs + <usize>quadCostsBytes(radius);
+  for (let j = 0; j < 4; j++) {
+    for (let c = 0; c < 3; c++) store<f32>(state + (<usize>(112 + 16 * c + 4 * j)), <f32>rgb(image, i + j, c));
+  }
+  const ir = v128.load(state, 112), ig = v128.load(state, 128), ib = v128.load(state, 144);
+  const plane = <usize>pitch << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
+  const o7 = plane * 7, o8 = plane * 8, o9 = plane * 9;
+  const infinity = f32x4.splat(Infinity);
+  const y1 = max(0, y - radius), y2End = min(height - 1, y + radius);
+  let m0 = infinity, m1 = infinity, m2 = infinity;
+  let nan = i32x4.splat(0);
+  let at = costs;
+  for (let y2 = y1; y2 <= y2End; y2++) {
+    // The row's address steps along with the loop (computed from y2 in its body, it was recomputed at every offset).
+    let from = ringPlane(ringRow(ring, y2, span, pitch, PARTS), pitch, 0, x - radius);
+    for (const end = from + (<usize>span << 2); from < end; from += 4) {
+      const quad = distortionQuad(ir, ig, ib, from, o1, o2, o3, o4, o5, o6, o7, o8, o9);
+      nan = v128.or(nan, f32x4.ne(quad, quad));
+      const b = f32x4.pmax(m0, quad), d = f32x4.pmax(m1, b);
+      m0 = f32x4.pmin(m0, quad);
+      m1 = f32x4.pmin(m1, b);
+      m2 = f32x4.pmin(m2, d);
+      v128.store(at, quad);
+      at += 16;
+    }
+  }
+  // The lanes that take the one scan: unknown pixels with no NaN cost and a finite third least; the others' bound is
+  // -Infinity, which no cost is at or below.
+  const unknown = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.eq(v128.load32_zero(labels + <usize>i), i8x16.splat(LABEL_UNKNOWN))));
+  const scan = v128.and(v128.andnot(unknown, nan), f32x4.lt(m2, infinity));
+  const bound = v128.bitselect(m2, f32x4.splat(-Infinity), scan);
+  v128.store(state, i32x4.splat(0)); // below
+  v128.store(state, i32x4.splat(-1), 16); // q0
+  v128.store(state, i32x4.splat(-1), 32); // q1
+  v128.store(state, i32x4.splat(0), 48); // equal
+  v128.store(state, i32x4.splat(-1), 64); // tie
+  v128.store(state, i32x4.splat(1), 80); // same
+  // Each scanned lane's third least, -Infinity in the others; read from memory in the scan (held in a local, it was
+  // recomputed at each offset).
+  v128.store(state, bound, 96);
+  // The costs as one run of rows * span f32x4, four at a time (padded with +Infinity, at or below no bound): the 16 bits
+  // of a group are offset-major, so each lane's candidates come in raster order; one branch per group of four.
+  const total = (y2End - y1 + 1) * span;
+  for (let k = total; k & 3; k++) v128.store(costs + (<usize>k << 4), infinity);
+  const first = y1 * width + x - radius;
+  for (let group = 0; group < total; group += 4) {
+    const bound = v128.load(state, 96), from = costs + (<usize>group << 4);
+    let lanes = i32x4.bitmask(f32x4.le(v128.load(from), bound)) | i32x4.bitmask(f32x4.le(v128.load(from, 16), bound)) << 4
+      | i32x4.bitmask(f32x4.le(v128.load(from, 32), bound)) << 8 | i32x4.bitmask(f32x4.le(v128.load(from, 48), bound)) << 12;
+    while (lanes != 0) {
+      const b = ctz(lanes);
+      lanes &= lanes - 1;
+      const j = b & 3, offset = group + (b >> 2), row = offset / span;
+      const cost = load<f32>(costs + (<usize>offset << 4) + (<usize>j << 2)), third = load<f32>(state + (<usize>j << 2), 96);
+      const q = first + row * width + offset - row * span + j, lane = state + (<usize>j << 2);
+      if (cost < third) {
+        const below = load<i32>(lane);
+        if (below == 0) store<i32>(lane, q, 16);
+        else if (below == 1) store<i32>(lane, q, 32);
+        store<i32>(lane, below + 1);
+      } else {
+        const equal = load<i32>(lane, 48);
+        if (equal == 0) store<i32>(lane, q, 64);
+        else if (load<i32>(lane, 80) != 0 && !samePair(gatherF, gatherB, q, load<i32>(lane, 64))) store<i32>(lane, 0, 80);
+        store<i32>(lane, equal + 1, 48);
+      }
+    }
+  }
+  for (let j = 0; j < 4; j++) {
+    const p = i + j;
+    if (load<u8>(labels + <usize>p) != LABEL_UNKNOWN) {
+      store<f32>(refinedAlpha + (<usize>p << 2), load<u8>(labels + <usize>p) == LABEL_FOREGROUND ? 1 : 0);
+      continue;
+    }
+    const lane = state + (<usize>j << 2);
+    const below = load<i32>(lane), equal = load<i32>(lane, 48), tie = load<i32>(lane, 64);
+    let q0 = load<i32>(lane, 16), q1 = load<i32>(lane, 32), q2 = -1;
+    // The ties fill the slots left; all have the same F and B, so the first one serves for each.
+    if (below == 0) { q0 = tie; q1 = tie; q2 = tie; }
+    else if (below == 1) { q1 = tie; q2 = tie; }
+    else q2 = tie;
+    // Lanes left out of the scan have no candidates (equal 0).
+    let fine = load<i32>(lane, 80) != 0 && below <= 2 && equal >= 1 && below + equal >= 3;
+    if (fine) {
+      for (let c = 0; c < 3; c++) {
+        fine = fine && moderate(<f32>f3(gatherF, q0, c)) && moderate(<f32>f3(gatherF, q1, c)) && moderate(<f32>f3(gatherF, q2, c))
+          && moderate(<f32>f3(gatherB, q0, c)) && moderate(<f32>f3(gatherB, q1, c)) && moderate(<f32>f3(gatherB, q2, c));
+      }
+    }
+    if (fine) {
+      n0 = q0; n1 = q1; n2 = q2;
+    } else {
+      c0 = Infinity; c1 = Infinity; c2 = Infinity; worst = Infinity;
+      n0 = -1; n1 = -1; n2 = -1;
+      let from = costs + (<usize>j << 2);
+      for (let y2 = y1; y2 <= y2End; y2++) {
+        const first = y2 * width + x + j - radius;
+        for (let k = 0; k < span; k++, from += 16) offer(load<f32>(from), first + k);
+      }
+    }
+    storeRefined(image, p, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
+  }
+}
+
 /**
  * Sample refinement (sec. 4.3): for each unknown pixel, the three (F, B) pairs of its (2r+1)^2 neighbours
  * (inside the image) that best explain its colour, averaged; alpha from the average. Known pixels keep their
@@ -236,7 +416,7 @@ export function smRefine(
 ): void {
   const pixels = width * height;
   const span = 2 * radius + 1, pitch = width + PADDING;
-  const ring = scratch, costs = scratch + <usize>(span * pitch * PARTS * 4);
+  const ring = scratch, costs = scratch + <usize>(span * pitch * PARTS * 4), quadCosts = costs + <usize>windowCostsBytes(radius);
   memory.copy(refinedF, gatherF, <usize>pixels * 12);
   memory.copy(refinedB, gatherB, <usize>pixels * 12);
   for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch, PARTS));
@@ -250,6 +430,14 @@ export function smRefine(
         store<f32>(refinedAlpha + (<usize>i << 2), label == LABEL_FOREGROUND ? 1 : 0);
         continue;
       }
+      if (ASC_FEATURE_SIMD) {
+        // Four pixels in a row whose windows all lie inside the image's columns, the first unknown: one lane each.
+        if (x >= radius && x + 3 + radius < width) {
+          refineQuad(image, labels, width, height, radius, ring, span, pitch, x, y, quadCosts, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
+          x += 3; // and the loop's x++
+          continue;
+        }
+      }
       const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
       c0 = Infinity; c1 = Infinity; c2 = Infinity; worst = Infinity;
       n0 = -1; n1 = -1; n2 = -1;
@@ -261,17 +449,7 @@ export function smRefine(
           offerRow(<f32>ir, <f32>ig, <f32>ib, ringRow(ring, y2, span, pitch, PARTS), pitch, x1, count, y2 * width + x1);
         }
       }
-      let fr = 0.0, fg = 0.0, fb = 0.0, br = 0.0, bg = 0.0, bb = 0.0;
-      for (let k = 0; k < 3; k++) {
-        const q = k == 0 ? n0 : k == 1 ? n1 : n2;
-        if (q < 0) continue;
-        fr += f3(gatherF, q, 0); fg += f3(gatherF, q, 1); fb += f3(gatherF, q, 2);
-        br += f3(gatherB, q, 0); bg += f3(gatherB, q, 1); bb += f3(gatherB, q, 2);
-      }
-      fr /= 3; fg /= 3; fb /= 3; br /= 3; bg /= 3; bb /= 3;
-      setF3(refinedF, i, fr, fg, fb);
-      setF3(refinedB, i, br, bg, bb);
-      store<f32>(refinedAlpha + (<usize>i << 2), <f32>alphaOf(ir, ig, ib, <f64><f32>fr, <f64><f32>fg, <f64><f32>fb, <f64><f32>br, <f64><f32>bg, <f64><f32>bb));
+      storeRefined(image, i, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
     }
   }
 }

@@ -22,7 +22,23 @@ export function smSmoothColoursScratchBytes(radius: i32, width: i32): i32 {
 
 /** Copies image row y2's refined alpha, F and B into a ring row, one plane each. */
 function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i32, y2: i32, row: usize): void {
-  for (let x = 0; x < width; x++) {
+  let x = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four pixels at a time: their interleaved F (and B) as three f32x4, taken apart into r, g and b lanes.
+    const plane = <usize>width << 2;
+    for (let from = <usize>(y2 * width) * 12, at = row; x + 4 <= width; x += 4, from += 48, at += 16) {
+      const f0 = v128.load(refinedF + from), f1 = v128.load(refinedF + from, 16), f2 = v128.load(refinedF + from, 32);
+      const b0 = v128.load(refinedB + from), b1 = v128.load(refinedB + from, 16), b2 = v128.load(refinedB + from, 32);
+      v128.store(at, v128.load(refinedAlpha + (<usize>(y2 * width + x) << 2)));
+      v128.store(at + plane * RING_F, v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 0, 3, 6, 7), f2, 0, 1, 2, 5));
+      v128.store(at + plane * (RING_F + 1), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 1, 4, 7, 7), f2, 0, 1, 2, 6));
+      v128.store(at + plane * (RING_F + 2), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 2, 5, 5, 5), f2, 0, 1, 4, 7));
+      v128.store(at + plane * RING_B, v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 0, 3, 6, 7), b2, 0, 1, 2, 5));
+      v128.store(at + plane * (RING_B + 1), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 1, 4, 7, 7), b2, 0, 1, 2, 6));
+      v128.store(at + plane * (RING_B + 2), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 2, 5, 5, 5), b2, 0, 1, 4, 7));
+    }
+  }
+  for (; x < width; x++) {
     const q = y2 * width + x;
     store<f32>(ringPlane(row, width, ALPHA, x), load<f32>(refinedAlpha + (<usize>q << 2)));
     for (let c = 0; c < 3; c++) {
@@ -132,15 +148,17 @@ function smoothColoursQuad(image: usize, labels: usize, width: i32, height: i32,
   let fr = f32x4.splat(0), fg = fr, fb = fr, br = fr, bg = fr, bb = fr, sumF = fr, sumB = fr;
   // Byte offsets of the planes after the first (alpha), computed once, so that each load is one addition away.
   const plane = <usize>width << 2, o1 = plane, o2 = plane * 2, o3 = plane * 3, o4 = plane * 4, o5 = plane * 5, o6 = plane * 6;
+  // The window's centre in the ring: the one neighbour whose spatial weight is not scaled by the alpha difference.
+  const centre = ringPlane(ringRow(ring, y, span, width, PLANES), width, ALPHA, x);
   for (let y2 = max(0, y - radius); y2 <= min(height - 1, y + radius); y2++) {
-    const dy = y2 - y;
-    const row = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
-    const weightRow = table + (<usize>((dy + radius) * span) << 2);
-    for (let dx = -radius; dx <= radius; dx++) {
-      const at = row + (<usize>(dx + radius) << 2);
+    // The row's addresses step along with the loop (computed from y2 in its body, they were recomputed, y2 % span
+    // and all, at every neighbour).
+    let at = ringPlane(ringRow(ring, y2, span, width, PLANES), width, ALPHA, x - radius);
+    let weight = table + (<usize>((y2 - y + radius) * span) << 2);
+    for (const end = at + (<usize>span << 2); at < end; at += 4, weight += 4) {
       const alphaQ = v128.load(at);
-      let spatial = f32x4.splat(load<f32>(weightRow + (<usize>(dx + radius) << 2)));
-      if (dx != 0 || dy != 0) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
+      let spatial = f32x4.splat(load<f32>(weight));
+      if (at != centre) spatial = f32x4.mul(spatial, f32x4.abs(f32x4.sub(alphaP, alphaQ)));
       const wF = f32x4.pmax(least, f32x4.mul(spatial, alphaQ)), wB = f32x4.pmax(least, f32x4.mul(spatial, f32x4.sub(one, alphaQ)));
       sumF = f32x4.add(sumF, wF);
       sumB = f32x4.add(sumB, wB);
@@ -173,7 +191,7 @@ function colourGap(finalF: usize, finalB: usize, i: i32): f32 {
  * Local smoothing, passes 2 and 3: the confidence of each unknown pixel's F, B (eq. 18), and alpha as the
  * confidence-weighted mix of its own estimate and a low-frequency alpha, the refined alphas averaged with
  * weights exp(-d^2 / sigma3^2) plus 1 on known pixels (eq. 19-20). Writes f64 alpha per pixel to `alpha`
- * (known pixels: their label). `gaps`: scratch of an f32 per pixel; `table`: smTableBytes(radius3).
+ * (known pixels: their label). `gaps`: scratch of two f32 per pixel; `table`: smTableBytes(radius3).
  * The window sums are computed in f32, as pymatting computes them, four pixels side by side as f32x4 lanes; the
  * scalar build, and pixels whose windows are clipped, run each lane's arithmetic in the same order.
  */
@@ -185,8 +203,16 @@ export function smSmoothAlpha(
   for (let dy = -radius3; dy <= radius3; dy++) {
     for (let dx = -radius3; dx <= radius3; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared3));
   }
-  // Each pixel's |F - B| once, instead of once per window it falls in.
-  for (let q = 0; q < width * height; q++) store<f32>(gaps + (<usize>q << 2), colourGap(finalF, finalB, q));
+  // Each pixel's |F - B| once, instead of once per window it falls in; and after them (SIMD build) 1.0 on known
+  // pixels, 0.0 on unknown ones, pass 3's addition to the spatial weight.
+  // Known pixels' gaps are 0 (no square root): pass 2 weighs them by their weight, 0, and 0 times a finite gap is +0
+  // as 0 times 0 is (F and B are colours in [0, 1]), and no pixel reads its own gap unless unknown.
+  const pixels = width * height;
+  for (let q = 0; q < pixels; q++) {
+    const known = load<u8>(labels + <usize>q) != LABEL_UNKNOWN;
+    store<f32>(gaps + (<usize>q << 2), known ? <f32>0 : colourGap(finalF, finalB, q));
+    if (ASC_FEATURE_SIMD) store<f32>(gaps + (<usize>(pixels + q) << 2), known ? <f32>1 : <f32>0);
+  }
   const reach = max(radius2, radius3);
   for (let y = 0; y < height; y++) {
     let x = 0;
@@ -262,25 +288,43 @@ function storeAlpha(image: usize, labels: usize, i: i32, sigmaSquared2: f64, gap
 function smoothAlphaQuad(image: usize, labels: usize, width: i32, height: i32, x: i32, y: i32, radius2: i32, sigmaSquared2: f64,
   radius3: i32, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, alpha: usize, table: usize, gaps: usize): void {
   const i = y * width + x;
-  let gapSum = f32x4.splat(0), weightSum = gapSum;
-  for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
-    for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
-      const w = v128.load(weights + (<usize>q << 2));
-      weightSum = f32x4.add(weightSum, w);
-      gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
-    }
-  }
   const unknown = i8x16.splat(LABEL_UNKNOWN), one = f32x4.splat(1.0);
-  let alphaSum = f32x4.splat(0), alphaWeightSum = alphaSum;
-  for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
-    const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
-    for (let dx = -radius3; dx <= radius3; dx++) {
-      const q = y2 * width + x + dx;
-      // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
-      const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
-      const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
-      alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
-      alphaWeightSum = f32x4.add(alphaWeightSum, w);
+  let gapSum = f32x4.splat(0), weightSum = gapSum, alphaSum = gapSum, alphaWeightSum = gapSum;
+  if (radius2 == radius3) {
+    // The default: both passes over the same window in one loop, so that their four chains of additions (each in its
+    // pass's order) overlap; the two loops below are each a wait on their two chains.
+    // q and the table's address step along with the loop (computed from y2 and dx in its body, they were recomputed
+    // with multiplications at every neighbour); `known` (1.0 on known pixels, else 0.0) is smSmoothAlpha's plane.
+    const known = gaps + (<usize>(width * height) << 2);
+    for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+      let spatial = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
+      for (let q = y2 * width + x - radius2, last = q + 2 * radius2; q <= last; q++, spatial += 4) {
+        const w = v128.load(weights + (<usize>q << 2));
+        weightSum = f32x4.add(weightSum, w);
+        gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
+        const w3 = f32x4.add(f32x4.splat(load<f32>(spatial)), v128.load(known + (<usize>q << 2)));
+        alphaSum = f32x4.add(alphaSum, f32x4.mul(w3, v128.load(refinedAlpha + (<usize>q << 2))));
+        alphaWeightSum = f32x4.add(alphaWeightSum, w3);
+      }
+    }
+  } else {
+    for (let y2 = max(0, y - radius2); y2 <= min(height - 1, y + radius2); y2++) {
+      for (let q = y2 * width + x - radius2, last = y2 * width + x + radius2; q <= last; q++) {
+        const w = v128.load(weights + (<usize>q << 2));
+        weightSum = f32x4.add(weightSum, w);
+        gapSum = f32x4.add(gapSum, f32x4.mul(w, v128.load(gaps + (<usize>q << 2))));
+      }
+    }
+    for (let y2 = max(0, y - radius3); y2 <= min(height - 1, y + radius3); y2++) {
+      const row = table + (<usize>((y2 - y + radius3) * (2 * radius3 + 1)) << 2);
+      for (let dx = -radius3; dx <= radius3; dx++) {
+        const q = y2 * width + x + dx;
+        // 1.0 in the lanes of known pixels q to q + 3, 0.0 in the others.
+        const known = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(i8x16.ne(v128.load32_zero(labels + <usize>q), unknown)));
+        const w = f32x4.add(f32x4.splat(load<f32>(row + (<usize>(dx + radius3) << 2))), v128.and(known, one));
+        alphaSum = f32x4.add(alphaSum, f32x4.mul(w, v128.load(refinedAlpha + (<usize>q << 2))));
+        alphaWeightSum = f32x4.add(alphaWeightSum, w);
+      }
     }
   }
   storeAlpha(image, labels, i, sigmaSquared2, f32x4.extract_lane(gapSum, 0), f32x4.extract_lane(weightSum, 0), f32x4.extract_lane(alphaSum, 0),

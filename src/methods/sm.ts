@@ -112,10 +112,12 @@ const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
 /** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
 const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
 /**
- * assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel, and the
- * window's distortions (2 r + 1 rows of 2 r + 1 f32, rounded up to fours).
+ * assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel, the window's
+ * distortions (2 r + 1 rows of 2 r + 1 f32, rounded up to fours), four windows' distortions ((2 r + 1)^2 + 3 f32x4) and
+ * ten f32x4 of their lanes' state.
  */
-const refineScratchBytes = (radius: number, width: number) => (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4;
+const refineScratchBytes = (radius: number, width: number) =>
+  (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4 + ((2 * radius + 1) ** 2 + 3) * 16 + 160;
 /** assembly/methods/sm-smooth.ts smSmoothColoursScratchBytes: 2 r + 1 rows of seven f32 a pixel, 144 bytes of sums, an f32 weight table. */
 const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) * width * 7 * 4 + 144 + (2 * radius + 1) ** 2 * 4;
 
