@@ -196,10 +196,12 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
       bgHitsA = v128.bitselect(qA, bgHitsA, bgMetA);
       fgHitsB = v128.bitselect(qB, fgHitsB, fgMetB);
       bgHitsB = v128.bitselect(qB, bgHitsB, bgMetB);
+      // The skip from the masks before this step's hits (nextSteps), so that it need not wait for the new masks.
+      const skipsA = nextSkips(v128.or(entriesA, masksA), stretchA), skipsB = nextSkips(v128.or(entriesB, masksB), stretchB);
       masksA = v128.or(masksA, v128.or(v128.and(fgMetA, i32x4.splat(0xff)), v128.and(bgMetA, i32x4.splat(0xff00))));
       masksB = v128.or(masksB, v128.or(v128.and(fgMetB, i32x4.splat(0xff)), v128.and(bgMetB, i32x4.splat(0xff00))));
-      stepsA = nextSteps(stepsA, entriesA, masksA, stretchA, liveA, ends);
-      stepsB = nextSteps(stepsB, entriesB, masksB, stretchB, liveB, ends);
+      stepsA = v128.bitselect(i32x4.add(stepsA, skipsA), ends, v128.andnot(liveA, i32x4.eq(masksA, i32x4.splat(<i32>BOTH))));
+      stepsB = v128.bitselect(i32x4.add(stepsB, skipsB), ends, v128.andnot(liveB, i32x4.eq(masksB, i32x4.splat(<i32>BOTH))));
     }
     fgCountA = appendHits(fgA, fgCountA, masksA, fgHitsA, 0xff, width);
     bgCountA = appendHits(bgA, bgCountA, masksA, bgHitsA, 0xff00, width);
@@ -213,8 +215,11 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
 @inline
 function rayCoordinates(steps: v128, o: v128, d01: v128, d23: v128): v128 {
   const t01 = f64x2.convert_low_i32x4_s(steps), t23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(steps, steps, 2, 3, 2, 3));
-  return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(f64x2.add(o, f64x2.mul(t01, d01))),
-    i32x4.trunc_sat_f64x2_s_zero(f64x2.add(o, f64x2.mul(t23, d23))), 0, 1, 4, 5);
+  // Truncated to whole f64 values, then 1.5 x 2^52 added (exact: the values are far below 2^51 in magnitude), which
+  // leaves each as a two's complement i32 in the low half of its lane: a shorter wait than a conversion to i32.
+  const magic = f64x2.splat(6755399441055744.0);
+  return v128.shuffle<i32>(f64x2.add(f64x2.trunc(f64x2.add(o, f64x2.mul(t01, d01))), magic),
+    f64x2.add(f64x2.trunc(f64x2.add(o, f64x2.mul(t23, d23))), magic), 0, 2, 4, 6);
 }
 
 /** The ray map's entries of the four pixels q (i32x4), as i32x4. */
@@ -233,16 +238,16 @@ function metMask(sought: v128, shift: i32, live: v128): v128 {
 }
 
 /**
- * The rays' steps after this one (advance's): step + skip(distance to the nearest pixel still sought) in the live
- * lanes whose rays still seek one, `ends` (maxSteps) in the others.
+ * advance's skip(needed) of each lane, from `sought` = map entry | the ray's mask before this step: needed - 1 =
+ * min(low byte - 1, high byte - 1) as unsigned, so that a byte of 0 (a pixel met here, whose byte the new mask sets
+ * to 255) counts as u32 max and never wins unless both are 0, where the ray is done and its skip not used; a byte of
+ * 255 gives 254 either way. The same skip as advance's after its hits.
  */
 @inline
-function nextSteps(steps: v128, entries: v128, masks: v128, stretch: v128, live: v128, ends: v128): v128 {
-  const sought = v128.or(entries, masks);
-  const needed = i32x4.min_s(v128.and(sought, i32x4.splat(0xff)), i32x4.shr_u(sought, 8));
+function nextSkips(sought: v128, stretch: v128): v128 {
   const ones = i32x4.splat(1);
-  const skips = i32x4.max_s(ones, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(needed, ones), stretch), i32x4.splat(0xffff)), 16));
-  return v128.bitselect(i32x4.add(steps, skips), ends, v128.andnot(live, i32x4.eq(masks, i32x4.splat(<i32>BOTH))));
+  const neededLess = i32x4.min_u(i32x4.sub(v128.and(sought, i32x4.splat(0xff)), ones), i32x4.sub(i32x4.shr_u(sought, 8), ones));
+  return i32x4.max_s(ones, i32x4.shr_s(i32x4.add(i32x4.mul(neededLess, stretch), i32x4.splat(0xffff)), 16));
 }
 
 /** Appends the hits of the rays (lanes, in order) whose mask has `met` to samples[count]; returns the new count. */
