@@ -5,6 +5,8 @@
 // two-byte load a step (instead of the labels and two i32 distance planes). Each step depends on the step before
 // (its load, then the skip computed from it), so the SIMD build casts two pixels' rays at once (castRaysPair).
 
+import { wholeLanes } from "./sm-path";
+
 /**
  * distance[i] = chessboard distance from pixel i to the nearest pixel labelled `target` (two raster passes over
  * the 8-neighbourhood; a large number when there is none). Rays use it to skip runs that cannot hold a sample.
@@ -211,15 +213,14 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
   return fgCountA | bgCountA << 8 | fgCountB << 16 | bgCountB << 24;
 }
 
-/** The four rays' coordinates o + step d (i32x4 steps; o splat, d of rays 0, 1 and 2, 3 as f64x2), truncated. */
+/**
+ * The four rays' coordinates o + step d (i32x4 steps; o splat, d of rays 0, 1 and 2, 3 as f64x2), truncated (the
+ * values lie within a few image sizes of it, far below 2^51).
+ */
 @inline
 function rayCoordinates(steps: v128, o: v128, d01: v128, d23: v128): v128 {
   const t01 = f64x2.convert_low_i32x4_s(steps), t23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(steps, steps, 2, 3, 2, 3));
-  // Truncated to whole f64 values, then 1.5 x 2^52 added (exact: the values are far below 2^51 in magnitude), which
-  // leaves each as a two's complement i32 in the low half of its lane: a shorter wait than a conversion to i32.
-  const magic = f64x2.splat(6755399441055744.0);
-  return v128.shuffle<i32>(f64x2.add(f64x2.trunc(f64x2.add(o, f64x2.mul(t01, d01))), magic),
-    f64x2.add(f64x2.trunc(f64x2.add(o, f64x2.mul(t23, d23))), magic), 0, 2, 4, 6);
+  return v128.shuffle<i32>(wholeLanes(f64x2.add(o, f64x2.mul(t01, d01))), wholeLanes(f64x2.add(o, f64x2.mul(t23, d23))), 0, 2, 4, 6);
 }
 
 /** The ray map's entries of the four pixels q (i32x4), as i32x4. */
