@@ -151,3 +151,25 @@ describe("shared matting's rays, release against scalar build", () => {
     expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
   });
 });
+
+// Gathering's pair costs: the release build computes two background samples' costs at once as f64x2 lanes (pairCosts
+// in assembly/methods/sm.ts), each exponent 0 to 4 by multiplication and others by Math.pow per lane; the scalar build
+// one at a time. The same samples must win, so the same alpha bit for bit, over exponents of each kind.
+// Posterized pictures (few colours) give many equal costs, where the first offered wins (these cases fail when the
+// two lanes are offered in the wrong order).
+const weightCases = [[3, 2, 1, 4], [0, 1, 2, 3], [4, 3, 0, 1], [1.5, 0.5, 2.5, 3.5], [2, 0, 4, 0.25]].flatMap((weights) =>
+  [3, 4, 6].flatMap((angles) => [
+    { name: `weights ${weights.join(" ")}, ${angles} angles, noise 41x23`, weights, angles, image: noiseImage(41, 23, 1000 + angles) as Image8,
+      trimap: randomTrimap(41, 23, 1010 + angles, 0.7) },
+    { name: `weights ${weights.join(" ")}, ${angles} angles, posterized 43x29`, weights, angles, image: posterized(43, 29, 1020 + angles),
+      trimap: randomTrimap(43, 29, 1030 + angles, 0.6) },
+  ]));
+
+describe("shared matting's pair costs, release against scalar build", () => {
+  it.each(weightCases)("$name", async ({ weights, angles, image, trimap }) => {
+    const options = { method: "sm", sampleGatheringAngles: angles, sampleGatheringWeights: weights } as never;
+    const release = await engines.release.estimateAlpha(image, trimap, options);
+    const scalar = await engines.scalar.estimateAlpha(image, trimap, options);
+    expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
+  });
+});

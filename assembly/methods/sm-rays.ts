@@ -198,7 +198,7 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
       bgHitsA = v128.bitselect(qA, bgHitsA, bgMetA);
       fgHitsB = v128.bitselect(qB, fgHitsB, fgMetB);
       bgHitsB = v128.bitselect(qB, bgHitsB, bgMetB);
-      // The skip from the masks before this step's hits (nextSteps), so that it need not wait for the new masks.
+      // The skip from the masks before this step's hits (nextSkips), so that it need not wait for the new masks.
       const skipsA = nextSkips(v128.or(entriesA, masksA), stretchA), skipsB = nextSkips(v128.or(entriesB, masksB), stretchB);
       masksA = v128.or(masksA, v128.or(v128.and(fgMetA, i32x4.splat(0xff)), v128.and(bgMetA, i32x4.splat(0xff00))));
       masksB = v128.or(masksB, v128.or(v128.and(fgMetB, i32x4.splat(0xff)), v128.and(bgMetB, i32x4.splat(0xff00))));

@@ -27,6 +27,40 @@ function power(x: f64, e: f64): f64 {
   return Math.pow(x, e);
 }
 
+/** power of each lane of x (f64x2), the same operations as power's. */
+@inline
+function powerLanes(x: v128, e: f64): v128 {
+  if (e == 0) return f64x2.splat(1);
+  if (e == 1) return x;
+  if (e == 2) return f64x2.mul(x, x);
+  if (e == 3) return f64x2.mul(f64x2.mul(x, x), x);
+  if (e == 4) {
+    const square = f64x2.mul(x, x);
+    return f64x2.mul(square, square);
+  }
+  return f64x2(Math.pow(f64x2.extract_lane(x, 0), e), Math.pow(f64x2.extract_lane(x, 1), e));
+}
+
+/**
+ * g_p of foreground colour F = (fr, fg, fb) with the two background samples whose records (colour, D_b^eb: f64 x 4)
+ * are at at0 and at1, as f64x2: each lane the arithmetic of smGather's scalar loop (alphaOf's, rounded to f32, A_p,
+ * then N_p^eN A_p^eA D_f^ef D_b^eb multiplied in that order), N_p the two f32 lanes of `distortions`.
+ */
+@inline
+function pairCosts(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, fb: f64, at0: usize, at1: usize, pf: f64, distortions: v128, eN: f64, eA: f64,
+  factorF: f64): v128 {
+  const br = f64x2(load<f64>(at0), load<f64>(at1)), bg = f64x2(load<f64>(at0, 8), load<f64>(at1, 8)), bb = f64x2(load<f64>(at0, 16), load<f64>(at1, 16));
+  const dr = f64x2.sub(f64x2.splat(fr), br), dg = f64x2.sub(f64x2.splat(fg), bg), db = f64x2.sub(f64x2.splat(fb), bb);
+  const numerator = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(ir), br), dr), f64x2.mul(f64x2.sub(f64x2.splat(ig), bg), dg)),
+    f64x2.mul(f64x2.sub(f64x2.splat(ib), bb), db));
+  const denominator = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(dr, dr), f64x2.mul(dg, dg)), f64x2.mul(db, db)), f64x2.splat(1e-5));
+  const a = f64x2.min(f64x2.splat(1.0), f64x2.max(f64x2.splat(0.0), f64x2.div(numerator, denominator)));
+  const alpha = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(a));
+  const ap = f64x2.add(f64x2.splat(pf), f64x2.mul(f64x2.splat(1.0 - 2.0 * pf), alpha));
+  return f64x2.mul(f64x2.mul(f64x2.mul(powerLanes(f64x2.promote_low_f32x4(distortions), eN), powerLanes(ap, eA)), f64x2.splat(factorF)),
+    f64x2(load<f64>(at0, 24), load<f64>(at1, 24)));
+}
+
 /**
  * The largest f64 s with sqrt(s) <= kC (kC > 0): as sqrt rounds correctly it is monotone, so sqrt(s) > kC exactly
  * when s > this, and the colour test needs no square root.
@@ -304,6 +338,27 @@ export function smGather(
         const f = fy * width + fx;
         const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
         const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
+        if (ASC_FEATURE_SIMD) {
+          // Two background samples' costs at once (pairCosts), offered in order as below.
+          for (let m = 0; m < bgCount; m += 2) {
+            if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
+            const at0 = bgTable + (<usize>m << 5), at1 = m + 1 < bgCount ? at0 + 32 : at0;
+            const costs = pairCosts(ir, ig, ib, fr, fg, fb, at0, at1, pf, v128.load64_zero(distortions + (<usize>(m % 4) << 2)), eN, eA, factorF);
+            const cost0 = f64x2.extract_lane(costs, 0);
+            if (minCost > cost0) {
+              minCost = cost0;
+              setF3(gatherF, i, fr, fg, fb);
+              setF3(gatherB, i, load<f64>(at0), load<f64>(at0, 8), load<f64>(at0, 16));
+            }
+            const cost1 = f64x2.extract_lane(costs, 1);
+            if (m + 1 < bgCount && minCost > cost1) {
+              minCost = cost1;
+              setF3(gatherF, i, fr, fg, fb);
+              setF3(gatherB, i, load<f64>(at1), load<f64>(at1, 8), load<f64>(at1, 16));
+            }
+          }
+          continue;
+        }
         for (let m = 0; m < bgCount; m++) {
           // N_p of four background samples at once.
           if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
