@@ -132,3 +132,53 @@ describe("shared matting's refinement, release against scalar build", () => {
     expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
   });
 });
+
+// Gathering's rays: the release build casts two pixels' rays at once, their steps as the lanes of i32x4
+// (castRaysPair, assembly/methods/sm-rays.ts); the scalar build casts one ray step at a time as before. The two must
+// give the same samples, so the same alpha bit for bit, at every ray count (1 to 64: partial groups of four, several
+// groups), with rays that run far (known pixels only at the image's two ends, more than 255 pixels apart, the ray
+// map's largest distance), rays that leave the image, and an odd number of unknown pixels (the last cast alone).
+function endsTrimap(width: number, height: number): Image8 {
+  const data = new Uint8Array(width * height).fill(128);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (x < 2 || x >= width - 2) data[y * width + x] = x < 2 ? 255 : 0;
+  return { width, height, data };
+}
+const rayCases = [
+  ...Array.from({ length: 64 }, (_, k) => ({ name: `ends 301x9 (known pixels 297 apart), ${k + 1} angles`, image: smoothImage(301, 9, 960 + k),
+    trimap: endsTrimap(301, 9), angles: k + 1 })),
+  ...[1, 3, 4, 5, 8, 13, 64].map((angles) => ({ name: `noise 37x29, scattered, ${angles} angles`, image: noiseImage(37, 29, 970 + angles),
+    trimap: randomTrimap(37, 29, 980 + angles, 0.85), angles })),
+  ...[2, 4, 6, 9].map((angles) => ({ name: `smooth 9x270, band of rows, ${angles} angles`, image: smoothImage(9, 270, 990 + angles),
+    trimap: { width: 9, height: 270, data: Uint8Array.from({ length: 9 * 270 }, (_, i) => (i < 9 * 4 ? 255 : i >= 9 * 266 ? 0 : 128)) }, angles })),
+];
+
+describe("shared matting's rays, release against scalar build", () => {
+  it.each(rayCases)("$name", async ({ image, trimap, angles }) => {
+    const options = { method: "sm", sampleGatheringAngles: angles, trimapExpansionThreshold: 0 } as never;
+    const release = await engines.release.estimateAlpha(image, trimap, options);
+    const scalar = await engines.scalar.estimateAlpha(image, trimap, options);
+    expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
+  });
+});
+
+// Gathering's pair costs: the release build computes two background samples' costs at once as f64x2 lanes (pairCosts
+// in assembly/methods/sm.ts), each exponent 0 to 4 by multiplication and others by Math.pow per lane; the scalar build
+// one at a time. The same samples must win, so the same alpha bit for bit, over exponents of each kind.
+// Posterized pictures (few colours) give many equal costs, where the first offered wins (these cases fail when the
+// two lanes are offered in the wrong order).
+const weightCases = [[3, 2, 1, 4], [0, 1, 2, 3], [4, 3, 0, 1], [1.5, 0.5, 2.5, 3.5], [2, 0, 4, 0.25]].flatMap((weights) =>
+  [3, 4, 6].flatMap((angles) => [
+    { name: `weights ${weights.join(" ")}, ${angles} angles, noise 41x23`, weights, angles, image: noiseImage(41, 23, 1000 + angles) as Image8,
+      trimap: randomTrimap(41, 23, 1010 + angles, 0.7) },
+    { name: `weights ${weights.join(" ")}, ${angles} angles, posterized 43x29`, weights, angles, image: posterized(43, 29, 1020 + angles),
+      trimap: randomTrimap(43, 29, 1030 + angles, 0.6) },
+  ]));
+
+describe("shared matting's pair costs, release against scalar build", () => {
+  it.each(weightCases)("$name", async ({ weights, angles, image, trimap }) => {
+    const options = { method: "sm", sampleGatheringAngles: angles, sampleGatheringWeights: weights } as never;
+    const release = await engines.release.estimateAlpha(image, trimap, options);
+    const scalar = await engines.scalar.estimateAlpha(image, trimap, options);
+    expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
+  });
+});

@@ -71,6 +71,26 @@ function pointRecord(gradients: usize, width: i32, px: i32, py: i32, stepX: f64,
 }
 
 /**
+ * The two lanes of v (f64x2, of magnitude below 2^51) truncated, each as a two's complement i32 in the low half of its
+ * lane: whole f64 values plus 1.5 x 2^52 (exact), a shorter wait than a conversion to i32.
+ */
+@inline
+export function wholeLanes(v: v128): v128 {
+  return f64x2.add(f64x2.trunc(v), f64x2.splat(6755399441055744.0));
+}
+
+/**
+ * min(10, max(1, ceil(d))) for the path length d = sqrt(squared), squared > 0 a whole number, with no square root:
+ * the least n with n^2 >= squared, at most 10 (sqrt rounds correctly, so it is exact at squares, and it lies far from
+ * a whole number elsewhere below 100).
+ */
+@inline
+function pathSteps(squared: i32): i32 {
+  return 1 + <i32>(squared > 1) + <i32>(squared > 4) + <i32>(squared > 9) + <i32>(squared > 16) + <i32>(squared > 25) + <i32>(squared > 36)
+    + <i32>(squared > 49) + <i32>(squared > 64) + <i32>(squared > 81);
+}
+
+/**
  * E_p(s): the image gradient integrated along the straight path from p to s in at most 10 steps (eq. 4),
  * with pymatting's sampling of the path (its y coordinate advances by the x increment, so it can leave the image:
  * there the neighbours are clamped as pymatting clamps them, which the table does not hold), in f32.
@@ -79,9 +99,9 @@ function pointRecord(gradients: usize, width: i32, px: i32, py: i32, stepX: f64,
  */
 export function pathEnergy(image: usize, gradients: usize, width: i32, height: i32, px: i32, py: i32, sx: i32, sy: i32, bound: f64): f64 {
   const spx = sx - px, spy = sy - py;
-  const d = Math.sqrt(<f64>(spx * spx + spy * spy));
-  if (d == 0) return 0;
-  const steps = min(10, max(1, <i32>Math.ceil(d)));
+  const squared = spx * spx + spy * spy;
+  if (squared == 0) return 0;
+  const steps = pathSteps(squared);
   const stepX = <f64>spx / <f64>steps, stepY = <f64>spy / <f64>steps;
   const stepX32 = <f32>stepX, stepY32 = <f32>stepY;
   let result: f32 = 0;
@@ -94,12 +114,18 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
       // pointEnergy sums it, and added to the result one by one, in order. Lanes past the last point repeat point i
       // and are not added. The bound is tested once a group (a test per point mispredicted where the sum crossed
       // it): a sum past the bound is still no less than it, which is all the caller's min sees.
+      // The four points' records found as lanes: the same f64 operations as pointRecord's, the offsets in bytes as
+      // i32 lanes (x 32 = GRADIENT_BYTES; as usize, wrapping alike). Lanes past the last point repeat it.
       const sx4 = f32x4.splat(stepX32), sy4 = f32x4.splat(stepY32);
+      const stepX2 = f64x2.splat(stepX), px2 = f64x2.splat(<f64>px), py2 = f64x2.splat(<f64>py), widths = i32x4.splat(width), last = i32x4.splat(steps);
       for (let i = 0; i <= steps; i += 4) {
-        const at0 = pointRecord(gradients, width, px, py, stepX, i);
-        const at1 = i + 1 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 1) : at0;
-        const at2 = i + 2 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 2) : at0;
-        const at3 = i + 3 <= steps ? pointRecord(gradients, width, px, py, stepX, i + 3) : at0;
+        const index = i32x4.min_s(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), last);
+        const t01 = f64x2.mul(f64x2.convert_low_i32x4_s(index), stepX2), t23 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(index, index, 2, 3, 2, 3)), stepX2);
+        const xs = v128.shuffle<i32>(wholeLanes(f64x2.add(px2, t01)), wholeLanes(f64x2.add(px2, t23)), 0, 2, 4, 6);
+        const ys = v128.shuffle<i32>(wholeLanes(f64x2.add(py2, t01)), wholeLanes(f64x2.add(py2, t23)), 0, 2, 4, 6);
+        const offsets = i32x4.shl(i32x4.add(i32x4.mul(ys, widths), xs), 5);
+        const at0 = gradients + <usize><u32>i32x4.extract_lane(offsets, 0), at1 = gradients + <usize><u32>i32x4.extract_lane(offsets, 1);
+        const at2 = gradients + <usize><u32>i32x4.extract_lane(offsets, 2), at3 = gradients + <usize><u32>i32x4.extract_lane(offsets, 3);
         const v0 = f32x4.add(f32x4.mul(sx4, v128.load(at0)), f32x4.mul(sy4, v128.load(at0, 16)));
         const v1 = f32x4.add(f32x4.mul(sx4, v128.load(at1)), f32x4.mul(sy4, v128.load(at1, 16)));
         const v2 = f32x4.add(f32x4.mul(sx4, v128.load(at2)), f32x4.mul(sy4, v128.load(at2, 16)));

@@ -2,7 +2,10 @@
 // each ray takes the first foreground and the first background pixel it meets. Rays jump over runs that cannot hold
 // a sample, read from a map of each pixel's distances to the nearest foreground and background pixel. The rays of
 // one pixel go four ways across the image and most of their time is spent waiting for memory, so the map is one
-// two-byte load a step (instead of the labels and two i32 distance planes).
+// two-byte load a step (instead of the labels and two i32 distance planes). Each step depends on the step before
+// (its load, then the skip computed from it), so the SIMD build casts two pixels' rays at once (castRaysPair).
+
+import { wholeLanes } from "./sm-path";
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND } from "../convert";
 
@@ -236,6 +239,124 @@ export function castRays(map: usize, width: i32, height: i32, x: i32, y: i32, di
     }
   }
   return fgCount | bgCount << 16;
+}
+
+/** Bytes of one pixel's samples of one kind in castRaysPair's `samples`: (x, y) i32 pairs, one per ray at most. */
+export const RAY_SAMPLES_BYTES: i32 = 64 * 8;
+
+/**
+ * castRays for two pixels A and B: writes A's foreground samples to samples, its background samples to samples +
+ * RAY_SAMPLES_BYTES, B's to samples + 2 and 3 RAY_SAMPLES_BYTES (each at most 64 rays, in ray order), and returns
+ * A's foreground count | A's background count << 8 | B's << 16 and << 24.
+ * The SIMD build casts a group of four rays of A and one of B side by side, the rays as the lanes of i32x4 (steps,
+ * masks as in advance, hits), every step of all eight computed with no branch but the loop's: a step waits for its
+ * load from the map and for the arithmetic after it, and the two pixels' steps fill each other's waits (each step
+ * depends on the one before, so the four rays of one pixel alone leave the core mostly idle). The points are those
+ * of advance, by the same f64 operations.
+ */
+export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i32, directionsA: usize, xB: i32, yB: i32, directionsB: usize,
+  angles: i32, maxSteps: i32, samples: usize, hits: usize): i32 {
+  const fgA = samples, bgA = fgA + <usize>RAY_SAMPLES_BYTES, fgB = bgA + <usize>RAY_SAMPLES_BYTES, bgB = fgB + <usize>RAY_SAMPLES_BYTES;
+  if (!ASC_FEATURE_SIMD) {
+    const a = castRays(map, width, height, xA, yA, directionsA, angles, maxSteps, fgA, bgA, hits);
+    const b = castRays(map, width, height, xB, yB, directionsB, angles, maxSteps, fgB, bgB, hits);
+    return (a & 0xff) | (a >>> 16) << 8 | (b & 0xff) << 16 | (b >>> 16) << 24;
+  }
+  let fgCountA = 0, bgCountA = 0, fgCountB = 0, bgCountB = 0;
+  const pxA = f64x2.splat(<f64>xA), pyA = f64x2.splat(<f64>yA), pxB = f64x2.splat(<f64>xB), pyB = f64x2.splat(<f64>yB);
+  const widths = i32x4.splat(width), heights = i32x4.splat(height), ends = i32x4.splat(maxSteps);
+  for (let a = 0; a < angles; a += GROUP) {
+    // Lanes past the last ray: no direction, and done from the start.
+    const atA = directionsA + (<usize>a << 4), atB = directionsB + (<usize>a << 4);
+    const cA0 = load<f64>(atA), sA0 = load<f64>(atA, 8), cB0 = load<f64>(atB), sB0 = load<f64>(atB, 8);
+    const cA1 = a + 1 < angles ? load<f64>(atA, 16) : 0.0, sA1 = a + 1 < angles ? load<f64>(atA, 24) : 0.0;
+    const cA2 = a + 2 < angles ? load<f64>(atA, 32) : 0.0, sA2 = a + 2 < angles ? load<f64>(atA, 40) : 0.0;
+    const cA3 = a + 3 < angles ? load<f64>(atA, 48) : 0.0, sA3 = a + 3 < angles ? load<f64>(atA, 56) : 0.0;
+    const cB1 = a + 1 < angles ? load<f64>(atB, 16) : 0.0, sB1 = a + 1 < angles ? load<f64>(atB, 24) : 0.0;
+    const cB2 = a + 2 < angles ? load<f64>(atB, 32) : 0.0, sB2 = a + 2 < angles ? load<f64>(atB, 40) : 0.0;
+    const cB3 = a + 3 < angles ? load<f64>(atB, 48) : 0.0, sB3 = a + 3 < angles ? load<f64>(atB, 56) : 0.0;
+    const cA01 = f64x2(cA0, cA1), cA23 = f64x2(cA2, cA3), sA01 = f64x2(sA0, sA1), sA23 = f64x2(sA2, sA3);
+    const cB01 = f64x2(cB0, cB1), cB23 = f64x2(cB2, cB3), sB01 = f64x2(sB0, sB1), sB23 = f64x2(sB2, sB3);
+    const stretchA = i32x4(rayStretch(cA0, sA0), rayStretch(cA1, sA1), rayStretch(cA2, sA2), rayStretch(cA3, sA3));
+    const stretchB = i32x4(rayStretch(cB0, sB0), rayStretch(cB1, sB1), rayStretch(cB2, sB2), rayStretch(cB3, sB3));
+    const first = i32x4(0, a + 1 < angles ? 0 : maxSteps, a + 2 < angles ? 0 : maxSteps, a + 3 < angles ? 0 : maxSteps);
+    let stepsA = first, masksA = i32x4.splat(0), fgHitsA = i32x4.splat(0), bgHitsA = i32x4.splat(0);
+    let stepsB = first, masksB = i32x4.splat(0), fgHitsB = i32x4.splat(0), bgHitsB = i32x4.splat(0);
+    while (v128.any_true(v128.or(i32x4.lt_s(stepsA, ends), i32x4.lt_s(stepsB, ends)))) {
+      const xsA = rayCoordinates(stepsA, pxA, cA01, cA23), ysA = rayCoordinates(stepsA, pyA, sA01, sA23);
+      const xsB = rayCoordinates(stepsB, pxB, cB01, cB23), ysB = rayCoordinates(stepsB, pyB, sB01, sB23);
+      // Unsigned compares: a negative coordinate is a large one. Lanes not live read pixel 0's entry and keep nothing.
+      const liveA = v128.and(v128.and(i32x4.lt_u(xsA, widths), i32x4.lt_u(ysA, heights)), i32x4.lt_s(stepsA, ends));
+      const liveB = v128.and(v128.and(i32x4.lt_u(xsB, widths), i32x4.lt_u(ysB, heights)), i32x4.lt_s(stepsB, ends));
+      const qA = v128.and(i32x4.add(i32x4.mul(ysA, widths), xsA), liveA), qB = v128.and(i32x4.add(i32x4.mul(ysB, widths), xsB), liveB);
+      const entriesA = mapEntries(map, qA), entriesB = mapEntries(map, qB);
+      const fgMetA = metMask(v128.or(entriesA, masksA), 0, liveA), bgMetA = metMask(v128.or(entriesA, masksA), 8, liveA);
+      const fgMetB = metMask(v128.or(entriesB, masksB), 0, liveB), bgMetB = metMask(v128.or(entriesB, masksB), 8, liveB);
+      fgHitsA = v128.bitselect(qA, fgHitsA, fgMetA);
+      bgHitsA = v128.bitselect(qA, bgHitsA, bgMetA);
+      fgHitsB = v128.bitselect(qB, fgHitsB, fgMetB);
+      bgHitsB = v128.bitselect(qB, bgHitsB, bgMetB);
+      // The skip from the masks before this step's hits (nextSkips), so that it need not wait for the new masks.
+      const skipsA = nextSkips(v128.or(entriesA, masksA), stretchA), skipsB = nextSkips(v128.or(entriesB, masksB), stretchB);
+      masksA = v128.or(masksA, v128.or(v128.and(fgMetA, i32x4.splat(0xff)), v128.and(bgMetA, i32x4.splat(0xff00))));
+      masksB = v128.or(masksB, v128.or(v128.and(fgMetB, i32x4.splat(0xff)), v128.and(bgMetB, i32x4.splat(0xff00))));
+      stepsA = v128.bitselect(i32x4.add(stepsA, skipsA), ends, v128.andnot(liveA, i32x4.eq(masksA, i32x4.splat(<i32>BOTH))));
+      stepsB = v128.bitselect(i32x4.add(stepsB, skipsB), ends, v128.andnot(liveB, i32x4.eq(masksB, i32x4.splat(<i32>BOTH))));
+    }
+    fgCountA = appendHits(fgA, fgCountA, masksA, fgHitsA, 0xff, width);
+    bgCountA = appendHits(bgA, bgCountA, masksA, bgHitsA, 0xff00, width);
+    fgCountB = appendHits(fgB, fgCountB, masksB, fgHitsB, 0xff, width);
+    bgCountB = appendHits(bgB, bgCountB, masksB, bgHitsB, 0xff00, width);
+  }
+  return fgCountA | bgCountA << 8 | fgCountB << 16 | bgCountB << 24;
+}
+
+/**
+ * The four rays' coordinates o + step d (i32x4 steps; o splat, d of rays 0, 1 and 2, 3 as f64x2), truncated (the
+ * values lie within a few image sizes of it, far below 2^51).
+ */
+@inline
+function rayCoordinates(steps: v128, o: v128, d01: v128, d23: v128): v128 {
+  const t01 = f64x2.convert_low_i32x4_s(steps), t23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(steps, steps, 2, 3, 2, 3));
+  return v128.shuffle<i32>(wholeLanes(f64x2.add(o, f64x2.mul(t01, d01))), wholeLanes(f64x2.add(o, f64x2.mul(t23, d23))), 0, 2, 4, 6);
+}
+
+/** The ray map's entries of the four pixels q (i32x4), as i32x4. */
+@inline
+function mapEntries(map: usize, q: v128): v128 {
+  let entries = v128.load16_lane(map + (<usize>i32x4.extract_lane(q, 0) << 1), i32x4.splat(0), 0);
+  entries = v128.load16_lane(map + (<usize>i32x4.extract_lane(q, 1) << 1), entries, 2);
+  entries = v128.load16_lane(map + (<usize>i32x4.extract_lane(q, 2) << 1), entries, 4);
+  return v128.load16_lane(map + (<usize>i32x4.extract_lane(q, 3) << 1), entries, 6);
+}
+
+/** All ones in the live lanes whose byte at `shift` of `sought` (a map entry ORed with the ray's mask) is 0. */
+@inline
+function metMask(sought: v128, shift: i32, live: v128): v128 {
+  return v128.and(i32x4.eq(v128.and(i32x4.shr_u(sought, shift), i32x4.splat(0xff)), i32x4.splat(0)), live);
+}
+
+/**
+ * advance's skip(needed) of each lane, from `sought` = map entry | the ray's mask before this step: needed - 1 =
+ * min(low byte - 1, high byte - 1) as unsigned, so that a byte of 0 (a pixel met here, whose byte the new mask sets
+ * to 255) counts as u32 max and never wins unless both are 0, where the ray is done and its skip not used; a byte of
+ * 255 gives 254 either way. The same skip as advance's after its hits.
+ */
+@inline
+function nextSkips(sought: v128, stretch: v128): v128 {
+  const ones = i32x4.splat(1);
+  const neededLess = i32x4.min_u(i32x4.sub(v128.and(sought, i32x4.splat(0xff)), ones), i32x4.sub(i32x4.shr_u(sought, 8), ones));
+  return i32x4.max_s(ones, i32x4.shr_s(i32x4.add(i32x4.mul(neededLess, stretch), i32x4.splat(0xffff)), 16));
+}
+
+/** Appends the hits of the rays (lanes, in order) whose mask has `met` to samples[count]; returns the new count. */
+@inline
+function appendHits(samples: usize, count: i32, masks: v128, hits: v128, met: i32, width: i32): i32 {
+  if ((i32x4.extract_lane(masks, 0) & met) != 0) count = appendSample(samples, count, i32x4.extract_lane(hits, 0), width);
+  if ((i32x4.extract_lane(masks, 1) & met) != 0) count = appendSample(samples, count, i32x4.extract_lane(hits, 1), width);
+  if ((i32x4.extract_lane(masks, 2) & met) != 0) count = appendSample(samples, count, i32x4.extract_lane(hits, 2), width);
+  if ((i32x4.extract_lane(masks, 3) & met) != 0) count = appendSample(samples, count, i32x4.extract_lane(hits, 3), width);
+  return count;
 }
 
 /**

@@ -9,7 +9,7 @@ import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { alphaOf, rgb, setF3 } from "./sm-colour";
 import { BACKGROUND_LANES_BYTES, neighbourhoodDistortions, setLane } from "./sm-pair";
 import { pathEnergy } from "./sm-path";
-import { castRays, RAY_HITS_BYTES } from "./sm-rays";
+import { castRaysPair, RAY_HITS_BYTES, RAY_SAMPLES_BYTES } from "./sm-rays";
 
 const MAX_ANGLES: i32 = 64;
 
@@ -25,6 +25,40 @@ function power(x: f64, e: f64): f64 {
     return square * square;
   }
   return Math.pow(x, e);
+}
+
+/** power of each lane of x (f64x2), the same operations as power's. */
+@inline
+function powerLanes(x: v128, e: f64): v128 {
+  if (e == 0) return f64x2.splat(1);
+  if (e == 1) return x;
+  if (e == 2) return f64x2.mul(x, x);
+  if (e == 3) return f64x2.mul(f64x2.mul(x, x), x);
+  if (e == 4) {
+    const square = f64x2.mul(x, x);
+    return f64x2.mul(square, square);
+  }
+  return f64x2(Math.pow(f64x2.extract_lane(x, 0), e), Math.pow(f64x2.extract_lane(x, 1), e));
+}
+
+/**
+ * g_p of foreground colour F = (fr, fg, fb) with the two background samples whose records (colour, D_b^eb: f64 x 4)
+ * are at at0 and at1, as f64x2: each lane the arithmetic of smGather's scalar loop (alphaOf's, rounded to f32, A_p,
+ * then N_p^eN A_p^eA D_f^ef D_b^eb multiplied in that order), N_p the two f32 lanes of `distortions`.
+ */
+@inline
+function pairCosts(ir: f64, ig: f64, ib: f64, fr: f64, fg: f64, fb: f64, at0: usize, at1: usize, pf: f64, distortions: v128, eN: f64, eA: f64,
+  factorF: f64): v128 {
+  const br = f64x2(load<f64>(at0), load<f64>(at1)), bg = f64x2(load<f64>(at0, 8), load<f64>(at1, 8)), bb = f64x2(load<f64>(at0, 16), load<f64>(at1, 16));
+  const dr = f64x2.sub(f64x2.splat(fr), br), dg = f64x2.sub(f64x2.splat(fg), bg), db = f64x2.sub(f64x2.splat(fb), bb);
+  const numerator = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(ir), br), dr), f64x2.mul(f64x2.sub(f64x2.splat(ig), bg), dg)),
+    f64x2.mul(f64x2.sub(f64x2.splat(ib), bb), db));
+  const denominator = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(dr, dr), f64x2.mul(dg, dg)), f64x2.mul(db, db)), f64x2.splat(1e-5));
+  const a = f64x2.min(f64x2.splat(1.0), f64x2.max(f64x2.splat(0.0), f64x2.div(numerator, denominator)));
+  const alpha = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(a));
+  const ap = f64x2.add(f64x2.splat(pf), f64x2.mul(f64x2.splat(1.0 - 2.0 * pf), alpha));
+  return f64x2.mul(f64x2.mul(f64x2.mul(powerLanes(f64x2.promote_low_f32x4(distortions), eN), powerLanes(ap, eA)), f64x2.splat(factorF)),
+    f64x2(load<f64>(at0, 24), load<f64>(at1, 24)));
 }
 
 /**
@@ -169,11 +203,12 @@ function leastPathEnergy(image: usize, gradients: usize, width: i32, height: i32
 }
 
 /**
- * Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples, ray directions, castRays'
- * hits, the background samples' colours and distance factors, their colours as f32 lanes, four distortions.
+ * Scratch bytes smGather needs: positions of up to 64 foreground and 64 background samples of two pixels, ray
+ * directions, castRays' hits, the background samples' colours and distance factors, their colours as f32 lanes, four
+ * distortions.
  */
 export function smGatherScratchBytes(): i32 {
-  return MAX_ANGLES * 4 * 4 + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32 + BACKGROUND_LANES_BYTES + 16;
+  return 4 * RAY_SAMPLES_BYTES + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32 + BACKGROUND_LANES_BYTES + 16;
 }
 
 /** Bytes of smGather's `order`: the unknown pixels' indices, and a count per diagonal. */
@@ -226,9 +261,9 @@ export function smGather(
   const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
   const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
   const maxSteps = 2 * max(width, height);
-  const fgSamples = scratch, bgSamples = scratch + (<usize>MAX_ANGLES << 3); // (x, y) i32 pairs
+  const samples = scratch; // two pixels' foreground and background samples, (x, y) i32 pairs (castRaysPair)
   // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
-  const directions = scratch + (<usize>MAX_ANGLES << 4);
+  const directions = samples + (<usize>(4 * RAY_SAMPLES_BYTES));
   const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
   const bgTable = hits + <usize>RAY_HITS_BYTES; // per background sample: colour, D_b^eb (f64 x 4)
   const bgLanes = bgTable + (<usize>MAX_ANGLES << 5), distortions = bgLanes + <usize>BACKGROUND_LANES_BYTES;
@@ -253,65 +288,99 @@ export function smGather(
   }
   // Unknown pixels along the diagonals x - y = const: the path points of a pixel lie on or next to its diagonal
   // (pymatting steps y by the x increment, see sm-path.ts), so the next pixel finds them in cache. Each pixel's answer
-  // depends on nothing but the image and the labels, so the order does not change it.
+  // depends on nothing but the image and the labels, so the order does not change it. Two pixels' rays are cast at
+  // once (castRaysPair), then each pixel's samples are weighed.
   const unknown = diagonalOrder(labels, width, height, order);
-  for (let rank = 0; rank < unknown; rank++) {
-    const i = load<i32>(order + (<usize>rank << 2)), y = i / width, x = i - y * width;
-    const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
-    setF3(gatherF, i, meanFr, meanFg, meanFb);
-    setF3(gatherB, i, meanBr, meanBg, meanBb);
-    const tile = ((x % 8) + (y % 8) * 8) * 99991 % 64;
-    const counts = castRays(rayMap, width, height, x, y, directions + (<usize>(tile * angles) << 4), angles, maxSteps, fgSamples, bgSamples, hits);
-    let fgCount = counts & 0xffff, bgCount = counts >>> 16;
-    // No sample of a kind: the mean colour of that kind, placed at p itself.
-    const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
-    if (fgMissing) {
-      store<i32>(fgSamples, x);
-      store<i32>(fgSamples, y, 4);
-      fgCount = 1;
-    }
-    if (bgMissing) {
-      store<i32>(bgSamples, x);
-      store<i32>(bgSamples, y, 4);
-      bgCount = 1;
-    }
-    const minEf = leastPathEnergy(image, gradients, width, height, x, y, fgSamples, fgCount);
-    const minEb = leastPathEnergy(image, gradients, width, height, x, y, bgSamples, bgCount);
-    const pf = minEb / (minEf + minEb + 1e-5);
-    // Each background sample's colour and D_b^eb, once for all foreground samples.
-    for (let m = 0; m < bgCount; m++) {
-      const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
-      const b = by * width + bx, at = bgTable + (<usize>m << 5);
-      store<f64>(at, bgMissing ? meanBr : rgb(image, b, 0));
-      store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
-      store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
-      store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
-      setLane(bgLanes, m, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
-    }
-    // The last group of four lanes filled up with the last sample, so that no lane computes on stale bits.
-    for (let m = bgCount; m % 4 != 0; m++) setLane(bgLanes, m, load<f64>(bgTable + (<usize>(bgCount - 1) << 5)),
-      load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 8), load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 16));
-    let minCost = Infinity;
-    for (let k = 0; k < fgCount; k++) {
-      const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
-      const f = fy * width + fx;
-      const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
-      const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
+  for (let rank = 0; rank < unknown; rank += 2) {
+    const iA = load<i32>(order + (<usize>rank << 2)), yA = iA / width, xA = iA - yA * width;
+    // An odd last pixel is cast twice, as A and as B, and weighed once.
+    const iB = rank + 1 < unknown ? load<i32>(order + (<usize>rank << 2), 4) : iA, yB = iB / width, xB = iB - yB * width;
+    const counts = castRaysPair(rayMap, width, height, xA, yA, directions + (<usize>(startTile(xA, yA) * angles) << 4),
+      xB, yB, directions + (<usize>(startTile(xB, yB) * angles) << 4), angles, maxSteps, samples, hits);
+    for (let member = 0; member < 2 && rank + member < unknown; member++) {
+      const i = member == 0 ? iA : iB, y = member == 0 ? yA : yB, x = member == 0 ? xA : xB;
+      const ir = rgb(image, i, 0), ig = rgb(image, i, 1), ib = rgb(image, i, 2);
+      setF3(gatherF, i, meanFr, meanFg, meanFb);
+      setF3(gatherB, i, meanBr, meanBg, meanBb);
+      const fgSamples = samples + <usize>(member * 2 * RAY_SAMPLES_BYTES), bgSamples = fgSamples + <usize>RAY_SAMPLES_BYTES;
+      let fgCount = (counts >>> (member << 4)) & 0xff, bgCount = (counts >>> ((member << 4) + 8)) & 0xff;
+      // No sample of a kind: the mean colour of that kind, placed at p itself.
+      const fgMissing = fgCount == 0, bgMissing = bgCount == 0;
+      if (fgMissing) {
+        store<i32>(fgSamples, x);
+        store<i32>(fgSamples, y, 4);
+        fgCount = 1;
+      }
+      if (bgMissing) {
+        store<i32>(bgSamples, x);
+        store<i32>(bgSamples, y, 4);
+        bgCount = 1;
+      }
+      const minEf = leastPathEnergy(image, gradients, width, height, x, y, fgSamples, fgCount);
+      const minEb = leastPathEnergy(image, gradients, width, height, x, y, bgSamples, bgCount);
+      const pf = minEb / (minEf + minEb + 1e-5);
+      // Each background sample's colour and D_b^eb, once for all foreground samples.
       for (let m = 0; m < bgCount; m++) {
-        // N_p of four background samples at once.
-        if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
-        const at = bgTable + (<usize>m << 5);
-        const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
-        const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
-        const ap = pf + (1.0 - 2.0 * pf) * alpha;
-        // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
-        const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
-        if (minCost > cost) {
-          minCost = cost;
-          setF3(gatherF, i, fr, fg, fb);
-          setF3(gatherB, i, br, bg, bb);
+        const bx = load<i32>(bgSamples + (<usize>m << 3)), by = load<i32>(bgSamples + (<usize>m << 3), 4);
+        const b = by * width + bx, at = bgTable + (<usize>m << 5);
+        store<f64>(at, bgMissing ? meanBr : rgb(image, b, 0));
+        store<f64>(at, bgMissing ? meanBg : rgb(image, b, 1), 8);
+        store<f64>(at, bgMissing ? meanBb : rgb(image, b, 2), 16);
+        store<f64>(at, power(Math.sqrt(<f64>((x - bx) * (x - bx) + (y - by) * (y - by))), eb), 24);
+        setLane(bgLanes, m, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
+      }
+      // The last group of four lanes filled up with the last sample, so that no lane computes on stale bits.
+      for (let m = bgCount; m % 4 != 0; m++) setLane(bgLanes, m, load<f64>(bgTable + (<usize>(bgCount - 1) << 5)),
+        load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 8), load<f64>(bgTable + (<usize>(bgCount - 1) << 5), 16));
+      let minCost = Infinity;
+      for (let k = 0; k < fgCount; k++) {
+        const fx = load<i32>(fgSamples + (<usize>k << 3)), fy = load<i32>(fgSamples + (<usize>k << 3), 4);
+        const f = fy * width + fx;
+        const fr = fgMissing ? meanFr : rgb(image, f, 0), fg = fgMissing ? meanFg : rgb(image, f, 1), fb = fgMissing ? meanFb : rgb(image, f, 2);
+        const factorF = power(Math.sqrt(<f64>((x - fx) * (x - fx) + (y - fy) * (y - fy))), ef);
+        if (ASC_FEATURE_SIMD) {
+          // Two background samples' costs at once (pairCosts), offered in order as below.
+          for (let m = 0; m < bgCount; m += 2) {
+            if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
+            const at0 = bgTable + (<usize>m << 5), at1 = m + 1 < bgCount ? at0 + 32 : at0;
+            const costs = pairCosts(ir, ig, ib, fr, fg, fb, at0, at1, pf, v128.load64_zero(distortions + (<usize>(m % 4) << 2)), eN, eA, factorF);
+            const cost0 = f64x2.extract_lane(costs, 0);
+            if (minCost > cost0) {
+              minCost = cost0;
+              setF3(gatherF, i, fr, fg, fb);
+              setF3(gatherB, i, load<f64>(at0), load<f64>(at0, 8), load<f64>(at0, 16));
+            }
+            const cost1 = f64x2.extract_lane(costs, 1);
+            if (m + 1 < bgCount && minCost > cost1) {
+              minCost = cost1;
+              setF3(gatherF, i, fr, fg, fb);
+              setF3(gatherB, i, load<f64>(at1), load<f64>(at1, 8), load<f64>(at1, 16));
+            }
+          }
+          continue;
+        }
+        for (let m = 0; m < bgCount; m++) {
+          // N_p of four background samples at once.
+          if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
+          const at = bgTable + (<usize>m << 5);
+          const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
+          const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
+          const ap = pf + (1.0 - 2.0 * pf) * alpha;
+          // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
+          const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
+          if (minCost > cost) {
+            minCost = cost;
+            setF3(gatherF, i, fr, fg, fb);
+            setF3(gatherB, i, br, bg, bb);
+          }
         }
       }
     }
   }
+}
+
+/** The start angle's index (0..63) of pixel (x, y)'s rays: its place in an 8x8 tile, shuffled as pymatting does. */
+@inline
+function startTile(x: i32, y: i32): i32 {
+  return ((x % 8) + (y % 8) * 8) * 99991 % 64;
 }
