@@ -51,3 +51,15 @@ export function ringRow(ring: usize, y2: i32, span: i32, pitch: i32, planes: i32
 export function ringPlane(row: usize, pitch: i32, which: i32, x: i32): usize {
   return row + (<usize>(which * pitch + x) << 2);
 }
+
+/**
+ * Four pixels' interleaved f32 colours (r g b r | g b r g | b r g b as v0, v1, v2) taken apart: lane k of the
+ * result is channel `channel` (0 red, 1 green, 2 blue) of pixel k. Every call passes a constant channel, so inlining
+ * keeps its two shuffles only.
+ */
+@inline
+export function channelOfFour(v0: v128, v1: v128, v2: v128, channel: i32): v128 {
+  if (channel == 0) return v128.shuffle<f32>(v128.shuffle<f32>(v0, v1, 0, 3, 6, 7), v2, 0, 1, 2, 5);
+  if (channel == 1) return v128.shuffle<f32>(v128.shuffle<f32>(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
+  return v128.shuffle<f32>(v128.shuffle<f32>(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
+}

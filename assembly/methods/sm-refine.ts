@@ -7,7 +7,7 @@
 // same order, so both builds pick the same neighbours.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, f3, rgb, ringPlane, ringRow, setF3 } from "./sm-colour";
+import { alphaOf, channelOfFour, f3, rgb, ringPlane, ringRow, setF3 } from "./sm-colour";
 
 /** f32 planes of a ring row: F (r, g, b), B (r, g, b), F - B (r, g, b), |F - B|^2 + 1e-5. */
 const PARTS: i32 = 10;
@@ -45,12 +45,12 @@ function fillRow(gatherF: usize, gatherB: usize, width: i32, pitch: i32, y2: i32
     for (let from = <usize>(y2 * width) * 12, at = row; x + 4 <= width; x += 4, from += 48, at += 16) {
       const f0 = v128.load(gatherF + from), f1 = v128.load(gatherF + from, 16), f2 = v128.load(gatherF + from, 32);
       const b0 = v128.load(gatherB + from), b1 = v128.load(gatherB + from, 16), b2 = v128.load(gatherB + from, 32);
-      const fr = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 0, 3, 6, 7), f2, 0, 1, 2, 5);
-      const fg = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 1, 4, 7, 7), f2, 0, 1, 2, 6);
-      const fb = v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 2, 5, 5, 5), f2, 0, 1, 4, 7);
-      const br = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 0, 3, 6, 7), b2, 0, 1, 2, 5);
-      const bg = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 1, 4, 7, 7), b2, 0, 1, 2, 6);
-      const bb = v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 2, 5, 5, 5), b2, 0, 1, 4, 7);
+      const fr = channelOfFour(f0, f1, f2, 0);
+      const fg = channelOfFour(f0, f1, f2, 1);
+      const fb = channelOfFour(f0, f1, f2, 2);
+      const br = channelOfFour(b0, b1, b2, 0);
+      const bg = channelOfFour(b0, b1, b2, 1);
+      const bb = channelOfFour(b0, b1, b2, 2);
       const dr = f32x4.sub(fr, br), dg = f32x4.sub(fg, bg), db = f32x4.sub(fb, bb);
       v128.store(at, fr); v128.store(at + plane, fg); v128.store(at + plane * 2, fb);
       v128.store(at + plane * 3, br); v128.store(at + plane * 4, bg); v128.store(at + plane * 5, bb);

@@ -2,7 +2,7 @@
 // Phases 1 and 2 are in methods/sm.ts, phase 3 in methods/sm-refine.ts.
 
 import { LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
-import { alphaOf, chromaticDistance, f3, rgb, ringPlane, ringRow } from "./sm-colour";
+import { alphaOf, channelOfFour, chromaticDistance, f3, rgb, ringPlane, ringRow } from "./sm-colour";
 
 /** Bytes of the f32 spatial weight table of passes 2 and 3 for smoothing radius r: exp(-(dx^2 + dy^2) / sigma^2) in raster order. */
 export function smTableBytes(radius: i32): i32 {
@@ -30,12 +30,12 @@ function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i
       const f0 = v128.load(refinedF + from), f1 = v128.load(refinedF + from, 16), f2 = v128.load(refinedF + from, 32);
       const b0 = v128.load(refinedB + from), b1 = v128.load(refinedB + from, 16), b2 = v128.load(refinedB + from, 32);
       v128.store(at, v128.load(refinedAlpha + (<usize>(y2 * width + x) << 2)));
-      v128.store(at + plane * RING_F, v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 0, 3, 6, 7), f2, 0, 1, 2, 5));
-      v128.store(at + plane * (RING_F + 1), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 1, 4, 7, 7), f2, 0, 1, 2, 6));
-      v128.store(at + plane * (RING_F + 2), v128.shuffle<f32>(v128.shuffle<f32>(f0, f1, 2, 5, 5, 5), f2, 0, 1, 4, 7));
-      v128.store(at + plane * RING_B, v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 0, 3, 6, 7), b2, 0, 1, 2, 5));
-      v128.store(at + plane * (RING_B + 1), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 1, 4, 7, 7), b2, 0, 1, 2, 6));
-      v128.store(at + plane * (RING_B + 2), v128.shuffle<f32>(v128.shuffle<f32>(b0, b1, 2, 5, 5, 5), b2, 0, 1, 4, 7));
+      v128.store(at + plane * RING_F, channelOfFour(f0, f1, f2, 0));
+      v128.store(at + plane * (RING_F + 1), channelOfFour(f0, f1, f2, 1));
+      v128.store(at + plane * (RING_F + 2), channelOfFour(f0, f1, f2, 2));
+      v128.store(at + plane * RING_B, channelOfFour(b0, b1, b2, 0));
+      v128.store(at + plane * (RING_B + 1), channelOfFour(b0, b1, b2, 1));
+      v128.store(at + plane * (RING_B + 2), channelOfFour(b0, b1, b2, 2));
     }
   }
   for (; x < width; x++) {
