@@ -10,6 +10,9 @@ import { makeEngine, random } from "./helpers.js";
 import { layKnnSystem } from "./knn-layout.js";
 import { type NeighbourSet, referenceKnnSystem } from "./reference/knn-system.js";
 
+/** assembly/methods/knn.ts ROW_BITS: a compressed entry's column below it, its count less one above. */
+const ROW_BITS = 27;
+
 
 function randomSets(n: number, ks: number[], soft: boolean, seed: number): NeighbourSet[] {
   const next = random(seed);
@@ -84,5 +87,69 @@ describe("knn's matrix-free system against its dense twin", () => {
       expect(got.product[r]).toBeCloseTo(product, 9);
       expect(compressed.product[r]).toBeCloseTo(product, 9);
     }
+  });
+});
+
+// The binary kernel's compressed rows built by the kernels (knnEdgeCounts, knnEdgeFill, knnMergeRows, knnSplitRows;
+// each holds a row's own count or cursor in a local while it reads the row's list) against a plain fill in
+// JavaScript, entry by entry in the same order, from row lists (as knnSystem leaves them) with missing entries,
+// repeats and a row's own index (which knnSystem never writes, but the kernels take), on both builds.
+describe("knn's compressed rows against a plain fill", () => {
+  it.each(["release", "scalar"] as const)("%s", async (build) => {
+    const engine = await makeEngine(build);
+    const kernels = engine.kernels as unknown as KnnKernels & {
+      knnEdgeCounts(sets: number, rows: number, counts: number): void;
+      knnEdgeFill(sets: number, rows: number, cursor: number, columns: number): void;
+      knnMergeRows(rows: number, rowStart: number, columns: number, seen: number): number;
+      sparseRowStarts(rows: number, rowStart: number): number;
+    };
+    const rows = 90, ks = [7, 3], next = random(4242);
+    const lists = ks.map((k) => Int32Array.from({ length: rows * k }, (_, at) => {
+      const r = Math.floor(at / k), roll = next();
+      return roll < 0.1 ? -1 : roll < 0.2 ? r : roll < 0.7 ? Math.min(rows - 1, Math.max(0, r + Math.floor(next() * 7) - 3)) : Math.floor(next() * rows);
+    }));
+    // The plain fill: each entry (r, c) appended to row r, then r to row c; repeats summed in order of first appearance.
+    const plain: number[][] = Array.from({ length: rows }, () => []);
+    ks.forEach((k, s) => {
+      for (let r = 0; r < rows; r++) {
+        for (let e = 0; e < k; e++) {
+          const c = lists[s][r * k + e];
+          if (c < 0) continue;
+          plain[r].push(c);
+          plain[c].push(r);
+        }
+      }
+    });
+    const merged = plain.map((row) => {
+      const counts = new Map<number, number>();
+      for (const c of row) counts.set(c, (counts.get(c) ?? 0) + 1);
+      return [...counts].map(([c, m]) => c | ((m - 1) << ROW_BITS));
+    });
+    const got = await engine.run((arena: Arena) => {
+      const fields = [ks.length];
+      ks.forEach((k, s) => {
+        const at = arena.alloc(rows * k * 4);
+        arena.i32(at, rows * k).set(lists[s]);
+        fields.push(k, at, 0);
+      });
+      const record = arena.alloc(fields.length * 4);
+      arena.i32(record, fields.length).set(fields);
+      const rowStart = arena.alloc((rows + 1) * 4);
+      arena.i32(rowStart, rows + 1).fill(0);
+      kernels.knnEdgeCounts(record, rows, rowStart + 4);
+      const counted = kernels.sparseRowStarts(rows, rowStart);
+      const columns = arena.alloc(counted * 4), cursor = arena.alloc(rows * 4);
+      arena.i32(cursor, rows).set(arena.i32(rowStart, rows));
+      kernels.knnEdgeFill(record, rows, cursor, columns);
+      const filled = Array.from({ length: rows }, (_, r) => [...arena.i32(columns, counted).subarray(arena.i32(rowStart, rows + 1)[r], arena.i32(rowStart, rows + 1)[r + 1])]);
+      arena.i32(cursor, rows).fill(-1);
+      const entries = kernels.knnMergeRows(rows, rowStart, columns, cursor);
+      const starts = arena.i32(rowStart, rows + 1).slice();
+      const all = arena.i32(columns, entries).slice();
+      return { filled, entries, rows: Array.from({ length: rows }, (_, r) => [...all.subarray(starts[r], starts[r + 1])]) };
+    });
+    expect(got.filled).toEqual(plain);
+    expect(got.entries).toBe(merged.reduce((sum, row) => sum + row.length, 0));
+    expect(got.rows).toEqual(merged);
   });
 });

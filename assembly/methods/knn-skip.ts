@@ -261,8 +261,10 @@ const BOX_BYTES: usize = 64;
   const box = treeBoxes + <usize>node * BOX_BYTES;
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), queryLow = v128.load(queryGroups), queryHigh = v128.load(queryGroups, 16);
-    const low = f32x4.max(f32x4.max(f32x4.sub(v128.load(box), queryLow), f32x4.sub(queryLow, v128.load(box, 32))), zero);
-    const high = f32x4.max(f32x4.max(f32x4.sub(v128.load(box, 16), queryHigh), f32x4.sub(queryHigh, v128.load(box, 48))), zero);
+    // pmax is maxps (f32x4.max's NaN and signed-zero rules cost several instructions on x64): the coordinates are
+    // not NaN, and a -0 squares as 0, so the sum is the same.
+    const low = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(box), queryLow), f32x4.sub(queryLow, v128.load(box, 32))), zero);
+    const high = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(box, 16), queryHigh), f32x4.sub(queryHigh, v128.load(box, 48))), zero);
     const sum = f32x4.add(f32x4.mul(low, low), f32x4.mul(high, high));
     return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
   }

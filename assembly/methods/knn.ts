@@ -64,6 +64,21 @@ export function knnDegrees(sets: usize, pixels: i32, degree: usize): void {
   const count = field(sets, 0);
   for (let s = 0; s < count; s++) {
     const k = field(sets, 1 + 3 * s), neighbours = pointerField(sets, 2 + 3 * s), weights = pointerField(sets, 3 + 3 * s);
+    if (weights == 0) {
+      // Weights 1: the degrees are whole numbers, which sum exactly in any order, so i's own edges are counted in a
+      // local and added once (a running sum in memory would wait on its own store at every edge).
+      for (let i = 0; i < pixels; i++) {
+        let own = 0;
+        for (let e = 0; e < k; e++) {
+          const j = load<i32>(neighbours + (<usize>(i * k + e) << 2));
+          if (j < 0) continue;
+          own++;
+          store<f64>(degree + (<usize>j << 3), load<f64>(degree + (<usize>j << 3)) + 1.0);
+        }
+        store<f64>(degree + (<usize>i << 3), load<f64>(degree + (<usize>i << 3)) + <f64>own);
+      }
+      continue;
+    }
     for (let i = 0; i < pixels; i++) {
       for (let e = 0; e < k; e++) {
         const at = <usize>(i * k + e);
@@ -172,13 +187,17 @@ export function knnEdgeCounts(sets: usize, rows: i32, counts: usize): void {
   for (let s = 0; s < count; s++) {
     const k = field(sets, 1 + 3 * s), lists = pointerField(sets, 2 + 3 * s);
     for (let r = 0; r < rows; r++) {
+      // Row r's own entries counted in a local, added once (a count in memory would wait on its own store).
+      let own = 0;
       for (let e = 0; e < k; e++) {
         const entry = load<i32>(lists + (<usize>(r * k + e) << 2));
         if (entry < 0) continue;
-        const cr = counts + (<usize>r << 2), cc = counts + (<usize>entry << 2);
-        store<i32>(cr, load<i32>(cr) + 1);
+        own++;
+        const cc = counts + (<usize>entry << 2);
         store<i32>(cc, load<i32>(cc) + 1);
       }
+      const cr = counts + (<usize>r << 2);
+      store<i32>(cr, load<i32>(cr) + own);
     }
   }
 }
@@ -189,12 +208,23 @@ export function knnEdgeFill(sets: usize, rows: i32, cursor: usize, columns: usiz
   for (let s = 0; s < count; s++) {
     const k = field(sets, 1 + 3 * s), lists = pointerField(sets, 2 + 3 * s);
     for (let r = 0; r < rows; r++) {
+      // Row r's cursor held in a local meanwhile (in memory each append would wait on the one before); only an
+      // entry of r itself (none from knnSystem) appends to row r from the other side, after the own entry, as before.
+      const at = cursor + (<usize>r << 2);
+      let slot = load<i32>(at);
       for (let e = 0; e < k; e++) {
         const entry = load<i32>(lists + (<usize>(r * k + e) << 2));
         if (entry < 0) continue;
-        appendEntry(cursor, columns, r, entry);
-        appendEntry(cursor, columns, entry, r);
+        store<i32>(columns + (<usize>slot << 2), entry);
+        slot++;
+        if (entry == r) {
+          store<i32>(columns + (<usize>slot << 2), r);
+          slot++;
+        } else {
+          appendEntry(cursor, columns, entry, r);
+        }
       }
+      store<i32>(at, slot);
     }
   }
 }
@@ -219,18 +249,17 @@ export function knnMergeRows(rows: i32, rowStart: usize, columns: usize, seen: u
   for (let r = 0; r < rows; r++) {
     const end = load<i32>(rowStart + (<usize>(r + 1) << 2));
     const rowOut = out;
+    // Without a branch on whether the column repeats (about half do, at random): a repeat adds one to its entry's
+    // count, a new column is written at `out` (<= at, so that slot was read already) and `out` moves on.
     for (let at = start; at < end; at++) {
       const c = load<i32>(columns + (<usize>at << 2));
       const seenAt = seen + (<usize>c << 2);
       const earlier = load<i32>(seenAt);
-      if (earlier >= rowOut) {
-        const entry = columns + (<usize>earlier << 2);
-        store<i32>(entry, load<i32>(entry) + (1 << ROW_BITS));
-      } else {
-        store<i32>(seenAt, out);
-        store<i32>(columns + (<usize>out << 2), c);
-        out++;
-      }
+      const repeat = earlier >= rowOut;
+      const slot = select(earlier, out, repeat), entry = columns + (<usize>slot << 2);
+      store<i32>(entry, select(load<i32>(entry) + (1 << ROW_BITS), c, repeat));
+      store<i32>(seenAt, slot);
+      out += i32(!repeat);
     }
     store<i32>(rowStart + (<usize>r << 2), rowOut);
     start = end;
