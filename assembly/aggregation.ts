@@ -22,6 +22,7 @@
 //           [9] fine row's prolongator coefficients (f32 x 4) [10] scratch (32 bytes)
 //           [11] coarse correction factor (f32) [12] fine values in f32, read by the fine sweeps (fine.ts)
 //           [13] 1 for smoothed aggregation (smoothed.ts; fields 8-9 and level fields 6-7 then hold several parents), else 0
+//           [14] levels with more nodes sweep forward after their coarse correction on one thread (cycle.ts smoothCycle)
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)

@@ -30,6 +30,15 @@ function smoothed(hierarchy: usize): bool {
   return field(hierarchy, 13) != 0;
 }
 
+/**
+ * Levels with more nodes than this (header field 14; src/alpha.ts FORWARD_AFTER_NODES) sweep forward after the coarse
+ * correction on one thread; see smoothCycle.
+ */
+@inline
+function forwardAfter(hierarchy: usize): i32 {
+  return field(hierarchy, 14);
+}
+
 /** Neighbour blocks per node on the block levels: 3x3, or 5x5 with smoothed prolongators. */
 @inline
 function neighbourCount(hierarchy: usize): i32 {
@@ -217,7 +226,13 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     barrier(context); // the sweep reads other threads' nodes from r
     blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, context);
   } else {
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
+    // A level larger than the caches (more nodes than header field 14; high-res GT04 Trimap1's first block level: 191643 nodes, 110 MB of blocks) sweeps
+    // forward after the correction too, reading its blocks in the order they are stored as the sweep from zero does: a
+    // backward sweep streaming them from the end was most of the block levels' time there, and the iterations stayed
+    // the same (32). The cycle is then not symmetric, which the K-cycle's steps and the outer flexible CG allow; on the
+    // low-res cases, whose levels fit the caches, a forward pair took more iterations (GT05 Trimap2 44 -> 64), so
+    // smaller levels keep the symmetric pair.
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, nodes <= forwardAfter(hierarchy), scratch, 0, nodes, x, context);
   }
 }
 

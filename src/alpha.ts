@@ -209,6 +209,12 @@ const VECTOR_NODE_BYTES = 16;
  * the right scale, so 1; tests raise it to drive the solver's safeguard.
  */
 const OVER_CORRECTION = 1;
+/**
+ * On one thread, block levels with more nodes than this (576 bytes of blocks each: 18.9 MB, past the caches) sweep
+ * forward after their coarse correction as before it, reading their blocks in storage order; smaller levels, all of the
+ * low-res cases', keep the symmetric forward-backward pair (assembly/cycle.ts smoothCycle; README, issue 12 at scale).
+ */
+const FORWARD_AFTER_NODES = 1 << 15;
 /** Block levels stop coarsening at this many nodes (solved there by Gauss-Seidel sweeps): 128 took the same iterations as 64 on the alphamatting set and less time, with one or two fewer levels; 512 took a quarter more iterations. */
 const COARSEST_NODES = 128;
 /**
@@ -251,7 +257,7 @@ export function recyclePlainLevels(arena: Arena, plain: number): void {
 /** The aggregation multigrid hierarchy over the fine system, in slices with `pause` between. Returns the header's offset. */
 async function setUpMultigrid(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number, overCorrection: number,
-  pause: Pause, keep?: FirstLevel,
+  pause: Pause, keep?: FirstLevel, forwardAfterNodes = FORWARD_AFTER_NODES,
 ): Promise<number> {
   const k = engine.kernels;
   const { rows, half } = system;
@@ -368,7 +374,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 2).set([sweepValues, 0]); // field 13: not smoothed (src/smoothed.ts)
+  arena.i32(hierarchy + 48, 3).set([sweepValues, 0, forwardAfterNodes]); // field 13: not smoothed (src/smoothed.ts); 14 (cycle.ts)
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }
@@ -376,10 +382,10 @@ async function setUpMultigrid(
 /** The preconditioner's arrays, laid out in the arena. */
 async function setUpPreconditioner(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, width: number, height: number,
-  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false, keep?: FirstLevel,
+  kind: "jacobi" | "multigrid", overCorrection: number, pause: Pause, smoothed = false, keep?: FirstLevel, forwardAfterNodes?: number,
 ): Promise<number> {
   if (kind === "multigrid" && smoothed) return setUpSmoothedMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause);
-  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause, keep);
+  if (kind === "multigrid") return setUpMultigrid(arena, engine, system, pixels, width, height, overCorrection, pause, keep, forwardAfterNodes);
   const inverseDiagonal = arena.alloc((system.rows + 1) * 8);
   engine.kernels.jacobiSetup(system.diagonal, system.rows, inverseDiagonal);
   return inverseDiagonal;
@@ -406,7 +412,7 @@ export async function solveSystem(
   // closed-form asks for it, where its costs were measured).
   const switcher = smoothable && !smoothed && options.smoothedSwitch === true ? new SmoothedSwitch(options.tolerance) : undefined;
   let preconditioner = await setUpPreconditioner(arena, engine, system, pixels, grid.width, grid.height, kind, overCorrection, setUpPause,
-    smoothed, switcher?.firstLevel);
+    smoothed, switcher?.firstLevel, options.forwardAfterNodes);
   // Nothing reads the photo after set-up: its 24 bytes per pixel take the solver's vectors (multigrid's set-up
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
@@ -444,7 +450,7 @@ export async function solveSystem(
           arena.f32(preconditioner + 44, 1)[0] = 1;
         } else {
           kind = "jacobi";
-          preconditioner = await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause);
+          preconditioner = await setUpPreconditioner(arena, engine, system, pixels, 0, 0, kind, 1, noPause, false, undefined, options.forwardAfterNodes);
           arena.i32(descriptor + 20, 2).set([PRECONDITIONER_CODES.jacobi, preconditioner]);
         }
         residual = start();

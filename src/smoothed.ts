@@ -157,7 +157,7 @@ export async function setUpSmoothedMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowParents, rowProlongator, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 2).set([sweepValues, 1]);
+  arena.i32(hierarchy + 48, 3).set([sweepValues, 1, 0x7fffffff]); // field 14: every level's sweeps a symmetric pair (cycle.ts)
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }

@@ -138,6 +138,8 @@ export interface ResolvedAlphaOptions {
   preconditioner: "multigrid" | "jacobi";
   /** Internal, for tests: the multigrid coarse correction factor (default 1.5). */
   overCorrection?: number;
+  /** Internal, for tests: block levels with more nodes sweep forward after their coarse correction (src/alpha.ts FORWARD_AFTER_NODES). */
+  forwardAfterNodes?: number;
   /** Internal, for tests and benchmarks: the multigrid with smoothed prolongators where it takes them (src/alpha.ts, src/smoothed.ts). */
   smoothedAggregation?: boolean;
   /** Internal: may switch to smoothed aggregation when the solve turns out slow (src/smoothed-switch.ts); closed-form sets it. */
