@@ -182,3 +182,39 @@ describe("shared matting's pair costs, release against scalar build", () => {
     expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
   });
 });
+
+// A case whose pair-cost winner turns on alpha's rounding to f32 before A_p (as pymatting's float32 alpha is): found by
+// a search over small posterized pictures with the release build's rounding removed, which then moves this alpha by
+// 0.008. The picture, trimap and weights come from that search's generator, replayed from its seed.
+function roundingCase(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  const between = (a: number, b: number) => a + Math.floor(next() * (b - a + 1));
+  const width = between(8, 48), height = between(6, 24), n = width * height, levels = between(2, 6);
+  const data = Uint8Array.from({ length: n * 3 }, () => Math.round((between(0, levels - 1) * 255) / (levels - 1)));
+  const trimap = Uint8Array.from({ length: n }, () => {
+    const u = next();
+    return u < 0.25 ? 0 : u < 0.5 ? 255 : 128;
+  });
+  const weights = [between(0, 4), between(0, 4), between(0, 4), between(0, 4)];
+  return { image: { width, height, data }, trimap: { width, height, data: trimap }, weights };
+}
+
+describe("shared matting's pair costs round alpha to f32", () => {
+  it("posterized 41x6, weights 0 1 0 1: the same alpha as the scalar build and the twin", async () => {
+    const { image, trimap, weights } = roundingCase(3309065467);
+    expect([image.width, image.height, ...weights]).toEqual([41, 6, 0, 1, 0, 1]);
+    const options = { method: "sm", sampleGatheringWeights: weights } as never;
+    const release = await engines.release.estimateAlpha(image, trimap, options);
+    const scalar = await engines.scalar.estimateAlpha(image, trimap, options);
+    expect(Array.from(release.alpha)).toEqual(Array.from(scalar.alpha));
+    const expected = sharedMattingAlpha({ width: image.width, height: image.height, rgb: unitRgb(image.data, 3), labels: labels8(trimap.data) },
+      { ...SHARED_DEFAULTS, weights: weights as SharedOptions["weights"] });
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(release.alpha[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
