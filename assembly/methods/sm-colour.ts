@@ -63,3 +63,12 @@ export function channelOfFour(v0: v128, v1: v128, v2: v128, channel: i32): v128 
   if (channel == 1) return v128.shuffle<f32>(v128.shuffle<f32>(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
   return v128.shuffle<f32>(v128.shuffle<f32>(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
 }
+
+/**
+ * The two lanes of v (f64x2, of magnitude below 2^51) truncated, each as a two's complement i32 in the low half of its
+ * lane: whole f64 values plus 1.5 x 2^52 (exact), a shorter wait than a conversion to i32.
+ */
+@inline
+export function wholeLanes(v: v128): v128 {
+  return f64x2.add(f64x2.trunc(v), f64x2.splat(6755399441055744.0));
+}

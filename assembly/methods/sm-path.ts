@@ -4,7 +4,7 @@
 // is computed in f32, as pymatting computes it, the three channels of a point as lanes of one f32x4, and the square
 // roots of four points as one f32x4.
 
-import { rgb } from "./sm-colour";
+import { rgb, wholeLanes } from "./sm-colour";
 
 /** Bytes per pixel of the gradient table: gx (R, G, B, 0) then gy (R, G, B, 0), f32. */
 export const GRADIENT_BYTES: i32 = 32;
@@ -68,15 +68,6 @@ function pointEnergy(stepX: f32, stepY: f32, gxR: f32, gxG: f32, gxB: f32, gyR: 
 function pointRecord(gradients: usize, width: i32, px: i32, py: i32, stepX: f64, i: i32): usize {
   const t = <f64>i * stepX;
   return gradients + <usize>(<i32>(<f64>py + t) * width + <i32>(<f64>px + t)) * GRADIENT_BYTES;
-}
-
-/**
- * The two lanes of v (f64x2, of magnitude below 2^51) truncated, each as a two's complement i32 in the low half of its
- * lane: whole f64 values plus 1.5 x 2^52 (exact), a shorter wait than a conversion to i32.
- */
-@inline
-export function wholeLanes(v: v128): v128 {
-  return f64x2.add(f64x2.trunc(v), f64x2.splat(6755399441055744.0));
 }
 
 /**

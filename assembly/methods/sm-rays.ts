@@ -5,9 +5,8 @@
 // two-byte load a step (instead of the labels and two i32 distance planes). Each step depends on the step before
 // (its load, then the skip computed from it), so the SIMD build casts two pixels' rays at once (castRaysPair).
 
-import { wholeLanes } from "./sm-path";
-
 import { LABEL_BACKGROUND, LABEL_FOREGROUND } from "../convert";
+import { wholeLanes } from "./sm-colour";
 
 /**
  * The ray map: for each pixel of `labels`, the chessboard distance to the nearest foreground pixel in the low byte

@@ -344,18 +344,8 @@ export function smGather(
             if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
             const at0 = bgTable + (<usize>m << 5), at1 = m + 1 < bgCount ? at0 + 32 : at0;
             const costs = pairCosts(ir, ig, ib, fr, fg, fb, at0, at1, pf, v128.load64_zero(distortions + (<usize>(m % 4) << 2)), eN, eA, factorF);
-            const cost0 = f64x2.extract_lane(costs, 0);
-            if (minCost > cost0) {
-              minCost = cost0;
-              setF3(gatherF, i, fr, fg, fb);
-              setF3(gatherB, i, load<f64>(at0), load<f64>(at0, 8), load<f64>(at0, 16));
-            }
-            const cost1 = f64x2.extract_lane(costs, 1);
-            if (m + 1 < bgCount && minCost > cost1) {
-              minCost = cost1;
-              setF3(gatherF, i, fr, fg, fb);
-              setF3(gatherB, i, load<f64>(at1), load<f64>(at1, 8), load<f64>(at1, 16));
-            }
+            minCost = offerPair(minCost, f64x2.extract_lane(costs, 0), gatherF, gatherB, i, fr, fg, fb, at0);
+            if (m + 1 < bgCount) minCost = offerPair(minCost, f64x2.extract_lane(costs, 1), gatherF, gatherB, i, fr, fg, fb, at1);
           }
           continue;
         }
@@ -363,20 +353,28 @@ export function smGather(
           // N_p of four background samples at once.
           if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
           const at = bgTable + (<usize>m << 5);
-          const br = load<f64>(at), bg = load<f64>(at, 8), bb = load<f64>(at, 16);
-          const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, br, bg, bb);
+          const alpha = <f64><f32>alphaOf(ir, ig, ib, fr, fg, fb, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
           const ap = pf + (1.0 - 2.0 * pf) * alpha;
           // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
           const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
-          if (minCost > cost) {
-            minCost = cost;
-            setF3(gatherF, i, fr, fg, fb);
-            setF3(gatherB, i, br, bg, bb);
-          }
+          minCost = offerPair(minCost, cost, gatherF, gatherB, i, fr, fg, fb, at);
         }
       }
     }
   }
+}
+
+/**
+ * The pair of foreground colour (fr, fg, fb) and the background sample whose record is at `at` (colour first, f64)
+ * becomes pixel i's F and B when its cost is below the least so far (the first of equal costs stays); returns the
+ * least cost after it.
+ */
+@inline
+function offerPair(least: f64, cost: f64, gatherF: usize, gatherB: usize, i: i32, fr: f64, fg: f64, fb: f64, at: usize): f64 {
+  if (!(least > cost)) return least;
+  setF3(gatherF, i, fr, fg, fb);
+  setF3(gatherB, i, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
+  return cost;
 }
 
 /** The start angle's index (0..63) of pixel (x, y)'s rays: its place in an 8x8 tile, shuffled as pymatting does. */
