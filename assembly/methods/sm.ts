@@ -344,8 +344,8 @@ export function smGather(
             if (m % 4 == 0) neighbourhoodDistortions(image, width, height, x, y, npRadius, <f32>fr, <f32>fg, <f32>fb, bgLanes, m, distortions);
             const at0 = bgTable + (<usize>m << 5), at1 = m + 1 < bgCount ? at0 + 32 : at0;
             const costs = pairCosts(ir, ig, ib, fr, fg, fb, at0, at1, pf, v128.load64_zero(distortions + (<usize>(m % 4) << 2)), eN, eA, factorF);
-            minCost = offerPair(minCost, f64x2.extract_lane(costs, 0), gatherF, gatherB, i, fr, fg, fb, at0);
-            if (m + 1 < bgCount) minCost = offerPair(minCost, f64x2.extract_lane(costs, 1), gatherF, gatherB, i, fr, fg, fb, at1);
+            minCost = takeIfCheaper(minCost, f64x2.extract_lane(costs, 0), gatherF, gatherB, i, fr, fg, fb, at0);
+            if (m + 1 < bgCount) minCost = takeIfCheaper(minCost, f64x2.extract_lane(costs, 1), gatherF, gatherB, i, fr, fg, fb, at1);
           }
           continue;
         }
@@ -357,7 +357,7 @@ export function smGather(
           const ap = pf + (1.0 - 2.0 * pf) * alpha;
           // g_p = N_p^eN A_p^eA D_f^ef D_b^eb (eq. 7), multiplied in that order.
           const cost = power(<f64>load<f32>(distortions + (<usize>(m % 4) << 2)), eN) * power(ap, eA) * factorF * load<f64>(at, 24);
-          minCost = offerPair(minCost, cost, gatherF, gatherB, i, fr, fg, fb, at);
+          minCost = takeIfCheaper(minCost, cost, gatherF, gatherB, i, fr, fg, fb, at);
         }
       }
     }
@@ -370,7 +370,7 @@ export function smGather(
  * least cost after it.
  */
 @inline
-function offerPair(least: f64, cost: f64, gatherF: usize, gatherB: usize, i: i32, fr: f64, fg: f64, fb: f64, at: usize): f64 {
+function takeIfCheaper(least: f64, cost: f64, gatherF: usize, gatherB: usize, i: i32, fr: f64, fg: f64, fb: f64, at: usize): f64 {
   if (!(least > cost)) return least;
   setF3(gatherF, i, fr, fg, fb);
   setF3(gatherB, i, load<f64>(at), load<f64>(at, 8), load<f64>(at, 16));
