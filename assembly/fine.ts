@@ -21,6 +21,7 @@
 //   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts).
 
 import { field, pointerField } from "./record";
+import { REGULAR_HALF, backwardSum, isRegular, multiplyRegular, negatedUpperSum, scatterRegular } from "./fine-regular";
 import { barrier, beat, rangeEnd, rangeStart, threadIndex, threads } from "./team";
 
 @inline
@@ -119,9 +120,15 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
+  const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   for (let u = lo; u < far; u++) {
     beat(context);
-    multiplyRow(system, x, y, cross, hi, u, false);
+    const row = <usize>u * <usize>half;
+    if (regular && isRegular(columns + (row << 2), u, rows)) {
+      multiplyRegular(columns + (row << 2), values + (row << 3), load<f64>(diagonal + (<usize>u << 3)), u, x, y);
+    } else {
+      multiplyRow(system, x, y, cross, hi, u, false);
+    }
   }
   for (let u = far; u < hi; u++) {
     beat(context);
@@ -169,17 +176,27 @@ export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: u
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
+  const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   for (let i = lo; i < hi; i++) {
     beat(context);
     const xi = (load<f64>(b + (<usize>i << 3)) - load<f64>(sums + (<usize>i << 3))) / load<f64>(diagonal + (<usize>i << 3));
     store<f64>(x + (<usize>i << 3), xi);
-    if (i < far) scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
-    else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
+    const row = <usize>i * <usize>half;
+    if (i < far) {
+      if (regular && isRegular(columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, xi, sums);
+      else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
+    } else {
+      scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
+    }
   }
   barrier(context);
   for (let i = lo; i < hi; i++) {
     beat(context);
     const row = <usize>i * <usize>half;
+    if (regular && isRegular(columns + (row << 2), i, rows)) {
+      store<f64>(residual + (<usize>i << 3), negatedUpperSum(columns + (row << 2), values + (row << 2), i, x));
+      continue;
+    }
     let sum0 = 0.0, sum1 = 0.0, sum2 = 0.0, sum3 = 0.0;
     for (let s = 0; s < half; s += 4) {
       sum0 += term(columns, values, row, s, x);
@@ -237,9 +254,12 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, lo, hi), near = sameRowEntries(half);
+  const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   for (let i = lo; i < far; i++) {
     beat(context);
-    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
+    const row = <usize>i * <usize>half;
+    if (regular && isRegular(columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, load<f64>(x + (<usize>i << 3)), sums);
+    else scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
   }
   for (let i = far; i < hi; i++) {
     beat(context);
@@ -256,6 +276,12 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   }
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
-    backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
+    const row = <usize>i * <usize>half;
+    if (regular && isRegular(columns + (row << 2), i, rows)) {
+      const sum = backwardSum(columns + (row << 2), values + (row << 2), i, x, load<f64>(sums + (<usize>i << 3)));
+      store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) / load<f64>(diagonal + (<usize>i << 3)));
+    } else {
+      backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
+    }
   }
 }

@@ -5,7 +5,8 @@
 // (header field 11) one application of the preconditioner is exactly that pair of sweeps, which the plain reference
 // below does row by row from the full matrix. Checked at both radii multigrid takes (1 and 2), on the SIMD build, its
 // scalar twin and the threads build with 1 to 4 threads, on a scene with holes in the unknown region (missing
-// neighbours) and on a band.
+// neighbours) and on a band. At radius 1 the rows whose neighbours are all unknown take a path of their own
+// (assembly/fine-regular.ts): the band's rows mostly, the holes' a few (counted in the product's test below).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
 import type { Engine } from "../dist/engine.js";
@@ -111,6 +112,73 @@ describe("the fine smoothing pair: forward from zero, then backward", () => {
     expected.forEach((v, i) => {
       scale = Math.max(scale, Math.abs(v));
       worst = Math.max(worst, Math.abs(v - z[i]));
+    });
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-12 * scale);
+  });
+});
+
+/**
+ * Radius-1 rows whose 12 upper neighbours are all unknown take a SIMD path of their own in the sweeps and the
+ * product (assembly/fine-regular.ts): the count of such rows, so that each scene is known to reach both paths.
+ */
+function regularRows(rows: number, half: number, columns: Int32Array): number {
+  let count = 0;
+  for (let i = 0; i < rows; i++) count += columns.subarray(i * half, (i + 1) * half).every((j) => j < rows) ? 1 : 0;
+  return count;
+}
+
+/** y = A x by the outer CG's product (pcgStart with b = 0 and x random gives r = -A x), against a plain product. */
+async function product(engine: Engine, scene: keyof typeof scenes, radius: number) {
+  const { image, trimap } = scenes[scene];
+  return engine.run(async (arena) => {
+    const checked = checkImage(image);
+    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+    const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7, MIN_ROWS);
+    const { rows, half, split } = system;
+    const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
+    const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
+    const descriptor = arena.alloc(48);
+    arena.i32(descriptor, 11).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
+    const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
+    const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
+    const next = random(radius * 300 + rows);
+    const xs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
+    arena.f64(x, rows).set(xs);
+    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(32)]);
+    const columns = arena.i32(system.columns, rows * half).slice(), values = arena.f64(system.values, rows * half).slice();
+    const expected = Float64Array.from(arena.f64(system.diagonal, rows), (d, i) => d * xs[i]);
+    for (let i = 0; i < rows; i++) {
+      for (let s = 0; s < half; s++) {
+        const j = columns[i * half + s];
+        if (j === rows) continue;
+        expected[i] += values[i * half + s] * xs[j];
+        expected[j] += values[i * half + s] * xs[i];
+      }
+    }
+    return { threads: split?.bandStarts.length ?? 1, y: arena.f64(r, rows).map((v) => -v), expected, rows, regular: regularRows(rows, half, columns) };
+  });
+}
+
+describe("the outer CG's product", () => {
+  const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
+
+  it.each(cases)("$build, radius $radius, $scene: a plain product's answer", async ({ build, radius, scene }) => {
+    const engine = engines.get(build)!;
+    const { threads, y, expected, rows, regular } = await product(engine, scene, radius);
+    expect(threads).toBe(engine.threads);
+    if (radius === 1) {
+      // The band's rows are mostly regular, the holes' mostly not: both paths are taken.
+      if (scene === "band") expect(regular).toBeGreaterThan(0.8 * rows);
+      else expect(regular).toBeGreaterThan(0);
+      expect(regular).toBeLessThan(rows);
+    }
+    let scale = 0, worst = 0;
+    expected.forEach((v, i) => {
+      scale = Math.max(scale, Math.abs(v));
+      worst = Math.max(worst, Math.abs(v - y[i]));
     });
     expect(scale).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1e-12 * scale);
