@@ -73,7 +73,7 @@ function source(x: usize, old: usize, m: i32, lo: i32, hi: i32, nodes: i32): usi
 @inline
 function solveNode(
   n: i32, nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, old: usize,
-  lo: i32, hi: i32, scratch: usize, fromZero: bool
+  lo: i32, hi: i32, scratch: usize, fromZero: bool, alone: bool
 ): void {
   const row = blocks + (<usize>(n * count * BLOCK) << 2);
   const links = neighbours + (<usize>(n * count) << 2);
@@ -89,23 +89,23 @@ function solveNode(
       for (let s = 0; s + 1 < last; s += 2) {
         if (s != middle) {
           const m = load<i32>(links + (<usize>s << 2));
-          const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+          const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
           acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
         }
         const m = load<i32>(links + (<usize>(s + 1) << 2));
-        const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
         odd = subtractProduct(odd, row + (<usize>((s + 1) * BLOCK) << 2), v128.load(xm));
       }
       if (!fromZero) {
         const m = load<i32>(links + (<usize>(count - 1) << 2));
-        acc = subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(source(x, old, m, lo, hi, nodes)));
+        acc = subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(alone ? x + (<usize>(m * DOFS) << 2) : source(x, old, m, lo, hi, nodes)));
       }
       acc = f32x4.add(acc, odd);
     } else {
       for (let s = 0; s < last; s++) {
         if (s == middle) continue;
         const m = load<i32>(links + (<usize>s << 2));
-        const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
         acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
       }
     }
@@ -116,7 +116,7 @@ function solveNode(
     for (let s = 0; s < last; s++) {
       if (s == middle) continue;
       const m = load<i32>(links + (<usize>s << 2));
-      const xm = fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+      const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
       subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), xm);
     }
     memory.fill(scratch + 16, 0, 16);
@@ -176,9 +176,17 @@ export function blockGaussSeidel(
   nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
   lo: i32, hi: i32, old: usize, context: usize
 ): void {
-  for (let t = lo; t < hi; t++) {
-    beat(context);
-    solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false);
+  // Alone (old is x: one thread has all the nodes), every neighbour is read from x, with no test of where it lies.
+  if (old == x) {
+    for (let t = lo; t < hi; t++) {
+      beat(context);
+      solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false, true);
+    }
+  } else {
+    for (let t = lo; t < hi; t++) {
+      beat(context);
+      solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false, false);
+    }
   }
 }
 
@@ -203,9 +211,17 @@ export function blockGaussSeidelFromZero(
   nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
   lo: i32, hi: i32, context: usize
 ): void {
-  for (let n = lo; n < hi; n++) {
-    beat(context);
-    solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true);
+  // The first thread (lo 0) has no earlier threads' nodes to see as 0: every neighbour is read from x.
+  if (lo == 0) {
+    for (let n = lo; n < hi; n++) {
+      beat(context);
+      solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, true);
+    }
+  } else {
+    for (let n = lo; n < hi; n++) {
+      beat(context);
+      solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, false);
+    }
   }
   barrier(context);
   // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual.
