@@ -23,6 +23,7 @@
 //           [11] coarse correction factor (f32) [12] fine values in f32, read by the fine sweeps (fine.ts)
 //           [13] 1 for smoothed aggregation (smoothed.ts; fields 8-9 and level fields 6-7 then hold several parents), else 0
 //           [14] levels with more nodes sweep forward after their coarse correction on one thread (cycle.ts smoothCycle)
+//           [15] 0, or at radius 1 a byte per fine row, 1 where all its neighbours are unknown (fine-regular.ts)
 //   level:  [0] nodes M [1] neighbours (i32 M x 9; M = none) [2] blocks (f32 M x 9 x 16, column-major once
 //           finished) [3] x [4] b [5] r (f32 4(M + 1)) [6] parent node (i32 M) [7] prolongator to the parent
 //           (f32 M x 16, row i = child unknown i) [8] cell (i32 M) [9] inverse diagonal blocks (f32 M x 16)
@@ -31,6 +32,7 @@
 //           [15] 0, or on a replicated level the bytes between the threads' copies of vectors 3-5 and 10-13
 //           (each thread runs the whole level on its own copies; see cycle.ts)
 
+import { REGULAR_HALF, isRegular } from "./fine-regular";
 import { field, pointerField } from "./record";
 import { beat, threadIndex, threads } from "./team";
 
@@ -218,14 +220,18 @@ function firstLevelBasis(
  * Galerkin blocks. A fine entry (u, v), v > u, couples node n of u with node m of v, m >= n: it adds to
  * block (n, m) and, transposed, to block (m, n). The latter belongs to the next thread when m is past this
  * thread's nodes (endNode); that thread copies it in (firstLevelCopy), transposed from the finished (n, m).
- * The same pass stores the fine entries in f32 (sweepValues) for the fine level's Gauss-Seidel sweeps.
+ * The same pass stores the fine entries in f32 (sweepValues) for the fine level's Gauss-Seidel sweeps and, where
+ * regularFlags is not 0 (radius 1), which rows have all their neighbours unknown (fine-regular.ts).
  */
 function firstLevelBlocks(
   fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize, gw: i32, cell: usize, blocks: usize,
-  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, sweepValues: usize, context: usize
+  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, sweepValues: usize, regularFlags: usize, context: usize
 ): void {
   for (let u = firstRow; u < endRow; u++) {
     beat(context);
+    if (regularFlags != 0 && fineHalf == REGULAR_HALF) {
+      store<u8>(regularFlags + <usize>u, <u8>isRegular(fineColumns + (<usize>(u * fineHalf) << 2), u, fineRows));
+    }
     const n = load<i32>(rowNode + (<usize>u << 2));
     const tu = rowBasis + (<usize>(u * DOFS) << 2);
     const own = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
@@ -279,7 +285,8 @@ export function shareAt(first: i32, end: i32, share: i32): i32 {
  * [15] rowNode [16] rowBasis [17] scratch (firstLevelScratchBytes per thread) [18] node ranges (i32 N + 1)
  * [19] fine row ranges (i32 N + 1) [20] neighbours [21] stage (0, 1, 2) [22] [23] the share, from and to,
  * in 1 << SHARE_BITS units (stage 2 takes all) [24] the fine entries in f32 (out, rows x half; see
- * gaussSeidelFromZero in fine.ts). One thread (or no ranges): all nodes and rows.
+ * gaussSeidelFromZero in fine.ts) [25] 0, or a byte per fine row (out: 1 where the row is regular, fine-regular.ts).
+ * One thread (or no ranges): all nodes and rows.
  */
 export function buildFirstLevelTogether(job: usize, context: usize): void {
   const t = threadIndex(context);
@@ -299,7 +306,7 @@ export function buildFirstLevelTogether(job: usize, context: usize): void {
   } else if (stage == 1) {
     firstLevelBlocks(fineRows, field(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), gw, cell, blocks,
       pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to),
-      pointerField(job, 24), context);
+      pointerField(job, 24), pointerField(job, 25), context);
   } else if (t > 0) {
     firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode, context);
   }

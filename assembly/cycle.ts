@@ -335,8 +335,8 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, context: usize): void {
   const levels = field(hierarchy, 0);
   const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
-  const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12);
-  gaussSeidelFromZero(system, sweepValues, r, z, sums, residual, context);
+  const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12), regularFlags = pointerField(hierarchy, 15);
+  gaussSeidelFromZero(system, sweepValues, regularFlags, r, z, sums, residual, context);
   const first = levelRecord(hierarchy, 0);
   const share = sharedOrSolo(first, context);
   if (share != 0) {
@@ -346,7 +346,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     memory.fill(b1 + node(nlo), 0, node(nhi - nlo));
     if (smoothed(hierarchy)) {
       smoothedFineCorrection(hierarchy, levels, first, residual, rowNode, rowBasis, scratch, z, lo, hi, share);
-      gaussSeidelBackward(system, sweepValues, r, z, sums, context);
+      gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, context);
       return;
     }
     for (let u = lo; u < hi; u++) {
@@ -368,7 +368,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       store<f64>(at, load<f64>(at) + <f64>(over * sum));
     }
   }
-  gaussSeidelBackward(system, sweepValues, r, z, sums, context);
+  gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, context);
 }
 
 /**

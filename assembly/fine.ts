@@ -121,10 +121,12 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   clearCross(system, context);
   const far = farEnd(system, lo, hi);
   const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
+  // With the multigrid preconditioner (system field 5 is 1), its set-up's byte per row says which rows are regular.
+  const flags = field(system, 5) == 1 ? pointerField(pointerField(system, 6), 15) : 0;
   for (let u = lo; u < far; u++) {
     beat(context);
     const row = <usize>u * <usize>half;
-    if (regular && isRegular(columns + (row << 2), u, rows)) {
+    if (regular && regularRow(flags, columns + (row << 2), u, rows)) {
       multiplyRegular(columns + (row << 2), values + (row << 3), load<f64>(diagonal + (<usize>u << 3)), u, x, y);
     } else {
       multiplyRow(system, x, y, cross, hi, u, false);
@@ -145,6 +147,15 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
 @inline
 function sameRowEntries(half: i32): i32 {
   return (<i32>Math.round(Math.sqrt(<f64>(2 * half + 1))) - 1) >> 1;
+}
+
+/**
+ * Whether radius-1 row i takes the regular path (fine-regular.ts): from the set-up's byte per row (flags, the
+ * hierarchy's header field 15) where there is one, else from the row's columns.
+ */
+@inline
+function regularRow(flags: usize, columns: usize, i: i32, rows: i32): bool {
+  return flags != 0 ? load<u8>(flags + <usize>i) != 0 : isRegular(columns, i, rows);
 }
 
 /** Entry s of row `row` (f32) times x_j. */
@@ -171,7 +182,7 @@ function term(columns: usize, values: usize, row: usize, s: i32, x: usize): f64 
  * latency sat on that chain, while the reciprocal does not wait for anything (one rounding more, in the
  * preconditioner only: alphas within 6e-8 of dividing on 14 low-res cases, the same iterations; 0.95 of the CPU time).
  */
-export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: usize, sums: usize, residual: usize, context: usize): void {
+export function gaussSeidelFromZero(system: usize, values: usize, flags: usize, b: usize, x: usize, sums: usize, residual: usize, context: usize): void {
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
@@ -186,7 +197,7 @@ export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: u
     store<f64>(x + (<usize>i << 3), xi);
     const row = <usize>i * <usize>half;
     if (i < far) {
-      if (regular && isRegular(columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, xi, sums);
+      if (regular && regularRow(flags, columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, xi, sums);
       else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
     } else {
       scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
@@ -196,7 +207,7 @@ export function gaussSeidelFromZero(system: usize, values: usize, b: usize, x: u
   for (let i = lo; i < hi; i++) {
     beat(context);
     const row = <usize>i * <usize>half;
-    if (regular && isRegular(columns + (row << 2), i, rows)) {
+    if (regular && regularRow(flags, columns + (row << 2), i, rows)) {
       store<f64>(residual + (<usize>i << 3), negatedUpperSum(columns + (row << 2), values + (row << 2), i, x));
       continue;
     }
@@ -248,7 +259,7 @@ function backwardRow(
  * buffer, this thread's own), so after the middle barrier a thread reads only its own rows and buffers
  * and needs no barrier at the end. values: the entries in f32, as for gaussSeidelFromZero.
  */
-export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: usize, sums: usize, context: usize): void {
+export function gaussSeidelBackward(system: usize, values: usize, flags: usize, b: usize, x: usize, sums: usize, context: usize): void {
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
@@ -261,7 +272,7 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   for (let i = lo; i < far; i++) {
     beat(context);
     const row = <usize>i * <usize>half;
-    if (regular && isRegular(columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, load<f64>(x + (<usize>i << 3)), sums);
+    if (regular && regularRow(flags, columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, load<f64>(x + (<usize>i << 3)), sums);
     else scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
   }
   for (let i = far; i < hi; i++) {
@@ -280,7 +291,7 @@ export function gaussSeidelBackward(system: usize, values: usize, b: usize, x: u
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
     const row = <usize>i * <usize>half;
-    if (regular && isRegular(columns + (row << 2), i, rows)) {
+    if (regular && regularRow(flags, columns + (row << 2), i, rows)) {
       const sum = backwardSum(columns + (row << 2), values + (row << 2), i, x, load<f64>(sums + (<usize>i << 3)));
       store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) * (1.0 / load<f64>(diagonal + (<usize>i << 3))));
     } else {

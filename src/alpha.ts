@@ -144,7 +144,7 @@ const REPLICA_BYTES_PER_UNKNOWN = 4;
  * own copy of the replicated block levels' vectors: measured 1.0-1.8 bytes per unknown pixel, counted as 4).
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid", threads = 1): number {
-  const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 : 0;
+  const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 + (half === REGULAR_HALF ? 1 : 0) : 0;
   const multigrid = 200 + sweepCopy + (threads - 1) * REPLICA_BYTES_PER_UNKNOWN;
   return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? multigrid : 0);
 }
@@ -227,6 +227,8 @@ const SMOOTHED_MAX_UNKNOWNS = 1 << 20;
 const MULTIGRID_MAX_RADIUS = 2;
 /** Stored offsets per row at MULTIGRID_MAX_RADIUS: ((4r + 1)^2 - 1) / 2. Wider stencils are solved with Jacobi. */
 const MULTIGRID_MAX_HALF = 40;
+/** Stored offsets per row at radius 1, whose rows with every neighbour unknown the sweeps take faster (assembly/fine-regular.ts). */
+const REGULAR_HALF = 12;
 
 /**
  * Zeroes entry `index` (the dummy unknown or node, of `bytes` bytes) of a vector and returns the vector. Kernels
@@ -306,7 +308,7 @@ async function setUpMultigrid(
   const threads = ranges === 0 ? 1 : engine.threads;
   let vectors = levelVectors(nodes, 1);
   const firstScratch = arena.alloc(k.firstLevelScratchBytes() * threads);
-  const job = arena.alloc(25 * 4);
+  const job = arena.alloc(26 * 4);
   arena.i32(job, 21).set([system.unknownIndex, pixels.image, width, height, rows, half, system.columns, system.values, system.diagonal,
     cells, gw, nodes, level.cell, level.blocks, level.nullSpace, rowNode, rowBasis, firstScratch, ranges, system.split?.rowRanges ?? 0,
     level.neighbours]);
@@ -320,7 +322,9 @@ async function setUpMultigrid(
   // offset), which stage 1 writes, and whatever else fits.
   releasePhoto(arena, pixels, width, height);
   const sweepValues = arena.alloc(rows * half * 4);
-  arena.i32(job + 96, 1)[0] = sweepValues;
+  // At radius 1, a byte per row: 1 where all of the row's neighbours are unknown (assembly/fine-regular.ts).
+  const regularFlags = half === REGULAR_HALF ? arena.alloc(rows) : 0;
+  arena.i32(job + 96, 2).set([sweepValues, regularFlags]);
   await inSlices(SHARE_UNITS, (from, to) => firstLevelStage(1, from, to), within(pause, 0.2, 0.5), undefined, firstShare(rows, SET_UP_FIRST_ROWS));
   firstLevelStage(2);
   const records: number[][] = [];
@@ -374,7 +378,7 @@ async function setUpMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowNode, rowBasis, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 3).set([sweepValues, 0, forwardAfterNodes]); // field 13: not smoothed (src/smoothed.ts); 14 (cycle.ts)
+  arena.i32(hierarchy + 48, 4).set([sweepValues, 0, forwardAfterNodes, regularFlags]); // field 13: not smoothed (src/smoothed.ts); 14 (cycle.ts)
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }

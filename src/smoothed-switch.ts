@@ -17,7 +17,7 @@ import { setUpSmoothedMultigrid, smoothedSetUpBytes } from "./smoothed.js";
  */
 export interface FirstLevel {
   width: number; height: number; cells: number; gw: number; gh: number; nodes: number; nullSpace: number; rowNode: number; rowBasis: number;
-  sums?: number; sweepValues?: number;
+  sums?: number; sweepValues?: number; regularFlags?: number;
 }
 
 /** Whether `bytes` more fit within the engine's memory limit on top of what is in use. */
@@ -104,8 +104,8 @@ export class SmoothedSwitch {
   ): Promise<number> {
     this.tried = true;
     if (signal?.aborted) throw abortError(signal);
-    const header = arena.i32(plain, 13);
-    const first = { ...this.firstLevel, sums: header[6], sweepValues: header[12] };
+    const header = arena.i32(plain, 16);
+    const first = { ...this.firstLevel, sums: header[6], sweepValues: header[12], regularFlags: header[15] };
     const roomy = fits(arena, smoothedSetUpBytes(system.rows, first));
     if (roomy) recyclePlainLevels(arena, plain);
     const mark = arena.mark();

@@ -157,7 +157,8 @@ export async function setUpSmoothedMultigrid(
   arena.i32(hierarchy, 11).set([records.length, rows, half, system.columns, system.values, system.diagonal, sums, residual,
     rowParents, rowProlongator, cycleScratch]);
   arena.f32(hierarchy + 44, 1)[0] = overCorrection;
-  arena.i32(hierarchy + 48, 3).set([sweepValues, 1, 0x7fffffff]); // field 14: every level's sweeps a symmetric pair (cycle.ts)
+  // field 14: every level's sweeps a symmetric pair (cycle.ts); 15: the plain set-up's regular rows, if any (fine-regular.ts)
+  arena.i32(hierarchy + 48, 4).set([sweepValues, 1, 0x7fffffff, first?.regularFlags ?? 0]);
   records.forEach((fields, i) => arena.i32(hierarchy + HEADER_BYTES + i * LEVEL_BYTES, fields.length).set(fields));
   return hierarchy;
 }

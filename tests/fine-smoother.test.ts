@@ -14,9 +14,13 @@ import { checkImage, checkTrimap } from "../dist/validate.js";
 import { enginesOfEveryBuild, random } from "./helpers.js";
 import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
-/** Byte offsets in the hierarchy's header (assembly/aggregation.ts): the coarse correction's scale, the f32 entries. */
+/**
+ * Byte offsets in the hierarchy's header (assembly/aggregation.ts): the coarse correction's scale, the f32 entries,
+ * the regular rows' flags (0: the kernels tell regular rows from their columns, as after a smoothed set-up of its own).
+ */
 const OVER_CORRECTION_OFFSET = 44;
 const SWEEP_VALUES_OFFSET = 48;
+const REGULAR_FLAGS_OFFSET = 60;
 /** Small enough that every thread count splits the scenes' unknowns (src/split.ts). */
 const MIN_ROWS = 256;
 
@@ -71,7 +75,7 @@ function referencePair(m: Matrix, b: Float64Array): Float64Array {
 }
 
 /** One application of the preconditioner, its coarse correction scaled by 0, to a random right-hand side. */
-async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number) {
+async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
   const { image, trimap } = scenes[scene];
   return engine.run(async (arena) => {
     const checked = checkImage(image);
@@ -81,6 +85,7 @@ async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number
     const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
     const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
     arena.f32(preconditioner + OVER_CORRECTION_OFFSET, 1)[0] = 0;
+    if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
     const descriptor = arena.alloc(48);
     arena.i32(descriptor, 11).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
       split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
@@ -102,11 +107,12 @@ async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number
 
 describe("the fine smoothing pair: forward from zero, then backward", () => {
   const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
-    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).flatMap((scene) =>
+      [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
 
-  it.each(cases)("$build, radius $radius, $scene: the plain row-by-row sweeps' answer", async ({ build, radius, scene }) => {
+  it.each(cases)("$build, radius $radius, $scene, $flags: the plain row-by-row sweeps' answer", async ({ build, radius, scene, fromColumns }) => {
     const engine = engines.get(build)!;
-    const { threads, z, expected } = await smooth(engine, scene, radius);
+    const { threads, z, expected } = await smooth(engine, scene, radius, fromColumns);
     expect(threads).toBe(engine.threads);
     let scale = 0, worst = 0;
     expected.forEach((v, i) => {
@@ -129,7 +135,7 @@ function regularRows(rows: number, half: number, columns: Int32Array): number {
 }
 
 /** y = A x by the outer CG's product (pcgStart with b = 0 and x random gives r = -A x), against a plain product. */
-async function product(engine: Engine, scene: keyof typeof scenes, radius: number) {
+async function product(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
   const { image, trimap } = scenes[scene];
   return engine.run(async (arena) => {
     const checked = checkImage(image);
@@ -138,6 +144,7 @@ async function product(engine: Engine, scene: keyof typeof scenes, radius: numbe
     const { rows, half, split } = system;
     const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
     const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
+    if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
     const descriptor = arena.alloc(48);
     arena.i32(descriptor, 11).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
       split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
@@ -163,11 +170,12 @@ async function product(engine: Engine, scene: keyof typeof scenes, radius: numbe
 
 describe("the outer CG's product", () => {
   const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
-    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).flatMap((scene) =>
+      [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
 
-  it.each(cases)("$build, radius $radius, $scene: a plain product's answer", async ({ build, radius, scene }) => {
+  it.each(cases)("$build, radius $radius, $scene, $flags: a plain product's answer", async ({ build, radius, scene, fromColumns }) => {
     const engine = engines.get(build)!;
-    const { threads, y, expected, rows, regular } = await product(engine, scene, radius);
+    const { threads, y, expected, rows, regular } = await product(engine, scene, radius, fromColumns);
     expect(threads).toBe(engine.threads);
     if (radius === 1) {
       // The band's rows are mostly regular, the holes' mostly not: both paths are taken.
