@@ -331,8 +331,11 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   }
 }
 
-/** z = M^-1 r (vectors of rows + 1 f64, the last kept 0) for this thread's rows; system: see fine.ts. */
-export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, context: usize): void {
+/**
+ * z = M^-1 r (vectors of rows + 1 f64, the last kept 0) for this thread's rows; system: see fine.ts. product: 0, or
+ * where the last sweep also writes A z on one thread (fine.ts gaussSeidelBackward).
+ */
+export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, product: usize, context: usize): void {
   const levels = field(hierarchy, 0);
   const sums = pointerField(hierarchy, 6), residual = pointerField(hierarchy, 7), rowNode = pointerField(hierarchy, 8), rowBasis = pointerField(hierarchy, 9);
   const scratch = pointerField(hierarchy, 10), sweepValues = pointerField(hierarchy, 12), regularFlags = pointerField(hierarchy, 15);
@@ -346,7 +349,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
     memory.fill(b1 + node(nlo), 0, node(nhi - nlo));
     if (smoothed(hierarchy)) {
       smoothedFineCorrection(hierarchy, levels, first, residual, rowNode, rowBasis, scratch, z, lo, hi, share);
-      gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, context);
+      gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, product, context);
       return;
     }
     for (let u = lo; u < hi; u++) {
@@ -368,7 +371,7 @@ export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: u
       store<f64>(at, load<f64>(at) + <f64>(over * sum));
     }
   }
-  gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, context);
+  gaussSeidelBackward(system, sweepValues, regularFlags, r, z, sums, product, context);
 }
 
 /**

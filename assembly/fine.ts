@@ -259,9 +259,11 @@ function backwardRow(
  * buffer, this thread's own), so after the middle barrier a thread reads only its own rows and buffers
  * and needs no barrier at the end. values: the entries in f32, as for gaussSeidelFromZero.
  */
-export function gaussSeidelBackward(system: usize, values: usize, flags: usize, b: usize, x: usize, sums: usize, context: usize): void {
+export function gaussSeidelBackward(
+  system: usize, values: usize, flags: usize, b: usize, x: usize, sums: usize, product: usize, context: usize
+): void {
   const rows = field(system, 0), half = field(system, 1);
-  const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
+  const columns = pointerField(system, 2), diagonal = pointerField(system, 4), entries = pointerField(system, 3);
   const lo = firstRow(system, context), hi = endRow(system, context);
   const cross = buffer(system, 8, context, 0), ghost = buffer(system, 9, context, 0);
   barrier(context); // x complete
@@ -288,14 +290,21 @@ export function gaussSeidelBackward(system: usize, values: usize, flags: usize, 
     beat(context);
     backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, true);
   }
+  // With `product` (one thread: far is hi), y = A x of the swept x as well, row by row as each x_i is final: row i
+  // gathers its upper neighbours, final before it, and scatters into theirs, whose own gathers are done; so every
+  // stored entry meets final values. The outer CG takes it instead of a product of its own (solve.ts).
+  const fused = product != 0 && threads(context) == 1;
+  if (fused) memory.fill(product + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
     const row = <usize>i * <usize>half;
     if (regular && regularRow(flags, columns + (row << 2), i, rows)) {
       const sum = backwardSum(columns + (row << 2), values + (row << 2), i, x, load<f64>(sums + (<usize>i << 3)));
       store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) * (1.0 / load<f64>(diagonal + (<usize>i << 3))));
+      if (fused) multiplyRegular(columns + (row << 2), entries + (row << 3), load<f64>(diagonal + (<usize>i << 3)), i, x, product);
     } else {
       backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
+      if (fused) multiplyRow(system, x, product, cross, hi, i, false);
     }
   }
 }

@@ -13,27 +13,34 @@
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 //                      [7..10] the threads' split of the rows (see assembly/fine.ts; 0 for one thread)
+//                      [11] a vector for A z from the multigrid cycle on one thread, or 0 (see pcgIterate)
 // Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
+//              [4] 1 when q holds A p (pcgIterate), else 0
 
 import { residualAfterProduct, writeStartState } from "./residual";
 import { dot, axpy, xpay, multiply } from "./vector";
 import { endRow, firstRow, stencilMultiply } from "./fine";
 import { field, pointerField } from "./record";
 import { aggregationApply } from "./cycle";
-import { barrier, contribute, reduce, threadIndex, total } from "./team";
+import { barrier, contribute, reduce, threadIndex, threads, total } from "./team";
 
 export const PRECONDITIONER_JACOBI: i32 = 0;
 export const PRECONDITIONER_MULTIGRID: i32 = 1;
 
-function precondition(system: usize, r: usize, z: usize, context: usize): void {
+/**
+ * z = M^-1 r. With multigrid on one thread and `product` not 0, the cycle's last sweep writes A z there too; returns
+ * whether it did.
+ */
+function precondition(system: usize, r: usize, z: usize, product: usize, context: usize): bool {
   if (field(system, 5) == PRECONDITIONER_MULTIGRID) {
-    aggregationApply(system, pointerField(system, 6), r, z, context);
-  } else {
-    const lo = firstRow(system, context), hi = endRow(system, context);
-    const offset = <usize>lo << 3;
-    multiply(pointerField(system, 6) + offset, r + offset, z + offset, hi - lo);
+    aggregationApply(system, pointerField(system, 6), r, z, product, context);
+    return product != 0 && threads(context) == 1;
   }
+  const lo = firstRow(system, context), hi = endRow(system, context);
+  const offset = <usize>lo << 3;
+  multiply(pointerField(system, 6) + offset, r + offset, z + offset, hi - lo);
+  return false;
 }
 
 /** a . b over this thread's rows, summed over the threads. */
@@ -60,8 +67,9 @@ export function pcgStart(system: usize, b: usize, x: usize, r: usize, z: usize, 
   stencilMultiply(system, x, r, context);
   xpay(b + offset, -1.0, r + offset, count);
   barrier(context); // the product's cross buffers are read before the preconditioner fills them again
-  precondition(system, r, z, context);
+  precondition(system, r, z, 0, context);
   memory.copy(p + offset, z + offset, <usize>count << 3);
+  if (threadIndex(context) == 0) store<f64>(state, 0, 32); // q does not hold A p yet
   return writeStartState(b, r, z, lo, hi, state, true, context);
 }
 
@@ -88,11 +96,16 @@ export function pcgIterate(
   const bNorm = load<f64>(state, 8);
   let rNorm = load<f64>(state, 16);
   let indefinite = load<f64>(state, 24) != 0;
+  // Whether q holds A p already: on one thread with multigrid, the cycle's last sweep gives A z, and A p is then
+  // A z + beta A p_old, a vector update instead of a product (fine.ts gaussSeidelBackward).
+  let productKnown = load<f64>(state, 32) != 0;
+  const product = pointerField(system, 11);
   const target = tolerance * bNorm;
   let steps = 0;
   barrier(context); // every thread has read the state
   while (steps < maxSteps && rNorm > target && !indefinite) {
-    stencilMultiply(system, p, q, context);
+    if (!productKnown) stencilMultiply(system, p, q, context);
+    productKnown = true;
     const pq = teamDot(system, p, q, context);
     // A is positive definite, so pq > 0 until p vanishes in rounding; stop rather than divide by it.
     if (!(pq > 0)) break;
@@ -102,7 +115,7 @@ export function pcgIterate(
     rNorm = Math.sqrt(teamDot(system, r, r, context));
     steps++;
     if (rNorm <= target) break;
-    precondition(system, r, z, context);
+    const fused = precondition(system, r, z, product, context);
     contribute(context, 0, dot(r + offset, z + offset, count));
     contribute(context, 1, dot(z + offset, q + offset, count));
     reduce(context, 2);
@@ -111,13 +124,17 @@ export function pcgIterate(
       indefinite = true;
       break;
     }
-    xpay(z + offset, -total(context, 1) / pq, p + offset, count);
+    const beta = -total(context, 1) / pq;
+    xpay(z + offset, beta, p + offset, count);
+    if (fused) xpay(product + offset, beta, q + offset, count);
+    productKnown = fused;
     rz = rzNext;
   }
   if (threadIndex(context) == 0) {
     store<f64>(state, rz);
     store<f64>(state, rNorm, 16);
     store<f64>(state, indefinite ? 1.0 : 0.0, 24);
+    store<f64>(state, productKnown ? 1.0 : 0.0, 32);
   }
   barrier(context);
   return steps;

@@ -145,7 +145,8 @@ const REPLICA_BYTES_PER_UNKNOWN = 4;
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid", threads = 1): number {
   const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 + (half === REGULAR_HALF ? 1 : 0) : 0;
-  const multigrid = 200 + sweepCopy + (threads - 1) * REPLICA_BYTES_PER_UNKNOWN;
+  // The vector for A z from the cycle (one thread; assembly/solve.ts) or the threads' replicas.
+  const multigrid = 200 + sweepCopy + 8 + (threads - 1) * REPLICA_BYTES_PER_UNKNOWN;
   return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? multigrid : 0);
 }
 
@@ -422,11 +423,14 @@ export async function solveSystem(
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
-  arena.i32(descriptor, 11).set([rows, system.half, system.columns, system.values, system.diagonal,
-    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
   const vector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
+  // On one thread the multigrid cycle's last sweep also gives A z, from which CG updates A p without a product of
+  // its own (assembly/solve.ts pcgIterate): a vector for it.
+  const product = kind === "multigrid" && !split ? vector() : 0;
+  arena.i32(descriptor, 12).set([rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product]);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
-  const state = arena.alloc(32);
+  const state = arena.alloc(40);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;
   // On threads until their answer fails the check below; then, and when the rows are not split, alone.
   let alone = !split;
@@ -437,6 +441,7 @@ export async function solveSystem(
   await setUpPause(1);
   let iterations = 0;
   let slice = 1;
+  let restarted = false;
   for (;;) {
     while (residual > options.tolerance && iterations < options.maxIterations) {
       const steps = Math.min(slice, options.maxIterations - iterations, switcher?.stepsToCheck(iterations) ?? Infinity);
@@ -474,12 +479,17 @@ export async function solveSystem(
       await yieldToEventLoop();
       if (options.signal?.aborted) throw abortError(options.signal);
     }
-    if (alone) break;
-    // CG updates its residual rather than recomputing it, so a threaded product that went wrong would still
-    // look converged. Judge the threaded answer by one thread's product; should it fail, go on from it alone.
+    // CG updates its residual rather than recomputing it, so a threaded product that went wrong would still look
+    // converged; on one thread with multigrid it updates A p too (from the cycle's A z, assembly/solve.ts), whose
+    // rounding could drift the same way. Such an answer is judged by one thread's product; should it fail, the solve
+    // goes on from it alone, its residual recomputed, and then stops on CG's own residual, as a plain one-thread
+    // solve does (a tolerance below the rounding of |b - Ax|, down to 1e-30, is met by that residual).
+    if (alone && (product === 0 || restarted)) break;
+    const updated = residual;
     residual = engine.together("pcgResidual", [descriptor, system.rhs, x, q], true);
-    if (residual <= options.tolerance || iterations >= options.maxIterations) break;
+    if (residual <= options.tolerance || iterations >= options.maxIterations || (alone && updated > options.tolerance)) break;
     alone = true;
+    restarted = true;
     residual = start();
   }
   return { solution: x, iterations, residual, converged: residual <= options.tolerance, setupMilliseconds, finishedAlone: alone && !!split, preconditioner,

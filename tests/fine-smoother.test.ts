@@ -87,14 +87,14 @@ async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number
     arena.f32(preconditioner + OVER_CORRECTION_OFFSET, 1)[0] = 0;
     if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
     const descriptor = arena.alloc(48);
-    arena.i32(descriptor, 11).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
+    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, 0]);
     const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 100 + rows);
     const rhs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
     arena.f64(b, rows).set(rhs);
-    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(32)]);
+    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(40)]);
     const matrix: Matrix = {
       rows, half, columns: arena.i32(system.columns, rows * half).slice(),
       values: arena.f32(arena.i32(preconditioner + SWEEP_VALUES_OFFSET, 1)[0], rows * half).slice(),
@@ -146,14 +146,14 @@ async function product(engine: Engine, scene: keyof typeof scenes, radius: numbe
     const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
     if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
     const descriptor = arena.alloc(48);
-    arena.i32(descriptor, 11).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0]);
+    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, 0]);
     const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 300 + rows);
     const xs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
     arena.f64(x, rows).set(xs);
-    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(32)]);
+    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(40)]);
     const columns = arena.i32(system.columns, rows * half).slice(), values = arena.f64(system.values, rows * half).slice();
     const expected = Float64Array.from(arena.f64(system.diagonal, rows), (d, i) => d * xs[i]);
     for (let i = 0; i < rows; i++) {
@@ -190,5 +190,52 @@ describe("the outer CG's product", () => {
     });
     expect(scale).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1e-12 * scale);
+  });
+});
+
+/**
+ * On one thread with multigrid, CG takes A p from the cycle's last sweep (A z, then A z + beta A p_old: assembly/solve.ts)
+ * instead of a product of its own. Eight steps that way against eight with products (the descriptor's field 11 at 0).
+ */
+async function cgSteps(engine: Engine, scene: keyof typeof scenes, fused: boolean, steps: number) {
+  const { image, trimap } = scenes[scene];
+  return engine.run(async (arena) => {
+    const checked = checkImage(image);
+    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+    const system = await buildSystem(arena, engine, pixels, width, height, 1, 1e-7, MIN_ROWS);
+    const { rows, half, split } = system;
+    const options = { epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
+    const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
+    const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
+    const [x, r, z, p, q, product] = [vector(), vector(), vector(), vector(), vector(), vector()];
+    const descriptor = arena.alloc(48);
+    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, fused ? product : 0]);
+    const state = arena.alloc(40);
+    engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state]);
+    const ran = engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, 0]);
+    return { ran, x: arena.f64(x, rows).slice(), productKnown: arena.f64(state + 32, 1)[0] };
+  });
+}
+
+describe("CG's A p from the cycle", () => {
+  const cases = ["release", "scalar", "threads 1", "threads 2"].flatMap((build) => (["holes", "band"] as const).map((scene) => ({ build, scene })));
+
+  it.each(cases)("$build, $scene: eight steps as with a product each", async ({ build, scene }) => {
+    const engine = engines.get(build)!;
+    const plain = await cgSteps(engine, scene, false, 8);
+    const fused = await cgSteps(engine, scene, true, 8);
+    expect(plain.ran).toBe(8);
+    expect(fused.ran).toBe(8);
+    // Only one thread takes it; with more, each step makes its own product as before.
+    expect(plain.productKnown).toBe(0);
+    expect(fused.productKnown).toBe(engine.threads === 1 ? 1 : 0);
+    let scale = 0, worst = 0;
+    plain.x.forEach((v, i) => {
+      scale = Math.max(scale, Math.abs(v));
+      worst = Math.max(worst, Math.abs(v - fused.x[i]));
+    });
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-9 * scale);
   });
 });
