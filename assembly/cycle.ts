@@ -333,7 +333,7 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
 
 /**
  * z = M^-1 r (vectors of rows + 1 f64, the last kept 0) for this thread's rows; system: see fine.ts. product: 0, or
- * where the last sweep also writes A z on one thread (fine.ts gaussSeidelBackward).
+ * where the last sweep also writes A z (fine.ts gaussSeidelBackward).
  */
 export function aggregationApply(system: usize, hierarchy: usize, r: usize, z: usize, product: usize, context: usize): void {
   const levels = field(hierarchy, 0);

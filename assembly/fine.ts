@@ -290,10 +290,11 @@ export function gaussSeidelBackward(
     beat(context);
     backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, true);
   }
-  // With `product` (one thread: far is hi), y = A x of the swept x as well, row by row as each x_i is final: row i
-  // gathers its upper neighbours, final before it, and scatters into theirs, whose own gathers are done; so every
-  // stored entry meets final values. The outer CG takes it instead of a product of its own (solve.ts).
-  const fused = product != 0 && threads(context) == 1;
+  // With `product`, y = A x of the swept x as well, row by row as each x_i is final: row i gathers its upper
+  // neighbours, final before it, and scatters into theirs, whose own gathers are done; so every stored entry meets
+  // final values. The rows near the next thread's (from far on) read its rows, which are final only once it is
+  // done: they come after a barrier, as stencilMultiply's do. The outer CG takes it instead of a product (solve.ts).
+  const fused = product != 0;
   if (fused) memory.fill(product + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   for (let i = far - 1; i >= lo; i--) {
     beat(context);
@@ -306,5 +307,15 @@ export function gaussSeidelBackward(
       backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
       if (fused) multiplyRow(system, x, product, cross, hi, i, false);
     }
+  }
+  if (fused && threads(context) > 1) {
+    barrier(context); // x final in every thread's rows; the cross buffers read (addCross above)
+    clearCross(system, context);
+    for (let i = far; i < hi; i++) {
+      beat(context);
+      multiplyRow(system, x, product, cross, hi, i, true);
+    }
+    barrier(context);
+    addCross(system, context, lo, hi, product, 1);
   }
 }

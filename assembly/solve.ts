@@ -13,7 +13,7 @@
 //                      [5] preconditioner: 0 Jacobi, 1 multigrid
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 //                      [7..10] the threads' split of the rows (see assembly/fine.ts; 0 for one thread)
-//                      [11] a vector for A z from the multigrid cycle on one thread, or 0 (see pcgIterate)
+//                      [11] a vector for A z from the multigrid cycle, or 0 (see pcgIterate)
 // Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 //              [4] 1 when q holds A p (pcgIterate), else 0
@@ -23,19 +23,18 @@ import { dot, axpy, xpay, multiply } from "./vector";
 import { endRow, firstRow, stencilMultiply } from "./fine";
 import { field, pointerField } from "./record";
 import { aggregationApply } from "./cycle";
-import { barrier, contribute, reduce, threadIndex, threads, total } from "./team";
+import { barrier, contribute, reduce, threadIndex, total } from "./team";
 
 export const PRECONDITIONER_JACOBI: i32 = 0;
 export const PRECONDITIONER_MULTIGRID: i32 = 1;
 
 /**
- * z = M^-1 r. With multigrid on one thread and `product` not 0, the cycle's last sweep writes A z there too; returns
- * whether it did.
+ * z = M^-1 r. With multigrid and `product` not 0, the cycle's last sweep writes A z there too; returns whether it did.
  */
 function precondition(system: usize, r: usize, z: usize, product: usize, context: usize): bool {
   if (field(system, 5) == PRECONDITIONER_MULTIGRID) {
     aggregationApply(system, pointerField(system, 6), r, z, product, context);
-    return product != 0 && threads(context) == 1;
+    return product != 0;
   }
   const lo = firstRow(system, context), hi = endRow(system, context);
   const offset = <usize>lo << 3;
@@ -96,8 +95,8 @@ export function pcgIterate(
   const bNorm = load<f64>(state, 8);
   let rNorm = load<f64>(state, 16);
   let indefinite = load<f64>(state, 24) != 0;
-  // Whether q holds A p already: on one thread with multigrid, the cycle's last sweep gives A z, and A p is then
-  // A z + beta A p_old, a vector update instead of a product (fine.ts gaussSeidelBackward).
+  // Whether q holds A p already: with multigrid, the cycle's last sweep gives A z, and A p is then A z + beta A p_old,
+  // a vector update instead of a product (fine.ts gaussSeidelBackward).
   let productKnown = load<f64>(state, 32) != 0;
   const product = pointerField(system, 11);
   const target = tolerance * bNorm;

@@ -424,9 +424,9 @@ export async function solveSystem(
   const setupMilliseconds = now() - started;
   const descriptor = arena.alloc(48);
   const vector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
-  // On one thread the multigrid cycle's last sweep also gives A z, from which CG updates A p without a product of
-  // its own (assembly/solve.ts pcgIterate): a vector for it.
-  const product = kind === "multigrid" && !split ? vector() : 0;
+  // The multigrid cycle's last sweep also gives A z, from which CG updates A p without a product of its own
+  // (assembly/solve.ts pcgIterate): a vector for it.
+  const product = kind === "multigrid" ? vector() : 0;
   arena.i32(descriptor, 12).set([rows, system.half, system.columns, system.values, system.diagonal,
     PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product]);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
@@ -480,8 +480,8 @@ export async function solveSystem(
       if (options.signal?.aborted) throw abortError(options.signal);
     }
     // CG updates its residual rather than recomputing it, so a threaded product that went wrong would still look
-    // converged; on one thread with multigrid it updates A p too (from the cycle's A z, assembly/solve.ts), whose
-    // rounding could drift the same way. Such an answer is judged by one thread's product; should it fail, the solve
+    // converged; with multigrid it updates A p too (from the cycle's A z, assembly/solve.ts), whose rounding could
+    // drift the same way. Such an answer is judged by one thread's product; should it fail, the solve
     // goes on from it alone, its residual recomputed, and then stops on CG's own residual, as a plain one-thread
     // solve does (a tolerance below the rounding of |b - Ax|, down to 1e-30, is met by that residual).
     if (alone && (product === 0 || restarted)) break;

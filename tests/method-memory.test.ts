@@ -134,9 +134,8 @@ describe("closed-form's memory estimate on threads", () => {
     }
     for (const { peak, estimate } of figures) expect(peak).toBeLessThanOrEqual(estimate);
     // One thread also keeps the plain first level's cells and near-null space for the switch to smoothed
-    // aggregation (src/smoothed-switch.ts), 0.8 % of the peak here, and a vector for the cycle's A z (src/alpha.ts
-    // solveSystem), 1.7 %, which the threads do not.
-    expect(figures[1].peak).toBeGreaterThan(0.96 * figures[0].peak);
+    // aggregation (src/smoothed-switch.ts), 0.8 % of the peak here, which the threads do not.
+    expect(figures[1].peak).toBeGreaterThan(0.98 * figures[0].peak);
     expect(figures[1].estimate - figures[0].estimate).toBeGreaterThanOrEqual(figures[1].peak - figures[0].peak);
   });
 });
