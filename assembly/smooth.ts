@@ -102,10 +102,15 @@ function solveNode(
       }
       acc = f32x4.add(acc, odd);
     } else {
-      for (let s = 0; s < last; s++) {
-        if (s == middle) continue;
+      // The slots before the middle one, then (not from zero) those after it: no test for the middle per slot.
+      for (let s = 0; s < middle; s++) {
         const m = load<i32>(links + (<usize>s << 2));
         const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
+      }
+      for (let s = middle + 1; s < last; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        const xm = alone ? x + (<usize>(m * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
         acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
       }
     }
@@ -149,6 +154,18 @@ function storeProducts(n: i32, count: i32, neighbours: usize, blocks: usize, x: 
       }
       const m = load<i32>(links + (<usize>(count - 1) << 2));
       acc = f32x4.add(subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2))), odd);
+    } else if (skipFrom == i32.MAX_VALUE) {
+      // Every slot, with no test per slot (the product).
+      for (let s = 0; s < count; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
+    } else if (skipFrom == 0) {
+      // Every node is at or after 0: the slots after the middle one only (the first thread's residual from zero).
+      for (let s = middle + 1; s < count; s++) {
+        const m = load<i32>(links + (<usize>s << 2));
+        acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+      }
     } else {
       for (let s = 0; s < count; s++) {
         const m = load<i32>(links + (<usize>s << 2));
