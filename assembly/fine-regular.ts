@@ -92,23 +92,6 @@ export function negatedUpperSum(columns: usize, values: usize, u: i32, x: usize)
 }
 
 /**
- * The backward sweep's sum for regular row u: sums[u] plus the entries on the image rows below in two chains (even
- * and odd s from 2), then the two on its own row, nearest last; as backwardRow in fine.ts.
- */
-@inline
-export function backwardSum(columns: usize, values: usize, u: i32, x: usize, sum: f64): f64 {
-  const first1 = load<i32>(columns, 8), first2 = load<i32>(columns, 28);
-  let acc = f64x2.add(f64x2.splat(0), f64x2.mul(pair32(values, 2), xPair(x, first1)));
-  acc = f64x2.add(acc, f64x2.mul(pair32(values, 4), xPair(x, first1 + 2)));
-  acc = f64x2.add(acc, f64x2.mul(pair32(values, 6), xSplit(x, first1 + 4, first2)));
-  acc = f64x2.add(acc, f64x2.mul(pair32(values, 8), xPair(x, first2 + 1)));
-  acc = f64x2.add(acc, f64x2.mul(pair32(values, 10), xPair(x, first2 + 3)));
-  sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  sum += <f64>load<f32>(values, 4) * load<f64>(x + (<usize>(u + 2) << 3));
-  return sum + <f64>load<f32>(values) * load<f64>(x + (<usize>(u + 1) << 3));
-}
-
-/**
  * Row u of y = A x for a regular row, f64 values (the outer CG's product): the diagonal and upper entries gathered
  * in two chains (the first starting from the diagonal's product), the upper entries scattered; as multiplyRow.
  */
@@ -134,4 +117,48 @@ export function multiplyRegular(columns: usize, values: usize, diagonal: f64, u:
   scatterPair(y, first2 + 3, a5, xs);
   const yu = y + (<usize>u << 3);
   store<f64>(yu, load<f64>(yu) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)));
+}
+
+/**
+ * The backward sweep's row u and, with `product` not 0, its row of y = A x as well: backwardSum and multiplyRegular
+ * in one, the neighbours' x read once (they do not change when x_u does). Returns x_u, which it stores.
+ * values32: the row's f32 entries; values64: its f64 entries; reciprocal: 1 / a_uu.
+ */
+@inline
+export function backwardRegular(
+  columns: usize, values32: usize, values64: usize, diagonal: f64, reciprocal: f64, bu: f64, sum: f64, u: i32, x: usize, product: usize
+): f64 {
+  const first1 = load<i32>(columns, 8), first2 = load<i32>(columns, 28);
+  const right = xPair(x, u + 1), x1 = xPair(x, first1), x2 = xPair(x, first1 + 2), x3 = xSplit(x, first1 + 4, first2);
+  const x4 = xPair(x, first2 + 1), x5 = xPair(x, first2 + 3);
+  let acc = f64x2.add(f64x2.splat(0), f64x2.mul(pair32(values32, 2), x1));
+  acc = f64x2.add(acc, f64x2.mul(pair32(values32, 4), x2));
+  acc = f64x2.add(acc, f64x2.mul(pair32(values32, 6), x3));
+  acc = f64x2.add(acc, f64x2.mul(pair32(values32, 8), x4));
+  acc = f64x2.add(acc, f64x2.mul(pair32(values32, 10), x5));
+  sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  sum += <f64>load<f32>(values32, 4) * f64x2.extract_lane(right, 1);
+  sum += <f64>load<f32>(values32) * f64x2.extract_lane(right, 0);
+  const xu = (bu - sum) * reciprocal;
+  store<f64>(x + (<usize>u << 3), xu);
+  if (product == 0) return xu;
+  const xs = f64x2.splat(xu);
+  const a0 = v128.load(values64), a1 = v128.load(values64, 16), a2 = v128.load(values64, 32);
+  const a3 = v128.load(values64, 48), a4 = v128.load(values64, 64), a5 = v128.load(values64, 80);
+  let gather = f64x2.replace_lane(f64x2.splat(0), 0, diagonal * xu);
+  gather = f64x2.add(gather, f64x2.mul(a0, right));
+  scatterPair(product, u + 1, a0, xs);
+  gather = f64x2.add(gather, f64x2.mul(a1, x1));
+  scatterPair(product, first1, a1, xs);
+  gather = f64x2.add(gather, f64x2.mul(a2, x2));
+  scatterPair(product, first1 + 2, a2, xs);
+  gather = f64x2.add(gather, f64x2.mul(a3, x3));
+  scatterSplit(product, first1 + 4, first2, a3, xu);
+  gather = f64x2.add(gather, f64x2.mul(a4, x4));
+  scatterPair(product, first2 + 1, a4, xs);
+  gather = f64x2.add(gather, f64x2.mul(a5, x5));
+  scatterPair(product, first2 + 3, a5, xs);
+  const at = product + (<usize>u << 3);
+  store<f64>(at, load<f64>(at) + (f64x2.extract_lane(gather, 0) + f64x2.extract_lane(gather, 1)));
+  return xu;
 }

@@ -21,7 +21,7 @@
 //   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts).
 
 import { field, pointerField } from "./record";
-import { REGULAR_HALF, backwardSum, isRegular, multiplyRegular, negatedUpperSum, scatterRegular } from "./fine-regular";
+import { REGULAR_HALF, backwardRegular, isRegular, multiplyRegular, negatedUpperSum, scatterRegular } from "./fine-regular";
 import { barrier, beat, rangeEnd, rangeStart, threadIndex, threads } from "./team";
 
 @inline
@@ -300,9 +300,9 @@ export function gaussSeidelBackward(
     beat(context);
     const row = <usize>i * <usize>half;
     if (regular && regularRow(flags, columns + (row << 2), i, rows)) {
-      const sum = backwardSum(columns + (row << 2), values + (row << 2), i, x, load<f64>(sums + (<usize>i << 3)));
-      store<f64>(x + (<usize>i << 3), (load<f64>(b + (<usize>i << 3)) - sum) * (1.0 / load<f64>(diagonal + (<usize>i << 3))));
-      if (fused) multiplyRegular(columns + (row << 2), entries + (row << 3), load<f64>(diagonal + (<usize>i << 3)), i, x, product);
+      const d = load<f64>(diagonal + (<usize>i << 3));
+      backwardRegular(columns + (row << 2), values + (row << 2), entries + (row << 3), d, 1.0 / d, load<f64>(b + (<usize>i << 3)),
+        load<f64>(sums + (<usize>i << 3)), i, x, fused ? product : 0);
     } else {
       backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
       if (fused) multiplyRow(system, x, product, cross, hi, i, false);
