@@ -141,7 +141,21 @@ function storeProducts(n: i32, count: i32, neighbours: usize, blocks: usize, x: 
   const middle = count >> 1;
   if (ASC_FEATURE_SIMD) {
     let acc = f32x4.splat(0);
-    if (count > 9) {
+    if (count > 9 && (skipFrom == 0 || skipFrom == i32.MAX_VALUE)) {
+      // 5x5 nodes, every slot (the product) or those after the middle one (the first thread's residual from zero),
+      // with no test per slot: two chains, as below.
+      let odd = f32x4.splat(0);
+      for (let s = skipFrom == 0 ? middle : 0; s + 1 < count; s += 2) {
+        if (skipFrom != 0 || s != middle) {
+          const m = load<i32>(links + (<usize>s << 2));
+          acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2)));
+        }
+        const m1 = load<i32>(links + (<usize>(s + 1) << 2));
+        odd = subtractProduct(odd, row + (<usize>((s + 1) * BLOCK) << 2), v128.load(x + (<usize>(m1 * DOFS) << 2)));
+      }
+      const m = load<i32>(links + (<usize>(count - 1) << 2));
+      acc = f32x4.add(subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(x + (<usize>(m * DOFS) << 2))), odd);
+    } else if (count > 9) {
       // 5x5 nodes: two chains, as in solveNode.
       let odd = f32x4.splat(0);
       for (let s = 0; s + 1 < count; s += 2) {
