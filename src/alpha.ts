@@ -145,7 +145,7 @@ const REPLICA_BYTES_PER_UNKNOWN = 4;
  */
 export function bytesPerUnknown(half: number, preconditioner: "jacobi" | "multigrid", threads = 1): number {
   const sweepCopy = half <= MULTIGRID_MAX_HALF ? half * 4 + (half === REGULAR_HALF ? 1 : 0) : 0;
-  // The vector for A z from the cycle (one thread; assembly/solve.ts) or the threads' replicas.
+  // The vector for A z from the cycle (assembly/solve.ts pcgIterate), and the threads' replicas.
   const multigrid = 200 + sweepCopy + 8 + (threads - 1) * REPLICA_BYTES_PER_UNKNOWN;
   return half * (4 + 8) + 16 + 5 * 8 + 8 + (preconditioner === "multigrid" ? multigrid : 0);
 }

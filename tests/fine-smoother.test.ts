@@ -9,7 +9,7 @@
 // (assembly/fine-regular.ts): the band's rows mostly, the holes' a few (counted in the product's test below).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
-import type { Engine } from "../dist/engine.js";
+import type { Arena, Engine } from "../dist/engine.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { enginesOfEveryBuild, random } from "./helpers.js";
 import { bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
@@ -74,22 +74,31 @@ function referencePair(m: Matrix, b: Float64Array): Float64Array {
   return x;
 }
 
+/**
+ * A scene's system and its multigrid hierarchy (set up, no iterations), a CG descriptor for them (with a vector for
+ * the cycle's A z where `product`; the regular rows told from their columns where `fromColumns`) and a zeroed-vector maker.
+ */
+async function prepare(engine: Engine, arena: Arena, scene: keyof typeof scenes, radius: number, fromColumns = false, product = false) {
+  const { image, trimap } = scenes[scene];
+  const checked = checkImage(image);
+  const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+  const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7, MIN_ROWS);
+  const { rows, half, split } = system;
+  const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
+  const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
+  if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
+  const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
+  const descriptor = arena.alloc(48);
+  arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+    split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product ? vector() : 0]);
+  return { system, rows, half, split, preconditioner, descriptor, vector };
+}
+
 /** One application of the preconditioner, its coarse correction scaled by 0, to a random right-hand side. */
 async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
-  const { image, trimap } = scenes[scene];
   return engine.run(async (arena) => {
-    const checked = checkImage(image);
-    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
-    const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7, MIN_ROWS);
-    const { rows, half, split } = system;
-    const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
-    const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
+    const { system, rows, half, split, preconditioner, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns);
     arena.f32(preconditioner + OVER_CORRECTION_OFFSET, 1)[0] = 0;
-    if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
-    const descriptor = arena.alloc(48);
-    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, 0]);
-    const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 100 + rows);
     const rhs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
@@ -136,19 +145,8 @@ function regularRows(rows: number, half: number, columns: Int32Array): number {
 
 /** y = A x by the outer CG's product (pcgStart with b = 0 and x random gives r = -A x), against a plain product. */
 async function product(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
-  const { image, trimap } = scenes[scene];
   return engine.run(async (arena) => {
-    const checked = checkImage(image);
-    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
-    const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7, MIN_ROWS);
-    const { rows, half, split } = system;
-    const options = { epsilon: 1e-7, radius, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
-    const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
-    if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
-    const descriptor = arena.alloc(48);
-    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, 0]);
-    const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
+    const { system, rows, half, split, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns);
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 300 + rows);
     const xs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
@@ -199,19 +197,9 @@ describe("the outer CG's product", () => {
  * eight with products (the descriptor's field 11 at 0), on every build and thread count.
  */
 async function cgSteps(engine: Engine, scene: keyof typeof scenes, fused: boolean, steps: number) {
-  const { image, trimap } = scenes[scene];
   return engine.run(async (arena) => {
-    const checked = checkImage(image);
-    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
-    const system = await buildSystem(arena, engine, pixels, width, height, 1, 1e-7, MIN_ROWS);
-    const { rows, half, split } = system;
-    const options = { epsilon: 1e-7, radius: 1, tolerance: 1e-7, maxIterations: 0, preconditioner: "multigrid" as const };
-    const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
-    const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
-    const [x, r, z, p, q, product] = [vector(), vector(), vector(), vector(), vector(), vector()];
-    const descriptor = arena.alloc(48);
-    arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-      split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, fused ? product : 0]);
+    const { system, rows, descriptor, vector } = await prepare(engine, arena, scene, 1, false, fused);
+    const [x, r, z, p, q] = [vector(), vector(), vector(), vector(), vector()];
     const state = arena.alloc(40);
     engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state]);
     const ran = engine.together("pcgIterate", [descriptor, x, r, z, p, q, state, steps, 0]);
