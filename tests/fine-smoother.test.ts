@@ -94,6 +94,22 @@ async function prepare(engine: Engine, arena: Arena, scene: keyof typeof scenes,
   return { system, rows, half, split, preconditioner, descriptor, vector };
 }
 
+/** Every entry of `actual` within `relative` of `expected`'s largest magnitude (which is not 0). */
+function expectClose(actual: Float64Array, expected: Float64Array, relative: number): void {
+  let scale = 0, worst = 0;
+  expected.forEach((v, i) => {
+    scale = Math.max(scale, Math.abs(v));
+    worst = Math.max(worst, Math.abs(v - actual[i]));
+  });
+  expect(scale).toBeGreaterThan(0);
+  expect(worst).toBeLessThanOrEqual(relative * scale);
+}
+
+/** Every build and thread count, both radii multigrid takes, both scenes, the regular rows flagged or told from their columns. */
+const everyWay = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
+  .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).flatMap((scene) =>
+    [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
+
 /** One application of the preconditioner, its coarse correction scaled by 0, to a random right-hand side. */
 async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
   return engine.run(async (arena) => {
@@ -115,21 +131,12 @@ async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number
 }
 
 describe("the fine smoothing pair: forward from zero, then backward", () => {
-  const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
-    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).flatMap((scene) =>
-      [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
 
-  it.each(cases)("$build, radius $radius, $scene, $flags: the plain row-by-row sweeps' answer", async ({ build, radius, scene, fromColumns }) => {
+  it.each(everyWay)("$build, radius $radius, $scene, $flags: the plain row-by-row sweeps' answer", async ({ build, radius, scene, fromColumns }) => {
     const engine = engines.get(build)!;
     const { threads, z, expected } = await smooth(engine, scene, radius, fromColumns);
     expect(threads).toBe(engine.threads);
-    let scale = 0, worst = 0;
-    expected.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      worst = Math.max(worst, Math.abs(v - z[i]));
-    });
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-12 * scale);
+    expectClose(z, expected, 1e-12);
   });
 });
 
@@ -167,11 +174,8 @@ async function product(engine: Engine, scene: keyof typeof scenes, radius: numbe
 }
 
 describe("the outer CG's product", () => {
-  const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
-    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).flatMap((scene) =>
-      [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
 
-  it.each(cases)("$build, radius $radius, $scene, $flags: a plain product's answer", async ({ build, radius, scene, fromColumns }) => {
+  it.each(everyWay)("$build, radius $radius, $scene, $flags: a plain product's answer", async ({ build, radius, scene, fromColumns }) => {
     const engine = engines.get(build)!;
     const { threads, y, expected, rows, regular } = await product(engine, scene, radius, fromColumns);
     expect(threads).toBe(engine.threads);
@@ -181,13 +185,7 @@ describe("the outer CG's product", () => {
       else expect(regular).toBeGreaterThan(0);
       expect(regular).toBeLessThan(rows);
     }
-    let scale = 0, worst = 0;
-    expected.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      worst = Math.max(worst, Math.abs(v - y[i]));
-    });
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-12 * scale);
+    expectClose(y, expected, 1e-12);
   });
 });
 
@@ -218,12 +216,6 @@ describe("CG's A p from the cycle", () => {
     expect(fused.ran).toBe(8);
     expect(plain.productKnown).toBe(0);
     expect(fused.productKnown).toBe(1);
-    let scale = 0, worst = 0;
-    plain.x.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      worst = Math.max(worst, Math.abs(v - fused.x[i]));
-    });
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-9 * scale);
+    expectClose(fused.x, plain.x, 1e-9);
   });
 });
