@@ -225,8 +225,12 @@ function firstLevelBasis(
  */
 function firstLevelBlocks(
   fineRows: i32, fineHalf: i32, fineColumns: usize, fineValues: usize, fineDiagonal: usize, gw: i32, cell: usize, blocks: usize,
-  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, sweepValues: usize, regularFlags: usize, context: usize
+  rowNode: usize, rowBasis: usize, endNode: i32, firstRow: i32, endRow: i32, sweepValues: usize, regularFlags: usize, scratch: usize,
+  context: usize
 ): void {
+  // A row's entries to one neighbour node m add a (tu outer tv) each: summed first as w = sum a tv (f64, per slot of
+  // the 3x3 neighbours), they take one outer product per node, tu outer w and its transpose, instead of one per entry.
+  const sums = scratch, slotNode = scratch + 288, w = scratch + 336;
   for (let u = firstRow; u < endRow; u++) {
     beat(context);
     if (regularFlags != 0 && fineHalf == REGULAR_HALF) {
@@ -236,6 +240,7 @@ function firstLevelBlocks(
     const tu = rowBasis + (<usize>(u * DOFS) << 2);
     const own = blocks + (<usize>((n * NEIGHBOURS + 4) * BLOCK) << 2);
     addOuter(own, tu, tu, load<f64>(fineDiagonal + (<usize>u << 3)));
+    let used = 0;
     for (let s = 0; s < fineHalf; s++) {
       const e = <usize>(u * fineHalf + s);
       const v2 = load<i32>(fineColumns + (e << 2));
@@ -244,8 +249,23 @@ function firstLevelBlocks(
       if (v2 == fineRows) continue;
       const m = load<i32>(rowNode + (<usize>v2 << 2));
       const tv = rowBasis + (<usize>(v2 * DOFS) << 2);
-      addOuter(blocks + (<usize>((n * NEIGHBOURS + neighbourSlot(cell, gw, n, m)) * BLOCK) << 2), tu, tv, a);
-      if (m < endNode) addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), tv, tu, a);
+      const slot = neighbourSlot(cell, gw, n, m);
+      const at = sums + (<usize>(slot * DOFS) << 3);
+      if ((used & (1 << slot)) == 0) {
+        used |= 1 << slot;
+        store<i32>(slotNode + (<usize>slot << 2), m);
+        for (let k = 0; k < DOFS; k++) store<f64>(at + (<usize>k << 3), a * <f64>load<f32>(tv + (<usize>k << 2)));
+      } else {
+        for (let k = 0; k < DOFS; k++) store<f64>(at + (<usize>k << 3), load<f64>(at + (<usize>k << 3)) + a * <f64>load<f32>(tv + (<usize>k << 2)));
+      }
+    }
+    for (let slot = 0; slot < NEIGHBOURS; slot++) {
+      if ((used & (1 << slot)) == 0) continue;
+      const m = load<i32>(slotNode + (<usize>slot << 2));
+      const at = sums + (<usize>(slot * DOFS) << 3);
+      for (let k = 0; k < DOFS; k++) store<f32>(w + (<usize>k << 2), <f32>load<f64>(at + (<usize>k << 3)));
+      addOuter(blocks + (<usize>((n * NEIGHBOURS + slot) * BLOCK) << 2), tu, w, 1.0);
+      if (m < endNode) addOuter(blocks + (<usize>((m * NEIGHBOURS + neighbourSlot(cell, gw, m, n)) * BLOCK) << 2), w, tu, 1.0);
     }
   }
 }
@@ -306,7 +326,7 @@ export function buildFirstLevelTogether(job: usize, context: usize): void {
   } else if (stage == 1) {
     firstLevelBlocks(fineRows, field(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), gw, cell, blocks,
       pointerField(job, 15), pointerField(job, 16), endNode, shareAt(firstRow, endRow, from), shareAt(firstRow, endRow, to),
-      pointerField(job, 24), pointerField(job, 25), context);
+      pointerField(job, 24), pointerField(job, 25), pointerField(job, 17) + <usize>(t * firstLevelScratchBytes()), context);
   } else if (t > 0) {
     firstLevelCopy(blocks, pointerField(job, 20), firstNode, endNode, context);
   }
