@@ -94,7 +94,7 @@ const options = {
 };
 
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
-const GATHER_SCRATCH_BYTES = 64 * 4 * 4 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
+const GATHER_SCRATCH_BYTES = 4 * 64 * 8 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
@@ -132,7 +132,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     }
   },
   /**
-   * The gathering scratch (smGatherScratchBytes: 64 rays' samples and directions) is held throughout. Refinement
+   * The gathering scratch (smGatherScratchBytes: two pixels' samples of 64 rays, the directions) is held throughout. Refinement
    * and smoothing's pass 1 hold less per pixel than the end, plus their rings of rows, which on a short wide picture
    * can be more.
    */
@@ -165,7 +165,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     k.smMeans(pixels.image, labels, n, means);
     const gatherF = colours(), gatherB = colours();
     const scratch = arena.alloc(k.smGatherScratchBytes());
-    const distances = arena.mark();
+    const gathering = arena.mark();
     const rayMap = arena.alloc(n * 2);
     k.smDistanceMap(labels, width, height, rayMap);
     const gradients = arena.alloc(n * GRADIENT_BYTES);
@@ -174,7 +174,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     await phase(0.05);
     k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
       rayMap, gradients, gatherF, gatherB, scratch, order);
-    arena.release(distances);
+    arena.release(gathering);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
     const refineMark = arena.mark();
