@@ -69,6 +69,17 @@ export function channelOfFour(v0: v128, v1: v128, v2: v128, channel: i32): v128 
  * lane: whole f64 values plus 1.5 x 2^52 (exact), a shorter wait than a conversion to i32.
  */
 @inline
-export function wholeLanes(v: v128): v128 {
+function wholeLanes(v: v128): v128 {
   return f64x2.add(f64x2.trunc(v), f64x2.splat(6755399441055744.0));
+}
+
+/**
+ * Four points' coordinate o + step d truncated, as i32x4 (steps: i32x4; o: f64x2 splat; d: of points 0, 1 and 2, 3
+ * as f64x2), the values within a few image sizes of the image, far below 2^51: rays' points (sm-rays.ts) and path
+ * points (sm-path.ts).
+ */
+@inline
+export function wholePoints(steps: v128, o: v128, d01: v128, d23: v128): v128 {
+  const t01 = f64x2.convert_low_i32x4_s(steps), t23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(steps, steps, 2, 3, 2, 3));
+  return v128.shuffle<i32>(wholeLanes(f64x2.add(o, f64x2.mul(t01, d01))), wholeLanes(f64x2.add(o, f64x2.mul(t23, d23))), 0, 2, 4, 6);
 }

@@ -4,7 +4,7 @@
 // is computed in f32, as pymatting computes it, the three channels of a point as lanes of one f32x4, and the square
 // roots of four points as one f32x4.
 
-import { rgb, wholeLanes } from "./sm-colour";
+import { rgb, wholePoints } from "./sm-colour";
 
 /** Bytes per pixel of the gradient table: gx (R, G, B, 0) then gy (R, G, B, 0), f32. */
 export const GRADIENT_BYTES: i32 = 32;
@@ -111,9 +111,7 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
       const stepX2 = f64x2.splat(stepX), px2 = f64x2.splat(<f64>px), py2 = f64x2.splat(<f64>py), widths = i32x4.splat(width), last = i32x4.splat(steps);
       for (let i = 0; i <= steps; i += 4) {
         const index = i32x4.min_s(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), last);
-        const t01 = f64x2.mul(f64x2.convert_low_i32x4_s(index), stepX2), t23 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(index, index, 2, 3, 2, 3)), stepX2);
-        const xs = v128.shuffle<i32>(wholeLanes(f64x2.add(px2, t01)), wholeLanes(f64x2.add(px2, t23)), 0, 2, 4, 6);
-        const ys = v128.shuffle<i32>(wholeLanes(f64x2.add(py2, t01)), wholeLanes(f64x2.add(py2, t23)), 0, 2, 4, 6);
+        const xs = wholePoints(index, px2, stepX2, stepX2), ys = wholePoints(index, py2, stepX2, stepX2);
         const offsets = i32x4.shl(i32x4.add(i32x4.mul(ys, widths), xs), 5);
         const at0 = gradients + <usize><u32>i32x4.extract_lane(offsets, 0), at1 = gradients + <usize><u32>i32x4.extract_lane(offsets, 1);
         const at2 = gradients + <usize><u32>i32x4.extract_lane(offsets, 2), at3 = gradients + <usize><u32>i32x4.extract_lane(offsets, 3);

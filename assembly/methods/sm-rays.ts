@@ -6,7 +6,7 @@
 // (its load, then the skip computed from it), so the SIMD build casts two pixels' rays at once (castRaysPair).
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND } from "../convert";
-import { wholeLanes } from "./sm-colour";
+import { wholePoints } from "./sm-colour";
 
 /**
  * The ray map: for each pixel of `labels`, the chessboard distance to the nearest foreground pixel in the low byte
@@ -282,8 +282,8 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
     let stepsA = first, masksA = i32x4.splat(0), fgHitsA = i32x4.splat(0), bgHitsA = i32x4.splat(0);
     let stepsB = first, masksB = i32x4.splat(0), fgHitsB = i32x4.splat(0), bgHitsB = i32x4.splat(0);
     while (v128.any_true(v128.or(i32x4.lt_s(stepsA, ends), i32x4.lt_s(stepsB, ends)))) {
-      const xsA = rayCoordinates(stepsA, pxA, cA01, cA23), ysA = rayCoordinates(stepsA, pyA, sA01, sA23);
-      const xsB = rayCoordinates(stepsB, pxB, cB01, cB23), ysB = rayCoordinates(stepsB, pyB, sB01, sB23);
+      const xsA = wholePoints(stepsA, pxA, cA01, cA23), ysA = wholePoints(stepsA, pyA, sA01, sA23);
+      const xsB = wholePoints(stepsB, pxB, cB01, cB23), ysB = wholePoints(stepsB, pyB, sB01, sB23);
       // Unsigned compares: a negative coordinate is a large one. Lanes not live read pixel 0's entry and keep nothing.
       const liveA = v128.and(v128.and(i32x4.lt_u(xsA, widths), i32x4.lt_u(ysA, heights)), i32x4.lt_s(stepsA, ends));
       const liveB = v128.and(v128.and(i32x4.lt_u(xsB, widths), i32x4.lt_u(ysB, heights)), i32x4.lt_s(stepsB, ends));
@@ -308,16 +308,6 @@ export function castRaysPair(map: usize, width: i32, height: i32, xA: i32, yA: i
     bgCountB = appendHits(bgB, bgCountB, masksB, bgHitsB, 0xff00, width);
   }
   return fgCountA | bgCountA << 8 | fgCountB << 16 | bgCountB << 24;
-}
-
-/**
- * The four rays' coordinates o + step d (i32x4 steps; o splat, d of rays 0, 1 and 2, 3 as f64x2), truncated (the
- * values lie within a few image sizes of it, far below 2^51).
- */
-@inline
-function rayCoordinates(steps: v128, o: v128, d01: v128, d23: v128): v128 {
-  const t01 = f64x2.convert_low_i32x4_s(steps), t23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(steps, steps, 2, 3, 2, 3));
-  return v128.shuffle<i32>(wholeLanes(f64x2.add(o, f64x2.mul(t01, d01))), wholeLanes(f64x2.add(o, f64x2.mul(t23, d23))), 0, 2, 4, 6);
 }
 
 /** The ray map's entries of the four pixels q (i32x4), as i32x4. */
