@@ -192,11 +192,11 @@ describe("the outer CG's product", () => {
 /**
  * With multigrid, CG takes A p from the cycle's last sweep (A z, then A z + beta A p_old: assembly/solve.ts) instead of
  * a product of its own; threads add the rows near the next thread's after a barrier. Eight steps that way against
- * eight with products (the descriptor's field 11 at 0), on every build and thread count.
+ * eight with products (the descriptor's field 11 at 0), on every build and thread count, at both radii multigrid takes.
  */
-async function cgSteps(engine: Engine, scene: keyof typeof scenes, fused: boolean, steps: number) {
+async function cgSteps(engine: Engine, scene: keyof typeof scenes, radius: number, fused: boolean, steps: number) {
   return engine.run(async (arena) => {
-    const { system, rows, descriptor, vector } = await prepare(engine, arena, scene, 1, false, fused);
+    const { system, rows, descriptor, vector } = await prepare(engine, arena, scene, radius, false, fused);
     const [x, r, z, p, q] = [vector(), vector(), vector(), vector(), vector()];
     const state = arena.alloc(40);
     engine.together("pcgStart", [descriptor, system.rhs, x, r, z, p, state]);
@@ -206,12 +206,13 @@ async function cgSteps(engine: Engine, scene: keyof typeof scenes, fused: boolea
 }
 
 describe("CG's A p from the cycle", () => {
-  const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"].flatMap((build) => (["holes", "band"] as const).map((scene) => ({ build, scene })));
+  const cases = ["release", "scalar", "threads 1", "threads 2", "threads 3", "threads 4"]
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
 
-  it.each(cases)("$build, $scene: eight steps as with a product each", async ({ build, scene }) => {
+  it.each(cases)("$build, radius $radius, $scene: eight steps as with a product each", async ({ build, radius, scene }) => {
     const engine = engines.get(build)!;
-    const plain = await cgSteps(engine, scene, false, 8);
-    const fused = await cgSteps(engine, scene, true, 8);
+    const plain = await cgSteps(engine, scene, radius, false, 8);
+    const fused = await cgSteps(engine, scene, radius, true, 8);
     expect(plain.ran).toBe(8);
     expect(fused.ran).toBe(8);
     expect(plain.productKnown).toBe(0);
