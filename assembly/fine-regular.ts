@@ -98,30 +98,43 @@ export function negatedUpperSum(columns: usize, values: usize, u: i32, x: usize)
 @inline
 export function multiplyRegular(columns: usize, values: usize, diagonal: f64, u: i32, x: usize, y: usize): void {
   const first1 = load<i32>(columns, 8), first2 = load<i32>(columns, 28);
-  const xu = load<f64>(x + (<usize>u << 3));
+  productRow(values, diagonal, u, load<f64>(x + (<usize>u << 3)), first1, first2, xPair(x, u + 1), xPair(x, first1), xPair(x, first1 + 2),
+    xSplit(x, first1 + 4, first2), xPair(x, first2 + 1), xPair(x, first2 + 3), y);
+}
+
+/**
+ * multiplyRegular's arithmetic from row u's x (xu) and its neighbours' x already read, as the six pairs of the
+ * entries' order (right: u + 1, u + 2; then the runs from first1 and first2, the pair straddling them third).
+ */
+@inline
+function productRow(
+  values: usize, diagonal: f64, u: i32, xu: f64, first1: i32, first2: i32, right: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128,
+  y: usize,
+): void {
   const xs = f64x2.splat(xu);
   const a0 = v128.load(values), a1 = v128.load(values, 16), a2 = v128.load(values, 32);
   const a3 = v128.load(values, 48), a4 = v128.load(values, 64), a5 = v128.load(values, 80);
   let acc = f64x2.replace_lane(f64x2.splat(0), 0, diagonal * xu);
-  acc = f64x2.add(acc, f64x2.mul(a0, xPair(x, u + 1)));
+  acc = f64x2.add(acc, f64x2.mul(a0, right));
   scatterPair(y, u + 1, a0, xs);
-  acc = f64x2.add(acc, f64x2.mul(a1, xPair(x, first1)));
+  acc = f64x2.add(acc, f64x2.mul(a1, x1));
   scatterPair(y, first1, a1, xs);
-  acc = f64x2.add(acc, f64x2.mul(a2, xPair(x, first1 + 2)));
+  acc = f64x2.add(acc, f64x2.mul(a2, x2));
   scatterPair(y, first1 + 2, a2, xs);
-  acc = f64x2.add(acc, f64x2.mul(a3, xSplit(x, first1 + 4, first2)));
+  acc = f64x2.add(acc, f64x2.mul(a3, x3));
   scatterSplit(y, first1 + 4, first2, a3, xu);
-  acc = f64x2.add(acc, f64x2.mul(a4, xPair(x, first2 + 1)));
+  acc = f64x2.add(acc, f64x2.mul(a4, x4));
   scatterPair(y, first2 + 1, a4, xs);
-  acc = f64x2.add(acc, f64x2.mul(a5, xPair(x, first2 + 3)));
+  acc = f64x2.add(acc, f64x2.mul(a5, x5));
   scatterPair(y, first2 + 3, a5, xs);
   const yu = y + (<usize>u << 3);
   store<f64>(yu, load<f64>(yu) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)));
 }
 
 /**
- * The backward sweep's row u and, with `product` not 0, its row of y = A x as well: backwardSum and multiplyRegular
- * in one, the neighbours' x read once (they do not change when x_u does). Returns x_u, which it stores.
+ * The backward sweep's row u (backwardRow's sums: the entries on the image rows below in two chains, then the two on
+ * its own row, nearest last) and, with `product` not 0, its row of y = A x as well (productRow), the neighbours' x read
+ * once (they do not change when x_u does). Returns x_u, which it stores.
  * values32: the row's f32 entries; values64: its f64 entries; reciprocal: 1 / a_uu.
  */
 @inline
@@ -141,24 +154,6 @@ export function backwardRegular(
   sum += <f64>load<f32>(values32) * f64x2.extract_lane(right, 0);
   const xu = (bu - sum) * reciprocal;
   store<f64>(x + (<usize>u << 3), xu);
-  if (product == 0) return xu;
-  const xs = f64x2.splat(xu);
-  const a0 = v128.load(values64), a1 = v128.load(values64, 16), a2 = v128.load(values64, 32);
-  const a3 = v128.load(values64, 48), a4 = v128.load(values64, 64), a5 = v128.load(values64, 80);
-  let gather = f64x2.replace_lane(f64x2.splat(0), 0, diagonal * xu);
-  gather = f64x2.add(gather, f64x2.mul(a0, right));
-  scatterPair(product, u + 1, a0, xs);
-  gather = f64x2.add(gather, f64x2.mul(a1, x1));
-  scatterPair(product, first1, a1, xs);
-  gather = f64x2.add(gather, f64x2.mul(a2, x2));
-  scatterPair(product, first1 + 2, a2, xs);
-  gather = f64x2.add(gather, f64x2.mul(a3, x3));
-  scatterSplit(product, first1 + 4, first2, a3, xu);
-  gather = f64x2.add(gather, f64x2.mul(a4, x4));
-  scatterPair(product, first2 + 1, a4, xs);
-  gather = f64x2.add(gather, f64x2.mul(a5, x5));
-  scatterPair(product, first2 + 3, a5, xs);
-  const at = product + (<usize>u << 3);
-  store<f64>(at, load<f64>(at) + (f64x2.extract_lane(gather, 0) + f64x2.extract_lane(gather, 1)));
+  if (product != 0) productRow(values64, diagonal, u, xu, first1, first2, right, x1, x2, x3, x4, x5, product);
   return xu;
 }
