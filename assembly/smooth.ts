@@ -65,6 +65,15 @@ function source(x: usize, old: usize, m: i32, lo: i32, hi: i32, nodes: i32): usi
 }
 
 /**
+ * Where a sweep reads neighbour m's x: from x alone (one thread, or the first from zero), else as seen from zero
+ * (seen) or from this thread's nodes and old (source).
+ */
+@inline
+function neighbourX(x: usize, old: usize, m: i32, lo: i32, hi: i32, nodes: i32, fromZero: bool, alone: bool): usize {
+  return alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+}
+
+/**
  * Solves node n's four unknowns with the inverse of its diagonal block (f32 16 per node, column-major):
  * x_n = D^-1 (b_n - sum of A_s x_m over its other neighbours). fromZero: the first sweep from x = 0,
  * which needs only the earlier neighbours (the slots before the middle one) and sees earlier threads' nodes
@@ -89,28 +98,28 @@ function solveNode(
       for (let s = 0; s + 1 < last; s += 2) {
         if (s != middle) {
           const m = load<i32>(links + (<usize>s << 2));
-          const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+          const xm = neighbourX(x, old, m, lo, hi, nodes, fromZero, alone);
           acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
         }
         const m = load<i32>(links + (<usize>(s + 1) << 2));
-        const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        const xm = neighbourX(x, old, m, lo, hi, nodes, fromZero, alone);
         odd = subtractProduct(odd, row + (<usize>((s + 1) * BLOCK) << 2), v128.load(xm));
       }
       if (!fromZero) {
         const m = load<i32>(links + (<usize>(count - 1) << 2));
-        acc = subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(alone ? x + (<usize>(m * DOFS) << 2) : source(x, old, m, lo, hi, nodes)));
+        acc = subtractProduct(acc, row + (<usize>((count - 1) * BLOCK) << 2), v128.load(neighbourX(x, old, m, lo, hi, nodes, false, alone)));
       }
       acc = f32x4.add(acc, odd);
     } else {
       // The slots before the middle one, then (not from zero) those after it: no test for the middle per slot.
       for (let s = 0; s < middle; s++) {
         const m = load<i32>(links + (<usize>s << 2));
-        const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        const xm = neighbourX(x, old, m, lo, hi, nodes, fromZero, alone);
         acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
       }
       for (let s = middle + 1; s < last; s++) {
         const m = load<i32>(links + (<usize>s << 2));
-        const xm = alone ? x + (<usize>(m * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+        const xm = neighbourX(x, old, m, lo, hi, nodes, false, alone);
         acc = subtractProduct(acc, row + (<usize>(s * BLOCK) << 2), v128.load(xm));
       }
     }
@@ -121,7 +130,7 @@ function solveNode(
     for (let s = 0; s < last; s++) {
       if (s == middle) continue;
       const m = load<i32>(links + (<usize>s << 2));
-      const xm = alone ? x + (<usize>(m * DOFS) << 2) : fromZero ? x + (<usize>(seen(m, lo, nodes) * DOFS) << 2) : source(x, old, m, lo, hi, nodes);
+      const xm = neighbourX(x, old, m, lo, hi, nodes, fromZero, alone);
       subtractProductScalar(scratch, row + (<usize>(s * BLOCK) << 2), xm);
     }
     memory.fill(scratch + 16, 0, 16);
