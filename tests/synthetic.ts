@@ -47,7 +47,13 @@ export function randomTrimap(width: number, height: number, seed: number, unknow
   });
   const forced = [0, Math.floor(n / 2), n - 1].map((p) => (p + Math.floor(next() * n)) % n);
   const distinct = [...new Set(forced)];
-  while (distinct.length < 3) distinct.push((distinct[distinct.length - 1] + 1) % n);
+  // Three distinct pixels where there are three: the next one along that is not taken yet (the next one alone could
+  // be the first again, and a 255 overwritten left a trimap with no foreground, which estimateAlpha refuses).
+  while (distinct.length < 3) {
+    let candidate = (distinct[distinct.length - 1] + 1) % n;
+    while (n >= 3 && distinct.includes(candidate)) candidate = (candidate + 1) % n;
+    distinct.push(candidate);
+  }
   data[distinct[0]] = 255;
   data[distinct[1]] = 0;
   data[distinct[2]] = 128;
