@@ -101,6 +101,12 @@ export function nodeTables(cells: usize, gw: i32, gh: i32, nodes: i32, cell: usi
   }
 }
 
+/** x * x: AssemblyScript compiles x ** 2 to a call of its pow, several times slower (and not always the same bits). */
+@inline
+function square(x: f64): f64 {
+  return x * x;
+}
+
 /**
  * Modified Gram-Schmidt on the DOFS columns of v (rows x DOFS, f64, row-major), in place: v becomes Q
  * with dependent columns zeroed; r (DOFS x DOFS, f64) gets the coefficients, v_original = Q r.
@@ -109,7 +115,7 @@ export function orthonormalise(v: usize, rows: i32, r: usize): void {
   memory.fill(r, 0, BLOCK << 3);
   for (let c = 0; c < DOFS; c++) {
     let original = 0.0;
-    for (let i = 0; i < rows; i++) original += load<f64>(v + (<usize>(i * DOFS + c) << 3)) ** 2;
+    for (let i = 0; i < rows; i++) original += square(load<f64>(v + (<usize>(i * DOFS + c) << 3)));
     for (let j = 0; j < c; j++) {
       let d = 0.0;
       for (let i = 0; i < rows; i++) d += load<f64>(v + (<usize>(i * DOFS + j) << 3)) * load<f64>(v + (<usize>(i * DOFS + c) << 3));
@@ -120,7 +126,7 @@ export function orthonormalise(v: usize, rows: i32, r: usize): void {
       }
     }
     let norm = 0.0;
-    for (let i = 0; i < rows; i++) norm += load<f64>(v + (<usize>(i * DOFS + c) << 3)) ** 2;
+    for (let i = 0; i < rows; i++) norm += square(load<f64>(v + (<usize>(i * DOFS + c) << 3)));
     norm = Math.sqrt(norm);
     const keep = norm > DEPENDENT * Math.sqrt(original) && norm > 1e-12;
     store<f64>(r + (<usize>(c * DOFS + c) << 3), keep ? norm : 0);
