@@ -18,7 +18,8 @@
 //
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal [5] preconditioner
 //   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
-//   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts).
+//   buffers (f64 N x crossLength) [10] crossLength: 2r image widths + 2r (src/split.ts) [11] see solve.ts
+//   [12] far rows (i32 N): per thread, the first of its rows on its band's last 2r image rows, or 0 (src/split.ts).
 
 import { field, pointerField } from "./record";
 import { REGULAR_HALF, backwardRegular, isRegular, multiplyRegular, negatedUpperSum, scatterRegular } from "./fine-regular";
@@ -56,10 +57,16 @@ function scatter(target: usize, cross: usize, hi: i32, rows: i32, j: i32, amount
   store<f64>(at, load<f64>(at) + amount);
 }
 
-/** End of the rows whose scatters all stay below hi: all of them for the last thread. */
+/**
+ * End of the rows whose scatters all stay below hi: all of them for the last thread. A row's upper neighbours lie at
+ * most 2r image rows down, so the rows before the band's last 2r image rows (system field 12, from the split) are such
+ * rows; without that field, those more than crossLength before hi.
+ */
 @inline
-function farEnd(system: usize, lo: i32, hi: i32): i32 {
-  return hi == field(system, 0) ? hi : max(lo, hi - crossLength(system));
+function farEnd(system: usize, context: usize, lo: i32, hi: i32): i32 {
+  if (hi == field(system, 0)) return hi;
+  const far = pointerField(system, 12);
+  return far != 0 ? max(lo, load<i32>(far + (<usize>threadIndex(context) << 2))) : max(lo, hi - crossLength(system));
 }
 
 /** Scatters row i's upper entries (f32, see gaussSeidelFromZero) times xi. */
@@ -119,7 +126,7 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   barrier(context); // x complete
   memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  const far = farEnd(system, lo, hi);
+  const far = farEnd(system, context, lo, hi);
   const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   // With the multigrid preconditioner (system field 5 is 1), its set-up's byte per row says which rows are regular.
   const flags = field(system, 5) == 1 ? pointerField(pointerField(system, 6), 15) : 0;
@@ -189,7 +196,7 @@ export function gaussSeidelFromZero(system: usize, values: usize, flags: usize, 
   const cross = buffer(system, 8, context, 0);
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  const far = farEnd(system, lo, hi);
+  const far = farEnd(system, context, lo, hi);
   const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   for (let i = lo; i < hi; i++) {
     beat(context);
@@ -269,7 +276,7 @@ export function gaussSeidelBackward(
   barrier(context); // x complete
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
-  const far = farEnd(system, lo, hi), near = sameRowEntries(half);
+  const far = farEnd(system, context, lo, hi), near = sameRowEntries(half);
   const regular = ASC_FEATURE_SIMD && half == REGULAR_HALF;
   for (let i = lo; i < far; i++) {
     beat(context);

@@ -14,6 +14,7 @@
 //                      [6] Jacobi: inverse diagonal (f64) / multigrid: the hierarchy of assembly/aggregation.ts
 //                      [7..10] the threads' split of the rows (see assembly/fine.ts; 0 for one thread)
 //                      [11] a vector for A z from the multigrid cycle, or 0 (see pcgIterate)
+//                      [12] the threads' far rows (assembly/fine.ts), or 0
 // Vectors hold rows + 1 f64; the last, for the dummy unknown, is 0 from allocation on (assembly/fine.ts).
 // state (f64): [0] r.z  [1] |b|  [2] |r|  [3] 1 once r.z <= 0 showed the preconditioner is not positive definite
 //              [4] 1 when q holds A p (pcgIterate), else 0

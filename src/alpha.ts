@@ -422,13 +422,14 @@ export async function solveSystem(
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
   const setupMilliseconds = now() - started;
-  const descriptor = arena.alloc(48);
+  const descriptor = arena.alloc(52);
   const vector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
   // The multigrid cycle's last sweep also gives A z, from which CG updates A p without a product of its own
   // (assembly/solve.ts pcgIterate): a vector for it.
   const product = kind === "multigrid" ? vector() : 0;
-  arena.i32(descriptor, 12).set([rows, system.half, system.columns, system.values, system.diagonal,
-    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product]);
+  arena.i32(descriptor, 13).set([rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product,
+    split?.farRows ?? 0]);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(40);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;

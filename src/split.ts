@@ -41,6 +41,11 @@ export interface Split {
   cross: number;
   ghost: number;
   crossLength: number;
+  /**
+   * Per thread (i32 x threads), the first of its rows on the last `reach` image rows of its band (the last thread's:
+   * rows): the rows before it have all their upper neighbours in the thread's own rows (assembly/fine.ts farEnd).
+   */
+  farRows: number;
 }
 
 /** Bands start at multiples of this many image rows: the split levels' cells (4 << level pixels) never straddle two. */
@@ -65,6 +70,8 @@ export function splitRows(
   const bands = Math.ceil(height / step);
   const before = new Int32Array(bands + 1), cost = new Float64Array(bands + 1);
   const first = new Uint8Array(Math.ceil(width / 4)), second = new Uint8Array(Math.ceil(width / 8));
+  // aboveRow[y]: the unknowns above image row y.
+  const aboveRow = new Int32Array(height + 1);
   let seen = 0, spent = 0;
   for (let b = 0; b < bands; b++) {
     before[b] = seen;
@@ -75,6 +82,7 @@ export function splitRows(
     for (let y = b * step; y < end; y += 4) {
       first.fill(0);
       for (let row = y; row < Math.min(end, y + 4); row++) {
+        aboveRow[row] = seen + unknowns;
         for (let x = 0, p = row * width; x < width; x++, p++) {
           if (map[p] < 0) continue;
           unknowns++;
@@ -90,6 +98,7 @@ export function splitRows(
   }
   before[bands] = seen;
   cost[bands] = spent;
+  aboveRow[height] = seen;
   // Every band but the last holds at least `reach` image rows (see the top of this file), and at least one step.
   const least = Math.max(1, Math.ceil(reach / step));
   const starts = [0];
@@ -111,7 +120,10 @@ export function splitRows(
   const crossLength = reach * width + reach;
   const cross = arena.alloc(threads * crossLength * 8);
   const ghost = arena.alloc(threads * crossLength * 8);
-  return { bandStarts: starts, rowRanges, cross, ghost, crossLength };
+  // Every band but the last holds at least `reach` image rows, so its last `reach` start within it.
+  const farRows = arena.alloc(4 * threads);
+  arena.i32(farRows, threads).set(starts.map((_, t) => (t + 1 < threads ? aboveRow[starts[t + 1] - reach] : rows)));
+  return { bandStarts: starts, rowRanges, cross, ghost, crossLength, farRows };
 }
 
 /** Whether block level `level`'s cells (4 << level pixels high) all lie within one band each. */

@@ -76,9 +76,13 @@ function referencePair(m: Matrix, b: Float64Array): Float64Array {
 
 /**
  * A scene's system and its multigrid hierarchy (set up, no iterations), a CG descriptor for them (with a vector for
- * the cycle's A z where `product`; the regular rows told from their columns where `fromColumns`) and a zeroed-vector maker.
+ * the cycle's A z where `product`; the regular rows told from their columns where `fromColumns`; where `farFromBound`,
+ * without the split's far rows, so that the kernels take the rows within crossLength of the next thread's as near
+ * ones) and a zeroed-vector maker.
  */
-async function prepare(engine: Engine, arena: Arena, scene: keyof typeof scenes, radius: number, fromColumns = false, product = false) {
+async function prepare(
+  engine: Engine, arena: Arena, scene: keyof typeof scenes, radius: number, fromColumns = false, product = false, farFromBound = false,
+) {
   const { image, trimap } = scenes[scene];
   const checked = checkImage(image);
   const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
@@ -88,9 +92,10 @@ async function prepare(engine: Engine, arena: Arena, scene: keyof typeof scenes,
   const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
   if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
   const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
-  const descriptor = arena.alloc(48);
-  arena.i32(descriptor, 12).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-    split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product ? vector() : 0]);
+  const descriptor = arena.alloc(52);
+  arena.i32(descriptor, 13).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
+    split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product ? vector() : 0,
+    farFromBound ? 0 : split?.farRows ?? 0]);
   return { system, rows, half, split, preconditioner, descriptor, vector };
 }
 
@@ -111,9 +116,9 @@ const everyWay = ["release", "scalar", "threads 1", "threads 2", "threads 3", "t
     [false, true].map((fromColumns) => ({ build, radius, scene, fromColumns, flags: fromColumns ? "regular rows from their columns" : "the set-up's flags" })))));
 
 /** One application of the preconditioner, its coarse correction scaled by 0, to a random right-hand side. */
-async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
+async function smooth(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false, farFromBound = false) {
   return engine.run(async (arena) => {
-    const { system, rows, half, split, preconditioner, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns);
+    const { system, rows, half, split, preconditioner, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns, false, farFromBound);
     arena.f32(preconditioner + OVER_CORRECTION_OFFSET, 1)[0] = 0;
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 100 + rows);
@@ -151,9 +156,9 @@ function regularRows(rows: number, half: number, columns: Int32Array): number {
 }
 
 /** y = A x by the outer CG's product (pcgStart with b = 0 and x random gives r = -A x), against a plain product. */
-async function product(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false) {
+async function product(engine: Engine, scene: keyof typeof scenes, radius: number, fromColumns = false, farFromBound = false) {
   return engine.run(async (arena) => {
-    const { system, rows, half, split, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns);
+    const { system, rows, half, split, descriptor, vector } = await prepare(engine, arena, scene, radius, fromColumns, false, farFromBound);
     const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
     const next = random(radius * 300 + rows);
     const xs = Float64Array.from({ length: rows }, () => next() * 2 - 1);
@@ -218,5 +223,55 @@ describe("CG's A p from the cycle", () => {
     expect(plain.productKnown).toBe(0);
     expect(fused.productKnown).toBe(1);
     expectClose(fused.x, plain.x, 1e-9);
+  });
+});
+
+/**
+ * A thread's rows that may scatter into the next thread's take the near path (cross buffers, ghost copies, and for the
+ * fused product a pass after a barrier). They start at the split's far row, the first of the thread's rows on its
+ * band's last 2r image rows (src/split.ts), or, without it, crossLength rows before the band's end. Checked: every row
+ * before the far row has its upper neighbours in its own band (the far row is safe), the far rows are later than the
+ * bound (the point of them) on the band scene, and the sweeps and the product give the plain answers either way.
+ */
+describe("the rows near the next thread's", () => {
+  const cases = ["threads 2", "threads 3", "threads 4"]
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
+
+  it.each(cases)("$build, radius $radius, $scene: the split's far rows are safe and later than the bound", async ({ build, radius, scene }) => {
+    const engine = engines.get(build)!;
+    const found = await engine.run(async (arena) => {
+      const { system, rows, half, split } = await prepare(engine, arena, scene, radius);
+      const threads = split!.bandStarts.length;
+      return {
+        threads, rows, half, crossLength: split!.crossLength, columns: arena.i32(system.columns, rows * half).slice(),
+        ranges: Array.from(arena.i32(split!.rowRanges, threads + 1)), far: Array.from(arena.i32(split!.farRows, threads)),
+      };
+    });
+    expect(found.threads).toBe(engine.threads);
+    for (let t = 0; t < found.threads; t++) {
+      const [lo, hi] = [found.ranges[t], found.ranges[t + 1]];
+      if (t + 1 === found.threads) {
+        expect(found.far[t]).toBe(found.rows);
+        continue;
+      }
+      expect(found.far[t]).toBeLessThanOrEqual(hi);
+      for (let i = lo; i < found.far[t]; i++) {
+        for (let s = 0; s < found.half; s++) {
+          const j = found.columns[i * found.half + s];
+          if (j !== found.rows) expect(j, `row ${i}, thread ${t}`).toBeLessThan(hi);
+        }
+      }
+      // The last row before the far one is as late as it can be: a row on the band's last 2r image rows reaches past hi
+      // unless its neighbours there are known; on the band scene every thread's far row is past the bound.
+      if (scene === "band" && hi > lo) expect(found.far[t]).toBeGreaterThan(hi - found.crossLength);
+    }
+  });
+
+  it.each(cases)("$build, radius $radius, $scene: the sweeps' and the product's plain answers with the bound alone", async ({ build, radius, scene }) => {
+    const engine = engines.get(build)!;
+    const swept = await smooth(engine, scene, radius, false, true);
+    expectClose(swept.z, swept.expected, 1e-12);
+    const multiplied = await product(engine, scene, radius, false, true);
+    expectClose(multiplied.y, multiplied.expected, 1e-12);
   });
 });
