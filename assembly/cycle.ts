@@ -114,6 +114,23 @@ function endNode(record: usize, context: usize): i32 {
   return ranges == 0 ? field(record, 0) : rangeEnd(context, ranges, field(record, 0));
 }
 
+/**
+ * This thread's inner nodes on a split level, [innerStart, innerEnd): those not on the first or last row of cells of its
+ * band, whose neighbours all lie in its own nodes (src/split.ts nodeRanges stores them after the N + 1 ranges). On a
+ * level that is not split, none: the sweeps then read every neighbour from x anyway.
+ */
+@inline
+function innerStart(record: usize, context: usize): i32 {
+  const ranges = pointerField(record, 14);
+  return ranges == 0 || threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>(threads(context) + 1 + 2 * threadIndex(context)) << 2));
+}
+
+@inline
+function innerEnd(record: usize, context: usize): i32 {
+  const ranges = pointerField(record, 14);
+  return ranges == 0 || threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>(threads(context) + 2 + 2 * threadIndex(context)) << 2));
+}
+
 /** Offset of node n's vector entries. */
 @inline
 function node(n: i32): usize {
@@ -195,13 +212,13 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   if (l == levels - 1) {
     memory.fill(x, 0, <usize>((nodes + 1) * DOFS) << 2);
     for (let k = 0; k < COARSEST_SWEEPS; k++) {
-      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x, context);
-      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, context);
+      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, 0, nodes, x, 0, 0, context);
+      blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, 0, nodes, x, 0, 0, context);
     }
     return;
   }
   const lo = firstNode(record, context), hi = endNode(record, context);
-  blockGaussSeidelFromZero(nodes, count, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, context);
+  blockGaussSeidelFromZero(nodes, count, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, innerStart(record, context), context);
   const coarse = levelRecord(hierarchy, l + 1);
   if (threads(context) > 1 && field(coarse, 15) != 0) {
     // Level l + 1 replicated: once every thread's share of r is in, each restricts all of r, in the same order, into
@@ -215,7 +232,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     const old = vector(record, 13, context);
     memory.copy(old + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from old
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, innerStart(record, context), innerEnd(record, context), context);
     return;
   }
   const share = sharedOrSolo(coarse, context);
@@ -224,7 +241,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from r
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, innerStart(record, context), innerEnd(record, context), context);
   } else {
     // A level larger than the caches (more nodes than header field 14; high-res GT04 Trimap1's first block level: 191643 nodes, 110 MB of blocks) sweeps
     // forward after the correction too, reading its blocks in the order they are stored as the sweep from zero does: a
@@ -232,7 +249,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     // the same (32). The cycle is then not symmetric, which the K-cycle's steps and the outer flexible CG allow; on the
     // low-res cases, whose levels fit the caches, a forward pair took more iterations (GT05 Trimap2 44 -> 64), so
     // smaller levels keep the symmetric pair.
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, nodes <= forwardAfter(hierarchy), scratch, 0, nodes, x, context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, nodes <= forwardAfter(hierarchy), scratch, 0, nodes, x, 0, 0, context);
   }
 }
 

@@ -208,25 +208,39 @@ function storeProducts(n: i32, count: i32, neighbours: usize, blocks: usize, x: 
   }
 }
 
+/** Nodes [from, to) of a sweep over [lo, hi), in reverse when backward; alone: every neighbour read from x with no test. */
+@inline
+function sweepNodes(
+  nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
+  lo: i32, hi: i32, old: usize, from: i32, to: i32, alone: bool, context: usize
+): void {
+  for (let t = from; t < to; t++) {
+    beat(context);
+    solveNode(backward ? to - 1 - (t - from) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false, alone);
+  }
+}
+
 /**
  * One block Gauss-Seidel sweep over nodes [lo, hi); backward sweeps visit them in reverse. Other threads'
- * nodes are read from old, their values before the sweep (pass x when one thread has all nodes).
+ * nodes are read from old, their values before the sweep (pass x when one thread has all nodes). This thread's inner
+ * nodes [innerLo, innerHi) (src/split.ts nodeRanges: not on its band's first or last row of cells) have every
+ * neighbour in [lo, hi): they read x with no test of where a neighbour lies, the same values.
  */
 export function blockGaussSeidel(
   nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, backward: bool, scratch: usize,
-  lo: i32, hi: i32, old: usize, context: usize
+  lo: i32, hi: i32, old: usize, innerLo: i32, innerHi: i32, context: usize
 ): void {
-  // Alone (old is x: one thread has all the nodes), every neighbour is read from x, with no test of where it lies.
+  // Alone (old is x: one thread has all the nodes), every neighbour is read from x.
   if (old == x) {
-    for (let t = lo; t < hi; t++) {
-      beat(context);
-      solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false, true);
-    }
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, backward, scratch, lo, hi, old, lo, hi, true, context);
+  } else if (!backward) {
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, lo, hi, old, lo, innerLo, false, context);
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, lo, hi, old, innerLo, innerHi, true, context);
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, false, scratch, lo, hi, old, innerHi, hi, false, context);
   } else {
-    for (let t = lo; t < hi; t++) {
-      beat(context);
-      solveNode(backward ? hi - 1 - (t - lo) : t, nodes, count, neighbours, blocks, inverses, b, x, old, lo, hi, scratch, false, false);
-    }
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, innerHi, hi, false, context);
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, innerLo, innerHi, true, context);
+    sweepNodes(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, lo, innerLo, false, context);
   }
 }
 
@@ -249,24 +263,29 @@ export function blockProduct(count: i32, neighbours: usize, blocks: usize, x: us
  */
 export function blockGaussSeidelFromZero(
   nodes: i32, count: i32, neighbours: usize, blocks: usize, inverses: usize, b: usize, x: usize, r: usize, scratch: usize,
-  lo: i32, hi: i32, context: usize
+  lo: i32, hi: i32, innerLo: i32, context: usize
 ): void {
-  // The first thread (lo 0) has no earlier threads' nodes to see as 0: every neighbour is read from x.
-  if (lo == 0) {
-    for (let n = lo; n < hi; n++) {
-      beat(context);
-      solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, true);
-    }
-  } else {
-    for (let n = lo; n < hi; n++) {
-      beat(context);
-      solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, false);
-    }
+  // From zero a node reads only its earlier neighbours, which lie before lo only for the nodes on the first row of
+  // cells of this thread's band, those before innerLo (src/split.ts nodeRanges); the first thread (lo 0) has none.
+  // The others read every neighbour from x with no test.
+  const inner = lo == 0 ? lo : innerLo;
+  for (let n = lo; n < inner; n++) {
+    beat(context);
+    solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, false);
+  }
+  for (let n = inner; n < hi; n++) {
+    beat(context);
+    solveNode(n, nodes, count, neighbours, blocks, inverses, b, x, x, lo, hi, scratch, true, true);
   }
   barrier(context);
-  // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual.
-  for (let n = lo; n < hi; n++) {
+  // This thread's earlier nodes and the node itself are accounted for by the sweep; the rest is the residual. Where
+  // every neighbour is at or after lo, that is the slots after the middle one (skipFrom 0, with no test per slot).
+  for (let n = lo; n < inner; n++) {
     beat(context);
     storeProducts(n, count, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), lo, false);
+  }
+  for (let n = inner; n < hi; n++) {
+    beat(context);
+    storeProducts(n, count, neighbours, blocks, x, r + (<usize>(n * DOFS) << 2), 0, false);
   }
 }

@@ -134,13 +134,26 @@ function cellsWithinBands(split: Split, level: number): boolean {
 /**
  * The threads' node ranges (i32 x threads + 1) on block level `level`, whose nodes are numbered in
  * raster order of their cells (cell: i32 per node, y * gridWidth + x; a cell is 4 << level pixels
- * wide), or 0 when the level is not to be split.
+ * wide), or 0 when the level is not to be split. After them, per thread, its inner nodes as a range (i32 x 2): those
+ * after its first row of cells and before its last, whose 3x3 neighbours are all its own nodes (assembly/smooth.ts
+ * reads them without testing where each lies; a sweep from zero, which reads only earlier neighbours, so reads every
+ * node from the range's start on); empty where the band has fewer than three rows of cells.
  */
 export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
   if (!split || level > LEVEL_SPLITTING.maxLevel || !cellsWithinBands(split, level)) return 0;
   const bounds = bandBounds(arena, split, level, cell, nodes, gridWidth);
   if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
-  return storeRanges(arena, bounds);
+  const cells = arena.i32(cell, nodes);
+  const rowOf = (n: number) => Math.floor(cells[n] / gridWidth);
+  // Per thread: the first node after its first row of cells (from there on, a sweep from zero reads no earlier
+  // thread's node), and the first on its last row (from there on, nodes may have neighbours in the next thread's).
+  const inner = bounds.slice(0, -1).flatMap((lo, t) => {
+    const hi = bounds[t + 1];
+    if (hi === lo) return [hi, hi];
+    const start = Math.min(hi, firstAtOrAfter(cells, nodes, (rowOf(lo) + 1) * gridWidth));
+    return [start, Math.max(start, firstAtOrAfter(cells, nodes, rowOf(hi - 1) * gridWidth))];
+  });
+  return storeRanges(arena, [...bounds, ...inner]);
 }
 
 /**
@@ -156,16 +169,18 @@ export function splitParents(arena: Arena, split: Split, level: number, cell: nu
 /** The first node of each thread's band, then `nodes`. */
 function bandBounds(arena: Arena, split: Split, level: number, cell: number, nodes: number, gridWidth: number): number[] {
   const cells = arena.i32(cell, nodes);
-  const firstAtOrAfter = (value: number) => {
-    let lo = 0, hi = nodes;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cells[mid] < value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return [...split.bandStarts.map((y) => firstAtOrAfter((y >> (2 + level)) * gridWidth)), nodes];
+  return [...split.bandStarts.map((y) => firstAtOrAfter(cells, nodes, (y >> (2 + level)) * gridWidth)), nodes];
+}
+
+/** The first node whose cell (ascending) is at or after `value`, or `nodes`. */
+function firstAtOrAfter(cells: Int32Array, nodes: number, value: number): number {
+  let lo = 0, hi = nodes;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cells[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function storeRanges(arena: Arena, bounds: number[]): number {

@@ -275,3 +275,72 @@ describe("the rows near the next thread's", () => {
     expectClose(multiplied.y, multiplied.expected, 1e-12);
   });
 });
+
+/** Byte offsets of the hierarchy's level records (assembly/aggregation.ts) and the fields read here. */
+const HEADER_BYTES = 64, LEVEL_BYTES = 64, NEIGHBOURS = 9;
+
+/**
+ * On the block levels split between the threads, each thread's inner nodes (not on its band's first or last row of
+ * cells: src/split.ts nodeRanges) are swept with every neighbour read from x, with no test of where it lies. Checked:
+ * every inner node's 3x3 neighbours are the thread's own nodes (or none), every node from the range's start on has
+ * its earlier neighbours there (a sweep from zero reads only those), and one application of the whole preconditioner
+ * (pcgStart from x = 0: z = M b) is the same to the bit as with every inner range emptied (both ends at the thread's
+ * last node), which sends every node down the tested path.
+ */
+async function applyPreconditioner(engine: Engine, scene: keyof typeof scenes, radius: number, emptyInner: boolean) {
+  return engine.run(async (arena) => {
+    const { rows, split, preconditioner, descriptor, vector } = await prepare(engine, arena, scene, radius);
+    const threads = split?.bandStarts.length ?? 1;
+    const levels = arena.i32(preconditioner, 1)[0];
+    const split_: { nodes: number; neighbours: Int32Array; ranges: number[]; inner: number[] }[] = [];
+    for (let l = 0; l < levels; l++) {
+      const record = arena.i32(preconditioner + HEADER_BYTES + l * LEVEL_BYTES, 16);
+      if (record[14] === 0 || threads === 1) continue;
+      const all = arena.i32(record[14], 3 * threads + 1);
+      if (emptyInner) for (let t = 0; t < threads; t++) all.set([all[t + 1], all[t + 1]], threads + 1 + 2 * t);
+      split_.push({ nodes: record[0], neighbours: arena.i32(record[1], record[0] * NEIGHBOURS).slice(), ranges: Array.from(all.subarray(0, threads + 1)),
+        inner: Array.from(all.subarray(threads + 1)) });
+    }
+    const [b, x, r, z, p] = [vector(), vector(), vector(), vector(), vector()];
+    const next = random(radius * 500 + rows);
+    arena.f64(b, rows).set(Float64Array.from({ length: rows }, () => next() * 2 - 1));
+    engine.together("pcgStart", [descriptor, b, x, r, z, p, arena.alloc(40)]);
+    return { threads, levels: split_, z: arena.f64(z, rows).slice() };
+  });
+}
+
+describe("the block levels' inner nodes on threads", () => {
+  const cases = ["threads 2", "threads 3", "threads 4"]
+    .flatMap((build) => [1, 2].flatMap((radius) => (["holes", "band"] as const).map((scene) => ({ build, radius, scene }))));
+
+  it.each(cases)("$build, radius $radius, $scene: own neighbours only, and the tested path's bits", async ({ build, radius, scene }) => {
+    const engine = engines.get(build)!;
+    const built = await applyPreconditioner(engine, scene, radius, false);
+    const emptied = await applyPreconditioner(engine, scene, radius, true);
+    expect(built.threads).toBe(engine.threads);
+    let innerNodes = 0;
+    for (const level of built.levels) {
+      for (let t = 0; t < built.threads; t++) {
+        const [lo, hi] = [level.ranges[t], level.ranges[t + 1]];
+        const [innerLo, innerHi] = [level.inner[2 * t], level.inner[2 * t + 1]];
+        expect(innerLo).toBeGreaterThanOrEqual(lo);
+        expect(innerHi).toBeLessThanOrEqual(hi);
+        for (let n = innerLo; n < hi; n++) {
+          for (let s = 0; s < NEIGHBOURS >> 1; s++) {
+            const m = level.neighbours[n * NEIGHBOURS + s];
+            if (m !== level.nodes) expect(m >= lo, `node ${n} of thread ${t}, earlier slot ${s}: ${m} before ${lo}`).toBe(true);
+          }
+        }
+        for (let n = innerLo; n < innerHi; n++) {
+          innerNodes++;
+          for (let s = 0; s < NEIGHBOURS; s++) {
+            const m = level.neighbours[n * NEIGHBOURS + s];
+            if (m !== level.nodes) expect(m >= lo && m < hi, `node ${n} of thread ${t}, slot ${s}: ${m} outside [${lo}, ${hi})`).toBe(true);
+          }
+        }
+      }
+    }
+    if (scene === "band") expect(innerNodes).toBeGreaterThan(0);
+    expect(built.z).toEqual(emptied.z);
+  });
+});
