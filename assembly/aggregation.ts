@@ -257,9 +257,18 @@ function firstLevelBlocks(
       const tv = rowBasis + (<usize>(v2 * DOFS) << 2);
       const slot = neighbourSlot(cell, gw, n, m);
       const at = sums + (<usize>(slot * DOFS) << 3);
-      if ((used & (1 << slot)) == 0) {
+      const first = (used & (1 << slot)) == 0;
+      if (first) {
         used |= 1 << slot;
         store<i32>(slotNode + (<usize>slot << 2), m);
+      }
+      if (ASC_FEATURE_SIMD) {
+        // The same products and sums, two lanes at a time (an f32 widens to f64 exactly).
+        const t = v128.load(tv), av = f64x2.splat(a);
+        const low = f64x2.mul(av, f64x2.promote_low_f32x4(t)), high = f64x2.mul(av, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 2, 3)));
+        v128.store(at, first ? low : f64x2.add(v128.load(at), low));
+        v128.store(at, first ? high : f64x2.add(v128.load(at, 16), high), 16);
+      } else if (first) {
         for (let k = 0; k < DOFS; k++) store<f64>(at + (<usize>k << 3), a * <f64>load<f32>(tv + (<usize>k << 2)));
       } else {
         for (let k = 0; k < DOFS; k++) store<f64>(at + (<usize>k << 3), load<f64>(at + (<usize>k << 3)) + a * <f64>load<f32>(tv + (<usize>k << 2)));
