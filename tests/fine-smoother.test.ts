@@ -7,6 +7,8 @@
 // scalar twin and the threads build with 1 to 4 threads, on a scene with holes in the unknown region (missing
 // neighbours) and on a band. At radius 1 the rows whose neighbours are all unknown take a path of their own
 // (assembly/fine-regular.ts): the band's rows mostly, the holes' a few (counted in the product's test below).
+// On threads, two shortcuts that rest on where the split's bands end are checked as well: the fine rows near the next
+// thread's (from the split's far rows) and the block levels' inner nodes (read with no test of where a neighbour lies).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
 import type { Arena, Engine } from "../dist/engine.js";
