@@ -57,7 +57,27 @@ function overCorrection(hierarchy: usize): f32 {
  */
 function contributeFirstDots(u: usize, bk: usize, w1: usize, count: i32, context: usize): void {
   let ub = 0.0, uw = 0.0, bb = 0.0, ww = 0.0, bw = 0.0;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Even and odd entries in two lanes (count is a multiple of 4: four unknowns per node), the lanes added at the end.
+    let ub2 = f64x2.splat(0), uw2 = ub2, bb2 = ub2, ww2 = ub2, bw2 = ub2;
+    for (; i + 2 <= count; i += 2) {
+      const o = <usize>i << 2;
+      const ui = f64x2.promote_low_f32x4(v128.load64_zero(u + o)), bi = f64x2.promote_low_f32x4(v128.load64_zero(bk + o));
+      const wi = f64x2.promote_low_f32x4(v128.load64_zero(w1 + o));
+      ub2 = f64x2.add(ub2, f64x2.mul(ui, bi));
+      uw2 = f64x2.add(uw2, f64x2.mul(ui, wi));
+      bb2 = f64x2.add(bb2, f64x2.mul(bi, bi));
+      ww2 = f64x2.add(ww2, f64x2.mul(wi, wi));
+      bw2 = f64x2.add(bw2, f64x2.mul(bi, wi));
+    }
+    ub = f64x2.extract_lane(ub2, 0) + f64x2.extract_lane(ub2, 1);
+    uw = f64x2.extract_lane(uw2, 0) + f64x2.extract_lane(uw2, 1);
+    bb = f64x2.extract_lane(bb2, 0) + f64x2.extract_lane(bb2, 1);
+    ww = f64x2.extract_lane(ww2, 0) + f64x2.extract_lane(ww2, 1);
+    bw = f64x2.extract_lane(bw2, 0) + f64x2.extract_lane(bw2, 1);
+  }
+  for (; i < count; i++) {
     const o = <usize>i << 2;
     const ui = <f64>load<f32>(u + o), bi = <f64>load<f32>(bk + o), wi = <f64>load<f32>(w1 + o);
     ub += ui * bi;
@@ -76,7 +96,22 @@ function contributeFirstDots(u: usize, bk: usize, w1: usize, count: i32, context
 /** The second step's three sums in one pass over v2 (the cycle's x), w1, w2 and b: v2.w1, v2.w2, v2.b. */
 function contributeSecondDots(v2: usize, w1: usize, w2: usize, b: usize, count: i32, context: usize): void {
   let gamma = 0.0, beta = 0.0, alpha = 0.0;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // As in contributeFirstDots: even and odd entries in two lanes.
+    let gamma2 = f64x2.splat(0), beta2 = gamma2, alpha2 = gamma2;
+    for (; i + 2 <= count; i += 2) {
+      const o = <usize>i << 2;
+      const vi = f64x2.promote_low_f32x4(v128.load64_zero(v2 + o));
+      gamma2 = f64x2.add(gamma2, f64x2.mul(vi, f64x2.promote_low_f32x4(v128.load64_zero(w1 + o))));
+      beta2 = f64x2.add(beta2, f64x2.mul(vi, f64x2.promote_low_f32x4(v128.load64_zero(w2 + o))));
+      alpha2 = f64x2.add(alpha2, f64x2.mul(vi, f64x2.promote_low_f32x4(v128.load64_zero(b + o))));
+    }
+    gamma = f64x2.extract_lane(gamma2, 0) + f64x2.extract_lane(gamma2, 1);
+    beta = f64x2.extract_lane(beta2, 0) + f64x2.extract_lane(beta2, 1);
+    alpha = f64x2.extract_lane(alpha2, 0) + f64x2.extract_lane(alpha2, 1);
+  }
+  for (; i < count; i++) {
     const o = <usize>i << 2;
     const vi = <f64>load<f32>(v2 + o);
     gamma += vi * <f64>load<f32>(w1 + o);
@@ -89,7 +124,12 @@ function contributeSecondDots(v2: usize, w1: usize, w2: usize, b: usize, count: 
 }
 
 function scale(v: usize, s: f32, count: i32): void {
-  for (let i = 0; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(s);
+    for (; i + 4 <= count; i += 4) v128.store(v + (<usize>i << 2), f32x4.mul(sv, v128.load(v + (<usize>i << 2))));
+  }
+  for (; i < count; i++) store<f32>(v + (<usize>i << 2), s * load<f32>(v + (<usize>i << 2)));
 }
 
 /**
@@ -336,7 +376,15 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
   if (!(a1 > 0)) return;
   const step1 = c1 / a1;
   // b = bk - step1 A v1, the residual after the first step; |b|^2 expanded, to save a reduction
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(<f32>step1);
+    for (; i + 4 <= length; i += 4) {
+      const at = from + (<usize>i << 2);
+      v128.store(b + at, f32x4.sub(v128.load(bk + at), f32x4.mul(sv, v128.load(w1 + at))));
+    }
+  }
+  for (; i < length; i++) {
     const at = from + (<usize>i << 2);
     store<f32>(b + at, load<f32>(bk + at) - <f32>step1 * load<f32>(w1 + at));
   }
@@ -357,8 +405,16 @@ function krylovCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     return;
   }
   const s2 = alpha2 / rho2, s1 = step1 - s2 * gamma / a1;
-  for (let i = 0; i < length; i++) {
-    const at = from + (<usize>i << 2);
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s1v = f32x4.splat(<f32>s1), s2v = f32x4.splat(<f32>s2);
+    for (; k + 4 <= length; k += 4) {
+      const at = from + (<usize>k << 2);
+      v128.store(u + at, f32x4.add(f32x4.mul(s1v, v128.load(u + at)), f32x4.mul(s2v, v128.load(x + at))));
+    }
+  }
+  for (; k < length; k++) {
+    const at = from + (<usize>k << 2);
     store<f32>(u + at, <f32>s1 * load<f32>(u + at) + <f32>s2 * load<f32>(x + at));
   }
 }
