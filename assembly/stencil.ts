@@ -60,6 +60,18 @@ function addRowToColumns(image: usize, labels: usize, width: i32, stride: i32, y
     const label = load<u8>(labels + i);
     const unknown: f64 = label == LABEL_UNKNOWN ? sign : 0.0;
     const foreground: f64 = label == LABEL_FOREGROUND ? sign : 0.0;
+    if (ASC_FEATURE_SIMD) {
+      // The same products, two channels to a lane pair: (sr, sg), (sb, sr r), (sr g, sr b), (sg g, sg b), (sb b, unknown).
+      const gb = v128.load(pixel, 8);
+      v128.store(column, f64x2.add(v128.load(column), f64x2.mul(v128.load(pixel), f64x2.splat(sign))));
+      v128.store(column, f64x2.add(v128.load(column, 16), f64x2.replace_lane(f64x2.splat(sb), 1, sr * r)), 16);
+      v128.store(column, f64x2.add(v128.load(column, 32), f64x2.mul(f64x2.splat(sr), gb)), 32);
+      v128.store(column, f64x2.add(v128.load(column, 48), f64x2.mul(f64x2.splat(sg), gb)), 48);
+      v128.store(column, f64x2.add(v128.load(column, 64), f64x2.replace_lane(f64x2.splat(sb * b), 1, unknown)), 64);
+      store<f64>(column, load<f64>(column, 80) + foreground, 80);
+      column += <usize>CHANNELS << 3;
+      continue;
+    }
     store<f64>(column, load<f64>(column) + sr);
     store<f64>(column, load<f64>(column, 8) + sg, 8);
     store<f64>(column, load<f64>(column, 16) + sb, 16);
@@ -75,11 +87,68 @@ function addRowToColumns(image: usize, labels: usize, width: i32, stride: i32, y
   }
 }
 
-/** Statistics of the windows centred on row cy, into `out` (STATS f64 per column); only the counts for wholly known windows. */
+/**
+ * Window statistics from the 11 box sums (s0..s10: the channels of addRowToColumns) into m (STATS f64): the counts,
+ * and for a window holding an unknown pixel the mean and the regularised inverse covariance.
+ */
+@inline
+function storeWindow(
+  m: usize, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64, s8: f64, s9: f64, s10: f64, invN: f64, regulariser: f64,
+): void {
+  // The counts are sums of small integers: exact. Wholly known windows touch no unknown row.
+  store<f64>(m + UNKNOWN_COUNT, s9);
+  store<f64>(m + FOREGROUND_COUNT, s10);
+  if (s9 < 0.5) return;
+  const mr = s0 * invN, mg = s1 * invN, mb = s2 * invN;
+  store<f64>(m, mr);
+  store<f64>(m, mg, 8);
+  store<f64>(m, mb, 16);
+  storeSymmetricInverse(
+    s3 * invN - mr * mr + regulariser, s4 * invN - mr * mg, s5 * invN - mr * mb,
+    s6 * invN - mg * mg + regulariser, s7 * invN - mg * mb,
+    s8 * invN - mb * mb + regulariser,
+    m + 24
+  );
+}
+
+/**
+ * Statistics of the windows centred on row cy, into `out` (STATS f64 per column); only the counts for wholly known
+ * windows. The box sums slide along the row; with SIMD ten of the eleven two to a lane pair (the same sums).
+ */
 function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: usize): void {
   const size = 2 * radius + 1;
   const invN = 1.0 / <f64>(size * size);
   const regulariser = epsilon * invN;
+  if (ASC_FEATURE_SIMD) {
+    let p01 = f64x2.splat(0), p23 = p01, p45 = p01, p67 = p01, p89 = p01;
+    let s10 = 0.0;
+    for (let x = 0; x < size; x++) {
+      const c = columns + (<usize>(x * CHANNELS) << 3);
+      p01 = f64x2.add(p01, v128.load(c));
+      p23 = f64x2.add(p23, v128.load(c, 16));
+      p45 = f64x2.add(p45, v128.load(c, 32));
+      p67 = f64x2.add(p67, v128.load(c, 48));
+      p89 = f64x2.add(p89, v128.load(c, 64));
+      s10 += load<f64>(c, 80);
+    }
+    for (let cx = radius; cx < width - radius; cx++) {
+      if (cx > radius) {
+        const add = columns + (<usize>((cx + radius) * CHANNELS) << 3);
+        const sub = columns + (<usize>((cx - radius - 1) * CHANNELS) << 3);
+        p01 = f64x2.add(p01, f64x2.sub(v128.load(add), v128.load(sub)));
+        p23 = f64x2.add(p23, f64x2.sub(v128.load(add, 16), v128.load(sub, 16)));
+        p45 = f64x2.add(p45, f64x2.sub(v128.load(add, 32), v128.load(sub, 32)));
+        p67 = f64x2.add(p67, f64x2.sub(v128.load(add, 48), v128.load(sub, 48)));
+        p89 = f64x2.add(p89, f64x2.sub(v128.load(add, 64), v128.load(sub, 64)));
+        s10 += load<f64>(add, 80) - load<f64>(sub, 80);
+      }
+      storeWindow(out + (<usize>(cx * STATS) << 3),
+        f64x2.extract_lane(p01, 0), f64x2.extract_lane(p01, 1), f64x2.extract_lane(p23, 0), f64x2.extract_lane(p23, 1),
+        f64x2.extract_lane(p45, 0), f64x2.extract_lane(p45, 1), f64x2.extract_lane(p67, 0), f64x2.extract_lane(p67, 1),
+        f64x2.extract_lane(p89, 0), f64x2.extract_lane(p89, 1), s10, invN, regulariser);
+    }
+    return;
+  }
   let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0, s10 = 0.0;
   for (let x = 0; x < size; x++) {
     const c = columns + (<usize>(x * CHANNELS) << 3);
@@ -104,21 +173,7 @@ function windowRow(columns: usize, width: i32, radius: i32, epsilon: f64, out: u
       s9 += load<f64>(add, 72) - load<f64>(sub, 72);
       s10 += load<f64>(add, 80) - load<f64>(sub, 80);
     }
-    // The counts are sums of small integers: exact. Wholly known windows touch no unknown row.
-    const m = out + (<usize>(cx * STATS) << 3);
-    store<f64>(m + UNKNOWN_COUNT, s9);
-    store<f64>(m + FOREGROUND_COUNT, s10);
-    if (s9 < 0.5) continue;
-    const mr = s0 * invN, mg = s1 * invN, mb = s2 * invN;
-    store<f64>(m, mr);
-    store<f64>(m, mg, 8);
-    store<f64>(m, mb, 16);
-    storeSymmetricInverse(
-      s3 * invN - mr * mr + regulariser, s4 * invN - mr * mg, s5 * invN - mr * mb,
-      s6 * invN - mg * mg + regulariser, s7 * invN - mg * mb,
-      s8 * invN - mb * mb + regulariser,
-      m + 24
-    );
+    storeWindow(out + (<usize>(cx * STATS) << 3), s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, invN, regulariser);
   }
 }
 
