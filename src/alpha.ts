@@ -400,6 +400,23 @@ async function setUpPreconditioner(
  * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS
  * between which progress and abort are handled; `setUpPause` between the slices of the preconditioner's set-up.
  */
+/**
+ * The record the CG kernels read (assembly/solve.ts, fine.ts: i32 fields): the system, the preconditioner, the
+ * threads' split and the vector for A z from the cycle (`product`, or 0). farRows: the split's (0: the kernels bound
+ * the near rows by crossLength instead; tests compare the two). Returns its offset.
+ */
+export function solverRecord(
+  arena: Arena, system: StencilSystem, kind: keyof typeof PRECONDITIONER_CODES, preconditioner: number, product: number,
+  farRows = system.split?.farRows ?? 0,
+): number {
+  const { split } = system;
+  const record = arena.alloc(52);
+  arena.i32(record, 13).set([system.rows, system.half, system.columns, system.values, system.diagonal,
+    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product,
+    farRows]);
+  return record;
+}
+
 export async function solveSystem(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number },
   options: ResolvedAlphaOptions & { seed?: (x: number) => void },
@@ -422,14 +439,11 @@ export async function solveSystem(
   // has handed them on already).
   if (kind !== "multigrid") releasePhoto(arena, pixels, grid.width, grid.height);
   const setupMilliseconds = now() - started;
-  const descriptor = arena.alloc(52);
   const vector = () => zeroDummy(arena, arena.alloc((rows + 1) * 8), rows, 8);
   // The multigrid cycle's last sweep also gives A z, from which CG updates A p without a product of its own
   // (assembly/solve.ts pcgIterate): a vector for it.
   const product = kind === "multigrid" ? vector() : 0;
-  arena.i32(descriptor, 13).set([rows, system.half, system.columns, system.values, system.diagonal,
-    PRECONDITIONER_CODES[kind], preconditioner, split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product,
-    split?.farRows ?? 0]);
+  const descriptor = solverRecord(arena, system, kind, preconditioner, product);
   const x = vector(), r = vector(), z = vector(), p = vector(), q = vector();
   const state = arena.alloc(40);
   const indefinite = () => arena.f64(state, 4)[3] !== 0;

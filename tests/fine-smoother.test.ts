@@ -10,7 +10,7 @@
 // On threads, two shortcuts that rest on where the split's bands end are checked as well: the fine rows near the next
 // thread's (from the split's far rows) and the block levels' inner nodes (read with no test of where a neighbour lies).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSystem, loadPixels, solveSystem } from "../dist/alpha.js";
+import { buildSystem, loadPixels, solveSystem, solverRecord } from "../dist/alpha.js";
 import type { Arena, Engine } from "../dist/engine.js";
 import { checkImage, checkTrimap } from "../dist/validate.js";
 import { enginesOfEveryBuild, random } from "./helpers.js";
@@ -94,10 +94,7 @@ async function prepare(
   const { preconditioner } = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
   if (fromColumns) arena.i32(preconditioner + REGULAR_FLAGS_OFFSET, 1)[0] = 0;
   const vector = () => { const at = arena.alloc((rows + 1) * 8); arena.f64(at, rows + 1).fill(0); return at; };
-  const descriptor = arena.alloc(52);
-  arena.i32(descriptor, 13).set([rows, half, system.columns, system.values, system.diagonal, 1, preconditioner,
-    split?.rowRanges ?? 0, split?.cross ?? 0, split?.ghost ?? 0, split?.crossLength ?? 0, product ? vector() : 0,
-    farFromBound ? 0 : split?.farRows ?? 0]);
+  const descriptor = solverRecord(arena, system, "multigrid", preconditioner, product ? vector() : 0, farFromBound ? 0 : undefined);
   return { system, rows, half, split, preconditioner, descriptor, vector };
 }
 
