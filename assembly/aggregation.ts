@@ -236,7 +236,8 @@ function firstLevelBlocks(
 ): void {
   // A row's entries to one neighbour node m add a (tu outer tv) each: summed first as w = sum a tv (f64, per slot of
   // the 3x3 neighbours), they take one outer product per node, tu outer w and its transpose, instead of one per entry.
-  const sums = scratch, slotNode = scratch + 288, w = scratch + 336;
+  // Scratch: the slots' sums (f64 9 x 4), their nodes (i32 9, padded to 12 so that w stays 16-byte aligned), w (f32 x 4).
+  const sums = scratch, slotNode = sums + (<usize>(NEIGHBOURS * DOFS) << 3), w = slotNode + (<usize>(NEIGHBOURS + 3) << 2);
   for (let u = firstRow; u < endRow; u++) {
     beat(context);
     if (regularFlags != 0 && fineHalf == REGULAR_HALF) {

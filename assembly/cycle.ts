@@ -155,20 +155,14 @@ function endNode(record: usize, context: usize): i32 {
 }
 
 /**
- * This thread's inner nodes on a split level, [innerStart, innerEnd): those not on the first or last row of cells of its
- * band, whose neighbours all lie in its own nodes (src/split.ts nodeRanges stores them after the N + 1 ranges). On a
- * level that is not split, none: the sweeps then read every neighbour from x anyway.
+ * This thread's inner nodes on a split level, [innerBound(0), innerBound(1)): those not on the first or last row of
+ * cells of its band, whose neighbours all lie in its own nodes (src/split.ts nodeRanges stores them after the N + 1
+ * ranges). On a level that is not split, none: the sweeps then read every neighbour from x anyway.
  */
 @inline
-function innerStart(record: usize, context: usize): i32 {
+function innerBound(record: usize, context: usize, end: i32): i32 {
   const ranges = pointerField(record, 14);
-  return ranges == 0 || threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>(threads(context) + 1 + 2 * threadIndex(context)) << 2));
-}
-
-@inline
-function innerEnd(record: usize, context: usize): i32 {
-  const ranges = pointerField(record, 14);
-  return ranges == 0 || threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>(threads(context) + 2 + 2 * threadIndex(context)) << 2));
+  return ranges == 0 || threads(context) == 1 ? 0 : load<i32>(ranges + (<usize>(threads(context) + 1 + 2 * threadIndex(context) + end) << 2));
 }
 
 /** Offset of node n's vector entries. */
@@ -273,7 +267,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     return;
   }
   const lo = firstNode(record, context), hi = endNode(record, context);
-  blockGaussSeidelFromZero(nodes, count, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, innerStart(record, context), context);
+  blockGaussSeidelFromZero(nodes, count, neighbours, blocks, inverses, b, x, r, scratch, lo, hi, innerBound(record, context, 0), context);
   const coarse = levelRecord(hierarchy, l + 1);
   if (threads(context) > 1 && field(coarse, 15) != 0) {
     // Level l + 1 replicated: once every thread's share of r is in, each restricts all of r, in the same order, into
@@ -287,7 +281,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     const old = vector(record, 13, context);
     memory.copy(old + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from old
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, innerStart(record, context), innerEnd(record, context), context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, old, innerBound(record, context, 0), innerBound(record, context, 1), context);
     return;
   }
   const share = sharedOrSolo(coarse, context);
@@ -296,7 +290,7 @@ function smoothCycle(hierarchy: usize, levels: i32, l: i32, scratch: usize, cont
     if (share != context) barrier(context); // thread 0's solo correction is in
     memory.copy(r + node(lo), x + node(lo), node(hi - lo));
     barrier(context); // the sweep reads other threads' nodes from r
-    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, innerStart(record, context), innerEnd(record, context), context);
+    blockGaussSeidel(nodes, count, neighbours, blocks, inverses, b, x, true, scratch, lo, hi, r, innerBound(record, context, 0), innerBound(record, context, 1), context);
   } else {
     // A level larger than the caches (more nodes than header field 14; high-res GT04 Trimap1's first block level: 191643 nodes, 110 MB of blocks) sweeps
     // forward after the correction too, reading its blocks in the order they are stored as the sweep from zero does: a

@@ -134,13 +134,13 @@ function productRow(
 /**
  * The backward sweep's row u (backwardRow's sums: the entries on the image rows below in two chains, then the two on
  * its own row, nearest last) and, with `product` not 0, its row of y = A x as well (productRow), the neighbours' x read
- * once (they do not change when x_u does). Returns x_u, which it stores.
+ * once (they do not change when x_u does). Stores x_u.
  * values32: the row's f32 entries; values64: its f64 entries; reciprocal: 1 / a_uu.
  */
 @inline
 export function backwardRegular(
   columns: usize, values32: usize, values64: usize, diagonal: f64, reciprocal: f64, bu: f64, sum: f64, u: i32, x: usize, product: usize
-): f64 {
+): void {
   const first1 = load<i32>(columns, 8), first2 = load<i32>(columns, 28);
   const right = xPair(x, u + 1), x1 = xPair(x, first1), x2 = xPair(x, first1 + 2), x3 = xSplit(x, first1 + 4, first2);
   const x4 = xPair(x, first2 + 1), x5 = xPair(x, first2 + 3);
@@ -155,5 +155,4 @@ export function backwardRegular(
   const xu = (bu - sum) * reciprocal;
   store<f64>(x + (<usize>u << 3), xu);
   if (product != 0) productRow(values64, diagonal, u, xu, first1, first2, right, x1, x2, x3, x4, x5, product);
-  return xu;
 }
