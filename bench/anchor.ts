@@ -11,13 +11,19 @@ import { median } from "./common.js";
 export const PYTHON = "/usr/bin/python3";
 
 export interface AnchorCase {
+  /** The median of its timed runs. */
   ms: number;
+  /** Every timed run's milliseconds, in order. */
+  runs: number[];
   alpha: Float32Array;
 }
 
-/** What run.py is asked: a dataset's named cases with one trimap set, or one photo and its trimap file. */
+/**
+ * What run.py is asked: a dataset's named cases with one trimap set (each timed `repeat` times in a row, default 1:
+ * run.py is given each name that many times), or one photo and its trimap file.
+ */
 export type AnchorInput =
-  | { data: string; trimapSet: string; names: string[] }
+  | { data: string; trimapSet: string; names: string[]; repeat?: number }
   | { image: string; trimapFile: string };
 
 export interface AnchorRun {
@@ -39,7 +45,7 @@ export class AnchorTimeout extends Error {}
 export async function runAnchor(run: AnchorRun, input: AnchorInput): Promise<Map<string, AnchorCase>> {
   const out = mkdtempSync(path.join(os.tmpdir(), "matting-anchor-"));
   const what = "data" in input
-    ? ["--data", input.data, "--trimap", input.trimapSet, "--images", input.names.join(",")]
+    ? ["--data", input.data, "--trimap", input.trimapSet, "--images", input.names.flatMap((n) => Array<string>(input.repeat ?? 1).fill(n)).join(",")]
     : ["--image", input.image, "--trimap-file", input.trimapFile];
   const timeout = run.timeoutSeconds === undefined ? 0 : Math.ceil(run.timeoutSeconds * 1000);
   try {
@@ -62,12 +68,19 @@ export function parseAnchorOutput(stdout: string, read: (file: string) => Uint8A
   const found = new Map<string, AnchorCase>();
   for (const line of stdout.split("\n").filter((l) => l.startsWith("{"))) {
     const row = JSON.parse(line) as { name: string; ms: number };
+    // "GT01.trimap1" -> "GT01"; "GT19.png" -> "GT19". A name run several times (repeat) gathers its times.
+    const name = row.name.split(".")[0];
+    const seen = found.get(name);
+    if (seen) {
+      seen.runs.push(row.ms);
+      seen.ms = median(seen.runs);
+      continue;
+    }
     const bytes = read(`${row.name}.f32`);
     if (bytes.length % 4 !== 0) throw new Error(`${row.name}.f32: ${bytes.length} bytes is not whole float32s`);
     const alpha = new Float32Array(bytes.length / 4);
     new Uint8Array(alpha.buffer).set(bytes);
-    // "GT01.trimap1" -> "GT01"; "GT19.png" -> "GT19".
-    found.set(row.name.split(".")[0], { ms: row.ms, alpha });
+    found.set(name, { ms: row.ms, runs: [row.ms], alpha });
   }
   return found;
 }

@@ -15,7 +15,7 @@ type Api = typeof import("../dist/entry/node.js");
 type Alpha = typeof import("../dist/alpha.js");
 type Validate = typeof import("../dist/validate.js");
 type EngineModule = typeof import("../dist/engine.js");
-type Engine = InstanceType<EngineModule["Engine"]>;
+type Engine = Awaited<ReturnType<EngineModule["Engine"]["create"]>>;
 
 interface Build {
   api: Api;

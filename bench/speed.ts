@@ -5,6 +5,8 @@
 // runs on an engine of N threads: its total time, its SAD and the speed-up. --no-anchor times ours alone.
 // --baseline FILE.wasm also runs an older one-thread build of ours (say main's dist/matting.wasm, copied aside) on
 // each case right after this one: its iterations, time and SAD, to show what a change did under the same load.
+// --repeat N times every case N times in a row on each side (each engine of ours, and the anchor, given each name N
+// times in its process) and takes each side's median, so that one slow run on either side moves no ratio.
 // npm run bench -- [--method NAME] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--repeat N] [--threads N]
 //                  [--chunk N] [--no-anchor] [--anchor PATH/run.py] [--tolerance T] [--max-iterations N]
 //                  [--baseline FILE.wasm]
@@ -67,7 +69,7 @@ async function loadCase(name: string, trimapSet: TrimapSet) {
 
 console.log(machineHeader());
 console.log(`# load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min): other jobs on this machine slow both sides`);
-console.log(`# data ${dataDir}; median of ${repeat} run(s) per case on a warm engine; ${note}`);
+console.log(`# data ${dataDir}; median of ${repeat} run(s) per case on a warm engine${repeat > 1 && anchor ? ", and of the anchor's as many runs in a row" : ""}; ${note}`);
 console.log(`# anchor ${anchor === undefined ? "none (--no-anchor)" : `${anchor} --method ${method}`}; chunks of ${chunk} cases, ours then the anchor's (ours on ${threads > 1 ? "1 and " : ""}${threads} thread${threads > 1 ? "s" : ""}; the anchor as run.py runs it)`);
 const matting = await createMatting();
 const baseline = args.baseline === undefined ? undefined : await createMatting({ module: readFileSync(path.resolve(args.baseline)) });
@@ -107,7 +109,7 @@ for (const trimapSet of trimapSets) {
       const older = baseline ? await timedRuns(baseline, c.image, c.trimap, options, repeat) : undefined;
       ours.push({ name, c, timed, other, older });
     }
-    const anchored = anchor ? await runAnchor({ script: anchor, method }, { data: dataDir, trimapSet, names: chunkNames }) : new Map<string, AnchorCase>();
+    const anchored = anchor ? await runAnchor({ script: anchor, method }, { data: dataDir, trimapSet, names: chunkNames, repeat }) : new Map<string, AnchorCase>();
     for (const { name, c, timed: { alpha, stats, milliseconds }, other, older } of ours) {
       const { width, height } = c.image;
       const score = (predicted: Float32Array) => sad({ width, height, predicted, truth: c.truth, unknown: c.unknown });

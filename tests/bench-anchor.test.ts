@@ -44,6 +44,15 @@ describe("ratioSummary", () => {
 });
 
 describe("parseAnchorOutput", () => {
+  it("gives a name timed several times in a row (--repeat) the median of its runs", () => {
+    const files: Record<string, Uint8Array> = { "GT02.trimap2.f32": new Uint8Array(8) };
+    const line = (ms: number) => JSON.stringify({ name: "GT02.trimap2", method: "cf", width: 2, height: 1, unknown: 2, ms });
+    const found = parseAnchorOutput([line(900), line(2500), line(1000)].join("\n"), (file) => files[file]);
+    expect(found.get("GT02")!.runs).toEqual([900, 2500, 1000]);
+    expect(found.get("GT02")!.ms).toBe(1000);
+    expect(found.get("GT02")!.alpha.length).toBe(2);
+  });
+
   it("keys cases by image name and reads each alpha as little-endian float32", () => {
     const alpha = new Float32Array([0, 0.25, 1]);
     const files: Record<string, Uint8Array> = { "GT01.trimap1.f32": new Uint8Array(alpha.buffer), "GT19.png.f32": new Uint8Array(4) };
