@@ -71,6 +71,18 @@ describe("matting CLI: random-walk, large-kernel, learning-based and shared-matt
     expect(maxLevelDifference(written, plain.alpha)).toBeGreaterThan(2);
   });
 
+  it.each([["ifm", 1e-6], ["combined", 1e-6], ["rw", 1e-7], ["knn", 1e-7]] as const)(
+    "%s: --json reports the tolerance the method stopped at by default (%s)", async (method, tolerance) => {
+      const result = await runCli([file("scene.png"), file("scene-trimap.png"), "--alpha", file(`${method}-default.png`), "--method", method, "--json"]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.options.tolerance).toBe(tolerance);
+      expect(report.stats.converged).toBe(true);
+      expect(report.stats.residual).toBeLessThanOrEqual(tolerance);
+    },
+  );
+
   it.each([
     ["rw", "--sigma", "100"], ["rw", "--laplacian-regularization", "-1"], ["rw", "--sigma", "x"],
     ["sm", "--sample-gathering-angles", "0"], ["sm", "--sample-gathering-weights", "1,2,3,x"], ["sm", "--local-smoothing-sigma-sq-3", "0"],

@@ -84,15 +84,29 @@ describe.each(METHODS)("method %s", (method) => {
   });
 });
 
+it("ifm and combined stop at the authors' tolerance, 1e-6, by default: the same alpha as tolerance 1e-6 asks, fewer iterations than 1e-7", async () => {
+  const image = noiseImage(48, 36, 4), trimap = bandTrimap(48, 36, 10, 30);
+  for (const method of ["ifm", "combined"] as const) {
+    const plain = await matting.estimateAlpha(image, trimap, { method });
+    const asked = await matting.estimateAlpha(image, trimap, { method, tolerance: 1e-6 });
+    const tighter = await matting.estimateAlpha(image, trimap, { method, tolerance: 1e-7 });
+    expect(plain.stats.converged && plain.stats.residual <= 1e-6).toBe(true);
+    expect(plain.alpha).toEqual(asked.alpha);
+    expect(plain.stats.iterations).toBe(asked.stats.iterations);
+    expect(tighter.stats.iterations).toBeGreaterThan(plain.stats.iterations);
+  }
+});
+
 it("ifm's solve starts from its known-to-unknown estimates: fewer iterations than from 0, the same alpha within the tolerance", async () => {
   const [width, height] = [64, 48];
   const image = smoothImage(width, height, 7), trimap = bandTrimap(width, height, 19, 45);
   // Under Jacobi, which the start was measured with: on this small band the two-level preconditioner's coarse
   // correction already supplies the smooth part that the estimates give.
-  const estimated = await matting.estimateAlpha(image, trimap, { method: "ifm", preconditioner: "jacobi" });
+  // At 1e-7 (ifm's default is 1e-6), so that the two alphas agree to 1e-5.
+  const estimated = await matting.estimateAlpha(image, trimap, { method: "ifm", preconditioner: "jacobi", tolerance: 1e-7 });
   // A warm start of alpha 0 everywhere is x = 0 on the unknowns: the start the solve had before.
   const fromZero = await matting.estimateAlpha(image, trimap, {
-    method: "ifm", preconditioner: "jacobi", initialAlpha: { width, height, data: new Float32Array(width * height) },
+    method: "ifm", preconditioner: "jacobi", tolerance: 1e-7, initialAlpha: { width, height, data: new Float32Array(width * height) },
   });
   expect(estimated.stats.converged && fromZero.stats.converged).toBe(true);
   expect(estimated.stats.iterations).toBeLessThan(fromZero.stats.iterations);

@@ -5,6 +5,7 @@ import type { Outputs, RunCommand } from "./args.js";
 import type { OutputCommit, OutputFile } from "./commit.js";
 import { type Inputs, readInputs } from "./inputs.js";
 import { progressDisplay } from "./progress.js";
+import { DEFAULT_METHOD, METHODS } from "../methods/index.js";
 
 type Images = typeof import("./images.js");
 
@@ -106,9 +107,12 @@ export async function run(command: RunCommand, { targets, signal, commit, before
     const files: OutputFile[] = [...encoded].map(([key, bytes]) => ({ path: outputs[key]!, target: targets[key]!, bytes }));
     await commit.writeAll(files, signal);
 
-    // Closed-form's defaults only when it ran; every method's solver stops at the same default tolerance.
-    const closedForm = (command.alphaOptions.method ?? "cf") === "cf";
-    const options = { tolerance: ALPHA_DEFAULTS.tolerance, ...(closedForm ? ALPHA_DEFAULTS : {}), ...command.alphaOptions };
+    // Closed-form's defaults only when it ran; otherwise the method's own default tolerance (ifm and combined stop
+    // at 1e-6, the others at closed-form's 1e-7; sm has no solve).
+    const method = command.alphaOptions.method ?? DEFAULT_METHOD;
+    const closedForm = method === "cf";
+    const tolerance = (METHODS[method].options as { tolerance?: { default: number } }).tolerance?.default ?? ALPHA_DEFAULTS.tolerance;
+    const options = { tolerance, ...(closedForm ? ALPHA_DEFAULTS : {}), ...command.alphaOptions };
     const { stats } = computed;
     if (command.json) {
       const { trimap, background } = command;

@@ -19,11 +19,12 @@ import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, ifmMinimumPixels, informationFlow } from "./ifm.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
-import { SOLVER_OPTIONS } from "./options.js";
+import { IFM_TOLERANCE, SOLVER_OPTIONS, toleranceSpec } from "./options.js";
 import { sharedMatting } from "./sm.js";
 import type { AlphaMethod, MethodContext, MethodSolution, OptionTable, ProblemSize } from "./types.js";
 
-const options = { ...SOLVER_OPTIONS };
+/** tolerance: both solves' (ifm's and cf's), by default ifm's. */
+const options = { ...SOLVER_OPTIONS, tolerance: toleranceSpec(IFM_TOLERANCE) };
 
 interface VoteKernels {
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;

@@ -10,7 +10,7 @@ import type { Engine } from "../engine.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
 import { MOST_LEFT as GRID_MOST_LEFT, SLICE as GRID_SLICE, TILES_PER_NEIGHBOUR as GRID_TILES_PER_NEIGHBOUR, TRIAL_QUERIES as GRID_TRIAL_QUERIES, TRIAL_SLICE as GRID_TRIAL_SLICE } from "./grid-search.js";
-import { SOLVER_OPTIONS, choiceSpec } from "./options.js";
+import { IFM_TOLERANCE, SOLVER_OPTIONS, choiceSpec, toleranceSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
 import { coarseBytes, setUpCoarse } from "./ifm-coarse.js";
@@ -34,7 +34,11 @@ export const IFM_PARAMETERS = {
  * preconditioner: "multigrid", block Jacobi plus a coarse correction (a two-level method, assembly/methods/ifm-coarse.ts
  * and ifm-blocks.ts), or "jacobi" alone.
  */
-const options = { ...SOLVER_OPTIONS, preconditioner: choiceSpec<"multigrid" | "jacobi">("multigrid", ["multigrid", "jacobi"]) };
+const options = {
+  ...SOLVER_OPTIONS,
+  tolerance: toleranceSpec(IFM_TOLERANCE),
+  preconditioner: choiceSpec<"multigrid" | "jacobi">("multigrid", ["multigrid", "jacobi"]),
+};
 
 /** Share of the progress bar for building the system. */
 const BUILD_SHARE = 0.3;

@@ -38,8 +38,19 @@ export function numberListSpec(fallback: readonly number[], ok: (v: number) => b
   };
 }
 
+/** The tolerance option: a relative residual in (0, 1), with the method's default. */
+export const toleranceSpec = (fallback: number) => numberSpec(fallback, (v) => Number.isFinite(v) && v > 0 && v < 1, "a number in (0, 1)");
+
 /** The conjugate-gradient options every method with an SPD solve takes (same defaults as closed-form). */
 export const SOLVER_OPTIONS = {
-  tolerance: numberSpec(1e-7, (v) => Number.isFinite(v) && v > 0 && v < 1, "a number in (0, 1)"),
+  tolerance: toleranceSpec(1e-7),
   maxIterations: numberSpec(20000, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
 };
+
+/**
+ * Information flow's default tolerance (ifm, and combined's solves): 1e-6, the relative residual at which the
+ * authors' toolbox stops (MATLAB's pcg default, on its system over every pixel, whose right-hand side also holds the
+ * known pixels' terms, so looser still on the unknowns than this is on ours). Over the 54 low-res cases it gives the
+ * same mean SAD to four decimals as 1e-7 with 17 % fewer iterations (README, Accuracy).
+ */
+export const IFM_TOLERANCE = 1e-6;
