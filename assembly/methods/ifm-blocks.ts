@@ -137,37 +137,30 @@ export function ifmBlockEntries(system: usize, blockOf: usize, place: usize, tri
       addWithin(entries, triangleStarts, blockOf, place, v, v, w);
       addWithin(entries, triangleStarts, blockOf, place, u, v, -w);
     }
-    // The row's (I - W) entries, kept in order of their blocks (insertion), so that the pairs within a block are
-    // the runs of equal blocks.
+    // The row's (I - W) entries (its own, then its unknown neighbours'), each paired with itself and with every
+    // earlier one in the same block: a comparison of block numbers per pair, nothing moved.
+    const ownBlock = load<i32>(blockOf + (<usize>u << 2));
     store<i32>(rowIds, u);
-    store<i32>(rowBlocks, load<i32>(blockOf + (<usize>u << 2)));
+    store<i32>(rowBlocks, ownBlock);
     store<f64>(rowValues, 1);
+    addWithin(entries, triangleStarts, blockOf, place, u, u, 1);
     let count = 1;
     const row = <usize>u * <usize>cmK;
     for (let j = 0; j < cmK; j++) {
       const v = load<i32>(cmColumns + ((row + <usize>j) << 2));
       if (v == rows) continue;
       const block = load<i32>(blockOf + (<usize>v << 2)), value = -<f64>load<f32>(cmWeights + ((row + <usize>j) << 2));
-      let at = count;
-      while (at > 0 && load<i32>(rowBlocks + (<usize>(at - 1) << 2)) > block) {
-        store<i32>(rowIds + (<usize>at << 2), load<i32>(rowIds + (<usize>(at - 1) << 2)));
-        store<i32>(rowBlocks + (<usize>at << 2), load<i32>(rowBlocks + (<usize>(at - 1) << 2)));
-        store<f64>(rowValues + (<usize>at << 3), load<f64>(rowValues + (<usize>(at - 1) << 3)));
-        at--;
+      for (let i = 0; i < count; i++) {
+        if (load<i32>(rowBlocks + (<usize>i << 2)) != block) continue;
+        const at = entryAt(entries, triangleStarts, place, block, v, load<i32>(rowIds + (<usize>i << 2)));
+        store<f64>(at, load<f64>(at) + value * load<f64>(rowValues + (<usize>i << 3)));
       }
-      store<i32>(rowIds + (<usize>at << 2), v);
-      store<i32>(rowBlocks + (<usize>at << 2), block);
-      store<f64>(rowValues + (<usize>at << 3), value);
+      const at = entryAt(entries, triangleStarts, place, block, v, v);
+      store<f64>(at, load<f64>(at) + value * value);
+      store<i32>(rowIds + (<usize>count << 2), v);
+      store<i32>(rowBlocks + (<usize>count << 2), block);
+      store<f64>(rowValues + (<usize>count << 3), value);
       count++;
-    }
-    let runStart = 0;
-    for (let i = 0; i < count; i++) {
-      const a = load<i32>(rowIds + (<usize>i << 2)), block = load<i32>(rowBlocks + (<usize>i << 2)), ea = load<f64>(rowValues + (<usize>i << 3));
-      if (block != load<i32>(rowBlocks + (<usize>runStart << 2))) runStart = i;
-      for (let j = runStart; j <= i; j++) {
-        const at = entryAt(entries, triangleStarts, place, block, a, load<i32>(rowIds + (<usize>j << 2)));
-        store<f64>(at, load<f64>(at) + ea * load<f64>(rowValues + (<usize>j << 3)));
-      }
     }
   }
 }
