@@ -67,6 +67,16 @@ function dilate(mask: Uint8Array, width: number, height: number, radius: number)
   return out;
 }
 
+/**
+ * The ball's centre in frame `t`: 0.18 H across, it moves over a fifth of the width and bobs (the scene's only
+ * motion, which bench/video.ts --motion-oracle reads as the true motion).
+ */
+export function ballCentre(t: number, options: MovingSceneOptions): [number, number] {
+  const { width: W, height: H, frames } = options;
+  const progress = frames > 1 ? t / (frames - 1) : 0;
+  return [(0.35 + 0.2 * progress) * W, (0.5 + 0.08 * Math.sin(2 * Math.PI * progress)) * H];
+}
+
 /** Frame `t` of `frames` of the scene. */
 export function movingFrame(t: number, options: MovingSceneOptions): MovingFrame {
   const { width: W, height: H, frames } = options;
@@ -76,8 +86,8 @@ export function movingFrame(t: number, options: MovingSceneOptions): MovingFrame
   const progress = frames > 1 ? t / (frames - 1) : 0;
   // The veil: an ellipse, static.
   const vx = 0.45 * W, vy = 0.5 * H, va = 0.33 * W, vb = 0.3 * H, veilEdge = 0.04 * W;
-  // The ball: 0.18 H across, moving over a fifth of the width and bobbing, its outline's waves turning slowly.
-  const bx = (0.35 + 0.2 * progress) * W, by = (0.5 + 0.08 * Math.sin(2 * Math.PI * progress)) * H;
+  // The ball: its outline's waves turning slowly.
+  const [bx, by] = ballCentre(t, options);
   const radius = 0.18 * H, ballEdge = 0.04 * H;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
