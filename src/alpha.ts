@@ -397,10 +397,6 @@ async function setUpPreconditioner(
 }
 
 /**
- * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS
- * between which progress and abort are handled; `setUpPause` between the slices of the preconditioner's set-up.
- */
-/**
  * The record the CG kernels read (assembly/solve.ts, fine.ts: i32 fields): the system, the preconditioner, the
  * threads' split and the vector for A z from the cycle (`product`, or 0). farRows: the split's (0: the kernels bound
  * the near rows by crossLength instead; tests compare the two). Returns its offset.
@@ -417,6 +413,10 @@ export function solverRecord(
   return record;
 }
 
+/**
+ * Preconditioned CG from x = 0, or from what `options.seed(x)` writes (a warm start), in slices of about SLICE_MS
+ * between which progress and abort are handled; `setUpPause` between the slices of the preconditioner's set-up.
+ */
 export async function solveSystem(
   arena: Arena, engine: Engine, system: StencilSystem, pixels: PixelBuffers, grid: { width: number; height: number },
   options: ResolvedAlphaOptions & { seed?: (x: number) => void },

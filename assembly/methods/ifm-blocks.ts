@@ -139,9 +139,8 @@ export function ifmBlockEntries(system: usize, blockOf: usize, place: usize, tri
     }
     // The row's (I - W) entries (its own, then its unknown neighbours'), each paired with itself and with every
     // earlier one in the same block: a comparison of block numbers per pair, nothing moved.
-    const ownBlock = load<i32>(blockOf + (<usize>u << 2));
     store<i32>(rowIds, u);
-    store<i32>(rowBlocks, ownBlock);
+    store<i32>(rowBlocks, load<i32>(blockOf + (<usize>u << 2)));
     store<f64>(rowValues, 1);
     addWithin(entries, triangleStarts, blockOf, place, u, u, 1);
     let count = 1;
