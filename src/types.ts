@@ -51,7 +51,7 @@ export interface AlphaOptions extends MethodOptions {
   epsilon?: number;
   /** Window radius r; windows are (2r+1) x (2r+1). Integer 1..8. Default 1 (lkm: 1..50, default 10; lbdm: 1..2). */
   radius?: number;
-  /** Stop when the relative residual |b - Ax| / |b| is at most this, 1e-30 to below 1. Default 1e-7 (ifm, combined: 1e-6). */
+  /** Stop when the relative residual |b - Ax| / |b| is at most this, 1e-30 to below 1. Default 1e-7 (ifm: 1e-6; combined: each of its solves its own). */
   tolerance?: number;
   /** Iteration cap of the conjugate-gradient solve. Default 20000. */
   maxIterations?: number;

@@ -180,9 +180,7 @@ describe("method combined against its three voters", () => {
   beforeAll(async () => {
     matting = await createMatting({ module: await compiledModule() });
   });
-  // combined hands its tolerance (by default ifm's, 1e-6) to both of its solves, ifm's and cf's; sm has none.
-  const alphaOf = async (image: Image8, trimap: Image8, method: string) =>
-    (await matting.estimateAlpha(image, trimap, (method === "ifm" || method === "cf" ? { method, tolerance: 1e-6 } : { method }) as never)).alpha;
+  const alphaOf = async (image: Image8, trimap: Image8, method: string) => (await matting.estimateAlpha(image, trimap, { method } as never)).alpha;
   const transparent = (image: Image8, trimap: Image8) =>
     referenceHighlyTransparent(unitRgb(image.data, 3), image.width, image.height, labels8(trimap.data));
 

@@ -65,7 +65,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "tolerance", value: "T", group: "Closed-form matting", alphaOption: "tolerance",
-    help: `stop the solver once its relative residual is at most T, from 1e-30 to below 1 (default ${ALPHA_DEFAULTS.tolerance}; ifm and combined 1e-6)`,
+    help: `stop the solver once its relative residual is at most T, from 1e-30 to below 1 (default ${ALPHA_DEFAULTS.tolerance}; ifm 1e-6; combined each solve's own)`,
   },
   {
     name: "max-iterations", value: "N", group: "Closed-form matting", alphaOption: "maxIterations",

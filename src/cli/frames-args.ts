@@ -33,7 +33,7 @@ is complete or absent). A frame's trimap or mask is the file of the same stem in
     --out DIR             where the alphas are written (created if missing)
     --no-warm-start       solve every frame from 0, to compare
     --method NAME         ${METHOD_NAMES.join(", ")} (default cf; sm has no solve to warm-start)
-    --tolerance T         relative residual at which each solve stops (default the method's: 1e-7, ifm and combined 1e-6)
+    --tolerance T         relative residual at which each solve stops (default the method's: 1e-7, ifm 1e-6)
     --max-iterations N    iteration cap per frame (default 20000)
     --preconditioner P    multigrid or jacobi (cf, rw, lbdm)
     --threads N           threads sharing each solve (default 1)

@@ -107,11 +107,13 @@ export async function run(command: RunCommand, { targets, signal, commit, before
     const files: OutputFile[] = [...encoded].map(([key, bytes]) => ({ path: outputs[key]!, target: targets[key]!, bytes }));
     await commit.writeAll(files, signal);
 
-    // Closed-form's defaults only when it ran; otherwise the method's own default tolerance (ifm and combined stop
-    // at 1e-6, the others at closed-form's 1e-7; sm has no solve).
+    // Closed-form's defaults only when it ran; otherwise the method's own default tolerance (ifm stops at 1e-6, the
+    // others at closed-form's 1e-7; combined has none of its own, each of its solves stopping at its own default, so
+    // none is reported; sm has no solve).
     const method = command.alphaOptions.method ?? DEFAULT_METHOD;
     const closedForm = method === "cf";
-    const tolerance = (METHODS[method].options as { tolerance?: { default: number } }).tolerance?.default ?? ALPHA_DEFAULTS.tolerance;
+    const spec = (METHODS[method].options as { tolerance?: { default: number | undefined } }).tolerance;
+    const tolerance = spec === undefined ? ALPHA_DEFAULTS.tolerance : spec.default;
     const options = { tolerance, ...(closedForm ? ALPHA_DEFAULTS : {}), ...command.alphaOptions };
     const { stats } = computed;
     if (command.json) {
@@ -130,7 +132,7 @@ export async function run(command: RunCommand, { targets, signal, commit, before
     if (stats && !stats.converged && !command.quiet) {
       process.stderr.write(
         `matting: warning: the solver stopped after ${stats.iterations} iterations at residual ` +
-        `${stats.residual.toExponential(2)} (tolerance ${options.tolerance}); the matte is its best estimate\n`,
+        `${stats.residual.toExponential(2)} (tolerance ${options.tolerance ?? "each solve's own"}); the matte is its best estimate\n`,
       );
     }
   } finally {

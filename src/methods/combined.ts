@@ -19,12 +19,15 @@ import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, ifmMinimumPixels, informationFlow } from "./ifm.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
-import { IFM_TOLERANCE, SOLVER_OPTIONS, toleranceSpec } from "./options.js";
+import { IFM_TOLERANCE, SOLVER_OPTIONS, optionalSpec } from "./options.js";
 import { sharedMatting } from "./sm.js";
-import type { AlphaMethod, MethodContext, MethodSolution, OptionTable, ProblemSize } from "./types.js";
+import type { AlphaMethod, MethodContext, MethodSolution, OptionTable, ProblemSize, ResolvedOptions } from "./types.js";
 
-/** tolerance: both solves' (ifm's and cf's), by default ifm's. */
-const options = { ...SOLVER_OPTIONS, tolerance: toleranceSpec(IFM_TOLERANCE) };
+/**
+ * tolerance: when given, both solves' (ifm's and cf's); by default each its own (ifm 1e-6, cf 1e-7), so that where the
+ * transparency test fires combined is closed-form exactly as `method: "cf"` gives it.
+ */
+const options = { ...SOLVER_OPTIONS, tolerance: optionalSpec(SOLVER_OPTIONS.tolerance) };
 
 interface VoteKernels {
   indexUnknowns(labels: number, pixels: number, unknownIndex: number): number;
@@ -106,16 +109,19 @@ const defaultsOf = (table: OptionTable) => Object.fromEntries(Object.entries(tab
 const closedFormDefaults = defaultsOf(closedForm.options);
 const sharedMattingDefaults = defaultsOf(sharedMatting.options);
 
-const closedFormWith = (o: object) => ({ ...(closedFormDefaults as object), ...o }) as never;
+/** The options a solve of combined's runs with: combined's, its tolerance the caller's or else `fallback`. */
+const ownTolerance = (o: ResolvedOptions<typeof options>, fallback: number) => ({ ...o, tolerance: o.tolerance ?? fallback });
+const closedFormWith = (o: ResolvedOptions<typeof options>) =>
+  ({ ...(closedFormDefaults as object), ...ownTolerance(o, SOLVER_OPTIONS.tolerance.default) }) as never;
 
 /**
  * The three voters, each with its share of the progress bar (about its share of the time). Closed-form runs last:
  * its solver takes the photo's memory for its vectors (src/alpha.ts, solveSystem); the others are told to keep it
  * (PixelBuffers.keepImage, which releasePhoto honours).
  */
-function voters(o: object) {
+function voters(o: ResolvedOptions<typeof options>) {
   return [
-    { method: informationFlow, options: o as never, progressTo: 0.75 },
+    { method: informationFlow, options: ownTolerance(o, IFM_TOLERANCE) as never, progressTo: 0.75 },
     { method: sharedMatting, options: sharedMattingDefaults, progressTo: 0.85 },
     { method: closedForm, options: closedFormWith(o), progressTo: 1 },
   ];

@@ -47,8 +47,13 @@ export const SOLVER_OPTIONS = {
   maxIterations: numberSpec(20000, (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
 };
 
+/** An option that may be left out (default undefined), checked by `spec` when given. */
+export function optionalSpec<T>(spec: OptionSpec<T>): OptionSpec<T | undefined> {
+  return { default: undefined, check: (value, key) => spec.check(value, key) };
+}
+
 /**
- * Information flow's default tolerance (ifm, and combined's solves): 1e-6, the relative residual at which the
+ * Information flow's default tolerance (ifm, and combined's ifm solve): 1e-6, the relative residual at which the
  * authors' toolbox stops (MATLAB's pcg default, on its system over every pixel, whose right-hand side also holds the
  * known pixels' terms, so looser still on the unknowns than this is on ours). Over the 54 low-res cases it gives the
  * same mean SAD to four decimals as 1e-7 with 17 % fewer iterations (README, Accuracy).
