@@ -13,8 +13,12 @@
 // other threads' rows as they were before the sweep (Jacobi between threads), which keeps the
 // forward and backward sweeps adjoint, as the symmetric cycle needs.
 //
-// Every vector's dummy entry [rows] is 0, set once when the vector is allocated; no kernel writes it
-// (products add 0 times x to it, which keeps it 0), because another thread may be reading it.
+// Every vector's dummy entry [rows] is 0, set once when the vector is allocated, and stays so: a row's entries
+// towards known pixels point at it with value 0. The scatters into it go, in the threads build, to each thread's
+// own scratch slot instead (team.ts scratchSlot): every thread storing to the one dummy entry made its cache line
+// travel between the cores at each row next to a known pixel, and cost two threads a fifth more fine-sweep time
+// than one (perf samples over GT01, GT02, GT05, GT14, GT21, GT24 Trimap1: 1.21-1.30x of one thread's, 1.03-1.04x
+// since).
 //
 // system (i32 fields): [0] rows [1] half [2] columns [3] values [4] diagonal [5] preconditioner
 //   [6] its data [7] row ranges (i32 N + 1) [8] cross buffers (f64 N x crossLength) [9] ghost
@@ -23,7 +27,7 @@
 
 import { field, pointerField } from "./record";
 import { REGULAR_HALF, backwardRegular, isRegular, multiplyRegular, negatedUpperSum, scatterRegular } from "./fine-regular";
-import { barrier, beat, rangeEnd, rangeStart, threadIndex, threads } from "./team";
+import { barrier, beat, rangeEnd, rangeStart, scratchSlot, threadIndex, threads } from "./team";
 
 @inline
 export function firstRow(system: usize, context: usize): i32 {
@@ -47,13 +51,15 @@ function buffer(system: usize, index: i32, context: usize, offset: i32): usize {
 }
 
 /**
- * Adds `amount` to entry j: in place below hi (and for the dummy row, a sink whose value nobody
- * reads), else in the cross buffer. Only rows within crossLength of hi can reach past it, so callers
- * pass nearCross = false for the others, and the test folds away.
+ * Adds `amount` to entry j: in place below hi, else in the cross buffer; for the dummy row (amount 0), in place on
+ * one thread and in this thread's `sink` (scratchSlot, never read) with threads, a select rather than a branch.
+ * Only rows within crossLength of hi can reach past it, so callers pass nearCross = false for the others, and the
+ * test folds away.
  */
 @inline
-function scatter(target: usize, cross: usize, hi: i32, rows: i32, j: i32, amount: f64, nearCross: bool): void {
-  const at = !nearCross || j < hi || j == rows ? target + (<usize>j << 3) : cross + (<usize>(j - hi) << 3);
+function scatter(target: usize, cross: usize, hi: i32, rows: i32, j: i32, amount: f64, nearCross: bool, sink: usize): void {
+  let at = !nearCross || j < hi || j == rows ? target + (<usize>j << 3) : cross + (<usize>(j - hi) << 3);
+  if (ASC_FEATURE_THREADS) at = select<usize>(sink, at, j == rows);
   store<f64>(at, load<f64>(at) + amount);
 }
 
@@ -72,11 +78,11 @@ function farEnd(system: usize, context: usize, lo: i32, hi: i32): i32 {
 /** Scatters row i's upper entries (f32, see gaussSeidelFromZero) times xi. */
 @inline
 function scatterRow(
-  columns: usize, values: usize, half: i32, i: i32, xi: f64, target: usize, cross: usize, hi: i32, rows: i32, nearCross: bool
+  columns: usize, values: usize, half: i32, i: i32, xi: f64, target: usize, cross: usize, hi: i32, rows: i32, nearCross: bool, sink: usize
 ): void {
   const row = <usize>i * <usize>half;
   for (let s = 0; s < half; s++) {
-    scatter(target, cross, hi, rows, load<i32>(columns + ((row + <usize>s) << 2)), <f64>load<f32>(values + ((row + <usize>s) << 2)) * xi, nearCross);
+    scatter(target, cross, hi, rows, load<i32>(columns + ((row + <usize>s) << 2)), <f64>load<f32>(values + ((row + <usize>s) << 2)) * xi, nearCross, sink);
   }
 }
 
@@ -97,7 +103,7 @@ function clearCross(system: usize, context: usize): void {
 
 /** Row u of y = A x: its diagonal and upper entries gathered, its upper entries scattered. */
 @inline
-function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u: i32, nearCross: bool): void {
+function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u: i32, nearCross: bool, sink: usize): void {
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
   const xu = load<f64>(x + (<usize>u << 3));
@@ -109,8 +115,8 @@ function multiplyRow(system: usize, x: usize, y: usize, cross: usize, hi: i32, u
     const a0 = load<f64>(values + (entry << 3)), a1 = load<f64>(values + (entry << 3), 8);
     sum0 += a0 * load<f64>(x + (<usize>v0 << 3));
     sum1 += a1 * load<f64>(x + (<usize>v1 << 3));
-    scatter(y, cross, hi, rows, v0, a0 * xu, nearCross);
-    scatter(y, cross, hi, rows, v1, a1 * xu, nearCross);
+    scatter(y, cross, hi, rows, v0, a0 * xu, nearCross, sink);
+    scatter(y, cross, hi, rows, v1, a1 * xu, nearCross, sink);
     entry += 2;
   }
   const yu = y + (<usize>u << 3);
@@ -122,7 +128,7 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), values = pointerField(system, 3), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
-  const cross = buffer(system, 8, context, 0);
+  const cross = buffer(system, 8, context, 0), sink = scratchSlot(context);
   barrier(context); // x complete
   memory.fill(y + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
@@ -136,12 +142,12 @@ export function stencilMultiply(system: usize, x: usize, y: usize, context: usiz
     if (regular && regularRow(flags, columns + (row << 2), u, rows)) {
       multiplyRegular(columns + (row << 2), values + (row << 3), load<f64>(diagonal + (<usize>u << 3)), u, x, y);
     } else {
-      multiplyRow(system, x, y, cross, hi, u, false);
+      multiplyRow(system, x, y, cross, hi, u, false, sink);
     }
   }
   for (let u = far; u < hi; u++) {
     beat(context);
-    multiplyRow(system, x, y, cross, hi, u, true);
+    multiplyRow(system, x, y, cross, hi, u, true, sink);
   }
   barrier(context);
   addCross(system, context, lo, hi, y, 1);
@@ -193,7 +199,7 @@ export function gaussSeidelFromZero(system: usize, values: usize, flags: usize, 
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4);
   const lo = firstRow(system, context), hi = endRow(system, context);
-  const cross = buffer(system, 8, context, 0);
+  const cross = buffer(system, 8, context, 0), sink = scratchSlot(context);
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
   const far = farEnd(system, context, lo, hi);
@@ -205,9 +211,9 @@ export function gaussSeidelFromZero(system: usize, values: usize, flags: usize, 
     const row = <usize>i * <usize>half;
     if (i < far) {
       if (regular && regularRow(flags, columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, xi, sums);
-      else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false);
+      else scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, false, sink);
     } else {
-      scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true);
+      scatterRow(columns, values, half, i, xi, sums, cross, hi, rows, true, sink);
     }
   }
   barrier(context);
@@ -272,7 +278,7 @@ export function gaussSeidelBackward(
   const rows = field(system, 0), half = field(system, 1);
   const columns = pointerField(system, 2), diagonal = pointerField(system, 4), entries = pointerField(system, 3);
   const lo = firstRow(system, context), hi = endRow(system, context);
-  const cross = buffer(system, 8, context, 0), ghost = buffer(system, 9, context, 0);
+  const cross = buffer(system, 8, context, 0), ghost = buffer(system, 9, context, 0), sink = scratchSlot(context);
   barrier(context); // x complete
   memory.fill(sums + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   clearCross(system, context);
@@ -282,11 +288,11 @@ export function gaussSeidelBackward(
     beat(context);
     const row = <usize>i * <usize>half;
     if (regular && regularRow(flags, columns + (row << 2), i, rows)) scatterRegular(columns + (row << 2), values + (row << 2), i, load<f64>(x + (<usize>i << 3)), sums);
-    else scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false);
+    else scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, false, sink);
   }
   for (let i = far; i < hi; i++) {
     beat(context);
-    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true);
+    scatterRow(columns, values, half, i, load<f64>(x + (<usize>i << 3)), sums, cross, hi, rows, true, sink);
   }
   if (threads(context) > 1 && hi < rows) {
     memory.copy(ghost, x + (<usize>hi << 3), <usize>min(crossLength(system), rows - hi) << 3);
@@ -312,7 +318,7 @@ export function gaussSeidelBackward(
         load<f64>(sums + (<usize>i << 3)), i, x, fused ? product : 0);
     } else {
       backwardRow(columns, values, diagonal, half, near, rows, b, x, sums, ghost, hi, i, false);
-      if (fused) multiplyRow(system, x, product, cross, hi, i, false);
+      if (fused) multiplyRow(system, x, product, cross, hi, i, false, sink);
     }
   }
   if (fused && threads(context) > 1) {
@@ -320,7 +326,7 @@ export function gaussSeidelBackward(
     clearCross(system, context);
     for (let i = far; i < hi; i++) {
       beat(context);
-      multiplyRow(system, x, product, cross, hi, i, true);
+      multiplyRow(system, x, product, cross, hi, i, true, sink);
     }
     barrier(context);
     addCross(system, context, lo, hi, product, 1);

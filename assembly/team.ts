@@ -117,6 +117,15 @@ export function heartbeatOf(context: usize): usize {
   return <usize>load<u32>(context, 68);
 }
 
+/**
+ * Eight bytes that only this thread touches, on its heartbeat's cache line (HEARTBEAT_STRIDE bytes, the count in the
+ * first four): where the fine kernels send their scatters into the vectors' dummy entry (assembly/fine.ts scatter).
+ */
+@inline
+export function scratchSlot(context: usize): usize {
+  return <usize>load<u32>(context, 68) + 8;
+}
+
 /** Offset of a context's barrier record (i32 meetings, f64 ms waited, f64 ms spun; cumulative since initContext). */
 export function barrierRecordOf(context: usize): usize {
   return context + 76;
