@@ -5,6 +5,7 @@ export {
 } from "./convert";
 export { indexUnknowns, stencilHalf, stencilScratchBytes, unknownBox, assembleTogether, stencilToCsr } from "./stencil";
 export { buildCoarseLevelTogether, coarseScratchBytes } from "./coarse-together";
+export { bandScratchBytes, bandCounts } from "./bands";
 export { markFirstCells, markParentCells, nodeTables, buildFirstLevelTogether, firstLevelScratchBytes, coarseParents, finishLevel } from "./aggregation";
 export { smoothedRowParents, fineSpectralRadius, smoothedFineProlongator, smoothedFirstGalerkin, mirrorBlocks } from "./smoothed";
 export { smoothedParents, smoothedCoarseBasis, blockSpectralRadius, smoothedCoarseProlongator, smoothedCoarseGalerkin } from "./smoothed-coarse";

@@ -100,7 +100,7 @@ export async function buildSystem(
   const values = arena.alloc(rows * half * 8);
   const diagonal = arena.alloc(rows * 8);
   const rhs = arena.alloc((rows + 1) * 8);
-  const split = splitRows(arena, unknownIndex, width, height, rows, engine.threads, radius, minRowsPerThread);
+  const split = splitRows(arena, k, unknownIndex, width, height, rows, engine.threads, radius, minRowsPerThread);
   await pause(0);
   const mark = arena.mark();
   const boxPtr = arena.alloc(16);

@@ -24,6 +24,8 @@ export interface Kernels {
   stencilToCsr(rows: number, half: number, columns: number, values: number, diagonal: number,
     rowStart: number, csrColumns: number, csrValues: number, cursor: number): number;
   markFirstCells(unknownIndex: number, width: number, height: number, cells: number, gw: number, gh: number): number;
+  bandScratchBytes(width: number): number;
+  bandCounts(unknownIndex: number, width: number, height: number, step: number, counts: number, aboveRow: number, scratch: number): void;
   markParentCells(cell: number, nodes: number, gw: number, parentCells: number, pw: number, ph: number, factor: number): number;
   nodeTables(cells: number, gw: number, gh: number, nodes: number, cell: number, neighbours: number, reach: number): void;
   buildFirstLevelTogether(job: number, context: number): void;

@@ -6,7 +6,10 @@
 // A row of the radius-r Laplacian reaches 2r image rows down (assembly/stencil.ts); every band but the last is at
 // least 2r rows tall (2r <= MAX_REACH: radius 8 at most), so those rows lie in the next thread's band or this
 // one's, never further.
-import type { Arena } from "./engine.js";
+import type { Arena, Kernels } from "./engine.js";
+
+/** The kernels splitRows counts with. */
+export type BandKernels = Pick<Kernels, "bandCounts" | "bandScratchBytes">;
 
 /** The longest reach (2r image rows) of a stencil that threads share. */
 const MAX_REACH = 16;
@@ -59,46 +62,33 @@ export function bandRows(): number {
  * minRowsPerThread is lowered only by tests, to split images small enough for wide stencils to be built quickly.
  */
 export function splitRows(
-  arena: Arena, unknownIndex: number, width: number, height: number, rows: number, threads: number, radius: number,
+  arena: Arena, kernels: BandKernels, unknownIndex: number, width: number, height: number, rows: number, threads: number, radius: number,
   minRowsPerThread = MIN_ROWS_PER_THREAD,
 ): Split | undefined {
   const reach = 2 * radius;
   if (threads < 2 || rows < threads * minRowsPerThread || reach > MAX_REACH) return undefined;
-  const map = arena.i32(unknownIndex, width * height);
   const step = bandRows(), blocks = radius <= 2;
-  // Per band of `step` image rows b: its unknowns and its cost; before[b], cost[b]: theirs above image row b * step.
+  // Per band of `step` image rows b: its unknowns and occupied 4x4 and 8x8 cells (assembly/bands.ts); before[b],
+  // cost[b]: the unknowns and cost above image row b * step.
   const bands = Math.ceil(height / step);
-  const before = new Int32Array(bands + 1), cost = new Float64Array(bands + 1);
-  const first = new Uint8Array(Math.ceil(width / 4)), second = new Uint8Array(Math.ceil(width / 8));
+  const mark = arena.mark();
+  const countsAt = arena.alloc(bands * 12), aboveAt = arena.alloc((height + 1) * 4);
+  kernels.bandCounts(unknownIndex, width, height, step, countsAt, aboveAt, arena.alloc(kernels.bandScratchBytes(width)));
+  const counts = arena.i32(countsAt, bands * 3).slice();
   // aboveRow[y]: the unknowns above image row y.
-  const aboveRow = new Int32Array(height + 1);
+  const aboveRow = arena.i32(aboveAt, height + 1).slice();
+  arena.release(mark);
+  const before = new Int32Array(bands + 1), cost = new Float64Array(bands + 1);
   let seen = 0, spent = 0;
   for (let b = 0; b < bands; b++) {
     before[b] = seen;
     cost[b] = spent;
-    const end = Math.min(height, (b + 1) * step);
-    let unknowns = 0, firstNodes = 0, secondNodes = 0;
-    second.fill(0);
-    for (let y = b * step; y < end; y += 4) {
-      first.fill(0);
-      for (let row = y; row < Math.min(end, y + 4); row++) {
-        aboveRow[row] = seen + unknowns;
-        for (let x = 0, p = row * width; x < width; x++, p++) {
-          if (map[p] < 0) continue;
-          unknowns++;
-          first[x >> 2] = 1;
-          second[x >> 3] = 1;
-        }
-      }
-      for (const mark of first) firstNodes += mark;
-    }
-    for (const mark of second) secondNodes += mark;
+    const unknowns = counts[3 * b], firstNodes = counts[3 * b + 1], secondNodes = counts[3 * b + 2];
     seen += unknowns;
     spent += COST.unknown * unknowns + (blocks ? COST.firstNode * firstNodes + COST.secondNode * secondNodes : 0);
   }
   before[bands] = seen;
   cost[bands] = spent;
-  aboveRow[height] = seen;
   // Every band but the last holds at least `reach` image rows (see the top of this file), and at least one step.
   const least = Math.max(1, Math.ceil(reach / step));
   const starts = [0];

@@ -32,13 +32,17 @@ function referenceSplit(mask: Uint8Array, width: number, height: number, threads
   }
   const firstRows = [...starts.map(unknownsAbove), rows];
   if (firstRows.some((first, t) => t > 0 && first - firstRows[t - 1] < minRows / 2)) return undefined;
-  return { starts, firstRows };
+  // Per thread, its first row on its band's last 2r image rows (the last thread's: rows).
+  const farRows = starts.map((_, t) => (t + 1 < threads ? unknownsAbove(starts[t + 1] - reach) : rows));
+  return { starts, firstRows, farRows };
 }
 
 let engine: Engine;
+let scalar: Engine;
 const defaults = { ...LEVEL_SPLITTING };
 beforeAll(async () => {
   engine = await makeEngine();
+  scalar = await makeEngine("scalar");
 });
 afterAll(() => Object.assign(LEVEL_SPLITTING, defaults));
 
@@ -57,16 +61,21 @@ describe("the threads' bands", () => {
       const threads = 2 + (trial % 3), radius = [1, 2, 3, 8][trial % 4], minRows = trial % 5 === 0 ? 0 : 64;
       Object.assign(LEVEL_SPLITTING, defaults, { maxLevel: [1, 0, 2][trial % 3] });
       const expected = referenceSplit(mask, width, height, threads, radius, minRows);
-      const got = await engine.run((arena) => {
+      // The counts come from assembly/bands.ts: SIMD four pixels at a time (release) and pixel by pixel (scalar).
+      const splitOn = (on: Engine) => on.run((arena) => {
         const unknownIndex = arena.alloc(width * height * 4);
         const index = arena.i32(unknownIndex, width * height);
         let row = 0;
         for (let p = 0; p < width * height; p++) index[p] = mask[p] ? row++ : -1;
-        const result = splitRows(arena, unknownIndex, width, height, row, threads, radius, minRows);
-        return result && { starts: result.bandStarts, firstRows: Array.from(arena.i32(result.rowRanges, threads + 1)) };
+        const result = splitRows(arena, on.kernels, unknownIndex, width, height, row, threads, radius, minRows);
+        return result && {
+          starts: result.bandStarts, firstRows: Array.from(arena.i32(result.rowRanges, threads + 1)), farRows: Array.from(arena.i32(result.farRows, threads)),
+        };
       });
+      const got = await splitOn(engine);
       const label = `trial ${trial}: ${width}x${height}, ${threads} threads, radius ${radius}, maxLevel ${LEVEL_SPLITTING.maxLevel}`;
       expect(got, label).toEqual(expected);
+      expect(await splitOn(scalar), `${label}, scalar build`).toEqual(expected);
       if (!got) {
         notSplit++;
         continue;
@@ -99,7 +108,7 @@ describe("the threads' bands", () => {
       const index = arena.i32(unknownIndex, width * height);
       let row = 0;
       for (let p = 0; p < width * height; p++) index[p] = mask[p] ? row++ : -1;
-      return splitRows(arena, unknownIndex, width, height, row, 2, 1, 0)!.bandStarts;
+      return splitRows(arena, engine.kernels, unknownIndex, width, height, row, 2, 1, 0)!.bandStarts;
     });
     expect(starts).toEqual(expected.starts);
     expect(starts[1]).toBeLessThan(112);

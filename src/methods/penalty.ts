@@ -60,7 +60,7 @@ export async function solvePenaltySystem(
   o: { tolerance: number; maxIterations: number; preconditioner: "multigrid" | "jacobi" }, share: number,
 ): Promise<MethodSolution> {
   const { arena, engine, pixels, width, height } = context;
-  const split = reach <= 2 ? splitRows(arena, system.unknownIndex, width, height, system.rows, engine.threads, Math.ceil(reach / 2)) : undefined;
+  const split = reach <= 2 ? splitRows(arena, engine.kernels, system.unknownIndex, width, height, system.rows, engine.threads, Math.ceil(reach / 2)) : undefined;
   context.progress({ phase: "laplacian", fraction: share });
   await context.checkpoint();
   const started = performance.now();
