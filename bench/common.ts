@@ -260,8 +260,27 @@ export interface TimedRuns {
 
 /** Runs one case `repeat` times; phase times are medians over the runs, other stats those of the last run. */
 export async function timedRuns(matting: Matting, image: Plane, trimap: Plane, options: AlphaOptions, repeat: number): Promise<TimedRuns> {
-  const runs: AlphaResult[] = [];
-  for (let i = 0; i < repeat; i++) runs.push(await matting.estimateAlpha(image, trimap, options));
+  return (await alternatingRuns([matting], image, trimap, options, repeat))[0];
+}
+
+/**
+ * timedRuns for several engines on one case, their runs alternating (A B, then B A, ...) so that a machine that slows
+ * down or speeds up meanwhile weighs on each alike: for ratios between them (one thread against two).
+ */
+export async function alternatingRuns(
+  mattings: Matting[], image: Plane, trimap: Plane, options: AlphaOptions, repeat: number,
+): Promise<TimedRuns[]> {
+  const runs: AlphaResult[][] = mattings.map(() => []);
+  for (let i = 0; i < repeat; i++) {
+    for (let j = 0; j < mattings.length; j++) {
+      const k = i % 2 === 0 ? j : mattings.length - 1 - j;
+      runs[k].push(await mattings[k].estimateAlpha(image, trimap, options));
+    }
+  }
+  return runs.map(summariseRuns);
+}
+
+function summariseRuns(runs: AlphaResult[]): TimedRuns {
   const last = runs[runs.length - 1];
   const milliseconds = { ...last.stats.milliseconds } as PhaseTimes;
   for (const key of Object.keys(milliseconds)) milliseconds[key] = median(runs.map((r) => (r.stats.milliseconds as PhaseTimes)[key]));

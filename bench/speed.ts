@@ -5,8 +5,9 @@
 // runs on an engine of N threads: its total time, its SAD and the speed-up. --no-anchor times ours alone.
 // --baseline FILE.wasm also runs an older one-thread build of ours (say main's dist/matting.wasm, copied aside) on
 // each case right after this one: its iterations, time and SAD, to show what a change did under the same load.
-// --repeat N times every case N times in a row on each side (each engine of ours, and the anchor, given each name N
-// times in its process) and takes each side's median, so that one slow run on either side moves no ratio.
+// --repeat N times every case N times on each side (our engines alternating run by run, one thread then N threads,
+// then N then one, ...; the anchor given each name N times in its process) and takes each side's median, so that one
+// slow run on either side moves no ratio.
 // npm run bench -- [--method NAME] [--data DIR] [--images GT01,GT02] [--trimaps trimap1] [--repeat N] [--threads N]
 //                  [--chunk N] [--no-anchor] [--anchor PATH/run.py] [--tolerance T] [--max-iterations N]
 //                  [--baseline FILE.wasm]
@@ -19,7 +20,7 @@ import { type AnchorCase, chunks, ratioSummary, runAnchor } from "./anchor.js";
 import {
   DEFAULT_ANCHOR, DEFAULT_LOWRES, type TrimapSet, Table, fixed, imageNames, machineHeader, mean, median, parseList, parsePositive,
   PHASES, parseTrimaps, phaseCell, printVerdict, readFirstChannel, readRgb, relativeDifference, resolveDir, sameSize, signedPercent, solverOptions,
-  timedRuns, toUnit, unknownMask, warmUp,
+  alternatingRuns, toUnit, unknownMask, warmUp,
 } from "./common.js";
 import { sad } from "./metrics.js";
 
@@ -104,9 +105,12 @@ for (const trimapSet of trimapSets) {
     const ours = [];
     for (const name of chunkNames) {
       const c = await loadCase(name, trimapSet);
-      const timed = await timedRuns(matting, c.image, c.trimap, options, repeat);
-      const other = threaded ? await timedRuns(threaded, c.image, c.trimap, options, repeat) : undefined;
-      const older = baseline ? await timedRuns(baseline, c.image, c.trimap, options, repeat) : undefined;
+      // One thread, N threads and the baseline alternate run by run: their ratios are what the verdicts weigh.
+      const engines = [matting, ...(threaded ? [threaded] : []), ...(baseline ? [baseline] : [])];
+      const measured = await alternatingRuns(engines, c.image, c.trimap, options, repeat);
+      const timed = measured[0];
+      const other = threaded ? measured[1] : undefined;
+      const older = baseline ? measured[engines.length - 1] : undefined;
       ours.push({ name, c, timed, other, older });
     }
     const anchored = anchor ? await runAnchor({ script: anchor, method }, { data: dataDir, trimapSet, names: chunkNames, repeat }) : new Map<string, AnchorCase>();

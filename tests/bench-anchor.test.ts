@@ -1,11 +1,12 @@
 // The side-by-side benchmark's helpers (bench/anchor.ts): chunk order, paired ratios, run.py's output read back,
-// and where the shared folder is found. No Python and no ../shared: run.py's output is given as text.
+// where the shared folder is found, and our engines' alternating runs (bench/common.ts). No Python and no ../shared: run.py's output is given as text.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { chunks, parseAnchorOutput, ratioSummary } from "../bench/anchor.js";
-import { findShared } from "../bench/common.js";
+import { type Plane, alternatingRuns, findShared } from "../bench/common.js";
+import type { Matting } from "../dist/entry/node.js";
 
 describe("chunks", () => {
   it("splits in order, the last run shorter, every item once", () => {
@@ -95,5 +96,39 @@ describe("findShared", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("alternatingRuns (bench/common.ts)", () => {
+  /** An engine stand-in that logs each call and reports the next of its times as the call's total. */
+  function fake(name: string, log: string[], totals: number[]): Matting {
+    let call = 0;
+    const estimateAlpha = async () => {
+      log.push(name);
+      const total = totals[call++];
+      return { alpha: new Float32Array([call]), stats: { iterations: call, milliseconds: { solve: total / 2, total } } };
+    };
+    return { estimateAlpha } as unknown as Matting;
+  }
+  const image = { width: 1, height: 1, data: new Uint8Array(3) } as unknown as Plane;
+
+  it("alternates the engines run by run, in turned order every other round, and takes each one's medians", async () => {
+    const log: string[] = [];
+    const [one, two] = await alternatingRuns([fake("one", log, [10, 30, 20, 90]), fake("two", log, [5, 7, 6, 1])], image, image, {}, 4);
+    expect(log).toEqual(["one", "two", "two", "one", "one", "two", "two", "one"]);
+    // Medians of each engine's own runs (an even count: the mean of the middle two), each phase alike.
+    expect(one.milliseconds.total).toBe(25);
+    expect(one.milliseconds.solve).toBe(12.5);
+    expect(two.milliseconds.total).toBe(5.5);
+    // The last run's alpha and stats.
+    expect(Array.from(one.alpha)).toEqual([4]);
+    expect(two.stats.iterations).toBe(4);
+  });
+
+  it("one engine: timedRuns's runs in a row", async () => {
+    const log: string[] = [];
+    const [only] = await alternatingRuns([fake("a", log, [3, 1, 2])], image, image, {}, 3);
+    expect(log).toEqual(["a", "a", "a"]);
+    expect(only.milliseconds.total).toBe(2);
   });
 });
