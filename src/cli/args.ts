@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { ALPHA_DEFAULTS, type AlphaOptions, METHOD_NAMES } from "../entry/node.js";
 import { COLOUR_FORMS, type RGB, looksLikeColour, parseColour } from "./colours.js";
 import { DEFAULT_MAX_PIXELS, formatPixels } from "./limits.js";
+import { IFM_TOLERANCE } from "../methods/options.js";
 
 type Group = "Outputs" | "Trimap from a mask" | "Matting method" | "Closed-form matting" | "KNN matting" | "Random-walk matting" | "Shared matting" | "Limits" | "Reporting";
 
@@ -65,7 +66,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "tolerance", value: "T", group: "Closed-form matting", alphaOption: "tolerance",
-    help: `stop the solver once its relative residual is at most T, from 1e-30 to below 1 (default ${ALPHA_DEFAULTS.tolerance}; ifm 1e-6; combined each solve's own)`,
+    help: `stop the solver once its relative residual is at most T, from 1e-30 to below 1 (default ${ALPHA_DEFAULTS.tolerance}; ifm ${IFM_TOLERANCE.toExponential()}; combined each solve's own)`,
   },
   {
     name: "max-iterations", value: "N", group: "Closed-form matting", alphaOption: "maxIterations",

@@ -1,9 +1,10 @@
 // Arguments of `matting frames`: a folder of video frames, their trimaps (or masks and a band), the output folder
 // and the solver's flags. Parsed alone, so that the single-image command's table (args.ts) stays as it is.
 import { parseArgs } from "node:util";
-import { type AlphaOptions, METHOD_NAMES } from "../entry/node.js";
+import { ALPHA_DEFAULTS, type AlphaOptions, METHOD_NAMES } from "../entry/node.js";
 import { UsageError } from "./args.js";
 import { DEFAULT_MAX_PIXELS } from "./limits.js";
+import { IFM_TOLERANCE } from "../methods/options.js";
 
 export interface FramesCommand {
   kind: "frames";
@@ -33,7 +34,7 @@ is complete or absent). A frame's trimap or mask is the file of the same stem in
     --out DIR             where the alphas are written (created if missing)
     --no-warm-start       solve every frame from 0, to compare
     --method NAME         ${METHOD_NAMES.join(", ")} (default cf; sm has no solve to warm-start)
-    --tolerance T         relative residual at which each solve stops (default the method's: 1e-7, ifm 1e-6)
+    --tolerance T         relative residual at which each solve stops (default the method's: ${ALPHA_DEFAULTS.tolerance}, ifm ${IFM_TOLERANCE.toExponential()})
     --max-iterations N    iteration cap per frame (default 20000)
     --preconditioner P    multigrid or jacobi (cf, rw, lbdm)
     --threads N           threads sharing each solve (default 1)
