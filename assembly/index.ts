@@ -44,6 +44,7 @@ export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
 export { kdBuild } from "./graph/kdtree-build";
 export { gridLayoutBytes, gridLayout, gridScratchBytes, gridEveryRow, gridQueryPixels } from "./graph/grid-search";
+export { kdQueryTogether, gridQueryTogether } from "./graph/search-together";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows, knnSplitRows } from "./methods/knn";
 export { knnSgsStart, knnSgsIterate, knnSgsFinish } from "./methods/knn-sgs";
 export { knnMarkReached, knnGatherReached, knnGatherLate, knnBoundScratchBytes, knnSkipFar, knnCheckSkipped, knnRowsOfLabel } from "./methods/knn-skip";

@@ -62,6 +62,9 @@ export interface Kernels {
   ifmPcgResidual(system: number, b: number, x: number, r: number, context: number): number;
   ifmPcgIterate(system: number, x: number, r: number, z: number, p: number, q: number, state: number,
     maxSteps: number, tolerance: number, context: number): number;
+  /** The searches' queries shared by the threads (assembly/graph/search-together.ts; src/methods/search-team.ts). */
+  kdQueryTogether(job: number, context: number): void;
+  gridQueryTogether(job: number, context: number): void;
   contextBytes(): number;
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;

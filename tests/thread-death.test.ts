@@ -1,5 +1,5 @@
 // A helper thread that dies, at every moment: while the engine is idle, mid-Laplacian, mid preconditioner
-// set-up (first and coarser levels) and mid-solve; terminated from outside, by process.exit, or by an exception outside a kernel. The
+// set-up (first and coarser levels), mid-solve and mid-search (ifm's and knn's neighbour queries); terminated from outside, by process.exit, or by an exception outside a kernel. The
 // call in flight rejects with WASM_UNAVAILABLE within a second of the death, the event loop keeps turning
 // meanwhile, and the engine goes on alone with the right alpha. A death the thread sees itself fails the team
 // at once (not by the stall bound). A helper that hangs without dying is taken for dead after the bound and the
@@ -143,6 +143,29 @@ describe("a helper thread that dies", () => {
     await goesOnAlone(engine);
   });
 
+  it.each([
+    ["mid-search (ifm's k-d tree queries), by process.exit", { dieAt: "kdQueryTogether", how: "exit" }, "ifm"],
+    ["mid-search (knn's grid queries), by an exception outside a kernel", { dieAt: "gridQueryTogether", how: "throw" }, "knn"],
+  ] as [string, Death, "ifm" | "knn"][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death, method) => {
+    const { engine, diedAt } = await twoThreads(death);
+    const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, { method }));
+    expectLost(outcome);
+    expect((outcome.error as MattingError).message).toMatch(/failed or died/);
+    expect(outcome.settledAt - diedAt()).toBeLessThan(1000);
+    expect(outcome.longestGap).toBeLessThan(1000);
+    await goesOnAlone(engine);
+  });
+
+  it("that hangs without dying mid-search (the calling thread answers every query, then waits for it): taken for dead, the engine goes on", async () => {
+    const { engine, diedAt } = await twoThreads({ stallAt: "gridQueryTogether", stallMs: 8000, beating: false });
+    const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, { method: "knn" }));
+    expectLost(outcome);
+    expect((outcome.error as MattingError).message).toMatch(/stopped answering/);
+    expect(outcome.settledAt - diedAt()).toBeLessThan(3500);
+    expect(outcome.longestGap).toBeLessThan(1000);
+    await goesOnAlone(engine);
+  });
+
   it("mid-solve, terminated from outside: the call rejects within a second, the loop turns, the engine goes on", async () => {
     const { engine, worker } = await twoThreads();
     let terminatedAt = 0;
@@ -193,6 +216,19 @@ describe("a helper thread that is slow but alive", () => {
     expect(stats.threads).toBe(2);
     expect(stats.converged).toBe(true);
     expect(maxDifference(alpha, reference)).toBeLessThanOrEqual(1e-6);
+    expect(engine.threads).toBe(2);
+    engine.close();
+  });
+
+  it("for 2 s mid-search, its heartbeat moving: waited for, and ifm's alpha is one thread's", async () => {
+    const alone = await estimateAlphaWith(await Engine.create(await compiledModule()), image, trimap, { method: "ifm" });
+    const { engine, diedAt } = await twoThreads({ stallAt: "kdQueryTogether", stallMs: 2000, beating: true });
+    const started = epochNow();
+    const { alpha, stats } = await estimateAlphaWith(engine, image, trimap, { method: "ifm" });
+    expect(diedAt()).toBeGreaterThan(0);
+    expect(epochNow() - started).toBeGreaterThan(2000);
+    expect(stats.threads).toBe(2);
+    expect(maxDifference(alpha, alone.alpha)).toBeLessThanOrEqual(1e-5);
     expect(engine.threads).toBe(2);
     engine.close();
   });

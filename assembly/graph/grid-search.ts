@@ -74,9 +74,13 @@ export function gridLayout(features: usize, width: i32, height: i32, layout: usi
   for (let y = 0; y < down * TILE; y++) store<f32>(ys + (<usize>y << 2), load<f32>(features + <usize>min(y, height - 1) * <usize>width * 20, 16));
 }
 
-/** Scratch bytes the queries need for k neighbours in an image `width` wide: sixteen lanes' distances, the kept keys (see below), columnKth. */
+/**
+ * Scratch bytes the queries need for k neighbours in an image `width` wide: the query's colours, sixteen lanes'
+ * distances, the kept keys (see below), columnKth. All of a search's state is there or in the module's globals, so
+ * that threads on one shared memory, each with its own scratch, search at once (assembly/graph/search-together.ts).
+ */
 export function gridScratchBytes(k: i32, width: i32): i32 {
-  return <i32>KEPT_AT + ((k + 1) << 3) + (width << 3);
+  return <i32>(LANES_AT + KEPT_AT) + ((k + 1) << 3) + (width << 3);
 }
 
 // The query's k nearest so far: kept.ts's list, as the tree keeps them (keys sorted nearest first, the farthest
@@ -84,6 +88,8 @@ export function gridScratchBytes(k: i32, width: i32): i32 {
 // the grid more than its distances), at KEPT_AT in the scratch, after the zero slot kept.ts wants before it. The list
 // of an odd k has a slot more, which the pairs may fill with a key past the list's end: it is never read.
 const KEPT_AT: usize = 80;
+/** The query's colours come first in the scratch, then the lanes' distances and the kept keys. */
+const LANES_AT: usize = 16;
 /** Pixels at this distance or nearer are not offered (kept by a first pass already); -1: none. */
 let floorDistance: f32 = -1;
 
@@ -107,8 +113,8 @@ let q1: f32 = 0;
 let q2: f32 = 0;
 let qx: f32 = 0;
 let qy: f32 = 0;
-/** The query's r, g, b and 0, for the tile bound's four lanes. */
-const queryColours: usize = memory.data(16, 16);
+/** The query's r, g, b and 0, for the tile bound's four lanes (at the start of the scratch). */
+let queryColours: usize = 0;
 let laneDistances: usize = 0;
 
 /** The rounded square of the difference between the query's x and column x's. */
@@ -353,8 +359,10 @@ export function gridQueryPixels(pixelFeatures: usize, layout: usize, width: i32,
   tiles = layout;
   xs = layout + <usize>(across * down) * TILE_BYTES;
   ys = xs + (<usize>(across * TILE) << 2);
-  laneDistances = scratch;
-  keepInto(scratch + KEPT_AT, min(k, width * height));
+  queryColours = scratch;
+  store<f32>(queryColours, 0, 12);
+  laneDistances = scratch + LANES_AT;
+  keepInto(laneDistances + KEPT_AT, min(k, width * height));
   columnKth = keptKeys + (<usize>(k + 1) << 3);
   for (let x = 0; x < width; x++) store<i32>(columnKth + (<usize>x << 3), -1, 4);
   let asked = 0, left = 0;

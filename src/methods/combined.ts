@@ -19,6 +19,7 @@ import { closedForm } from "./cf.js";
 import { IFM_PARAMETERS, highlyTransparent, ifmMinimumPixels, informationFlow } from "./ifm.js";
 import { type IfmKernels, TRANSPARENCY_VALUES, ifmKernels } from "./ifm-kernels.js";
 import { buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
+import { searchThreads, teamScratchBytes } from "./search-team.js";
 import { IFM_TOLERANCE, SOLVER_OPTIONS, optionalSpec } from "./options.js";
 import { sharedMatting } from "./sm.js";
 import type { AlphaMethod, MethodContext, MethodSolution, OptionTable, ProblemSize, ResolvedOptions } from "./types.js";
@@ -75,7 +76,7 @@ async function colourLineResiduals(context: MethodContext, k: IfmKernels & VoteK
     k.pixelsWithLabel(pixels.labels, n, label, list);
     const inner = arena.mark();
     const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, list, count, points), count, 3);
-    await nearestNeighbours(arena, k, tree, queries, rows, 1, found, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, queries, rows, 1, found, 0, () => context.checkpoint(), context.engine);
     arena.release(inner);
     return { list, found };
   };
@@ -87,7 +88,8 @@ async function colourLineResiduals(context: MethodContext, k: IfmKernels & VoteK
 /** The most bytes colourLineResiduals holds: the pixel lists, the queries, the found rows, one side's tree. */
 function colourLineBytes(size: ProblemSize, engine: Engine): number {
   const k = ifmKernels(engine);
-  return size.pixels * 4 + size.unknown * 24 + kdTreeBytes(k, size.pixels - size.unknown, 3) + k.kdQueryScratchBytes(1) + 256;
+  return size.pixels * 4 + size.unknown * 24 + kdTreeBytes(k, size.pixels - size.unknown, 3) + k.kdQueryScratchBytes(1)
+    + teamScratchBytes(searchThreads(engine, size.unknown), k.kdQueryScratchBytes(1)) + 256;
 }
 
 /** Bytes of unexplainedWeights' summed-area tables: an f64 sum and an i32 count per corner. */

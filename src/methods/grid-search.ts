@@ -4,7 +4,8 @@
 // to it too often gives the grid up and asks the tree for the rest. The tree is built only when first needed. The
 // answers are the tree's either way.
 import { type KdTreeKernels, buildKdTree, kdTreeBytes, nearestNeighbours } from "./kdtree.js";
-import type { Arena } from "../engine.js";
+import type { Arena, Engine } from "../engine.js";
+import { gridQueries } from "./search-team.js";
 
 export interface GridSearchKernels extends KdTreeKernels {
   gridLayoutBytes(width: number, height: number): number;
@@ -59,20 +60,22 @@ export function pixelSearchBytes(kernels: GridSearchKernels, width: number, heig
  * The k nearest pixels to each pixel p with rows[p] >= 0 (i32, one per pixel; "every pixel": each in its own row,
  * `rows` then only scratch), as row rows[p] of `indices` (i32, k per row, nearest first, ties to the lower index,
  * -1 past the image's pixels). `rows` is scratch afterwards. `between(done)` runs between slices of the work.
+ * With `engine`, its threads share the queries (src/methods/search-team.ts; `queries`: about how many are asked).
  */
 export async function pixelNeighbours(arena: Arena, kernels: GridSearchKernels, search: PixelSearch, k: number, rows: number, every: boolean,
-  indices: number, between: (done: number) => Promise<void> | void): Promise<void> {
+  indices: number, between: (done: number) => Promise<void> | void, engine?: Engine, queries = search.width * search.height): Promise<void> {
   const n = search.width * search.height;
   if (every) kernels.gridEveryRow(rows, n);
   const mark = arena.mark();
-  const scratch = arena.alloc(kernels.gridScratchBytes(k, search.width)), budget = TILES_PER_NEIGHBOUR * k;
+  const grid = gridQueries(arena, kernels, engine, queries, search.features, search.layout, search.width, search.height, k);
+  const budget = TILES_PER_NEIGHBOUR * k;
   const [askedBefore] = arena.i32(search.counts, 1);
   let leftBefore = arena.i32(search.counts, 2)[1];
   let from = 0;
   while (from < n && search.grid) {
     const [asked] = arena.i32(search.counts, 1);
-    const to = Math.min(n, from + (asked < TRIAL_QUERIES ? TRIAL_SLICE : SLICE));
-    kernels.gridQueryPixels(search.features, search.layout, search.width, search.height, k, from, to, rows, budget, indices, scratch, search.counts);
+    const to = Math.min(n, from + (asked < TRIAL_QUERIES ? TRIAL_SLICE : SLICE * grid.threads));
+    grid.run(from, to, rows, budget, indices, search.counts);
     const [total, left] = arena.i32(search.counts, 2);
     if (total >= TRIAL_QUERIES && left > MOST_LEFT * total) search.grid = false;
     from = to;
@@ -84,7 +87,7 @@ export async function pixelNeighbours(arena: Arena, kernels: GridSearchKernels, 
   if (from === n && leftNow > leftBefore && (leftNow - leftBefore) * FEW_LEFT <= askedNow - askedBefore) {
     const counts = arena.alloc(8);
     arena.i32(counts, 2).fill(0);
-    kernels.gridQueryPixels(search.features, search.layout, search.width, search.height, k, 0, n, rows, SECOND_BUDGET * budget, indices, scratch, counts);
+    grid.run(0, n, rows, SECOND_BUDGET * budget, indices, counts);
     if (arena.i32(counts, 2)[1] === 0) leftBefore = leftNow;
   }
   arena.release(mark);
@@ -92,5 +95,5 @@ export async function pixelNeighbours(arena: Arena, kernels: GridSearchKernels, 
   if (search.tree === 0) search.tree = buildKdTree(arena, kernels, search.features, n, FEATURES);
   // The tree's share of the progress: the pixels the grid did not reach.
   const reached = from;
-  await nearestNeighbours(arena, kernels, search.tree, { rows }, n, k, indices, 0, (done) => between(reached + ((n - reached) * done) / n));
+  await nearestNeighbours(arena, kernels, search.tree, { rows }, n, k, indices, 0, (done) => between(reached + ((n - reached) * done) / n), engine);
 }

@@ -15,6 +15,7 @@ import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
 import { coarseBytes, setUpCoarse } from "./ifm-coarse.js";
 import { solveIfm, splitIfmRows } from "./ifm-solve.js";
+import { gridQueries, searchThreads, teamScratchBytes } from "./search-team.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -88,11 +89,11 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   // Queries that are the tree's own points are asked in the tree's order, where neighbouring queries walk the same nodes.
   const own = queries === candidates && queryCount === candidateCount, asked = own ? count + 1 : count;
   if (own) {
-    await nearestNeighbours(arena, k, tree, "own points", queryCount, asked, out, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, "own points", queryCount, asked, out, 0, () => context.checkpoint(), context.engine);
   } else {
     const queryPoints = arena.alloc(queryCount * dims * 4);
     points(queries, queryCount, queryPoints);
-    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, asked, out, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, queryPoints, queryCount, asked, out, 0, () => context.checkpoint(), context.engine);
   }
   k.neighbourPixels(out, queryCount, asked, candidates, queries, count, out);
   arena.release(mark);
@@ -124,23 +125,23 @@ async function colourMixtureNeighbours(context: MethodContext, k: IfmKernels, qu
   k.queryRows(queries, rows, n, rowOf);
   const gridMark = arena.mark();
   const features = arena.alloc(n * 20), layout = arena.alloc(k.gridLayoutBytes(width, height));
-  const scratch = arena.alloc(k.gridScratchBytes(found, width)), counts = arena.alloc(8);
   k.pixelFeatureRows(pixels.image, width, height, spatial, 0, n, features);
   k.gridLayout(features, width, height, layout);
+  const grid = gridQueries(arena, k, context.engine, rows, features, layout, width, height, found), counts = arena.alloc(8);
   arena.i32(counts, 2).fill(0);
   let from = 0;
   while (from < n) {
     const [asked, left] = arena.i32(counts, 2);
     if (asked >= GRID_TRIAL_QUERIES && left > GRID_MOST_LEFT * asked) break;
-    const to = Math.min(n, from + (asked < GRID_TRIAL_QUERIES ? GRID_TRIAL_SLICE : GRID_SLICE));
-    k.gridQueryPixels(features, layout, width, height, found, from, to, rowOf, GRID_TILES_PER_NEIGHBOUR * found, out, scratch, counts);
+    const to = Math.min(n, from + (asked < GRID_TRIAL_QUERIES ? GRID_TRIAL_SLICE : GRID_SLICE * grid.threads));
+    grid.run(from, to, rowOf, GRID_TILES_PER_NEIGHBOUR * found, out, counts);
     from = to;
     await context.checkpoint();
   }
   const [asked, left] = arena.i32(counts, 2);
   let second = 0;
   if (from === n && left > 0 && left * GRID_FEW_LEFT <= asked) {
-    k.gridQueryPixels(features, layout, width, height, found, 0, n, rowOf, GRID_SECOND_BUDGET * GRID_TILES_PER_NEIGHBOUR * found, out, scratch, counts);
+    grid.run(0, n, rowOf, GRID_SECOND_BUDGET * GRID_TILES_PER_NEIGHBOUR * found, out, counts);
     second = left - (arena.i32(counts, 2)[1] - left);
   }
   arena.release(gridMark);
@@ -149,7 +150,7 @@ async function colourMixtureNeighbours(context: MethodContext, k: IfmKernels, qu
   if (open > 0) {
     const points = featurePoints(context, k, spatial);
     const tree = buildKdTree(arena, k, (coordinates) => points.points(0, n, coordinates), n, points.dims);
-    await nearestNeighbours(arena, k, tree, { rows: rowOf }, n, found, out, 0, () => context.checkpoint());
+    await nearestNeighbours(arena, k, tree, { rows: rowOf }, n, found, out, 0, () => context.checkpoint(), context.engine);
   }
   k.neighbourPixels(out, rows, found, 0, queries, count, out);
   arena.release(mark);
@@ -336,8 +337,10 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
    * A search of u queries over `points` points: the tree, the query points (or, for queries among the tree's own
    * points, the rows of a tree of every pixel: `ownPoints`), the query scratch.
    */
+  const threads = searchThreads(engine, u);
   const search = (points: number, dims: number, count: number, ownPoints?: "all" | "same") =>
-    kdTreeBytes(k, points, dims) + 64 + (ownPoints === "all" ? points * 4 : ownPoints === "same" ? 0 : u * dims * 4) + k.kdQueryScratchBytes(count + 1);
+    kdTreeBytes(k, points, dims) + 64 + (ownPoints === "all" ? points * 4 : ownPoints === "same" ? 0 : u * dims * 4) + k.kdQueryScratchBytes(count + 1)
+    + teamScratchBytes(threads, k.kdQueryScratchBytes(count + 1));
   const knownLists = (n + 2 * u) * 4;
   const cmK = P.colourMixture.k, iuK = P.intraUnknown.k + P.intraUnknown.farK;
   const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k;
@@ -346,7 +349,7 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
   const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16;
   // The colour mixture's grid (features, layout, scratch) and then, for the queries it leaves, the tree of every pixel.
-  const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1, width) + 64;
+  const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1, width) + teamScratchBytes(threads, k.gridScratchBytes(cmK + 1, width)) + 64;
   const colourMixture = Math.max(found(cmK) + Math.max(cmGrid, search(n, 5, cmK, "all")), cm + weightScratch(cmK));
   const intraUnknown = cm + Math.max(u * iuK * 4 + found(P.intraUnknown.k) + found(P.intraUnknown.farK) + search(u, 5, P.intraUnknown.k, "same"), iu + weightScratch(iuK));
   const knownToUnknown = cm + iu + knownLists + 2 * found(P.knownToUnknown.k) + search(n, 5, P.knownToUnknown.k) + weightScratch(0);

@@ -1,6 +1,7 @@
 // Exact k nearest neighbours over feature vectors (assembly/graph/kdtree.ts), for any method that needs them:
 // the tree built in the arena, the queries run in slices between which the caller may yield and check abort.
-import type { Arena, Kernels } from "../engine.js";
+import type { Arena, Engine, Kernels } from "../engine.js";
+import { kdQueries } from "./search-team.js";
 
 export interface KdTreeKernels extends Kernels {
   kdNodeCount(n: number): number;
@@ -51,19 +52,20 @@ const QUERIES_PER_SLICE = 16384;
  * tree's own n points when `queries` is "own points": their indices at `indices` (i32, count * k, nearest first,
  * ties to the lower index, -1 past the tree's size) and, unless `distances` is 0, their squared distances (f64).
  * `{ rows }` asks the own points whose rows[index] (i32) is not negative, answered in that row (count: the tree's
- * size). `between(done)` runs after each slice (yield, abort, progress).
+ * size). `between(done)` runs after each slice (yield, abort, progress). With `engine`, its threads share the
+ * queries where there are enough (src/methods/search-team.ts), each slice then that many times longer.
  */
 export async function nearestNeighbours(
   arena: Arena, kernels: KdTreeKernels, tree: number, queries: number | "own points" | { rows: number }, count: number, k: number, indices: number,
-  distances: number, between: (done: number) => Promise<void> | void,
+  distances: number, between: (done: number) => Promise<void> | void, engine?: Engine,
 ): Promise<void> {
   const mark = arena.mark();
-  const scratch = arena.alloc(kernels.kdQueryScratchBytes(k));
-  for (let from = 0; from < count; from += QUERIES_PER_SLICE) {
-    const to = Math.min(count, from + QUERIES_PER_SLICE);
-    if (queries === "own points") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, 0);
-    else if (typeof queries === "object") kernels.kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, queries.rows);
-    else kernels.kdQuery(tree, queries, from, to, k, indices, distances, scratch);
+  const points = typeof queries === "number" ? queries : 0, rows = typeof queries === "object" ? queries.rows : 0;
+  const search = kdQueries(arena, kernels, engine, count, tree, points, rows, k, indices, distances);
+  const slice = QUERIES_PER_SLICE * search.threads;
+  for (let from = 0; from < count; from += slice) {
+    const to = Math.min(count, from + slice);
+    search.run(from, to);
     await between(to);
   }
   arena.release(mark);

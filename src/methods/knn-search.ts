@@ -10,7 +10,8 @@
 // the last (rebuilding them would cost much of the time saved).
 import { buildKdTree, kdTreeBytes } from "./kdtree.js";
 import { type GridSearchKernels, type PixelSearch, pixelNeighbours, pixelSearch, pixelSearchBytes } from "./grid-search.js";
-import type { Arena } from "../engine.js";
+import type { Arena, Engine } from "../engine.js";
+import { teamScratchBytes } from "./search-team.js";
 
 export interface KnnSearchKernels extends GridSearchKernels {
   knnFeatures(image: number, width: number, height: number, distanceWeight: number, features: number): void;
@@ -62,7 +63,8 @@ export interface KnnSearchInput {
  * Allocates and fills the neighbour lists (and soft weights) of every search and the pixels' rows; the rest of what
  * it allocates is released. `between(fraction)` runs between slices of the work, with the share of it done.
  */
-export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: KnnSearchInput, between: (fraction: number) => Promise<void>): Promise<KnnGraph> {
+export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: KnnSearchInput, between: (fraction: number) => Promise<void>,
+  engine?: Engine): Promise<KnnGraph> {
   const { width, height, labels, neighbors } = input;
   const n = width * height, searches = neighbors.length;
   const sets = arena.alloc(4 * (1 + 3 * searches));
@@ -86,13 +88,13 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
     kernels.knnFeatures(input.image, width, height, input.distanceWeights[s], features);
     const search = pixelSearch(arena, kernels, features, width, height);
     if (!skipping[s]) {
-      await pixelNeighbours(arena, kernels, search, k, rows, true, neighbours, (done) => at(first, 0, s, done));
+      await pixelNeighbours(arena, kernels, search, k, rows, true, neighbours, (done) => at(first, 0, s, done), engine);
       if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
       arena.release(searchMark);
       continue;
     }
     kernels.knnRowsOfLabel(labels, n, 0, rows);
-    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(first, 0, s, done));
+    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(first, 0, s, done), engine);
     kernels.knnMarkReached(neighbours, k, n, labels, reached);
     kept[s] = { search, bounds: arena.alloc(n * 4) };
   }
@@ -104,7 +106,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       // The grid's searches cost less than the tests that would skip them: every known pixel is searched.
       skipping[s] = false;
       kernels.knnRowsOfLabel(labels, n, 1, rows);
-      await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done));
+      await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done), engine);
       if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
       continue;
     }
@@ -117,7 +119,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       await at(second, first, s, 0);
     }
     arena.release(treeMark);
-    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done));
+    await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, (done) => at(second, first, s, done), engine);
   }
   const rowCount = kernels.knnActiveRows(sets, n, labels, input.hops, activeIndex);
   let searchedAfter = 0;
@@ -133,7 +135,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       await at(1 - first - second, first + second, s, 0);
     }
     arena.release(treeMark);
-    if (found > 0) await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, () => at(1 - first - second, first + second, s, 0));
+    if (found > 0) await pixelNeighbours(arena, kernels, search, k, rows, false, neighbours, () => at(1 - first - second, first + second, s, 0), engine);
     if (input.soft) kernels.knnSoftWeights(features, n, k, neighbours, fields[3 + 3 * s]);
     searchedAfter += found;
   }
@@ -154,12 +156,13 @@ function subsetTree(arena: Arena, kernels: KnnSearchKernels, count: number, gath
  * and bounds of every search that skips (kept from the first step to the last), and on top either a search's that does
  * not or a tree over some of the pixels; the query scratch (the tree's or the grid's) and a window bound's.
  */
-export function knnGraphBytes(kernels: KnnSearchKernels, width: number, height: number, neighbors: number[], skipFar: boolean): number {
+export function knnGraphBytes(kernels: KnnSearchKernels, width: number, height: number, neighbors: number[], skipFar: boolean, threads = 1): number {
   const n = width * height;
   const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
   const kept = skipFar ? neighbors.filter((k) => k <= MAX_SKIPPED_NEIGHBORS).length : 0;
   const k = Math.max(...neighbors);
   const search = aligned(n * FEATURES * 4) + Math.max(pixelSearchBytes(kernels, width, height), kdTreeBytes(kernels, n, FEATURES));
   return aligned(n) + 2 * aligned(n * 4) + kept * aligned(n * 4) + (kept + 1) * search
-    + Math.max(aligned(kernels.kdQueryScratchBytes(k)), aligned(kernels.gridScratchBytes(k, width))) + aligned(kernels.knnBoundScratchBytes(Math.min(k, MAX_SKIPPED_NEIGHBORS))) + 16 * 16;
+    + Math.max(aligned(kernels.kdQueryScratchBytes(k)) + teamScratchBytes(threads, kernels.kdQueryScratchBytes(k)),
+      aligned(kernels.gridScratchBytes(k, width)) + teamScratchBytes(threads, kernels.gridScratchBytes(k, width))) + aligned(kernels.knnBoundScratchBytes(Math.min(k, MAX_SKIPPED_NEIGHBORS))) + 16 * 16;
 }

@@ -8,13 +8,14 @@
 // matrix is held are explained there. The neighbour searches, and which of them are skipped, are in knn-search.ts.
 import { MattingError } from "../errors.js";
 import { type KnnSearchKernels, knnGraph, knnGraphBytes } from "./knn-search.js";
+import { searchThreads } from "./search-team.js";
 import { SOLVER_OPTIONS, choiceSpec, numberListSpec } from "./options.js";
 import { solveProgress } from "./progress.js";
 import { CONSTRAINT_WEIGHT } from "./sparse.js";
 import { seedGuess } from "./guess.js";
 import { iterateInSlices, relativeResidual } from "../slices.js";
 import type { AlphaMethod } from "./types.js";
-import type { Arena } from "../engine.js";
+import type { Arena, Engine } from "../engine.js";
 
 /** Options of method "knn" (pymatting's knn_laplacian arguments, camelCase). */
 export interface KnnOptions {
@@ -63,10 +64,10 @@ const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
  * neighbours found, so the bound takes every pixel as a row and every edge as joining two (on the photos, a quarter
  * to a half of the pixels are rows, with about 28 entries each).
  */
-export function knnPeakBytes(width: number, height: number, neighbors: number[], soft: boolean, kernels: KnnSearchKernels): number {
+export function knnPeakBytes(width: number, height: number, neighbors: number[], soft: boolean, kernels: KnnSearchKernels, engine?: Engine): number {
   const n = width * height;
   const lists = neighbors.reduce((sum, k) => sum + aligned(n * k * 4) * (soft ? 2 : 1), aligned(4 * (1 + 3 * neighbors.length)));
-  const search = knnGraphBytes(kernels, width, height, neighbors, true);
+  const search = knnGraphBytes(kernels, width, height, neighbors, true, searchThreads(engine, n));
   const rows = n, edges = neighbors.reduce((sum, k) => sum + k, 0) * rows;
   const compressed = soft ? 0 : aligned((rows + 1) * 4) + aligned(rows * 4) + aligned(2 * edges * 4);
   const solveAllocations = [28, ...Array(6).fill(rows * 8), 48].map(aligned);
@@ -124,7 +125,7 @@ export const knn: AlphaMethod<typeof options> = {
         { option: "distanceWeights", value: distanceWeights });
     }
   },
-  peakBytes: (size, o, engine) => knnPeakBytes(size.width, size.height, o.neighbors, o.kernel === "soft", engine.kernels as KnnKernels),
+  peakBytes: (size, o, engine) => knnPeakBytes(size.width, size.height, o.neighbors, o.kernel === "soft", engine.kernels as KnnKernels, engine),
   async solve(context, o) {
     const { arena, pixels, width, height } = context;
     const kernels = context.engine.kernels as KnnKernels;
@@ -138,7 +139,7 @@ export const knn: AlphaMethod<typeof options> = {
     }, async (fraction) => {
       graphProgress(fraction);
       await context.checkpoint();
-    });
+    }, context.engine);
     const diagonal = arena.alloc(rows * 8), rhs = arena.alloc(rows * 8);
     const mark = arena.mark();
     const degree = arena.alloc(n * 8);
