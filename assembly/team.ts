@@ -243,6 +243,18 @@ export function total(context: usize, k: i32): f64 {
   return load<f64>(context + 16 + (<usize>k << 3));
 }
 
+/**
+ * The first of the next `chunk` items of a job that threads share without barriers, from the i32 cursor at `cursor`
+ * (an atomic add in the threads build: each item goes to one thread).
+ */
+@inline
+export function takeChunk(cursor: usize, chunk: i32): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(cursor, chunk);
+  const at = load<i32>(cursor);
+  store<i32>(cursor, at + chunk);
+  return at;
+}
+
 /** This thread's share [lo, hi) of `count` items split at ranges (i32 x N + 1); all of them when N is 1. */
 @inline
 export function rangeStart(context: usize, ranges: usize): i32 {

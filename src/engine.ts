@@ -65,6 +65,8 @@ export interface Kernels {
   /** The searches' queries shared by the threads (assembly/graph/search-together.ts; src/methods/search-team.ts). */
   kdQueryTogether(job: number, context: number): void;
   gridQueryTogether(job: number, context: number): void;
+  /** Information flow's per-row passes shared by the threads (assembly/methods/ifm-together.ts). */
+  ifmRowsTogether(job: number, context: number): void;
   contextBytes(): number;
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;

@@ -17,7 +17,7 @@ import { makeEngine, random, threadEngine } from "./helpers.js";
 import { type Image8, bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 const defaults = { ...SEARCH_THREADING };
-const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37 });
+const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37, rowChunk: 5 });
 
 let single: Engine;
 const engines = new Map<number, Engine>();
@@ -100,6 +100,7 @@ describe("information flow's searches on threads", () => {
     { name: "noise 120x90, random trimap", image: noiseImage(120, 90, 33), trimap: randomTrimap(120, 90, 34, 0.25), takes: ["tree"] },
     { name: "120x100, smooth above and noise below", image: noisePatch(120, 100, 38, 0, 50, 120), trimap: bandTrimap(120, 100, 40, 80), takes: ["grid", "tree"] },
   ];
+  let withKnownToUnknown = 0;
   for (const { name, image, trimap, takes } of cases) {
     it(`${name}: every flow's neighbours, weights and estimates are one thread's`, async () => {
       const flowsOn = (engine: Engine) => engine.run(async (arena: Arena) => {
@@ -122,6 +123,7 @@ describe("information flow's searches on threads", () => {
       });
       const one = await flowsOn(single);
       for (const path of takes) expect(one.paths[path], path).toBeGreaterThan(0);
+      if (one.tables.length > 5) withKnownToUnknown++;
       split();
       for (const [count, engine] of engines) {
         const before = helperBeats(engine);
@@ -132,6 +134,9 @@ describe("information flow's searches on threads", () => {
       }
     });
   }
+  it("the cases above take patch trimming and the known-to-unknown flow too", () => {
+    expect(withKnownToUnknown).toBeGreaterThan(0);
+  });
 });
 
 describe("knn's searches on threads", () => {

@@ -12,18 +12,9 @@
 //                 Each thread's scratch ends with 16 bytes of its own counts.
 
 import { field, pointerField } from "../record";
-import { beat, threadIndex, threads } from "../team";
+import { beat, takeChunk, threadIndex, threads } from "../team";
 import { gridQueryPixels } from "./grid-search";
 import { kdQuery, kdQueryOwnPoints } from "./kdtree";
-
-/** The next chunk's first query, from the job's cursor. */
-@inline
-function take(job: usize, chunk: i32): i32 {
-  if (ASC_FEATURE_THREADS) return atomic.add<i32>(job, chunk);
-  const at = load<i32>(job);
-  store<i32>(job, at + chunk);
-  return at;
-}
 
 @inline
 function scratchOf(job: usize, context: usize): usize {
@@ -36,7 +27,7 @@ export function kdQueryTogether(job: usize, context: usize): void {
   const scratch = scratchOf(job, context), tree = pointerField(job, 5), queries = pointerField(job, 6), k = field(job, 7);
   const indices = pointerField(job, 8), distances = pointerField(job, 9), rows = pointerField(job, 10);
   for (;;) {
-    const from = take(job, chunk);
+    const from = takeChunk(job, chunk);
     if (from >= end) break;
     const to = min(end, from + chunk);
     if (queries == 0) kdQueryOwnPoints(tree, from, to, k, indices, distances, scratch, rows);
@@ -51,7 +42,7 @@ export function gridQueryTogether(job: usize, context: usize): void {
   const stride = <usize>field(job, 4), scratch = scratchOf(job, context), counts = scratch + stride - 16;
   store<i64>(counts, 0);
   for (;;) {
-    const from = take(job, chunk);
+    const from = takeChunk(job, chunk);
     if (from >= end) break;
     const to = min(end, from + chunk);
     gridQueryPixels(pointerField(job, 5), pointerField(job, 6), field(job, 7), field(job, 8), field(job, 9), from, to, pointerField(job, 10),

@@ -209,16 +209,31 @@ export function patchTrimForeground(
   image: usize, width: i32, height: i32, means: usize, queries: usize, count: i32, foreground: usize, k: i32,
   scratch: usize, toForeground: usize, needed: usize, neededPixels: usize,
 ): i32 {
+  patchTrimDistances(image, width, height, means, queries, count, foreground, k, scratch, toForeground);
+  return patchTrimNeeded(queries, count, toForeground, needed, neededPixels);
+}
+
+/** patchTrimForeground's distances alone (toForeground), for rows that threads share (ifm-together.ts). */
+export function patchTrimDistances(
+  image: usize, width: i32, height: i32, means: usize, queries: usize, count: i32, foreground: usize, k: i32, scratch: usize, toForeground: usize,
+): void {
   const covP = scratch, rest = scratch + 48;
-  let needs = 0;
   for (let row = 0; row < count; row++) {
     const p = load<i32>(queries + (<usize>row << 2));
     windowCovariance(image, width, height, means, p, covP);
-    const best = nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest);
-    store<f64>(toForeground + (<usize>row << 3), best);
+    store<f64>(toForeground + (<usize>row << 3),
+      nearestBhattacharyya(image, width, height, means, p, covP, foreground + (<usize>(row * k) << 2), k, PATCH_TRIM_GOOD, false, rest));
+  }
+}
+
+/** patchTrimForeground's list of the rows that need a background search, from the distances. Returns how many. */
+export function patchTrimNeeded(queries: usize, count: i32, toForeground: usize, needed: usize, neededPixels: usize): i32 {
+  let needs = 0;
+  for (let row = 0; row < count; row++) {
+    const best = load<f64>(toForeground + (<usize>row << 3));
     if (best < PATCH_TRIM_GOOD || best > PATCH_TRIM_REJECT) {
       store<i32>(needed + (<usize>needs << 2), row);
-      store<i32>(neededPixels + (<usize>needs << 2), p);
+      store<i32>(neededPixels + (<usize>needs << 2), load<i32>(queries + (<usize>row << 2)));
       needs++;
     }
   }

@@ -29,6 +29,11 @@ export interface IfmKernels extends GridSearchKernels {
     image: number, width: number, height: number, means: number, neededPixels: number, needed: number, count: number, toForeground: number,
     background: number, k: number, scratch: number, trimmed: number,
   ): void;
+  patchTrimDistances(
+    image: number, width: number, height: number, means: number, queries: number, count: number, foreground: number, k: number, scratch: number,
+    toForeground: number,
+  ): void;
+  patchTrimNeeded(queries: number, count: number, toForeground: number, needed: number, neededPixels: number): number;
   transparencyHistograms(image: number, labels: number, width: number, height: number, scratch: number, histograms: number): void;
   pixelsWithLabel(labels: number, pixels: number, label: number, out: number): number;
   interleaveRows(rows: number, a: number, ka: number, b: number, kb: number, out: number): void;

@@ -15,7 +15,7 @@ import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
 import { coarseBytes, setUpCoarse } from "./ifm-coarse.js";
 import { solveIfm, splitIfmRows } from "./ifm-solve.js";
-import { gridQueries, searchThreads, teamScratchBytes } from "./search-team.js";
+import { gridQueries, rowPass, searchThreads, teamScratchBytes } from "./search-team.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -198,8 +198,10 @@ export interface Flows {
  * each phase's searches and scratch above it and released at the phase's end, so that the peak is one phase's.
  */
 export async function buildFlows(context: MethodContext, k: IfmKernels, rows: number): Promise<Flows> {
-  const { arena, width, height, pixels } = context;
+  const { arena, engine, width, height, pixels } = context;
   const n = width * height;
+  // The per-row passes run on the engine's threads as the searches do (src/methods/search-team.ts).
+  const threads = searchThreads(engine, rows);
   const P = IFM_PARAMETERS;
   const unknown = arena.alloc(rows * 4);
   k.pixelsWithLabel(pixels.labels, n, LABEL.unknown, unknown);
@@ -236,10 +238,16 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
     // Only the pixels whose foreground match leaves their label to the background are searched among its pixels.
     const scratch = arena.alloc(k.patchTrimScratchBytes());
     const toForeground = arena.alloc(rows * 8), needed = arena.alloc(rows * 4), neededPixels = arena.alloc(rows * 4);
-    const needs = k.patchTrimForeground(pixels.image, width, height, means, unknown, rows, fgNear, P.patchTrimK, scratch, toForeground, needed, neededPixels);
+    if (!rowPass(arena, engine, threads, "patchForeground", rows, k.patchTrimScratchBytes(), [pixels.image, width, height, means, unknown, fgNear, P.patchTrimK, toForeground])) {
+      k.patchTrimDistances(pixels.image, width, height, means, unknown, rows, fgNear, P.patchTrimK, scratch, toForeground);
+    }
+    const needs = k.patchTrimNeeded(unknown, rows, toForeground, needed, neededPixels);
     if (needs > 0) await nearest(context, k, meanPoints, 3, background, bgCount, neededPixels, needs, P.patchTrimK, bgNear);
     arena.u8(ku.patchTrimmed, n).set(arena.u8(pixels.labels, n));
-    k.patchTrimBackground(pixels.image, width, height, means, neededPixels, needed, needs, toForeground, bgNear, P.patchTrimK, scratch, ku.patchTrimmed);
+    if (!rowPass(arena, engine, threads, "patchBackground", needs, k.patchTrimScratchBytes(),
+      [pixels.image, width, height, means, neededPixels, needed, toForeground, bgNear, P.patchTrimK, ku.patchTrimmed])) {
+      k.patchTrimBackground(pixels.image, width, height, means, neededPixels, needed, needs, toForeground, bgNear, P.patchTrimK, scratch, ku.patchTrimmed);
+    }
     arena.release(mark);
   }
 
@@ -250,8 +258,12 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
   const cmScratch = arena.alloc(k.flowScratchBytes(cmK));
   const cm = {
     neighbours: cmNeighbours,
-    weights: await weightTable(context, k, rows, cmK, (first, count, out) =>
-      k.colourMixtureWeights(pixels.image, unknown + first * 4, count, cmNeighbours + first * cmK * 4, cmK, cmScratch, out)),
+    weights: await weightTable(context, k, rows, cmK, (first, count, out) => {
+      const at = [unknown + first * 4, cmNeighbours + first * cmK * 4];
+      if (!rowPass(arena, engine, threads, "colourMixture", count, k.flowScratchBytes(cmK), [pixels.image, ...at, cmK, out])) {
+        k.colourMixtureWeights(pixels.image, at[0], count, at[1], cmK, cmScratch, out);
+      }
+    }),
   };
 
   const iuK = P.intraUnknown.k + P.intraUnknown.farK;
@@ -280,8 +292,11 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
     const { points, dims } = featurePoints(context, k, P.knownToUnknown.spatial);
     await nearest(context, k, points, dims, foreground, trimmedFg, ku.queries, ku.count, P.knownToUnknown.k, fgNear);
     await nearest(context, k, points, dims, background, trimmedBg, ku.queries, ku.count, P.knownToUnknown.k, bgNear);
-    k.knownToUnknownEstimates(pixels.image, ku.queries, ku.count, fgNear, bgNear, P.knownToUnknown.k,
-      arena.alloc(k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k), ku.estimate, ku.confidence);
+    const kuK = P.knownToUnknown.k, kuScratch = k.flowScratchBytes(2 * kuK) + 16 * kuK;
+    if (!rowPass(arena, engine, searchThreads(engine, ku.count), "knownToUnknown", ku.count, kuScratch,
+      [pixels.image, ku.queries, fgNear, bgNear, kuK, ku.estimate, ku.confidence])) {
+      k.knownToUnknownEstimates(pixels.image, ku.queries, ku.count, fgNear, bgNear, kuK, arena.alloc(kuScratch), ku.estimate, ku.confidence);
+    }
     arena.release(mark);
   }
   return { unknown, edgeTrimmed, colourMixture: cm, intraUnknown: iu, knownToUnknown: ku, colourMixtureSearch: cmSearch };
@@ -343,11 +358,14 @@ export function ifmPeakBytes(size: ProblemSize, engine: Engine, preconditioner: 
     + teamScratchBytes(threads, k.kdQueryScratchBytes(count + 1));
   const knownLists = (n + 2 * u) * 4;
   const cmK = P.colourMixture.k, iuK = P.intraUnknown.k + P.intraUnknown.farK;
-  const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k;
+  // The per-row passes' scratch, one per thread on several (the largest, the known-to-unknown estimates', for all).
+  const rowScratch = k.flowScratchBytes(2 * P.knownToUnknown.k) + 16 * P.knownToUnknown.k, passScratch = rowScratch + teamScratchBytes(threads, rowScratch);
+  const weightScratch = (perRow: number) => Math.min(u, WEIGHT_ROWS_PER_SLICE) * perRow * 8 + passScratch;
   // Unknown list, edge- and patch-trimmed labels, known-to-unknown queries, estimates and confidences.
   const held = u * 4 + 2 * n + u * 20;
   const cm = found(cmK) + u * cmK * 4, iu = u * iuK * 8;
-  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16;
+  const trim = 2 * n + n * 24 + knownLists + 2 * found(P.patchTrimK) + search(n, 3, P.patchTrimK) + k.patchTrimScratchBytes() + u * 16
+    + teamScratchBytes(threads, k.patchTrimScratchBytes());
   // The colour mixture's grid (features, layout, scratch) and then, for the queries it leaves, the tree of every pixel.
   const cmGrid = n * 4 + n * 20 + k.gridLayoutBytes(width, size.height) + k.gridScratchBytes(cmK + 1, width) + teamScratchBytes(threads, k.gridScratchBytes(cmK + 1, width)) + 64;
   const colourMixture = Math.max(found(cmK) + Math.max(cmGrid, search(n, 5, cmK, "all")), cm + weightScratch(cmK));

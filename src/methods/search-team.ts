@@ -4,11 +4,11 @@
 import type { Arena, Engine, Kernels } from "../engine.js";
 
 /**
- * minQueries: fewer queries than this, and one thread answers them. kdChunk, gridChunk: queries a thread takes at a
- * time from the k-d tree's job, and pixels from the grid's (about a millisecond of work). Tests lower all three, to
- * split small images into many chunks.
+ * minQueries: fewer queries than this, and one thread answers them. kdChunk, gridChunk, rowChunk: queries a thread
+ * takes at a time from the k-d tree's job, pixels from the grid's, rows from information flow's per-row passes (about
+ * a millisecond of work or less). Tests lower them all, to split small images into many chunks.
  */
-export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048 };
+export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048, rowChunk: 256 };
 
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
@@ -79,4 +79,25 @@ export function gridQueries(arena: Arena, kernels: GridKernels, engine: Engine |
       }
     },
   };
+}
+
+/** Information flow's per-row passes (assembly/methods/ifm-together.ts), by the kind its job names. */
+export const ROW_PASSES = { colourMixture: 0, knownToUnknown: 1, patchForeground: 2, patchBackground: 3 } as const;
+
+/**
+ * Runs one of information flow's per-row passes over rows [0, count) on the engine's threads when `threads` > 1
+ * (searchThreads), each thread with `bytes` of its own scratch, and returns true; or returns false, and the caller
+ * runs the plain kernel on one thread. `args`: the pass's arguments, as assembly/methods/ifm-together.ts lists them.
+ */
+export function rowPass(arena: Arena, engine: Engine, threads: number, pass: keyof typeof ROW_PASSES, count: number, bytes: number, args: number[]): boolean {
+  if (threads <= 1 || count === 0) return false;
+  const mark = arena.mark();
+  const stride = aligned(bytes), scratch = arena.alloc(threads * stride), job = arena.alloc((6 + args.length) * 4);
+  arena.i32(job, 6 + args.length).set([0, count, SEARCH_THREADING.rowChunk, scratch, stride, ROW_PASSES[pass], ...args]);
+  try {
+    engine.together("ifmRowsTogether", [job]);
+  } finally {
+    arena.release(mark);
+  }
+  return true;
 }

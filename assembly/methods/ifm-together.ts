@@ -1,0 +1,56 @@
+// Information flow's per-row passes on the engine's threads (src/methods/ifm-team.ts): the colour mixture's LLE
+// weights, the known-to-unknown estimates and both halves of patch trimming. Each row's result depends on its own
+// inputs alone and goes to its own place, so the threads take chunks of rows from the job's cursor (as the searches
+// do, assembly/graph/search-together.ts), each with its own scratch, and the results are one thread's bit for bit.
+//
+// job (i32): [0] cursor [1] end [2] chunk [3] scratch [4] stride [5] kind, then the pass's arguments (rows from 0):
+//   ROWS_COLOUR_MIXTURE    [6] image [7] queries [8] neighbours [9] k [10] weights (f64 per neighbour)
+//   ROWS_KNOWN_TO_UNKNOWN  [6] image [7] queries [8] foreground [9] background [10] k [11] estimate [12] confidence
+//   ROWS_PATCH_FOREGROUND  [6] image [7] width [8] height [9] means [10] queries [11] foreground [12] k [13] toForeground
+//   ROWS_PATCH_BACKGROUND  [6] image [7] width [8] height [9] means [10] neededPixels [11] needed [12] toForeground
+//                          [13] background [14] k [15] trimmed
+
+import { field, pointerField } from "../record";
+import { beat, takeChunk, threadIndex, threads } from "../team";
+import { colourMixtureWeights, knownToUnknownEstimates } from "./ifm";
+import { patchTrimBackground, patchTrimDistances } from "./ifm-trim";
+
+const ROWS_COLOUR_MIXTURE = 0;
+const ROWS_KNOWN_TO_UNKNOWN = 1;
+const ROWS_PATCH_FOREGROUND = 2;
+const ROWS_PATCH_BACKGROUND = 3;
+
+@inline
+function at(job: usize, index: i32): usize {
+  return pointerField(job, index);
+}
+
+/** One of the passes above over the job's rows, by chunks, on every thread of the team. */
+export function ifmRowsTogether(job: usize, context: usize): void {
+  const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
+  const scratch = at(job, 3) + <usize>threadIndex(context) * <usize>field(job, 4), kind = field(job, 5);
+  for (;;) {
+    const from = takeChunk(job, chunk);
+    if (from >= end) break;
+    const count = min(end, from + chunk) - from, row = <usize>from;
+    if (kind == ROWS_COLOUR_MIXTURE) {
+      const k = <usize>field(job, 9);
+      colourMixtureWeights(at(job, 6), at(job, 7) + (row << 2), count, at(job, 8) + ((row * k) << 2), <i32>k, scratch, at(job, 10) + ((row * k) << 3));
+    } else if (kind == ROWS_KNOWN_TO_UNKNOWN) {
+      const k = <usize>field(job, 10);
+      knownToUnknownEstimates(at(job, 6), at(job, 7) + (row << 2), count, at(job, 8) + ((row * k) << 2), at(job, 9) + ((row * k) << 2), <i32>k, scratch,
+        at(job, 11) + (row << 3), at(job, 12) + (row << 3));
+    } else if (kind == ROWS_PATCH_FOREGROUND) {
+      const k = <usize>field(job, 12);
+      patchTrimDistances(at(job, 6), field(job, 7), field(job, 8), at(job, 9), at(job, 10) + (row << 2), count, at(job, 11) + ((row * k) << 2), <i32>k,
+        scratch, at(job, 13) + (row << 3));
+    } else if (kind == ROWS_PATCH_BACKGROUND) {
+      const k = <usize>field(job, 14);
+      patchTrimBackground(at(job, 6), field(job, 7), field(job, 8), at(job, 9), at(job, 10) + (row << 2), at(job, 11) + (row << 2), count, at(job, 12),
+        at(job, 13) + ((row * k) << 2), <i32>k, scratch, at(job, 15));
+    } else {
+      unreachable();
+    }
+    beat(context);
+  }
+}
