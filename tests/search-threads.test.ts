@@ -17,7 +17,7 @@ import { makeEngine, random, threadEngine } from "./helpers.js";
 import { type Image8, bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 const defaults = { ...SEARCH_THREADING };
-const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37, rowChunk: 5 });
+const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37, rowChunk: 5, trimRows: 1 });
 
 let single: Engine;
 const engines = new Map<number, Engine>();

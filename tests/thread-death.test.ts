@@ -146,6 +146,8 @@ describe("a helper thread that dies", () => {
   it.each([
     ["mid-search (ifm's k-d tree queries), by process.exit", { dieAt: "kdQueryTogether", how: "exit" }, "ifm"],
     ["mid-search (knn's grid queries), by an exception outside a kernel", { dieAt: "gridQueryTogether", how: "throw" }, "knn"],
+    ["mid edge trimming (ifm, the calling thread waits at a barrier), by process.exit", { dieAt: "edgeTrimTogether", how: "exit" }, "ifm"],
+    ["mid patch trimming (ifm's per-row passes), by process.exit", { dieAt: "ifmRowsTogether", how: "exit" }, "ifm"],
   ] as [string, Death, "ifm" | "knn"][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death, method) => {
     const { engine, diedAt } = await twoThreads(death);
     const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, { method }));

@@ -3,6 +3,8 @@
 // Labels as in assembly/convert.ts.
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
+import { field, pointerField } from "../record";
+import { barrier, beat, takeChunk, threadIndex, threads } from "../team";
 
 const EDGE_TRIM_ITERATIONS: i32 = 9;
 const EDGE_TRIM_UPPER: f64 = 9.0 / 256.0;
@@ -69,36 +71,70 @@ export function edgeTrim(image: usize, width: i32, height: i32, labels: usize, t
   const distance = scratch + n;
   memory.copy(trimmed, labels, n);
   for (let i = 1; i <= EDGE_TRIM_ITERATIONS; i++) {
-    const threshold = EDGE_TRIM_UPPER - (<f64>i * (EDGE_TRIM_UPPER - EDGE_TRIM_LOWER)) / <f64>EDGE_TRIM_ITERATIONS;
-    const limit = threshold * threshold;
     memory.copy(scratch, trimmed, n);
     knownDistances(scratch, width, height, distance);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const p = y * width + x;
-        if (load<u8>(scratch + <usize>p) != LABEL_UNKNOWN || <i32>load<u8>(distance + <usize>p) > i) continue;
-        const c = image + <usize>p * 24;
-        const r = load<f64>(c), g = load<f64>(c, 8), b = load<f64>(c, 16);
-        let best = i32.MAX_VALUE;
-        let label = LABEL_UNKNOWN;
-        const y0 = max(0, y - i), y1 = min(height - 1, y + i);
-        for (let xx = max(0, x - i), x1 = min(width - 1, x + i); xx <= x1; xx++) {
-          for (let yy = y0; yy <= y1; yy++) {
-            const q = yy * width + xx;
-            const known = load<u8>(scratch + <usize>q);
-            if (known == LABEL_UNKNOWN) continue;
-            const distance = (xx - x) * (xx - x) + (yy - y) * (yy - y);
-            if (distance >= best) continue;
-            const d = image + <usize>q * 24;
-            const dr = load<f64>(d) - r, dg = load<f64>(d, 8) - g, db = load<f64>(d, 16) - b;
-            if (dr * dr + dg * dg + db * db < limit) {
-              best = distance;
-              label = known;
-            }
+    edgeTrimRows(image, width, height, i, scratch, distance, trimmed, 0, height);
+  }
+}
+
+/**
+ * edgeTrim on the engine's threads (src/methods/ifm.ts): per iteration the first thread copies the labels and
+ * measures the distances, and then every thread takes chunks of rows from that iteration's cursor, which reads only
+ * the labels at the iteration's start: the labels one thread gives, bit for bit.
+ * job (i32): [0..EDGE_TRIM_ITERATIONS) the iterations' cursors (zero) [9] rows per chunk [10] image [11] width
+ *   [12] height [13] labels [14] trimmed [15] scratch
+ */
+export function edgeTrimTogether(job: usize, context: usize): void {
+  const image = pointerField(job, 10), width = field(job, 11), height = field(job, 12);
+  const labels = pointerField(job, 13), trimmed = pointerField(job, 14), scratch = pointerField(job, 15);
+  const n = <usize>(width * height), distance = scratch + n, first = threadIndex(context) == 0;
+  const chunk = threads(context) == 1 ? height : field(job, 9);
+  if (first) memory.copy(trimmed, labels, n);
+  for (let i = 1; i <= EDGE_TRIM_ITERATIONS; i++) {
+    if (first) {
+      memory.copy(scratch, trimmed, n);
+      knownDistances(scratch, width, height, distance);
+    }
+    barrier(context);
+    for (;;) {
+      const y0 = takeChunk(job + (<usize>(i - 1) << 2), chunk);
+      if (y0 >= height) break;
+      edgeTrimRows(image, width, height, i, scratch, distance, trimmed, y0, min(height, y0 + chunk));
+      beat(context);
+    }
+    barrier(context);
+  }
+}
+
+/** Rows [y0, y1) of edgeTrim's iteration i: `known` holds the labels at its start, `distance` their distances. */
+function edgeTrimRows(image: usize, width: i32, height: i32, i: i32, known: usize, distance: usize, trimmed: usize, y0: i32, y1: i32): void {
+  const threshold = EDGE_TRIM_UPPER - (<f64>i * (EDGE_TRIM_UPPER - EDGE_TRIM_LOWER)) / <f64>EDGE_TRIM_ITERATIONS;
+  const limit = threshold * threshold;
+  for (let y = y0; y < y1; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (load<u8>(known + <usize>p) != LABEL_UNKNOWN || <i32>load<u8>(distance + <usize>p) > i) continue;
+      const c = image + <usize>p * 24;
+      const r = load<f64>(c), g = load<f64>(c, 8), b = load<f64>(c, 16);
+      let best = i32.MAX_VALUE;
+      let label = LABEL_UNKNOWN;
+      const top = max(0, y - i), bottom = min(height - 1, y + i);
+      for (let xx = max(0, x - i), x1 = min(width - 1, x + i); xx <= x1; xx++) {
+        for (let yy = top; yy <= bottom; yy++) {
+          const q = yy * width + xx;
+          const label0 = load<u8>(known + <usize>q);
+          if (label0 == LABEL_UNKNOWN) continue;
+          const squared = (xx - x) * (xx - x) + (yy - y) * (yy - y);
+          if (squared >= best) continue;
+          const d = image + <usize>q * 24;
+          const dr = load<f64>(d) - r, dg = load<f64>(d, 8) - g, db = load<f64>(d, 16) - b;
+          if (dr * dr + dg * dg + db * db < limit) {
+            best = squared;
+            label = label0;
           }
         }
-        store<u8>(trimmed + <usize>p, label);
       }
+      store<u8>(trimmed + <usize>p, label);
     }
   }
 }

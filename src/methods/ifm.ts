@@ -15,7 +15,7 @@ import { solveProgress } from "./progress.js";
 import type { AlphaMethod, MethodContext, ProblemSize } from "./types.js";
 import { coarseBytes, setUpCoarse } from "./ifm-coarse.js";
 import { solveIfm, splitIfmRows } from "./ifm-solve.js";
-import { gridQueries, rowPass, searchThreads, teamScratchBytes } from "./search-team.js";
+import { SEARCH_THREADING, gridQueries, rowPass, searchThreads, teamScratchBytes } from "./search-team.js";
 
 const LABEL = { background: 0, foreground: 1, unknown: 2 };
 
@@ -211,7 +211,14 @@ export async function buildFlows(context: MethodContext, k: IfmKernels, rows: nu
   k.transparencyHistograms(pixels.image, pixels.labels, width, height, arena.alloc(n), histograms);
   const useKnownToUnknown = !highlyTransparent(arena.f64(histograms, TRANSPARENCY_VALUES).slice(), P.transparencyThreshold);
   arena.release(mark);
-  k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, arena.alloc(k.edgeTrimScratchBytes(width, height)));
+  const trimScratch = arena.alloc(k.edgeTrimScratchBytes(width, height));
+  if (threads > 1) {
+    const job = arena.alloc(16 * 4);
+    arena.i32(job, 16).set([0, 0, 0, 0, 0, 0, 0, 0, 0, SEARCH_THREADING.trimRows, pixels.image, width, height, pixels.labels, edgeTrimmed, trimScratch]);
+    engine.together("edgeTrimTogether", [job]);
+  } else {
+    k.edgeTrim(pixels.image, width, height, pixels.labels, edgeTrimmed, trimScratch);
+  }
   arena.release(mark);
   const ku = useKnownToUnknown
     ? { patchTrimmed: arena.alloc(n), queries: arena.alloc(rows * 4), count: 0, estimate: arena.alloc(rows * 8), confidence: arena.alloc(rows * 8) }

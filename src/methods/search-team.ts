@@ -4,11 +4,12 @@
 import type { Arena, Engine, Kernels } from "../engine.js";
 
 /**
- * minQueries: fewer queries than this, and one thread answers them. kdChunk, gridChunk, rowChunk: queries a thread
- * takes at a time from the k-d tree's job, pixels from the grid's, rows from information flow's per-row passes (about
- * a millisecond of work or less). Tests lower them all, to split small images into many chunks.
+ * minQueries: fewer queries than this, and one thread answers them. kdChunk, gridChunk, rowChunk, trimRows: queries a
+ * thread takes at a time from the k-d tree's job, pixels from the grid's, rows from information flow's per-row passes,
+ * image rows from edge trimming's (about a millisecond of work or less). Tests lower them all, to split small images
+ * into many chunks.
  */
-export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048, rowChunk: 256 };
+export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048, rowChunk: 256, trimRows: 4 };
 
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
