@@ -43,7 +43,7 @@ export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";
 export { smTableBytes, smSmoothColoursScratchBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";
 export { smGradients } from "./methods/sm-path";
 export { kdNodeCount, kdCoordinateBytes, kdBoxBytes, kdQuery, kdQueryOwnPoints, kdQueryScratchBytes } from "./graph/kdtree";
-export { kdBuild } from "./graph/kdtree-build";
+export { kdBuild, kdBuildTogether } from "./graph/kdtree-build";
 export { gridLayoutBytes, gridLayout, gridScratchBytes, gridEveryRow, gridQueryPixels } from "./graph/grid-search";
 export { kdQueryTogether, gridQueryTogether } from "./graph/search-together";
 export { knnFeatures, knnSoftWeights, knnDegrees, knnActiveRows, knnSystem, knnEdgeCounts, knnEdgeFill, knnMergeRows, knnSplitRows } from "./methods/knn";

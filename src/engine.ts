@@ -68,6 +68,7 @@ export interface Kernels {
   /** Information flow's per-row passes shared by the threads (assembly/methods/ifm-together.ts). */
   ifmRowsTogether(job: number, context: number): void;
   edgeTrimTogether(job: number, context: number): void;
+  kdBuildTogether(job: number, context: number): void;
   contextBytes(): number;
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;

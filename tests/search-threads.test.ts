@@ -1,5 +1,5 @@
 // The neighbour searches on threads (src/methods/search-team.ts, assembly/graph/search-together.ts): with 2, 3 and 4
-// threads the k-d tree's queries (query points, the tree's own points, own points answered in given rows) and the
+// threads the k-d tree's build (the same tree, bit for bit) and queries (query points, the tree's own points, own points answered in given rows) and the
 // grid's give one thread's answers bit for bit, and so do information flow's whole flows (every path of its
 // colour-mixture search: the grid alone, a second pass, the tree of every pixel) and knn's alpha. The thresholds are
 // lowered so that small images split into many chunks, and the helpers' heartbeats show that they took a share.
@@ -17,7 +17,7 @@ import { makeEngine, random, threadEngine } from "./helpers.js";
 import { type Image8, bandTrimap, noiseImage, randomTrimap, smoothImage } from "./synthetic.js";
 
 const defaults = { ...SEARCH_THREADING };
-const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37, rowChunk: 5, trimRows: 1 });
+const split = () => Object.assign(SEARCH_THREADING, { minQueries: 1, kdChunk: 7, gridChunk: 37, rowChunk: 5, trimRows: 1, pointChunk: 12 });
 
 let single: Engine;
 const engines = new Map<number, Engine>();
@@ -59,8 +59,13 @@ describe("k-d tree queries on threads", () => {
         const rows = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : (i * 7919) % n));
         const run = (engine: Engine) => engine.run(async (arena: Arena) => {
           const kernels = engine.kernels as KdTreeKernels;
-          const tree = buildKdTree(arena, kernels, arena.copyIn(points), n, dims);
-          const results: number[][] = [];
+          const tree = buildKdTree(arena, kernels, arena.copyIn(points), n, dims, engine);
+          // The tree itself: blocked coordinates, index, split coordinates and values, boxes.
+          const [blocked, index, splitDims, splitValues, boxes] = arena.i32(tree + 12, 5), inner = kernels.kdNodeCount(n) >> 1;
+          const results: number[][] = [
+            Array.from(arena.u8(blocked, kernels.kdCoordinateBytes(n, dims))), Array.from(arena.i32(index, n)), Array.from(arena.i32(splitDims, inner)),
+            Array.from(arena.f32(splitValues, inner)), Array.from(arena.f32(boxes, kernels.kdBoxBytes(n, dims) / 4)),
+          ];
           for (const kind of ["points", "own", "rows"] as const) {
             const count = kind === "points" ? 700 : n;
             const indices = arena.alloc(count * k * 4), distances = arena.alloc(count * k * 8);

@@ -148,6 +148,7 @@ describe("a helper thread that dies", () => {
     ["mid-search (knn's grid queries), by an exception outside a kernel", { dieAt: "gridQueryTogether", how: "throw" }, "knn"],
     ["mid edge trimming (ifm, the calling thread waits at a barrier), by process.exit", { dieAt: "edgeTrimTogether", how: "exit" }, "ifm"],
     ["mid patch trimming (ifm's per-row passes), by process.exit", { dieAt: "ifmRowsTogether", how: "exit" }, "ifm"],
+    ["mid k-d tree build (ifm, the calling thread waits at a barrier), by an exception outside a kernel", { dieAt: "kdBuildTogether", how: "throw" }, "ifm"],
   ] as [string, Death, "ifm" | "knn"][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death, method) => {
     const { engine, diedAt } = await twoThreads(death);
     const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, { method }));

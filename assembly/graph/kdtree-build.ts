@@ -4,6 +4,7 @@
 
 import { boxBytes, boxVectors, kdCoordinateBytes, kdNodeCount, splitAt } from "./kdtree";
 import { field, pointerField } from "../record";
+import { barrier, beat, takeChunk, threadIndex } from "../team";
 
 @inline function coordinate(points: usize, dims: i32, i: i32, d: i32): f32 {
   return load<f32>(points + ((<usize>i * <usize>dims + <usize>d) << 2));
@@ -113,11 +114,14 @@ function measureBox(tree: usize, points: usize, node: i32, lo: i32, hi: i32): vo
   }
 }
 
-function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+/**
+ * Measures node's box and, unless the node is a leaf, splits its points [lo, hi) by the box's widest coordinate (the
+ * first of equals) and stores the split: returns where the right child's points start, or -1 at a leaf.
+ */
+function splitNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): i32 {
   const dims = field(tree, 1);
   measureBox(tree, points, node, lo, hi);
-  if (2 * node + 1 >= field(tree, 2)) return;
-  // Split by the widest coordinate of the box (the first of equals).
+  if (2 * node + 1 >= field(tree, 2)) return -1;
   const box = pointerField(tree, 7) + <usize>node * boxBytes(dims), highs = box + (boxBytes(dims) >> 1);
   let widest = 0, widestSpan: f32 = -1;
   for (let d = 0; d < dims; d++) {
@@ -132,8 +136,35 @@ function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): voi
   store<i32>(pointerField(tree, 5) + (<usize>node << 2), widest);
   // An empty right half (only in trees of a few points) is never entered: its split is above every coordinate.
   store<f32>(pointerField(tree, 6) + (<usize>node << 2), mid < hi ? coordinate(points, dims, mid, widest) : Infinity);
+  return mid;
+}
+
+function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): void {
+  const mid = splitNode(tree, points, node, lo, hi);
+  if (mid < 0) return;
   buildNode(tree, points, 2 * node + 1, lo, mid);
   buildNode(tree, points, 2 * node + 2, mid, hi);
+}
+
+/** The header, the working copy of the points and the identity index: the build's start. */
+function startBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
+  store<i32>(tree, n);
+  store<i32>(tree + 4, dims);
+  store<i32>(tree + 8, kdNodeCount(n));
+  const index = pointerField(tree, 4);
+  memory.copy(work, source, <usize>n * <usize>dims * 4);
+  for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
+  memory.fill(pointerField(tree, 3), 0, <usize>kdCoordinateBytes(n, dims));
+}
+
+/** Points [from, to) (from a multiple of four) written from the working copy into the tree's blocks of four. */
+function blockPoints(tree: usize, work: usize, dims: i32, from: i32, to: i32): void {
+  const blocked = pointerField(tree, 3);
+  for (let i = from; i < to; i++) {
+    for (let d = 0; d < dims; d++) {
+      store<f32>(blocked + ((<usize>(i >> 2) * <usize>dims + <usize>d) << 4) + (<usize>(i & 3) << 2), coordinate(work, dims, i, d));
+    }
+  }
 }
 
 /**
@@ -142,18 +173,60 @@ function buildNode(tree: usize, points: usize, node: i32, lo: i32, hi: i32): voi
  * (measureBox reads past the last point) during the build.
  */
 export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usize): void {
-  store<i32>(tree, n);
-  store<i32>(tree + 4, dims);
-  store<i32>(tree + 8, kdNodeCount(n));
-  const index = pointerField(tree, 4);
-  memory.copy(work, source, <usize>n * <usize>dims * 4);
-  for (let i = 0; i < n; i++) store<i32>(index + (<usize>i << 2), i);
+  startBuild(tree, source, n, dims, work);
   buildNode(tree, work, 0, 0, n);
-  const blocked = pointerField(tree, 3);
-  memory.fill(blocked, 0, <usize>kdCoordinateBytes(n, dims));
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < dims; d++) {
-      store<f32>(blocked + ((<usize>(i >> 2) * <usize>dims + <usize>d) << 4) + (<usize>(i & 3) << 2), coordinate(work, dims, i, d));
-    }
+  blockPoints(tree, work, dims, 0, n);
+}
+
+/**
+ * The nodes at depth `depth` below `node` (or leaves above it, built whole), after splitting those above: their
+ * (node, lo, hi) appended to the task list at `tasks` (i32 count, then three i32 per task).
+ */
+function splitTop(tree: usize, points: usize, node: i32, lo: i32, hi: i32, depth: i32, tasks: usize): void {
+  if (depth == 0) {
+    const count = load<i32>(tasks), task = tasks + 4 + (<usize>count * 12);
+    store<i32>(task, node);
+    store<i32>(task, lo, 4);
+    store<i32>(task, hi, 8);
+    store<i32>(tasks, count + 1);
+    return;
+  }
+  const mid = splitNode(tree, points, node, lo, hi);
+  if (mid < 0) return;
+  splitTop(tree, points, 2 * node + 1, lo, mid, depth - 1, tasks);
+  splitTop(tree, points, 2 * node + 2, mid, hi, depth - 1, tasks);
+}
+
+/**
+ * kdBuild on the engine's threads (src/methods/kdtree.ts): the first thread starts the build and splits the nodes
+ * above depth `depth`; then every thread takes subtrees at that depth from a cursor and builds them whole, and
+ * then chunks of points to write into the blocks. A subtree's points, index, boxes and splits are its own, and its
+ * splits do not depend on the order in which subtrees are built: the tree one thread builds, bit for bit.
+ * job (i32): [0] subtree cursor [1] points cursor [2] tree [3] source [4] n [5] dims [6] work [7] depth
+ *   [8] task list (4 + 12 * 2^depth bytes) [9] points per chunk (a multiple of four)
+ */
+export function kdBuildTogether(job: usize, context: usize): void {
+  const tree = pointerField(job, 2), n = field(job, 4), dims = field(job, 5), work = pointerField(job, 6), tasks = pointerField(job, 8);
+  if (threadIndex(context) == 0) {
+    startBuild(tree, pointerField(job, 3), n, dims, work);
+    store<i32>(tasks, 0);
+    splitTop(tree, work, 0, 0, n, field(job, 7), tasks);
+  }
+  barrier(context);
+  const count = load<i32>(tasks);
+  for (;;) {
+    const t = takeChunk(job, 1);
+    if (t >= count) break;
+    const task = tasks + 4 + (<usize>t * 12);
+    buildNode(tree, work, load<i32>(task), load<i32>(task, 4), load<i32>(task, 8));
+    beat(context);
+  }
+  barrier(context);
+  const chunk = field(job, 9);
+  for (;;) {
+    const from = takeChunk(job + 4, chunk);
+    if (from >= n) break;
+    blockPoints(tree, work, dims, from, min(n, from + chunk));
+    beat(context);
   }
 }

@@ -75,7 +75,7 @@ async function colourLineResiduals(context: MethodContext, k: IfmKernels & VoteK
     const list = arena.alloc(count * 4), found = arena.alloc(rows * 4);
     k.pixelsWithLabel(pixels.labels, n, label, list);
     const inner = arena.mark();
-    const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, list, count, points), count, 3);
+    const tree = buildKdTree(arena, k, (points) => k.pixelFeatureRows(pixels.image, width, height, 0, list, count, points), count, 3, context.engine);
     await nearestNeighbours(arena, k, tree, queries, rows, 1, found, 0, () => context.checkpoint(), context.engine);
     arena.release(inner);
     return { list, found };

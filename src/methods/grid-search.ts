@@ -92,7 +92,7 @@ export async function pixelNeighbours(arena: Arena, kernels: GridSearchKernels, 
   }
   arena.release(mark);
   if (from === n && arena.i32(search.counts, 2)[1] === leftBefore) return;
-  if (search.tree === 0) search.tree = buildKdTree(arena, kernels, search.features, n, FEATURES);
+  if (search.tree === 0) search.tree = buildKdTree(arena, kernels, search.features, n, FEATURES, engine);
   // The tree's share of the progress: the pixels the grid did not reach.
   const reached = from;
   await nearestNeighbours(arena, kernels, search.tree, { rows }, n, k, indices, 0, (done) => between(reached + ((n - reached) * done) / n), engine);

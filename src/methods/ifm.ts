@@ -85,7 +85,7 @@ async function nearest(context: MethodContext, k: IfmKernels, points: SearchPoin
   candidateCount: number, queries: number, queryCount: number, count: number, out: number): Promise<void> {
   const { arena } = context;
   const mark = arena.mark();
-  const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims);
+  const tree = buildKdTree(arena, k, (coordinates) => points(candidates, candidateCount, coordinates), candidateCount, dims, context.engine);
   // Queries that are the tree's own points are asked in the tree's order, where neighbouring queries walk the same nodes.
   const own = queries === candidates && queryCount === candidateCount, asked = own ? count + 1 : count;
   if (own) {
@@ -149,7 +149,7 @@ async function colourMixtureNeighbours(context: MethodContext, k: IfmKernels, qu
   const open = k.countOpenRows(rowOf, 0, n);
   if (open > 0) {
     const points = featurePoints(context, k, spatial);
-    const tree = buildKdTree(arena, k, (coordinates) => points.points(0, n, coordinates), n, points.dims);
+    const tree = buildKdTree(arena, k, (coordinates) => points.points(0, n, coordinates), n, points.dims, context.engine);
     await nearestNeighbours(arena, k, tree, { rows: rowOf }, n, found, out, 0, () => context.checkpoint(), context.engine);
   }
   k.neighbourPixels(out, rows, found, 0, queries, count, out);

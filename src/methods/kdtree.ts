@@ -1,7 +1,7 @@
 // Exact k nearest neighbours over feature vectors (assembly/graph/kdtree.ts), for any method that needs them:
 // the tree built in the arena, the queries run in slices between which the caller may yield and check abort.
 import type { Arena, Engine, Kernels } from "../engine.js";
-import { kdQueries } from "./search-team.js";
+import { SEARCH_THREADING, kdQueries, searchThreads } from "./search-team.js";
 
 export interface KdTreeKernels extends Kernels {
   kdNodeCount(n: number): number;
@@ -16,18 +16,27 @@ export interface KdTreeKernels extends Kernels {
 /** Coordinates per point the tree accepts. */
 export const KD_MAX_DIMS = 16;
 
-/** Bytes buildKdTree takes at its peak for n points of `dims` coordinates: the tree and the build's working copy. */
+/** The deepest level whose subtrees the threads share out (2^8 of them); its task list and job take at most this many bytes. */
+const MOST_SPLIT_DEPTH = 8;
+const SPLIT_JOB_BYTES = 4 + 12 * 2 ** MOST_SPLIT_DEPTH + 64;
+
+/**
+ * Bytes buildKdTree takes at its peak for n points of `dims` coordinates: the tree and the build's working copy (and,
+ * on threads, their job).
+ */
 export function kdTreeBytes(kernels: KdTreeKernels, n: number, dims: number): number {
-  return 32 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + kernels.kdBoxBytes(n, dims) + n * dims * 4 + 16;
+  return 32 + kernels.kdCoordinateBytes(n, dims) + n * 4 + (kernels.kdNodeCount(n) >> 1) * 8 + kernels.kdBoxBytes(n, dims) + n * dims * 4 + 16 + SPLIT_JOB_BYTES;
 }
 
 /**
  * Builds a tree over n points of `dims` f32 coordinates at `points` (left as they are); returns its record. The tree
  * holds 4 * dims + 4 bytes per point, 8 per inner node (about n / 16 of them) and 8 * dims per node for its box; the build needs 4 * dims more per
  * point while it runs. `points` may instead be a function that writes the points into the build's working copy,
- * which saves the memory of a table of them beside the tree.
+ * which saves the memory of a table of them beside the tree. With `engine`, its threads build the subtrees below
+ * the first few levels where there are enough points (src/methods/search-team.ts), the same tree bit for bit.
  */
-export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number | ((coordinates: number) => void), n: number, dims: number): number {
+export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number | ((coordinates: number) => void), n: number, dims: number,
+  engine?: Engine): number {
   if (!(dims >= 1 && dims <= KD_MAX_DIMS)) throw new RangeError(`a k-d tree takes 1 to ${KD_MAX_DIMS} coordinates, got ${dims}`);
   const inner = kernels.kdNodeCount(n) >> 1;
   const tree = arena.alloc(32);
@@ -39,7 +48,17 @@ export function buildKdTree(arena: Arena, kernels: KdTreeKernels, points: number
   const work = arena.alloc(n * dims * 4 + 16);
   if (typeof points === "function") points(work);
   // The build copies its source into `work` first; a source that is `work` itself is left as it is.
-  kernels.kdBuild(tree, typeof points === "function" ? work : points, n, dims, work);
+  const source = typeof points === "function" ? work : points;
+  const threads = searchThreads(engine, n);
+  if (threads > 1) {
+    // Subtrees at a depth with at least eight per thread, taken from a cursor; the top levels split by one thread.
+    const depth = Math.min(Math.ceil(Math.log2(8 * threads)), MOST_SPLIT_DEPTH, Math.max(0, Math.floor(Math.log2(kernels.kdNodeCount(n) + 1)) - 1));
+    const tasks = arena.alloc(4 + 12 * 2 ** depth), job = arena.alloc(10 * 4);
+    arena.i32(job, 10).set([0, 0, tree, source, n, dims, work, depth, tasks, SEARCH_THREADING.pointChunk]);
+    engine!.together("kdBuildTogether", [job]);
+  } else {
+    kernels.kdBuild(tree, source, n, dims, work);
+  }
   arena.release(mark);
   return tree;
 }

@@ -6,10 +6,10 @@ import type { Arena, Engine, Kernels } from "../engine.js";
 /**
  * minQueries: fewer queries than this, and one thread answers them. kdChunk, gridChunk, rowChunk, trimRows: queries a
  * thread takes at a time from the k-d tree's job, pixels from the grid's, rows from information flow's per-row passes,
- * image rows from edge trimming's (about a millisecond of work or less). Tests lower them all, to split small images
- * into many chunks.
+ * image rows from edge trimming's (about a millisecond of work or less); pointChunk: points a thread writes at a time
+ * into a k-d tree's blocks (a multiple of four). Tests lower them all, to split small images into many chunks.
  */
-export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048, rowChunk: 256, trimRows: 4 };
+export const SEARCH_THREADING = { minQueries: 4096, kdChunk: 256, gridChunk: 2048, rowChunk: 256, trimRows: 4, pointChunk: 16384 };
 
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
