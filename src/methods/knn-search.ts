@@ -111,7 +111,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
       continue;
     }
     const treeMark = arena.mark();
-    const near = subsetTree(arena, kernels, kernels.knnGatherReached(0, n, reached, 0), (work) => kernels.knnGatherReached(features, n, reached, work));
+    const near = subsetTree(arena, kernels, kernels.knnGatherReached(0, n, reached, 0), (work) => kernels.knnGatherReached(features, n, reached, work), engine);
     const scratch = arena.alloc(kernels.knnBoundScratchBytes(k));
     for (let from = 0; from < n; from += TEST_SLICE) {
       skipped += kernels.knnSkipFar(near, features, width, height, k, from, Math.min(n, from + TEST_SLICE), labels, reached, neighbours, rows, bounds, scratch,
@@ -127,7 +127,7 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
     if (!skipping[s]) continue;
     const k = neighbors[s], neighbours = fields[2 + 3 * s], { search, bounds } = kept[s], features = search.features;
     const treeMark = arena.mark();
-    const late = subsetTree(arena, kernels, kernels.knnGatherLate(0, n, reached, activeIndex, 0), (work) => kernels.knnGatherLate(features, n, reached, activeIndex, work));
+    const late = subsetTree(arena, kernels, kernels.knnGatherLate(0, n, reached, activeIndex, 0), (work) => kernels.knnGatherLate(features, n, reached, activeIndex, work), engine);
     arena.i32(rows, n).fill(-1);
     let found = 0;
     for (let from = 0; from < n; from += TEST_SLICE) {
@@ -147,8 +147,8 @@ export async function knnGraph(arena: Arena, kernels: KnnSearchKernels, input: K
 const TEST_SLICE = 16384;
 
 /** A tree over `count` pixels' features, written by `gather`; 0 (no tree, nothing within any bound) when there are none. */
-function subsetTree(arena: Arena, kernels: KnnSearchKernels, count: number, gather: (work: number) => void): number {
-  return count === 0 ? 0 : buildKdTree(arena, kernels, gather, count, FEATURES);
+function subsetTree(arena: Arena, kernels: KnnSearchKernels, count: number, gather: (work: number) => void, engine?: Engine): number {
+  return count === 0 ? 0 : buildKdTree(arena, kernels, gather, count, FEATURES, engine);
 }
 
 /**
