@@ -29,7 +29,8 @@ export interface CreateMattingOptions {
    */
   maxMemoryBytes?: number;
   /**
-   * Threads that share each alpha solve, the calling one included (default 1). They need shared
+   * Threads that share each alpha solve, and the neighbour searches and build of ifm, combined and knn, the calling
+   * one included (default 1). They need shared
    * WebAssembly memory and workers: Node, Deno and Bun have both; browsers only on cross-origin isolated
    * pages (COOP/COEP headers). Where they are missing (Cloudflare workerd, a plain page) the engine
    * works alone, without error; `Matting.threads` tells which.
@@ -56,7 +57,7 @@ export interface Matting {
   trimapStats(trimap: Trimap): Promise<TrimapStats>;
   /** Current size of this engine's WebAssembly memory in bytes. */
   readonly wasmMemoryBytes: number;
-  /** Threads that share each solve: the `threads` asked for, or 1 where threads are not available. */
+  /** Threads that share each call's work: the `threads` asked for, or 1 where threads are not available. */
   readonly threads: number;
   /** Stops this engine's helper threads; it goes on working alone. */
   close(): void;

@@ -95,8 +95,8 @@ const FLAGS: readonly FlagSpec[] = [
   },
   ...sharedMattingFlags(),
   {
-    name: "threads", short: "j", value: "N", group: "Closed-form matting",
-    help: "threads that share the solve, 1..64: worker threads over shared WebAssembly memory (default 1)",
+    name: "threads", short: "j", value: "N", group: "Matting method",
+    help: "threads that share the work, 1..64: worker threads over shared WebAssembly memory; they share the solve, and the neighbour searches and build of ifm, combined and knn (default 1)",
   },
   {
     name: "max-pixels", value: "N", group: "Limits",

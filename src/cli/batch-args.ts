@@ -74,7 +74,7 @@ const BATCH_FLAGS: readonly BatchFlag[] = [
   { name: "background", value: "COLOUR|IMAGE|DIR", group: "Output folders", help: "behind --composite: a colour, one image for every photo, or a folder of images matched by stem" },
   { name: "trimap-out", value: "DIR", group: "Output folders", help: "write the trimaps built from --masks as DIR/<stem>.png" },
   { name: "jobs", value: "N", group: "Pool", help: "photos matted at once, each on a worker thread with its own engine, 1..256 (default: the cores)" },
-  { name: "threads", value: "N", group: "Pool", help: "threads per photo that share its solve, 1..64 (default 1)" },
+  { name: "threads", value: "N", group: "Pool", help: "threads per photo that share its work (its solve; the searches of ifm, combined and knn), 1..64 (default 1)" },
   { name: "force", group: "Resume and shards", help: "redo photos whose outputs are already complete (default: skip them)" },
   { name: "shard", value: "K/N", group: "Resume and shards", help: "take only part K of N (K from 1): the photos whose stem hashes to K-1 modulo N (FNV-1a, 32 bit)" },
   { name: "max-pixels", value: "N", group: "Limits", help: `refuse inputs of more than N pixels, read from the file's header (default ${DEFAULT_MAX_PIXELS})` },

@@ -37,7 +37,7 @@ is complete or absent). A frame's trimap or mask is the file of the same stem in
     --tolerance T         relative residual at which each solve stops (default the method's: ${ALPHA_DEFAULTS.tolerance}, ifm ${IFM_TOLERANCE.toExponential()})
     --max-iterations N    iteration cap per frame (default 20000)
     --preconditioner P    multigrid or jacobi (cf, rw, lbdm)
-    --threads N           threads sharing each solve (default 1)
+    --threads N           threads sharing each frame's work: its solve, and the searches of ifm, combined, knn (default 1)
     --max-pixels N        refuse frames with more pixels (default ${DEFAULT_MAX_PIXELS})
     --json                one JSON line per frame, then a summary line
     -q, --quiet           no progress bar and no summary
