@@ -16,7 +16,7 @@
 
 import { addCoarse } from "./ifm-coarse";
 import { field, pointerField } from "../record";
-import { beat } from "../team";
+import { beat, lane, threadIndex, threads } from "../team";
 
 /** Rows a block holds at most: BLOCK_SIDE^2, with BLOCK_SIDE in src/methods/ifm-coarse.ts. */
 const MOST_ROWS = 16;
@@ -218,17 +218,23 @@ export function ifmBlockInverse(blocks: usize, triangleStarts: usize, entries: u
   }
 }
 
+/** The most threads a team has (src/api.ts): each has its own gathered block in ifmBlockSolve. */
+const MOST_THREADS = 64;
+
 /**
  * z = B^-1 r + Z y on every row (f64 vectors; y the coarse vector of ifmCoarseRestrictSolve, in the coarse record):
  * each block's r gathered (zero-padded to its stride), each row of its inverse times it (f64x2 pairs where SIMD is
  * on), plus the row's coarse part, scattered into z; a heartbeat per 64 blocks (context: the caller's team
- * context, or 0).
+ * context, or 0). On a team each thread solves its share of the blocks (a block's rows are its own, so z is one
+ * thread's bit for bit once every thread has returned), gathering into a block of its own.
  */
 export function ifmBlockSolve(blocks: usize, coarse: usize, r: usize, z: usize, context: usize): void {
   const count = field(blocks, 0), starts = pointerField(blocks, 1), order = pointerField(blocks, 2);
   const inverseStarts = pointerField(blocks, 3), inverses = pointerField(blocks, 4);
-  const local = memory.data(MOST_ROWS << 3, 16);
-  for (let b = 0; b < count; b++) {
+  const team = context == 0 ? 1 : threads(context), index = context == 0 ? 0 : threadIndex(context);
+  const local = memory.data(MOST_THREADS * MOST_ROWS << 3, 16) + (<usize>(context == 0 ? 0 : lane(context)) * (MOST_ROWS << 3));
+  const first = <i32>(<i64>count * index / team), end = <i32>(<i64>count * (index + 1) / team);
+  for (let b = first; b < end; b++) {
     if (context != 0 && (b & 63) == 0) beat(context);
     const start = load<i32>(starts + (<usize>b << 2)), size = load<i32>(starts + (<usize>(b + 1) << 2)) - start;
     const width = stride(size), rowsAt = order + (<usize>start << 2);

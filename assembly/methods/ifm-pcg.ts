@@ -76,14 +76,16 @@ function precondition(system: usize, r: usize, z: usize, lo: i32, hi: i32, conte
   }
   const coarse = pointerField(system, 20);
   barrier(context); // every thread's r is in
-  // Blocks cross the threads' row ranges, so where there are blocks one thread makes all of z.
+  // The coarse part on one thread; then the blocks, which cross the threads' row ranges, shared out by block.
   const blocks = pointerField(coarse, 5);
-  if (threadIndex(context) == 0) {
-    ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
-    if (blocks != 0) ifmBlockSolve(blocks, coarse, r, z, context);
+  if (threadIndex(context) == 0) ifmCoarseRestrictSolve(coarse, field(system, 0), r, context);
+  barrier(context); // the coarse vector is in
+  if (blocks == 0) {
+    ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
+    return;
   }
-  barrier(context); // the coarse vector (or all of z) is in
-  if (blocks == 0) ifmCoarseProlong(coarse, inverseDiagonal, r, z, lo, hi);
+  ifmBlockSolve(blocks, coarse, r, z, context);
+  barrier(context); // all of z is in
 }
 
 /** a . b over this thread's rows, summed over the threads. */
