@@ -182,7 +182,7 @@ export function kdBuild(tree: usize, source: usize, n: i32, dims: i32, work: usi
  * The nodes at depth `depth` below `node` (or leaves above it, built whole), after splitting those above: their
  * (node, lo, hi) appended to the task list at `tasks` (i32 count, then three i32 per task).
  */
-function splitTop(tree: usize, points: usize, node: i32, lo: i32, hi: i32, depth: i32, tasks: usize): void {
+function splitTop(tree: usize, points: usize, node: i32, lo: i32, hi: i32, depth: i32, tasks: usize, context: usize): void {
   if (depth == 0) {
     const count = load<i32>(tasks), task = tasks + 4 + (<usize>count * 12);
     store<i32>(task, node);
@@ -192,9 +192,11 @@ function splitTop(tree: usize, points: usize, node: i32, lo: i32, hi: i32, depth
     return;
   }
   const mid = splitNode(tree, points, node, lo, hi);
+  // The others wait for this thread at a barrier meanwhile, watching its heartbeat: a beat per node split.
+  beat(context);
   if (mid < 0) return;
-  splitTop(tree, points, 2 * node + 1, lo, mid, depth - 1, tasks);
-  splitTop(tree, points, 2 * node + 2, mid, hi, depth - 1, tasks);
+  splitTop(tree, points, 2 * node + 1, lo, mid, depth - 1, tasks, context);
+  splitTop(tree, points, 2 * node + 2, mid, hi, depth - 1, tasks, context);
 }
 
 /**
@@ -209,8 +211,9 @@ export function kdBuildTogether(job: usize, context: usize): void {
   const tree = pointerField(job, 2), n = field(job, 4), dims = field(job, 5), work = pointerField(job, 6), tasks = pointerField(job, 8);
   if (threadIndex(context) == 0) {
     startBuild(tree, pointerField(job, 3), n, dims, work);
+    beat(context);
     store<i32>(tasks, 0);
-    splitTop(tree, work, 0, 0, n, field(job, 7), tasks);
+    splitTop(tree, work, 0, 0, n, field(job, 7), tasks, context);
   }
   barrier(context);
   const count = load<i32>(tasks);

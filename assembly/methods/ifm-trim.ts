@@ -94,6 +94,7 @@ export function edgeTrimTogether(job: usize, context: usize): void {
     if (first) {
       memory.copy(scratch, trimmed, n);
       knownDistances(scratch, width, height, distance);
+      beat(context);
     }
     barrier(context);
     for (;;) {

@@ -1,6 +1,8 @@
-// The neighbour searches' queries on the engine's threads (assembly/graph/search-together.ts): where the engine has
-// helper threads and a search has enough queries, every thread answers chunks of them at once, each with its own
-// scratch; the answers are one thread's bit for bit. Below the threshold, or on one thread, the plain kernels run.
+// The neighbour searches' queries (assembly/graph/search-together.ts), and information flow's per-row passes
+// (assembly/methods/ifm-together.ts), on the engine's threads: where the engine has helper threads and a search has
+// enough queries, every thread answers chunks of them at once, each with its own scratch; the answers are one thread's
+// bit for bit. Below the threshold, or on one thread, the plain kernels run. (The k-d tree's build on threads is in
+// kdtree.ts, edge trimming's in ifm.ts; both take their chunk sizes from here.)
 import type { Arena, Engine, Kernels } from "../engine.js";
 
 /**
