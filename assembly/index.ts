@@ -37,7 +37,7 @@ export * from "./methods/ifm-system";
 export * from "./methods/ifm-pcg";
 export * from "./methods/ifm-coarse";
 export * from "./methods/ifm-blocks";
-export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGatherOrderBytes, smGather } from "./methods/sm";
+export { smExpandScratchBytes, smExpand, smMeans, smGatherScratchBytes, smGatherOrderBytes, smGather, smGatherTogether } from "./methods/sm";
 export { smDistanceMap } from "./methods/sm-rays";
 export { smRefineScratchBytes, smRefine } from "./methods/sm-refine";
 export { smTableBytes, smSmoothColoursScratchBytes, smSmoothColours, smSmoothAlpha } from "./methods/sm-smooth";

@@ -3,6 +3,7 @@
 // grid's give one thread's answers bit for bit, and so do information flow's whole flows (every path of its
 // colour-mixture search: the grid alone, a second pass, the tree of every pixel) and knn's alpha. The thresholds are
 // lowered so that small images split into many chunks, and the helpers' heartbeats show that they took a share.
+// Shared matting's sample gathering likewise (assembly/methods/sm.ts smGatherTogether).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkTrimapCounts, loadPixels } from "../dist/alpha.js";
 import { type Arena, Engine } from "../dist/engine.js";
@@ -141,6 +142,20 @@ describe("information flow's searches on threads", () => {
   }
   it("the cases above take patch trimming and the known-to-unknown flow too", () => {
     expect(withKnownToUnknown).toBeGreaterThan(0);
+  });
+});
+
+describe("shared matting's sample gathering on threads", () => {
+  it("2, 3 and 4 threads give one thread's alpha bit for bit", async () => {
+    const image = noisePatch(90, 70, 43, 30, 10, 30), trimap = randomTrimap(90, 70, 44, 0.5);
+    const one = await estimateAlphaWith(single, image, trimap, { method: "sm" });
+    split();
+    for (const [count, engine] of engines) {
+      const before = helperBeats(engine);
+      const many = await estimateAlphaWith(engine, image, trimap, { method: "sm" });
+      expect(helperBeats(engine)).toBeGreaterThan(before);
+      expect(Array.from(many.alpha), `${count} threads`).toEqual(Array.from(one.alpha));
+    }
   });
 });
 

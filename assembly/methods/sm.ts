@@ -6,6 +6,8 @@
 // gradient along a path steps y by the x increment, and the third smoothing sigma defaults from the first radius.
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
+import { field, pointerField } from "../record";
+import { barrier, beat, takeChunk, threadIndex, threads } from "../team";
 import { alphaOf, rgb, setF3 } from "./sm-colour";
 import { BACKGROUND_LANES_BYTES, neighbourhoodDistortions, setLane } from "./sm-pair";
 import { pathEnergy } from "./sm-path";
@@ -258,15 +260,41 @@ export function smGather(
   eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, rayMap: usize, gradients: usize,
   gatherF: usize, gatherB: usize, scratch: usize, order: usize
 ): void {
-  const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
-  const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
-  const maxSteps = 2 * max(width, height);
-  const samples = scratch; // two pixels' foreground and background samples, (x, y) i32 pairs (castRaysPair)
-  // Ray directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray.
-  const directions = samples + (<usize>(4 * RAY_SAMPLES_BYTES));
-  const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
-  const bgTable = hits + <usize>RAY_HITS_BYTES; // per background sample: colour, D_b^eb (f64 x 4)
-  const bgLanes = bgTable + (<usize>MAX_ANGLES << 5), distortions = bgLanes + <usize>BACKGROUND_LANES_BYTES;
+  const unknown = gatherStart(image, labels, width, height, means, gatherF, gatherB, order);
+  rayDirections(scratch, angles);
+  gatherRanks(image, width, height, means, angles, eN, eA, ef, eb, npRadius, rayMap, gradients, gatherF, gatherB, scratch, order, unknown, 0, unknown);
+}
+
+/**
+ * smGather on the engine's threads (src/methods/sm.ts): the first thread sets the known pixels and orders the
+ * unknown ones, every thread writes the rays' directions into its own scratch, and then each takes chunks of the
+ * order (pairs kept whole) from the job's cursor. A pixel's F and B depend on nothing but the image and the labels
+ * and go to its own place: one thread's, bit for bit.
+ * job: i32 [0] cursor [1] ranks per chunk (even) [2] scratch [3] stride [4] image [5] labels [6] width [7] height
+ *   [8] means [9] angles [10] npRadius [11] rayMap [12] gradients [13] gatherF [14] gatherB [15] order
+ *   [16] unknown pixels (the first thread writes it); f64 at byte 72: eN, eA, ef, eb
+ */
+export function smGatherTogether(job: usize, context: usize): void {
+  const image = pointerField(job, 4), labels = pointerField(job, 5), width = field(job, 6), height = field(job, 7), means = pointerField(job, 8);
+  const angles = field(job, 9), gatherF = pointerField(job, 13), gatherB = pointerField(job, 14), order = pointerField(job, 15);
+  const scratch = pointerField(job, 2) + <usize>threadIndex(context) * <usize>field(job, 3);
+  if (threadIndex(context) == 0) store<i32>(job, gatherStart(image, labels, width, height, means, gatherF, gatherB, order), 64);
+  rayDirections(scratch, angles);
+  barrier(context);
+  // Chunks of an even number of ranks, so that the pairs are one thread's.
+  const unknown = field(job, 16), chunk = threads(context) == 1 ? max(2, unknown + 1) : (max(2, field(job, 1)) + 1) & ~1;
+  for (;;) {
+    const from = takeChunk(job, chunk);
+    if (from >= unknown) break;
+    gatherRanks(image, width, height, means, angles, load<f64>(job, 72), load<f64>(job, 80), load<f64>(job, 88), load<f64>(job, 96), field(job, 10),
+      pointerField(job, 11), pointerField(job, 12), gatherF, gatherB, scratch, order, unknown, from, min(unknown, from + chunk));
+    beat(context);
+  }
+}
+
+/** The rays' directions (cos, sin) for each of the 64 start angles of the 8x8 tile and each ray, in the scratch. */
+function rayDirections(scratch: usize, angles: i32): void {
+  const directions = scratch + (<usize>(4 * RAY_SAMPLES_BYTES));
   for (let tile = 0; tile < 64; tile++) {
     const startAngle = 2.0 * Math.PI / 64.0 * <f64>tile;
     for (let a = 0; a < angles; a++) {
@@ -276,7 +304,15 @@ export function smGather(
       store<f64>(at, Math.sin(angle), 8);
     }
   }
-  // Known pixels in raster order: their own colour as F (foreground) or B (background), the other kind's mean.
+}
+
+/**
+ * Known pixels in raster order: their own colour as F (foreground) or B (background), the other kind's mean; then
+ * the unknown pixels' order (diagonalOrder). Returns how many are unknown.
+ */
+function gatherStart(image: usize, labels: usize, width: i32, height: i32, means: usize, gatherF: usize, gatherB: usize, order: usize): i32 {
+  const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
+  const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
   const pixels = width * height;
   for (let i = 0; i < pixels; i++) {
     const label = load<u8>(labels + <usize>i);
@@ -286,12 +322,29 @@ export function smGather(
     if (label == LABEL_BACKGROUND) setF3(gatherB, i, rgb(image, i, 0), rgb(image, i, 1), rgb(image, i, 2));
     else setF3(gatherB, i, meanBr, meanBg, meanBb);
   }
-  // Unknown pixels along the diagonals x - y = const: the path points of a pixel lie on or next to its diagonal
-  // (pymatting steps y by the x increment, see sm-path.ts), so the next pixel finds them in cache. Each pixel's answer
-  // depends on nothing but the image and the labels, so the order does not change it. Two pixels' rays are cast at
-  // once (castRaysPair), then each pixel's samples are weighed.
-  const unknown = diagonalOrder(labels, width, height, order);
-  for (let rank = 0; rank < unknown; rank += 2) {
+  return diagonalOrder(labels, width, height, order);
+}
+
+/**
+ * The unknown pixels of ranks [from, to) of the order (from even) gathered. Along the diagonals x - y = const: the
+ * path points of a pixel lie on or next to its diagonal (pymatting steps y by the x increment, see sm-path.ts), so the
+ * next pixel finds them in cache. Each pixel's answer depends on nothing but the image and the labels, so the order
+ * does not change it. Two pixels' rays are cast at once (castRaysPair), then each pixel's samples are weighed. The
+ * scratch holds the rays' directions (rayDirections).
+ */
+function gatherRanks(
+  image: usize, width: i32, height: i32, means: usize, angles: i32, eN: f64, eA: f64, ef: f64, eb: f64, npRadius: i32, rayMap: usize,
+  gradients: usize, gatherF: usize, gatherB: usize, scratch: usize, order: usize, unknown: i32, from: i32, to: i32,
+): void {
+  const meanFr = load<f64>(means), meanFg = load<f64>(means, 8), meanFb = load<f64>(means, 16);
+  const meanBr = load<f64>(means, 24), meanBg = load<f64>(means, 32), meanBb = load<f64>(means, 40);
+  const maxSteps = 2 * max(width, height);
+  const samples = scratch; // two pixels' foreground and background samples, (x, y) i32 pairs (castRaysPair)
+  const directions = samples + (<usize>(4 * RAY_SAMPLES_BYTES));
+  const hits = directions + (<usize>(64 * MAX_ANGLES) << 4);
+  const bgTable = hits + <usize>RAY_HITS_BYTES; // per background sample: colour, D_b^eb (f64 x 4)
+  const bgLanes = bgTable + (<usize>MAX_ANGLES << 5), distortions = bgLanes + <usize>BACKGROUND_LANES_BYTES;
+  for (let rank = from; rank < to; rank += 2) {
     const iA = load<i32>(order + (<usize>rank << 2)), yA = iA / width, xA = iA - yA * width;
     // An odd last pixel is cast twice, as A and as B, and weighed once.
     const iB = rank + 1 < unknown ? load<i32>(order + (<usize>rank << 2), 4) : iA, yB = iB / width, xB = iB - yB * width;

@@ -5,6 +5,7 @@
 import type { Kernels } from "../engine.js";
 import { MattingError } from "../errors.js";
 import { numberListSpec, numberSpec } from "./options.js";
+import { SEARCH_THREADING, searchThreads, teamScratchBytes } from "./search-team.js";
 import type { AlphaMethod, OptionSpec } from "./types.js";
 
 /** Shared matting's options, pymatting's estimate_alpha_sm arguments in camelCase, with its defaults. */
@@ -95,6 +96,8 @@ const options = {
 
 /** assembly/methods/sm.ts smGatherScratchBytes(). */
 const GATHER_SCRATCH_BYTES = 4 * 64 * 8 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
+/** smGatherTogether's job record: 18 i32, then four f64. */
+const GATHER_JOB_BYTES = 18 * 4 + 4 * 8;
 /** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
 const GRADIENT_BYTES = 32;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
@@ -136,9 +139,10 @@ export const sharedMatting: AlphaMethod<typeof options> = {
    * and smoothing's pass 1 hold less per pixel than the end, plus their rings of rows, which on a short wide picture
    * can be more.
    */
-  peakBytes: (size, o) => Math.max(size.pixels * BYTES_PER_PIXEL, size.pixels * REFINEMENT_BYTES_PER_PIXEL
+  peakBytes: (size, o, engine) => Math.max(size.pixels * BYTES_PER_PIXEL, size.pixels * REFINEMENT_BYTES_PER_PIXEL
     + refineScratchBytes(o.sampleRefinementRadius, size.width), size.pixels * SMOOTHING_BYTES_PER_PIXEL
-    + smoothScratchBytes(o.localSmoothingRadius1, size.width)) + GATHER_SCRATCH_BYTES + 4096,
+    + smoothScratchBytes(o.localSmoothingRadius1, size.width)) + GATHER_SCRATCH_BYTES + teamScratchBytes(searchThreads(engine, size.unknown), GATHER_SCRATCH_BYTES)
+    + GATHER_JOB_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
@@ -164,7 +168,9 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const means = arena.alloc(48);
     k.smMeans(pixels.image, labels, n, means);
     const gatherF = colours(), gatherB = colours();
-    const scratch = arena.alloc(k.smGatherScratchBytes());
+    // On threads each gathers with a scratch of its own (assembly/methods/sm.ts smGatherTogether).
+    const threads = searchThreads(engine, pixels.counts.unknown), stride = Math.ceil(k.smGatherScratchBytes() / 16) * 16 + 16;
+    const scratch = arena.alloc(threads > 1 ? threads * stride : k.smGatherScratchBytes()), job = threads > 1 ? arena.alloc(GATHER_JOB_BYTES) : 0;
     const gathering = arena.mark();
     const rayMap = arena.alloc(n * 2);
     k.smDistanceMap(labels, width, height, rayMap);
@@ -172,8 +178,15 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const order = arena.alloc(k.smGatherOrderBytes(width, height));
     k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
-    k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
-      rayMap, gradients, gatherF, gatherB, scratch, order);
+    if (threads > 1) {
+      arena.i32(job, 18).set([0, SEARCH_THREADING.rowChunk, scratch, stride, pixels.image, labels, width, height, means, o.sampleGatheringAngles,
+        o.sampleGatheringNpRadius, rayMap, gradients, gatherF, gatherB, order, 0, 0]);
+      arena.f64(job + 72, 4).set([eN, eA, ef, eb]);
+      engine.together("smGatherTogether", [job]);
+    } else {
+      k.smGather(pixels.image, labels, width, height, means, o.sampleGatheringAngles, eN, eA, ef, eb, o.sampleGatheringNpRadius,
+        rayMap, gradients, gatherF, gatherB, scratch, order);
+    }
     arena.release(gathering);
     await phase(0.6);
     const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
