@@ -181,8 +181,9 @@ describe("threads", () => {
     });
 
   // knn, lkm and sm (and lbdm at radius 2, whose stencil reaches further than the threads pass rows to each other)
-  // run on the calling thread alone: the threads build is the release build's SIMD code with shared memory, so the
-  // alpha is the one-thread engine's, bit for bit, and so are the iterations.
+  // solve on the calling thread alone (knn's searches and sm's sample gathering may be shared, answered bit for bit as
+  // one thread answers them: tests/search-threads.test.ts): the threads build is the release build's SIMD code with
+  // shared memory, so the alpha is the one-thread engine's, bit for bit, and so are the iterations.
   it.each([["knn", {}], ["lkm", { radius: 3 }], ["sm", {}], ["lbdm", { radius: 2 }]] as const)(
     "%s runs on one thread of a two-thread engine and gives the one-thread engine's alpha exactly", async (method, extra) => {
       const small = smoothImage(90, 60, 9), band = bandTrimap(90, 60, 30, 60);
