@@ -78,9 +78,12 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
 
   it.skipIf(skipBrowserSuites).each([
     // Isolated, the page fetches matting.wasm and the threads build; plain, only matting.wasm.
-    { served: "cross-origin isolated", isolated: true, threads: 2, wasmFetches: 2 },
-    { served: "plain", isolated: false, threads: 1, wasmFetches: 1 },
-  ])("gives Node's alpha in Chromium, served $served, on $threads thread(s)", async ({ isolated, threads, wasmFetches }) => {
+    { served: "cross-origin isolated", isolated: true, threads: 2, wasmFetches: 2, method: undefined },
+    { served: "plain", isolated: false, threads: 1, wasmFetches: 1, method: undefined },
+    // Information flow on two threads: its searches, tree builds and trims shared by a Web Worker and the page's main
+    // thread, which may not block and spins at their barriers (src/methods/search-team.ts).
+    ...(bundler === "vite" ? [{ served: "cross-origin isolated, ?method=ifm", isolated: true, threads: 2, wasmFetches: 2, method: "ifm" as const }] : []),
+  ])("gives Node's alpha in Chromium, served $served, on $threads thread(s)", async ({ isolated, threads, wasmFetches, method }) => {
     const output = await outputs.get(bundler)!;
     const server = await serveStatic(output, { isolated });
     const page = await browser.newPage();
@@ -90,7 +93,7 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
       if (response.url().endsWith(".wasm")) wasmResponses.push({ status: response.status(), type: response.headers()["content-type"] });
     });
     try {
-      await page.goto(server.url);
+      await page.goto(method === undefined ? server.url : `${server.url}?method=${method}`);
       await page.waitForFunction(() => window.__matting !== undefined, undefined, { timeout: 30_000 });
       const result = await page.evaluate(() => ({ error: window.__matting!.error, stats: window.__matting!.stats }));
       expect(result.error, pageErrors.join("\n")).toBeUndefined();
@@ -109,7 +112,8 @@ describe.each(["webpack", "vite"])("the %s build", (bundler) => {
       expect(Buffer.compare(arrays.image!, stored)).toBe(0);
       const inBrowser = float32(arrays.alpha!);
       const matting = await createMatting({ threads });
-      const inNode = await matting.estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) });
+      const inNode = await matting.estimateAlpha({ width, height, data: uint8(arrays.image!) }, { width, height, data: uint8(arrays.trimap!) }, { method });
+      expect(result.stats!.method).toBe(method ?? "cf");
       matting.close();
       expect(inNode.stats.converged).toBe(true);
       expect(inNode.stats.threads).toBe(threads);

@@ -29,9 +29,11 @@ async function main() {
   const status = document.getElementById("status");
   try {
     const [image, trimap] = await Promise.all([readPixels(photoUrl), readPixels(trimapUrl)]);
-    // Two threads share the solve on a cross-origin isolated page (COOP/COEP headers); elsewhere one works alone.
+    // Two threads share the work on a cross-origin isolated page (COOP/COEP headers); elsewhere one works alone.
+    // ?method=ifm (or any other method) picks the method; closed-form by default.
+    const method = new URLSearchParams(location.search).get("method") ?? undefined;
     const matting = await createMatting({ threads: 2 });
-    const { alpha, stats } = await matting.estimateAlpha(image, trimap);
+    const { alpha, stats } = await matting.estimateAlpha(image, trimap, { method });
     showAlpha(document.getElementById("alpha"), alpha, image.width, image.height);
     status.textContent = `Done: ${stats.iterations} iterations in ${Math.round(stats.milliseconds.total)} ms on ${stats.threads} thread(s)`;
     window.__matting = { image, trimap, alpha, stats };
