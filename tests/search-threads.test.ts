@@ -172,3 +172,38 @@ describe("knn's searches on threads", () => {
     }
   });
 });
+
+describe("random scenes on threads", () => {
+  // Sizes, trimaps, thread counts and chunk sizes drawn at random: every split must give one thread's answers.
+  const next = random(2026);
+  const pick = (low: number, high: number) => low + Math.floor(next() * (high - low + 1));
+  const scenes = Array.from({ length: 8 }, (_, i) => {
+    const width = pick(24, 110), height = pick(24, 90);
+    const image = next() < 0.5 ? smoothImage(width, height, 500 + i) : noisePatch(width, height, 500 + i, pick(0, width / 2), pick(0, height / 2), pick(4, 30));
+    return {
+      name: `${width}x${height}`, image, trimap: randomTrimap(width, height, 600 + i, 0.2 + 0.6 * next()), threads: pick(2, 4),
+      chunks: { minQueries: 1, kdChunk: pick(1, 40), gridChunk: pick(1, 300), rowChunk: pick(1, 40), trimRows: pick(1, 6), pointChunk: pick(1, 64) },
+    };
+  });
+  for (const { name, image, trimap, threads, chunks } of scenes) {
+    it(`${name} on ${threads} threads, chunks ${JSON.stringify(Object.values(chunks))}: knn's and sm's alphas and ifm's flows are one thread's`, async () => {
+      const engine = engines.get(threads)!;
+      const flowsOn = (on: Engine) => on.run(async (arena: Arena) => {
+        const checked = checkImage(image);
+        const pixels = loadPixels(arena, on, checked, checkTrimap(trimap, checked));
+        checkTrimapCounts(pixels.counts);
+        const { width, height } = image;
+        const context: MethodContext = { engine: on, arena, width, height, pixels, progress: () => {}, checkpoint: async () => {} };
+        const rows = pixels.counts.unknown;
+        const flows = await buildFlows(context, ifmKernels(on), rows);
+        return [arena.u8(flows.edgeTrimmed, width * height), arena.i32(flows.colourMixture.neighbours, rows * 20), arena.f32(flows.colourMixture.weights, rows * 20),
+          arena.i32(flows.intraUnknown.neighbours, rows * flows.intraUnknown.k)].map((table) => Array.from(table));
+      });
+      const alone = { knn: await estimateAlphaWith(single, image, trimap, { method: "knn" }), sm: await estimateAlphaWith(single, image, trimap, { method: "sm" }), flows: await flowsOn(single) };
+      Object.assign(SEARCH_THREADING, chunks);
+      expect(Array.from((await estimateAlphaWith(engine, image, trimap, { method: "knn" })).alpha)).toEqual(Array.from(alone.knn.alpha));
+      expect(Array.from((await estimateAlphaWith(engine, image, trimap, { method: "sm" })).alpha)).toEqual(Array.from(alone.sm.alpha));
+      (await flowsOn(engine)).forEach((table, i) => expect(table, `table ${i}`).toEqual(alone.flows[i]));
+    });
+  }
+});
