@@ -21,7 +21,7 @@ export { imageFrom16, paddedFrom16, planeFrom16, maskFrom16, labelsFromTrimap16 
 export { lleWeights, lleScratchBytes } from "./graph/lle";
 export * from "./methods/ifm";
 export * from "./methods/ifm-trim";
-export { ifmRowsTogether } from "./methods/ifm-together";
+export { ifmRowsTogether, ifmSetUpTogether } from "./methods/ifm-together";
 export { indexBand, penaltyTerms } from "./methods/penalty";
 export { rwStencil } from "./methods/rw";
 export { lkmScratchBytes, lkmSetup, boxValid, boxFull, indexAllPixels } from "./methods/lkm";

@@ -70,6 +70,7 @@ export interface Kernels {
   edgeTrimTogether(job: number, context: number): void;
   kdBuildTogether(job: number, context: number): void;
   smGatherTogether(job: number, context: number): void;
+  ifmSetUpTogether(job: number, context: number): void;
   contextBytes(): number;
   teamBytes(threads: number): number;
   initContext(context: number, threads: number, index: number, team: number, mayBlock: number): void;

@@ -17,7 +17,7 @@
 /** The kernels that threads run together, by index in the control block. */
 export const THREAD_KERNELS = [
   "assembleTogether", "buildFirstLevelTogether", "pcgStart", "pcgIterate", "pcgResidual", "ifmPcgStart", "ifmPcgIterate", "ifmPcgResidual",
-  "buildCoarseLevelTogether", "kdQueryTogether", "gridQueryTogether", "ifmRowsTogether", "edgeTrimTogether", "kdBuildTogether", "smGatherTogether",
+  "buildCoarseLevelTogether", "kdQueryTogether", "gridQueryTogether", "ifmRowsTogether", "edgeTrimTogether", "kdBuildTogether", "smGatherTogether", "ifmSetUpTogether",
 ] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 

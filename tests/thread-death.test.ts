@@ -150,6 +150,7 @@ describe("a helper thread that dies", () => {
     ["mid patch trimming (ifm's per-row passes), by process.exit", { dieAt: "ifmRowsTogether", how: "exit" }, "ifm"],
     ["mid k-d tree build (ifm, the calling thread waits at a barrier), by an exception outside a kernel", { dieAt: "kdBuildTogether", how: "throw" }, "ifm"],
     ["mid sample gathering (sm), by process.exit", { dieAt: "smGatherTogether", how: "exit" }, "sm"],
+    ["mid preconditioner set-up (ifm: the blocks' entries beside E's operator), by process.exit", { dieAt: "ifmSetUpTogether", how: "exit" }, "ifm"],
   ] as [string, Death, "ifm" | "knn" | "sm"][])("%s: the call rejects with WASM_UNAVAILABLE within a second, the loop turns, the engine goes on", async (_, death, method) => {
     const { engine, diedAt } = await twoThreads(death);
     const outcome = await watchLoop(() => estimateAlphaWith(engine, image, trimap, { method }));

@@ -14,6 +14,8 @@ import { field, pointerField } from "../record";
 import { beat, takeChunk, threadIndex, threads } from "../team";
 import { colourMixtureWeights, knownToUnknownEstimates } from "./ifm";
 import { patchTrimBackground, patchTrimDistances } from "./ifm-trim";
+import { ifmBlockEntries } from "./ifm-blocks";
+import { ifmCoarseOperator } from "./ifm-coarse";
 
 const ROWS_COLOUR_MIXTURE = 0;
 const ROWS_KNOWN_TO_UNKNOWN = 1;
@@ -53,4 +55,17 @@ export function ifmRowsTogether(job: usize, context: usize): void {
     }
     beat(context);
   }
+}
+
+/**
+ * E's operator (ifm-coarse.ts ifmCoarseOperator) and the fine blocks' entries (ifm-blocks.ts ifmBlockEntries) over
+ * rows [first, end) at once (src/methods/ifm-coarse.ts): the first thread builds the one and the second the other, each
+ * the same call as one thread makes, into arrays of its own (one thread alone builds both, in that order).
+ * job (i32): [0] first [1] end [2] system [3] coarse [4] operator scratch [5] blockOf [6] place [7] triangleStarts
+ *   [8] entries
+ */
+export function ifmSetUpTogether(job: usize, context: usize): void {
+  const index = threadIndex(context), alone = threads(context) == 1, first = field(job, 0), end = field(job, 1);
+  if (index == 0) ifmCoarseOperator(at(job, 2), at(job, 3), at(job, 4), first, end);
+  if (index == 1 || alone) ifmBlockEntries(at(job, 2), at(job, 5), at(job, 6), at(job, 7), at(job, 8), first, end);
 }

@@ -4,6 +4,7 @@
 import { inSlices } from "../slices.js";
 import type { IfmKernels } from "./ifm-kernels.js";
 import type { MethodContext } from "./types.js";
+import { searchThreads } from "./search-team.js";
 
 const DOFS = 4;
 /**
@@ -41,7 +42,8 @@ function blockBytes(rows: number, pixels: number): { held: number; scratch: numb
 export function coarseBytes(rows: number, pixels: number, k: number): number {
   const m = maxCoarseUnknowns(rows);
   const blocks = blockBytes(rows, pixels);
-  return rows * (4 + 16) + m * m * 8 + m * 8 + 64 + blocks.held + Math.max(Math.ceil(pixels / 16) * 4, (m / DOFS) * 32 + (k + 1) * 36 + 8, blocks.scratch);
+  // The blocks' set-up scratch is held while E's operator is built (both at once on threads), its own on top.
+  return rows * (4 + 16) + m * m * 8 + m * 8 + 64 + blocks.held + Math.max(Math.ceil(pixels / 16) * 4, (m / DOFS) * 32 + (k + 1) * 36 + 8 + blocks.scratch + 64);
 }
 
 /** Rows of E's operator built per slice. */
@@ -71,26 +73,44 @@ export async function setUpCoarse(context: MethodContext, k: IfmKernels, record:
   const m = aggregates * DOFS;
   const matrix = arena.alloc(m * m * 8), coarseVector = arena.alloc(m * 8);
   arena.i32(coarse, 6).set([m, aggregateOf, basis, matrix, coarseVector, 0]);
+  // The fine part's blocks are laid out first, so that their entries and E's operator can be built together: on an
+  // engine with threads one thread builds each (assembly/methods/ifm-together.ts ifmSetUpTogether), slice by slice.
+  const fine = layOutBlocks(context, k, record, unknownIndex);
   const scratchMark = arena.mark();
   k.ifmCoarseBasis(pixels.image, unknownIndex, width * height, aggregateOf, aggregates, arena.alloc(aggregates * 32), basis);
   const scratch = arena.alloc(k.ifmCoarseScratchBytes(Math.max(cmK, half + iuK)));
   const pause = () => context.checkpoint();
-  await inSlices(rows, (first, end) => k.ifmCoarseOperator(record, coarse, scratch, first, end), pause, OPERATOR_ROWS_PER_SLICE);
+  const entries = (first: number, end: number) => k.ifmBlockEntries(record, fine.blockOf, fine.place, fine.triangleStarts, fine.entries, first, end);
+  if (searchThreads(context.engine, rows) > 1) {
+    const job = arena.alloc(9 * 4);
+    await inSlices(rows, (first, end) => {
+      arena.i32(job, 9).set([first, end, record, coarse, scratch, fine.blockOf, fine.place, fine.triangleStarts, fine.entries]);
+      context.engine.together("ifmSetUpTogether", [job]);
+    }, pause, OPERATOR_ROWS_PER_SLICE);
+  } else {
+    await inSlices(rows, (first, end) => k.ifmCoarseOperator(record, coarse, scratch, first, end), pause, OPERATOR_ROWS_PER_SLICE);
+    await inSlices(rows, entries, pause, OPERATOR_ROWS_PER_SLICE);
+  }
   arena.release(scratchMark);
   await inSlices(m, (first, end) => k.ifmCoarseFactor(coarse, first, end), pause);
-  // Views go stale when memory grows: the record is written once the blocks' set-up is done.
-  const blocks = await setUpBlocks(context, k, record, unknownIndex);
-  arena.i32(coarse + 5 * 4, 1)[0] = blocks;
+  await inSlices(fine.count, (first, end) => k.ifmBlockInverse(fine.blocks, fine.triangleStarts, fine.entries, first, end), pause, OPERATOR_ROWS_PER_SLICE);
+  arena.release(fine.scratchMark);
+  // Views go stale when memory grows: the records are written once the set-up is done.
+  arena.i32(coarse + 5 * 4, 1)[0] = fine.blocks;
   arena.i32(record + 19 * 4, 2).set([1, coarse]);
 }
 
-/** The fine part's block record (layout in assembly/methods/ifm-blocks.ts) for the assembled system `record`. */
-async function setUpBlocks(context: MethodContext, k: IfmKernels, record: number, unknownIndex: number): Promise<number> {
+/**
+ * The fine part's block record (layout in assembly/methods/ifm-blocks.ts) for the assembled system `record`, laid out
+ * and its lower triangles zeroed; their entries and inverses are for the caller to build, after which it releases
+ * the set-up's scratch (everything from scratchMark on).
+ */
+function layOutBlocks(context: MethodContext, k: IfmKernels, record: number, unknownIndex: number) {
   const { arena, width, height } = context;
   const rows = arena.i32(record, 1)[0];
   const blocks = arena.alloc(5 * 4), starts = arena.alloc((rows + 1) * 4), order = arena.alloc(rows * 4);
   const inverseStarts = arena.alloc((rows + 1) * 4), inverses = arena.alloc(rows * BLOCK_SIDE * BLOCK_SIDE * 4);
-  const mark = arena.mark();
+  const scratchMark = arena.mark();
   const blockOf = arena.alloc(rows * 4), place = arena.alloc(rows * 4);
   const cells = arena.alloc(Math.ceil(width / BLOCK_SIDE) * Math.ceil(height / BLOCK_SIDE) * 4);
   const count = k.ifmCoarseAggregates(unknownIndex, width, height, BLOCK_SIDE, cells, blockOf);
@@ -99,9 +119,5 @@ async function setUpBlocks(context: MethodContext, k: IfmKernels, record: number
   const triangleStarts = arena.alloc((count + 1) * 4), entries = arena.alloc(triangles * 8);
   k.ifmBlockTriangleStarts(blocks, triangleStarts);
   arena.f64(entries, triangles).fill(0);
-  const pause = () => context.checkpoint();
-  await inSlices(rows, (first, end) => k.ifmBlockEntries(record, blockOf, place, triangleStarts, entries, first, end), pause, OPERATOR_ROWS_PER_SLICE);
-  await inSlices(count, (first, end) => k.ifmBlockInverse(blocks, triangleStarts, entries, first, end), pause, OPERATOR_ROWS_PER_SLICE);
-  arena.release(mark);
-  return blocks;
+  return { blocks, count, blockOf, place, triangleStarts, entries, scratchMark };
 }
