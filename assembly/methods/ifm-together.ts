@@ -1,7 +1,8 @@
-// Information flow's per-row passes on the engine's threads (src/methods/ifm-team.ts): the colour mixture's LLE
-// weights, the known-to-unknown estimates and both halves of patch trimming. Each row's result depends on its own
+// Information flow's per-row passes on the engine's threads (src/methods/search-team.ts rowPass): the colour mixture's
+// LLE weights, the known-to-unknown estimates and both halves of patch trimming. Each row's result depends on its own
 // inputs alone and goes to its own place, so the threads take chunks of rows from the job's cursor (as the searches
 // do, assembly/graph/search-together.ts), each with its own scratch, and the results are one thread's bit for bit.
+// Also the preconditioner's set-up, two of its parts at once (ifmSetUpTogether, at the end).
 //
 // job (i32): [0] cursor [1] end [2] chunk [3] scratch [4] stride [5] kind, then the pass's arguments (rows from 0):
 //   ROWS_COLOUR_MIXTURE    [6] image [7] queries [8] neighbours [9] k [10] weights (f64 per neighbour)
