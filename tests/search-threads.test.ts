@@ -145,28 +145,16 @@ describe("information flow's searches on threads", () => {
   });
 });
 
-describe("shared matting's sample gathering on threads", () => {
-  it("2, 3 and 4 threads give one thread's alpha bit for bit", async () => {
-    const image = noisePatch(90, 70, 43, 30, 10, 30), trimap = randomTrimap(90, 70, 44, 0.5);
-    const one = await estimateAlphaWith(single, image, trimap, { method: "sm" });
+describe("knn's searches and shared matting's sample gathering on threads", () => {
+  it.each([
+    ["knn", noisePatch(90, 70, 41, 20, 20, 25), randomTrimap(90, 70, 42, 0.4)],
+    ["sm", noisePatch(90, 70, 43, 30, 10, 30), randomTrimap(90, 70, 44, 0.5)],
+  ] as const)("%s: 2, 3 and 4 threads give one thread's alpha bit for bit", async (method, image, trimap) => {
+    const one = await estimateAlphaWith(single, image, trimap, { method });
     split();
     for (const [count, engine] of engines) {
       const before = helperBeats(engine);
-      const many = await estimateAlphaWith(engine, image, trimap, { method: "sm" });
-      expect(helperBeats(engine)).toBeGreaterThan(before);
-      expect(Array.from(many.alpha), `${count} threads`).toEqual(Array.from(one.alpha));
-    }
-  });
-});
-
-describe("knn's searches on threads", () => {
-  it("2, 3 and 4 threads give one thread's alpha bit for bit", async () => {
-    const image = noisePatch(90, 70, 41, 20, 20, 25), trimap = randomTrimap(90, 70, 42, 0.4);
-    const one = await estimateAlphaWith(single, image, trimap, { method: "knn" });
-    split();
-    for (const [count, engine] of engines) {
-      const before = helperBeats(engine);
-      const many = await estimateAlphaWith(engine, image, trimap, { method: "knn" });
+      const many = await estimateAlphaWith(engine, image, trimap, { method });
       expect(helperBeats(engine)).toBeGreaterThan(before);
       expect(Array.from(many.alpha), `${count} threads`).toEqual(Array.from(one.alpha));
     }
