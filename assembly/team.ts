@@ -255,6 +255,12 @@ export function takeChunk(cursor: usize, chunk: i32): i32 {
   return at;
 }
 
+/** This thread's scratch among the team's: thread t's at base + t * stride (src/methods/search-team.ts threadScratch). */
+@inline
+export function threadScratch(context: usize, base: usize, stride: i32): usize {
+  return base + <usize>threadIndex(context) * <usize>stride;
+}
+
 /** This thread's share [lo, hi) of `count` items split at ranges (i32 x N + 1); all of them when N is 1. */
 @inline
 export function rangeStart(context: usize, ranges: usize): i32 {

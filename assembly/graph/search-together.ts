@@ -12,19 +12,14 @@
 //                 Each thread's scratch ends with 16 bytes of its own counts.
 
 import { field, pointerField } from "../record";
-import { beat, takeChunk, threadIndex, threads } from "../team";
+import { beat, takeChunk, threadScratch, threads } from "../team";
 import { gridQueryPixels } from "./grid-search";
 import { kdQuery, kdQueryOwnPoints } from "./kdtree";
-
-@inline
-function scratchOf(job: usize, context: usize): usize {
-  return pointerField(job, 3) + <usize>threadIndex(context) * <usize>field(job, 4);
-}
 
 /** kdQuery or kdQueryOwnPoints over the job's queries, by chunks, on every thread of the team. */
 export function kdQueryTogether(job: usize, context: usize): void {
   const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const scratch = scratchOf(job, context), tree = pointerField(job, 5), queries = pointerField(job, 6), k = field(job, 7);
+  const scratch = threadScratch(context, pointerField(job, 3), field(job, 4)), tree = pointerField(job, 5), queries = pointerField(job, 6), k = field(job, 7);
   const indices = pointerField(job, 8), distances = pointerField(job, 9), rows = pointerField(job, 10);
   for (;;) {
     const from = takeChunk(job, chunk);
@@ -39,7 +34,7 @@ export function kdQueryTogether(job: usize, context: usize): void {
 /** gridQueryPixels over the job's pixels, by chunks, on every thread of the team; the counts summed into the job's. */
 export function gridQueryTogether(job: usize, context: usize): void {
   const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const stride = <usize>field(job, 4), scratch = scratchOf(job, context), counts = scratch + stride - 16;
+  const stride = <usize>field(job, 4), scratch = threadScratch(context, pointerField(job, 3), field(job, 4)), counts = scratch + stride - 16;
   store<i64>(counts, 0);
   for (;;) {
     const from = takeChunk(job, chunk);

@@ -12,7 +12,7 @@
 //                          [13] background [14] k [15] trimmed
 
 import { field, pointerField } from "../record";
-import { beat, takeChunk, threadIndex, threads } from "../team";
+import { beat, takeChunk, threadIndex, threadScratch, threads } from "../team";
 import { colourMixtureWeights, knownToUnknownEstimates } from "./ifm";
 import { patchTrimBackground, patchTrimDistances } from "./ifm-trim";
 import { ifmBlockEntries } from "./ifm-blocks";
@@ -31,7 +31,7 @@ function at(job: usize, index: i32): usize {
 /** One of the passes above over the job's rows, by chunks, on every thread of the team. */
 export function ifmRowsTogether(job: usize, context: usize): void {
   const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const scratch = at(job, 3) + <usize>threadIndex(context) * <usize>field(job, 4), kind = field(job, 5);
+  const scratch = threadScratch(context, at(job, 3), field(job, 4)), kind = field(job, 5);
   for (;;) {
     const from = takeChunk(job, chunk);
     if (from >= end) break;

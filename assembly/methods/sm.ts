@@ -7,7 +7,7 @@
 
 import { LABEL_BACKGROUND, LABEL_FOREGROUND, LABEL_UNKNOWN } from "../convert";
 import { field, pointerField } from "../record";
-import { barrier, beat, takeChunk, threadIndex, threads } from "../team";
+import { barrier, beat, takeChunk, threadIndex, threadScratch, threads } from "../team";
 import { alphaOf, rgb, setF3 } from "./sm-colour";
 import { BACKGROUND_LANES_BYTES, neighbourhoodDistortions, setLane } from "./sm-pair";
 import { pathEnergy } from "./sm-path";
@@ -277,7 +277,7 @@ export function smGather(
 export function smGatherTogether(job: usize, context: usize): void {
   const image = pointerField(job, 4), labels = pointerField(job, 5), width = field(job, 6), height = field(job, 7), means = pointerField(job, 8);
   const angles = field(job, 9), gatherF = pointerField(job, 13), gatherB = pointerField(job, 14), order = pointerField(job, 15);
-  const scratch = pointerField(job, 2) + <usize>threadIndex(context) * <usize>field(job, 3);
+  const scratch = threadScratch(context, pointerField(job, 2), field(job, 3));
   if (threadIndex(context) == 0) store<i32>(job, gatherStart(image, labels, width, height, means, gatherF, gatherB, order), 64);
   rayDirections(scratch, angles);
   barrier(context);

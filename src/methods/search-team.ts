@@ -25,6 +25,15 @@ export function teamScratchBytes(threads: number, bytes: number): number {
   return threads > 1 ? threads * (aligned(bytes) + 16) + 64 - bytes : 0;
 }
 
+/**
+ * Scratch of `bytes` for each of `threads` threads, `stride` apart (the module's threadScratch finds a thread's), with
+ * 16 bytes past each that a kernel may keep its own counts in; one thread gets `bytes` alone.
+ */
+export function threadScratch(arena: Arena, threads: number, bytes: number): { scratch: number; stride: number } {
+  const stride = aligned(bytes) + 16;
+  return { scratch: arena.alloc(threads > 1 ? threads * stride : bytes), stride };
+}
+
 interface KdKernels extends Kernels {
   kdQuery(tree: number, queries: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number): void;
   kdQueryOwnPoints(tree: number, from: number, to: number, k: number, indices: number, distances: number, scratch: number, rows: number): void;
@@ -37,9 +46,8 @@ interface KdKernels extends Kernels {
  */
 export function kdQueries(arena: Arena, kernels: KdKernels, engine: Engine | undefined, count: number, tree: number, queries: number, rows: number,
   k: number, indices: number, distances: number) {
-  const threads = searchThreads(engine, count), one = kernels.kdQueryScratchBytes(k);
-  const stride = aligned(one) + 16;
-  const scratch = arena.alloc(threads > 1 ? threads * stride : one), job = threads > 1 ? arena.alloc(11 * 4) : 0;
+  const threads = searchThreads(engine, count);
+  const { scratch, stride } = threadScratch(arena, threads, kernels.kdQueryScratchBytes(k)), job = threads > 1 ? arena.alloc(11 * 4) : 0;
   return {
     threads,
     run(from: number, to: number): void {
@@ -68,9 +76,8 @@ interface GridKernels extends Kernels {
  */
 export function gridQueries(arena: Arena, kernels: GridKernels, engine: Engine | undefined, queries: number, features: number, layout: number,
   width: number, height: number, k: number) {
-  const threads = searchThreads(engine, queries), one = kernels.gridScratchBytes(k, width);
-  const stride = aligned(one) + 16;
-  const scratch = arena.alloc(threads > 1 ? threads * stride : one), job = threads > 1 ? arena.alloc(14 * 4) : 0;
+  const threads = searchThreads(engine, queries);
+  const { scratch, stride } = threadScratch(arena, threads, kernels.gridScratchBytes(k, width)), job = threads > 1 ? arena.alloc(14 * 4) : 0;
   return {
     threads,
     run(from: number, to: number, rows: number, budget: number, indices: number, counts: number): void {
@@ -95,7 +102,7 @@ export const ROW_PASSES = { colourMixture: 0, knownToUnknown: 1, patchForeground
 export function rowPass(arena: Arena, engine: Engine, threads: number, pass: keyof typeof ROW_PASSES, count: number, bytes: number, args: number[]): boolean {
   if (threads <= 1 || count === 0) return false;
   const mark = arena.mark();
-  const stride = aligned(bytes), scratch = arena.alloc(threads * stride), job = arena.alloc((6 + args.length) * 4);
+  const { scratch, stride } = threadScratch(arena, threads, bytes), job = arena.alloc((6 + args.length) * 4);
   arena.i32(job, 6 + args.length).set([0, count, SEARCH_THREADING.rowChunk, scratch, stride, ROW_PASSES[pass], ...args]);
   try {
     engine.together("ifmRowsTogether", [job]);

@@ -5,7 +5,7 @@
 import type { Kernels } from "../engine.js";
 import { MattingError } from "../errors.js";
 import { numberListSpec, numberSpec } from "./options.js";
-import { SEARCH_THREADING, searchThreads, teamScratchBytes } from "./search-team.js";
+import { SEARCH_THREADING, searchThreads, teamScratchBytes, threadScratch } from "./search-team.js";
 import type { AlphaMethod, OptionSpec } from "./types.js";
 
 /** Shared matting's options, pymatting's estimate_alpha_sm arguments in camelCase, with its defaults. */
@@ -169,8 +169,8 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     k.smMeans(pixels.image, labels, n, means);
     const gatherF = colours(), gatherB = colours();
     // On threads each gathers with a scratch of its own (assembly/methods/sm.ts smGatherTogether).
-    const threads = searchThreads(engine, pixels.counts.unknown), stride = Math.ceil(k.smGatherScratchBytes() / 16) * 16 + 16;
-    const scratch = arena.alloc(threads > 1 ? threads * stride : k.smGatherScratchBytes()), job = threads > 1 ? arena.alloc(GATHER_JOB_BYTES) : 0;
+    const threads = searchThreads(engine, pixels.counts.unknown);
+    const { scratch, stride } = threadScratch(arena, threads, k.smGatherScratchBytes()), job = threads > 1 ? arena.alloc(GATHER_JOB_BYTES) : 0;
     const gathering = arena.mark();
     const rayMap = arena.alloc(n * 2);
     k.smDistanceMap(labels, width, height, rayMap);
