@@ -16,10 +16,25 @@ import { beat, takeChunk, threadScratch, threads } from "../team";
 import { gridQueryPixels } from "./grid-search";
 import { kdQuery, kdQueryOwnPoints } from "./kdtree";
 
+/**
+ * The items a thread takes at a time from a job laid out as these ([0] cursor [1] end [2] chunk; also
+ * assembly/methods/ifm-together.ts): the job's chunk, or everything left for a team of one.
+ */
+@inline
+export function jobChunk(job: usize, context: usize): i32 {
+  return threads(context) == 1 ? max(1, field(job, 1) - load<i32>(job)) : field(job, 2);
+}
+
+/** This thread's scratch of such a job ([3] scratch [4] stride). */
+@inline
+export function jobScratch(job: usize, context: usize): usize {
+  return threadScratch(context, pointerField(job, 3), field(job, 4));
+}
+
 /** kdQuery or kdQueryOwnPoints over the job's queries, by chunks, on every thread of the team. */
 export function kdQueryTogether(job: usize, context: usize): void {
-  const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const scratch = threadScratch(context, pointerField(job, 3), field(job, 4)), tree = pointerField(job, 5), queries = pointerField(job, 6), k = field(job, 7);
+  const end = field(job, 1), chunk = jobChunk(job, context);
+  const scratch = jobScratch(job, context), tree = pointerField(job, 5), queries = pointerField(job, 6), k = field(job, 7);
   const indices = pointerField(job, 8), distances = pointerField(job, 9), rows = pointerField(job, 10);
   for (;;) {
     const from = takeChunk(job, chunk);
@@ -33,8 +48,8 @@ export function kdQueryTogether(job: usize, context: usize): void {
 
 /** gridQueryPixels over the job's pixels, by chunks, on every thread of the team; the counts summed into the job's. */
 export function gridQueryTogether(job: usize, context: usize): void {
-  const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const stride = <usize>field(job, 4), scratch = threadScratch(context, pointerField(job, 3), field(job, 4)), counts = scratch + stride - 16;
+  const end = field(job, 1), chunk = jobChunk(job, context);
+  const scratch = jobScratch(job, context), counts = scratch + <usize>field(job, 4) - 16;
   store<i64>(counts, 0);
   for (;;) {
     const from = takeChunk(job, chunk);

@@ -12,7 +12,8 @@
 //                          [13] background [14] k [15] trimmed
 
 import { field, pointerField } from "../record";
-import { beat, takeChunk, threadIndex, threadScratch, threads } from "../team";
+import { beat, takeChunk, threadIndex, threads } from "../team";
+import { jobChunk, jobScratch } from "../graph/search-together";
 import { colourMixtureWeights, knownToUnknownEstimates } from "./ifm";
 import { patchTrimBackground, patchTrimDistances } from "./ifm-trim";
 import { ifmBlockEntries } from "./ifm-blocks";
@@ -23,34 +24,29 @@ const ROWS_KNOWN_TO_UNKNOWN = 1;
 const ROWS_PATCH_FOREGROUND = 2;
 const ROWS_PATCH_BACKGROUND = 3;
 
-@inline
-function at(job: usize, index: i32): usize {
-  return pointerField(job, index);
-}
-
 /** One of the passes above over the job's rows, by chunks, on every thread of the team. */
 export function ifmRowsTogether(job: usize, context: usize): void {
-  const end = field(job, 1), chunk = threads(context) == 1 ? max(1, end - load<i32>(job)) : field(job, 2);
-  const scratch = threadScratch(context, at(job, 3), field(job, 4)), kind = field(job, 5);
+  const end = field(job, 1), chunk = jobChunk(job, context);
+  const scratch = jobScratch(job, context), kind = field(job, 5);
   for (;;) {
     const from = takeChunk(job, chunk);
     if (from >= end) break;
     const count = min(end, from + chunk) - from, row = <usize>from;
     if (kind == ROWS_COLOUR_MIXTURE) {
       const k = <usize>field(job, 9);
-      colourMixtureWeights(at(job, 6), at(job, 7) + (row << 2), count, at(job, 8) + ((row * k) << 2), <i32>k, scratch, at(job, 10) + ((row * k) << 3));
+      colourMixtureWeights(pointerField(job, 6), pointerField(job, 7) + (row << 2), count, pointerField(job, 8) + ((row * k) << 2), <i32>k, scratch, pointerField(job, 10) + ((row * k) << 3));
     } else if (kind == ROWS_KNOWN_TO_UNKNOWN) {
       const k = <usize>field(job, 10);
-      knownToUnknownEstimates(at(job, 6), at(job, 7) + (row << 2), count, at(job, 8) + ((row * k) << 2), at(job, 9) + ((row * k) << 2), <i32>k, scratch,
-        at(job, 11) + (row << 3), at(job, 12) + (row << 3));
+      knownToUnknownEstimates(pointerField(job, 6), pointerField(job, 7) + (row << 2), count, pointerField(job, 8) + ((row * k) << 2), pointerField(job, 9) + ((row * k) << 2), <i32>k, scratch,
+        pointerField(job, 11) + (row << 3), pointerField(job, 12) + (row << 3));
     } else if (kind == ROWS_PATCH_FOREGROUND) {
       const k = <usize>field(job, 12);
-      patchTrimDistances(at(job, 6), field(job, 7), field(job, 8), at(job, 9), at(job, 10) + (row << 2), count, at(job, 11) + ((row * k) << 2), <i32>k,
-        scratch, at(job, 13) + (row << 3));
+      patchTrimDistances(pointerField(job, 6), field(job, 7), field(job, 8), pointerField(job, 9), pointerField(job, 10) + (row << 2), count, pointerField(job, 11) + ((row * k) << 2), <i32>k,
+        scratch, pointerField(job, 13) + (row << 3));
     } else if (kind == ROWS_PATCH_BACKGROUND) {
       const k = <usize>field(job, 14);
-      patchTrimBackground(at(job, 6), field(job, 7), field(job, 8), at(job, 9), at(job, 10) + (row << 2), at(job, 11) + (row << 2), count, at(job, 12),
-        at(job, 13) + ((row * k) << 2), <i32>k, scratch, at(job, 15));
+      patchTrimBackground(pointerField(job, 6), field(job, 7), field(job, 8), pointerField(job, 9), pointerField(job, 10) + (row << 2), pointerField(job, 11) + (row << 2), count, pointerField(job, 12),
+        pointerField(job, 13) + ((row * k) << 2), <i32>k, scratch, pointerField(job, 15));
     } else {
       unreachable();
     }
@@ -67,6 +63,6 @@ export function ifmRowsTogether(job: usize, context: usize): void {
  */
 export function ifmSetUpTogether(job: usize, context: usize): void {
   const index = threadIndex(context), alone = threads(context) == 1, first = field(job, 0), end = field(job, 1);
-  if (index == 0) ifmCoarseOperator(at(job, 2), at(job, 3), at(job, 4), first, end);
-  if (index == 1 || alone) ifmBlockEntries(at(job, 2), at(job, 5), at(job, 6), at(job, 7), at(job, 8), first, end);
+  if (index == 0) ifmCoarseOperator(pointerField(job, 2), pointerField(job, 3), pointerField(job, 4), first, end);
+  if (index == 1 || alone) ifmBlockEntries(pointerField(job, 2), pointerField(job, 5), pointerField(job, 6), pointerField(job, 7), pointerField(job, 8), first, end);
 }
