@@ -1,7 +1,7 @@
 // How the solver's threads share the work (assembly/team.ts, assembly/fine.ts): each takes the unknown
 // pixels of a band of image rows, and on the first block levels the nodes of the same band. Bands
-// start at multiples of bandRows() image rows (8 while block levels 0-1 are split), so that the 4x4 and 8x8 pixel
-// blocks of the split levels never straddle two threads and restriction and prolongation stay within each thread;
+// start at multiples of bandRows() image rows (8 while block levels 0-1 are split, 16 with level 2 too), so that the
+// 4x4, 8x8 (and 16x16) pixel blocks of the split levels never straddle two threads and restriction and prolongation stay within each thread;
 // the next level's parents are built on threads only where their cells do not straddle either (splitParents).
 // A row of the radius-r Laplacian reaches 2r image rows down (assembly/stencil.ts); every band but the last is at
 // least 2r rows tall (2r <= MAX_REACH: radius 8 at most), so those rows lie in the next thread's band or this
@@ -30,12 +30,21 @@ export const MIN_ROWS_PER_THREAD = 8192;
 export const LEVEL_SPLITTING = {
   minNodesPerThread: 64,
   /** Block levels that may be split: 0 to this one (2 at most: 16x16 pixel blocks, see bandRows). */
-  maxLevel: 1,
+  maxLevel: 2,
+  /**
+   * Block level 2 is split only where every thread has at least this many unknown pixels (and the multigrid runs:
+   * radius 1 or 2); else levels 0-1. Split, it costs about 36 more barriers per iteration and spares each thread
+   * running it whole: measured on two threads (README, "Level 2 split on large systems"), 0.94 of the wall time
+   * (median) from 100 k unknowns up; split at every size, up to 1.2 on systems of 25-60 k.
+   */
+  deepRowsPerThread: 50000,
   /** The parents of a split level's nodes are built on threads (splitParents); off, by the calling thread, for comparison. */
   parentsOnThreads: true,
 };
 
 export interface Split {
+  /** The deepest block level the threads split (0-2; see LEVEL_SPLITTING): bands start at multiples of bandRows(deepest). */
+  deepest: number;
   /** First image row of each thread's band (the first is 0). */
   bandStarts: number[];
   /** Offset of the threads' first unknown rows (i32 x threads + 1, the last = rows). */
@@ -51,9 +60,17 @@ export interface Split {
   farRows: number;
 }
 
-/** Bands start at multiples of this many image rows: the split levels' cells (4 << level pixels) never straddle two. */
-export function bandRows(): number {
-  return 4 << Math.min(Math.max(LEVEL_SPLITTING.maxLevel, 1), 2);
+/**
+ * Bands start at multiples of this many image rows when levels 0 to `deepest` are split: the split levels' cells
+ * (4 << level pixels) never straddle two.
+ */
+export function bandRows(deepest = LEVEL_SPLITTING.maxLevel): number {
+  return 4 << Math.min(Math.max(deepest, 1), 2);
+}
+
+/** The deepest block level to split for `rows` unknowns on `threads` threads at `radius` (LEVEL_SPLITTING). */
+export function deepestSplit(rows: number, threads: number, radius: number): number {
+  return Math.min(LEVEL_SPLITTING.maxLevel, radius <= 2 && rows >= threads * LEVEL_SPLITTING.deepRowsPerThread ? 2 : 1);
 }
 
 /**
@@ -67,7 +84,7 @@ export function splitRows(
 ): Split | undefined {
   const reach = 2 * radius;
   if (threads < 2 || rows < threads * minRowsPerThread || reach > MAX_REACH) return undefined;
-  const step = bandRows(), blocks = radius <= 2;
+  const deepest = deepestSplit(rows, threads, radius), step = bandRows(deepest), blocks = radius <= 2;
   // Per band of `step` image rows b: its unknowns and occupied 4x4 and 8x8 cells (assembly/bands.ts); before[b],
   // cost[b]: the unknowns and cost above image row b * step.
   const bands = Math.ceil(height / step);
@@ -113,7 +130,7 @@ export function splitRows(
   // Every band but the last holds at least `reach` image rows, so its last `reach` start within it.
   const farRows = arena.alloc(4 * threads);
   arena.i32(farRows, threads).set(starts.map((_, t) => (t + 1 < threads ? aboveRow[starts[t + 1] - reach] : rows)));
-  return { bandStarts: starts, rowRanges, cross, ghost, crossLength, farRows };
+  return { deepest, bandStarts: starts, rowRanges, cross, ghost, crossLength, farRows };
 }
 
 /** Whether block level `level`'s cells (4 << level pixels high) all lie within one band each. */
@@ -130,7 +147,7 @@ function cellsWithinBands(split: Split, level: number): boolean {
  * node from the range's start on); empty where the band has fewer than three rows of cells.
  */
 export function nodeRanges(arena: Arena, split: Split | undefined, level: number, cell: number, nodes: number, gridWidth: number): number {
-  if (!split || level > LEVEL_SPLITTING.maxLevel || !cellsWithinBands(split, level)) return 0;
+  if (!split || level > split.deepest || !cellsWithinBands(split, level)) return 0;
   const bounds = bandBounds(arena, split, level, cell, nodes, gridWidth);
   if (bounds.some((first, t) => t > 0 && first - bounds[t - 1] < LEVEL_SPLITTING.minNodesPerThread)) return 0;
   const cells = arena.i32(cell, nodes);

@@ -34,11 +34,11 @@ const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 type Layout = string;
 
 /** The unknowns' solution through the engine's own path, and how the hierarchy's levels were laid out. */
-async function solve(engine: Engine, radius: number) {
-  const { width, height } = image;
+async function solve(engine: Engine, radius: number, scene = { image, trimap }) {
+  const { width, height } = scene.image;
   return engine.run(async (arena) => {
-    const checked = checkImage(image);
-    const pixels = loadPixels(arena, engine, checked, checkTrimap(trimap, checked));
+    const checked = checkImage(scene.image);
+    const pixels = loadPixels(arena, engine, checked, checkTrimap(scene.trimap, checked));
     const system = await buildSystem(arena, engine, pixels, width, height, radius, 1e-7);
     const options = { epsilon: 1e-7, radius, tolerance: TOLERANCE, maxIterations: 5000, preconditioner: "multigrid" as const };
     const solved = await solveSystem(arena, engine, system, pixels, { width, height }, options, () => {});
@@ -74,7 +74,8 @@ describe("replicated block levels", () => {
     expect(release.converged && scalar.converged).toBe(true);
     expect(release.layout).toMatch(/^-+$/);
     for (const maxLevel of [0, 1, 2]) {
-      LEVEL_SPLITTING.maxLevel = maxLevel;
+      // Level 2 split at any size here (by default only from LEVEL_SPLITTING.deepRowsPerThread unknowns a thread).
+      Object.assign(LEVEL_SPLITTING, { maxLevel, deepRowsPerThread: 0 });
       for (const count of [2, 3]) {
         const engine = engines.get(`threads ${count}`)!;
         const many = await solve(engine, radius);
@@ -90,5 +91,22 @@ describe("replicated block levels", () => {
       }
     }
     Object.assign(LEVEL_SPLITTING, defaults);
+  });
+
+  // By default level 2 is split only where each thread has LEVEL_SPLITTING.deepRowsPerThread unknowns (50 k): two
+  // bands of 680 x 160 = 108,800 unknowns reach it on two threads (levels 0-2 split, bands at multiples of 16 rows),
+  // not on three, nor with 40 rows fewer on two; the answer is one thread's in every case.
+  it("by default, splits level 2 on large systems only", async () => {
+    Object.assign(LEVEL_SPLITTING, defaults);
+    const large = (rows: number) => ({ image: smoothImage(800, rows, 5), trimap: bandTrimap(800, rows, 60, 739) });
+    for (const [rows, count, layout] of [[160, 2, /^sssr+$/], [120, 2, /^ssr+$/], [160, 3, /^ssr+$/]] as const) {
+      const scene = large(rows);
+      const one = await solve(engines.get("release")!, 1, scene);
+      const many = await solve(engines.get(`threads ${count}`)!, 1, scene);
+      const label = `800x${rows}, ${count} threads: ${many.layout}`;
+      expect(many.layout, label).toMatch(layout);
+      expect({ converged: many.converged, finishedAlone: many.finishedAlone }, label).toEqual({ converged: true, finishedAlone: false });
+      expect(maxDifference(one.x, many.x), label).toBeLessThanOrEqual(AGREEMENT);
+    }
   });
 });
