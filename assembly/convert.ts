@@ -36,6 +36,25 @@ export function firstValueOutsideUnit(src: usize, count: i32): i32 {
  * Writes [background, foreground, unknown] counts as i32 to `counts`.
  */
 export function labelsFromTrimap8(src: usize, pixels: i32, channels: i32, labels: usize, counts: usize): void {
+  if (ASC_FEATURE_SIMD && channels == 1) {
+    // Sixteen pixels at a time: 0 -> background, 255 -> foreground, else unknown, counted by the compares' bit masks.
+    const zero = i8x16.splat(0), full = i8x16.splat(-1);
+    const background = i8x16.splat(<i8>LABEL_BACKGROUND), foreground = i8x16.splat(<i8>LABEL_FOREGROUND), unknown = i8x16.splat(<i8>LABEL_UNKNOWN);
+    let backgrounds = 0, foregrounds = 0, i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+      const v = v128.load(src + <usize>i);
+      const isBackground = i8x16.eq(v, zero), isForeground = i8x16.eq(v, full);
+      v128.store(labels + <usize>i, v128.bitselect(background, v128.bitselect(foreground, unknown, isForeground), isBackground));
+      backgrounds += popcnt(i8x16.bitmask(isBackground));
+      foregrounds += popcnt(i8x16.bitmask(isForeground));
+    }
+    // The last pixels one at a time, then the counts of both parts.
+    labelsFromSamples<u8>(src + <usize>i, pixels - i, 1, labels + <usize>i, counts);
+    store<i32>(counts, load<i32>(counts) + backgrounds);
+    store<i32>(counts, load<i32>(counts, 4) + foregrounds, 4);
+    store<i32>(counts, pixels - load<i32>(counts) - load<i32>(counts, 4), 8);
+    return;
+  }
   labelsFromSamples<u8>(src, pixels, channels, labels, counts);
 }
 
@@ -65,7 +84,25 @@ export function labelsFromTrimapFloat(src: usize, pixels: i32, channels: i32, la
 
 /** Alpha of every pixel: 0 or 1 where known, the solution (clamped to [0, 1]) where unknown. */
 export function composeAlpha(labels: usize, unknownIndex: usize, solution: usize, pixels: i32, alpha: usize): void {
-  for (let i = 0; i < pixels; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four pixels at a time where all are known: a known pixel's alpha is its label (background 0, foreground 1).
+    const foreground = i32x4.splat(LABEL_FOREGROUND);
+    for (; i + 4 <= pixels; i += 4) {
+      const four = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(labels + <usize>i)));
+      if (i32x4.all_true(i32x4.le_u(four, foreground))) {
+        v128.store(alpha + (<usize>i << 2), f32x4.convert_i32x4_u(four));
+      } else {
+        composeAlphaScalar(labels, unknownIndex, solution, i, i + 4, alpha);
+      }
+    }
+  }
+  composeAlphaScalar(labels, unknownIndex, solution, i, pixels, alpha);
+}
+
+@inline
+function composeAlphaScalar(labels: usize, unknownIndex: usize, solution: usize, from: i32, to: i32, alpha: usize): void {
+  for (let i = from; i < to; i++) {
     const label = load<u8>(labels + <usize>i);
     let a: f64 = 0;
     if (label == LABEL_FOREGROUND) {

@@ -27,7 +27,27 @@ const CHANNELS: i32 = 11;
 /** unknownIndex[i] = rank of pixel i among the unknown pixels in raster order, or -1. Returns the count. */
 export function indexUnknowns(labels: usize, pixels: i32, unknownIndex: usize): i32 {
   let count = 0;
-  for (let i = 0; i < pixels; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Sixteen pixels at a time where none is unknown (most of a photo's known regions): sixteen -1s.
+    const unknown = i8x16.splat(<i8>LABEL_UNKNOWN), none = i32x4.splat(-1);
+    for (; i + 16 <= pixels; i += 16) {
+      if (v128.any_true(i8x16.eq(v128.load(labels + <usize>i), unknown))) {
+        for (let j = i; j < i + 16; j++) {
+          const isUnknown = load<u8>(labels + <usize>j) == LABEL_UNKNOWN;
+          store<i32>(unknownIndex + (<usize>j << 2), isUnknown ? count : -1);
+          count += <i32>isUnknown;
+        }
+      } else {
+        const at = unknownIndex + (<usize>i << 2);
+        v128.store(at, none);
+        v128.store(at, none, 16);
+        v128.store(at, none, 32);
+        v128.store(at, none, 48);
+      }
+    }
+  }
+  for (; i < pixels; i++) {
     const isUnknown = load<u8>(labels + <usize>i) == LABEL_UNKNOWN;
     store<i32>(unknownIndex + (<usize>i << 2), isUnknown ? count : -1);
     count += <i32>isUnknown;
@@ -390,7 +410,20 @@ export function unknownBox(labels: usize, width: i32, height: i32, margin: i32, 
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
     const row = labels + <usize>(y * width);
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    if (ASC_FEATURE_SIMD) {
+      // Sixteen pixels at a time: the first and last unknown of each group from the compare's bit mask.
+      const unknown = i8x16.splat(<i8>LABEL_UNKNOWN);
+      for (; x + 16 <= width; x += 16) {
+        const bits = i8x16.bitmask(i8x16.eq(v128.load(row + <usize>x), unknown));
+        if (bits == 0) continue;
+        x0 = min(x0, x + ctz(bits));
+        x1 = max(x1, x + 31 - clz(bits));
+        y0 = min(y0, y);
+        y1 = y;
+      }
+    }
+    for (; x < width; x++) {
       if (load<u8>(row + <usize>x) != LABEL_UNKNOWN) continue;
       x0 = min(x0, x);
       x1 = max(x1, x);
