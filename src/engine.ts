@@ -259,6 +259,8 @@ const SPINNING_PATIENCE = 5;
  * next call still waits, without blocking, until a stopped helper has ended, where the runtime says when).
  */
 const FAILED_GRACE_MS = 20;
+/** How long (ms) the calling thread watches for its helpers to finish a command before it blocks (src/team.ts COMMAND_WATCH_MS). */
+const RESULT_WATCH_MS = 1;
 
 /** After a stall, how long the engine waits (without blocking) for a helper's exit event or its return. */
 const VERDICT_MS = 2000;
@@ -438,6 +440,7 @@ export class Engine {
     const patience = this.stallMs * (mayBlock ? 1 : SPINNING_PATIENCE);
     let done = Atomics.load(control, 1), beats = progress();
     let looked = performance.now(), stalled = 0, failedAt = 0;
+    const returned = looked;
     while (done < this.helpers.length) {
       const time = performance.now();
       stalled += Math.min(time - looked, STALL_STEP_MS);
@@ -448,7 +451,8 @@ export class Engine {
       } else if (stalled > patience) {
         failTeam(this.kernels.memory, this.control, FAILED_STALLED);
       }
-      if (mayBlock) Atomics.wait(control, 1, done, 10);
+      // Helpers mostly finish within a millisecond of this thread: watched for that long, then waited for blocked.
+      if (mayBlock && time - returned >= RESULT_WATCH_MS) Atomics.wait(control, 1, done, 10);
       const now = Atomics.load(control, 1), latest = progress();
       if (now !== done || latest !== beats) stalled = 0;
       done = now;
