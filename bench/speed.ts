@@ -156,16 +156,20 @@ for (const trimapSet of trimapSets) {
   const theirs = mean(set.map((r) => r.anchor!.sad));
   const percent = relativeDifference(ours, theirs);
   console.log(`mean SAD ${trimapSet}: ours ${fixed(ours, 3)}, anchor ${fixed(theirs, 3)} (${signedPercent(percent, 2)})`);
-  verdicts.push([Math.abs(percent) <= SAD_TOLERANCE_PERCENT ? "PASS" : "MISSED", `mean SAD ${trimapSet} within ${SAD_TOLERANCE_PERCENT} % of the anchor's (${signedPercent(percent, 2)})`]);
+  // pymatting's methods are ported: the same answer within 2 %. OpenCV's information flow is a partial version of
+  // ours (README, "Information flow"): ours must be no worse.
+  if (method === "ifm") verdicts.push([percent <= 0 ? "PASS" : "MISSED", `mean SAD ${trimapSet} no more than the anchor's (${signedPercent(percent, 2)})`]);
+  else verdicts.push([Math.abs(percent) <= SAD_TOLERANCE_PERCENT ? "PASS" : "MISSED", `mean SAD ${trimapSet} within ${SAD_TOLERANCE_PERCENT} % of the anchor's (${signedPercent(percent, 2)})`]);
 }
 if (anchor) {
   const r = ratioSummary(seconds, rows.map((row) => row.anchor!.seconds));
   console.log(`anchor: median ${fixed(r.anchorMedian, 3)} s, total ${fixed(r.anchorTotal, 1)} s`);
   console.log(`RATIO ours / anchor: median ${fixed(r.medianRatio, 3)}, of the totals ${fixed(r.totalRatio, 3)}, worst ${fixed(r.worstRatio, 3)}`);
   const subset = fullSet ? "" : " (subset)";
-  verdicts.push([r.medianRatio <= TARGET_RATIO ? "PASS" : "MISSED", `median ratio ours / anchor ${fixed(r.medianRatio, 3)} <= ${TARGET_RATIO}${subset}`]);
-  verdicts.push([r.totalRatio <= TARGET_RATIO ? "PASS" : "MISSED", `ratio of the totals ${fixed(r.totalRatio, 3)} <= ${TARGET_RATIO}${subset}`]);
-  for (const row of rows.filter((x) => x.name === HARD_CASE)) {
+  // The time targets are issue 12's, closed-form's; the other methods' ratios are printed above without a verdict.
+  if (method === "cf") verdicts.push([r.medianRatio <= TARGET_RATIO ? "PASS" : "MISSED", `median ratio ours / anchor ${fixed(r.medianRatio, 3)} <= ${TARGET_RATIO}${subset}`]);
+  if (method === "cf") verdicts.push([r.totalRatio <= TARGET_RATIO ? "PASS" : "MISSED", `ratio of the totals ${fixed(r.totalRatio, 3)} <= ${TARGET_RATIO}${subset}`]);
+  for (const row of rows.filter((x) => x.name === HARD_CASE && method === "cf")) {
     const ratio = row.seconds / row.anchor!.seconds;
     verdicts.push([ratio <= TARGET_HARD_RATIO ? "PASS" : "MISSED", `${HARD_CASE} ${row.trimapSet} ratio ${fixed(ratio, 3)} <= ${TARGET_HARD_RATIO}`]);
   }
