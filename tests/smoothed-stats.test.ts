@@ -76,4 +76,21 @@ describe("stats.switchedAt through estimateAlpha", () => {
     const matted = await matting.matte(hard.image, hard.trimap, { tolerance: hard.tolerance });
     expect(matted.stats.switchedAt).toBeGreaterThan(0);
   });
+
+  // Smoothed aggregation holds up to 1.8x the memory budget (300 B per unknown + 40 per pixel), so it is considered
+  // only up to 2^18 unknowns (src/alpha.ts SMOOTHED_MAX_UNKNOWNS): larger systems never check the switch and stay
+  // within the budget (high-res GT11 Trimap1, 805 k unknowns, went over it when the bound was 2^20).
+  it("is not considered past 2^18 unknowns", async () => {
+    const observe = vi.spyOn(SmoothedSwitch.prototype, "observe");
+    for (const [columns, considered] of [[580, true], [600, false]] as const) {
+      const w = columns + 20, h = 440;
+      const { stats } = await matting.estimateAlpha(noiseImage(w, h, 5), bandTrimap(w, h, 10, columns + 9), { method: "cf" });
+      expect(stats.unknownPixels).toBe(columns * h);
+      expect(stats.unknownPixels <= 1 << 18).toBe(considered);
+      expect(observe.mock.calls.length > 0, `${columns * h} unknowns`).toBe(considered);
+      expect(stats.switchedAt).toBe(0);
+      observe.mockClear();
+    }
+    observe.mockRestore();
+  });
 });
