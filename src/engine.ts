@@ -451,7 +451,7 @@ export class Engine {
       } else if (stalled > patience) {
         failTeam(this.kernels.memory, this.control, FAILED_STALLED);
       }
-      // Helpers mostly finish within a millisecond of this thread: watched for that long, then waited for blocked.
+      // Helpers mostly finish within a millisecond of this thread: watched for that long, then awaited in a blocking wait.
       if (mayBlock && time - returned >= RESULT_WATCH_MS) Atomics.wait(control, 1, done, 10);
       const now = Atomics.load(control, 1), latest = progress();
       if (now !== done || latest !== beats) stalled = 0;
