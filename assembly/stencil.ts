@@ -33,11 +33,7 @@ export function indexUnknowns(labels: usize, pixels: i32, unknownIndex: usize): 
     const unknown = i8x16.splat(<i8>LABEL_UNKNOWN), none = i32x4.splat(-1);
     for (; i + 16 <= pixels; i += 16) {
       if (v128.any_true(i8x16.eq(v128.load(labels + <usize>i), unknown))) {
-        for (let j = i; j < i + 16; j++) {
-          const isUnknown = load<u8>(labels + <usize>j) == LABEL_UNKNOWN;
-          store<i32>(unknownIndex + (<usize>j << 2), isUnknown ? count : -1);
-          count += <i32>isUnknown;
-        }
+        count = indexUnknownsFrom(labels, i, i + 16, unknownIndex, count);
       } else {
         const at = unknownIndex + (<usize>i << 2);
         v128.store(at, none);
@@ -47,7 +43,13 @@ export function indexUnknowns(labels: usize, pixels: i32, unknownIndex: usize): 
       }
     }
   }
-  for (; i < pixels; i++) {
+  return indexUnknownsFrom(labels, i, pixels, unknownIndex, count);
+}
+
+/** indexUnknowns one pixel at a time over [from, to), numbering from `count`; returns the count after. */
+@inline
+function indexUnknownsFrom(labels: usize, from: i32, to: i32, unknownIndex: usize, count: i32): i32 {
+  for (let i = from; i < to; i++) {
     const isUnknown = load<u8>(labels + <usize>i) == LABEL_UNKNOWN;
     store<i32>(unknownIndex + (<usize>i << 2), isUnknown ? count : -1);
     count += <i32>isUnknown;

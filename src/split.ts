@@ -64,7 +64,7 @@ export interface Split {
  * Bands start at multiples of this many image rows when levels 0 to `deepest` are split: the split levels' cells
  * (4 << level pixels) never straddle two.
  */
-export function bandRows(deepest = LEVEL_SPLITTING.maxLevel): number {
+export function bandRows(deepest: number): number {
   return 4 << Math.min(Math.max(deepest, 1), 2);
 }
 
