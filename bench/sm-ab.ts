@@ -59,17 +59,22 @@ function runSm(arena: Arena, k: Kernels, rgb: Float64Array, trimap: Uint8Array, 
     }
     k.smGradients(image, width, height, gradients);
   });
-  // Builds before the gathering's diagonal order (smGatherOrderBytes) take no order and ignore the argument.
-  const order = arena.alloc(k.smGatherOrderBytes ? k.smGatherOrderBytes(width, height) : 16);
+  // Builds before the gathering's diagonal order (smGatherOrderBytes) take no order and ignore the argument; builds
+  // since 2026-12-01 size it by the unknown pixels (all pixels here, a bound) and refine and smooth F and B in place.
+  const inPlace = k.smRefine.length === 9;
+  const order = arena.alloc(!k.smGatherOrderBytes ? 16 : k.smGatherOrderBytes.length === 3 ? k.smGatherOrderBytes(width, height, n) : k.smGatherOrderBytes(width, height));
   times.gather = cpuOf(() => k.smGather(image, labels, width, height, means, 4, 3, 2, 1, 4, 1, rayMap, gradients, gatherF, gatherB, scratch, order));
-  const refinedF = colours(), refinedB = colours(), refinedAlpha = plane(), refineScratch = arena.alloc(k.smRefineScratchBytes(5, width));
-  times.refine = cpuOf(() => k.smRefine(image, labels, width, height, 5, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch));
-  const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
+  const refinedF = inPlace ? gatherF : colours(), refinedB = inPlace ? gatherB : colours(), refinedAlpha = plane();
+  const refineScratch = arena.alloc(k.smRefineScratchBytes(5, width));
+  times.refine = cpuOf(() => inPlace ? k.smRefine(image, labels, width, height, 5, gatherF, gatherB, refinedAlpha, refineScratch)
+    : k.smRefine(image, labels, width, height, 5, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch));
+  const finalF = inPlace ? gatherF : colours(), finalB = inPlace ? gatherB : colours(), finalAlpha = plane(), weights = plane();
   const smoothScratch = arena.alloc(k.smSmoothColoursScratchBytes(5, width)), table = arena.alloc(k.smTableBytes(5));
-  const alpha = arena.alloc(n * 8), sigma = 11 ** 2 / (9 * Math.PI);
+  const alpha = arena.alloc(n * 8), sigma = 11 ** 2 / (9 * Math.PI), gaps = inPlace ? arena.alloc(n * 8) : gatherF;
   times.smooth = cpuOf(() => {
-    k.smSmoothColours(image, labels, width, height, 5, sigma, refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, smoothScratch);
-    k.smSmoothAlpha(image, labels, width, height, 5, 0.1, 5, sigma, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table, gatherF);
+    if (inPlace) k.smSmoothColours(image, labels, width, height, 5, sigma, gatherF, gatherB, refinedAlpha, finalAlpha, weights, smoothScratch);
+    else k.smSmoothColours(image, labels, width, height, 5, sigma, refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, smoothScratch);
+    k.smSmoothAlpha(image, labels, width, height, 5, 0.1, 5, sigma, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table, gaps);
   });
   return { times, alpha: arena.f64(alpha, n).slice() };
 }

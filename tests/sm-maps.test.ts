@@ -85,15 +85,15 @@ describe.each(["release", "scalar"] as const)("smDistanceMap, %s build", (build)
   });
 });
 
-/** The table as smGradients documents it: per pixel gx (R, G, B, 0) then gy (R, G, B, 0), f32, neighbours clamped. */
+/** The table as smGradients documents it: per pixel gx (R, G, B) then gy (R, G, B), f32, neighbours clamped. */
 function expectedGradients(rgb: Float64Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height * 8);
+  const out = new Float32Array(width * height * 6);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const left = Math.max(0, x - 1), right = Math.min(width - 1, x + 1), up = Math.min(height - 1, y + 1), down = Math.max(0, y - 1);
       for (let c = 0; c < 3; c++) {
-        out[(y * width + x) * 8 + c] = 0.5 * (rgb[(y * width + right) * 3 + c] - rgb[(y * width + left) * 3 + c]);
-        out[(y * width + x) * 8 + 4 + c] = 0.5 * (rgb[(up * width + x) * 3 + c] - rgb[(down * width + x) * 3 + c]);
+        out[(y * width + x) * 6 + c] = 0.5 * (rgb[(y * width + right) * 3 + c] - rgb[(y * width + left) * 3 + c]);
+        out[(y * width + x) * 6 + 3 + c] = 0.5 * (rgb[(up * width + x) * 3 + c] - rgb[(down * width + x) * 3 + c]);
       }
     }
   }
@@ -108,11 +108,13 @@ describe.each(["release", "scalar"] as const)("smGradients, %s build", (build) =
     // Colours of any f64 value in [0, 1], as the user's float input gives them, not only multiples of 1 / 255.
     const rgb = Float64Array.from({ length: width * height * 3 }, () => next());
     const table = await engine.run((arena: Arena) => {
-      const n = width * height, image = arena.copyIn(rgb), out = arena.alloc(n * 32);
-      arena.u8(out, n * 32).fill(0x5a);
+      // 24 bytes a pixel, and the table's 4 bytes of padding, which smGradients must leave as they are.
+      const n = width * height, image = arena.copyIn(rgb), out = arena.alloc(n * 24 + 4);
+      arena.u8(out, n * 24 + 4).fill(0x5a);
       kernels.smGradients(image, width, height, out);
-      return arena.f32(out, n * 8).slice();
+      return { records: arena.f32(out, n * 6).slice(), padding: arena.u8(out + n * 24, 4).slice() };
     });
-    expect(Array.from(table)).toEqual(Array.from(expectedGradients(rgb, width, height)));
+    expect(Array.from(table.records)).toEqual(Array.from(expectedGradients(rgb, width, height)));
+    expect(Array.from(table.padding)).toEqual([0x5a, 0x5a, 0x5a, 0x5a]);
   });
 });

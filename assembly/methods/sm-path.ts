@@ -1,13 +1,18 @@
 // Shared matting's path energy E_p(s) (Gastal and Oliveira 2010, eq. 4) as pymatting 1.1.15 samples it, read from
 // a table of the image's central differences. The path points of one pixel's samples lie all over the image, so
-// one 32-byte record per point instead of four pixels on three rows saves most of the memory traffic. The energy
+// one 24-byte record per point instead of four pixels on three rows saves most of the memory traffic. The energy
 // is computed in f32, as pymatting computes it, the three channels of a point as lanes of one f32x4, and the square
 // roots of four points as one f32x4.
 
 import { rgb, wholePoints } from "./sm-colour";
 
-/** Bytes per pixel of the gradient table: gx (R, G, B, 0) then gy (R, G, B, 0), f32. */
-export const GRADIENT_BYTES: i32 = 32;
+/**
+ * Bytes per pixel of the gradient table: gx (R, G, B) then gy (R, G, B), f32. A record is read as two f32x4 at bytes 0
+ * and 12, whose fourth lanes (gy's R, the next record's gx R) are never used; so the table ends with GRADIENT_PADDING
+ * bytes more, for the last record's second load.
+ */
+export const GRADIENT_BYTES: i32 = 24;
+export const GRADIENT_PADDING: i32 = 4;
 
 /** The central difference (I(after) - I(before)) / 2 of one channel, rounded to f32. */
 @inline
@@ -25,7 +30,9 @@ export function smGradients(image: usize, width: i32, height: i32, gradients: us
     let x = 0;
     if (ASC_FEATURE_SIMD) {
       // Inside the row: red and green as an f64x2 (the same f64 arithmetic, then one rounding to f32 a lane, as
-      // difference rounds), blue alone; the demotion zeroes lanes 2 and 3.
+      // difference rounds), blue alone; the demotion zeroes lanes 2 and 3. gx's fourth lane lands on gy's R, which
+      // the store of gy then writes; gy's lands on the next record's gx R, which that record's stores then write (the
+      // row's last record is gradientAt's, which stores channels alone).
       const half = f64x2.splat(0.5);
       const row = image + <usize>(y * width) * 24, above = image + <usize>(up * width) * 24, below = image + <usize>(down * width) * 24;
       for (x = 1; x < width - 1; x++) {
@@ -33,7 +40,7 @@ export function smGradients(image: usize, width: i32, height: i32, gradients: us
         const gx = f32x4.demote_f64x2_zero(f64x2.mul(half, f64x2.sub(v128.load(pixel, 24), v128.load(pixel - 24))));
         v128.store(at, f32x4.replace_lane(gx, 2, <f32>(0.5 * (load<f64>(pixel, 40) - load<f64>(pixel - 24, 16)))));
         const gy = f32x4.demote_f64x2_zero(f64x2.mul(half, f64x2.sub(v128.load(above + offset), v128.load(below + offset))));
-        v128.store(at, f32x4.replace_lane(gy, 2, <f32>(0.5 * (load<f64>(above + offset, 16) - load<f64>(below + offset, 16)))), 16);
+        v128.store(at, f32x4.replace_lane(gy, 2, <f32>(0.5 * (load<f64>(above + offset, 16) - load<f64>(below + offset, 16)))), 12);
       }
       // The row's first and last pixel (clamped neighbours) as the scalar build does them.
       if (width > 1) gradientAt(image, width, y, up, down, 0, gradients);
@@ -50,10 +57,8 @@ function gradientAt(image: usize, width: i32, y: i32, up: i32, down: i32, x: i32
   const at = gradients + <usize>(y * width + x) * GRADIENT_BYTES;
   for (let c = 0; c < 3; c++) {
     store<f32>(at + (<usize>c << 2), difference(image, y * width + right, y * width + left, c));
-    store<f32>(at + (<usize>c << 2), difference(image, up * width + x, down * width + x, c), 16);
+    store<f32>(at + (<usize>c << 2), difference(image, up * width + x, down * width + x, c), 12);
   }
-  store<f32>(at, 0, 12);
-  store<f32>(at, 0, 28);
 }
 
 /** |stepX gx + stepY gy| at a point, in f32: the three channels' squares summed R + G, then + B. */
@@ -106,19 +111,20 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
       // and are not added. The bound is tested once a group (a test per point mispredicted where the sum crossed
       // it): a sum past the bound is still no less than it, which is all the caller's min sees.
       // The four points' records found as lanes: the same f64 operations as pointRecord's, the offsets in bytes as
-      // i32 lanes (x 32 = GRADIENT_BYTES; as usize, wrapping alike). Lanes past the last point repeat it.
+      // i32 lanes (x 24 = GRADIENT_BYTES; as usize, wrapping alike). Lanes past the last point repeat it. The loads'
+      // fourth lanes are never summed.
       const sx4 = f32x4.splat(stepX32), sy4 = f32x4.splat(stepY32);
       const stepX2 = f64x2.splat(stepX), px2 = f64x2.splat(<f64>px), py2 = f64x2.splat(<f64>py), widths = i32x4.splat(width), last = i32x4.splat(steps);
       for (let i = 0; i <= steps; i += 4) {
         const index = i32x4.min_s(i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3)), last);
         const xs = wholePoints(index, px2, stepX2, stepX2), ys = wholePoints(index, py2, stepX2, stepX2);
-        const offsets = i32x4.shl(i32x4.add(i32x4.mul(ys, widths), xs), 5);
+        const offsets = i32x4.mul(i32x4.add(i32x4.mul(ys, widths), xs), i32x4.splat(GRADIENT_BYTES));
         const at0 = gradients + <usize><u32>i32x4.extract_lane(offsets, 0), at1 = gradients + <usize><u32>i32x4.extract_lane(offsets, 1);
         const at2 = gradients + <usize><u32>i32x4.extract_lane(offsets, 2), at3 = gradients + <usize><u32>i32x4.extract_lane(offsets, 3);
-        const v0 = f32x4.add(f32x4.mul(sx4, v128.load(at0)), f32x4.mul(sy4, v128.load(at0, 16)));
-        const v1 = f32x4.add(f32x4.mul(sx4, v128.load(at1)), f32x4.mul(sy4, v128.load(at1, 16)));
-        const v2 = f32x4.add(f32x4.mul(sx4, v128.load(at2)), f32x4.mul(sy4, v128.load(at2, 16)));
-        const v3 = f32x4.add(f32x4.mul(sx4, v128.load(at3)), f32x4.mul(sy4, v128.load(at3, 16)));
+        const v0 = f32x4.add(f32x4.mul(sx4, v128.load(at0)), f32x4.mul(sy4, v128.load(at0, 12)));
+        const v1 = f32x4.add(f32x4.mul(sx4, v128.load(at1)), f32x4.mul(sy4, v128.load(at1, 12)));
+        const v2 = f32x4.add(f32x4.mul(sx4, v128.load(at2)), f32x4.mul(sy4, v128.load(at2, 12)));
+        const v3 = f32x4.add(f32x4.mul(sx4, v128.load(at3)), f32x4.mul(sy4, v128.load(at3, 12)));
         const q0 = f32x4.mul(v0, v0), q1 = f32x4.mul(v1, v1), q2 = f32x4.mul(v2, v2), q3 = f32x4.mul(v3, v3);
         // Transposed: lane k of red holds point k's R^2, and so on.
         const low01 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5), low23 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
@@ -138,7 +144,7 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
     } else {
       for (let i = 0; i <= steps; i++) {
         const at = pointRecord(gradients, width, px, py, stepX, i);
-        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 16), load<f32>(at, 20), load<f32>(at, 24));
+        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 12), load<f32>(at, 16), load<f32>(at, 20));
         if (<f64>result >= bound) break;
       }
     }
@@ -150,11 +156,11 @@ export function pathEnergy(image: usize, gradients: usize, width: i32, height: i
     if (rawX >= 0 && rawX < width && rawY >= 0 && rawY < height) {
       const at = gradients + <usize>(rawY * width + rawX) * GRADIENT_BYTES;
       if (ASC_FEATURE_SIMD) {
-        const v = f32x4.add(f32x4.mul(f32x4.splat(stepX32), v128.load(at)), f32x4.mul(f32x4.splat(stepY32), v128.load(at, 16)));
+        const v = f32x4.add(f32x4.mul(f32x4.splat(stepX32), v128.load(at)), f32x4.mul(f32x4.splat(stepY32), v128.load(at, 12)));
         const square = f32x4.mul(v, v);
         result += Mathf.sqrt(f32x4.extract_lane(square, 0) + f32x4.extract_lane(square, 1) + f32x4.extract_lane(square, 2));
       } else {
-        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 16), load<f32>(at, 20), load<f32>(at, 24));
+        result += pointEnergy(stepX32, stepY32, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 12), load<f32>(at, 16), load<f32>(at, 20));
       }
     } else {
       const left = min(width - 1, max(0, rawX - 1)), right = min(width - 1, max(0, rawX + 1));

@@ -20,7 +20,19 @@ const PADDING: i32 = 3;
  * four windows' distortions side by side (refineQuad) with their lanes' state.
  */
 export function smRefineScratchBytes(radius: i32, width: i32): i32 {
-  return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius) + quadCostsBytes(radius) + LANE_STATE_BYTES;
+  return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius) + quadCostsBytes(radius) + LANE_STATE_BYTES
+    + (radius + 1) * width * OUT_PIXEL_BYTES;
+}
+
+/** Bytes a pixel takes in the ring of refined rows waiting to be written back: F and B, f32 x 3 each. */
+const OUT_PIXEL_BYTES: i32 = 24;
+
+/** Copies `rows` rows of F (and of B), 12 bytes a pixel, from row `from` of one pair of planes to row `to` of another. */
+@inline
+function copyRows(fromF: usize, fromB: usize, toF: usize, toB: usize, width: i32, from: i32, to: i32, rows: i32): void {
+  const bytes = <usize>(rows * width) * 12;
+  memory.copy(toF + <usize>(to * width) * 12, fromF + <usize>(from * width) * 12, bytes);
+  memory.copy(toB + <usize>(to * width) * 12, fromB + <usize>(from * width) * 12, bytes);
 }
 
 /** Bytes of refineQuad's distortions: an f32x4 for each of the (2 radius + 1)^2 offsets, and three to pad to fours. */
@@ -408,21 +420,28 @@ function refineQuad(image: usize, labels: usize, width: i32, height: i32, radius
 /**
  * Sample refinement (sec. 4.3): for each unknown pixel, the three (F, B) pairs of its (2r+1)^2 neighbours
  * (inside the image) that best explain its colour, averaged; alpha from the average. Known pixels keep their
- * gathered F and B and their label as alpha. `scratch`: smRefineScratchBytes(radius, width) bytes.
+ * gathered F and B and their label as alpha. F and B (`gatherF`, `gatherB`) are refined in place: row y's refined
+ * values wait in a ring of r + 1 rows of the scratch until row y + r is done, the last row whose windows read row
+ * y's gathered F and B, and then overwrite them (24 bytes a pixel fewer than separate refined planes).
+ * `scratch`: smRefineScratchBytes(radius, width) bytes.
  */
 export function smRefine(
   image: usize, labels: usize, width: i32, height: i32, radius: i32,
-  gatherF: usize, gatherB: usize, refinedF: usize, refinedB: usize, refinedAlpha: usize, scratch: usize
+  gatherF: usize, gatherB: usize, refinedAlpha: usize, scratch: usize
 ): void {
-  const pixels = width * height;
   const span = 2 * radius + 1, pitch = width + PADDING;
   const ring = scratch, costs = scratch + <usize>(span * pitch * PARTS * 4), quadCosts = costs + <usize>windowCostsBytes(radius);
-  memory.copy(refinedF, gatherF, <usize>pixels * 12);
-  memory.copy(refinedB, gatherB, <usize>pixels * 12);
+  const waiting = quadCosts + <usize>(quadCostsBytes(radius) + LANE_STATE_BYTES), slots = radius + 1;
+  const waitingF = waiting, waitingB = waiting + <usize>(slots * width) * 12;
   for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(gatherF, gatherB, width, pitch, y2, ringRow(ring, y2, span, pitch, PARTS));
   for (let y = 0; y < height; y++) {
     // Row y + r replaces row y - r - 1, which no pixel from row y on reads.
     if (y + radius < height) fillRow(gatherF, gatherB, width, pitch, y + radius, ringRow(ring, y + radius, span, pitch, PARTS));
+    // Row y's slot starts as its gathered F and B (what known pixels keep); refinedF + 12 i is pixel i's place in it.
+    const slot = y % slots;
+    copyRows(gatherF, gatherB, waitingF, waitingB, width, y, slot, 1);
+    const shift = <usize>((y - slot) * width) * 12;
+    const refinedF = waitingF - shift, refinedB = waitingB - shift;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const label = load<u8>(labels + <usize>i);
@@ -451,5 +470,8 @@ export function smRefine(
       }
       storeRefined(image, i, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
     }
+    // No window from row y + 1 on reaches row y - r: its refined values replace its gathered ones.
+    if (y >= radius) copyRows(waitingF, waitingB, gatherF, gatherB, width, (y - radius) % slots, y - radius, 1);
   }
+  for (let y = max(0, height - radius); y < height; y++) copyRows(waitingF, waitingB, gatherF, gatherB, width, y % slots, y, 1);
 }

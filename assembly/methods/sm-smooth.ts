@@ -52,23 +52,24 @@ function fillRow(refinedF: usize, refinedB: usize, refinedAlpha: usize, width: i
  * Local smoothing (sec. 4.4), pass 1: F and B of each unknown pixel averaged over (2r+1)^2 neighbours with
  * spatial weights exp(-d^2 / sigma^2) scaled by the alpha difference (eq. 15-16); alpha from them; and the
  * weight alpha (1 - alpha) for pass 2. Known pixels keep their refined F and B (and weight 0).
+ * F and B are smoothed in place (`refinedF`, `refinedB` become the final ones): the windows read the refined values
+ * from the ring only, and row y + r enters the ring before row y is written.
  * The weighted sums are computed in f32, as pymatting computes them, so that four pixels side by side are one f32x4
  * lane each; the scalar build, and pixels whose window is clipped, run each lane's arithmetic in the same order.
  * `scratch`: smSmoothColoursScratchBytes(radius, width) bytes.
  */
 export function smSmoothColours(
   image: usize, labels: usize, width: i32, height: i32, radius: i32, sigmaSquared: f64,
-  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalF: usize, finalB: usize, finalAlpha: usize, weights: usize, scratch: usize
+  refinedF: usize, refinedB: usize, refinedAlpha: usize, finalAlpha: usize, weights: usize, scratch: usize
 ): void {
   const pixels = width * height;
+  const finalF = refinedF, finalB = refinedB;
   const span = 2 * radius + 1;
   const ring = scratch, sums = ring + <usize>span * <usize>width * <usize>(PLANES * 4), table = sums + <usize>SUMS_BYTES;
   let k = 0;
   for (let dy = -radius; dy <= radius; dy++) {
     for (let dx = -radius; dx <= radius; dx++, k++) store<f32>(table + (<usize>k << 2), <f32>Math.exp(-<f64>(dx * dx + dy * dy) / sigmaSquared));
   }
-  memory.copy(finalF, refinedF, <usize>pixels * 12);
-  memory.copy(finalB, refinedB, <usize>pixels * 12);
   memory.fill(weights, 0, <usize>pixels << 2);
   for (let y2 = 0; y2 < min(height, radius); y2++) fillRow(refinedF, refinedB, refinedAlpha, width, y2, ringRow(ring, y2, span, width, PLANES));
   for (let y = 0; y < height; y++) {

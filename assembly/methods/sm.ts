@@ -213,17 +213,24 @@ export function smGatherScratchBytes(): i32 {
   return 4 * RAY_SAMPLES_BYTES + 64 * MAX_ANGLES * 16 + RAY_HITS_BYTES + MAX_ANGLES * 32 + BACKGROUND_LANES_BYTES + 16;
 }
 
-/** Bytes of smGather's `order`: the unknown pixels' indices, and a count per diagonal. */
-export function smGatherOrderBytes(width: i32, height: i32): i32 {
-  return (width * height + width + height) * 4;
+/** Bytes of smGather's `order` for at most `unknown` unknown pixels: a count per diagonal, then their indices. */
+export function smGatherOrderBytes(width: i32, height: i32, unknown: i32): i32 {
+  return (width + height + unknown) * 4;
+}
+
+/** Where the indices of `order` start: after the w + h - 1 diagonals' counts. */
+@inline
+function orderIndices(order: usize, width: i32, height: i32): usize {
+  return order + (<usize>(width + height - 1) << 2);
 }
 
 /**
- * Writes the indices of the unknown pixels to `order` (smGatherOrderBytes), diagonal x - y = 1 - height first, and
- * along each diagonal by increasing x (a counting sort in two raster passes); returns how many there are.
+ * Writes the indices of the unknown pixels to `order` (smGatherOrderBytes; from orderIndices on), diagonal x - y =
+ * 1 - height first, and along each diagonal by increasing x (a counting sort in two raster passes); returns how many
+ * there are.
  */
 function diagonalOrder(labels: usize, width: i32, height: i32, order: usize): i32 {
-  const pixels = width * height, starts = order + (<usize>pixels << 2), diagonals = width + height - 1;
+  const starts = order, diagonals = width + height - 1, indices = orderIndices(order, width, height);
   memory.fill(starts, 0, <usize>diagonals << 2);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -242,7 +249,7 @@ function diagonalOrder(labels: usize, width: i32, height: i32, order: usize): i3
     for (let x = 0; x < width; x++) {
       if (load<u8>(labels + <usize>(y * width + x)) != LABEL_UNKNOWN) continue;
       const at = starts + (<usize>(x - y + height - 1) << 2), slot = load<i32>(at);
-      store<i32>(order + (<usize>slot << 2), y * width + x);
+      store<i32>(indices + (<usize>slot << 2), y * width + x);
       store<i32>(at, slot + 1);
     }
   }
@@ -262,7 +269,8 @@ export function smGather(
 ): void {
   const unknown = gatherStart(image, labels, width, height, means, gatherF, gatherB, order);
   rayDirections(scratch, angles);
-  gatherRanks(image, width, height, means, angles, eN, eA, ef, eb, npRadius, rayMap, gradients, gatherF, gatherB, scratch, order, unknown, 0, unknown);
+  gatherRanks(image, width, height, means, angles, eN, eA, ef, eb, npRadius, rayMap, gradients, gatherF, gatherB, scratch,
+    orderIndices(order, width, height), unknown, 0, unknown);
 }
 
 /**
@@ -287,7 +295,7 @@ export function smGatherTogether(job: usize, context: usize): void {
     const from = takeChunk(job, chunk);
     if (from >= unknown) break;
     gatherRanks(image, width, height, means, angles, load<f64>(job, 72), load<f64>(job, 80), load<f64>(job, 88), load<f64>(job, 96), field(job, 10),
-      pointerField(job, 11), pointerField(job, 12), gatherF, gatherB, scratch, order, unknown, from, min(unknown, from + chunk));
+      pointerField(job, 11), pointerField(job, 12), gatherF, gatherB, scratch, orderIndices(order, width, height), unknown, from, min(unknown, from + chunk));
     beat(context);
   }
 }

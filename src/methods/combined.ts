@@ -136,10 +136,12 @@ function stage(context: MethodContext, from: number, to: number, last: boolean):
 }
 
 /**
- * Bytes held on top of the voter running: the vote's index (4 per pixel), three mattes, the residuals and the vote
- * (40 per unknown), and the photo (24 per pixel) that a voter would otherwise have reused for its vectors.
+ * Bytes held on top of the voter running: three mattes and the residuals (32 per unknown), and the photo (24 per
+ * pixel) that a voter would otherwise have reused for its vectors.
  */
-const voteBytes = (size: ProblemSize) => size.pixels * 28 + size.unknown * 40 + 64;
+const voteBytes = (size: ProblemSize) => size.pixels * 24 + size.unknown * 32 + 64;
+/** Bytes of the vote itself, after the voters: its index (4 per pixel), its alpha and the move's weights (16 per unknown), the move's tables. */
+const tallyBytes = (size: ProblemSize) => size.pixels * 4 + size.unknown * 16 + unexplainedTableBytes(size.width, size.height) + 128;
 
 export const combined: AlphaMethod<typeof options> = {
   name: "combined",
@@ -148,21 +150,19 @@ export const combined: AlphaMethod<typeof options> = {
   minimumSide: () => ({ side: 3, reason: "3x3 windows" }),
   minimumPixels: () => ifmMinimumPixels,
   peakBytes: (size, o, engine: Engine) =>
-    Math.max(
-      colourLineBytes(size, engine), unexplainedTableBytes(size.width, size.height) + size.unknown * 8 + 64,
-      ...voters(o).map((v) => v.method.peakBytes(size, v.options, engine)),
-    ) + voteBytes(size) + size.pixels,
+    Math.max(colourLineBytes(size, engine), tallyBytes(size), ...voters(o).map((v) => v.method.peakBytes(size, v.options, engine)))
+      + voteBytes(size) + size.pixels,
   async solve(context, o) {
     if (transparentMatte(context)) return closedForm.solve(context, closedFormWith(o));
     const { arena, engine, width, height, pixels } = context;
     const k = ifmKernels(engine) as IfmKernels & VoteKernels;
     const n = width * height;
     const rows = pixels.counts.unknown;
-    const unknownIndex = arena.alloc(n * 4), mattes = arena.alloc(rows * 24), alpha = arena.alloc(rows * 8), residuals = arena.alloc(rows * 8);
-    k.indexUnknowns(pixels.labels, n, unknownIndex);
+    // Only the three mattes and the residuals are held while the voters run; the vote's alpha and index come after.
+    const mattes = arena.alloc(rows * 24), residuals = arena.alloc(rows * 8);
     await colourLineResiduals(context, k, rows, residuals);
     const summary: MethodSolution = {
-      solution: alpha, unknownIndex, iterations: 0, residual: 0, converged: true, milliseconds: { laplacian: 0, preconditioner: 0, solve: 0 }, threads: 1,
+      solution: 0, unknownIndex: 0, iterations: 0, residual: 0, converged: true, milliseconds: { laplacian: 0, preconditioner: 0, solve: 0 }, threads: 1,
     };
     let from = 0;
     const all = voters(o);
@@ -178,6 +178,10 @@ export const combined: AlphaMethod<typeof options> = {
       summary.threads = Math.max(summary.threads, solved.threads);
       for (const phase of ["laplacian", "preconditioner", "solve"] as const) summary.milliseconds[phase] += solved.milliseconds[phase];
     }
+    const unknownIndex = arena.alloc(n * 4), alpha = arena.alloc(rows * 8);
+    k.indexUnknowns(pixels.labels, n, unknownIndex);
+    summary.solution = alpha;
+    summary.unknownIndex = unknownIndex;
     k.weightedMedianVote(rows, mattes, alpha);
     const mark = arena.mark();
     const weights = arena.alloc(rows * 8);

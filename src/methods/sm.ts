@@ -43,14 +43,14 @@ interface SharedKernels extends Kernels {
   smGather(image: number, labels: number, width: number, height: number, means: number, angles: number,
     eN: number, eA: number, ef: number, eb: number, npRadius: number, rayMap: number, gradients: number,
     gatherF: number, gatherB: number, scratch: number, order: number): void;
-  smGatherOrderBytes(width: number, height: number): number;
+  smGatherOrderBytes(width: number, height: number, unknown: number): number;
   smGradients(image: number, width: number, height: number, gradients: number): void;
   smDistanceMap(labels: number, width: number, height: number, map: number): void;
   smRefineScratchBytes(radius: number, width: number): number;
   smRefine(image: number, labels: number, width: number, height: number, radius: number,
-    gatherF: number, gatherB: number, refinedF: number, refinedB: number, refinedAlpha: number, scratch: number): void;
+    gatherF: number, gatherB: number, refinedAlpha: number, scratch: number): void;
   smSmoothColours(image: number, labels: number, width: number, height: number, radius: number, sigmaSquared: number,
-    refinedF: number, refinedB: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, scratch: number): void;
+    refinedF: number, refinedB: number, refinedAlpha: number, finalAlpha: number, weights: number, scratch: number): void;
   indexAllPixels(pixels: number, index: number): void;
   smSmoothAlpha(image: number, labels: number, width: number, height: number, radius2: number, sigmaSquared2: number, radius3: number,
     sigmaSquared3: number, refinedAlpha: number, finalF: number, finalB: number, finalAlpha: number, weights: number, alpha: number, table: number,
@@ -98,29 +98,30 @@ const options = {
 const GATHER_SCRATCH_BYTES = 4 * 64 * 8 + 64 * 64 * 16 + 4 * 8 + 64 * 32 + 3 * 64 * 4 + 16;
 /** smGatherTogether's job record: 18 i32, then four f64. */
 const GATHER_JOB_BYTES = 18 * 4 + 4 * 8;
-/** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering. */
-const GRADIENT_BYTES = 32;
+/** The path energies' table of central differences (assembly/methods/sm-path.ts), held while gathering, and its padding. */
+const GRADIENT_BYTES = 24, GRADIENT_PADDING = 4;
 /** The rays' map of distances to the nearest foreground and background pixel (assembly/methods/sm-rays.ts). */
 const RAY_MAP_BYTES = 2;
-/** Gathering's order of the unknown pixels (smGatherOrderBytes): an i32 index a pixel, and a count per diagonal. */
-const GATHER_ORDER_BYTES = 4;
-/**
- * Bytes per pixel at the peak, while smoothing: expanded labels, F and B (f32 x 3) at three stages, three f32 planes,
- * alpha f64, index. Gathering holds less: labels, F and B once, the ray map, the gradient table and the order; the
- * order's w + h - 1 diagonal counts, at most 8 bytes a pixel, leave it below the peak still.
- */
-const BYTES_PER_PIXEL = Math.max(1 + 6 * 12 + 3 * 4 + 8 + 4, 1 + 2 * 12 + RAY_MAP_BYTES + GRADIENT_BYTES + GATHER_ORDER_BYTES);
-/** Bytes per pixel during smoothing's pass 1: expanded labels, F and B at three stages, three f32 planes (its ring besides). */
-const SMOOTHING_BYTES_PER_PIXEL = 1 + 6 * 12 + 3 * 4;
-/** Bytes per pixel while refining: expanded labels, F and B gathered and refined (f32 x 3), the refined alpha. */
-const REFINEMENT_BYTES_PER_PIXEL = 1 + 4 * 12 + 4;
+/** Gathering's order (smGatherOrderBytes): a count per diagonal (w + h - 1), then an i32 index per unknown pixel. */
+const gatherOrderBytes = (width: number, height: number, unknown: number) => (width + height + unknown) * 4;
+/** smSmoothAlpha's gaps: |F - B| and (SIMD build) 1 on known pixels, two f32 a pixel. */
+const GAPS_BYTES_PER_PIXEL = 8;
+/** Bytes per pixel while gathering: expanded labels, F and B (f32 x 3), the ray map, the gradient table (the order besides). */
+const GATHERING_BYTES_PER_PIXEL = 1 + 2 * 12 + RAY_MAP_BYTES + GRADIENT_BYTES;
+/** Bytes per pixel while refining: expanded labels, F and B (refined in place), the refined alpha (the scratch besides). */
+const REFINEMENT_BYTES_PER_PIXEL = 1 + 2 * 12 + 4;
+/** Bytes per pixel during smoothing's pass 1: the above, the final alpha and the weights (F and B smoothed in place; its ring besides). */
+const SMOOTHING_BYTES_PER_PIXEL = REFINEMENT_BYTES_PER_PIXEL + 2 * 4;
+/** Bytes per pixel at the end: the above, the gaps, the f64 alpha (the index takes F and B's place). */
+const END_BYTES_PER_PIXEL = SMOOTHING_BYTES_PER_PIXEL + GAPS_BYTES_PER_PIXEL + 8;
 /**
  * assembly/methods/sm-refine.ts smRefineScratchBytes: 2 r + 1 rows of width + 3 pixels, ten f32 a pixel, the window's
- * distortions (2 r + 1 rows of 2 r + 1 f32, rounded up to fours), four windows' distortions ((2 r + 1)^2 + 3 f32x4) and
- * ten f32x4 of their lanes' state.
+ * distortions (2 r + 1 rows of 2 r + 1 f32, rounded up to fours), four windows' distortions ((2 r + 1)^2 + 3 f32x4),
+ * ten f32x4 of their lanes' state, and r + 1 rows of refined F and B waiting to be written back (24 bytes a pixel).
  */
 const refineScratchBytes = (radius: number, width: number) =>
-  (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4 + ((2 * radius + 1) ** 2 + 3) * 16 + 160;
+  (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4 + ((2 * radius + 1) ** 2 + 3) * 16 + 160
+  + (radius + 1) * width * 24;
 /** assembly/methods/sm-smooth.ts smSmoothColoursScratchBytes: 2 r + 1 rows of seven f32 a pixel, 144 bytes of sums, an f32 weight table. */
 const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) * width * 7 * 4 + 144 + (2 * radius + 1) ** 2 * 4;
 
@@ -139,10 +140,12 @@ export const sharedMatting: AlphaMethod<typeof options> = {
    * and smoothing's pass 1 hold less per pixel than the end, plus their rings of rows, which on a short wide picture
    * can be more.
    */
-  peakBytes: (size, o, engine) => Math.max(size.pixels * BYTES_PER_PIXEL, size.pixels * REFINEMENT_BYTES_PER_PIXEL
-    + refineScratchBytes(o.sampleRefinementRadius, size.width), size.pixels * SMOOTHING_BYTES_PER_PIXEL
-    + smoothScratchBytes(o.localSmoothingRadius1, size.width)) + GATHER_SCRATCH_BYTES + teamScratchBytes(searchThreads(engine, size.unknown), GATHER_SCRATCH_BYTES)
-    + GATHER_JOB_BYTES + 4096,
+  peakBytes: (size, o, engine) => Math.max(
+    size.pixels * GATHERING_BYTES_PER_PIXEL + GRADIENT_PADDING + 16 + gatherOrderBytes(size.width, size.height, size.unknown),
+    size.pixels * REFINEMENT_BYTES_PER_PIXEL + refineScratchBytes(o.sampleRefinementRadius, size.width),
+    size.pixels * SMOOTHING_BYTES_PER_PIXEL + smoothScratchBytes(o.localSmoothingRadius1, size.width),
+    size.pixels * END_BYTES_PER_PIXEL + 2 * 4096,
+  ) + GATHER_SCRATCH_BYTES + teamScratchBytes(searchThreads(engine, size.unknown), GATHER_SCRATCH_BYTES) + GATHER_JOB_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
     const k = engine.kernels as SharedKernels;
@@ -174,8 +177,8 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     const gathering = arena.mark();
     const rayMap = arena.alloc(n * 2);
     k.smDistanceMap(labels, width, height, rayMap);
-    const gradients = arena.alloc(n * GRADIENT_BYTES);
-    const order = arena.alloc(k.smGatherOrderBytes(width, height));
+    const gradients = arena.alloc(n * GRADIENT_BYTES + GRADIENT_PADDING);
+    const order = arena.alloc(k.smGatherOrderBytes(width, height, pixels.counts.unknown));
     k.smGradients(pixels.image, width, height, gradients);
     await phase(0.05);
     if (threads > 1) {
@@ -189,24 +192,27 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     }
     arena.release(gathering);
     await phase(0.6);
-    const refinedF = colours(), refinedB = colours(), refinedAlpha = plane();
+    // Refinement and pass 1 of smoothing write F and B in place: from here gatherF and gatherB hold the refined, then
+    // the final F and B.
+    const refinedAlpha = plane();
     const refineMark = arena.mark();
     const refineScratch = arena.alloc(k.smRefineScratchBytes(o.sampleRefinementRadius, width));
-    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedF, refinedB, refinedAlpha, refineScratch);
+    k.smRefine(pixels.image, labels, width, height, o.sampleRefinementRadius, gatherF, gatherB, refinedAlpha, refineScratch);
     arena.release(refineMark);
     await phase(0.75);
-    const finalF = colours(), finalB = colours(), finalAlpha = plane(), weights = plane();
+    const finalAlpha = plane(), weights = plane();
     const smoothMark = arena.mark();
     const smoothScratch = arena.alloc(k.smSmoothColoursScratchBytes(o.localSmoothingRadius1, width));
     k.smSmoothColours(pixels.image, labels, width, height, o.localSmoothingRadius1, o.localSmoothingSigmaSq1 ?? defaultSigmaSquared,
-      refinedF, refinedB, refinedAlpha, finalF, finalB, finalAlpha, weights, smoothScratch);
+      gatherF, gatherB, refinedAlpha, finalAlpha, weights, smoothScratch);
     arena.release(smoothMark);
     const table = arena.alloc(k.smTableBytes(o.localSmoothingRadius3));
     await phase(0.9);
-    const alpha = arena.alloc(n * 8);
+    const gaps = arena.alloc(n * GAPS_BYTES_PER_PIXEL), alpha = arena.alloc(n * 8);
     k.smSmoothAlpha(pixels.image, labels, width, height, o.localSmoothingRadius2, o.localSmoothingSigmaSq2, o.localSmoothingRadius3,
-      o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, finalF, finalB, finalAlpha, weights, alpha, table,
-      gatherF); // gathering's F (12 bytes a pixel) is no longer read: it holds the f32 colour gaps
+      o.localSmoothingSigmaSq3 ?? defaultSigmaSquared, refinedAlpha, gatherF, gatherB, finalAlpha, weights, alpha, table, gaps);
+    // F and B are read no more: the index takes their place.
+    arena.recycle(gatherF, n * 12);
     const index = arena.alloc(n * 4);
     k.indexAllPixels(n, index);
     return {
