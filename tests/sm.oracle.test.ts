@@ -43,6 +43,11 @@ const cases: { name: string; image: Image8; trimap: Image8; options: Record<stri
   // are summed four points at a time, the last group partial.
   { name: "defaults, noise 44x12, known pixels scattered among unknown ones", image: noiseImage(44, 12, 501), trimap: randomTrimap(44, 12, 502, 0.75),
     options: {}, twin: {} },
+  // Refinement writes F and B back in place once no later window reaches a row (a ring of r + 1 rows), and smoothing
+  // in place behind its ring: the largest radii, wider and higher than the picture, hold every row in the rings.
+  { name: "refinement and smoothing radii 50, noise 23x17, scattered", image: noiseImage(23, 17, 503), trimap: randomTrimap(23, 17, 504, 0.7),
+    options: { sampleRefinementRadius: 50, localSmoothingRadius1: 50, localSmoothingRadius2: 50, localSmoothingRadius3: 50 },
+    twin: { refinementRadius: 50, radius1: 50, radius2: 50, radius3: 50, sigmaSquared1: 101 ** 2 / (9 * Math.PI), sigmaSquared3: 101 ** 2 / (9 * Math.PI) } },
 ];
 
 describe.each(builds)("shared matting, %s build", (build) => {
