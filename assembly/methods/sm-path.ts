@@ -8,11 +8,10 @@ import { rgb, wholePoints } from "./sm-colour";
 
 /**
  * Bytes per pixel of the gradient table: gx (R, G, B) then gy (R, G, B), f32. A record is read as two f32x4 at bytes 0
- * and 12, whose fourth lanes (gy's R, the next record's gx R) are never used; so the table ends with GRADIENT_PADDING
- * bytes more, for the last record's second load.
+ * and 12, whose fourth lanes (gy's R, the next record's gx R) are never used; so the table needs 4 bytes more than its
+ * records, for the last record's second load (src/methods/sm.ts allocates them).
  */
 export const GRADIENT_BYTES: i32 = 24;
-export const GRADIENT_PADDING: i32 = 4;
 
 /** The central difference (I(after) - I(before)) / 2 of one channel, rounded to f32. */
 @inline

@@ -16,8 +16,9 @@ const F_R = 0, B_R = 3, GAP_R = 6, DENOMINATOR = 9;
 const PADDING: i32 = 3;
 
 /**
- * Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels, the window's distortions, and
- * four windows' distortions side by side (refineQuad) with their lanes' state.
+ * Scratch bytes smRefine needs: the ring of 2 radius + 1 rows of `width` + 3 pixels, the window's distortions,
+ * four windows' distortions side by side (refineQuad) with their lanes' state, and radius + 1 rows of refined F and
+ * B waiting to be written back.
  */
 export function smRefineScratchBytes(radius: i32, width: i32): i32 {
   return (2 * radius + 1) * (width + PADDING) * PARTS * 4 + windowCostsBytes(radius) + quadCostsBytes(radius) + LANE_STATE_BYTES
