@@ -28,10 +28,10 @@ export function smRefineScratchBytes(radius: i32, width: i32): i32 {
 /** Bytes a pixel takes in the ring of refined rows waiting to be written back: F and B, f32 x 3 each. */
 const OUT_PIXEL_BYTES: i32 = 24;
 
-/** Copies `rows` rows of F (and of B), 12 bytes a pixel, from row `from` of one pair of planes to row `to` of another. */
+/** Copies row `from` of F (and of B), 12 bytes a pixel, of one pair of planes to row `to` of another. */
 @inline
-function copyRows(fromF: usize, fromB: usize, toF: usize, toB: usize, width: i32, from: i32, to: i32, rows: i32): void {
-  const bytes = <usize>(rows * width) * 12;
+function copyRow(fromF: usize, fromB: usize, toF: usize, toB: usize, width: i32, from: i32, to: i32): void {
+  const bytes = <usize>width * 12;
   memory.copy(toF + <usize>(to * width) * 12, fromF + <usize>(from * width) * 12, bytes);
   memory.copy(toB + <usize>(to * width) * 12, fromB + <usize>(from * width) * 12, bytes);
 }
@@ -440,7 +440,7 @@ export function smRefine(
     if (y + radius < height) fillRow(gatherF, gatherB, width, pitch, y + radius, ringRow(ring, y + radius, span, pitch, PARTS));
     // Row y's slot starts as its gathered F and B (what known pixels keep); refinedF + 12 i is pixel i's place in it.
     const slot = y % slots;
-    copyRows(gatherF, gatherB, waitingF, waitingB, width, y, slot, 1);
+    copyRow(gatherF, gatherB, waitingF, waitingB, width, y, slot);
     const shift = <usize>((y - slot) * width) * 12;
     const refinedF = waitingF - shift, refinedB = waitingB - shift;
     for (let x = 0; x < width; x++) {
@@ -472,7 +472,7 @@ export function smRefine(
       storeRefined(image, i, gatherF, gatherB, refinedF, refinedB, refinedAlpha);
     }
     // No window from row y + 1 on reaches row y - r: its refined values replace its gathered ones.
-    if (y >= radius) copyRows(waitingF, waitingB, gatherF, gatherB, width, (y - radius) % slots, y - radius, 1);
+    if (y >= radius) copyRow(waitingF, waitingB, gatherF, gatherB, width, (y - radius) % slots, y - radius);
   }
-  for (let y = max(0, height - radius); y < height; y++) copyRows(waitingF, waitingB, gatherF, gatherB, width, y % slots, y, 1);
+  for (let y = max(0, height - radius); y < height; y++) copyRow(waitingF, waitingB, gatherF, gatherB, width, y % slots, y);
 }
