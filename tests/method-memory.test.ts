@@ -44,6 +44,22 @@ describe.each(["lkm", "sm"] as const)("%s's memory estimate", (method) => {
 });
 
 describe("sm's memory", () => {
+  // Passes 2 and 3 hold a table of (2 r3 + 1)^2 f32 weights to the end: 40 kB at radius 50, more than a small picture's
+  // planes (the figure left it out and fell below the peak, 108,620 against 134,736 bytes on 20 x 15).
+  it("counts the smoothing's weight table at every radius", async () => {
+    const defaults = Object.fromEntries(Object.entries(METHODS.sm.options).map(([key, spec]) => [key, spec.default]));
+    for (const [width, height] of [[20, 15], [60, 40]]) {
+      for (const localSmoothingRadius3 of [1, 5, 50]) {
+        const image = smoothImage(width, height, 7);
+        const { stats } = await matting.estimateAlpha(image, randomTrimap(width, height, 3, 0.5), { method: "sm", localSmoothingRadius3 });
+        const pixels = width * height;
+        const own = METHODS.sm.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, { ...defaults, localSmoothingRadius3 } as never, undefined as never);
+        expect(stats.peakBytes, `${width} x ${height}, radius3 ${localSmoothingRadius3}`).toBeLessThanOrEqual(pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own);
+      }
+    }
+  });
+
+
   // Refinement and smoothing write F and B in place, the index takes their place at the end, the gathering order is
   // one index per unknown pixel and the gradient table 24 bytes a pixel: measured 46.6 bytes a pixel beyond the
   // runner's figure on both pictures (94.6 when F and B were held at three stages).

@@ -122,6 +122,8 @@ const END_BYTES_PER_PIXEL = SMOOTHING_BYTES_PER_PIXEL + GAPS_BYTES_PER_PIXEL + 8
 const refineScratchBytes = (radius: number, width: number) =>
   (2 * radius + 1) * (width + 3) * 10 * 4 + (2 * radius + 1) * ((2 * radius + 4) & ~3) * 4 + ((2 * radius + 1) ** 2 + 3) * 16 + 160
   + (radius + 1) * width * 24;
+/** assembly/methods/sm-smooth.ts smTableBytes: passes 2 and 3's f32 spatial weights, (2 r3 + 1)^2 of them, held to the end. */
+const smoothingTableBytes = (radius3: number) => (2 * radius3 + 1) ** 2 * 4;
 /** assembly/methods/sm-smooth.ts smSmoothColoursScratchBytes: 2 r + 1 rows of seven f32 a pixel, 144 bytes of sums, an f32 weight table. */
 const smoothScratchBytes = (radius: number, width: number) => (2 * radius + 1) * width * 7 * 4 + 144 + (2 * radius + 1) ** 2 * 4;
 
@@ -144,7 +146,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
     size.pixels * GATHERING_BYTES_PER_PIXEL + GRADIENT_PADDING + 16 + gatherOrderBytes(size.width, size.height, size.unknown),
     size.pixels * REFINEMENT_BYTES_PER_PIXEL + refineScratchBytes(o.sampleRefinementRadius, size.width),
     size.pixels * SMOOTHING_BYTES_PER_PIXEL + smoothScratchBytes(o.localSmoothingRadius1, size.width),
-    size.pixels * END_BYTES_PER_PIXEL + 2 * 4096,
+    size.pixels * END_BYTES_PER_PIXEL + smoothingTableBytes(o.localSmoothingRadius3),
   ) + GATHER_SCRATCH_BYTES + teamScratchBytes(searchThreads(engine, size.unknown), GATHER_SCRATCH_BYTES) + GATHER_JOB_BYTES + 4096,
   async solve(context, o) {
     const { arena, engine, pixels, width, height } = context;
