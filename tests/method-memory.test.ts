@@ -44,17 +44,18 @@ describe.each(["lkm", "sm"] as const)("%s's memory estimate", (method) => {
 });
 
 describe("sm's memory", () => {
-  // Passes 2 and 3 hold a table of (2 r3 + 1)^2 f32 weights to the end: 40 kB at radius 50, more than a small picture's
-  // planes (the figure left it out and fell below the peak, 108,620 against 134,736 bytes on 20 x 15).
-  it("counts the smoothing's weight table at every radius", async () => {
+  // Passes 2 and 3 hold a table of (2 r3 + 1)^2 f32 weights to the end, and expansion a list of the (2 kI + 1)^2
+  // offsets within its radius: 40 kB and 122 kB at radius 50, more than a small picture's planes (the figure left them
+  // out and fell below the peak: 108,620 against 134,736 and 131,056 bytes on 20 x 15).
+  it.each(["localSmoothingRadius3", "trimapExpansionRadius"])("counts the scratch that grows with %s, at every radius", async (option) => {
     const defaults = Object.fromEntries(Object.entries(METHODS.sm.options).map(([key, spec]) => [key, spec.default]));
     for (const [width, height] of [[20, 15], [60, 40]]) {
-      for (const localSmoothingRadius3 of [1, 5, 50]) {
+      for (const radius of [1, 5, 50]) {
         const image = smoothImage(width, height, 7);
-        const { stats } = await matting.estimateAlpha(image, randomTrimap(width, height, 3, 0.5), { method: "sm", localSmoothingRadius3 });
+        const { stats } = await matting.estimateAlpha(image, randomTrimap(width, height, 3, 0.5), { method: "sm", [option]: radius });
         const pixels = width * height;
-        const own = METHODS.sm.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, { ...defaults, localSmoothingRadius3 } as never, undefined as never);
-        expect(stats.peakBytes, `${width} x ${height}, radius3 ${localSmoothingRadius3}`).toBeLessThanOrEqual(pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own);
+        const own = METHODS.sm.peakBytes({ width, height, pixels, unknown: stats.unknownPixels }, { ...defaults, [option]: radius } as never, undefined as never);
+        expect(stats.peakBytes, `${width} x ${height}, ${option} ${radius}`).toBeLessThanOrEqual(pixels * RUNNER_BYTES_PER_PIXEL + image.data.byteLength + own);
       }
     }
   });

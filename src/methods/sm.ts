@@ -106,6 +106,10 @@ const RAY_MAP_BYTES = 2;
 const gatherOrderBytes = (width: number, height: number, unknown: number) => (width + height + unknown) * 4;
 /** smSmoothAlpha's gaps: |F - B| and (SIMD build) 1 on known pixels, two f32 a pixel. */
 const GAPS_BYTES_PER_PIXEL = 8;
+/** Bytes per pixel while expanding the trimap: expanded labels, the known pixels' distance map (u16). */
+const EXPANSION_BYTES_PER_PIXEL = 1 + 2;
+/** assembly/methods/sm.ts smExpandScratchBytes: the (2 kI + 1)^2 offsets within kI (12 bytes each) and the rings' starts. */
+const expandScratchBytes = (radius: number) => (2 * radius + 1) ** 2 * 12 + (radius + 2) * 4;
 /** Bytes per pixel while gathering: expanded labels, F and B (f32 x 3), the ray map, the gradient table (the order besides). */
 const GATHERING_BYTES_PER_PIXEL = 1 + 2 * 12 + RAY_MAP_BYTES + GRADIENT_BYTES;
 /** Bytes per pixel while refining: expanded labels, F and B (refined in place), the refined alpha (the scratch besides). */
@@ -143,6 +147,7 @@ export const sharedMatting: AlphaMethod<typeof options> = {
    * can be more.
    */
   peakBytes: (size, o, engine) => Math.max(
+    size.pixels * EXPANSION_BYTES_PER_PIXEL + expandScratchBytes(o.trimapExpansionRadius),
     size.pixels * GATHERING_BYTES_PER_PIXEL + GRADIENT_PADDING + 16 + gatherOrderBytes(size.width, size.height, size.unknown),
     size.pixels * REFINEMENT_BYTES_PER_PIXEL + refineScratchBytes(o.sampleRefinementRadius, size.width),
     size.pixels * SMOOTHING_BYTES_PER_PIXEL + smoothScratchBytes(o.localSmoothingRadius1, size.width),
